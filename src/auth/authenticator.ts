@@ -1,0 +1,124 @@
+// Bearer-key authentication. Keys are looked up by their public id in an in-memory cache (no database read
+// per request), verified by constant-time hash comparison, and dropped from the cache on revoke.
+import { unauthorized } from '../core/errors.js';
+import type { KeyRow, Store } from '../store/store.js';
+import { hashesEqual, hashKey, keyIdOf, randomBase62 } from './key-format.js';
+
+export interface ApiKey {
+  id: string;
+  accountId: string;
+  name: string;
+  keyHash: string;
+  models: string[] | null;
+  budgetMicros: number | null;
+  rpm: number | null;
+  tpm: number | null;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  /** Compiled from `models`; null = every model. */
+  allows: ((model: string) => boolean) | null;
+}
+
+export type Principal = { kind: 'admin' } | { kind: 'key'; key: ApiKey };
+
+/** `openai/*` → every openai model; `*` matches any run of characters, including `/`. */
+export function compileModelGlobs(globs: readonly string[]): (model: string) => boolean {
+  const escaped = globs.map((glob) => glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*'));
+  const pattern = new RegExp(`^(?:${escaped.join('|')})$`);
+  return (model) => pattern.test(model);
+}
+
+export function toApiKey(row: KeyRow): ApiKey {
+  const models = row.models ? (JSON.parse(row.models) as string[]) : null;
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    name: row.name,
+    keyHash: row.key_hash,
+    models,
+    budgetMicros: row.budget_micros,
+    rpm: row.rpm,
+    tpm: row.tpm,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    allows: models ? compileModelGlobs(models) : null,
+  };
+}
+
+interface CacheEntry {
+  loaded: Promise<ApiKey | undefined>;
+  at: number;
+}
+
+/** How long a cached key is trusted before it is read again (the safety net for changes made elsewhere). */
+const CACHE_TTL_MS = 5_000;
+
+export class Authenticator {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly adminKeyHash: string,
+  ) {}
+
+  /**
+   * Sets up the admin key: TOKGATE_ADMIN_KEY when given; else the stored hash; else a new key, whose
+   * secret is handed to `announce` once and never stored.
+   */
+  static async create(store: Store, adminKey: string | undefined, announce: (key: string) => void) {
+    if (adminKey) return new Authenticator(store, hashKey(adminKey));
+    const stored = await store.getSetting('admin_key_hash');
+    if (stored) return new Authenticator(store, stored);
+    const generated = `sk-tg-admin-${randomBase62(40)}`;
+    if (await store.initSetting('admin_key_hash', hashKey(generated))) {
+      announce(generated);
+      return new Authenticator(store, hashKey(generated));
+    }
+    // Another process set it first.
+    return new Authenticator(store, (await store.getSetting('admin_key_hash'))!);
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (!authorization) {
+      throw unauthorized('You did not provide an API key. Pass it as `Authorization: Bearer <key>`.');
+    }
+    const token = authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : '';
+    if (!token) throw unauthorized('The Authorization header must be `Bearer <key>`.');
+    const hash = hashKey(token);
+    const id = keyIdOf(token);
+    if (id !== undefined) {
+      const key = await this.lookup(id);
+      if (key && hashesEqual(key.keyHash, hash)) {
+        if (key.revokedAt !== null) throw unauthorized('This API key has been revoked.');
+        if (key.expiresAt !== null && key.expiresAt <= Date.now())
+          throw unauthorized('This API key has expired.');
+        return { kind: 'key', key };
+      }
+    }
+    if (hashesEqual(this.adminKeyHash, hash)) return { kind: 'admin' };
+    throw unauthorized();
+  }
+
+  isAdmin(authorization: string | undefined): boolean {
+    if (!authorization?.startsWith('Bearer ')) return false;
+    return hashesEqual(this.adminKeyHash, hashKey(authorization.slice(7).trim()));
+  }
+
+  /** Forget a key so the next request reads it again (after revoke or update). */
+  invalidate(id: string): void {
+    this.cache.delete(id);
+  }
+
+  private lookup(id: string): Promise<ApiKey | undefined> {
+    const now = Date.now();
+    const cached = this.cache.get(id);
+    if (cached && now - cached.at < CACHE_TTL_MS) return cached.loaded;
+    const loaded = this.store.getKey(id).then((row) => (row ? toApiKey(row) : undefined));
+    const entry = { loaded, at: now };
+    this.cache.set(id, entry);
+    loaded.catch(() => {
+      if (this.cache.get(id) === entry) this.cache.delete(id);
+    });
+    return loaded;
+  }
+}

@@ -1,0 +1,220 @@
+// Configuration: environment variables and the optional YAML file, validated once at start.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import {
+  OPENAI_COMPATIBLE_VENDORS,
+  type VendorQuirks,
+  type VendorSpec,
+} from '../providers/openai/vendors.js';
+
+export interface ProviderSettings {
+  /** The model prefix: `openai`, `groq`, `my-vllm`, ... */
+  id: string;
+  /** Wire format; the OpenAI family is `openai`. */
+  format: string;
+  /** Base URL including the version path (`https://api.openai.com/v1`). Only ever from configuration. */
+  baseUrl: string;
+  apiKey: string | undefined;
+  headers: Record<string, string>;
+  quirks: VendorQuirks;
+  /** Models to list in /v1/models besides the built-in catalog's (handy for self-hosted servers). */
+  models: string[];
+}
+
+export interface PriceSettings {
+  /** USD per million tokens. */
+  input: number;
+  output: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+}
+
+export interface ModelSettings {
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  price?: PriceSettings;
+}
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  adminKey: string | undefined;
+  bodyLimitBytes: number;
+  logLevel: string;
+  /** Upstream timeouts in ms: connecting and waiting for headers, and the whole call. */
+  upstreamHeadersTimeoutMs: number;
+  upstreamBodyTimeoutMs: number;
+  providers: ProviderSettings[];
+  /** Catalog overrides and additions, keyed `provider/model`. */
+  models: Record<string, ModelSettings>;
+}
+
+const priceSchema = z.object({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cached_input: z.number().nonnegative().optional(),
+  cache_write: z.number().nonnegative().optional(),
+});
+
+const providerSchema = z.object({
+  format: z.enum(['openai']).optional(),
+  base_url: z.url().optional(),
+  api_key: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  models: z.array(z.string()).optional(),
+  drop: z.array(z.string()).optional(),
+  rename: z.record(z.string(), z.string()).optional(),
+  stream_usage: z.boolean().optional(),
+});
+
+const fileSchema = z.strictObject({
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).optional(),
+      host: z.string().optional(),
+      body_limit_mb: z.number().positive().optional(),
+      log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+      upstream_headers_timeout_ms: z.number().int().positive().optional(),
+      upstream_body_timeout_ms: z.number().int().positive().optional(),
+    })
+    .optional(),
+  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/), providerSchema).optional(),
+  models: z
+    .record(
+      z.string().includes('/'),
+      z.strictObject({
+        context_window: z.number().int().positive().optional(),
+        max_output_tokens: z.number().int().positive().optional(),
+        price: priceSchema.optional(),
+      }),
+    )
+    .optional(),
+});
+
+type FileConfig = z.infer<typeof fileSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Replaces `${NAME}` in YAML strings with the environment variable, so secrets stay out of the file. */
+function interpolate(value: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => env[name] ?? '');
+  }
+  if (Array.isArray(value)) return value.map((item) => interpolate(item, env));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
+  }
+  return value;
+}
+
+function readFileConfig(env: NodeJS.ProcessEnv): FileConfig {
+  const explicit = env.TOKGATE_CONFIG;
+  const path = explicit ?? './tokgate.yaml';
+  if (!existsSync(path)) {
+    if (explicit) throw new ConfigError(`TOKGATE_CONFIG points at ${explicit}, which does not exist`);
+    return {};
+  }
+  const raw = interpolate(parseYaml(readFileSync(path, 'utf8')) ?? {}, env);
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid config file ${path}:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+function parseIntEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+function vendorFromEnv(id: string, spec: VendorSpec, env: NodeJS.ProcessEnv): ProviderSettings | undefined {
+  const apiKey = spec.keyEnv ? env[spec.keyEnv] : undefined;
+  const baseUrlOverride = spec.baseUrlEnv ? env[spec.baseUrlEnv] : undefined;
+  const enabled = spec.enabledByBaseUrl ? Boolean(baseUrlOverride) : Boolean(apiKey);
+  if (!enabled) return undefined;
+  let baseUrl = trimSlash(baseUrlOverride || spec.defaultBaseUrl);
+  // Ollama's conventional base URL is the server root; its OpenAI-compatible API lives under /v1.
+  if (id === 'ollama' && !baseUrl.endsWith('/v1')) baseUrl += '/v1';
+  return { id, format: 'openai', baseUrl, apiKey, headers: {}, quirks: spec.quirks ?? {}, models: [] };
+}
+
+function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSettings[] {
+  const vendors: Record<string, VendorSpec> = OPENAI_COMPATIBLE_VENDORS;
+  const byId = new Map<string, ProviderSettings>();
+  for (const [id, spec] of Object.entries(vendors)) {
+    const settings = vendorFromEnv(id, spec, env);
+    if (settings) byId.set(id, settings);
+  }
+  for (const [id, entry] of Object.entries(file.providers ?? {})) {
+    const known = vendors[id];
+    const base = byId.get(id);
+    const baseUrl = entry.base_url ?? base?.baseUrl ?? known?.defaultBaseUrl;
+    if (!baseUrl)
+      throw new ConfigError(`providers.${id}: base_url is required for a provider tokgate does not know`);
+    const quirks: VendorQuirks = {
+      ...(base?.quirks ?? known?.quirks ?? {}),
+      ...(entry.drop ? { drop: entry.drop } : {}),
+      ...(entry.rename ? { rename: entry.rename } : {}),
+      ...(entry.stream_usage === undefined ? {} : { streamUsage: entry.stream_usage }),
+    };
+    byId.set(id, {
+      id,
+      format: entry.format ?? 'openai',
+      baseUrl: trimSlash(baseUrl),
+      apiKey: entry.api_key || base?.apiKey,
+      headers: entry.headers ?? {},
+      quirks,
+      models: entry.models ?? [],
+    });
+  }
+  return [...byId.values()];
+}
+
+function resolveModels(file: FileConfig): Record<string, ModelSettings> {
+  const out: Record<string, ModelSettings> = {};
+  for (const [id, entry] of Object.entries(file.models ?? {})) {
+    const settings: ModelSettings = {};
+    if (entry.context_window !== undefined) settings.contextWindow = entry.context_window;
+    if (entry.max_output_tokens !== undefined) settings.maxOutputTokens = entry.max_output_tokens;
+    if (entry.price) {
+      const { input, output, cached_input, cache_write } = entry.price;
+      settings.price = { input, output };
+      if (cached_input !== undefined) settings.price.cachedInput = cached_input;
+      if (cache_write !== undefined) settings.price.cacheWrite = cache_write;
+    }
+    out[id] = settings;
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const file = readFileConfig(env);
+  const server = file.server ?? {};
+  const bodyLimitMb = env.TOKGATE_BODY_LIMIT_MB ? Number(env.TOKGATE_BODY_LIMIT_MB) : server.body_limit_mb;
+  if (bodyLimitMb !== undefined && !(bodyLimitMb > 0)) {
+    throw new ConfigError('TOKGATE_BODY_LIMIT_MB must be a positive number');
+  }
+  return {
+    port: parseIntEnv(env, 'PORT') ?? server.port ?? 8080,
+    host: env.HOST || server.host || '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || 'sqlite:./data/tokgate.db',
+    redisUrl: env.REDIS_URL || undefined,
+    adminKey: env.TOKGATE_ADMIN_KEY || undefined,
+    bodyLimitBytes: Math.floor((bodyLimitMb ?? 20) * 1024 * 1024),
+    logLevel: env.LOG_LEVEL || server.log_level || 'info',
+    upstreamHeadersTimeoutMs: server.upstream_headers_timeout_ms ?? 300_000,
+    upstreamBodyTimeoutMs: server.upstream_body_timeout_ms ?? 600_000,
+    providers: resolveProviders(file, env),
+    models: resolveModels(file),
+  };
+}

@@ -1,0 +1,162 @@
+// Canonical types: the OpenAI Chat Completions shapes themselves, so the common path (OpenAI and
+// OpenAI-compatible upstreams) needs no translation. This module imports nothing and changes deliberately.
+
+export type Role = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+export interface ImagePart {
+  type: 'image_url';
+  image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
+}
+/** Other part types (input_audio, file, refusal) travel untouched. */
+export interface OtherPart {
+  type: string;
+  [field: string]: unknown;
+}
+export type ContentPart = TextPart | ImagePart | OtherPart;
+
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface ChatMessage {
+  role: Role;
+  content?: string | ContentPart[] | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+  [field: string]: unknown;
+}
+
+export interface StreamOptions {
+  include_usage?: boolean;
+  [field: string]: unknown;
+}
+
+/** A validated request. Parameters the gateway does not interpret travel in the index signature. */
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  stream_options?: StreamOptions | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  stop?: string | string[] | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  [field: string]: unknown;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; [field: string]: unknown };
+  completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
+  /** tokgate extension: what the request cost, in USD. */
+  cost?: number;
+  [field: string]: unknown;
+}
+
+export interface AssistantMessage {
+  role: 'assistant';
+  content: string | null;
+  refusal?: string | null;
+  tool_calls?: ToolCall[];
+  [field: string]: unknown;
+}
+
+export interface Choice {
+  index: number;
+  message: AssistantMessage;
+  finish_reason: FinishReason | null;
+  logprobs: unknown;
+  [field: string]: unknown;
+}
+
+export interface ChatResponse {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: Choice[];
+  usage?: Usage;
+  system_fingerprint?: string | null;
+  [field: string]: unknown;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChunkDelta {
+  role?: 'assistant';
+  content?: string | null;
+  refusal?: string | null;
+  tool_calls?: ToolCallDelta[];
+  [field: string]: unknown;
+}
+
+export interface ChunkChoice {
+  index: number;
+  delta: ChunkDelta;
+  finish_reason: FinishReason | null;
+  logprobs?: unknown;
+  [field: string]: unknown;
+}
+
+export interface ChatChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: ChunkChoice[];
+  usage?: Usage | null;
+  system_fingerprint?: string | null;
+  [field: string]: unknown;
+}
+
+export interface ModelInfo {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+/** Where a token count came from: reported by the provider, or counted by the gateway's tokenizer. */
+export type UsageSource = 'provider' | 'estimated';
+
+/** What a provider is asked to do: the canonical request, with `model` already the upstream's model name. */
+export interface UpstreamCall {
+  request: ChatRequest;
+  signal: AbortSignal;
+  /** Settings the provider could not honour and dropped; surfaced in `x-tokgate-warnings` and the log. */
+  warnings: string[];
+}
+
+/**
+ * A provider speaks one wire format. It translates the canonical request to it and the answer (or the
+ * stream) back. It throws GatewayError for every failure, with `retryable` set.
+ */
+export interface Provider {
+  /** The id used as the model prefix, e.g. `openai`, `groq`, `my-vllm`. */
+  readonly id: string;
+  /** The wire format, e.g. `openai`, `anthropic`. */
+  readonly format: string;
+  complete(call: UpstreamCall): Promise<ChatResponse>;
+  /** Yields canonical chunks; the last one carries `usage` when the upstream reports it. */
+  stream(call: UpstreamCall): AsyncIterable<ChatChunk>;
+}

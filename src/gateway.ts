@@ -1,0 +1,89 @@
+// Wires real dependencies into the app: the one place that knows every layer.
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { Ledger } from './accounting/ledger.js';
+import { Authenticator } from './auth/authenticator.js';
+import type { GatewayConfig } from './config/config.js';
+import { closeHttp, configureHttp } from './providers/http.js';
+import { createProviders } from './providers/registry.js';
+import { ModelCatalog } from './router/catalog.js';
+import { Router } from './router/router.js';
+import { createApp } from './server/app.js';
+import { Metrics } from './server/metrics.js';
+import { Store } from './store/store.js';
+
+export interface Gateway {
+  app: FastifyInstance;
+  store: Store;
+  ledger: Ledger;
+  log: Logger;
+  /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  log?: Logger;
+  /** Where a newly generated admin key is shown (once). */
+  announceAdminKey?: (key: string) => void;
+  defaultMetrics?: boolean;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'tokgate' },
+    // Defence in depth: nothing we log carries credentials, and these paths are scrubbed if one ever does.
+    redact: [
+      'authorization',
+      'headers.authorization',
+      'req.headers.authorization',
+      'key',
+      'apiKey',
+      'adminKey',
+    ],
+  });
+}
+
+export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const log = options.log ?? createLogger(config.logLevel);
+  configureHttp({
+    headersTimeoutMs: config.upstreamHeadersTimeoutMs,
+    bodyTimeoutMs: config.upstreamBodyTimeoutMs,
+  });
+  const store = await Store.open(config.databaseUrl);
+  const announce =
+    options.announceAdminKey ??
+    ((key: string) => {
+      process.stdout.write(
+        `\n  tokgate generated an admin key (shown only now; only its hash is stored):\n\n    ${key}\n\n` +
+          '  Set TOKGATE_ADMIN_KEY to choose your own.\n\n',
+      );
+    });
+  const auth = await Authenticator.create(store, config.adminKey, announce);
+  const providers = createProviders(config.providers);
+  const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
+  const router = new Router(providers, new ModelCatalog(config.models, extraModels));
+  const ledger = new Ledger(store, log);
+  const metrics = new Metrics(options.defaultMetrics ?? false);
+  const app = await createApp({
+    store,
+    auth,
+    router,
+    ledger,
+    metrics,
+    log,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await app.close();
+      await ledger.flush();
+      await store.close();
+      await closeHttp();
+    })();
+    return closing;
+  };
+  return { app, store, ledger, log, close };
+}

@@ -1,0 +1,108 @@
+// The OpenAI wire format: OpenAI itself and every OpenAI-compatible vendor or server. The canonical types are
+// this format, so a request only loses what the vendor rejects (see vendors.ts) and answers pass through.
+import type { ProviderSettings } from '../../config/config.js';
+import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
+import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { readSseEvents } from '../sse.js';
+import { invalidUpstreamResponse } from '../upstream-error.js';
+import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
+import { openaiHttpError } from './openai-error.js';
+
+export function createOpenAIProvider(settings: ProviderSettings): Provider {
+  const { id, quirks } = settings;
+  const url = new URL(`${settings.baseUrl}/chat/completions`);
+  const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
+  if (settings.apiKey) baseHeaders.authorization = `Bearer ${settings.apiKey}`;
+  const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
+  const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
+  const drop = quirks.drop ?? [];
+  const rename = Object.entries(quirks.rename ?? {});
+  const askForStreamUsage = quirks.streamUsage !== false;
+
+  function body(request: ChatRequest, stream: boolean, warnings: string[]): string {
+    if (!stream && drop.length === 0 && rename.length === 0) return JSON.stringify(request);
+    const out: Record<string, unknown> = { ...request };
+    for (const param of drop) {
+      if (out[param] === undefined) continue;
+      delete out[param];
+      warnings.push(`'${param}' is not supported by provider '${id}' and was dropped`);
+    }
+    for (const [from, to] of rename) {
+      if (out[from] === undefined) continue;
+      out[to] = out[from];
+      delete out[from];
+    }
+    if (stream && askForStreamUsage) {
+      // Always ask for usage so every stream is metered; the server strips the chunk if the client did not ask.
+      out.stream_options = { ...request.stream_options, include_usage: true };
+    }
+    return JSON.stringify(out);
+  }
+
+  async function send(call: UpstreamCall, stream: boolean): Promise<UpstreamResponse> {
+    const res = await upstreamRequest(
+      id,
+      url,
+      stream ? streamHeaders : jsonHeaders,
+      body(call.request, stream, call.warnings),
+      call.signal,
+    );
+    if (res.status >= 200 && res.status < 300) return res;
+    throw await openaiHttpError(id, res);
+  }
+
+  async function complete(call: UpstreamCall): Promise<ChatResponse> {
+    const res = await send(call, false);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (error) {
+      if (isAbort(error) || call.signal.aborted) throw error;
+      throw transportError(error, id);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw invalidUpstreamResponse(id, 'the body is not JSON');
+    }
+    if (!isChatResponse(parsed)) {
+      const detail = readErrorObject(parsed);
+      throw invalidUpstreamResponse(id, detail.message || 'no choices in the answer');
+    }
+    return parsed;
+  }
+
+  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk> {
+    const res = await send(call, true);
+    let finished = false;
+    try {
+      for await (const event of readSseEvents(res.body)) {
+        if (event.data === '[DONE]') {
+          finished = true;
+          return;
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(event.data);
+        } catch {
+          throw invalidUpstreamResponse(id, 'a stream event is not JSON');
+        }
+        if (!isChatChunk(parsed)) {
+          const detail = readErrorObject(parsed);
+          throw invalidUpstreamResponse(id, detail.message || 'a stream event has no choices');
+        }
+        yield parsed;
+      }
+      throw invalidUpstreamResponse(id, 'the stream ended before [DONE]');
+    } catch (error) {
+      if (isAbort(error) || call.signal.aborted) throw error;
+      throw transportError(error, id);
+    } finally {
+      // Stop reading from the upstream when the consumer stops early (client gone, error).
+      if (!finished) res.body.destroy();
+    }
+  }
+
+  return { id, format: 'openai', complete, stream };
+}

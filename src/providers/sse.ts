@@ -1,0 +1,14 @@
+// Reads a server-sent-events byte stream into events, as they arrive.
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+export async function* readSseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<EventSourceMessage> {
+  const pending: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => pending.push(event) });
+  const decoder = new TextDecoder();
+  for await (const bytes of body) {
+    parser.feed(decoder.decode(bytes, { stream: true }));
+    while (pending.length > 0) yield pending.shift()!;
+  }
+  parser.feed(`${decoder.decode()}\n\n`);
+  while (pending.length > 0) yield pending.shift()!;
+}

@@ -1,0 +1,114 @@
+// The model catalog: built-in entries plus config overrides, with prices converted once to integer
+// micro-dollars per million tokens. Read on the hot path, so lookups are a single Map get.
+import type { ModelSettings, PriceSettings } from '../config/config.js';
+import type { ModelInfo } from '../core/types.js';
+import { BUILTIN_CATALOG, type CatalogEntryData } from './catalog-data.js';
+
+export type TokenizerName = 'o200k_base' | 'cl100k_base';
+
+/** Micro-USD per million tokens, so cost = tokens × price / 1e6 in integer micro-dollars. */
+export interface Price {
+  input: number;
+  output: number;
+  cachedInput: number;
+  cacheWrite: number | undefined;
+}
+
+export interface ModelEntry {
+  /** `provider/model` */
+  id: string;
+  provider: string;
+  model: string;
+  contextWindow: number | undefined;
+  maxOutputTokens: number | undefined;
+  created: number;
+  price: Price | undefined;
+  tokenizer: TokenizerName;
+}
+
+const toMicros = (usdPerMillion: number) => Math.round(usdPerMillion * 1_000_000);
+
+function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | undefined {
+  if (!price) return undefined;
+  return {
+    input: toMicros(price.input),
+    output: toMicros(price.output),
+    cachedInput: toMicros(price.cachedInput ?? price.input),
+    cacheWrite: price.cacheWrite === undefined ? undefined : toMicros(price.cacheWrite),
+  };
+}
+
+/** OpenAI's newer models use o200k; for everyone else cl100k is the closest public approximation. */
+const defaultTokenizer = (provider: string): TokenizerName =>
+  provider === 'openai' ? 'o200k_base' : 'cl100k_base';
+
+// A fixed `created` for models known only from config, so listings are stable across restarts.
+const CONFIG_MODEL_CREATED = 1_700_000_000;
+
+export class ModelCatalog {
+  private readonly entries = new Map<string, ModelEntry>();
+
+  constructor(overrides: Record<string, ModelSettings> = {}, extraModels: Record<string, string[]> = {}) {
+    for (const data of BUILTIN_CATALOG as readonly CatalogEntryData[]) {
+      const id = `${data.provider}/${data.model}`;
+      this.entries.set(id, {
+        id,
+        provider: data.provider,
+        model: data.model,
+        contextWindow: data.contextWindow,
+        maxOutputTokens: data.maxOutputTokens,
+        created: data.created,
+        price: toPrice(data.price),
+        tokenizer: data.tokenizer,
+      });
+    }
+    for (const [provider, models] of Object.entries(extraModels)) {
+      for (const model of models) this.ensure(provider, model);
+    }
+    for (const [id, settings] of Object.entries(overrides)) {
+      const slash = id.indexOf('/');
+      const entry = this.ensure(id.slice(0, slash), id.slice(slash + 1));
+      if (settings.contextWindow !== undefined) entry.contextWindow = settings.contextWindow;
+      if (settings.maxOutputTokens !== undefined) entry.maxOutputTokens = settings.maxOutputTokens;
+      if (settings.price) entry.price = toPrice(settings.price);
+    }
+  }
+
+  private ensure(provider: string, model: string): ModelEntry {
+    const id = `${provider}/${model}`;
+    let entry = this.entries.get(id);
+    if (!entry) {
+      entry = {
+        id,
+        provider,
+        model,
+        contextWindow: undefined,
+        maxOutputTokens: undefined,
+        created: CONFIG_MODEL_CREATED,
+        price: undefined,
+        tokenizer: defaultTokenizer(provider),
+      };
+      this.entries.set(id, entry);
+    }
+    return entry;
+  }
+
+  get(id: string): ModelEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** The tokenizer for a model, known or not. */
+  tokenizerFor(id: string, provider: string): TokenizerName {
+    return this.entries.get(id)?.tokenizer ?? defaultTokenizer(provider);
+  }
+
+  /** Models of the given providers, in catalog order, as /v1/models lists them. */
+  list(providers: ReadonlySet<string>): ModelInfo[] {
+    const out: ModelInfo[] = [];
+    for (const entry of this.entries.values()) {
+      if (!providers.has(entry.provider)) continue;
+      out.push({ id: entry.id, object: 'model', created: entry.created, owned_by: entry.provider });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,131 @@
+// The HTTP app, built by a factory that never listens (tests inject requests; main.ts wires and listens).
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Ledger } from '../accounting/ledger.js';
+import { Meter } from '../accounting/meter.js';
+import type { Authenticator, Principal } from '../auth/authenticator.js';
+import { forbidden, GatewayError } from '../core/errors.js';
+import type { Router } from '../router/router.js';
+import type { Store } from '../store/store.js';
+import { registerAdminKeyRoutes } from './admin-keys.js';
+import { registerAdminRequestRoutes } from './admin-requests.js';
+import { registerChatRoute } from './chat.js';
+import { errorHandler, sendError } from './errors.js';
+import { registerHealthRoutes } from './health.js';
+import type { Metrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+export interface AppDeps {
+  store: Store;
+  auth: Authenticator;
+  router: Router;
+  ledger: Ledger;
+  metrics: Metrics;
+  log: Logger;
+  bodyLimitBytes: number;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+function requestId(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given)
+    ? given
+    : `req_${randomUUID().replaceAll('-', '')}`;
+}
+
+function parseJson(
+  _request: FastifyRequest,
+  body: string,
+  done: (error: Error | null, value?: unknown) => void,
+) {
+  if (body.length === 0) {
+    done(null, undefined);
+    return;
+  }
+  try {
+    done(null, JSON.parse(body));
+  } catch (error) {
+    done(error as Error);
+  }
+}
+
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { store, auth, router, ledger, metrics, log, bodyLimitBytes } = deps;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: bodyLimitBytes,
+    genReqId: requestId,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+  });
+  app.decorateRequest('principal', undefined);
+
+  // Bodies are JSON whatever the content type says (curl -d sends form encoding by default).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler(errorHandler(log, bodyLimitBytes));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new GatewayError(`Invalid URL (${request.method} ${request.url.split('?')[0]})`, {
+        status: 404,
+        type: 'invalid_request_error',
+      }),
+    ),
+  );
+
+  registerHealthRoutes(app, store, metrics);
+
+  // Public API: any API key, or the admin key. Authentication runs before the body is read.
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (request: FastifyRequest) => {
+      request.principal = await auth.authenticate(request.headers.authorization);
+    });
+    registerChatRoute(scope, {
+      router,
+      meter: new Meter(router.catalog),
+      ledger,
+      metrics,
+      log,
+      bodyLimit: bodyLimitBytes,
+    });
+    const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
+      const principal = request.principal!;
+      const models = router.listModels();
+      const data =
+        principal.kind === 'key' && principal.key.allows
+          ? models.filter((m) => principal.key.allows!(m.id))
+          : models;
+      return reply.type('application/json').send(JSON.stringify({ object: 'list', data }));
+    };
+    scope.get('/v1/models', listModels);
+    scope.get('/v1beta/models', listModels);
+  });
+
+  // Admin API: the admin key only.
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (request: FastifyRequest) => {
+      const principal = await auth.authenticate(request.headers.authorization);
+      if (principal.kind !== 'admin')
+        throw forbidden('This endpoint needs the admin key.', 'admin_key_required');
+      request.principal = principal;
+    });
+    registerAdminKeyRoutes(scope, store, auth);
+    registerAdminRequestRoutes(scope, store);
+  });
+
+  return app;
+}

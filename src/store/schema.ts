@@ -1,0 +1,66 @@
+// Table shapes as Kysely sees them. Times are integer milliseconds since the epoch and money is integer
+// micro-dollars, so both engines store them exactly; booleans are 0/1 integers for the same reason.
+import type { Generated } from 'kysely';
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  /** Prepaid credit granted so far, micro-USD; null = unmetered. */
+  credits_micros: number | null;
+  spend_micros: Generated<number>;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** SHA-256 of the whole secret key, hex. The secret itself is never stored. */
+  key_hash: string;
+  /** JSON array of model globs; null = every model. */
+  models: string | null;
+  budget_micros: number | null;
+  rpm: number | null;
+  tpm: number | null;
+  expires_at: number | null;
+  created_at: number;
+  revoked_at: number | null;
+  spend_micros: Generated<number>;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface RequestsTable {
+  id: string;
+  created_at: number;
+  key_id: string | null;
+  account_id: string | null;
+  /** The model id the client asked for, e.g. `openai/gpt-4o`. */
+  model: string;
+  provider: string | null;
+  upstream_model: string | null;
+  status: 'ok' | 'error' | 'aborted';
+  http_status: number;
+  stream: number;
+  prompt_tokens: number | null;
+  cached_tokens: number | null;
+  completion_tokens: number | null;
+  reasoning_tokens: number | null;
+  /** `provider` or `estimated` (counted by the gateway's tokenizer). */
+  usage_source: string | null;
+  /** Null when the model has no price: unpriced, never a silent 0. */
+  cost_micros: number | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  error_code: string | null;
+}
+
+export interface Schema {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  settings: SettingsTable;
+  requests: RequestsTable;
+}

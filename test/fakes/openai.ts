@@ -1,0 +1,600 @@
+// A fake OpenAI-compatible upstream: a real node:http server on 127.0.0.1 (port 0) that speaks OpenAI's wire
+// format for `POST /v1/chat/completions` and `GET /v1/models`, records every request and can be told to fail.
+//
+// The fake's "tokenizer": a token is a word of the reply split on single spaces, emitted with its trailing
+// space, so the tokens concatenate back to the reply exactly ('Hi there.' → 'Hi ', 'there.').
+// - completion_tokens = tokens emitted (summed over the `n` choices);
+// - prompt_tokens = for each message, 3 + the whitespace-separated words of its content (a string, or the
+//   `text` of its text parts); nothing else (names, tool calls, images) counts.
+//
+// Faithful details of the real API that it reproduces:
+// - non-stream answers carry `refusal: null`, `annotations: []`, `logprobs: null`, full usage details,
+//   `service_tier` and `system_fingerprint`;
+// - stream chunks carry `logprobs: null`, `usage: null` (only when `stream_options.include_usage` is true;
+//   the key is absent otherwise) and an `obfuscation` padding string (random characters, as OpenAI sends by
+//   default; omitted when `stream_options.include_obfuscation` is false);
+// - `stream_options` on a request without `stream: true` is a 400 `invalid_request_error` (param
+//   `stream_options`), as OpenAI answers;
+// - every answer carries an `x-request-id: req_...` header.
+//
+// Faults (`fake.faults`) are shifted one per request, whatever its path, before authentication or any
+// validation, and the request is recorded first.
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChatChunk, ChatResponse, ChunkChoice, FinishReason, Usage } from '../../src/core/types.js';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, or the raw string if not JSON (the empty string for a request without a body). */
+  body: unknown;
+}
+
+export type Fault =
+  /** Answers with this status; the default body is an OpenAI error body `{error:{message,type,param,code}}`
+   * fitting the status. A string body is sent as is. `headers` are added (e.g. `retry-after`). */
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  /** 200 with `content-type: application/json` and a body that is not JSON (non-stream), or a stream whose
+   * second event is a `data:` line with broken JSON, after which the response ends (no `[DONE]`). */
+  | { kind: 'invalid-json' }
+  /** Stream: the role chunks, then `afterChunks` content chunks, then the socket is destroyed. Non-stream: the
+   * socket is destroyed before answering. */
+  | { kind: 'drop-mid-stream'; afterChunks: number }
+  /** Accepts the request and never answers (until the client aborts, which counts in `aborted`). */
+  | { kind: 'hang' };
+
+export interface FakeOpenAIOptions {
+  /** Text of every answer; default 'Hello from the fake upstream. It speaks the OpenAI wire format.' */
+  reply?: string;
+  /** Delay before each stream chunk, ms (default 0: chunks are written immediately). */
+  chunkDelayMs?: number;
+  /** Delay before the first byte of any answer, ms. */
+  firstByteDelayMs?: number;
+  /** Model ids listed by GET /v1/models (default ['gpt-4o', 'gpt-4o-mini']). Chat answers echo the
+   * request's model. */
+  models?: string[];
+}
+
+export interface FakeOpenAI {
+  /** Base URL including /v1, like OPENAI_BASE_URL: http://127.0.0.1:PORT/v1 */
+  url: string;
+  requests: RecordedRequest[];
+  /** Faults applied to the next requests in order (shift one per request); empty = normal answers. */
+  faults: Fault[];
+  /** Mutable between requests. */
+  options: FakeOpenAIOptions;
+  /** Number of requests whose client connection was closed before the answer finished (aborted by the
+   * gateway). Sockets the fake destroys itself (`drop-mid-stream`) or on `close()` do not count. */
+  aborted: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_REPLY = 'Hello from the fake upstream. It speaks the OpenAI wire format.';
+const DEFAULT_MODELS = ['gpt-4o', 'gpt-4o-mini'];
+const MODEL_CREATED = 1715367049;
+const SYSTEM_FINGERPRINT = 'fp_fake';
+
+interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+function errorBody(
+  message: string,
+  type: string,
+  param: string | null = null,
+  code: string | null = null,
+): ErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+/** What OpenAI answers for a status, roughly: used when a `status` fault has no body. */
+function defaultErrorBody(status: number): ErrorBody {
+  switch (status) {
+    case 400:
+      return errorBody('Invalid request (fake fault).', 'invalid_request_error');
+    case 401:
+      return errorBody(
+        'Incorrect API key provided (fake fault).',
+        'invalid_request_error',
+        null,
+        'invalid_api_key',
+      );
+    case 403:
+      return errorBody('You are not allowed to access this resource (fake fault).', 'invalid_request_error');
+    case 404:
+      return errorBody(
+        'The model does not exist or you do not have access to it (fake fault).',
+        'invalid_request_error',
+        null,
+        'model_not_found',
+      );
+    case 429:
+      return errorBody(
+        'Rate limit reached for requests (fake fault). Please try again in 1s.',
+        'requests',
+        null,
+        'rate_limit_exceeded',
+      );
+    case 503:
+      return errorBody(
+        'The engine is currently overloaded, please try again later (fake fault).',
+        'server_error',
+      );
+    default:
+      return status >= 500
+        ? errorBody(
+            'The server had an error while processing your request. Sorry about that! (fake fault)',
+            'server_error',
+          )
+        : errorBody(`Request failed with status ${status} (fake fault).`, 'invalid_request_error');
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function countWords(text: string): number {
+  return text.split(/\s+/).filter((w) => w !== '').length;
+}
+
+/** prompt_tokens: 3 per message plus the words of its string content or of its text parts. */
+export function countPromptTokens(messages: readonly unknown[]): number {
+  let total = 0;
+  for (const message of messages) {
+    total += 3;
+    if (!isRecord(message)) continue;
+    const content = message.content;
+    if (typeof content === 'string') total += countWords(content);
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (isRecord(part) && part.type === 'text' && typeof part.text === 'string')
+          total += countWords(part.text);
+      }
+    }
+  }
+  return total;
+}
+
+/** The fake's tokens: words split on single spaces, each with its trailing space. */
+export function tokenize(text: string): string[] {
+  const words = text.split(' ');
+  return words.map((w, i) => (i < words.length - 1 ? `${w} ` : w)).filter((t) => t !== '');
+}
+
+interface Generation {
+  /** What is emitted, one stream chunk each. */
+  pieces: string[];
+  finishReason: FinishReason;
+}
+
+/** Applies max_tokens / max_completion_tokens (→ 'length') then stop sequences (→ 'stop', stop text cut). */
+export function generate(reply: string, maxTokens: number | undefined, stops: readonly string[]): Generation {
+  const all = tokenize(reply);
+  let pieces = maxTokens === undefined ? all : all.slice(0, Math.max(0, maxTokens));
+  let finishReason: FinishReason = pieces.length < all.length ? 'length' : 'stop';
+  const text = pieces.join('');
+  let cut = -1;
+  for (const stop of stops) {
+    if (stop === '') continue;
+    const at = text.indexOf(stop);
+    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+  }
+  if (cut >= 0) {
+    const kept: string[] = [];
+    let position = 0;
+    for (const piece of pieces) {
+      if (position + piece.length <= cut) kept.push(piece);
+      else {
+        if (cut > position) kept.push(piece.slice(0, cut - position));
+        break;
+      }
+      position += piece.length;
+    }
+    pieces = kept;
+    finishReason = 'stop';
+  }
+  return { pieces, finishReason };
+}
+
+function usageOf(promptTokens: number, completionTokens: number): Usage {
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+}
+
+function newId(prefix: string, bytes: number): string {
+  return `${prefix}${randomBytes(bytes).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+function obfuscation(): string {
+  const length = 1 + Math.floor(Math.random() * 15);
+  return randomBytes(16).toString('base64url').replace(/[-_]/g, 'Z').slice(0, length);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const part of req) parts.push(part as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function parseBody(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/** One response under way: knows whether the client went away, and lets waits be cut short. */
+class Exchange {
+  /** Set when the fake itself ends the connection on purpose (a fault, or shutdown). */
+  private endedByServer = false;
+  readonly controller = new AbortController();
+
+  constructor(
+    readonly res: ServerResponse,
+    onClientAbort: () => void,
+  ) {
+    res.on('close', () => {
+      if (!res.writableFinished && !this.endedByServer) onClientAbort();
+      this.controller.abort();
+    });
+  }
+
+  get gone(): boolean {
+    return this.controller.signal.aborted || this.res.destroyed;
+  }
+
+  /** Waits `ms`; resolves false if the connection closed meanwhile. */
+  async wait(ms: number | undefined): Promise<boolean> {
+    if (ms !== undefined && ms > 0) {
+      try {
+        await sleep(ms, undefined, { signal: this.controller.signal });
+      } catch {
+        return false;
+      }
+    }
+    return !this.gone;
+  }
+
+  /** Writes and waits until the data is handed to the socket; resolves false if the connection closed. */
+  write(data: string): Promise<boolean> {
+    if (this.gone) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = () => resolve(false);
+      this.controller.signal.addEventListener('abort', onAbort, { once: true });
+      this.res.write(data, (error) => {
+        this.controller.signal.removeEventListener('abort', onAbort);
+        resolve(!error && !this.gone);
+      });
+    });
+  }
+
+  destroy(): void {
+    this.endedByServer = true;
+    this.res.destroy();
+  }
+
+  markServerEnded(): void {
+    this.endedByServer = true;
+  }
+}
+
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const exchanges = new Set<Exchange>();
+  let closing = false;
+
+  const fake: FakeOpenAI = {
+    url: '',
+    requests: [],
+    faults: [],
+    options,
+    aborted: 0,
+    close,
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        sendJson(res, 500, errorBody(`fake upstream crashed: ${String(error)}`, 'server_error'));
+      } else res.destroy();
+    });
+  });
+
+  function sendJson(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'x-request-id': newId('req_', 16),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const body = parseBody(raw);
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    fake.requests.push({ method, path, headers: { ...req.headers }, body });
+
+    const exchange = new Exchange(res, () => {
+      if (!closing) fake.aborted += 1;
+    });
+    exchanges.add(exchange);
+    res.on('close', () => exchanges.delete(exchange));
+
+    const fault = fake.faults.shift();
+    if (fault?.kind === 'hang') return;
+    if (!(await exchange.wait(fake.options.firstByteDelayMs))) return;
+    const wantsStream = isRecord(body) && body.stream === true;
+
+    if (fault) {
+      switch (fault.kind) {
+        case 'status':
+          sendJson(res, fault.status, fault.body ?? defaultErrorBody(fault.status), fault.headers);
+          return;
+        case 'invalid-json':
+          if (wantsStream && path === '/v1/chat/completions') {
+            await brokenStream(
+              exchange,
+              isRecord(body) && typeof body.model === 'string' ? body.model : 'gpt-4o',
+            );
+          } else sendJson(res, 200, '{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"ind');
+          return;
+        case 'drop-mid-stream':
+          if (wantsStream && path === '/v1/chat/completions' && isRecord(body)) {
+            await chatCompletion(exchange, body, fault.afterChunks);
+          } else exchange.destroy();
+          return;
+      }
+    }
+
+    if (path === '/v1/chat/completions' && method === 'POST') {
+      if (!authorized(req)) return unauthorized(res, req);
+      if (!isRecord(body)) {
+        sendJson(
+          res,
+          400,
+          errorBody(
+            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+            'invalid_request_error',
+          ),
+        );
+        return;
+      }
+      await chatCompletion(exchange, body, undefined);
+      return;
+    }
+    if (path === '/v1/models' && method === 'GET') {
+      if (!authorized(req)) return unauthorized(res, req);
+      const models = fake.options.models ?? DEFAULT_MODELS;
+      sendJson(res, 200, {
+        object: 'list',
+        data: models.map((id) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'openai' })),
+      });
+      return;
+    }
+    sendJson(res, 404, errorBody(`Invalid URL (${method} ${path})`, 'invalid_request_error'));
+  }
+
+  function authorized(req: IncomingMessage): boolean {
+    return /^Bearer\s+\S+/i.test(req.headers.authorization ?? '');
+  }
+
+  function unauthorized(res: ServerResponse, req: IncomingMessage): void {
+    const message = req.headers.authorization
+      ? 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.'
+      : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
+    sendJson(res, 401, errorBody(message, 'invalid_request_error', null, 'invalid_api_key'));
+  }
+
+  /** Validates like OpenAI (the parts a gateway can get wrong), then answers. `dropAfter`: drop fault. */
+  async function chatCompletion(
+    exchange: Exchange,
+    body: Record<string, unknown>,
+    dropAfter: number | undefined,
+  ): Promise<void> {
+    const { res } = exchange;
+    const bad = (message: string, param: string | null, code: string | null = null) =>
+      sendJson(res, 400, errorBody(message, 'invalid_request_error', param, code));
+
+    if (typeof body.model !== 'string' || body.model === '')
+      return bad('you must provide a model parameter', null);
+    const model = body.model;
+    if (!Array.isArray(body.messages)) {
+      return bad("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+    }
+    const stream = body.stream === true;
+    const streamOptions = body.stream_options;
+    if (streamOptions !== undefined && streamOptions !== null && !stream) {
+      return bad(
+        "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+        'stream_options',
+      );
+    }
+    const n = body.n ?? 1;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 128) {
+      return bad(`Invalid 'n': expected an integer between 1 and 128, got ${JSON.stringify(n)}.`, 'n');
+    }
+    const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+    if (maxTokens !== undefined && maxTokens !== null && (typeof maxTokens !== 'number' || maxTokens < 1)) {
+      const param = body.max_completion_tokens == null ? 'max_tokens' : 'max_completion_tokens';
+      return bad(`Invalid '${param}': integer below minimum value. Expected a value >= 1.`, param);
+    }
+    const stop = body.stop;
+    const stops =
+      typeof stop === 'string'
+        ? [stop]
+        : Array.isArray(stop)
+          ? stop.filter((s) => typeof s === 'string')
+          : [];
+
+    const generation = generate(
+      fake.options.reply ?? DEFAULT_REPLY,
+      typeof maxTokens === 'number' ? maxTokens : undefined,
+      stops,
+    );
+    const usage = usageOf(countPromptTokens(body.messages), generation.pieces.length * n);
+    const id = newId('chatcmpl-fake', 18);
+    const created = Math.floor(Date.now() / 1000);
+
+    if (!stream) {
+      const content = generation.pieces.join('');
+      const response: ChatResponse = {
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: Array.from({ length: n }, (_, index) => ({
+          index,
+          message: { role: 'assistant', content, refusal: null, annotations: [] },
+          logprobs: null,
+          finish_reason: generation.finishReason,
+        })),
+        usage,
+        service_tier: 'default',
+        system_fingerprint: SYSTEM_FINGERPRINT,
+      };
+      sendJson(res, 200, response);
+      return;
+    }
+
+    const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
+    const obfuscate = !(isRecord(streamOptions) && streamOptions.include_obfuscation === false);
+    const chunk = (choices: ChunkChoice[], chunkUsage: Usage | null): ChatChunk => {
+      const c: ChatChunk = {
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        service_tier: 'default',
+        system_fingerprint: SYSTEM_FINGERPRINT,
+        choices,
+      };
+      if (includeUsage) c.usage = chunkUsage;
+      if (obfuscate) c.obfuscation = obfuscation();
+      return c;
+    };
+
+    const indexes = Array.from({ length: n }, (_, i) => i);
+    const roleChunks = indexes.map((index) =>
+      chunk(
+        [
+          {
+            index,
+            delta: { role: 'assistant', content: '', refusal: null },
+            logprobs: null,
+            finish_reason: null,
+          },
+        ],
+        null,
+      ),
+    );
+    const contentChunks = generation.pieces.flatMap((content) =>
+      indexes.map((index) =>
+        chunk([{ index, delta: { content }, logprobs: null, finish_reason: null }], null),
+      ),
+    );
+    const finishChunks = indexes.map((index) =>
+      chunk([{ index, delta: {}, logprobs: null, finish_reason: generation.finishReason }], null),
+    );
+
+    startStream(res);
+    const send = async (c: ChatChunk): Promise<boolean> => {
+      if (!(await exchange.wait(fake.options.chunkDelayMs))) return false;
+      return exchange.write(`data: ${JSON.stringify(c)}\n\n`);
+    };
+    for (const c of roleChunks) if (!(await send(c))) return;
+    for (const [i, c] of contentChunks.entries()) {
+      if (dropAfter !== undefined && i >= dropAfter) break;
+      if (!(await send(c))) return;
+    }
+    if (dropAfter !== undefined) {
+      exchange.destroy();
+      return;
+    }
+    for (const c of finishChunks) if (!(await send(c))) return;
+    if (includeUsage && !(await send(chunk([], usage)))) return;
+    exchange.markServerEnded();
+    res.end('data: [DONE]\n\n');
+  }
+
+  function startStream(res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-request-id': newId('req_', 16),
+    });
+    res.flushHeaders();
+  }
+
+  async function brokenStream(exchange: Exchange, model: string): Promise<void> {
+    const { res } = exchange;
+    startStream(res);
+    const first: ChatChunk = {
+      id: newId('chatcmpl-fake', 18),
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model,
+      service_tier: 'default',
+      system_fingerprint: SYSTEM_FINGERPRINT,
+      choices: [
+        {
+          index: 0,
+          delta: { role: 'assistant', content: '', refusal: null },
+          logprobs: null,
+          finish_reason: null,
+        },
+      ],
+    };
+    if (!(await exchange.wait(fake.options.chunkDelayMs))) return;
+    if (!(await exchange.write(`data: ${JSON.stringify(first)}\n\n`))) return;
+    if (!(await exchange.wait(fake.options.chunkDelayMs))) return;
+    res.write(
+      'data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","choices":[{"delta":{"content":"Hel\n\n',
+    );
+    exchange.markServerEnded();
+    res.end();
+  }
+
+  async function close(): Promise<void> {
+    closing = true;
+    for (const exchange of exchanges) exchange.markServerEnded();
+    const closed = new Promise<void>((resolve, reject) =>
+      server.close((error) => (error ? reject(error) : resolve())),
+    );
+    server.closeAllConnections();
+    await closed;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  fake.url = `http://127.0.0.1:${port}/v1`;
+  return fake;
+}
