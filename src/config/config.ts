@@ -20,6 +20,8 @@ export interface ProviderSettings {
   quirks: VendorQuirks;
   /** Models to list in /v1/models besides the built-in catalog's (handy for self-hosted servers). */
   models: string[];
+  /** Format-specific settings: Azure `api_version`, Bedrock `region`/`secret_access_key`/`session_token`, ... */
+  options: Record<string, string>;
 }
 
 export interface PriceSettings {
@@ -59,8 +61,10 @@ const priceSchema = z.object({
   cache_write: z.number().nonnegative().optional(),
 });
 
+export const PROVIDER_FORMATS = ['openai', 'anthropic', 'google', 'azure', 'bedrock', 'cohere'] as const;
+
 const providerSchema = z.object({
-  format: z.enum(['openai']).optional(),
+  format: z.enum(PROVIDER_FORMATS).optional(),
   base_url: z.url().optional(),
   api_key: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
@@ -68,6 +72,7 @@ const providerSchema = z.object({
   drop: z.array(z.string()).optional(),
   rename: z.record(z.string(), z.string()).optional(),
   stream_usage: z.boolean().optional(),
+  options: z.record(z.string(), z.string()).optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -145,7 +150,66 @@ function vendorFromEnv(id: string, spec: VendorSpec, env: NodeJS.ProcessEnv): Pr
   let baseUrl = trimSlash(baseUrlOverride || spec.defaultBaseUrl);
   // Ollama's conventional base URL is the server root; its OpenAI-compatible API lives under /v1.
   if (id === 'ollama' && !baseUrl.endsWith('/v1')) baseUrl += '/v1';
-  return { id, format: 'openai', baseUrl, apiKey, headers: {}, quirks: spec.quirks ?? {}, models: [] };
+  return {
+    id,
+    format: 'openai',
+    baseUrl,
+    apiKey,
+    headers: {},
+    quirks: spec.quirks ?? {},
+    models: [],
+    options: {},
+  };
+}
+
+/**
+ * Providers with their own wire formats, enabled by their conventional environment variables. Base URLs
+ * follow each vendor's SDK convention (Anthropic's without `/v1`, Gemini's without `/v1beta`).
+ */
+function nativeFromEnv(env: NodeJS.ProcessEnv): ProviderSettings[] {
+  const out: ProviderSettings[] = [];
+  const add = (
+    id: string,
+    baseUrl: string,
+    apiKey: string | undefined,
+    options: Record<string, string> = {},
+  ) =>
+    out.push({
+      id,
+      format: id,
+      baseUrl: trimSlash(baseUrl),
+      apiKey,
+      headers: {},
+      quirks: {},
+      models: [],
+      options,
+    });
+  if (env.ANTHROPIC_API_KEY) {
+    add('anthropic', env.ANTHROPIC_BASE_URL || 'https://api.anthropic.com', env.ANTHROPIC_API_KEY);
+  }
+  if (env.GEMINI_API_KEY) {
+    add('google', env.GEMINI_BASE_URL || 'https://generativelanguage.googleapis.com', env.GEMINI_API_KEY);
+  }
+  if (env.COHERE_API_KEY) add('cohere', env.COHERE_BASE_URL || 'https://api.cohere.com', env.COHERE_API_KEY);
+  if (env.AZURE_OPENAI_API_KEY && env.AZURE_OPENAI_ENDPOINT) {
+    add('azure', env.AZURE_OPENAI_ENDPOINT, env.AZURE_OPENAI_API_KEY, {
+      api_version: env.AZURE_OPENAI_API_VERSION || '2024-10-21',
+    });
+  }
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+    add(
+      'bedrock',
+      env.BEDROCK_BASE_URL || `https://bedrock-runtime.${region}.amazonaws.com`,
+      env.AWS_ACCESS_KEY_ID,
+      {
+        region,
+        secret_access_key: env.AWS_SECRET_ACCESS_KEY,
+        ...(env.AWS_SESSION_TOKEN ? { session_token: env.AWS_SESSION_TOKEN } : {}),
+      },
+    );
+  }
+  return out;
 }
 
 function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSettings[] {
@@ -155,6 +219,7 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
     const settings = vendorFromEnv(id, spec, env);
     if (settings) byId.set(id, settings);
   }
+  for (const settings of nativeFromEnv(env)) byId.set(settings.id, settings);
   for (const [id, entry] of Object.entries(file.providers ?? {})) {
     const known = vendors[id];
     const base = byId.get(id);
@@ -169,12 +234,13 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
     };
     byId.set(id, {
       id,
-      format: entry.format ?? 'openai',
+      format: entry.format ?? base?.format ?? 'openai',
       baseUrl: trimSlash(baseUrl),
       apiKey: entry.api_key || base?.apiKey,
       headers: entry.headers ?? {},
       quirks,
       models: entry.models ?? [],
+      options: { ...base?.options, ...entry.options },
     });
   }
   return [...byId.values()];

@@ -156,6 +156,11 @@ export interface Provider {
   readonly id: string;
   /** The wire format, e.g. `openai`, `anthropic`. */
   readonly format: string;
+  /**
+   * What the provider honours natively. When `n` or `stop` is false the router emulates it (parallel calls,
+   * gateway-side stop matching), so providers never fake either. Absent means native.
+   */
+  readonly supports?: { readonly n?: boolean; readonly stop?: boolean };
   complete(call: UpstreamCall): Promise<ChatResponse>;
   /** Yields canonical chunks; the last one carries `usage` when the upstream reports it. */
   stream(call: UpstreamCall): AsyncIterable<ChatChunk>;
