@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { ADMIN_KEY, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assertMatchesSchema } from '../support/openapi.js';
 
 let fake: FakeOpenAI;
@@ -40,7 +40,7 @@ describe('API keys', () => {
     const ok = await gw.client(created.key).chat.completions.create(chat as never);
     assert.equal(ok.object, 'chat.completion');
 
-    const list = await (await gw.call('/admin/keys', { key: ADMIN_KEY })).json();
+    const list = await readJson(await gw.call('/admin/keys', { key: ADMIN_KEY }));
     const listed = list.data.find((k: { id: string }) => k.id === created.id);
     assert.ok(listed);
     assert.equal(listed.key, undefined);
@@ -50,19 +50,19 @@ describe('API keys', () => {
 
     const revoked = await gw.call(`/admin/keys/${created.id}`, { method: 'DELETE', key: ADMIN_KEY });
     assert.equal(revoked.status, 200);
-    assert.ok((await revoked.json()).revoked_at);
+    assert.ok((await readJson(revoked)).revoked_at);
     const refused = await gw.call('/v1/chat/completions', { method: 'POST', key: created.key, json: chat });
     assert.equal(refused.status, 401);
-    assert.match((await refused.json()).error.message, /revoked/);
+    assert.match((await readJson(refused)).error.message, /revoked/);
   });
 
   test('a key limited to some models is refused others with 403 and sees only its models', async () => {
     const { key } = await gw.createKey({ models: ['groq/*'] });
     const res = await gw.call('/v1/chat/completions', { method: 'POST', key, json: chat });
     assert.equal(res.status, 403);
-    const json = await res.json();
+    const json = await readJson(res);
     assert.equal(json.error.code, 'model_not_allowed');
-    const models = await (await gw.call('/v1/models', { key })).json();
+    const models = await readJson(await gw.call('/v1/models', { key }));
     assert.ok(models.data.length > 0);
     assert.ok(models.data.every((m: { id: string }) => m.id.startsWith('groq/')));
   });
@@ -76,10 +76,10 @@ describe('API keys', () => {
       json: { expires_at: new Date(Date.now() - 1000).toISOString(), name: 'renamed' },
     });
     assert.equal(patched.status, 200);
-    assert.equal((await patched.json()).name, 'renamed');
+    assert.equal((await readJson(patched)).name, 'renamed');
     const res = await gw.call('/v1/models', { key });
     assert.equal(res.status, 401);
-    assert.match((await res.json()).error.message, /expired/);
+    assert.match((await readJson(res)).error.message, /expired/);
   });
 
   test('bad keys get 401, and admin routes need the admin key', async () => {
@@ -91,14 +91,14 @@ describe('API keys', () => {
     ]) {
       const res = await gw.call('/v1/models', authorization ? { headers: { authorization } } : {});
       assert.equal(res.status, 401, String(authorization));
-      assertMatchesSchema('ErrorResponse', await res.json());
+      assertMatchesSchema('ErrorResponse', await readJson(res));
     }
     const { key } = await gw.createKey();
     assert.equal((await gw.call('/admin/keys', { key })).status, 403);
     assert.equal((await gw.call('/admin/keys')).status, 401);
     const bad = await gw.call('/admin/keys', { method: 'POST', key: ADMIN_KEY, json: { name: '', rpm: -1 } });
     assert.equal(bad.status, 400);
-    assert.equal((await bad.json()).error.type, 'invalid_request_error');
+    assert.equal((await readJson(bad)).error.type, 'invalid_request_error');
     assert.equal((await gw.call('/admin/keys/nosuch', { key: ADMIN_KEY })).status, 404);
   });
 
@@ -121,7 +121,7 @@ describe('models', () => {
       'providers that are not enabled are not listed',
     );
     for (const res of [await gw.call('/v1/models', { key }), await gw.call('/v1beta/models', { key })]) {
-      const json = await res.json();
+      const json = await readJson(res);
       assertMatchesSchema('ListModelsResponse', json);
       const entry = json.data.find((m: { id: string }) => m.id === 'openai/gpt-4o');
       assert.deepEqual(Object.keys(entry).sort(), ['created', 'id', 'object', 'owned_by']);
@@ -140,11 +140,11 @@ describe('the HTTP surface', () => {
     assert.equal(res.headers.get('x-request-id'), 'trace-123');
     const notFound = await gw.call('/v1/nope', { method: 'POST' });
     assert.equal(notFound.status, 404);
-    assertMatchesSchema('ErrorResponse', await notFound.json());
+    assertMatchesSchema('ErrorResponse', await readJson(notFound));
   });
 
   test('health, readiness and metrics', async () => {
-    assert.deepEqual(await (await gw.call('/health')).json(), { status: 'ok' });
+    assert.deepEqual(await readJson(await gw.call('/health')), { status: 'ok' });
     const ready = await gw.call('/ready');
     assert.equal(ready.status, 200);
     const metrics = await (await gw.call('/metrics')).text();
@@ -177,7 +177,7 @@ describe('limits and configuration', () => {
       const big = { ...chat, messages: [{ role: 'user', content: 'x'.repeat(20_000) }] };
       const res = await small.call('/v1/chat/completions', { method: 'POST', key, json: big });
       assert.equal(res.status, 413);
-      const json = await res.json();
+      const json = await readJson(res);
       assertMatchesSchema('ErrorResponse', json);
       assert.equal(json.error.code, 'request_too_large');
       assert.ok(res.headers.get('x-request-id'));
@@ -197,6 +197,7 @@ describe('limits and configuration', () => {
         'providers:',
         '  my-vllm:',
         `    base_url: ${fake.url}`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the YAML's own ${VAR} interpolation
         '    api_key: ${VLLM_KEY}',
         '    models: [meta-llama/Llama-3.1-8B-Instruct]',
         '    drop: [logit_bias]',

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { DEFAULT_REPLY, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assertMatchesSchema } from '../support/openapi.js';
 
 let fake: FakeOpenAI;
@@ -354,7 +354,7 @@ describe('upstream failures', () => {
       const res = await gw.call('/v1/chat/completions', { method: 'POST', key, json: body });
       assert.equal(res.status, status);
       assert.ok(res.headers.get('x-request-id'));
-      const json = await res.json();
+      const json = await readJson(res);
       assertMatchesSchema('ErrorResponse', json);
       assert.equal(json.error.code, code);
       if (status === 429) assert.equal(res.headers.get('retry-after'), '7');
@@ -373,7 +373,7 @@ describe('upstream failures', () => {
     });
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '3');
-    assert.equal((await res.json()).error.type, 'rate_limit_error');
+    assert.equal((await readJson(res)).error.type, 'rate_limit_error');
   });
 
   test('the openai client sees typed errors', async () => {

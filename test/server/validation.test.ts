@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assertMatchesSchema } from '../support/openapi.js';
 
 let fake: FakeOpenAI;
@@ -115,7 +115,7 @@ for (const [name, body, status, param, code] of cases) {
     const res = await gw.call('/v1/chat/completions', { method: 'POST', key, json: body });
     assert.equal(res.status, status);
     assert.ok(res.headers.get('x-request-id'));
-    const json = await res.json();
+    const json = await readJson(res);
     assertMatchesSchema('ErrorResponse', json);
     assert.equal(json.error.param, param);
     assert.equal(json.error.code, code);
@@ -131,7 +131,7 @@ test('malformed JSON is a 400 invalid_request_error', async () => {
     body: '{"model": ',
   });
   assert.equal(res.status, 400);
-  const json = await res.json();
+  const json = await readJson(res);
   assert.equal(json.error.type, 'invalid_request_error');
   assert.match(json.error.message, /JSON/);
 });
@@ -160,7 +160,7 @@ test('authentication is checked before the body is read', async () => {
     body: '{not json',
   });
   assert.equal(res.status, 401);
-  const json = await res.json();
+  const json = await readJson(res);
   assertMatchesSchema('ErrorResponse', json);
   assert.equal(json.error.type, 'authentication_error');
   assert.equal(json.error.code, 'invalid_api_key');

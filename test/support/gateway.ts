@@ -69,3 +69,7 @@ export async function startTestGateway(env: Record<string, string>): Promise<Tes
     close: () => gateway.close(),
   };
 }
+
+/** A response's JSON body, loosely typed: tests assert on its shape field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON
+export const readJson = (res: Response): Promise<any> => res.json();
