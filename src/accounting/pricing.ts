@@ -6,9 +6,16 @@ import type { Price } from '../router/catalog.js';
 /** Cost of one answer, or undefined when the model has no price (unpriced is loud, never $0). */
 export function costMicros(price: Price | undefined, usage: Usage): number | undefined {
   if (!price) return undefined;
-  const cached = Math.min(usage.prompt_tokens_details?.cached_tokens ?? 0, usage.prompt_tokens);
-  const uncached = usage.prompt_tokens - cached;
-  const scaled = uncached * price.input + cached * price.cachedInput + usage.completion_tokens * price.output;
+  // prompt_tokens includes cache reads and cache writes (Anthropic); each of the three is priced on its own.
+  const details = usage.prompt_tokens_details;
+  const cached = Math.min(details?.cached_tokens ?? 0, usage.prompt_tokens);
+  const written = Math.min(Number(details?.cache_write_tokens ?? 0) || 0, usage.prompt_tokens - cached);
+  const uncached = usage.prompt_tokens - cached - written;
+  const scaled =
+    uncached * price.input +
+    cached * price.cachedInput +
+    written * (price.cacheWrite ?? price.input) +
+    usage.completion_tokens * price.output;
   return Math.round(scaled / 1_000_000);
 }
 

@@ -72,6 +72,8 @@ const providerSchema = z.object({
   drop: z.array(z.string()).optional(),
   rename: z.record(z.string(), z.string()).optional(),
   stream_usage: z.boolean().optional(),
+  supports_n: z.boolean().optional(),
+  supports_stop: z.boolean().optional(),
   options: z.record(z.string(), z.string()).optional(),
 });
 
@@ -231,6 +233,8 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
       ...(entry.drop ? { drop: entry.drop } : {}),
       ...(entry.rename ? { rename: entry.rename } : {}),
       ...(entry.stream_usage === undefined ? {} : { streamUsage: entry.stream_usage }),
+      ...(entry.supports_n === undefined ? {} : { n: entry.supports_n }),
+      ...(entry.supports_stop === undefined ? {} : { stop: entry.supports_stop }),
     };
     byId.set(id, {
       id,

@@ -1,10 +1,14 @@
 // Maps provider ids to Providers, built once from configuration. Each wire format has one factory.
 import type { ProviderSettings } from '../config/config.js';
 import type { Provider } from '../core/types.js';
+import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
+import { createGoogleProvider } from './google/google-provider.js';
 import { createOpenAIProvider } from './openai/openai-provider.js';
 
 const factories: Record<string, (settings: ProviderSettings) => Provider> = {
   openai: createOpenAIProvider,
+  anthropic: createAnthropicProvider,
+  google: createGoogleProvider,
 };
 
 export function createProviders(settings: readonly ProviderSettings[]): Map<string, Provider> {

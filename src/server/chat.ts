@@ -10,6 +10,7 @@ import { microsToUsd } from '../accounting/pricing.js';
 import type { Principal } from '../auth/authenticator.js';
 import { forbidden, GatewayError } from '../core/errors.js';
 import type { ChatChunk, ChatRequest, ChatResponse, UpstreamCall, Usage } from '../core/types.js';
+import { completeVia, streamVia } from '../router/dispatch.js';
 import type { Router, Target } from '../router/router.js';
 import type { RequestRow } from '../store/store.js';
 import { toGatewayError } from './errors.js';
@@ -138,7 +139,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     const upstreamStart = performance.now();
     let response: ChatResponse;
     try {
-      response = await exchange.target.provider.complete(call);
+      response = await completeVia(exchange.target.provider, call);
     } finally {
       exchange.upstreamMs = performance.now() - upstreamStart;
     }
@@ -165,7 +166,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     let created = 0;
     let writer: SseWriter | undefined;
     const upstreamStart = performance.now();
-    const iterator = exchange.target.provider.stream(call)[Symbol.asyncIterator]();
+    const iterator = streamVia(exchange.target.provider, call)[Symbol.asyncIterator]();
 
     try {
       for (;;) {

@@ -104,5 +104,11 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
     }
   }
 
-  return { id, format: 'openai', complete, stream };
+  return {
+    id,
+    format: 'openai',
+    supports: { n: quirks.n !== false, stop: quirks.stop !== false },
+    complete,
+    stream,
+  };
 }

@@ -8,6 +8,10 @@ export interface VendorQuirks {
   readonly rename?: Readonly<Record<string, string>>;
   /** Whether the vendor honours `stream_options.include_usage` (else usage is counted by the gateway). */
   readonly streamUsage?: boolean;
+  /** False when the vendor only produces one choice per call: the router fans `n` out. */
+  readonly n?: boolean;
+  /** False when the vendor ignores or rejects `stop`: the router enforces it. */
+  readonly stop?: boolean;
 }
 
 export interface VendorSpec {
@@ -41,8 +45,8 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     keyEnv: 'GROQ_API_KEY',
     baseUrlEnv: 'GROQ_BASE_URL',
     defaultBaseUrl: 'https://api.groq.com/openai/v1',
-    // Groq documents these as unsupported and answers 400 when they are set.
-    quirks: { drop: ['logit_bias', 'logprobs', 'top_logprobs', 'store', 'metadata'] },
+    // Groq documents these as unsupported and answers 400 when they are set, and `n` must be 1.
+    quirks: { drop: ['logit_bias', 'logprobs', 'top_logprobs', 'store', 'metadata'], n: false },
   },
   deepseek: {
     keyEnv: 'DEEPSEEK_API_KEY',

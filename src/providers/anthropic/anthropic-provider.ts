@@ -1,0 +1,255 @@
+// The Anthropic Messages API (POST {ANTHROPIC_BASE_URL}/v1/messages): the canonical request is translated
+// by convert-to-anthropic-messages.ts (rules in parameters.ts), and the Message or the SSE events are
+// translated back to chat.completion / chat.completion.chunk objects exactly like OpenAI's.
+import type { ProviderSettings } from '../../config/config.js';
+import type {
+  ChatChunk,
+  ChatResponse,
+  ChunkDelta,
+  FinishReason,
+  Provider,
+  ToolCall,
+  UpstreamCall,
+  Usage,
+} from '../../core/types.js';
+import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { readSseEvents } from '../sse.js';
+import { invalidUpstreamResponse } from '../upstream-error.js';
+import {
+  ANTHROPIC_VERSION,
+  type AnthropicUsage,
+  type ResponseMessage,
+  readMessage,
+  readStreamEvent,
+} from './anthropic-api.js';
+import { anthropicHttpError, anthropicStreamError } from './anthropic-error.js';
+import { type ConvertedRequest, convertToAnthropicRequest } from './convert-to-anthropic-messages.js';
+import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
+
+/** OpenAI usage from Anthropic's: cache reads and writes are prompt tokens too (Anthropic counts them apart). */
+export function toUsage(usage: AnthropicUsage): Usage | undefined {
+  const { input_tokens: input, output_tokens: output } = usage;
+  if (input === undefined || output === undefined) return undefined;
+  const cacheRead = usage.cache_read_input_tokens;
+  const cacheWrite = usage.cache_creation_input_tokens;
+  const prompt = input + (cacheRead ?? 0) + (cacheWrite ?? 0);
+  const out: Usage = { prompt_tokens: prompt, completion_tokens: output, total_tokens: prompt + output };
+  if (cacheRead !== undefined || cacheWrite !== undefined) {
+    out.prompt_tokens_details = {
+      ...(cacheRead === undefined ? {} : { cached_tokens: cacheRead }),
+      ...(cacheWrite === undefined ? {} : { cache_write_tokens: cacheWrite }),
+    };
+  }
+  return out;
+}
+
+/** A forced JSON tool's stop is the end of the answer, not a request to call a tool. */
+function finishReason(stopReason: string | null, jsonAnswered: boolean, toolCalls: number): FinishReason {
+  if (jsonAnswered && toolCalls === 0 && stopReason === 'tool_use') return 'stop';
+  return mapAnthropicFinishReason(stopReason);
+}
+
+export function toChatResponse(message: ResponseMessage, jsonTool: string | undefined): ChatResponse {
+  let text = '';
+  let json: string | undefined;
+  const toolCalls: ToolCall[] = [];
+  for (const block of message.content) {
+    if (block.type === 'text') text += block.text;
+    else if (block.type === 'tool_use') {
+      const args = JSON.stringify(block.input ?? {});
+      if (jsonTool !== undefined && block.name === jsonTool) json = args;
+      else
+        toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: args } });
+    }
+  }
+  const content = json ?? (text === '' && toolCalls.length > 0 ? null : text);
+  const response: ChatResponse = {
+    id: `chatcmpl-${message.id}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: message.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content,
+          refusal: null,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        },
+        logprobs: null,
+        finish_reason: finishReason(message.stop_reason, json !== undefined, toolCalls.length),
+      },
+    ],
+  };
+  const usage = toUsage(message.usage);
+  if (usage) response.usage = usage;
+  return response;
+}
+
+export function createAnthropicProvider(settings: ProviderSettings): Provider {
+  const { id } = settings;
+  const url = new URL(`${settings.baseUrl}/v1/messages`);
+  const baseHeaders: Record<string, string> = {
+    'content-type': 'application/json',
+    'anthropic-version': ANTHROPIC_VERSION,
+    ...settings.headers,
+  };
+  if (settings.apiKey) baseHeaders['x-api-key'] = settings.apiKey;
+  const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
+  const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
+
+  async function send(
+    call: UpstreamCall,
+    converted: ConvertedRequest,
+    stream: boolean,
+  ): Promise<UpstreamResponse> {
+    const body = stream ? { ...converted.body, stream: true } : converted.body;
+    const res = await upstreamRequest(
+      id,
+      url,
+      stream ? streamHeaders : jsonHeaders,
+      JSON.stringify(body),
+      call.signal,
+    );
+    if (res.status >= 200 && res.status < 300) return res;
+    throw await anthropicHttpError(id, res);
+  }
+
+  async function complete(call: UpstreamCall): Promise<ChatResponse> {
+    const converted = convertToAnthropicRequest(call.request, id, call.warnings);
+    const res = await send(call, converted, false);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (error) {
+      if (isAbort(error) || call.signal.aborted) throw error;
+      throw transportError(error, id);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw invalidUpstreamResponse(id, 'the body is not JSON');
+    }
+    const message = readMessage(parsed);
+    if (!message) throw invalidUpstreamResponse(id, 'the answer is not a message');
+    return toChatResponse(message, converted.jsonTool);
+  }
+
+  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk> {
+    const converted = convertToAnthropicRequest(call.request, id, call.warnings);
+    const res = await send(call, converted, true);
+    const created = Math.floor(Date.now() / 1000);
+    let chunkId = '';
+    let model = call.request.model;
+    let usage: AnthropicUsage = {};
+    let stopReason: string | null = null;
+    let jsonAnswered = false;
+    /** Content block index → what its deltas become. */
+    const blocks = new Map<number, { kind: 'text' } | { kind: 'json' } | { kind: 'tool'; index: number }>();
+    let toolCalls = 0;
+    let finished = false;
+
+    const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk => ({
+      id: chunkId,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    });
+
+    try {
+      for await (const sse of readSseEvents(res.body)) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(sse.data);
+        } catch {
+          throw invalidUpstreamResponse(id, 'a stream event is not JSON');
+        }
+        const event = readStreamEvent(parsed);
+        if (!event) throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
+        if (event.type === 'error') throw anthropicStreamError(id, event.error);
+        if (event.type !== 'message_start' && chunkId === '') {
+          if (event.type === 'ping' || event.type === 'unknown') continue;
+          throw invalidUpstreamResponse(id, `'${event.type}' before message_start`);
+        }
+        switch (event.type) {
+          case 'message_start':
+            chunkId = `chatcmpl-${event.message.id}`;
+            model = event.message.model || model;
+            usage = event.message.usage;
+            yield chunk({ role: 'assistant', content: '' });
+            break;
+          case 'content_block_start': {
+            const { block, index } = event;
+            if (block.type === 'text') {
+              blocks.set(index, { kind: 'text' });
+              if (block.text !== '') yield chunk({ content: block.text });
+            } else if (block.type === 'tool_use' && block.name === converted.jsonTool) {
+              blocks.set(index, { kind: 'json' });
+              jsonAnswered = true;
+            } else if (block.type === 'tool_use') {
+              const toolIndex = toolCalls++;
+              blocks.set(index, { kind: 'tool', index: toolIndex });
+              yield chunk({
+                tool_calls: [
+                  {
+                    index: toolIndex,
+                    id: block.id,
+                    type: 'function',
+                    function: { name: block.name, arguments: '' },
+                  },
+                ],
+              });
+            }
+            break;
+          }
+          case 'content_block_delta': {
+            const target = blocks.get(event.index);
+            const { delta } = event;
+            if (
+              delta.type === 'text_delta' &&
+              (target === undefined || target.kind === 'text') &&
+              delta.text !== ''
+            ) {
+              yield chunk({ content: delta.text });
+            } else if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
+              if (target?.kind === 'json') yield chunk({ content: delta.partial_json });
+              else if (target?.kind === 'tool') {
+                yield chunk({
+                  tool_calls: [{ index: target.index, function: { arguments: delta.partial_json } }],
+                });
+              }
+            }
+            break;
+          }
+          case 'message_delta':
+            stopReason = event.stop_reason ?? stopReason;
+            // message_delta counts are cumulative: they replace what message_start said.
+            usage = { ...usage, ...event.usage };
+            break;
+          case 'message_stop': {
+            finished = true;
+            yield chunk({}, finishReason(stopReason, jsonAnswered, toolCalls));
+            const total = toUsage(usage);
+            if (total) yield { ...chunk({}), choices: [], usage: total };
+            return;
+          }
+          default:
+            // content_block_stop, ping, and event types newer than this code: nothing to translate.
+            break;
+        }
+      }
+      throw invalidUpstreamResponse(id, 'the stream ended before message_stop');
+    } catch (error) {
+      if (isAbort(error) || call.signal.aborted) throw error;
+      throw transportError(error, id);
+    } finally {
+      // Stop reading from the upstream when the consumer stops early (client gone, error).
+      if (!finished) res.body.destroy();
+    }
+  }
+
+  return { id, format: 'anthropic', supports: { n: false }, complete, stream };
+}

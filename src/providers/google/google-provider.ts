@@ -1,0 +1,153 @@
+// The Google Gemini API (generativelanguage.googleapis.com): `POST /v1beta/models/{model}:generateContent`
+// and `:streamGenerateContent?alt=sse`, keyed by `x-goog-api-key`. Requests and answers are translated in
+// this folder; what cannot be translated is listed in parameters.ts.
+import type { ProviderSettings } from '../../config/config.js';
+import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
+import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { readSseEvents } from '../sse.js';
+import { invalidUpstreamResponse } from '../upstream-error.js';
+import { candidateBatches, candidateCap, completeInBatches, streamInBatches } from './candidates.js';
+import { GoogleStreamTranslator, toChatResponse } from './convert-from-google-response.js';
+import { convertToGoogleRequest } from './convert-to-google-request.js';
+import { type GoogleRequest, readGoogleError, readGoogleResponse } from './google-api.js';
+import { googleError, googleHttpError } from './google-error.js';
+
+/** `gemini-2.5-flash` → `models/gemini-2.5-flash`; full resource names (`tunedModels/x`) are kept. */
+function modelPath(model: string): string {
+  const name = model.includes('/') ? model : `models/${model}`;
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
+/** Sets candidateCount for one call; it is left out when 1 (Gemini's default). */
+function withCandidates(request: GoogleRequest, count: number): GoogleRequest {
+  if (count === 1) return request;
+  return { ...request, generationConfig: { ...request.generationConfig, candidateCount: count } };
+}
+
+export function createGoogleProvider(settings: ProviderSettings): Provider {
+  const { id } = settings;
+  const apiVersion = settings.options.api_version ?? 'v1beta';
+  const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
+  if (settings.apiKey) baseHeaders['x-goog-api-key'] = settings.apiKey;
+  const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
+  const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
+
+  const urlFor = (model: string, stream: boolean) =>
+    new URL(
+      `${settings.baseUrl}/${apiVersion}/${modelPath(model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+    );
+
+  /** Translates once (warnings are pushed once), then says how to split `n` into calls. */
+  function prepare(call: UpstreamCall, stream: boolean) {
+    const google = convertToGoogleRequest(call.request, call.warnings);
+    const n = call.request.n ?? 1;
+    const cap = candidateCap(call.request.model, stream, settings.options.max_candidates);
+    const batches = candidateBatches(n, cap);
+    return { google, n, batches };
+  }
+
+  async function send(
+    model: string,
+    body: GoogleRequest,
+    stream: boolean,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
+    const res = await upstreamRequest(
+      id,
+      urlFor(model, stream),
+      stream ? streamHeaders : jsonHeaders,
+      JSON.stringify(body),
+      signal,
+    );
+    if (res.status >= 200 && res.status < 300) return res;
+    throw await googleHttpError(id, res);
+  }
+
+  async function completeOnce(
+    model: string,
+    body: GoogleRequest,
+    count: number,
+    signal: AbortSignal,
+  ): Promise<ChatResponse> {
+    const res = await send(model, body, false, signal);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (error) {
+      if (isAbort(error) || signal.aborted) throw error;
+      throw transportError(error, id);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw invalidUpstreamResponse(id, 'the body is not JSON');
+    }
+    const error = readGoogleError(parsed);
+    if (error) throw googleError(id, error.code ?? 500, res.headers, error);
+    const response = readGoogleResponse(parsed);
+    const chat = response && toChatResponse(response, model, count);
+    if (!chat) throw invalidUpstreamResponse(id, 'no candidates and no block reason in the answer');
+    return chat;
+  }
+
+  async function* streamOnce(
+    model: string,
+    body: GoogleRequest,
+    count: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<ChatChunk> {
+    const res = await send(model, body, true, signal);
+    const translator = new GoogleStreamTranslator(model, count);
+    let finished = false;
+    try {
+      // Gemini's stream has no end marker: it is whole when every choice has a finish reason.
+      for await (const event of readSseEvents(res.body)) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(event.data);
+        } catch {
+          throw invalidUpstreamResponse(id, 'a stream event is not JSON');
+        }
+        const error = readGoogleError(parsed);
+        if (error) throw googleError(id, error.code ?? 500, res.headers, error);
+        const response = readGoogleResponse(parsed);
+        if (!response) throw invalidUpstreamResponse(id, 'a stream event is not a GenerateContentResponse');
+        yield* translator.push(response);
+      }
+      finished = true;
+      if (!(yield* translator.end())) {
+        throw invalidUpstreamResponse(id, 'the stream ended before every candidate had a finish reason');
+      }
+    } catch (error) {
+      if (isAbort(error) || signal.aborted) throw error;
+      throw transportError(error, id);
+    } finally {
+      // Stop reading from the upstream when the consumer stops early (client gone, error).
+      if (!finished) res.body.destroy();
+    }
+  }
+
+  async function complete(call: UpstreamCall): Promise<ChatResponse> {
+    const { google, n, batches } = prepare(call, false);
+    const model = call.request.model;
+    if (batches.length === 1) return completeOnce(model, withCandidates(google, n), n, call.signal);
+    return completeInBatches(batches, call.signal, (count, signal) =>
+      completeOnce(model, withCandidates(google, count), count, signal),
+    );
+  }
+
+  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk> {
+    const { google, n, batches } = prepare(call, true);
+    const model = call.request.model;
+    if (batches.length === 1) {
+      yield* streamOnce(model, withCandidates(google, n), n, call.signal);
+      return;
+    }
+    yield* streamInBatches(batches, call.signal, (count, signal) =>
+      streamOnce(model, withCandidates(google, count), count, signal),
+    );
+  }
+
+  return { id, format: 'google', supports: { n: true, stop: true }, complete, stream };
+}
