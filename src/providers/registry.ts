@@ -2,6 +2,9 @@
 import type { ProviderSettings } from '../config/config.js';
 import type { Provider } from '../core/types.js';
 import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
+import { createAzureProvider } from './azure/azure-provider.js';
+import { createBedrockProvider } from './bedrock/bedrock-provider.js';
+import { createCohereProvider } from './cohere/cohere-provider.js';
 import { createGoogleProvider } from './google/google-provider.js';
 import { createOpenAIProvider } from './openai/openai-provider.js';
 
@@ -9,6 +12,9 @@ const factories: Record<string, (settings: ProviderSettings) => Provider> = {
   openai: createOpenAIProvider,
   anthropic: createAnthropicProvider,
   google: createGoogleProvider,
+  azure: createAzureProvider,
+  bedrock: createBedrockProvider,
+  cohere: createCohereProvider,
 };
 
 export function createProviders(settings: readonly ProviderSettings[]): Map<string, Provider> {

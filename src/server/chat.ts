@@ -145,6 +145,11 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     }
     exchange.upstreamModel = typeof response.model === 'string' ? response.model : null;
     const metered = meter.measure(exchange.target, exchange.request, response.usage, responseText(response));
+    for (const choice of response.choices) {
+      // OpenAI always sends these (null when empty); not every provider does.
+      choice.message.refusal ??= null;
+      choice.logprobs ??= null;
+    }
     response.id = completionId(exchange.id);
     response.model = exchange.request.model;
     response.usage = withCost(metered.usage, metered);

@@ -19,5 +19,7 @@ export async function openaiHttpError(provider: string, res: UpstreamResponse): 
   } catch {
     detail = { message: text.slice(0, MAX_ERROR_MESSAGE) };
   }
+  // Some vendors (Azure) put the HTTP status in `code` ("429"): it says nothing the status does not.
+  if (detail.code && /^\d+$/.test(detail.code)) detail = { ...detail, code: null };
   return fromUpstreamStatus(provider, res.status, res.headers, detail);
 }

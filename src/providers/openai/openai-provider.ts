@@ -8,18 +8,34 @@ import { invalidUpstreamResponse } from '../upstream-error.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
 import { openaiHttpError } from './openai-error.js';
 
-export function createOpenAIProvider(settings: ProviderSettings): Provider {
+/** How a vendor that speaks OpenAI's format at another address differs (Azure: deployment URLs, `api-key`). */
+export interface OpenAIWire {
+  format?: string;
+  url?: (request: ChatRequest) => URL;
+  authHeaders?: (apiKey: string) => Record<string, string>;
+  /** Rewrites a request before it is serialised (a parameter table, a message conversion). */
+  prepare?: (request: ChatRequest, warnings: string[]) => ChatRequest;
+}
+
+export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWire = {}): Provider {
   const { id, quirks } = settings;
-  const url = new URL(`${settings.baseUrl}/chat/completions`);
+  const defaultUrl = new URL(`${settings.baseUrl}/chat/completions`);
+  const urlFor = wire.url ?? (() => defaultUrl);
   const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
-  if (settings.apiKey) baseHeaders.authorization = `Bearer ${settings.apiKey}`;
+  if (settings.apiKey) {
+    Object.assign(
+      baseHeaders,
+      wire.authHeaders?.(settings.apiKey) ?? { authorization: `Bearer ${settings.apiKey}` },
+    );
+  }
   const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
   const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
   const drop = quirks.drop ?? [];
   const rename = Object.entries(quirks.rename ?? {});
   const askForStreamUsage = quirks.streamUsage !== false;
 
-  function body(request: ChatRequest, stream: boolean, warnings: string[]): string {
+  function body(original: ChatRequest, stream: boolean, warnings: string[]): string {
+    const request = wire.prepare ? wire.prepare(original, warnings) : original;
     if (!stream && drop.length === 0 && rename.length === 0) return JSON.stringify(request);
     const out: Record<string, unknown> = { ...request };
     for (const param of drop) {
@@ -42,7 +58,7 @@ export function createOpenAIProvider(settings: ProviderSettings): Provider {
   async function send(call: UpstreamCall, stream: boolean): Promise<UpstreamResponse> {
     const res = await upstreamRequest(
       id,
-      url,
+      urlFor(call.request),
       stream ? streamHeaders : jsonHeaders,
       body(call.request, stream, call.warnings),
       call.signal,

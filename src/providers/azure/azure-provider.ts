@@ -1,0 +1,53 @@
+// Azure OpenAI: OpenAI's wire format at per-deployment URLs with an `api-key` header, so it is the OpenAI
+// provider with another address (`OpenAIWire`). What is Azure's own: the parameter table, the developer-role
+// fallback for older API versions, and folding the prompt-filter chunk into the canonical stream.
+import type { ProviderSettings } from '../../config/config.js';
+import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
+import { createOpenAIProvider } from '../openai/openai-provider.js';
+import { applyParameterTable } from '../parameter-rules.js';
+import { DEFAULT_AZURE_API_VERSION, deploymentUrl, isObject, isPromptFilterChunk } from './azure-api.js';
+import { convertToAzureMessages } from './convert-to-azure-messages.js';
+import { mapAzureFinishReason } from './map-azure-finish-reason.js';
+import { AZURE_PARAMETERS } from './parameters.js';
+
+export function createAzureProvider(settings: ProviderSettings): Provider {
+  const apiVersion = settings.options.api_version || DEFAULT_AZURE_API_VERSION;
+  const openai = createOpenAIProvider(settings, {
+    format: 'azure',
+    url: (request) => deploymentUrl(settings.baseUrl, request.model, apiVersion),
+    authHeaders: (apiKey) => ({ 'api-key': apiKey }),
+    prepare: (request, warnings) => {
+      applyParameterTable(settings.id, request, AZURE_PARAMETERS, warnings);
+      return { ...request, messages: convertToAzureMessages(request.messages, apiVersion) };
+    },
+  });
+
+  async function complete(call: UpstreamCall): Promise<ChatResponse> {
+    const response = await openai.complete(call);
+    for (const choice of response.choices) choice.finish_reason = mapAzureFinishReason(choice.finish_reason);
+    return response;
+  }
+
+  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk> {
+    let promptFilterResults: unknown;
+    for await (const chunk of openai.stream(call)) {
+      if (isPromptFilterChunk(chunk)) {
+        // Held for the first real chunk, so the stream starts with the role chunk and keeps one id.
+        promptFilterResults = chunk.prompt_filter_results;
+        continue;
+      }
+      if (promptFilterResults !== undefined) {
+        chunk.prompt_filter_results = promptFilterResults;
+        promptFilterResults = undefined;
+      }
+      for (const choice of chunk.choices) {
+        // Asynchronous-filter chunks carry only content_filter_results, without a delta.
+        if (!isObject(choice.delta)) choice.delta = {};
+        choice.finish_reason = mapAzureFinishReason(choice.finish_reason);
+      }
+      yield chunk;
+    }
+  }
+
+  return { id: settings.id, format: 'azure', supports: openai.supports ?? {}, complete, stream };
+}

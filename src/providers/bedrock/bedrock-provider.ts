@@ -1,0 +1,210 @@
+// Amazon Bedrock through the Converse API: one request shape for every model family Bedrock serves.
+// Requests are SigV4-signed; streams arrive in the binary AWS event-stream framing.
+import { randomUUID } from 'node:crypto';
+import type { ProviderSettings } from '../../config/config.js';
+import type {
+  ChatChunk,
+  ChatResponse,
+  ChunkChoice,
+  Provider,
+  ToolCall,
+  UpstreamCall,
+  Usage,
+} from '../../core/types.js';
+import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { invalidUpstreamResponse } from '../upstream-error.js';
+import { type BedrockUsage, readConverseResponse, readStreamEvent } from './bedrock-api.js';
+import { bedrockHttpError, bedrockStreamError } from './bedrock-error.js';
+import { EventStreamFormatError, readEventStream } from './bedrock-event-stream.js';
+import { toConverseRequest } from './bedrock-request.js';
+import { mapBedrockFinishReason } from './map-bedrock-finish-reason.js';
+import { createRequestSigner } from './sign-bedrock-request.js';
+
+/** Like the AWS SDK: encodeURIComponent, plus the characters it leaves alone that RFC 3986 reserves. */
+export function encodeModelId(modelId: string): string {
+  return encodeURIComponent(modelId).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** Converse counts cached prompt tokens apart from `inputTokens`; OpenAI's prompt_tokens include them. */
+export function toUsage(usage: BedrockUsage | undefined): Usage | undefined {
+  if (usage?.inputTokens === undefined || usage.outputTokens === undefined) return undefined;
+  const cacheRead = usage.cacheReadInputTokens ?? 0;
+  const prompt = usage.inputTokens + cacheRead + (usage.cacheWriteInputTokens ?? 0);
+  const out: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: usage.outputTokens,
+    total_tokens: prompt + usage.outputTokens,
+  };
+  if (usage.cacheReadInputTokens !== undefined) out.prompt_tokens_details = { cached_tokens: cacheRead };
+  return out;
+}
+
+export function createBedrockProvider(settings: ProviderSettings): Provider {
+  const { id } = settings;
+  const secretAccessKey = settings.options.secret_access_key;
+  if (!settings.apiKey || !secretAccessKey) {
+    throw new Error(
+      `Provider '${id}': Bedrock needs an access key id (api_key) and options.secret_access_key`,
+    );
+  }
+  const sessionToken = settings.options.session_token;
+  const sign = createRequestSigner({
+    region: settings.options.region || 'us-east-1',
+    accessKeyId: settings.apiKey,
+    secretAccessKey,
+    ...(sessionToken ? { sessionToken } : {}),
+  });
+
+  async function send(
+    call: UpstreamCall,
+    stream: boolean,
+  ): Promise<{ res: UpstreamResponse; chatId: string }> {
+    const body = JSON.stringify(toConverseRequest(call.request, id, call.warnings));
+    const url = new URL(
+      `${settings.baseUrl}/model/${encodeModelId(call.request.model)}/${stream ? 'converse-stream' : 'converse'}`,
+    );
+    const headers = await sign(
+      url,
+      {
+        ...settings.headers,
+        'content-type': 'application/json',
+        accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json',
+      },
+      body,
+    );
+    const res = await upstreamRequest(id, url, headers, body, call.signal);
+    if (res.status < 200 || res.status >= 300) throw await bedrockHttpError(id, res);
+    const requestId = res.headers['x-amzn-requestid'];
+    return {
+      res,
+      chatId: `chatcmpl-${typeof requestId === 'string' && requestId ? requestId : randomUUID()}`,
+    };
+  }
+
+  async function complete(call: UpstreamCall): Promise<ChatResponse> {
+    const { res, chatId } = await send(call, false);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (error) {
+      if (isAbort(error) || call.signal.aborted) throw error;
+      throw transportError(error, id);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw invalidUpstreamResponse(id, 'the body is not JSON');
+    }
+    const answer = readConverseResponse(parsed);
+    if (!answer) throw invalidUpstreamResponse(id, 'no output.message in the answer');
+    const toolCalls: ToolCall[] = answer.toolUses.map((use) => ({
+      id: use.toolUseId,
+      type: 'function',
+      function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
+    }));
+    const response: ChatResponse = {
+      id: chatId,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: call.request.model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: answer.text,
+            refusal: null,
+            ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          },
+          finish_reason: mapBedrockFinishReason(answer.stopReason),
+          logprobs: null,
+        },
+      ],
+    };
+    const usage = toUsage(answer.usage);
+    if (usage) response.usage = usage;
+    return response;
+  }
+
+  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk> {
+    const { res, chatId } = await send(call, true);
+    const created = Math.floor(Date.now() / 1000);
+    const chunk = (choices: ChunkChoice[], usage?: Usage): ChatChunk => ({
+      id: chatId,
+      object: 'chat.completion.chunk',
+      created,
+      model: call.request.model,
+      choices,
+      ...(usage ? { usage } : {}),
+    });
+    const delta = (d: ChunkChoice['delta']): ChatChunk =>
+      chunk([{ index: 0, delta: d, finish_reason: null, logprobs: null }]);
+    /** Converse content block index → OpenAI tool call index. */
+    const toolIndex = new Map<number, number>();
+    let started = false;
+    let stopped = false;
+    let finished = false;
+    try {
+      for await (const message of readEventStream(res.body)) {
+        if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
+        const event = readStreamEvent(message.name, message.payload);
+        if (event.type === 'unknown') continue;
+        if (!started && event.type !== 'metadata') {
+          started = true;
+          yield delta({ role: 'assistant', content: '', refusal: null });
+        }
+        switch (event.type) {
+          case 'contentBlockStart':
+            if (event.toolUse) {
+              const index = toolIndex.size;
+              toolIndex.set(event.index, index);
+              const { toolUseId, name } = event.toolUse;
+              yield delta({
+                tool_calls: [{ index, id: toolUseId, type: 'function', function: { name, arguments: '' } }],
+              });
+            }
+            break;
+          case 'contentBlockDelta': {
+            if (event.text) yield delta({ content: event.text });
+            const index = toolIndex.get(event.index);
+            if (event.toolUseInput && index !== undefined) {
+              yield delta({ tool_calls: [{ index, function: { arguments: event.toolUseInput } }] });
+            }
+            break;
+          }
+          case 'messageStop':
+            stopped = true;
+            yield chunk([
+              {
+                index: 0,
+                delta: {},
+                finish_reason: mapBedrockFinishReason(event.stopReason),
+                logprobs: null,
+              },
+            ]);
+            break;
+          case 'metadata': {
+            const usage = toUsage(event.usage);
+            if (usage) yield chunk([], usage);
+            break;
+          }
+        }
+      }
+      if (!stopped) throw invalidUpstreamResponse(id, 'the stream ended before messageStop');
+      finished = true;
+    } catch (error) {
+      if (isAbort(error) || call.signal.aborted) throw error;
+      if (error instanceof EventStreamFormatError) throw invalidUpstreamResponse(id, error.message);
+      throw transportError(error, id);
+    } finally {
+      // Stop reading from the upstream when the consumer stops early (client gone, error).
+      if (!finished) res.body.destroy();
+    }
+  }
+
+  return { id, format: 'bedrock', supports: { n: false }, complete, stream };
+}

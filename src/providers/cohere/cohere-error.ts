@@ -1,0 +1,42 @@
+// Cohere errors: an HTTP status with `{"id"?, "message"}`; or, inside a stream, a message-end event whose
+// finish_reason is ERROR or TIMEOUT (the status was already 200).
+import { GatewayError } from '../../core/errors.js';
+import type { UpstreamResponse } from '../http.js';
+import { fromUpstreamStatus } from '../upstream-error.js';
+import { isObject } from './cohere-api.js';
+
+const MAX_ERROR_MESSAGE = 1000;
+
+export async function cohereHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
+  let text = '';
+  try {
+    text = await res.body.text();
+  } catch {
+    // The body was lost; the status alone still says what happened.
+  }
+  let message = text.slice(0, MAX_ERROR_MESSAGE);
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isObject(parsed) && typeof parsed.message === 'string') message = parsed.message;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  // 498 is Cohere's "invalid token": the gateway's key is wrong, like a 401.
+  return fromUpstreamStatus(provider, res.status === 498 ? 401 : res.status, res.headers, { message });
+}
+
+/** A generation that ended in ERROR or TIMEOUT after a 200: another try may work. */
+export function cohereGenerationError(provider: string, finishReason: string, detail: string | undefined) {
+  const timeout = finishReason === 'TIMEOUT';
+  const said = detail ? `: ${detail}` : '';
+  return new GatewayError(
+    `Upstream provider '${provider}' ${timeout ? 'timed out while generating' : 'failed while generating'}${said}`,
+    {
+      status: timeout ? 504 : 502,
+      type: timeout ? 'timeout_error' : 'upstream_error',
+      code: timeout ? 'upstream_timeout' : 'upstream_error',
+      retryable: true,
+      provider,
+    },
+  );
+}

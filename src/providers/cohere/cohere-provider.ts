@@ -1,0 +1,183 @@
+// Cohere through its v2 Chat API (POST /v2/chat), JSON and SSE.
+import { randomUUID } from 'node:crypto';
+import type { ProviderSettings } from '../../config/config.js';
+import type {
+  ChatChunk,
+  ChatResponse,
+  ChunkChoice,
+  Provider,
+  UpstreamCall,
+  Usage,
+} from '../../core/types.js';
+import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { readSseEvents } from '../sse.js';
+import { invalidUpstreamResponse } from '../upstream-error.js';
+import { type CohereUsage, readChatResponse, readStreamEvent } from './cohere-api.js';
+import { cohereGenerationError, cohereHttpError } from './cohere-error.js';
+import { toCohereRequest } from './cohere-request.js';
+import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
+
+/**
+ * Cohere reports the tokens it bills (`billed_units`) and the tokens the model saw (`tokens`, which include
+ * Cohere's own prompt template). Usage is what the call costs, so billed units come first.
+ */
+export function toUsage(usage: CohereUsage | undefined): Usage | undefined {
+  const prompt = usage?.billedInput ?? usage?.input;
+  const completion = usage?.billedOutput ?? usage?.output;
+  if (prompt === undefined || completion === undefined) return undefined;
+  const out: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
+  if (usage?.cached !== undefined) out.prompt_tokens_details = { cached_tokens: usage.cached };
+  return out;
+}
+
+const failed = (finishReason: string | null) => finishReason === 'ERROR' || finishReason === 'TIMEOUT';
+
+export function createCohereProvider(settings: ProviderSettings): Provider {
+  const { id } = settings;
+  const url = new URL(`${settings.baseUrl}/v2/chat`);
+  const baseHeaders: Record<string, string> = { ...settings.headers, 'content-type': 'application/json' };
+  if (settings.apiKey) baseHeaders.authorization = `Bearer ${settings.apiKey}`;
+  const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
+  const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
+
+  async function send(call: UpstreamCall, stream: boolean): Promise<UpstreamResponse> {
+    const body = JSON.stringify(toCohereRequest(call.request, stream, id, call.warnings));
+    const res = await upstreamRequest(id, url, stream ? streamHeaders : jsonHeaders, body, call.signal);
+    if (res.status >= 200 && res.status < 300) return res;
+    throw await cohereHttpError(id, res);
+  }
+
+  async function complete(call: UpstreamCall): Promise<ChatResponse> {
+    const res = await send(call, false);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (error) {
+      if (isAbort(error) || call.signal.aborted) throw error;
+      throw transportError(error, id);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw invalidUpstreamResponse(id, 'the body is not JSON');
+    }
+    const answer = readChatResponse(parsed);
+    if (!answer) throw invalidUpstreamResponse(id, 'no message in the answer');
+    if (failed(answer.finishReason)) throw cohereGenerationError(id, answer.finishReason ?? '', undefined);
+    const response: ChatResponse = {
+      id: `chatcmpl-${answer.id ?? randomUUID()}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: call.request.model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: answer.text,
+            refusal: null,
+            ...(answer.toolCalls.length > 0 ? { tool_calls: answer.toolCalls } : {}),
+          },
+          finish_reason: mapCohereFinishReason(answer.finishReason),
+          logprobs: null,
+        },
+      ],
+    };
+    const usage = toUsage(answer.usage);
+    if (usage) response.usage = usage;
+    return response;
+  }
+
+  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk> {
+    const res = await send(call, true);
+    const created = Math.floor(Date.now() / 1000);
+    let chatId = '';
+    const chunk = (choices: ChunkChoice[], usage?: Usage): ChatChunk => ({
+      id: chatId,
+      object: 'chat.completion.chunk',
+      created,
+      model: call.request.model,
+      choices,
+      ...(usage ? { usage } : {}),
+    });
+    const delta = (d: ChunkChoice['delta']): ChatChunk =>
+      chunk([{ index: 0, delta: d, finish_reason: null, logprobs: null }]);
+    /** Cohere tool call index → OpenAI tool call index (they agree today; the map keeps it so). */
+    const toolIndex = new Map<number, number>();
+    let ended = false;
+    let finished = false;
+    try {
+      for await (const sse of readSseEvents(res.body)) {
+        if (sse.data === '[DONE]') break;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(sse.data);
+        } catch {
+          throw invalidUpstreamResponse(id, 'a stream event is not JSON');
+        }
+        const event = readStreamEvent(parsed);
+        if (!event) throw invalidUpstreamResponse(id, 'a stream event has no type');
+        if (event.type === 'other' || ended) continue;
+        if (!chatId) {
+          // message-start comes first and names the message; the role chunk goes out with it.
+          chatId = `chatcmpl-${(event.type === 'message-start' && event.id) || randomUUID()}`;
+          yield delta({ role: 'assistant', content: '', refusal: null });
+        }
+        switch (event.type) {
+          case 'content-delta':
+            if (event.text) yield delta({ content: event.text });
+            break;
+          case 'tool-call-start': {
+            const index = toolIndex.size;
+            toolIndex.set(event.index, index);
+            const { id: callId, function: fn } = event.call;
+            yield delta({
+              tool_calls: [
+                { index, id: callId, type: 'function', function: { name: fn.name, arguments: fn.arguments } },
+              ],
+            });
+            break;
+          }
+          case 'tool-call-delta': {
+            const index = toolIndex.get(event.index);
+            if (index !== undefined && event.arguments) {
+              yield delta({ tool_calls: [{ index, function: { arguments: event.arguments } }] });
+            }
+            break;
+          }
+          case 'message-end': {
+            if (failed(event.finishReason))
+              throw cohereGenerationError(id, event.finishReason ?? '', event.error);
+            ended = true;
+            yield chunk([
+              {
+                index: 0,
+                delta: {},
+                finish_reason: mapCohereFinishReason(event.finishReason),
+                logprobs: null,
+              },
+            ]);
+            const usage = toUsage(event.usage);
+            if (usage) yield chunk([], usage);
+            break;
+          }
+        }
+      }
+      if (!ended) throw invalidUpstreamResponse(id, 'the stream ended before message-end');
+      finished = true;
+    } catch (error) {
+      if (isAbort(error) || call.signal.aborted) throw error;
+      throw transportError(error, id);
+    } finally {
+      // Stop reading from the upstream when the consumer stops early (client gone, error).
+      if (!finished) res.body.destroy();
+    }
+  }
+
+  return { id, format: 'cohere', supports: { n: false }, complete, stream };
+}
