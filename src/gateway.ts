@@ -1,9 +1,12 @@
 // Wires real dependencies into the app: the one place that knows every layer.
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { Admitter } from './accounting/admission.js';
 import { Ledger } from './accounting/ledger.js';
+import { LocalWallet } from './accounting/wallet.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { GatewayConfig } from './config/config.js';
+import { LocalRateLimiter } from './limits/rate-limiter.js';
 import { closeHttp, configureHttp } from './providers/http.js';
 import { createProviders } from './providers/registry.js';
 import { ModelCatalog } from './router/catalog.js';
@@ -63,15 +66,22 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const providers = createProviders(config.providers);
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
   const router = new Router(providers, new ModelCatalog(config.models, extraModels));
-  const ledger = new Ledger(store, log);
+  const wallet = new LocalWallet(store);
+  const ledger = new Ledger(store, log, { onFlushed: (rows) => wallet.flushed(rows) });
+  const admitter = new Admitter(wallet, new LocalRateLimiter(), router.catalog, {
+    refuseUnpriced: config.refuseUnpriced,
+  });
   const metrics = new Metrics(options.defaultMetrics ?? false);
   const app = await createApp({
     store,
     auth,
     router,
     ledger,
+    wallet,
+    admitter,
     metrics,
     log,
+    providers: config.providers.map((p) => ({ id: p.id, format: p.format })),
     bodyLimitBytes: config.bodyLimitBytes,
   });
 

@@ -5,6 +5,8 @@ import type { RequestRow, Store } from '../store/store.js';
 export interface LedgerOptions {
   flushIntervalMs?: number;
   maxBatch?: number;
+  /** Told about every batch once it is in the database (the wallet moves its cost from local to stored). */
+  onFlushed?: (rows: readonly RequestRow[]) => void;
 }
 
 export class Ledger {
@@ -13,6 +15,7 @@ export class Ledger {
   private flushing: Promise<void> = Promise.resolve();
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
+  private readonly onFlushed: ((rows: readonly RequestRow[]) => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -21,6 +24,7 @@ export class Ledger {
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 100;
     this.maxBatch = options.maxBatch ?? 500;
+    this.onFlushed = options.onFlushed;
   }
 
   /** Queues a row; never blocks and never throws. */
@@ -48,6 +52,7 @@ export class Ledger {
         const batch = this.buffer.splice(0, this.maxBatch);
         try {
           await this.store.insertRequests(batch);
+          this.onFlushed?.(batch);
         } catch (error) {
           this.buffer.unshift(...batch);
           this.log.error(

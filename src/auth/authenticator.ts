@@ -51,7 +51,7 @@ interface CacheEntry {
 }
 
 /** How long a cached key is trusted before it is read again (the safety net for changes made elsewhere). */
-const CACHE_TTL_MS = 5_000;
+const CACHE_TTL_MS = 1_000;
 
 export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();

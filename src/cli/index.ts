@@ -2,12 +2,16 @@
 // The `tokgate` command.
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createGateway } from '../gateway.js';
+import { ADMIN_HELP, runAdminCommand } from './admin-commands.js';
 
 const HELP = `Usage: tokgate <command>
 
 Commands:
-  serve        Run the gateway in the foreground (PORT, HOST, DATABASE_URL, TOKGATE_CONFIG, provider keys from the environment)
-  help         Show this help
+  serve                                                  Run the gateway in the foreground (PORT, HOST,
+                                                         DATABASE_URL, TOKGATE_CONFIG, provider keys from the env)
+${ADMIN_HELP}  help                                                   Show this help
+
+Admin commands work on the database in DATABASE_URL, the same one the server uses.
 `;
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -49,6 +53,11 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve();
+    case 'keys':
+    case 'accounts':
+    case 'usage':
+      process.exitCode = await runAdminCommand(loadConfig(), command, argv.slice(1));
+      return;
     case 'help':
     case '--help':
     case '-h':

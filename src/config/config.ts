@@ -30,6 +30,8 @@ export interface PriceSettings {
   output: number;
   cachedInput?: number;
   cacheWrite?: number;
+  /** The date this price took effect (recorded on ledger rows so costs can be re-rated). */
+  effectiveFrom?: string;
 }
 
 export interface ModelSettings {
@@ -52,6 +54,8 @@ export interface GatewayConfig {
   providers: ProviderSettings[];
   /** Catalog overrides and additions, keyed `provider/model`. */
   models: Record<string, ModelSettings>;
+  /** Refuse unpriced models for metered keys (prepaid accounts, key budgets): their cost cannot be bounded. */
+  refuseUnpriced: boolean;
 }
 
 const priceSchema = z.object({
@@ -59,6 +63,7 @@ const priceSchema = z.object({
   output: z.number().nonnegative(),
   cached_input: z.number().nonnegative().optional(),
   cache_write: z.number().nonnegative().optional(),
+  effective_from: z.iso.date().optional(),
 });
 
 export const PROVIDER_FORMATS = ['openai', 'anthropic', 'google', 'azure', 'bedrock', 'cohere'] as const;
@@ -88,6 +93,7 @@ const fileSchema = z.strictObject({
       upstream_body_timeout_ms: z.number().int().positive().optional(),
     })
     .optional(),
+  billing: z.strictObject({ refuse_unpriced: z.boolean().optional() }).optional(),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/), providerSchema).optional(),
   models: z
     .record(
@@ -257,8 +263,9 @@ function resolveModels(file: FileConfig): Record<string, ModelSettings> {
     if (entry.context_window !== undefined) settings.contextWindow = entry.context_window;
     if (entry.max_output_tokens !== undefined) settings.maxOutputTokens = entry.max_output_tokens;
     if (entry.price) {
-      const { input, output, cached_input, cache_write } = entry.price;
+      const { input, output, cached_input, cache_write, effective_from } = entry.price;
       settings.price = { input, output };
+      if (effective_from !== undefined) settings.price.effectiveFrom = effective_from;
       if (cached_input !== undefined) settings.price.cachedInput = cached_input;
       if (cache_write !== undefined) settings.price.cacheWrite = cache_write;
     }
@@ -286,5 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     upstreamBodyTimeoutMs: server.upstream_body_timeout_ms ?? 600_000,
     providers: resolveProviders(file, env),
     models: resolveModels(file),
+    refuseUnpriced: env.TOKGATE_REFUSE_UNPRICED
+      ? env.TOKGATE_REFUSE_UNPRICED !== 'false'
+      : (file.billing?.refuse_unpriced ?? true),
   };
 }

@@ -23,8 +23,13 @@ export interface ModelEntry {
   maxOutputTokens: number | undefined;
   created: number;
   price: Price | undefined;
+  /** Where the price came from and since when (`builtin@2025-11-01`, `config@2026-01-15`): on every ledger row. */
+  priceVersion: string | undefined;
   tokenizer: TokenizerName;
 }
+
+/** The date the built-in price list was taken from the vendors' pages. */
+export const BUILTIN_PRICES_AS_OF = '2025-11-01';
 
 const toMicros = (usdPerMillion: number) => Math.round(usdPerMillion * 1_000_000);
 
@@ -59,6 +64,7 @@ export class ModelCatalog {
         maxOutputTokens: data.maxOutputTokens,
         created: data.created,
         price: toPrice(data.price),
+        priceVersion: data.price ? `builtin@${BUILTIN_PRICES_AS_OF}` : undefined,
         tokenizer: data.tokenizer,
       });
     }
@@ -70,7 +76,10 @@ export class ModelCatalog {
       const entry = this.ensure(id.slice(0, slash), id.slice(slash + 1));
       if (settings.contextWindow !== undefined) entry.contextWindow = settings.contextWindow;
       if (settings.maxOutputTokens !== undefined) entry.maxOutputTokens = settings.maxOutputTokens;
-      if (settings.price) entry.price = toPrice(settings.price);
+      if (settings.price) {
+        entry.price = toPrice(settings.price);
+        entry.priceVersion = `config@${settings.price.effectiveFrom ?? 'start'}`;
+      }
     }
   }
 
@@ -86,6 +95,7 @@ export class ModelCatalog {
         maxOutputTokens: undefined,
         created: CONFIG_MODEL_CREATED,
         price: undefined,
+        priceVersion: undefined,
         tokenizer: defaultTokenizer(provider),
       };
       this.entries.set(id, entry);
@@ -100,6 +110,11 @@ export class ModelCatalog {
   /** The tokenizer for a model, known or not. */
   tokenizerFor(id: string, provider: string): TokenizerName {
     return this.entries.get(id)?.tokenizer ?? defaultTokenizer(provider);
+  }
+
+  /** Every entry, built-in and configured. */
+  all(): ModelEntry[] {
+    return [...this.entries.values()];
   }
 
   /** Models of the given providers, in catalog order, as /v1/models lists them. */

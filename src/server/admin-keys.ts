@@ -1,11 +1,14 @@
 // /admin/keys: issue, list, read, update and revoke API keys. The secret is returned once, at creation.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { Ledger } from '../accounting/ledger.js';
 import { microsToUsd, usdToMicros } from '../accounting/pricing.js';
+import type { Wallet } from '../accounting/wallet.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { generateKey, hashKey, keyPreview } from '../auth/key-format.js';
 import { invalidRequest, notFound } from '../core/errors.js';
 import type { KeyPatch, KeyRow, Store } from '../store/store.js';
+import { parseBody } from './body.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -41,14 +44,6 @@ const createSchema = z.strictObject({
 });
 const patchSchema = z.strictObject({ name: z.string().min(1).max(200).optional(), ...limits });
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const param = issue.path.join('.') || null;
-  throw invalidRequest(`Invalid ${param ? `'${param}'` : 'body'}: ${issue.message}`, param, 'invalid_value');
-}
-
 function toPatch(body: z.infer<typeof patchSchema>): KeyPatch {
   const patch: KeyPatch = {};
   if (body.name !== undefined) patch.name = body.name;
@@ -62,34 +57,50 @@ function toPatch(body: z.infer<typeof patchSchema>): KeyPatch {
   return patch;
 }
 
-export function registerAdminKeyRoutes(app: FastifyInstance, store: Store, auth: Authenticator): void {
+/** Issues a key from an admin-API body (also used by `tokgate keys create`). The secret is returned once. */
+export async function createKey(store: Store, input: unknown): Promise<{ row: KeyRow; key: string }> {
+  const body = parseBody(createSchema, input);
+  const accountId = body.account_id ?? 'acct_default';
+  if (!(await store.accountExists(accountId))) {
+    throw invalidRequest(`No account with id '${accountId}'.`, 'account_id', 'account_not_found');
+  }
+  const { id, key } = generateKey();
+  const row = await store.insertKey({
+    id,
+    account_id: accountId,
+    key_hash: hashKey(key),
+    models: null,
+    budget_micros: null,
+    rpm: null,
+    tpm: null,
+    expires_at: null,
+    created_at: Date.now(),
+    revoked_at: null,
+    ...toPatch(body),
+    name: body.name,
+  });
+  return { row, key };
+}
+
+export function registerAdminKeyRoutes(
+  app: FastifyInstance,
+  store: Store,
+  auth: Authenticator,
+  ledger: Ledger,
+  wallet: Wallet,
+): void {
   app.post('/admin/keys', async (request, reply) => {
-    const body = parseBody(createSchema, request.body);
-    const accountId = body.account_id ?? 'acct_default';
-    if (!(await store.accountExists(accountId))) {
-      throw invalidRequest(`No account with id '${accountId}'.`, 'account_id', 'account_not_found');
-    }
-    const { id, key } = generateKey();
-    const row = await store.insertKey({
-      id,
-      account_id: accountId,
-      key_hash: hashKey(key),
-      models: null,
-      budget_micros: null,
-      rpm: null,
-      tpm: null,
-      expires_at: null,
-      created_at: Date.now(),
-      revoked_at: null,
-      ...toPatch(body),
-      name: body.name,
-    });
+    const { row, key } = await createKey(store, request.body);
     return reply.code(201).send({ ...keyObject(row), key });
   });
 
-  app.get('/admin/keys', async () => ({ object: 'list', data: (await store.listKeys()).map(keyObject) }));
+  app.get('/admin/keys', async () => {
+    await ledger.flush();
+    return { object: 'list', data: (await store.listKeys()).map(keyObject) };
+  });
 
   app.get<{ Params: { id: string } }>('/admin/keys/:id', async (request) => {
+    await ledger.flush();
     const row = await store.getKey(request.params.id);
     if (!row) throw notFound(`No API key with id '${request.params.id}'.`);
     return keyObject(row);
@@ -100,6 +111,7 @@ export function registerAdminKeyRoutes(app: FastifyInstance, store: Store, auth:
     const row = await store.updateKey(request.params.id, patch);
     if (!row) throw notFound(`No API key with id '${request.params.id}'.`);
     auth.invalidate(row.id);
+    wallet.invalidate(undefined, row.id);
     return keyObject(row);
   });
 

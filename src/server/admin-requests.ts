@@ -1,8 +1,10 @@
 // GET /admin/requests: the most recent ledger rows, newest first.
 import type { FastifyInstance } from 'fastify';
+import type { Ledger } from '../accounting/ledger.js';
 import { microsToUsd } from '../accounting/pricing.js';
-import { invalidRequest } from '../core/errors.js';
-import type { RequestRow, Store } from '../store/store.js';
+import { invalidRequest, notFound } from '../core/errors.js';
+import type { RequestQuery as RequestFilter, RequestRow, Store } from '../store/store.js';
+import { parseGroupBy, parseLimit, parseTime, parseWindow, usageObject } from './query.js';
 
 export function requestObject(row: RequestRow) {
   return {
@@ -26,19 +28,79 @@ export function requestObject(row: RequestRow) {
     latency_ms: row.latency_ms,
     ttft_ms: row.ttft_ms,
     error_code: row.error_code,
+    price_version: row.price_version,
   };
 }
 
-export function registerAdminRequestRoutes(app: FastifyInstance, store: Store): void {
-  app.get<{ Querystring: { limit?: string; key_id?: string } }>('/admin/requests', async (request) => {
-    const limit = request.query.limit === undefined ? 100 : Number(request.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw invalidRequest("Invalid 'limit': expected an integer from 1 to 1000.", 'limit', 'invalid_value');
+export function requestDetail(row: RequestRow) {
+  return { ...requestObject(row), attempts: row.attempts ? (JSON.parse(row.attempts) as unknown[]) : [] };
+}
+
+export type RequestListQuery = {
+  limit?: string;
+  key_id?: string;
+  model?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+};
+
+/** The request-log filters from a query string; `scope` pins the key or account for self-service. */
+export function requestQuery(query: RequestListQuery, scope: { keyId?: string } = {}): RequestFilter {
+  const filter: RequestFilter = { limit: parseLimit(query.limit) };
+  const keyId = scope.keyId ?? query.key_id;
+  if (keyId) filter.keyId = keyId;
+  if (query.model) filter.model = query.model;
+  if (query.status) {
+    if (!['ok', 'error', 'aborted'].includes(query.status)) {
+      throw invalidRequest(
+        `Invalid 'status': '${query.status}'. Supported values are: 'ok', 'error', and 'aborted'.`,
+        'status',
+        'invalid_value',
+      );
     }
-    const rows = await store.listRequests({
-      limit,
-      ...(request.query.key_id ? { keyId: request.query.key_id } : {}),
+    filter.status = query.status;
+  }
+  const from = parseTime(query.from, 'from');
+  const to = parseTime(query.to, 'to');
+  if (from !== undefined) filter.from = from;
+  if (to !== undefined) filter.to = to;
+  return filter;
+}
+
+export function registerAdminRequestRoutes(app: FastifyInstance, store: Store, ledger: Ledger): void {
+  app.get<{ Querystring: RequestListQuery }>('/admin/requests', async (request) => {
+    const filter = requestQuery(request.query);
+    await ledger.flush();
+    return { object: 'list', data: (await store.listRequests(filter)).map(requestObject) };
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/requests/:id', async (request) => {
+    await ledger.flush();
+    const row = await store.getRequest(request.params.id);
+    if (!row) throw notFound(`No request with id '${request.params.id}'.`);
+    return requestDetail(row);
+  });
+
+  app.get<{
+    Querystring: {
+      key_id?: string;
+      account_id?: string;
+      model?: string;
+      from?: string;
+      to?: string;
+      group_by?: string;
+    };
+  }>('/admin/usage', async (request) => {
+    const { key_id, account_id, model } = request.query;
+    await ledger.flush();
+    const rows = await store.usage({
+      ...parseWindow(request.query),
+      groupBy: parseGroupBy(request.query.group_by),
+      ...(key_id ? { keyId: key_id } : {}),
+      ...(account_id ? { accountId: account_id } : {}),
+      ...(model ? { model } : {}),
     });
-    return { object: 'list', data: rows.map(requestObject) };
+    return { object: 'list', data: rows.map(usageObject) };
   });
 }

@@ -2,18 +2,23 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Admitter } from '../accounting/admission.js';
 import type { Ledger } from '../accounting/ledger.js';
 import { Meter } from '../accounting/meter.js';
+import type { Wallet } from '../accounting/wallet.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import { forbidden, GatewayError } from '../core/errors.js';
 import type { Router } from '../router/router.js';
 import type { Store } from '../store/store.js';
+import { registerAdminAccountRoutes } from './admin-accounts.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
+import { registerAdminModelRoutes } from './admin-models.js';
 import { registerAdminRequestRoutes } from './admin-requests.js';
 import { registerChatRoute } from './chat.js';
 import { errorHandler, sendError } from './errors.js';
 import { registerHealthRoutes } from './health.js';
 import type { Metrics } from './metrics.js';
+import { registerSelfServiceRoutes } from './self-service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,6 +31,10 @@ export interface AppDeps {
   auth: Authenticator;
   router: Router;
   ledger: Ledger;
+  wallet: Wallet;
+  admitter: Admitter;
+  /** Enabled providers, for the catalog listing. */
+  providers: Array<{ id: string; format: string }>;
   metrics: Metrics;
   log: Logger;
   bodyLimitBytes: number;
@@ -57,14 +66,14 @@ function parseJson(
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { store, auth, router, ledger, metrics, log, bodyLimitBytes } = deps;
+  const { store, auth, router, ledger, wallet, admitter, metrics, log, bodyLimitBytes } = deps;
   const app = Fastify({
     logger: false,
     bodyLimit: bodyLimitBytes,
     genReqId: requestId,
     requestIdHeader: false,
     return503OnClosing: true,
-    forceCloseConnections: false,
+    forceCloseConnections: 'idle',
   });
   app.decorateRequest('principal', undefined);
 
@@ -96,12 +105,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     registerChatRoute(scope, {
       router,
+      admitter,
       meter: new Meter(router.catalog),
       ledger,
       metrics,
       log,
       bodyLimit: bodyLimitBytes,
     });
+    registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;
       const models = router.listModels();
@@ -123,8 +134,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         throw forbidden('This endpoint needs the admin key.', 'admin_key_required');
       request.principal = principal;
     });
-    registerAdminKeyRoutes(scope, store, auth);
-    registerAdminRequestRoutes(scope, store);
+    registerAdminKeyRoutes(scope, store, auth, ledger, wallet);
+    registerAdminAccountRoutes(scope, store, ledger, wallet);
+    registerAdminRequestRoutes(scope, store, ledger);
+    registerAdminModelRoutes(scope, router, deps.providers);
   });
 
   return app;

@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Admission, Admitter } from '../accounting/admission.js';
 import type { Ledger } from '../accounting/ledger.js';
 import type { Meter, Metered } from '../accounting/meter.js';
 import { responseText } from '../accounting/meter.js';
@@ -20,6 +21,7 @@ import { validateChatRequest } from './validate-chat.js';
 
 export interface ChatDeps {
   router: Router;
+  admitter: Admitter;
   meter: Meter;
   ledger: Ledger;
   metrics: Metrics;
@@ -35,6 +37,7 @@ class Exchange {
   upstreamMs = 0;
   ttftMs: number | null = null;
   upstreamModel: string | null = null;
+  admission: Admission | undefined;
 
   constructor(
     readonly id: string,
@@ -61,10 +64,11 @@ const completionId = (requestId: string) =>
   `chatcmpl-${requestId.startsWith('req_') ? requestId.slice(4) : requestId}`;
 
 export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
-  const { router, meter, ledger, metrics, log } = deps;
+  const { router, admitter, meter, ledger, metrics, log } = deps;
 
   function gatewayHeaders(exchange: Exchange, warnings: readonly string[]): Record<string, string> {
     const headers: Record<string, string> = { 'x-tokgate-provider': exchange.target.provider.id };
+    Object.assign(headers, exchange.admission?.headers);
     const all = exchange.target.entry?.price
       ? warnings
       : [...warnings, `model '${exchange.request.model}' has no price; usage is recorded unpriced`];
@@ -83,6 +87,10 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     const { principal, target, request } = exchange;
     // Failed requests cost nothing; aborted ones pay for what was generated.
     const cost = status === 'error' ? (metered ? 0 : null) : (metered?.costMicros ?? null);
+    if (exchange.admission) {
+      const tokens = metered ? metered.usage.prompt_tokens + metered.usage.completion_tokens : 0;
+      admitter.settle(exchange.admission, cost ?? 0, tokens);
+    }
     ledger.record({
       id: exchange.id,
       created_at: exchange.createdAt,
@@ -103,6 +111,8 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       latency_ms: Math.round(latencyMs),
       ttft_ms: exchange.ttftMs === null ? null : Math.round(exchange.ttftMs),
       error_code: errorCode,
+      attempts: null,
+      price_version: metered?.costMicros === undefined ? null : (target.entry?.priceVersion ?? null),
     });
     metrics.requests.inc({
       provider: target.provider.id,
@@ -276,6 +286,13 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       signal: controller.signal,
       warnings: [],
     };
+    try {
+      exchange.admission = await admitter.admit(principal, target, call.request);
+    } catch (error) {
+      const refusal = toGatewayError(error, deps.bodyLimit);
+      finish(exchange, 'error', refusal.status, undefined, refusal.code);
+      throw refusal;
+    }
     if (chat.stream) return completeStream(exchange, call, reply);
     try {
       return await completeJson(exchange, call, reply);

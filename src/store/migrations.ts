@@ -65,6 +65,30 @@ const migrations: Record<string, Migration> = {
         values ('acct_default', 'default', null, 0, ${Date.now()})`.execute(db);
     },
   },
+  '0002_accounts_ledger': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('credit_entries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('amount_micros', 'bigint', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('credit_entries_account')
+        .on('credit_entries')
+        .columns(['account_id', 'created_at'])
+        .execute();
+      await db.schema.alterTable('requests').addColumn('attempts', 'text').execute();
+      await db.schema.alterTable('requests').addColumn('price_version', 'text').execute();
+      await db.schema
+        .createIndex('requests_account_created_at')
+        .on('requests')
+        .columns(['account_id', 'created_at'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

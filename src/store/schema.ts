@@ -56,6 +56,19 @@ export interface RequestsTable {
   latency_ms: number;
   ttft_ms: number | null;
   error_code: string | null;
+  /** JSON array of every upstream attempt: provider, upstream model, status, error code, ms. */
+  attempts: string | null;
+  /** Which price the cost was computed with (`<source>@<effective date>`), so it can be re-rated. */
+  price_version: string | null;
+}
+
+export interface CreditEntriesTable {
+  id: string;
+  account_id: string;
+  /** Positive for a top-up, negative for a correction. */
+  amount_micros: number;
+  note: string | null;
+  created_at: number;
 }
 
 export interface Schema {
@@ -63,4 +76,5 @@ export interface Schema {
   api_keys: ApiKeysTable;
   settings: SettingsTable;
   requests: RequestsTable;
+  credit_entries: CreditEntriesTable;
 }

@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3';
 import { type Insertable, Kysely, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrate } from './migrations.js';
-import type { ApiKeysTable, RequestsTable, Schema } from './schema.js';
+import type { AccountsTable, ApiKeysTable, CreditEntriesTable, RequestsTable, Schema } from './schema.js';
 
 export type KeyRow = Selectable<ApiKeysTable>;
 export type NewKeyRow = Insertable<ApiKeysTable>;
@@ -19,10 +19,48 @@ export interface KeyPatch {
 }
 export type RequestRow = Selectable<RequestsTable>;
 
+export type AccountRow = Selectable<AccountsTable>;
+export type CreditEntryRow = Selectable<CreditEntriesTable>;
+
 export interface RequestQuery {
   limit: number;
   keyId?: string;
+  accountId?: string;
+  model?: string;
+  status?: string;
+  /** Inclusive lower and exclusive upper bound, ms since the epoch. */
+  from?: number;
+  to?: number;
 }
+
+export type UsageGroupBy = 'model' | 'key' | 'day';
+
+export interface UsageQuery {
+  from: number;
+  to: number;
+  groupBy: UsageGroupBy;
+  keyId?: string;
+  accountId?: string;
+  model?: string;
+}
+
+export interface UsageRow {
+  group: string;
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_micros: number;
+  avg_latency_ms: number;
+}
+
+/** Spend as the database holds it (flushed ledger rows only). */
+export interface SpendState {
+  creditsMicros: number | null;
+  spendMicros: number;
+}
+
+const DAY_MS = 86_400_000;
 
 // PostgreSQL returns bigint as a string by default; our bigints (ms times, micro-dollars) fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -129,6 +167,114 @@ export class Store {
     return row !== undefined;
   }
 
+  async insertAccount(row: { id: string; name: string; credits_micros: number | null; created_at: number }) {
+    await this.db.insertInto('accounts').values(row).execute();
+    return (await this.getAccount(row.id))!;
+  }
+
+  async getAccount(id: string): Promise<AccountRow | undefined> {
+    return this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listAccounts(): Promise<AccountRow[]> {
+    return this.db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
+  }
+
+  async renameAccount(id: string, name: string): Promise<AccountRow | undefined> {
+    await this.db.updateTable('accounts').set({ name }).where('id', '=', id).execute();
+    return this.getAccount(id);
+  }
+
+  /**
+   * Adds credit as a ledger entry and to the account's balance, in one transaction. An unmetered account
+   * becomes prepaid with its first top-up.
+   */
+  async addCredit(entry: CreditEntryRow): Promise<AccountRow | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const result = await tx
+        .updateTable('accounts')
+        .set({ credits_micros: sql`coalesce(credits_micros, 0) + ${entry.amount_micros}` })
+        .where('id', '=', entry.account_id)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return undefined;
+      await tx.insertInto('credit_entries').values(entry).execute();
+      return tx.selectFrom('accounts').selectAll().where('id', '=', entry.account_id).executeTakeFirst();
+    });
+  }
+
+  async listCredits(accountId: string, limit = 500): Promise<CreditEntryRow[]> {
+    return this.db
+      .selectFrom('credit_entries')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  async accountSpend(id: string): Promise<SpendState | undefined> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select(['credits_micros', 'spend_micros'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && { creditsMicros: row.credits_micros, spendMicros: row.spend_micros };
+  }
+
+  async keySpend(id: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select('spend_micros')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.spend_micros;
+  }
+
+  async getRequest(id: string): Promise<RequestRow | undefined> {
+    return this.db.selectFrom('requests').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Usage totals grouped by model, key or day; always bounded by a time window (indexed). */
+  async usage(query: UsageQuery): Promise<UsageRow[]> {
+    const group =
+      query.groupBy === 'model'
+        ? sql<string>`model`
+        : query.groupBy === 'key'
+          ? sql<string>`coalesce(key_id, 'admin')`
+          : sql<string>`created_at / ${DAY_MS}`;
+    let q = this.db
+      .selectFrom('requests')
+      .select([
+        group.as('grp'),
+        sql<number>`count(*)`.as('requests'),
+        sql<number>`sum(case when status = 'error' then 1 else 0 end)`.as('errors'),
+        sql<number>`coalesce(sum(prompt_tokens), 0)`.as('prompt_tokens'),
+        sql<number>`coalesce(sum(completion_tokens), 0)`.as('completion_tokens'),
+        sql<number>`coalesce(sum(cost_micros), 0)`.as('cost_micros'),
+        sql<number>`coalesce(avg(latency_ms), 0)`.as('avg_latency_ms'),
+      ])
+      .where('created_at', '>=', query.from)
+      .where('created_at', '<', query.to);
+    if (query.keyId) q = q.where('key_id', '=', query.keyId);
+    if (query.accountId) q = q.where('account_id', '=', query.accountId);
+    if (query.model) q = q.where('model', '=', query.model);
+    const rows = await q.groupBy(sql`grp`).orderBy(sql`grp`).execute();
+    // PostgreSQL returns sums of bigints and averages as numeric strings: normalise to numbers.
+    return rows.map((row) => ({
+      group:
+        query.groupBy === 'day'
+          ? new Date(Number(row.grp) * DAY_MS).toISOString().slice(0, 10)
+          : String(row.grp),
+      requests: Number(row.requests),
+      errors: Number(row.errors),
+      prompt_tokens: Number(row.prompt_tokens),
+      completion_tokens: Number(row.completion_tokens),
+      cost_micros: Number(row.cost_micros),
+      avg_latency_ms: Math.round(Number(row.avg_latency_ms)),
+    }));
+  }
+
   /** Appends ledger rows and adds their cost to key and account spend, in one transaction. */
   async insertRequests(rows: RequestRow[]): Promise<void> {
     if (rows.length === 0) return;
@@ -166,6 +312,11 @@ export class Store {
   async listRequests(query: RequestQuery): Promise<RequestRow[]> {
     let q = this.db.selectFrom('requests').selectAll();
     if (query.keyId) q = q.where('key_id', '=', query.keyId);
+    if (query.accountId) q = q.where('account_id', '=', query.accountId);
+    if (query.model) q = q.where('model', '=', query.model);
+    if (query.status) q = q.where('status', '=', query.status as RequestRow['status']);
+    if (query.from !== undefined) q = q.where('created_at', '>=', query.from);
+    if (query.to !== undefined) q = q.where('created_at', '<', query.to);
     return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
   }
 }

@@ -1,0 +1,132 @@
+// Admission: before anything goes upstream, a request passes its key's rate limits and reserves its
+// worst-case cost (prompt tokens counted with the model's tokenizer × input price + the most it may
+// generate × output price, for every choice). When it ends, the reservation is settled to the real cost.
+// Unmetered requests without token limits skip the tokenizer entirely: the hot path stays cheap.
+import type { Principal } from '../auth/authenticator.js';
+import { forbidden } from '../core/errors.js';
+import type { ChatRequest } from '../core/types.js';
+import type { RateLimiter, RateLimits } from '../limits/rate-limiter.js';
+import type { ModelCatalog } from '../router/catalog.js';
+import type { Target } from '../router/router.js';
+import { countPromptTokens } from './tokenizer.js';
+import type { Reservation, Scope, Wallet } from './wallet.js';
+
+/** What a model may generate when neither the client nor the catalog says (used only to bound costs). */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+export interface Admission {
+  scope: Scope;
+  reservation: Reservation | undefined;
+  /** Tokens counted against the key's tpm at admission (0 when it has none). */
+  tpmTokens: number;
+  keyId: string | null;
+  /** Response headers that explain what admission changed (a capped max_tokens). */
+  headers: Record<string, string>;
+}
+
+export interface AdmissionOptions {
+  /** Refuse models without a price for metered (prepaid or budgeted) keys: their cost cannot be bounded. */
+  refuseUnpriced: boolean;
+}
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+
+export function scopeOf(principal: Principal): Scope {
+  if (principal.kind === 'admin') return { accountId: 'acct_default', keyId: null, keyBudgetMicros: null };
+  return {
+    accountId: principal.key.accountId,
+    keyId: principal.key.id,
+    keyBudgetMicros: principal.key.budgetMicros,
+  };
+}
+
+export class Admitter {
+  constructor(
+    private readonly wallet: Wallet,
+    private readonly limiter: RateLimiter,
+    private readonly catalog: ModelCatalog,
+    private readonly options: AdmissionOptions,
+  ) {}
+
+  /**
+   * Admits the request or throws (403 money, 429 rate). May set `max_tokens` on the upstream request when
+   * the client sent none and the balance cannot pay for the model's maximum.
+   */
+  async admit(principal: Principal, target: Target, upstream: ChatRequest): Promise<Admission> {
+    const scope = scopeOf(principal);
+    const key = principal.kind === 'key' ? principal.key : undefined;
+    const limits: RateLimits | undefined =
+      key && (key.rpm !== null || key.tpm !== null) ? { rpm: key.rpm, tpm: key.tpm } : undefined;
+    const admission: Admission = {
+      scope,
+      reservation: undefined,
+      tpmTokens: 0,
+      keyId: key?.id ?? null,
+      headers: {},
+    };
+    const metered = await this.wallet.isMetered(scope);
+    if (!metered && limits?.tpm == null) {
+      if (key && limits) await this.limiter.admit(key.id, limits, 0);
+      return admission;
+    }
+
+    const choices = upstream.n ?? 1;
+    const prompt = countPromptTokens(
+      upstream.messages,
+      this.catalog.tokenizerFor(target.model, target.provider.id),
+    );
+    const requestedMax = upstream.max_completion_tokens ?? upstream.max_tokens ?? undefined;
+    let maxTokens = requestedMax ?? target.entry?.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    let worst = 0;
+    const price = target.entry?.price;
+    if (metered && !price && this.options.refuseUnpriced) {
+      throw forbidden(
+        `The model \`${target.model}\` has no price, so its cost cannot be bounded; this key is metered and may not use it. Add a price for it in the config.`,
+        'model_unpriced',
+      );
+    }
+    if (metered && price) {
+      const promptCost = ceilDiv(prompt * choices * price.input, 1_000_000);
+      const outputPerToken = price.output * choices;
+      worst = promptCost + ceilDiv(maxTokens * outputPerToken, 1_000_000);
+      if (requestedMax === undefined && outputPerToken > 0) {
+        const available = await this.wallet.available(scope);
+        if (available !== null && worst > available) {
+          const affordable = Math.floor(((available - promptCost) * 1_000_000) / outputPerToken);
+          if (affordable >= 1) {
+            maxTokens = affordable;
+            worst = promptCost + ceilDiv(affordable * outputPerToken, 1_000_000);
+            // The real OpenAI API wants max_completion_tokens (reasoning models reject max_tokens).
+            if (target.provider.format === 'openai' && target.provider.id === 'openai') {
+              upstream.max_completion_tokens = affordable;
+            } else upstream.max_tokens = affordable;
+            admission.headers['x-tokgate-max-tokens'] =
+              `${affordable}; capped to what the remaining balance can pay for`;
+          }
+        }
+      }
+    }
+
+    if (key && limits) {
+      admission.tpmTokens = limits.tpm === null ? 0 : prompt + maxTokens * choices;
+      await this.limiter.admit(key.id, limits, admission.tpmTokens);
+    }
+    if (metered && price) {
+      try {
+        admission.reservation = await this.wallet.reserve(scope, worst);
+      } catch (error) {
+        if (key && admission.tpmTokens > 0) this.limiter.adjust(key.id, admission.tpmTokens, 0);
+        throw error;
+      }
+    }
+    return admission;
+  }
+
+  /** Ends an admission: `costMicros` is what the ledger records (0 for failures), `tokens` what was used. */
+  settle(admission: Admission, costMicros: number, tokens: number): void {
+    if (admission.reservation) this.wallet.settle(admission.reservation, costMicros);
+    if (admission.keyId !== null && admission.tpmTokens > 0) {
+      this.limiter.adjust(admission.keyId, admission.tpmTokens, tokens);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Per-key rate limits: requests per minute (rpm) and tokens per minute (tpm), over a sliding 60-second
+// window of one-second buckets. This is the single-process limiter; the Redis one shares the same
+// interface so every replica sees the same counts.
+import { rateLimited } from '../core/errors.js';
+
+export interface RateLimits {
+  rpm: number | null;
+  tpm: number | null;
+}
+
+export interface RateLimiter {
+  /**
+   * Admits one request expected to use `tokens` (prompt tokens plus what it may generate), or throws 429
+   * with Retry-After. Admitted requests count against rpm at once and against tpm with `tokens`.
+   */
+  admit(keyId: string, limits: RateLimits, tokens: number): Promise<void>;
+  /** Corrects the tokens counted at admission to what the request really used. */
+  adjust(keyId: string, estimated: number, actual: number): void;
+}
+
+const WINDOW_SECONDS = 60;
+
+class Window {
+  private readonly buckets = new Float64Array(WINDOW_SECONDS);
+  private readonly stamps = new Float64Array(WINDOW_SECONDS);
+
+  /** Total over the last 60 s at second `now`. */
+  total(now: number): number {
+    let sum = 0;
+    for (let i = 0; i < WINDOW_SECONDS; i++)
+      if (now - this.stamps[i]! < WINDOW_SECONDS) sum += this.buckets[i]!;
+    return sum;
+  }
+
+  add(now: number, amount: number): void {
+    const i = now % WINDOW_SECONDS;
+    if (this.stamps[i] !== now) {
+      this.stamps[i] = now;
+      this.buckets[i] = 0;
+    }
+    this.buckets[i]! += amount;
+  }
+
+  /** Seconds until at least `needed` frees up in the window (at least 1). */
+  retryAfter(now: number, limit: number, needed: number): number {
+    let total = this.total(now);
+    for (let wait = 1; wait <= WINDOW_SECONDS; wait++) {
+      const leaving = now - WINDOW_SECONDS + wait;
+      const i = ((leaving % WINDOW_SECONDS) + WINDOW_SECONDS) % WINDOW_SECONDS;
+      if (this.stamps[i] === leaving) total -= this.buckets[i]!;
+      if (total + needed <= limit) return wait;
+    }
+    return WINDOW_SECONDS;
+  }
+}
+
+export class LocalRateLimiter implements RateLimiter {
+  private readonly requests = new Map<string, Window>();
+  private readonly tokens = new Map<string, Window>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  private window(map: Map<string, Window>, keyId: string): Window {
+    let window = map.get(keyId);
+    if (!window) {
+      window = new Window();
+      map.set(keyId, window);
+    }
+    return window;
+  }
+
+  async admit(keyId: string, limits: RateLimits, tokens: number): Promise<void> {
+    const now = Math.floor(this.clock() / 1000);
+    const requests = limits.rpm === null ? undefined : this.window(this.requests, keyId);
+    const used = limits.tpm === null ? undefined : this.window(this.tokens, keyId);
+    if (requests && limits.rpm !== null && requests.total(now) + 1 > limits.rpm) {
+      throw rateLimited(
+        `Rate limit reached: this key allows ${limits.rpm} requests per minute.`,
+        requests.retryAfter(now, limits.rpm, 1),
+      );
+    }
+    if (used && limits.tpm !== null) {
+      const needed = Math.min(tokens, limits.tpm);
+      if (used.total(now) + needed > limits.tpm) {
+        throw rateLimited(
+          `Rate limit reached: this key allows ${limits.tpm} tokens per minute.`,
+          used.retryAfter(now, limits.tpm, needed),
+        );
+      }
+      used.add(now, tokens);
+    }
+    requests?.add(now, 1);
+  }
+
+  adjust(keyId: string, estimated: number, actual: number): void {
+    const window = this.tokens.get(keyId);
+    if (window && actual !== estimated) window.add(Math.floor(this.clock() / 1000), actual - estimated);
+  }
+}

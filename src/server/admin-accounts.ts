@@ -1,0 +1,127 @@
+// /admin/accounts: accounts hold money; a top-up is a credit ledger entry.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Ledger } from '../accounting/ledger.js';
+import { microsToUsd, usdToMicros } from '../accounting/pricing.js';
+import type { Wallet } from '../accounting/wallet.js';
+import { randomBase62 } from '../auth/key-format.js';
+import { notFound } from '../core/errors.js';
+import type { AccountRow, CreditEntryRow, Store } from '../store/store.js';
+import { parseBody } from './body.js';
+
+export function accountObject(row: AccountRow) {
+  return {
+    id: row.id,
+    object: 'account',
+    name: row.name,
+    credits_usd: row.credits_micros === null ? null : microsToUsd(row.credits_micros),
+    spend_usd: microsToUsd(row.spend_micros),
+    balance_usd: row.credits_micros === null ? null : microsToUsd(row.credits_micros - row.spend_micros),
+    created_at: new Date(row.created_at).toISOString(),
+  };
+}
+
+export const creditObject = (row: CreditEntryRow) => ({
+  id: row.id,
+  object: 'credit',
+  account_id: row.account_id,
+  amount_usd: microsToUsd(row.amount_micros),
+  note: row.note,
+  created_at: new Date(row.created_at).toISOString(),
+});
+
+const createSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  credits_usd: z.number().nonnegative().nullable().optional(),
+});
+const patchSchema = z.strictObject({ name: z.string().min(1).max(200) });
+const creditSchema = z.strictObject({
+  amount_usd: z
+    .number()
+    .refine((v) => v !== 0, 'must not be 0')
+    .refine((v) => Math.abs(v) <= 1_000_000_000, 'is too large'),
+  note: z.string().max(500).optional(),
+});
+
+type Params = { Params: { id: string } };
+
+const newCreditId = () => `cred_${randomUUID().replaceAll('-', '')}`;
+
+/** Creates an account from an admin-API body (also used by `tokgate accounts create`). */
+export async function createAccount(store: Store, input: unknown): Promise<AccountRow> {
+  const body = parseBody(createSchema, input);
+  const id = `acct_${randomBase62(16)}`;
+  const now = Date.now();
+  const row = await store.insertAccount({ id, name: body.name, credits_micros: null, created_at: now });
+  if (body.credits_usd === undefined || body.credits_usd === null) return row;
+  // Opening credit is a ledger entry like any top-up (a prepaid account may start at $0).
+  const entry = {
+    id: newCreditId(),
+    account_id: id,
+    amount_micros: usdToMicros(body.credits_usd),
+    note: 'opening balance',
+    created_at: now,
+  };
+  return (await store.addCredit(entry))!;
+}
+
+/** Tops an account up (or corrects it, with a negative amount) as a credit ledger entry. */
+export async function addCredit(store: Store, accountId: string, input: unknown) {
+  const body = parseBody(creditSchema, input);
+  const entry: CreditEntryRow = {
+    id: newCreditId(),
+    account_id: accountId,
+    amount_micros: usdToMicros(body.amount_usd),
+    note: body.note ?? null,
+    created_at: Date.now(),
+  };
+  const account = await store.addCredit(entry);
+  if (!account) throw notFound(`No account with id '${accountId}'.`);
+  return { account, entry };
+}
+
+export function registerAdminAccountRoutes(
+  app: FastifyInstance,
+  store: Store,
+  ledger: Ledger,
+  wallet: Wallet,
+) {
+  async function account(id: string): Promise<AccountRow> {
+    await ledger.flush();
+    const row = await store.getAccount(id);
+    if (!row) throw notFound(`No account with id '${id}'.`);
+    return row;
+  }
+
+  app.post('/admin/accounts', async (request, reply) => {
+    return reply.code(201).send(accountObject(await createAccount(store, request.body)));
+  });
+
+  app.get('/admin/accounts', async () => {
+    await ledger.flush();
+    return { object: 'list', data: (await store.listAccounts()).map(accountObject) };
+  });
+
+  app.get<Params>('/admin/accounts/:id', async (request) => accountObject(await account(request.params.id)));
+
+  app.patch<Params>('/admin/accounts/:id', async (request) => {
+    const body = parseBody(patchSchema, request.body);
+    const row = await store.renameAccount(request.params.id, body.name);
+    if (!row) throw notFound(`No account with id '${request.params.id}'.`);
+    return accountObject(row);
+  });
+
+  app.post<Params>('/admin/accounts/:id/credits', async (request, reply) => {
+    const { account: row, entry } = await addCredit(store, request.params.id, request.body);
+    wallet.invalidate(row.id);
+    await ledger.flush();
+    const fresh = (await store.getAccount(row.id))!;
+    return reply.code(201).send({ ...accountObject(fresh), credit: creditObject(entry) });
+  });
+
+  app.get<Params>('/admin/accounts/:id/credits', async (request) => {
+    await account(request.params.id);
+    return { object: 'list', data: (await store.listCredits(request.params.id)).map(creditObject) };
+  });
+}

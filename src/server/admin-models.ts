@@ -1,0 +1,37 @@
+// GET /admin/models: the catalog with prices (USD per million tokens) and which providers are enabled.
+import type { FastifyInstance } from 'fastify';
+import type { Price } from '../router/catalog.js';
+import type { Router } from '../router/router.js';
+
+const perMillionUsd = (micros: number) => micros / 1_000_000;
+
+function priceObject(price: Price | undefined) {
+  if (!price) return null;
+  return {
+    input: perMillionUsd(price.input),
+    output: perMillionUsd(price.output),
+    cached_input: perMillionUsd(price.cachedInput),
+    cache_write: price.cacheWrite === undefined ? null : perMillionUsd(price.cacheWrite),
+  };
+}
+
+export function registerAdminModelRoutes(
+  app: FastifyInstance,
+  router: Router,
+  providers: ReadonlyArray<{ id: string; format: string }>,
+): void {
+  app.get('/admin/models', async () => ({
+    object: 'list',
+    data: router.catalog.all().map((entry) => ({
+      id: entry.id,
+      provider: entry.provider,
+      model: entry.model,
+      context_window: entry.contextWindow ?? null,
+      max_output_tokens: entry.maxOutputTokens ?? null,
+      price: priceObject(entry.price),
+      price_version: entry.priceVersion ?? null,
+      enabled: router.hasProvider(entry.provider),
+    })),
+    providers: providers.map((p) => ({ id: p.id, format: p.format })),
+  }));
+}

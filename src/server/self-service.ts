@@ -1,0 +1,47 @@
+// Self-service for the calling key: GET /v1/key, /v1/usage and /v1/requests. The admin key sees a short
+// description of itself (the console uses it to tell admin from tenant).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Ledger } from '../accounting/ledger.js';
+import { notFound } from '../core/errors.js';
+import type { Store } from '../store/store.js';
+import { accountObject } from './admin-accounts.js';
+import { keyObject } from './admin-keys.js';
+import { type RequestListQuery, requestObject, requestQuery } from './admin-requests.js';
+import { parseGroupBy, parseWindow, usageObject } from './query.js';
+
+export function registerSelfServiceRoutes(app: FastifyInstance, store: Store, ledger: Ledger): void {
+  app.get('/v1/key', async (request: FastifyRequest) => {
+    const principal = request.principal!;
+    if (principal.kind === 'admin') return { object: 'admin', name: 'admin', account_id: 'acct_default' };
+    await ledger.flush();
+    const [key, account] = await Promise.all([
+      store.getKey(principal.key.id),
+      store.getAccount(principal.key.accountId),
+    ]);
+    if (!key || !account) throw notFound('This key no longer exists.');
+    return { ...keyObject(key), account: accountObject(account) };
+  });
+
+  app.get<{ Querystring: { from?: string; to?: string; group_by?: string; model?: string } }>(
+    '/v1/usage',
+    async (request) => {
+      const principal = request.principal!;
+      await ledger.flush();
+      const rows = await store.usage({
+        ...parseWindow(request.query),
+        groupBy: parseGroupBy(request.query.group_by),
+        ...(principal.kind === 'key' ? { keyId: principal.key.id } : { accountId: 'acct_default' }),
+        ...(request.query.model ? { model: request.query.model } : {}),
+      });
+      return { object: 'list', data: rows.map(usageObject) };
+    },
+  );
+
+  app.get<{ Querystring: RequestListQuery }>('/v1/requests', async (request) => {
+    const principal = request.principal!;
+    const filter = requestQuery(request.query, principal.kind === 'key' ? { keyId: principal.key.id } : {});
+    if (principal.kind === 'admin') filter.accountId = 'acct_default';
+    await ledger.flush();
+    return { object: 'list', data: (await store.listRequests(filter)).map(requestObject) };
+  });
+}
