@@ -33,8 +33,8 @@ export function keyObject(row: KeyRow) {
 const limits = {
   models: z.array(z.string().min(1)).min(1).nullable().optional(),
   budget_usd: z.number().nonnegative().nullable().optional(),
-  rpm: z.number().int().positive().nullable().optional(),
-  tpm: z.number().int().positive().nullable().optional(),
+  rpm: z.number().int().positive().max(2_147_483_647).nullable().optional(),
+  tpm: z.number().int().positive().max(2_147_483_647).nullable().optional(),
   expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
 };
 const createSchema = z.strictObject({

@@ -70,10 +70,11 @@ function createDialect(url: string): {
   dialect: SqliteDialect | PostgresDialect;
 } {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    return {
-      engine: 'postgres',
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
-    };
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection that the server drops (restart, failover) emits 'error' on the pool; unhandled,
+    // that would end the process. The pool replaces the connection; the next query reports any outage.
+    pool.on('error', () => undefined);
+    return { engine: 'postgres', dialect: new PostgresDialect({ pool }) };
   }
   if (!url.startsWith('sqlite:'))
     throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got ${url}`);
@@ -242,7 +243,7 @@ export class Store {
         ? sql<string>`model`
         : query.groupBy === 'key'
           ? sql<string>`coalesce(key_id, 'admin')`
-          : sql<string>`created_at / ${DAY_MS}`;
+          : sql<string>`created_at / ${sql.lit(DAY_MS)}`;
     let q = this.db
       .selectFrom('requests')
       .select([

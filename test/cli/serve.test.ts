@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { Store } from '../../src/store/store.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 
 const CLI = new URL('../../src/cli/index.ts', import.meta.url).pathname;
@@ -26,7 +27,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function serve(port: number): Promise<{ child: ChildProcess; output: () => string }> {
+async function serve(
+  port: number,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, 'serve'], {
     cwd: dataDir,
     env: {
@@ -36,6 +40,7 @@ async function serve(port: number): Promise<{ child: ChildProcess; output: () =>
       OPENAI_API_KEY: 'sk-upstream',
       OPENAI_BASE_URL: fake.url,
       NODE_OPTIONS: '',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -92,4 +97,47 @@ test('first start prints a generated admin key once; it works; SIGTERM exits cle
   assert.equal(rows.data[0]?.model, 'openai/gpt-4o');
   second.child.kill('SIGTERM');
   assert.equal((await once(second.child, 'exit'))[0], 0);
+});
+
+test('SIGTERM under load: in-flight requests finish, and every answered request is in the ledger', async () => {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tokgate-sigterm-'));
+  const databaseUrl = `sqlite:${join(dir, 'tokgate.db')}`;
+  const adminKey = 'sk-admin-for-sigterm';
+  const gateway = await serve(port, {
+    DATABASE_URL: databaseUrl,
+    TOKGATE_ADMIN_KEY: adminKey,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  fake.options = { chunkDelayMs: 15 };
+  const send = async (i: number) => {
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'openai/gpt-4o',
+        messages: [{ role: 'user', content: `n${i}` }],
+        stream: i % 2 === 0,
+      }),
+    });
+    const text = await res.text();
+    // A complete answer: a JSON body, or a stream that ended with [DONE].
+    return res.status === 200 && (i % 2 === 1 || text.endsWith('data: [DONE]\n\n'));
+  };
+  const inFlight = Array.from({ length: 40 }, (_, i) => send(i).catch(() => false));
+  while (fake.requests.length < 40) await new Promise((r) => setTimeout(r, 10));
+  gateway.child.kill('SIGTERM');
+  const answered = (await Promise.all(inFlight)).filter(Boolean).length;
+  const [code] = await once(gateway.child, 'exit');
+  fake.options = {};
+  assert.equal(code, 0, gateway.output());
+  assert.equal(answered, 40, 'requests in flight at SIGTERM are finished, not cut');
+
+  const store = await Store.open(databaseUrl);
+  try {
+    const rows = await store.listRequests({ limit: 1000 });
+    assert.equal(rows.filter((r) => r.status === 'ok').length, answered);
+  } finally {
+    await store.close();
+  }
 });

@@ -1,0 +1,83 @@
+// CPU time and memory of a process, from Linux's /proc: the figures that survive noisy neighbours.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+function clockTicks(): number {
+  const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const value = Number(out.stdout?.trim());
+  return Number.isInteger(value) && value > 0 ? value : 100;
+}
+
+const CLK_TCK = clockTicks();
+
+/** User + system CPU seconds used so far by every thread of the process. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+export interface Memory {
+  /** Resident set size now, bytes. */
+  rss: number;
+  /** Peak resident set size (since start or the last `resetPeak`), bytes. */
+  hwm: number;
+}
+
+export function memory(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Resets the peak RSS (VmHWM) of a process (Linux ≥ 4.0); false when not allowed. */
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Samples RSS every `intervalMs`; peak() also reads VmHWM, which catches spikes between samples. */
+export class RssSampler {
+  private readonly timer: NodeJS.Timeout;
+  private max = 0;
+  readonly samples: Array<{ atMs: number; rss: number }> = [];
+  private readonly started = Date.now();
+  private readonly peakReset: boolean;
+
+  constructor(
+    private readonly pid: number,
+    intervalMs = 100,
+  ) {
+    this.peakReset = resetPeak(pid);
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  private sample(): void {
+    try {
+      const { rss } = memory(this.pid);
+      this.max = Math.max(this.max, rss);
+      this.samples.push({ atMs: Date.now() - this.started, rss });
+    } catch {
+      // The process is gone; the caller will notice.
+    }
+  }
+
+  /** Stops sampling; returns the peak RSS in bytes. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    if (!this.peakReset) return this.max;
+    try {
+      return Math.max(this.max, memory(this.pid).hwm);
+    } catch {
+      return this.max;
+    }
+  }
+}

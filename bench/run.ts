@@ -1,0 +1,506 @@
+// The benchmark: `npm run bench [-- --quick] [--duration=S] [--soak=S] [--store=postgres] [--profile]`.
+// Starts a fake upstream, a bare proxy and the built gateway as separate processes on 127.0.0.1, loads each
+// with autocannon side by side, and prints a markdown table plus the issue's targets (PASS/FAIL); the same
+// results go to bench/results/<timestamp>.json. See bench/README.md for what every number means.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  ask,
+  type Forked,
+  forkServer,
+  freePort,
+  installCleanup,
+  killAll,
+  logTail,
+  onExit,
+  type Spawned,
+  spawnLogged,
+  stop,
+  waitForHttp,
+} from './children.js';
+import { runLoad } from './load.js';
+import { openStreams } from './open-streams.js';
+import { cpuSeconds, RssSampler } from './proc-stats.js';
+import { type CpuProfile, summarise } from './profile-summary.js';
+import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
+import { SCENARIOS, type ScenarioName, STREAM_BODY } from './scenarios.js';
+import { soak } from './soak.js';
+import { probeStreams } from './stream-probe.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = 'redis://127.0.0.1:6379';
+
+const HELP = `npm run bench -- [options]
+
+  --quick               short run (~2 min): 2 s per cell, fewer probe streams, no soak
+  --duration=S          seconds measured per cell (default 8; quick 2)
+  --warmup=S            unmeasured seconds before each cell (default 2; quick 1)
+  --soak=S              soak length in seconds (default 60; quick 0 = skipped)
+  --concurrency=LIST    default 1,16,64
+  --scenarios=LIST      default small,prompt32k,stream200
+  --streams=N           concurrent open streams for the memory test (default 1000; 0 skips)
+  --probe=N             streams per target for TTFT and chunk gaps (default 200; quick 50)
+  --store=sqlite|postgres   postgres uses ${PG_URL} and ${REDIS_URL}
+  --database-url=URL    any DATABASE_URL for the gateway (overrides --store)
+  --redis-url=URL       REDIS_URL for the gateway
+  --profile             instead of the suite: run the gateway under node --cpu-prof with the first of
+                        --scenarios (default small) at the first of --concurrency (default 16) for --duration
+                        seconds (default 10) and print the hot spots
+  --pin                 pin the server under test (bare proxy, gateway) to CPU 1 and the bench process and fake
+                        upstream to CPU 0 (taskset), so the servers are not preempted by their own peers
+  --skip-build          use the existing dist/ (default: npm run build first)
+`;
+
+interface Options {
+  quick: boolean;
+  durationSec: number;
+  warmupSec: number;
+  soakSec: number;
+  concurrency: number[];
+  scenarios: ScenarioName[];
+  streams: number;
+  probe: number;
+  store: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  profile: boolean;
+  pin: boolean;
+  build: boolean;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      soak: { type: 'string' },
+      concurrency: { type: 'string' },
+      scenarios: { type: 'string' },
+      streams: { type: 'string' },
+      probe: { type: 'string' },
+      store: { type: 'string', default: 'sqlite' },
+      'database-url': { type: 'string' },
+      'redis-url': { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      'skip-build': { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const num = (raw: string | undefined, fallback: number, name: string) => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`);
+    return value;
+  };
+  const scenarios = (values.scenarios ?? 'small,prompt32k,stream200').split(',') as ScenarioName[];
+  for (const s of scenarios) if (!(s in SCENARIOS)) throw new Error(`unknown scenario '${s}'`);
+  if (values.store !== 'sqlite' && values.store !== 'postgres')
+    throw new Error('--store is sqlite or postgres');
+  const postgres = values.store === 'postgres';
+  return {
+    quick,
+    durationSec: num(values.duration, values.profile ? 10 : quick ? 2 : 8, 'duration'),
+    warmupSec: num(values.warmup, quick ? 1 : 2, 'warmup'),
+    soakSec: num(values.soak, quick ? 0 : 60, 'soak'),
+    concurrency: (values.concurrency ?? (values.profile ? '16' : '1,16,64')).split(',').map((c) => Number(c)),
+    scenarios,
+    streams: num(values.streams, 1000, 'streams'),
+    probe: num(values.probe, quick ? 50 : 200, 'probe'),
+    store: values['database-url'] ? 'custom' : values.store,
+    databaseUrl: values['database-url'] ?? (postgres ? PG_URL : undefined),
+    redisUrl: values['redis-url'] ?? (postgres ? REDIS_URL : undefined),
+    profile: values.profile,
+    pin: values.pin,
+    build: !values['skip-build'],
+  };
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function build(): void {
+  log('bench: npm run build');
+  const out = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (out.status !== 0) {
+    if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) throw new Error('npm run build failed');
+    log('bench: WARNING: npm run build reported errors; running the dist/ it emitted');
+  }
+}
+
+/** Sets the CPU affinity of every thread of a process (`taskset -a -p`). */
+function pin(pid: number, cpu: number): void {
+  const out = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`taskset failed for pid ${pid}: ${out.stderr || out.error?.message}`);
+}
+
+interface Server {
+  url: string;
+  pid: number;
+  headers: Record<string, string>;
+}
+
+interface GatewayProcess extends Spawned, Server {
+  port: number;
+}
+
+async function startGateway(
+  options: Options,
+  tmp: string,
+  fakePort: number,
+  nodeArgs: string[] = [],
+): Promise<GatewayProcess> {
+  const port = await freePort();
+  const adminKey = `sk-tg-admin-bench-${randomBytes(16).toString('hex')}`;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? tmp,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: options.databaseUrl ?? `sqlite:${join(tmp, 'bench.db')}`,
+    TOKGATE_ADMIN_KEY: adminKey,
+    OPENAI_API_KEY: 'x',
+    OPENAI_BASE_URL: `http://127.0.0.1:${fakePort}/v1`,
+    LOG_LEVEL: 'warn',
+  };
+  if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  const watch = new URL('./parent-watch.mjs', import.meta.url).href;
+  const cli = join(ROOT, 'dist', 'cli', 'index.js');
+  const spawned = spawnLogged(process.execPath, [...nodeArgs, '--import', watch, cli, 'serve'], {
+    env,
+    cwd: tmp,
+    logPath: join(tmp, 'gateway.log'),
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${base}/health`, spawned.child);
+  } catch (error) {
+    log(`bench: the gateway did not start; its log:\n${logTail(spawned.logPath)}`);
+    throw error;
+  }
+  // A key with limits and a budget, so rate limiting and credit reservation run on every request (rpm and
+  // tpm stay within 32-bit integers: Postgres stores them as integer).
+  const res = await fetch(`${base}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', budget_usd: 1_000_000, rpm: 100_000_000, tpm: 2_000_000_000 }),
+  });
+  const created = (await res.json()) as { key?: string };
+  if (res.status !== 201 || typeof created.key !== 'string') {
+    throw new Error(`POST /admin/keys answered ${res.status}: ${JSON.stringify(created)}`);
+  }
+  return {
+    ...spawned,
+    port,
+    url: `${base}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${created.key}` },
+  };
+}
+
+async function setMode(fake: Forked, streamChunks: number, chunkIntervalMs: number): Promise<void> {
+  await ask(fake.child, { type: 'mode', streamChunks, chunkIntervalMs }, 'mode-ok');
+}
+
+/** A quick check that a target answers 200 to every scenario before it is loaded. */
+async function smokeTest(name: string, server: Server, scenarios: readonly ScenarioName[]): Promise<void> {
+  for (const scenario of scenarios) {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...server.headers },
+      body: SCENARIOS[scenario].body,
+    });
+    const text = await res.text();
+    if (res.status !== 200)
+      throw new Error(`${name} answered ${res.status} to ${scenario}: ${text.slice(0, 500)}`);
+    if (SCENARIOS[scenario].stream && !text.trimEnd().endsWith('data: [DONE]')) {
+      throw new Error(`${name}: the ${scenario} stream did not end with [DONE]: …${text.slice(-300)}`);
+    }
+  }
+}
+
+const MB = 1024 * 1024;
+
+async function measureCell(
+  options: Options,
+  target: TargetName,
+  server: Server,
+  upstreamPid: number,
+  scenario: ScenarioName,
+  connections: number,
+): Promise<Cell> {
+  const spec = { url: server.url, connections, headers: server.headers, body: SCENARIOS[scenario].body };
+  if (options.warmupSec > 0) await runLoad({ ...spec, durationSec: options.warmupSec });
+  const cpuBefore = cpuSeconds(server.pid);
+  const upstreamBefore = cpuSeconds(upstreamPid);
+  const sampler = new RssSampler(server.pid);
+  const load = await runLoad({ ...spec, durationSec: options.durationSec });
+  const peak = sampler.stop();
+  const served = Math.max(1, load.responses);
+  return {
+    scenario,
+    connections,
+    target,
+    responses: load.responses,
+    ok: load.ok,
+    non2xx: load.non2xx,
+    errors: load.errors,
+    rps: load.rps,
+    latency: load.latency,
+    addedP50Ms: null,
+    addedP99Ms: null,
+    cpuUsPerRequest: ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / served,
+    upstreamCpuUsPerRequest: ((cpuSeconds(upstreamPid) - upstreamBefore) * 1e6) / served,
+    rpsVsBare: null,
+    cpuVsBare: null,
+    peakRssMb: peak / MB,
+  };
+}
+
+function compare(group: Cell[]): void {
+  const direct = group.find((c) => c.target === 'direct');
+  const bare = group.find((c) => c.target === 'bare');
+  for (const cell of group) {
+    if (cell.target === 'direct') continue;
+    if (direct) {
+      cell.addedP50Ms = cell.latency.p50 - direct.latency.p50;
+      cell.addedP99Ms = cell.latency.p99 - direct.latency.p99;
+    }
+    if (bare && cell.target === 'gateway') {
+      cell.rpsVsBare = cell.rps / bare.rps;
+      cell.cpuVsBare = cell.cpuUsPerRequest / bare.cpuUsPerRequest;
+    }
+  }
+}
+
+function estimateSeconds(options: Options): number {
+  if (options.profile) return options.durationSec + 60;
+  const cells = options.scenarios.length * options.concurrency.length * 3;
+  return (
+    cells * (options.durationSec + options.warmupSec + 1) +
+    3 * (options.probe + 10) * 0.1 +
+    (options.streams > 0 ? 40 : 0) +
+    options.soakSec +
+    30
+  );
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+async function profileRun(options: Options, tmp: string): Promise<void> {
+  const fake = await forkServer('./fake-upstream.ts', {});
+  const dir = join(tmp, 'profile');
+  const spawnedAt = Date.now();
+  const gateway = await startGateway(options, tmp, fake.port, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  if (options.pin) {
+    pin(process.pid, 0);
+    pin(fake.pid, 0);
+    pin(gateway.pid, 1);
+  }
+  const scenario = options.scenarios[0] ?? 'small';
+  const connections = options.concurrency[0] ?? 16;
+  await smokeTest('gateway', gateway, [scenario]);
+  const spec = { url: gateway.url, connections, headers: gateway.headers, body: SCENARIOS[scenario].body };
+  await runLoad({ ...spec, durationSec: options.warmupSec });
+  const cpuBefore = cpuSeconds(gateway.pid);
+  const measuredFromMs = Date.now() - spawnedAt;
+  const load = await runLoad({ ...spec, durationSec: options.durationSec });
+  const cpu = cpuSeconds(gateway.pid) - cpuBefore;
+  log(
+    `bench: profiled ${scenario} c${connections}: ${load.rps.toFixed(0)} req/s, p50 ${load.latency.p50.toFixed(2)} ms, ` +
+      `${((cpu * 1e6) / Math.max(1, load.responses)).toFixed(0)} µs CPU/req (profiler on), ${load.errors + load.non2xx} errors`,
+  );
+  // SIGINT: the gateway shuts down cleanly and V8 writes the profile on exit.
+  await stop(gateway.child, 'SIGINT', 30_000);
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile written in ${dir}; gateway log:\n${logTail(gateway.logPath)}`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const kept = join(RESULTS_DIR, `profile-${scenario}-c${connections}-${timestamp()}.cpuprofile`);
+  copyFileSync(join(dir, file), kept);
+  const profile = JSON.parse(readFileSync(kept, 'utf8')) as CpuProfile;
+  // Start-up and warm-up are left out of the summary (the profile file keeps them).
+  process.stdout.write(
+    `${summarise(profile, { top: 25, sinceMs: measuredFromMs })}\n\nProfile kept at ${kept} (summary from ${measuredFromMs} ms on: node --import tsx bench/profile-summary.ts ${kept} --since-ms=${measuredFromMs})\n`,
+  );
+}
+
+async function suite(options: Options, tmp: string): Promise<void> {
+  const fake = await forkServer('./fake-upstream.ts', {});
+  const bare = await forkServer('./bare-proxy.ts', { UPSTREAM_PORT: String(fake.port) });
+  const gateway = await startGateway(options, tmp, fake.port);
+  const servers: Record<TargetName, Server> = {
+    direct: { url: `http://127.0.0.1:${fake.port}/v1/chat/completions`, pid: fake.pid, headers: {} },
+    bare: { url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, pid: bare.pid, headers: {} },
+    gateway,
+  };
+  if (options.pin) {
+    pin(process.pid, 0);
+    pin(fake.pid, 0);
+    pin(bare.pid, 1);
+    pin(gateway.pid, 1);
+  }
+  for (const [name, server] of Object.entries(servers)) await smokeTest(name, server, options.scenarios);
+  log(`bench: fake upstream pid ${fake.pid}, bare proxy pid ${bare.pid}, gateway pid ${gateway.pid}`);
+  let gatewayPeak = 0;
+
+  // Warm the gateway's JIT before the memory test, which runs first on a fresh process.
+  await runLoad({
+    url: gateway.url,
+    connections: 16,
+    durationSec: 2,
+    headers: gateway.headers,
+    body: SCENARIOS.small.body,
+  });
+
+  const openResults: Results['openStreams'] = {};
+  if (options.streams > 0) {
+    // Slow streams: a chunk every 250 ms, far more chunks than the test lasts.
+    await setMode(fake, 100_000, 250);
+    for (const name of ['gateway', 'bare'] as const) {
+      const server = servers[name];
+      log(`bench: ${options.streams} open streams through ${name}`);
+      const result = await openStreams({
+        url: server.url,
+        headers: { 'content-type': 'application/json', ...server.headers },
+        body: STREAM_BODY,
+        count: options.streams,
+        pid: server.pid,
+        openTimeoutMs: 15_000,
+        holdMs: 3000,
+      });
+      openResults[name] = result;
+      if (name === 'gateway') gatewayPeak = Math.max(gatewayPeak, result.peakRssMb);
+      log(
+        `  ${result.streaming}/${result.requested} streaming, ${result.failed} failed, RSS ${result.rssBeforeMb.toFixed(1)} → ${result.rssOpenMb.toFixed(1)} MB, ${result.perStreamKb.toFixed(1)} KB/stream`,
+      );
+      await sleep(3000);
+    }
+  }
+  await setMode(fake, 200, 0);
+
+  const cells: Cell[] = [];
+  const total = options.scenarios.length * options.concurrency.length * 3;
+  for (const scenario of options.scenarios) {
+    for (const connections of options.concurrency) {
+      const group: Cell[] = [];
+      for (const target of ['direct', 'bare', 'gateway'] as const) {
+        const cell = await measureCell(options, target, servers[target], fake.pid, scenario, connections);
+        group.push(cell);
+        if (target === 'gateway') gatewayPeak = Math.max(gatewayPeak, cell.peakRssMb);
+        log(
+          `[${cells.length + group.length}/${total}] ${scenario} c${connections} ${target}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.latency.p50.toFixed(2)} ms, p99 ${cell.latency.p99.toFixed(2)} ms, ${cell.cpuUsPerRequest.toFixed(0)} µs CPU/req${cell.errors + cell.non2xx ? `, ${cell.errors + cell.non2xx} errors` : ''}`,
+        );
+      }
+      compare(group);
+      cells.push(...group);
+    }
+  }
+
+  const probe: Results['probe'] = {};
+  if (options.probe > 0) {
+    // Paced streams: the role chunk at once, then 10 content chunks 5 ms apart.
+    await setMode(fake, 10, 5);
+    for (const target of ['direct', 'bare', 'gateway'] as const) {
+      const server = servers[target];
+      probe[target] = await probeStreams(
+        server.url,
+        { 'content-type': 'application/json', ...server.headers },
+        STREAM_BODY,
+        options.probe,
+      );
+      const p = probe[target]!;
+      log(`bench: TTFT ${target}: p50 ${p.ttft.p50.toFixed(3)} ms, p99 ${p.ttft.p99.toFixed(3)} ms`);
+    }
+    await setMode(fake, 200, 0);
+  }
+
+  let soakResult: Results['soak'] = null;
+  if (options.soakSec > 0) {
+    log(`bench: soak ${options.soakSec} s`);
+    soakResult = await soak({
+      url: gateway.url,
+      headers: gateway.headers,
+      bodies: [SCENARIOS.small.body, STREAM_BODY],
+      connections: 16,
+      seconds: options.soakSec,
+      pid: gateway.pid,
+    });
+    gatewayPeak = Math.max(gatewayPeak, soakResult.peakRssMb);
+  }
+
+  const cpuInfo = cpus();
+  const partial: Omit<Results, 'targets'> = {
+    meta: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpuInfo.length,
+      cpuModel: cpuInfo[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 1024 ** 3),
+      kernel: release(),
+      store: options.databaseUrl ? `${options.store}${options.redisUrl ? ' + redis' : ''}` : 'sqlite',
+      durationSec: options.durationSec,
+      warmupSec: options.warmupSec,
+      argv: process.argv.slice(2),
+      pinned: options.pin,
+      gatewayLogTail: logTail(gateway.logPath, 10),
+    },
+    cells,
+    probe,
+    openStreams: openResults,
+    soak: soakResult,
+    gatewayPeakRssMb: gatewayPeak,
+  };
+  const results: Results = { ...partial, targets: evaluateTargets(partial) };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const out = join(RESULTS_DIR, `${timestamp()}.json`);
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${renderMarkdown(results)}\nJSON: ${out}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const deadlineSec = Math.ceil(estimateSeconds(options) * 2 + 180);
+  installCleanup(deadlineSec * 1000);
+  log(
+    `bench: estimated ${Math.ceil(estimateSeconds(options) / 60)} min (hard limit ${Math.ceil(deadlineSec / 60)} min)`,
+  );
+  if (options.build) build();
+  const tmp = mkdtempSync(join(tmpdir(), 'tokgate-bench-'));
+  onExit(() =>
+    process.env.BENCH_KEEP_TMP ? log(`bench: kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true }),
+  );
+  if (options.profile) await profileRun(options, tmp);
+  else await suite(options, tmp);
+  killAll();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

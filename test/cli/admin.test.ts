@@ -1,0 +1,87 @@
+// `tokgate accounts|keys|usage` on the database a running gateway uses: what the CLI does, the server sees.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import OpenAI from 'openai';
+import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+const CLI = new URL('../../src/cli/index.ts', import.meta.url).pathname;
+const run = promisify(execFile);
+const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'tokgate-cli-admin-')), 'tokgate.db')}`;
+let fake: FakeOpenAI;
+let gw: TestGateway;
+
+async function tokgate(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
+    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, TOKGATE_CONFIG: '' },
+  });
+}
+
+before(async () => {
+  fake = await startFakeOpenAI();
+  gw = await startTestGateway({ OPENAI_API_KEY: 'up', OPENAI_BASE_URL: fake.url, DATABASE_URL: databaseUrl });
+});
+after(async () => {
+  await gw.close();
+  await fake.close();
+});
+
+test('create an account with credit and a key on the CLI, spend through the SDK, see it in usage, revoke', async () => {
+  const account = JSON.parse(
+    (await tokgate('accounts', 'create', '--name', 'acme', '--credits', '1')).stdout,
+  );
+  assert.equal(account.balance_usd, 1);
+  const created = await tokgate(
+    'keys',
+    'create',
+    '--name',
+    'cli-key',
+    '--account',
+    account.id,
+    '--models',
+    'openai/*',
+  );
+  const key = JSON.parse(created.stdout);
+  assert.match(key.key, /^sk-tg-/);
+  assert.match(created.stderr, /shown only now/);
+
+  const client = gw.client(key.key);
+  const answer = await client.chat.completions.create({
+    model: 'openai/gpt-4o',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  const cost = (answer.usage as unknown as { cost: number }).cost;
+  await gw.gateway.ledger.flush();
+
+  const shown = JSON.parse((await tokgate('accounts', 'show', account.id)).stdout);
+  assert.equal(shown.spend_usd, cost);
+  assert.equal(shown.credits.length, 1);
+  const topped = JSON.parse(
+    (await tokgate('accounts', 'topup', account.id, '--amount', '2.5', '--note', 'invoice 7')).stdout,
+  );
+  assert.equal(topped.credits_usd, 3.5);
+  const usage = (await tokgate('usage', '--account', account.id, '--group-by', 'model')).stdout;
+  assert.match(usage, /openai\/gpt-4o\s+1\s+0\s+4\s+11/);
+  assert.match((await tokgate('keys', 'list')).stdout, /cli-key/);
+
+  await tokgate('keys', 'revoke', key.id);
+  // The server re-reads keys at most a second after a change made elsewhere.
+  await new Promise((r) => setTimeout(r, 1100));
+  await assert.rejects(
+    client.chat.completions.create({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    OpenAI.AuthenticationError,
+  );
+  await assert.rejects(
+    tokgate('accounts', 'topup', 'acct_nope', '--amount', '1'),
+    (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /No account/);
+      return true;
+    },
+  );
+});
