@@ -63,7 +63,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       );
     });
   const auth = await Authenticator.create(store, config.adminKey, announce);
-  const providers = createProviders(config.providers);
+  const providers = await createProviders(config.providers);
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
   const router = new Router(providers, new ModelCatalog(config.models, extraModels));
   const wallet = new LocalWallet(store);

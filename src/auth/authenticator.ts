@@ -50,11 +50,22 @@ interface CacheEntry {
   at: number;
 }
 
+const ADMIN = '\u0000admin';
+const ADMIN_PRINCIPAL: Principal = { kind: 'admin' };
+
 /** How long a cached key is trusted before it is read again (the safety net for changes made elsewhere). */
 const CACHE_TTL_MS = 1_000;
 
+/** Bound on remembered verified tokens; the map starts over when full (a flood of random tokens). */
+const MAX_VERIFIED = 10_000;
+
 export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Tokens already verified, so the SHA-256 runs once per token rather than per request: token → key id
+   * (or ADMIN). The key's record (revoked, expired) is still checked on every request.
+   */
+  private readonly verified = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -84,24 +95,39 @@ export class Authenticator {
     }
     const token = authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : '';
     if (!token) throw unauthorized('The Authorization header must be `Bearer <key>`.');
+    const known = this.verified.get(token);
+    if (known === ADMIN) return ADMIN_PRINCIPAL;
+    if (known !== undefined) {
+      const key = await this.lookup(known);
+      if (key) return this.checked(key);
+      this.verified.delete(token);
+    }
     const hash = hashKey(token);
     const id = keyIdOf(token);
     if (id !== undefined) {
       const key = await this.lookup(id);
       if (key && hashesEqual(key.keyHash, hash)) {
-        if (key.revokedAt !== null) throw unauthorized('This API key has been revoked.');
-        if (key.expiresAt !== null && key.expiresAt <= Date.now())
-          throw unauthorized('This API key has expired.');
-        return { kind: 'key', key };
+        this.remember(token, key.id);
+        return this.checked(key);
       }
     }
-    if (hashesEqual(this.adminKeyHash, hash)) return { kind: 'admin' };
+    if (hashesEqual(this.adminKeyHash, hash)) {
+      this.remember(token, ADMIN);
+      return ADMIN_PRINCIPAL;
+    }
     throw unauthorized();
   }
 
-  isAdmin(authorization: string | undefined): boolean {
-    if (!authorization?.startsWith('Bearer ')) return false;
-    return hashesEqual(this.adminKeyHash, hashKey(authorization.slice(7).trim()));
+  private checked(key: ApiKey): Principal {
+    if (key.revokedAt !== null) throw unauthorized('This API key has been revoked.');
+    if (key.expiresAt !== null && key.expiresAt <= Date.now())
+      throw unauthorized('This API key has expired.');
+    return { kind: 'key', key };
+  }
+
+  private remember(token: string, id: string): void {
+    if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+    this.verified.set(token, id);
   }
 
   /** Forget a key so the next request reads it again (after revoke or update). */

@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import { GatewayError } from '../core/errors.js';
+import { invalidUpstreamResponse } from './upstream-error.js';
 
 export interface HttpOptions {
   headersTimeoutMs: number;
@@ -26,7 +27,8 @@ function getAgent(): Agent {
   agent ??= new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
-    connections: 256,
+    // Streams hold a connection for their whole length: allow many at once per upstream.
+    connections: 4096,
     connect: { timeout: 10_000 },
   });
   return agent;
@@ -98,5 +100,25 @@ export async function upstreamRequest(
   } catch (error) {
     if (isAbort(error) || signal.aborted) throw error;
     throw transportError(error, provider);
+  }
+}
+
+/** Reads a whole JSON answer; a transport failure or a body that is not JSON becomes a GatewayError. */
+export async function readJsonBody(
+  provider: string,
+  res: UpstreamResponse,
+  signal: AbortSignal,
+): Promise<unknown> {
+  let text: string;
+  try {
+    text = await res.body.text();
+  } catch (error) {
+    if (isAbort(error) || signal.aborted) throw error;
+    throw transportError(error, provider);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidUpstreamResponse(provider, 'the body is not JSON');
   }
 }

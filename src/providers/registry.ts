@@ -1,28 +1,26 @@
-// Maps provider ids to Providers, built once from configuration. Each wire format has one factory.
+// Maps provider ids to Providers, built once from configuration. Each wire format has one factory, imported
+// only when a provider of that format is configured (the AWS signing and event-stream modules, for one,
+// cost memory that a gateway without Bedrock should not pay).
 import type { ProviderSettings } from '../config/config.js';
 import type { Provider } from '../core/types.js';
-import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
-import { createAzureProvider } from './azure/azure-provider.js';
-import { createBedrockProvider } from './bedrock/bedrock-provider.js';
-import { createCohereProvider } from './cohere/cohere-provider.js';
-import { createGoogleProvider } from './google/google-provider.js';
-import { createOpenAIProvider } from './openai/openai-provider.js';
 
-const factories: Record<string, (settings: ProviderSettings) => Provider> = {
-  openai: createOpenAIProvider,
-  anthropic: createAnthropicProvider,
-  google: createGoogleProvider,
-  azure: createAzureProvider,
-  bedrock: createBedrockProvider,
-  cohere: createCohereProvider,
+type Factory = (settings: ProviderSettings) => Provider;
+
+const factories: Record<string, () => Promise<Factory>> = {
+  openai: async () => (await import('./openai/openai-provider.js')).createOpenAIProvider,
+  anthropic: async () => (await import('./anthropic/anthropic-provider.js')).createAnthropicProvider,
+  google: async () => (await import('./google/google-provider.js')).createGoogleProvider,
+  azure: async () => (await import('./azure/azure-provider.js')).createAzureProvider,
+  bedrock: async () => (await import('./bedrock/bedrock-provider.js')).createBedrockProvider,
+  cohere: async () => (await import('./cohere/cohere-provider.js')).createCohereProvider,
 };
 
-export function createProviders(settings: readonly ProviderSettings[]): Map<string, Provider> {
+export async function createProviders(settings: readonly ProviderSettings[]): Promise<Map<string, Provider>> {
   const providers = new Map<string, Provider>();
   for (const entry of settings) {
-    const factory = factories[entry.format];
-    if (!factory) throw new Error(`Provider '${entry.id}': unknown format '${entry.format}'`);
-    providers.set(entry.id, factory(entry));
+    const load = factories[entry.format];
+    if (!load) throw new Error(`Provider '${entry.id}': unknown format '${entry.format}'`);
+    providers.set(entry.id, (await load())(entry));
   }
   return providers;
 }

@@ -12,7 +12,7 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { readSseEvents } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import {
@@ -119,19 +119,7 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const converted = convertToAnthropicRequest(call.request, id, call.warnings);
     const res = await send(call, converted, false);
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (error) {
-      if (isAbort(error) || call.signal.aborted) throw error;
-      throw transportError(error, id);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw invalidUpstreamResponse(id, 'the body is not JSON');
-    }
+    const parsed = await readJsonBody(id, res, call.signal);
     const message = readMessage(parsed);
     if (!message) throw invalidUpstreamResponse(id, 'the answer is not a message');
     return toChatResponse(message, converted.jsonTool);

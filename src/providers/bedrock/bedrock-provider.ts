@@ -11,7 +11,7 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type BedrockUsage, readConverseResponse, readStreamEvent } from './bedrock-api.js';
 import { bedrockHttpError, bedrockStreamError } from './bedrock-error.js';
@@ -86,19 +86,7 @@ export function createBedrockProvider(settings: ProviderSettings): Provider {
 
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const { res, chatId } = await send(call, false);
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (error) {
-      if (isAbort(error) || call.signal.aborted) throw error;
-      throw transportError(error, id);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw invalidUpstreamResponse(id, 'the body is not JSON');
-    }
+    const parsed = await readJsonBody(id, res, call.signal);
     const answer = readConverseResponse(parsed);
     if (!answer) throw invalidUpstreamResponse(id, 'no output.message in the answer');
     const toolCalls: ToolCall[] = answer.toolUses.map((use) => ({

@@ -9,7 +9,7 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { readSseEvents } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type CohereUsage, readChatResponse, readStreamEvent } from './cohere-api.js';
@@ -53,19 +53,7 @@ export function createCohereProvider(settings: ProviderSettings): Provider {
 
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const res = await send(call, false);
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (error) {
-      if (isAbort(error) || call.signal.aborted) throw error;
-      throw transportError(error, id);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw invalidUpstreamResponse(id, 'the body is not JSON');
-    }
+    const parsed = await readJsonBody(id, res, call.signal);
     const answer = readChatResponse(parsed);
     if (!answer) throw invalidUpstreamResponse(id, 'no message in the answer');
     if (failed(answer.finishReason)) throw cohereGenerationError(id, answer.finishReason ?? '', undefined);

@@ -3,7 +3,7 @@
 // this folder; what cannot be translated is listed in parameters.ts.
 import type { ProviderSettings } from '../../config/config.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
-import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { readSseEvents } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { candidateBatches, candidateCap, completeInBatches, streamInBatches } from './candidates.js';
@@ -70,19 +70,7 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     signal: AbortSignal,
   ): Promise<ChatResponse> {
     const res = await send(model, body, false, signal);
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (error) {
-      if (isAbort(error) || signal.aborted) throw error;
-      throw transportError(error, id);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw invalidUpstreamResponse(id, 'the body is not JSON');
-    }
+    const parsed = await readJsonBody(id, res, signal);
     const error = readGoogleError(parsed);
     if (error) throw googleError(id, error.code ?? 500, res.headers, error);
     const response = readGoogleResponse(parsed);

@@ -2,7 +2,7 @@
 // this format, so a request only loses what the vendor rejects (see vendors.ts) and answers pass through.
 import type { ProviderSettings } from '../../config/config.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
-import { isAbort, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { readSseEvents } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
@@ -69,19 +69,7 @@ export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWir
 
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const res = await send(call, false);
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (error) {
-      if (isAbort(error) || call.signal.aborted) throw error;
-      throw transportError(error, id);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw invalidUpstreamResponse(id, 'the body is not JSON');
-    }
+    const parsed = await readJsonBody(id, res, call.signal);
     if (!isChatResponse(parsed)) {
       const detail = readErrorObject(parsed);
       throw invalidUpstreamResponse(id, detail.message || 'no choices in the answer');
