@@ -71,9 +71,11 @@ export class Admitter {
     }
 
     const choices = upstream.n ?? 1;
+    // An upper bound while the encoding is still loading: money is never under-reserved.
     const prompt = countPromptTokens(
       upstream.messages,
       this.catalog.tokenizerFor(target.model, target.provider.id),
+      'upper',
     );
     const requestedMax = upstream.max_completion_tokens ?? upstream.max_tokens ?? undefined;
     let maxTokens = requestedMax ?? target.entry?.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;

@@ -4,7 +4,7 @@ import type { ChatRequest, ChatResponse, Usage, UsageSource } from '../core/type
 import type { ModelCatalog } from '../router/catalog.js';
 import type { Target } from '../router/router.js';
 import { costMicros } from './pricing.js';
-import { countPromptTokens, countTextTokens } from './tokenizer.js';
+import { countGeneratedTokens, countPromptTokens } from './tokenizer.js';
 
 export interface Metered {
   usage: Usage;
@@ -48,8 +48,7 @@ export class Meter {
     } else {
       const tokenizer = this.catalog.tokenizerFor(target.model, target.provider.id);
       const prompt = countPromptTokens(request.messages, tokenizer);
-      let completion = 0;
-      for (const text of generated) completion += countTextTokens(text, tokenizer);
+      const completion = countGeneratedTokens(generated, tokenizer);
       usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
       source = 'estimated';
     }

@@ -15,6 +15,7 @@ import { registerAdminKeyRoutes } from './admin-keys.js';
 import { registerAdminModelRoutes } from './admin-models.js';
 import { registerAdminRequestRoutes } from './admin-requests.js';
 import { registerChatRoute } from './chat.js';
+import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
 import { errorHandler, sendError } from './errors.js';
 import { registerHealthRoutes } from './health.js';
 import type { Metrics } from './metrics.js';
@@ -97,6 +98,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   registerHealthRoutes(app, store, metrics);
+  // The console's files are public; everything it shows comes from the authenticated APIs.
+  registerConsoleRoutes(app, CONSOLE_DIST);
 
   // Public API: any API key, or the admin key. Authentication runs before the body is read.
   await app.register(async (scope) => {

@@ -1,0 +1,402 @@
+// Accounts and credits: balances, top-ups and their history. Tenants see their own account's balance.
+import { useState } from 'preact/hooks';
+import { Dialog } from '../components/dialog.js';
+import {
+  Badge,
+  Empty,
+  ErrorBox,
+  Field,
+  FormError,
+  Link,
+  Loading,
+  PageHeader,
+  Panel,
+  Stat,
+} from '../components/ui.js';
+import { date, dateTime, parseNumber, usd } from '../format.js';
+import { useAsync } from '../hooks.js';
+import { navigate } from '../router.js';
+import { useSession } from '../session.js';
+import type { Account } from '../types.js';
+
+function Balance(props: { account: Pick<Account, 'balance_usd'> }) {
+  const balance = props.account.balance_usd;
+  if (balance === null) return <Badge tone="neutral">No prepaid limit</Badge>;
+  return <span class={balance <= 0 ? 'text-bad strong' : 'strong'}>{usd(balance)}</span>;
+}
+
+function CreateAccountDialog(props: { open: boolean; onClose: () => void; onCreated: (a: Account) => void }) {
+  const { api } = useSession();
+  const [name, setName] = useState('');
+  const [credits, setCredits] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (!name.trim()) {
+      setError('Give the account a name.');
+      return;
+    }
+    const amount = parseNumber(credits);
+    if (amount !== undefined && (!Number.isFinite(amount) || amount < 0)) {
+      setError('Starting credits must be a positive amount in USD.');
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      props.onCreated(
+        await api.createAccount({
+          name: name.trim(),
+          ...(amount === undefined ? {} : { credits_usd: amount }),
+        }),
+      );
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog open={props.open} title="Create account" onClose={props.onClose}>
+      <form class="form-stack" onSubmit={submit} noValidate>
+        <Field id="account-name" label="Name" hint="A team, customer or project that pays for its keys.">
+          <input
+            id="account-name"
+            value={name}
+            onInput={(event) => setName(event.currentTarget.value)}
+            aria-describedby="account-name-hint"
+            required
+          />
+        </Field>
+        <Field
+          id="account-credits"
+          label="Starting credits (USD)"
+          hint="Leave empty for an account without a prepaid limit."
+        >
+          <input
+            id="account-credits"
+            inputMode="decimal"
+            value={credits}
+            placeholder="No prepaid limit"
+            onInput={(event) => setCredits(event.currentTarget.value)}
+            aria-describedby="account-credits-hint"
+          />
+        </Field>
+        <FormError error={error} />
+        <div class="dialog-foot">
+          <button type="button" class="btn" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create account'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function AccountList() {
+  const { api } = useSession();
+  const accounts = useAsync(() => api.accounts(), [api]);
+  const [creating, setCreating] = useState(false);
+
+  return (
+    <>
+      <PageHeader
+        title="Accounts"
+        description="Each key belongs to an account; prepaid credits cap what its keys can spend together."
+        actions={
+          <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
+            Create account
+          </button>
+        }
+      />
+      <Panel title="Accounts">
+        {accounts.error ? (
+          <ErrorBox error={accounts.error} onRetry={accounts.reload} title="Could not load accounts" />
+        ) : !accounts.data ? (
+          <Loading label="Loading accounts…" />
+        ) : accounts.data.length === 0 ? (
+          <Empty title="No accounts yet." />
+        ) : (
+          <div class="table-wrap">
+            <table class="table table-hover">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col" class="num">
+                    Credits
+                  </th>
+                  <th scope="col" class="num">
+                    Spend
+                  </th>
+                  <th scope="col" class="num">
+                    Balance
+                  </th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {accounts.data.map((account) => (
+                  <tr
+                    key={account.id}
+                    class="row-link"
+                    onClick={(event) => {
+                      if (!(event.target as HTMLElement).closest('a')) navigate(`/accounts/${account.id}`);
+                    }}
+                  >
+                    <td>
+                      <Link to={`/accounts/${account.id}`} class="strong">
+                        {account.name}
+                      </Link>
+                      <span class="sub mono">{account.id}</span>
+                    </td>
+                    <td class="num">{account.credits_usd === null ? '—' : usd(account.credits_usd)}</td>
+                    <td class="num">{usd(account.spend_usd)}</td>
+                    <td class="num">
+                      <Balance account={account} />
+                    </td>
+                    <td class="nowrap">{date(account.created_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Panel>
+      {creating && (
+        <CreateAccountDialog
+          open
+          onClose={() => setCreating(false)}
+          onCreated={(account) => {
+            setCreating(false);
+            navigate(`/accounts/${account.id}`);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function TopUpForm(props: { accountId: string; onDone: () => void }) {
+  const { api } = useSession();
+  const [amount, setAmount] = useState('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string>();
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const value = parseNumber(amount);
+    if (value === undefined || !Number.isFinite(value) || value === 0) {
+      setError('Enter an amount in USD (negative to correct a mistake).');
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      await api.addCredits(props.accountId, {
+        amount_usd: value,
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
+      setAmount('');
+      setNote('');
+      setDone(`${usd(value)} added.`);
+      props.onDone();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="topup" onSubmit={submit} noValidate>
+      <Field id="topup-amount" label="Amount (USD)">
+        <input
+          id="topup-amount"
+          inputMode="decimal"
+          placeholder="50.00"
+          value={amount}
+          onInput={(event) => setAmount(event.currentTarget.value)}
+        />
+      </Field>
+      <Field id="topup-note" label="Note">
+        <input
+          id="topup-note"
+          placeholder="Invoice 2024-031 (optional)"
+          value={note}
+          onInput={(event) => setNote(event.currentTarget.value)}
+        />
+      </Field>
+      <button type="submit" class="btn btn-primary" disabled={busy}>
+        {busy ? 'Adding…' : 'Add credits'}
+      </button>
+      <FormError error={error} />
+      <p class="notice" role="status" aria-live="polite">
+        {done}
+      </p>
+    </form>
+  );
+}
+
+function AccountDetail(props: { accountId: string }) {
+  const { api } = useSession();
+  const { accountId } = props;
+  const account = useAsync(() => api.account(accountId), [api, accountId]);
+  const credits = useAsync(() => api.credits(accountId), [api, accountId]);
+  const keys = useAsync(
+    async () => (await api.keys()).filter((key) => key.account_id === accountId),
+    [api, accountId],
+  );
+  const reload = () => {
+    account.reload();
+    credits.reload();
+  };
+
+  return (
+    <>
+      <p class="crumbs">
+        <Link to="/accounts">← Accounts</Link>
+      </p>
+      {account.error ? (
+        <ErrorBox error={account.error} onRetry={account.reload} title="Could not load the account" />
+      ) : !account.data ? (
+        <Loading label="Loading account…" />
+      ) : (
+        <>
+          <PageHeader title={account.data.name} description={`Account ${account.data.id}`} />
+          <dl class="stats stats-3">
+            <Stat
+              label="Credits"
+              value={account.data.credits_usd === null ? 'No limit' : usd(account.data.credits_usd)}
+              detail="added in total"
+            />
+            <Stat label="Spend" value={usd(account.data.spend_usd)} detail="by all its keys" />
+            <Stat
+              label="Balance"
+              value={account.data.balance_usd === null ? 'Unlimited' : usd(account.data.balance_usd)}
+              detail="credits minus spend"
+              {...(account.data.balance_usd !== null && account.data.balance_usd <= 0
+                ? { tone: 'bad' as const }
+                : {})}
+            />
+          </dl>
+          <div class="grid-2">
+            <Panel title="Add credits">
+              <TopUpForm accountId={accountId} onDone={reload} />
+            </Panel>
+            <Panel title="Keys">
+              {keys.error ? (
+                <ErrorBox error={keys.error} onRetry={keys.reload} />
+              ) : !keys.data ? (
+                <Loading />
+              ) : keys.data.length === 0 ? (
+                <Empty title="No keys in this account.">
+                  <Link to="/keys">Create one on the Keys page.</Link>
+                </Empty>
+              ) : (
+                <ul class="plain-list">
+                  {keys.data.map((key) => (
+                    <li key={key.id}>
+                      <span>
+                        <span class="strong">{key.name}</span> <span class="mono muted">{key.preview}</span>
+                      </span>
+                      <span>{key.revoked_at ? <Badge tone="bad">revoked</Badge> : usd(key.spend_usd)}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </Panel>
+          </div>
+        </>
+      )}
+      <Panel title="Credit history">
+        {credits.error ? (
+          <ErrorBox error={credits.error} onRetry={credits.reload} title="Could not load the history" />
+        ) : !credits.data ? (
+          <Loading />
+        ) : credits.data.length === 0 ? (
+          <Empty title="No credits added yet." />
+        ) : (
+          <div class="table-wrap">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th scope="col">Date</th>
+                  <th scope="col" class="num">
+                    Amount
+                  </th>
+                  <th scope="col">Note</th>
+                </tr>
+              </thead>
+              <tbody>
+                {credits.data.map((entry) => (
+                  <tr key={entry.id}>
+                    <td class="nowrap">{dateTime(entry.created_at)}</td>
+                    <td class={`num ${entry.amount_usd < 0 ? 'text-bad' : 'text-good'}`}>
+                      {entry.amount_usd > 0 ? '+' : ''}
+                      {usd(entry.amount_usd)}
+                    </td>
+                    <td>{entry.note ?? <span class="muted">—</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Panel>
+    </>
+  );
+}
+
+function OwnAccount() {
+  const { api } = useSession();
+  const info = useAsync(() => api.whoami(), [api]);
+  const account = info.data && info.data.object === 'api_key' ? info.data.account : undefined;
+  return (
+    <>
+      <PageHeader
+        title="Account"
+        description="The account your key belongs to and what is left of its credits."
+      />
+      {info.error ? (
+        <ErrorBox error={info.error} onRetry={info.reload} />
+      ) : !info.data ? (
+        <Loading />
+      ) : !account ? (
+        <Empty title="No account information for this key." />
+      ) : (
+        <>
+          <dl class="stats stats-3">
+            <Stat
+              label="Credits"
+              value={account.credits_usd === null ? 'No limit' : usd(account.credits_usd)}
+              detail={account.name}
+            />
+            <Stat label="Spend" value={usd(account.spend_usd)} detail="by all the account's keys" />
+            <Stat
+              label="Balance"
+              value={account.balance_usd === null ? 'Unlimited' : usd(account.balance_usd)}
+              detail="credits minus spend"
+              {...(account.balance_usd !== null && account.balance_usd <= 0 ? { tone: 'bad' as const } : {})}
+            />
+          </dl>
+          <p class="muted">To add credits, ask the gateway's administrator.</p>
+        </>
+      )}
+    </>
+  );
+}
+
+export function AccountsPage(props: { accountId: string | undefined }) {
+  const { admin } = useSession();
+  if (!admin) return <OwnAccount />;
+  return props.accountId ? <AccountDetail accountId={props.accountId} /> : <AccountList />;
+}

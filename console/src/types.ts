@@ -1,0 +1,132 @@
+// The JSON shapes of the gateway's admin and self-service API (money in USD, times as ISO strings).
+
+export interface Account {
+  id: string;
+  object: 'account';
+  name: string;
+  /** Prepaid credits; null = postpaid (no balance is enforced). */
+  credits_usd: number | null;
+  spend_usd: number;
+  balance_usd: number | null;
+  created_at: string;
+}
+
+export interface CreditEntry {
+  id: string;
+  amount_usd: number;
+  note: string | null;
+  created_at: string;
+}
+
+export interface ApiKey {
+  id: string;
+  object?: 'api_key';
+  name: string;
+  account_id: string;
+  preview?: string;
+  models: string[] | null;
+  budget_usd: number | null;
+  rpm: number | null;
+  tpm: number | null;
+  expires_at: string | null;
+  created_at?: string;
+  revoked_at?: string | null;
+  spend_usd: number;
+}
+
+/** GET /v1/key: the signed-in key, or the admin marker. */
+export type KeyInfo =
+  | { object: 'admin' }
+  | (ApiKey & {
+      object: 'api_key';
+      account?: Pick<Account, 'id' | 'name' | 'credits_usd' | 'spend_usd' | 'balance_usd'>;
+    });
+
+export type GroupBy = 'model' | 'key' | 'day';
+
+export interface UsageFilter {
+  from?: string;
+  to?: string;
+  group_by?: GroupBy;
+  key_id?: string;
+  account_id?: string;
+  model?: string;
+}
+
+export interface UsageRow {
+  group: string;
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number | null;
+  avg_latency_ms: number | null;
+}
+
+export type RequestStatus = 'ok' | 'error' | 'aborted';
+
+export interface RequestRecord {
+  id: string;
+  created_at: string;
+  key_id: string | null;
+  account_id: string | null;
+  model: string;
+  provider: string | null;
+  upstream_model: string | null;
+  status: RequestStatus;
+  http_status: number | null;
+  stream: boolean;
+  prompt_tokens: number | null;
+  cached_tokens: number | null;
+  completion_tokens: number | null;
+  reasoning_tokens: number | null;
+  usage_source: string | null;
+  cost_usd: number | null;
+  latency_ms: number | null;
+  ttft_ms: number | null;
+  error_code: string | null;
+}
+
+export interface RequestDetail extends RequestRecord {
+  attempts?: Attempt[];
+}
+
+/** One upstream attempt; the gateway's shape is open, so every field is optional. */
+export interface Attempt {
+  provider?: string;
+  upstream_model?: string;
+  model?: string;
+  status?: string;
+  http_status?: number | null;
+  error_code?: string | null;
+  error?: string | null;
+  message?: string | null;
+  latency_ms?: number | null;
+  [field: string]: unknown;
+}
+
+export interface Price {
+  input: number;
+  output: number;
+  cached_input?: number | null;
+}
+
+export interface CatalogModel {
+  id: string;
+  provider: string;
+  model: string;
+  context_window: number | null;
+  price: Price | null;
+  enabled: boolean;
+}
+
+export interface ModelCatalog {
+  data: CatalogModel[];
+  providers: { id: string; format: string }[];
+}
+
+export interface PublicModel {
+  id: string;
+  object: 'model';
+  owned_by: string;
+}

@@ -1,0 +1,291 @@
+// The web console end to end: headless Chromium (Debian's, driven by playwright-core) against a real gateway
+// with a fake OpenAI upstream. Signs in as admin, creates a key in the UI and uses it with the openai client,
+// finds the request in the log and its spend on the overview, revokes the key in the UI and sees it refused,
+// chats in the playground, and looks at the console as a tenant. Screenshots of every page go to
+// test-artifacts/console/.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { DEFAULT_REPLY, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
+import { ADMIN_KEY, startTestGateway, type TestGateway } from '../support/gateway.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts/console';
+const MODEL = 'openai/gpt-4o';
+
+// Locally a machine without Chromium skips this suite; CI must run it.
+const skip =
+  !existsSync(CHROMIUM) && !process.env.CI
+    ? `${CHROMIUM} is missing (apt-get install chromium); the console browser tests are skipped`
+    : false;
+
+describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
+  let fake: FakeOpenAI;
+  let gw: TestGateway;
+  let browser: Browser;
+  let page: Page;
+  let secret = '';
+  /** Script errors and console errors (a CSP violation is one); failed API calls are expected and left out. */
+  const pageErrors: string[] = [];
+  let keyId = '';
+
+  const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const go = async (label: string) => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: label }).click();
+  };
+  const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
+  const text = async (locator: Locator) => (await locator.textContent()) ?? '';
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    fake = await startFakeOpenAI({ chunkDelayMs: 15 });
+    gw = await startTestGateway({ OPENAI_API_KEY: 'sk-upstream', OPENAI_BASE_URL: fake.url });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    // The console must work offline: any request to another origin fails the test.
+    await context.route(
+      (url) => url.origin !== new URL(gw.url).origin,
+      (route) => route.abort(),
+    );
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        pageErrors.push(message.text());
+      }
+    });
+    page.setDefaultTimeout(10_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await gw?.close();
+    await fake?.close();
+  });
+
+  test('serves the built console with caching headers', async () => {
+    const index = await fetch(`${gw.url}/console`);
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    assert.match(index.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await index.text();
+    const asset = /\/console\/assets\/[\w.-]+\.js/.exec(html)?.[0];
+    assert.ok(asset, 'index.html links a hashed script');
+    const script = await fetch(`${gw.url}${asset}`);
+    assert.equal(script.status, 200);
+    assert.equal(script.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.match(script.headers.get('content-type') ?? '', /javascript/);
+    // Client routes answer the app; a missing asset is a 404, never HTML.
+    assert.equal((await fetch(`${gw.url}/console/requests/req_x`)).status, 200);
+    assert.equal((await fetch(`${gw.url}/console/assets/nope.js`)).status, 404);
+    assert.equal((await fetch(`${gw.url}/console/assets/..%2f..%2fpackage.json`)).status, 404);
+  });
+
+  test('refuses a wrong key, then signs in with the admin key', async () => {
+    await page.goto(`${gw.url}/console`);
+    await heading('Sign in').waitFor();
+    await page.getByLabel('Key', { exact: true }).fill('sk-not-a-real-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await shot('01-sign-in-error');
+
+    await page.getByLabel('Key', { exact: true }).fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await heading('Overview').waitFor();
+    await page.getByText('No requests yet.').waitFor();
+    await shot('02-overview-empty');
+  });
+
+  test('creates a key in the UI, shows its secret once, and the key works with the openai client', async () => {
+    await go('Keys');
+    await heading('API keys').waitFor();
+    await page.getByRole('button', { name: 'Create key' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Create API key' });
+    await dialog.getByLabel('Name').fill('e2e-draft');
+    await dialog.getByLabel('Budget (USD)').fill('5');
+    await dialog.getByLabel('Requests per minute').fill('600');
+    await shot('03-keys-create');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+
+    const secretDialog = page.getByRole('dialog', { name: 'Your new API key' });
+    await secretDialog.waitFor();
+    secret = await secretDialog.getByLabel('Secret key').inputValue();
+    assert.match(secret, /^sk-/);
+    await secretDialog.getByRole('button', { name: 'Copy key' }).waitFor();
+    await shot('04-keys-secret');
+    await secretDialog.getByRole('button', { name: 'I have copied it' }).click();
+
+    assert.equal(await page.getByText(secret).count(), 0, 'the secret is not shown again');
+
+    // Rename it.
+    await page.getByRole('button', { name: 'Edit e2e-draft' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit API key' });
+    assert.equal(await edit.getByLabel('Budget (USD)').inputValue(), '5');
+    await edit.getByLabel('Name').fill('e2e-app');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Key “e2e-app” saved.').waitFor();
+    const row = page.locator('tr', { hasText: 'e2e-app' });
+    await row.waitFor();
+    keyId = (await row.getAttribute('data-key-id')) ?? '';
+    assert.ok(keyId);
+
+    const completion = await gw.client(secret).chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Say hello to the console test' }],
+    });
+    assert.equal(completion.choices[0]?.message.content, DEFAULT_REPLY);
+    await gw.gateway.ledger.flush();
+    await page.reload();
+    await page.locator('tr', { hasText: 'e2e-app' }).waitFor();
+    await shot('05-keys');
+  });
+
+  test('the request appears in the log, with its detail', async () => {
+    await go('Requests');
+    await heading('Requests').waitFor();
+    const row = page.locator('tbody tr', { hasText: 'e2e-app' });
+    await row.waitFor();
+    assert.match(await text(row), /gpt-4o/);
+    assert.match(await text(row), /ok/);
+
+    // Filters: this key's requests only, then a status with none.
+    await page.getByLabel('Key', { exact: true }).selectOption({ label: 'e2e-app' });
+    await page.locator('tbody tr', { hasText: 'e2e-app' }).waitFor();
+    await page.getByLabel('Status').selectOption('error');
+    await page.getByText('No request matches these filters.').waitFor();
+    await shot('06-requests-filtered-empty');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.locator('tbody tr', { hasText: 'e2e-app' }).waitFor();
+    await shot('07-requests');
+
+    await page.locator('tbody tr', { hasText: 'e2e-app' }).getByRole('link').click();
+    await heading(MODEL).waitFor();
+    const stats = await text(page.locator('.stats'));
+    assert.match(stats, /Cost\s*\$0\.\d+/);
+    assert.match(stats, /Time to first token/);
+    await page.getByText('e2e-app').waitFor();
+    await shot('08-request-detail');
+  });
+
+  test('the spend shows on the overview charts', async () => {
+    await go('Overview');
+    await heading('Overview').waitFor();
+    const keyChart = page.getByRole('region', { name: 'Spend by key' });
+    await keyChart.locator('canvas').waitFor();
+    const label = (await keyChart.locator('canvas').getAttribute('aria-label')) ?? '';
+    assert.match(label, /Spend total \$0\.0*[1-9]/, label);
+    await keyChart.getByText('Show data').click();
+    const spendRow = keyChart.locator('tr', { hasText: 'e2e-app' });
+    assert.match(await text(spendRow), /\$0\.0*[1-9]/);
+    await page.getByRole('region', { name: 'Spend per day' }).locator('canvas').waitFor();
+    await shot('09-overview');
+  });
+
+  test('accounts: top up the default account and see the history', async () => {
+    await go('Accounts');
+    await heading('Accounts').waitFor();
+    await shot('10-accounts');
+    await page.locator('tbody tr').first().getByRole('link').click();
+    await page.getByRole('heading', { name: 'Add credits' }).waitFor();
+    await page.getByLabel('Amount (USD)').fill('25');
+    await page.getByLabel('Note').fill('e2e top-up');
+    await page.getByRole('button', { name: 'Add credits' }).click();
+    await page.locator('td', { hasText: 'e2e top-up' }).waitFor();
+    await shot('11-account-detail');
+  });
+
+  test('models: the catalog with prices and the enabled provider', async () => {
+    await go('Models');
+    await heading('Models').waitFor();
+    await page.getByRole('region', { name: 'Enabled providers' }).getByRole('listitem').first().waitFor();
+    assert.match(await text(page.getByRole('region', { name: 'Enabled providers' })), /openai/);
+    await page.getByLabel('Search models').fill('gpt-4o');
+    const row = page.locator('tr', { hasText: MODEL }).first();
+    assert.match(await text(row), /\$\d+\.\d{2}/);
+    await shot('12-models');
+  });
+
+  test('playground: a streamed answer with its usage and cost', async () => {
+    await go('Playground');
+    await heading('Playground').waitFor();
+    await page.getByLabel('Model').selectOption(MODEL);
+    await page.getByLabel('Message').fill('Hello from the playground');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const answer = page.locator('.message-assistant').last();
+    await answer.locator('.answer-meta').waitFor();
+    assert.equal(await text(answer.locator('.message-body')), DEFAULT_REPLY);
+    assert.match(await text(answer.getByTestId('answer-cost')), /^\$0\.\d+$/);
+    const streamed = fake.requests.at(-1)?.body as { stream?: boolean; stream_options?: unknown };
+    assert.equal(streamed.stream, true);
+    assert.deepEqual(streamed.stream_options, { include_usage: true });
+    await shot('13-playground');
+  });
+
+  test('revokes the key in the UI, after which the gateway refuses it', async () => {
+    await go('Keys');
+    await page.getByRole('button', { name: 'Revoke e2e-app' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Revoke API key' });
+    await confirm.waitFor();
+    await shot('14-keys-revoke-confirm');
+    await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    await page.getByText('Key “e2e-app” revoked.').waitFor();
+    await page.getByLabel(/Show revoked/).check();
+    await page.locator(`tr[data-key-id="${keyId}"]`, { hasText: 'revoked' }).waitFor();
+    await shot('15-keys-revoked');
+
+    await assert.rejects(
+      gw
+        .client(secret)
+        .chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }),
+      (error: unknown) => error instanceof OpenAI.APIError && error.status === 401,
+    );
+  });
+
+  test('a tenant key sees only its own key and account', async () => {
+    const tenant = await gw.createKey({ name: 'tenant-app', budget_usd: 2 });
+    await gw
+      .client(tenant.key)
+      .chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'tenant call' }] });
+    await gw.gateway.ledger.flush();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await heading('Sign in').waitFor();
+    await page.getByLabel('Key', { exact: true }).fill(tenant.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await heading('Overview').waitFor();
+    await page.getByText('Usage of the key “tenant-app”.').waitFor();
+    await page.getByRole('region', { name: 'Spend per day' }).locator('canvas').waitFor();
+    await shot('16-tenant-overview');
+
+    await go('Requests');
+    const rows = page.locator('tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1, 'only the tenant key’s own request');
+    await go('My key');
+    await heading('My key').waitFor();
+    await shot('17-tenant-key');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await go('Overview');
+    await heading('Overview').waitFor();
+    await page.getByRole('region', { name: 'Spend per day' }).locator('canvas').waitFor();
+    await shot('18-tenant-overview-mobile');
+  });
+
+  test('no script errors or content-security-policy violations on any page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
