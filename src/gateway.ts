@@ -65,7 +65,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const auth = await Authenticator.create(store, config.adminKey, announce);
   const providers = await createProviders(config.providers);
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
-  const router = new Router(providers, new ModelCatalog(config.models, extraModels));
+  const router = new Router(providers, new ModelCatalog(config.models, extraModels), config.routing);
   const wallet = new LocalWallet(store);
   const ledger = new Ledger(store, log, { onFlushed: (rows) => wallet.flushed(rows) });
   const admitter = new Admitter(wallet, new LocalRateLimiter(), router.catalog, {

@@ -56,6 +56,8 @@ export interface GatewayConfig {
   models: Record<string, ModelSettings>;
   /** Refuse unpriced models for metered keys (prepaid accounts, key budgets): their cost cannot be bounded. */
   refuseUnpriced: boolean;
+  /** Routes and the reliability policy (see the routing section below). */
+  routing: RoutingSettings;
 }
 
 const priceSchema = z.object({
@@ -82,6 +84,175 @@ const providerSchema = z.object({
   options: z.record(z.string(), z.string()).optional(),
 });
 
+// ---- Routing (issue 5): `routes:` (a model id or alias → deployments) and `routing:` (the reliability
+// policy: retries, timeouts, keep-alive, circuit breaking, idempotency). Read by src/router/. ----
+
+/** Timeouts of one request, ms. Connecting is bounded by the HTTP layer (providers/http.ts). */
+export interface RouteTimeouts {
+  /** Streams: from the start of an attempt to its first content chunk. */
+  firstTokenMs: number;
+  /** Streams: the longest gap between two chunks. */
+  idleMs: number;
+  /** Non-streaming: one attempt's whole answer. */
+  responseMs: number;
+  /** The whole request, every attempt and backoff included, and the stream to its end. */
+  totalMs: number;
+}
+
+export interface DeploymentSettings {
+  /** `provider/model`, resolved directly (never through another route). */
+  model: string;
+  weight: number;
+}
+
+export interface RouteSettings {
+  /** `fallback`: in order; `weighted`: by weight and health (power of two choices). */
+  strategy: 'fallback' | 'weighted';
+  deployments: DeploymentSettings[];
+  /** Attempts over all deployments; default: 3, and at least one per deployment. */
+  maxAttempts: number;
+  timeouts: RouteTimeouts;
+}
+
+export interface RoutingSettings {
+  routes: Record<string, RouteSettings>;
+  /** Attempts for a model id without a route (default 1: client SDKs retry themselves). */
+  directMaxAttempts: number;
+  timeouts: RouteTimeouts;
+  /** Exponential backoff with full jitter between attempts on the same deployment. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** A Retry-After longer than this is not waited for on the same deployment. */
+  maxRetryAfterMs: number;
+  /** SSE comments while a stream waits for its first token: after this delay, then at this interval; 0 = off. */
+  keepAliveMs: number;
+  circuit: {
+    /** Consecutive failures that open the circuit. */
+    consecutiveFailures: number;
+    /** Or this failure ratio over `windowMs`, once `minRequests` were seen in it. */
+    errorRatio: number;
+    minRequests: number;
+    windowMs: number;
+    cooldownMs: number;
+  };
+  /** Half-life of the decaying latency estimate used by the weighted balancer. */
+  latencyHalfLifeMs: number;
+  idempotency: { windowMs: number; maxEntries: number };
+}
+
+const positiveInt = () => z.number().int().positive();
+
+const timeoutsSchema = z.strictObject({
+  first_token_ms: positiveInt().optional(),
+  idle_ms: positiveInt().optional(),
+  response_ms: positiveInt().optional(),
+  total_ms: positiveInt().optional(),
+});
+
+const deploymentSchema = z.union([
+  z.string().includes('/'),
+  z.strictObject({ model: z.string().includes('/'), weight: z.number().positive().optional() }),
+]);
+
+const routesSchema = z.record(
+  z.string().regex(/^\S+$/),
+  z.union([
+    z.array(deploymentSchema).min(1),
+    z.strictObject({
+      strategy: z.enum(['fallback', 'weighted']).optional(),
+      deployments: z.array(deploymentSchema).min(1),
+      max_attempts: positiveInt().max(20).optional(),
+      timeouts: timeoutsSchema.optional(),
+    }),
+  ]),
+);
+
+const routingSchema = z.strictObject({
+  direct_max_attempts: positiveInt().max(20).optional(),
+  timeouts: timeoutsSchema.optional(),
+  backoff_base_ms: z.number().int().nonnegative().optional(),
+  backoff_max_ms: z.number().int().nonnegative().optional(),
+  max_retry_after_ms: z.number().int().nonnegative().optional(),
+  keepalive_ms: z.number().int().nonnegative().optional(),
+  circuit: z
+    .strictObject({
+      consecutive_failures: positiveInt().optional(),
+      error_ratio: z.number().gt(0).max(1).optional(),
+      min_requests: positiveInt().optional(),
+      window_ms: positiveInt().optional(),
+      cooldown_ms: positiveInt().optional(),
+    })
+    .optional(),
+  latency_half_life_ms: positiveInt().optional(),
+  idempotency: z
+    .strictObject({ window_ms: positiveInt().optional(), max_entries: positiveInt().optional() })
+    .optional(),
+});
+
+function resolveTimeouts(
+  given: z.infer<typeof timeoutsSchema> | undefined,
+  base: RouteTimeouts,
+): RouteTimeouts {
+  return {
+    firstTokenMs: given?.first_token_ms ?? base.firstTokenMs,
+    idleMs: given?.idle_ms ?? base.idleMs,
+    responseMs: given?.response_ms ?? base.responseMs,
+    totalMs: given?.total_ms ?? base.totalMs,
+  };
+}
+
+function resolveRouting(
+  routes: z.infer<typeof routesSchema> | undefined,
+  routing: z.infer<typeof routingSchema> | undefined,
+): RoutingSettings {
+  const timeouts = resolveTimeouts(routing?.timeouts, {
+    firstTokenMs: 60_000,
+    idleMs: 30_000,
+    responseMs: 300_000,
+    totalMs: 600_000,
+  });
+  const resolved: Record<string, RouteSettings> = {};
+  for (const [name, entry] of Object.entries(routes ?? {})) {
+    const spec = Array.isArray(entry) ? { deployments: entry } : entry;
+    const deployments = spec.deployments.map((d) =>
+      typeof d === 'string' ? { model: d, weight: 1 } : { model: d.model, weight: d.weight ?? 1 },
+    );
+    const ids = deployments.map((d) => d.model);
+    if (new Set(ids).size !== ids.length)
+      throw new ConfigError(`routes.${name}: a deployment is listed twice`);
+    resolved[name] = {
+      strategy: spec.strategy ?? 'fallback',
+      deployments,
+      maxAttempts: spec.max_attempts ?? Math.max(3, deployments.length),
+      timeouts: resolveTimeouts(spec.timeouts, timeouts),
+    };
+  }
+  const circuit = routing?.circuit;
+  return {
+    routes: resolved,
+    directMaxAttempts: routing?.direct_max_attempts ?? 1,
+    timeouts,
+    backoffBaseMs: routing?.backoff_base_ms ?? 250,
+    backoffMaxMs: routing?.backoff_max_ms ?? 8_000,
+    maxRetryAfterMs: routing?.max_retry_after_ms ?? 30_000,
+    keepAliveMs: routing?.keepalive_ms ?? 5_000,
+    circuit: {
+      consecutiveFailures: circuit?.consecutive_failures ?? 5,
+      errorRatio: circuit?.error_ratio ?? 0.5,
+      minRequests: circuit?.min_requests ?? 20,
+      windowMs: circuit?.window_ms ?? 60_000,
+      cooldownMs: circuit?.cooldown_ms ?? 30_000,
+    },
+    latencyHalfLifeMs: routing?.latency_half_life_ms ?? 30_000,
+    idempotency: {
+      windowMs: routing?.idempotency?.window_ms ?? 24 * 3600_000,
+      maxEntries: routing?.idempotency?.max_entries ?? 10_000,
+    },
+  };
+}
+
+// ---- end of the routing section ----
+
 const fileSchema = z.strictObject({
   server: z
     .strictObject({
@@ -94,6 +265,8 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   billing: z.strictObject({ refuse_unpriced: z.boolean().optional() }).optional(),
+  routes: routesSchema.optional(),
+  routing: routingSchema.optional(),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/), providerSchema).optional(),
   models: z
     .record(
@@ -292,6 +465,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     upstreamHeadersTimeoutMs: server.upstream_headers_timeout_ms ?? 300_000,
     upstreamBodyTimeoutMs: server.upstream_body_timeout_ms ?? 600_000,
     providers: resolveProviders(file, env),
+    routing: resolveRouting(file.routes, file.routing),
     models: resolveModels(file),
     refuseUnpriced: env.TOKGATE_REFUSE_UNPRICED
       ? env.TOKGATE_REFUSE_UNPRICED !== 'false'

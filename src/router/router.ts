@@ -1,8 +1,15 @@
 // Resolves a requested model id to the provider that serves it. Model ids split on the first `/`:
 // `openai/gpt-4o` → provider `openai`, upstream model `gpt-4o`; `together/meta-llama/Llama-3-8b` keeps the rest.
+// Configured routes (aliases → deployments) and the shared reliability state (deployment health,
+// idempotency) hang off the router too, so the server needs no more wiring than the router itself.
+import type { RoutingSettings } from '../config/config.js';
 import { GatewayError, modelNotFound } from '../core/errors.js';
 import type { ModelInfo, Provider } from '../core/types.js';
 import type { ModelCatalog, ModelEntry } from './catalog.js';
+import { type Clock, systemClock } from './clock.js';
+import { HealthBoard } from './health.js';
+import { IdempotencyStore } from './idempotency.js';
+import { type RoutePlan, RouteTable } from './routes.js';
 
 export interface Target {
   /** The id the client asked for, echoed in answers. */
@@ -14,14 +21,30 @@ export interface Target {
   entry: ModelEntry | undefined;
 }
 
+/** A fixed `created` for routes listed by /v1/models, so listings are stable across restarts. */
+const ROUTE_CREATED = 1_700_000_000;
+
 export class Router {
   private readonly providerIds: ReadonlySet<string>;
+  readonly routes: RouteTable;
+  readonly health: HealthBoard;
+  readonly idempotency: IdempotencyStore;
 
   constructor(
     private readonly providers: ReadonlyMap<string, Provider>,
     readonly catalog: ModelCatalog,
+    readonly routing: RoutingSettings,
+    readonly clock: Clock = systemClock,
   ) {
     this.providerIds = new Set(providers.keys());
+    this.routes = new RouteTable(routing, (model) => this.resolve(model));
+    this.health = new HealthBoard(routing, clock);
+    this.idempotency = new IdempotencyStore(routing.idempotency, clock);
+  }
+
+  /** The deployments a request may use, and the policy to use them with (404 for an unknown model). */
+  plan(model: string, fallbacks: readonly string[] = []): RoutePlan {
+    return this.routes.plan(model, fallbacks);
   }
 
   resolve(model: string): Target {
@@ -37,8 +60,15 @@ export class Router {
     return { model, provider, upstreamModel: model.slice(slash + 1), entry: this.catalog.get(model) };
   }
 
+  /** The catalog's models of enabled providers, and every route name that is not already one of them. */
   listModels(): ModelInfo[] {
-    return this.catalog.list(this.providerIds);
+    const models = this.catalog.list(this.providerIds);
+    const listed = new Set(models.map((m) => m.id));
+    for (const name of this.routes.names()) {
+      if (!listed.has(name))
+        models.push({ id: name, object: 'model', created: ROUTE_CREATED, owned_by: 'tokgate' });
+    }
+    return models;
   }
 
   hasProvider(id: string): boolean {

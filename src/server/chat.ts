@@ -1,5 +1,6 @@
-// POST /v1/chat/completions: validate, resolve the model, call the provider, meter, and answer as OpenAI
-// does, in JSON or as server-sent events.
+// POST /v1/chat/completions: validate, resolve the model to its route, admit, run the attempts (retries,
+// fallbacks, timeouts: src/router/executor.ts), meter, and answer as OpenAI does, in JSON or as server-sent
+// events. This file is the HTTP layer: status codes, headers, SSE framing, keep-alive, idempotent replays.
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -9,14 +10,16 @@ import type { Meter, Metered } from '../accounting/meter.js';
 import { responseText } from '../accounting/meter.js';
 import { microsToUsd } from '../accounting/pricing.js';
 import type { Principal } from '../auth/authenticator.js';
-import { forbidden, GatewayError } from '../core/errors.js';
-import type { ChatChunk, ChatRequest, ChatResponse, UpstreamCall, Usage } from '../core/types.js';
-import { completeVia, streamVia } from '../router/dispatch.js';
+import { forbidden, GatewayError, invalidRequest } from '../core/errors.js';
+import type { ChatChunk, ChatRequest, Usage } from '../core/types.js';
+import { type AttemptRecord, openStream, runJson } from '../router/executor.js';
+import { type Claim, fingerprint, IdempotencyStore } from '../router/idempotency.js';
 import type { Router, Target } from '../router/router.js';
+import { costliestTarget, type Deployment, type RoutePlan } from '../router/routes.js';
 import type { RequestRow } from '../store/store.js';
 import { toGatewayError } from './errors.js';
 import type { Metrics } from './metrics.js';
-import { SseWriter } from './sse.js';
+import { isClosing, SseWriter } from './sse.js';
 import { validateChatRequest } from './validate-chat.js';
 
 export interface ChatDeps {
@@ -29,6 +32,9 @@ export interface ChatDeps {
   bodyLimit: number;
 }
 
+/** Fallback models a request may list in `models` (OpenRouter's convention). */
+const MAX_FALLBACK_MODELS = 8;
+
 /** Everything known about one request while it runs, for the ledger row, the log and the metrics. */
 class Exchange {
   readonly started = performance.now();
@@ -38,13 +44,23 @@ class Exchange {
   ttftMs: number | null = null;
   upstreamModel: string | null = null;
   admission: Admission | undefined;
+  /** The deployment of the latest attempt: the one that served, or the last that failed. */
+  deployment: Deployment | undefined;
+  readonly attempts: AttemptRecord[] = [];
+  /** Notes of the gateway's own (not a provider's), for `x-tokgate-warnings`. */
+  readonly notes: string[] = [];
 
   constructor(
     readonly id: string,
     readonly principal: Principal,
     readonly request: ChatRequest,
-    readonly target: Target,
+    readonly plan: RoutePlan,
   ) {}
+
+  /** The deployment the row is about; before any attempt, the route's first. */
+  get target(): Target {
+    return this.deployment?.target ?? this.plan.groups[0]!.deployments[0]!.target;
+  }
 
   elapsedMs(): number {
     return performance.now() - this.started;
@@ -63,15 +79,42 @@ function headerSafe(warnings: readonly string[]): string {
 const completionId = (requestId: string) =>
   `chatcmpl-${requestId.startsWith('req_') ? requestId.slice(4) : requestId}`;
 
+/** Reads (and removes: it is not sent upstream) the request's `models` fallback list. */
+function takeFallbacks(chat: ChatRequest): string[] {
+  const raw = chat.models;
+  delete chat.models;
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw) || raw.some((m) => typeof m !== 'string' || m === '')) {
+    throw invalidRequest(
+      "Invalid type for 'models': expected an array of model ids to fall back to.",
+      'models',
+      'invalid_type',
+    );
+  }
+  const models = [...new Set(raw as string[])].filter((m) => m !== chat.model);
+  if (models.length > MAX_FALLBACK_MODELS) {
+    throw invalidRequest(`'models' lists at most ${MAX_FALLBACK_MODELS} fallback models.`, 'models');
+  }
+  return models;
+}
+
+const idempotencyScope = (principal: Principal) => (principal.kind === 'key' ? principal.key.id : 'admin');
+
 export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
   const { router, admitter, meter, ledger, metrics, log } = deps;
 
   function gatewayHeaders(exchange: Exchange, warnings: readonly string[]): Record<string, string> {
-    const headers: Record<string, string> = { 'x-tokgate-provider': exchange.target.provider.id };
+    const headers: Record<string, string> = {};
+    const target = exchange.deployment?.target;
+    if (target) {
+      headers['x-tokgate-provider'] = target.provider.id;
+      headers['x-tokgate-deployment'] = target.model;
+    }
+    headers['x-tokgate-attempts'] = String(Math.max(1, exchange.attempts.length));
     Object.assign(headers, exchange.admission?.headers);
-    const all = exchange.target.entry?.price
-      ? warnings
-      : [...warnings, `model '${exchange.request.model}' has no price; usage is recorded unpriced`];
+    const all = [...exchange.notes, ...warnings];
+    if (target && !target.entry?.price)
+      all.push(`model '${target.model}' has no price; usage is recorded unpriced`);
     if (all.length > 0) headers['x-tokgate-warnings'] = headerSafe(all);
     return headers;
   }
@@ -111,7 +154,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       latency_ms: Math.round(latencyMs),
       ttft_ms: exchange.ttftMs === null ? null : Math.round(exchange.ttftMs),
       error_code: errorCode,
-      attempts: null,
+      attempts: exchange.attempts.length > 0 ? JSON.stringify(exchange.attempts) : null,
       price_version: metered?.costMicros === undefined ? null : (target.entry?.priceVersion ?? null),
     });
     metrics.requests.inc({
@@ -124,12 +167,14 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       latencyMs / 1000,
     );
     metrics.overhead.observe(Math.max(0, latencyMs - exchange.upstreamMs) / 1000);
-    if (metered && metered.costMicros === undefined) metrics.unpriced.inc({ model: request.model });
+    if (metered && metered.costMicros === undefined) metrics.unpriced.inc({ model: target.model });
     log.info(
       {
         reqId: exchange.id,
         keyId: principal.kind === 'key' ? principal.key.id : 'admin',
         model: request.model,
+        deployment: exchange.deployment?.id,
+        attempts: exchange.attempts.length,
         status,
         httpStatus,
         ms: Math.round(latencyMs),
@@ -145,14 +190,30 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     return metered.costMicros === undefined ? usage : { ...usage, cost: microsToUsd(metered.costMicros) };
   }
 
-  async function completeJson(exchange: Exchange, call: UpstreamCall, reply: FastifyReply) {
+  const runOptions = (exchange: Exchange, signal: AbortSignal) => ({
+    signal,
+    attempts: exchange.attempts,
+    onAttempt: (deployment: Deployment) => {
+      exchange.deployment = deployment;
+    },
+  });
+
+  async function completeJson(
+    exchange: Exchange,
+    upstream: ChatRequest,
+    signal: AbortSignal,
+    reply: FastifyReply,
+    claim: Claim | undefined,
+  ) {
     const upstreamStart = performance.now();
-    let response: ChatResponse;
+    let served: Awaited<ReturnType<typeof runJson>>;
     try {
-      response = await completeVia(exchange.target.provider, call);
+      served = await runJson(router, exchange.plan, upstream, runOptions(exchange, signal));
     } finally {
       exchange.upstreamMs = performance.now() - upstreamStart;
     }
+    const response = served.value;
+    exchange.deployment = served.deployment;
     exchange.upstreamModel = typeof response.model === 'string' ? response.model : null;
     const metered = meter.measure(exchange.target, exchange.request, response.usage, responseText(response));
     for (const choice of response.choices) {
@@ -165,13 +226,20 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     response.usage = withCost(metered.usage, metered);
     if (response.system_fingerprint === null) delete response.system_fingerprint;
     finish(exchange, 'ok', 200, metered, null);
-    return reply
-      .headers(gatewayHeaders(exchange, call.warnings))
-      .type('application/json')
-      .send(JSON.stringify(response));
+    const headers = gatewayHeaders(exchange, served.warnings);
+    const body = JSON.stringify(response);
+    if (claim?.kind === 'owner') claim.complete({ status: 200, headers, body });
+    // During a graceful shutdown, close the connection after this answer rather than wait for the client to.
+    if (isClosing(reply.raw)) reply.header('connection', 'close');
+    return reply.headers(headers).type('application/json').send(body);
   }
 
-  async function completeStream(exchange: Exchange, call: UpstreamCall, reply: FastifyReply) {
+  async function completeStream(
+    exchange: Exchange,
+    upstream: ChatRequest,
+    signal: AbortSignal,
+    reply: FastifyReply,
+  ) {
     const includeUsage = exchange.request.stream_options?.include_usage === true;
     const id = completionId(exchange.id);
     const model = exchange.request.model;
@@ -180,10 +248,31 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     let usageChunk: ChatChunk | undefined;
     let created = 0;
     let writer: SseWriter | undefined;
-    const upstreamStart = performance.now();
-    const iterator = streamVia(exchange.target.provider, call)[Symbol.asyncIterator]();
+    let committed = false;
+    const openWriter = (headers: Record<string, string>) => {
+      reply.hijack();
+      writer = new SseWriter(reply.raw);
+      writer.open({ 'x-request-id': exchange.id, ...headers });
+      return writer;
+    };
 
+    // Waiting long for the first token: send the 200 and SSE comments, so clients and proxies keep waiting.
+    // The deployment is not known yet, so those headers are not sent; fallbacks can still happen.
+    const { keepAliveMs } = router.routing;
+    let keepAlive: NodeJS.Timeout | undefined;
+    const tick = () => {
+      (writer ?? openWriter({ ...exchange.admission?.headers })).comment('keep-alive');
+      keepAlive = setTimeout(tick, keepAliveMs);
+    };
+    if (keepAliveMs > 0) keepAlive = setTimeout(tick, keepAliveMs);
+
+    const upstreamStart = performance.now();
+    let served: Awaited<ReturnType<typeof openStream>> | undefined;
     try {
+      served = await openStream(router, exchange.plan, upstream, runOptions(exchange, signal));
+      exchange.upstreamMs += performance.now() - upstreamStart;
+      exchange.deployment = served.deployment;
+      const iterator = served.value[Symbol.asyncIterator]();
       for (;;) {
         const waitStart = performance.now();
         const next = await iterator.next();
@@ -197,14 +286,14 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
             continue;
           }
         }
-        if (!writer) {
-          // Commit: the first chunk is here, so the answer is a 200 stream from now on.
+        if (!committed) {
+          // Commit: the answer is this deployment's 200 stream from now on.
+          committed = true;
+          clearTimeout(keepAlive);
           exchange.ttftMs = performance.now() - exchange.started;
           exchange.upstreamModel = typeof chunk.model === 'string' ? chunk.model : null;
           created = chunk.created;
-          reply.hijack();
-          writer = new SseWriter(reply.raw);
-          writer.open({ 'x-request-id': exchange.id, ...gatewayHeaders(exchange, call.warnings) });
+          writer ??= openWriter(gatewayHeaders(exchange, served.warnings));
         }
         for (const choice of chunk.choices) {
           const { content, tool_calls } = choice.delta;
@@ -220,32 +309,34 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
         if (includeUsage) chunk.usage = null;
         else delete chunk.usage;
         if (chunk.system_fingerprint === null) delete chunk.system_fingerprint;
-        await writer.data(JSON.stringify(chunk));
+        await writer!.data(JSON.stringify(chunk));
       }
     } catch (error) {
-      const aborted = call.signal.aborted;
+      clearTimeout(keepAlive);
+      const aborted = signal.aborted;
       const failure = aborted ? undefined : toGatewayError(error, deps.bodyLimit);
       const metered =
-        writer || aborted ? meter.measure(exchange.target, exchange.request, reported, generated) : undefined;
+        committed || aborted
+          ? meter.measure(exchange.target, exchange.request, reported, generated)
+          : undefined;
       finish(exchange, aborted ? 'aborted' : 'error', failure?.status ?? 499, metered, failure?.code ?? null);
       if (!writer) {
         if (aborted) return reply.hijack();
+        reply.header('x-tokgate-attempts', String(exchange.attempts.length));
         throw failure;
       }
-      // After the commit an error can only be told in-band: an error event, and no [DONE].
+      // Once the 200 is out an error can only be told in-band: an error event, and no [DONE].
       if (failure) await writer.data(JSON.stringify(failure.toBody()));
       writer.end();
       return;
     } finally {
-      exchange.upstreamMs = Math.min(exchange.upstreamMs, performance.now() - upstreamStart);
+      clearTimeout(keepAlive);
     }
 
     const metered = meter.measure(exchange.target, exchange.request, reported, generated);
     if (!writer) {
       // The upstream ended without a single choice chunk: answer with an empty stream all the same.
-      reply.hijack();
-      writer = new SseWriter(reply.raw);
-      writer.open({ 'x-request-id': exchange.id, ...gatewayHeaders(exchange, call.warnings) });
+      writer = openWriter(gatewayHeaders(exchange, served.warnings));
       created = Math.floor(Date.now() / 1000);
     }
     if (includeUsage) {
@@ -265,44 +356,79 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     }
     await writer.data('[DONE]');
     writer.end();
-    finish(exchange, writer.isClosed && call.signal.aborted ? 'aborted' : 'ok', 200, metered, null);
+    finish(exchange, writer.isClosed && signal.aborted ? 'aborted' : 'ok', 200, metered, null);
   }
 
   app.post('/v1/chat/completions', async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = request.principal!;
+    const idempotencyKey = IdempotencyStore.parseKey(request.headers['idempotency-key']);
+    // Taken before anything reads (and trims) the body: a retry must send the very same request.
+    const print = idempotencyKey === undefined ? '' : fingerprint(request.body);
     const chat = validateChatRequest(request.body);
-    const target = router.resolve(chat.model);
-    if (principal.kind === 'key' && principal.key.allows && !principal.key.allows(chat.model)) {
-      throw forbidden(`This API key is not allowed to use the model \`${chat.model}\`.`, 'model_not_allowed');
+    const fallbacks = takeFallbacks(chat);
+    const plan = router.plan(chat.model, fallbacks);
+    if (principal.kind === 'key' && principal.key.allows) {
+      for (const model of [chat.model, ...fallbacks]) {
+        if (!principal.key.allows(model)) {
+          throw forbidden(`This API key is not allowed to use the model \`${model}\`.`, 'model_not_allowed');
+        }
+      }
     }
-    const exchange = new Exchange(request.id, principal, chat, target);
     const controller = new AbortController();
     // The client went away before the answer was complete: stop the upstream call at once.
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) controller.abort();
     });
-    const call: UpstreamCall = {
-      request: { ...chat, model: target.upstreamModel },
-      signal: controller.signal,
-      warnings: [],
-    };
+
+    let claim: Claim | undefined;
+    if (idempotencyKey !== undefined && !chat.stream) {
+      try {
+        claim = await router.idempotency.claim(
+          idempotencyScope(principal),
+          idempotencyKey,
+          print,
+          controller.signal,
+        );
+      } catch (error) {
+        if (controller.signal.aborted) return reply.hijack();
+        throw error;
+      }
+      if (claim.kind === 'replay') {
+        const { status, headers, body } = claim.response;
+        log.info({ reqId: request.id, idempotencyKey }, 'chat completion replayed');
+        return reply
+          .code(status)
+          .headers({ ...headers, 'x-tokgate-idempotent-replay': 'true' })
+          .type('application/json')
+          .send(body);
+      }
+    }
+
+    const exchange = new Exchange(request.id, principal, chat, plan);
+    if (idempotencyKey !== undefined && chat.stream) {
+      exchange.notes.push('Idempotency-Key is ignored on streaming requests');
+    }
+    const upstream: ChatRequest = { ...chat };
     try {
-      exchange.admission = await admitter.admit(principal, target, call.request);
+      exchange.admission = await admitter.admit(principal, costliestTarget(plan, chat), upstream);
     } catch (error) {
+      if (claim?.kind === 'owner') claim.abandon();
       const refusal = toGatewayError(error, deps.bodyLimit);
       finish(exchange, 'error', refusal.status, undefined, refusal.code);
       throw refusal;
     }
-    if (chat.stream) return completeStream(exchange, call, reply);
+    if (chat.stream) return completeStream(exchange, upstream, controller.signal, reply);
     try {
-      return await completeJson(exchange, call, reply);
+      return await completeJson(exchange, upstream, controller.signal, reply, claim);
     } catch (error) {
+      if (claim?.kind === 'owner') claim.abandon();
       if (controller.signal.aborted) {
         finish(exchange, 'aborted', 499, undefined, null);
         return reply.hijack();
       }
       const failure = toGatewayError(error, deps.bodyLimit);
       finish(exchange, 'error', failure.status, undefined, failure.code);
+      if (exchange.attempts.length > 0) reply.header('x-tokgate-attempts', String(exchange.attempts.length));
       throw failure instanceof GatewayError ? failure : error;
     }
   });

@@ -2,6 +2,12 @@
 // with backpressure (waits for 'drain' when the client reads slowly).
 import type { ServerResponse } from 'node:http';
 
+/** Whether the HTTP server stopped listening (graceful shutdown under way). */
+export function isClosing(res: ServerResponse): boolean {
+  const server = (res.socket as { server?: { listening?: boolean } } | null)?.server;
+  return server?.listening === false;
+}
+
 export class SseWriter {
   private closed = false;
 
@@ -15,7 +21,8 @@ export class SseWriter {
     this.res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
+      // A server shutting down closes the connection after this answer, so it need not wait for the client.
+      connection: isClosing(this.res) ? 'close' : 'keep-alive',
       'x-accel-buffering': 'no',
       ...headers,
     });
@@ -39,6 +46,11 @@ export class SseWriter {
         this.res.on('close', done);
       });
     }
+  }
+
+  /** Writes an SSE comment line (`: text`), which clients ignore: keeps proxies and clients from timing out. */
+  comment(text: string): void {
+    if (!this.isClosed) this.res.write(`: ${text}\n\n`);
   }
 
   end(): void {

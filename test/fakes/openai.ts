@@ -39,13 +39,29 @@ export type Fault =
    * fitting the status. A string body is sent as is. `headers` are added (e.g. `retry-after`). */
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** 200 with `content-type: application/json` and a body that is not JSON (non-stream), or a stream whose
-   * second event is a `data:` line with broken JSON, after which the response ends (no `[DONE]`). */
-  | { kind: 'invalid-json' }
+   * second event is a `data:` line with broken JSON, after which the response ends (no `[DONE]`). With
+   * `afterChunks`, the broken event comes after the role chunks and that many content chunks. */
+  | { kind: 'invalid-json'; afterChunks?: number }
+  /** Stream: the role chunks and `afterChunks` content chunks, then an in-band error event
+   * (`data: {"error":{...}}`, as OpenAI sends when it fails mid-stream) and the end. Non-stream: a 500. */
+  | { kind: 'error-event'; afterChunks: number }
   /** Stream: the role chunks, then `afterChunks` content chunks, then the socket is destroyed. Non-stream: the
    * socket is destroyed before answering. */
   | { kind: 'drop-mid-stream'; afterChunks: number }
   /** Accepts the request and never answers (until the client aborts, which counts in `aborted`). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Destroys the connection before sending anything (a connection reset before the headers). */
+  | { kind: 'reset' }
+  /** Waits `ms` before the first byte, then answers normally. */
+  | { kind: 'slow-first-byte'; ms: number }
+  /** Stream: the role chunks and `afterChunks` content chunks, then silence (the connection stays open until the
+   * client aborts). Non-stream: like `hang`. */
+  | { kind: 'stall-mid-stream'; afterChunks: number }
+  /** Stream: a 200 event stream with only `data: [DONE]`. Non-stream: a 200 JSON answer with no choices. */
+  | { kind: 'empty-stream' }
+  /** Stream: every chunk but the finish chunks (no `finish_reason` ever), then usage if asked and [DONE].
+   * Non-stream: the answer with `finish_reason: null`. */
+  | { kind: 'no-finish' };
 
 export interface FakeOpenAIOptions {
   /** Text of every answer; default 'Hello from the fake upstream. It speaks the OpenAI wire format.' */
@@ -57,6 +73,8 @@ export interface FakeOpenAIOptions {
   /** Model ids listed by GET /v1/models (default ['gpt-4o', 'gpt-4o-mini']). Chat answers echo the
    * request's model. */
   models?: string[];
+  /** Asked for a fault for each request when `faults` is empty (e.g. a seeded random failure rate). */
+  chaos?: () => Fault | undefined;
 }
 
 export interface FakeOpenAI {
@@ -343,18 +361,26 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     exchanges.add(exchange);
     res.on('close', () => exchanges.delete(exchange));
 
-    const fault = fake.faults.shift();
+    const fault = fake.faults.length > 0 ? fake.faults.shift() : fake.options.chaos?.();
     if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'reset') {
+      exchange.destroy();
+      return;
+    }
+    if (fault?.kind === 'slow-first-byte' && !(await exchange.wait(fault.ms))) return;
     if (!(await exchange.wait(fake.options.firstByteDelayMs))) return;
     const wantsStream = isRecord(body) && body.stream === true;
 
     if (fault) {
+      const chat = path === '/v1/chat/completions' && isRecord(body);
       switch (fault.kind) {
         case 'status':
           sendJson(res, fault.status, fault.body ?? defaultErrorBody(fault.status), fault.headers);
           return;
         case 'invalid-json':
-          if (wantsStream && path === '/v1/chat/completions') {
+          if (wantsStream && chat && fault.afterChunks !== undefined) {
+            await chatCompletion(exchange, body, { breakAfter: fault.afterChunks });
+          } else if (wantsStream && path === '/v1/chat/completions') {
             await brokenStream(
               exchange,
               isRecord(body) && typeof body.model === 'string' ? body.model : 'gpt-4o',
@@ -362,10 +388,40 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           } else sendJson(res, 200, '{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"ind');
           return;
         case 'drop-mid-stream':
-          if (wantsStream && path === '/v1/chat/completions' && isRecord(body)) {
-            await chatCompletion(exchange, body, fault.afterChunks);
+          if (wantsStream && chat) {
+            await chatCompletion(exchange, body, { dropAfter: fault.afterChunks });
           } else exchange.destroy();
           return;
+        case 'stall-mid-stream':
+          if (wantsStream && chat) await chatCompletion(exchange, body, { stallAfter: fault.afterChunks });
+          return;
+        case 'empty-stream':
+          if (wantsStream) {
+            startStream(res);
+            exchange.markServerEnded();
+            res.end('data: [DONE]\n\n');
+          } else {
+            sendJson(res, 200, {
+              id: newId('chatcmpl-fake', 18),
+              object: 'chat.completion',
+              created: Math.floor(Date.now() / 1000),
+              model: isRecord(body) ? body.model : 'gpt-4o',
+              choices: [],
+            });
+          }
+          return;
+        case 'error-event':
+          if (wantsStream && chat) await chatCompletion(exchange, body, { errorAfter: fault.afterChunks });
+          else sendJson(res, 500, defaultErrorBody(500));
+          return;
+        case 'no-finish':
+          if (chat) {
+            await chatCompletion(exchange, body, { noFinish: true });
+            return;
+          }
+          break;
+        case 'slow-first-byte':
+          break;
       }
     }
 
@@ -382,7 +438,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         );
         return;
       }
-      await chatCompletion(exchange, body, undefined);
+      await chatCompletion(exchange, body, {});
       return;
     }
     if (path === '/v1/models' && method === 'GET') {
@@ -408,12 +464,27 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     sendJson(res, 401, errorBody(message, 'invalid_request_error', null, 'invalid_api_key'));
   }
 
-  /** Validates like OpenAI (the parts a gateway can get wrong), then answers. `dropAfter`: drop fault. */
+  /** How a fault bends an otherwise normal answer. */
+  interface Bend {
+    /** Destroy the socket after this many content chunks. */
+    dropAfter?: number;
+    /** Go silent (connection open) after this many content chunks. */
+    stallAfter?: number;
+    /** Never send a finish reason. */
+    noFinish?: boolean;
+    /** Send a broken JSON event after this many content chunks, then end. */
+    breakAfter?: number;
+    /** Send an in-band error event after this many content chunks, then end. */
+    errorAfter?: number;
+  }
+
+  /** Validates like OpenAI (the parts a gateway can get wrong), then answers, bent by a fault. */
   async function chatCompletion(
     exchange: Exchange,
     body: Record<string, unknown>,
-    dropAfter: number | undefined,
+    bend: Bend,
   ): Promise<void> {
+    const { dropAfter, stallAfter, breakAfter, errorAfter, noFinish = false } = bend;
     const { res } = exchange;
     const bad = (message: string, param: string | null, code: string | null = null) =>
       sendJson(res, 400, errorBody(message, 'invalid_request_error', param, code));
@@ -469,7 +540,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           index,
           message: { role: 'assistant', content, refusal: null, annotations: [] },
           logprobs: null,
-          finish_reason: generation.finishReason,
+          finish_reason: noFinish ? null : generation.finishReason,
         })),
         usage,
         service_tier: 'default',
@@ -527,13 +598,25 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     for (const c of roleChunks) if (!(await send(c))) return;
     for (const [i, c] of contentChunks.entries()) {
       if (dropAfter !== undefined && i >= dropAfter) break;
+      if (stallAfter !== undefined && i >= stallAfter) return;
+      if (breakAfter !== undefined && i >= breakAfter) break;
+      if (errorAfter !== undefined && i >= errorAfter) break;
       if (!(await send(c))) return;
+    }
+    if (breakAfter !== undefined || errorAfter !== undefined) {
+      const last =
+        breakAfter !== undefined
+          ? 'data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","choices":[{"delta":{"content":"Hel\n\n'
+          : `data: ${JSON.stringify(defaultErrorBody(500))}\n\n`;
+      exchange.markServerEnded();
+      res.end(last);
+      return;
     }
     if (dropAfter !== undefined) {
       exchange.destroy();
       return;
     }
-    for (const c of finishChunks) if (!(await send(c))) return;
+    if (!noFinish) for (const c of finishChunks) if (!(await send(c))) return;
     if (includeUsage && !(await send(chunk([], usage)))) return;
     exchange.markServerEnded();
     res.end('data: [DONE]\n\n');

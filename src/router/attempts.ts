@@ -1,0 +1,199 @@
+// The attempt loop shared by JSON and streaming requests: picks the next deployment (balancer order, circuit
+// breakers, panic when all are open), runs one attempt under its timers, records every attempt for the
+// ledger, feeds deployment health, and decides from the error's `retryable` flag and the policy whether
+// and when to try again, within the request's total deadline. A client that went away ends it at once.
+import { GatewayError, internalError } from '../core/errors.js';
+import { orderCandidates } from './balancer.js';
+import { decideRetry } from './retry-policy.js';
+import type { Router } from './router.js';
+import type { Deployment, RoutePlan } from './routes.js';
+import { TimedSignal, upstreamTimeout } from './timeouts.js';
+
+/** One upstream attempt, as the ledger's `attempts` JSON holds it. */
+export interface AttemptRecord {
+  deployment: string;
+  provider: string;
+  upstream_model: string;
+  /** 200 when it served the answer; the error's HTTP status; 499 when the client went away. */
+  status: number;
+  code: string | null;
+  ms: number;
+}
+
+export interface RunOptions {
+  /** The client's signal: once aborted, nothing more is tried. */
+  signal: AbortSignal;
+  /** Every attempt is appended here as it ends. */
+  attempts: AttemptRecord[];
+  /** Told of each attempt as it starts. */
+  onAttempt?: (deployment: Deployment) => void;
+}
+
+/** An attempt under way: its deployment, its timer-carrying signal, and when it started. */
+export interface Attempt {
+  deployment: Deployment;
+  timer: TimedSignal;
+  startedAt: number;
+}
+
+/** When every attempt failed: the last error, with every attempt's story in the message (STYLE 6). */
+export function allFailed(failures: ReadonlyArray<[Deployment, GatewayError]>): GatewayError {
+  const [, last] = failures.at(-1)!;
+  if (failures.length === 1) return last;
+  const story = failures.map(([d, e], i) => `(${i + 1}) ${d.id}: ${e.message}`).join(' ');
+  return new GatewayError(`All ${failures.length} attempts failed. ${story}`.slice(0, 2000), {
+    status: last.status,
+    type: last.type,
+    code: last.code,
+    param: last.param,
+    retryable: last.retryable,
+    ...(last.retryAfter === undefined ? {} : { retryAfter: last.retryAfter }),
+    ...(last.provider === undefined ? {} : { provider: last.provider }),
+    cause: last,
+  });
+}
+
+export class AttemptLoop {
+  /** The request's total deadline; aborts with a timeout, or with the client's own abort. */
+  readonly deadline: TimedSignal;
+  private readonly order: Deployment[];
+  private readonly startedAt: number;
+  private readonly tried = new Set<string>();
+  private readonly failures: Array<[Deployment, GatewayError]> = [];
+  private readonly lastError = new Map<string, GatewayError>();
+  private made = 0;
+  private current: Deployment | undefined;
+
+  constructor(
+    private readonly router: Router,
+    private readonly plan: RoutePlan,
+    private readonly options: RunOptions,
+  ) {
+    const { health, clock } = router;
+    this.startedAt = clock.now();
+    const ordered = plan.groups.flatMap((g) => orderCandidates(g.strategy, g.deployments, health, clock));
+    // Healthy deployments of every group before any open one (those are the last resort).
+    this.order = [
+      ...ordered.filter((d) => health.available(d.id)),
+      ...ordered.filter((d) => !health.available(d.id)),
+    ];
+    const total = plan.timeouts.totalMs;
+    this.deadline = new TimedSignal(options.signal);
+    this.deadline.arm(total, () =>
+      upstreamTimeout(this.current?.target.provider.id ?? 'unknown', 'total', total),
+    );
+  }
+
+  /** The next deployment: an untried one first, else a second round; open circuits only when nothing else is. */
+  private pick(claim: boolean): Deployment {
+    const { health } = this.router;
+    const untried = this.order.filter((d) => !this.tried.has(d.id));
+    const pool = untried.length > 0 ? untried : this.order;
+    for (const d of pool) if (claim ? health.acquire(d.id) : health.available(d.id)) return d;
+    return pool[0]!;
+  }
+
+  /**
+   * Runs `attempt` until one succeeds (resolves with it and the attempt, whose timer the caller now owns and
+   * must dispose) or the request must give up (throws the failure, or the client's abort).
+   */
+  async run<T>(attempt: (a: Attempt) => Promise<T>): Promise<{ value: T; attempt: Attempt }> {
+    const { health, clock } = this.router;
+    for (;;) {
+      const deployment = this.pick(true);
+      this.made += 1;
+      this.tried.add(deployment.id);
+      this.current = deployment;
+      this.options.onAttempt?.(deployment);
+      health.began(deployment.id);
+      const current: Attempt = {
+        deployment,
+        timer: new TimedSignal(this.deadline.signal),
+        startedAt: clock.now(),
+      };
+      try {
+        return { value: await attempt(current), attempt: current };
+      } catch (error) {
+        const failure = this.failed(current, error);
+        if (!failure) throw error;
+        await this.beforeNext(failure);
+      }
+    }
+  }
+
+  /** Records a failed attempt. Returns the failure, or undefined when the client is gone (no verdict). */
+  failed(attempt: Attempt, error: unknown): GatewayError | undefined {
+    attempt.timer.dispose();
+    const { deployment } = attempt;
+    if (this.options.signal.aborted) {
+      this.record(attempt, 499, 'client_closed');
+      this.router.health.released(deployment.id);
+      return undefined;
+    }
+    const failure = this.asGatewayError(attempt, error);
+    this.record(attempt, failure.status, failure.code);
+    if (failure.retryable) {
+      this.router.health.failed(
+        deployment.id,
+        failure.retryAfter === undefined ? undefined : failure.retryAfter * 1000,
+      );
+    } else this.router.health.released(deployment.id);
+    this.failures.push([deployment, failure]);
+    this.lastError.set(deployment.id, failure);
+    return failure;
+  }
+
+  /** Records the attempt that served the answer. */
+  succeeded(attempt: Attempt, latencyMs: number): void {
+    attempt.timer.dispose();
+    this.record(attempt, 200, null);
+    this.router.health.succeeded(attempt.deployment.id, latencyMs);
+  }
+
+  /** Every failure so far, as the one error the client gets. */
+  failure(): GatewayError {
+    return allFailed(this.failures);
+  }
+
+  /** Waits before the next attempt, or throws when there must be none. */
+  private async beforeNext(failure: GatewayError): Promise<void> {
+    const { clock } = this.router;
+    if (this.deadline.signal.aborted) throw this.failure();
+    const next = this.pick(false);
+    const decision = decideRetry(
+      this.plan.policy,
+      failure,
+      this.made,
+      { tried: this.tried.has(next.id), retryAfter: this.lastError.get(next.id)?.retryAfter },
+      this.startedAt + this.plan.timeouts.totalMs - clock.now(),
+      clock.random(),
+    );
+    if (!decision.retry) throw this.failure();
+    if (decision.delayMs <= 0) return;
+    try {
+      await clock.sleep(decision.delayMs, this.deadline.signal);
+    } catch (error) {
+      if (this.options.signal.aborted) throw error;
+      throw this.failure();
+    }
+  }
+
+  private asGatewayError(attempt: Attempt, error: unknown): GatewayError {
+    const reason: unknown = attempt.timer.signal.aborted ? attempt.timer.signal.reason : undefined;
+    if (reason instanceof GatewayError) return reason;
+    if (error instanceof GatewayError) return error;
+    return internalError(error);
+  }
+
+  private record(attempt: Attempt, status: number, code: string | null): void {
+    const { deployment } = attempt;
+    this.options.attempts.push({
+      deployment: deployment.id,
+      provider: deployment.target.provider.id,
+      upstream_model: deployment.target.upstreamModel,
+      status,
+      code,
+      ms: Math.max(0, Math.round(this.router.clock.now() - attempt.startedAt)),
+    });
+  }
+}

@@ -1,0 +1,137 @@
+// Routes: a model id or alias → the deployments that may serve it. A configured route (`routes:` in the
+// YAML) names them, in order (`fallback`) or by weight (`weighted`); a model id without a route is its own
+// single deployment. The request's `models` array (OpenRouter's convention) appends more, tried in order
+// after the requested model's own.
+import type { RouteSettings, RouteTimeouts, RoutingSettings } from '../config/config.js';
+import type { ChatRequest } from '../core/types.js';
+import type { Candidate, Strategy } from './balancer.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { Target } from './router.js';
+
+export interface Deployment extends Candidate {
+  /** `provider/model`: the health key, the `x-tokgate-deployment` header, the ledger's attempts. */
+  id: string;
+  weight: number;
+  target: Target;
+}
+
+/** A group of deployments ordered by one strategy: a route, or one model of the `models` list. */
+export interface DeploymentGroup {
+  strategy: Strategy;
+  deployments: Deployment[];
+}
+
+export interface RoutePlan {
+  /** What the client asked for, echoed in answers. */
+  model: string;
+  /** Tried group by group, each in its strategy's order. */
+  groups: DeploymentGroup[];
+  policy: RetryPolicy;
+  timeouts: RouteTimeouts;
+}
+
+export class RouteTable {
+  constructor(
+    private readonly routing: RoutingSettings,
+    /** Resolves `provider/model` to its target (throws 404 for an unknown provider). */
+    private readonly direct: (model: string) => Target,
+  ) {
+    // Every deployment must resolve now: a route naming a provider that is not enabled is a config error.
+    for (const [name, route] of Object.entries(routing.routes)) {
+      for (const deployment of route.deployments) {
+        try {
+          direct(deployment.model);
+        } catch {
+          throw new Error(
+            `routes.${name}: deployment '${deployment.model}' names a provider that is not enabled`,
+          );
+        }
+      }
+    }
+  }
+
+  has(model: string): boolean {
+    return Object.hasOwn(this.routing.routes, model);
+  }
+
+  names(): string[] {
+    return Object.keys(this.routing.routes);
+  }
+
+  private route(model: string): RouteSettings | undefined {
+    return this.has(model) ? this.routing.routes[model] : undefined;
+  }
+
+  private group(model: string): DeploymentGroup {
+    const route = this.route(model);
+    if (!route) {
+      const target = this.direct(model);
+      return { strategy: 'fallback', deployments: [{ id: target.model, weight: 1, target }] };
+    }
+    return {
+      strategy: route.strategy,
+      deployments: route.deployments.map((d) => ({
+        id: d.model,
+        weight: d.weight,
+        target: this.direct(d.model),
+      })),
+    };
+  }
+
+  /** The plan for a request: the model's deployments, then those of each fallback model not already in. */
+  plan(model: string, fallbacks: readonly string[] = []): RoutePlan {
+    const route = this.route(model);
+    const groups = [this.group(model)];
+    const seen = new Set(groups[0]!.deployments.map((d) => d.id));
+    for (const fallback of fallbacks) {
+      const group = this.group(fallback);
+      group.deployments = group.deployments.filter((d) => !seen.has(d.id));
+      for (const d of group.deployments) seen.add(d.id);
+      if (group.deployments.length > 0) groups.push(group);
+    }
+    const base = route?.maxAttempts ?? this.routing.directMaxAttempts;
+    return {
+      model,
+      groups,
+      // Every deployment named gets its chance, whatever the attempt budget says.
+      policy: {
+        maxAttempts: Math.max(base, seen.size),
+        backoffBaseMs: this.routing.backoffBaseMs,
+        backoffMaxMs: this.routing.backoffMaxMs,
+        maxRetryAfterMs: this.routing.maxRetryAfterMs,
+      },
+      timeouts: route?.timeouts ?? this.routing.timeouts,
+    };
+  }
+}
+
+/** Output tokens assumed when neither the request nor the catalog bounds them (ranking only). */
+const ASSUMED_MAX_OUTPUT = 4096;
+
+/**
+ * The deployment to admit a request against: the one whose worst case costs most, so the reservation
+ * covers whichever deployment ends up serving (the settlement then charges the real one). An unpriced
+ * deployment counts as the most expensive: its cost cannot be bounded. The prompt is sized roughly
+ * (4 characters a token): this only ranks deployments, the admitter counts exactly.
+ */
+export function costliestTarget(plan: RoutePlan, request: ChatRequest): Target {
+  const all = plan.groups.flatMap((g) => g.deployments);
+  const first = all[0]!.target;
+  if (all.length === 1) return first;
+  const unpriced = all.find((d) => !d.target.entry?.price);
+  if (unpriced) return unpriced.target;
+  const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
+  const requestedMax = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  let best = first;
+  let bestCost = -1;
+  for (const { target } of all) {
+    const price = target.entry!.price!;
+    const output = requestedMax ?? target.entry?.maxOutputTokens ?? ASSUMED_MAX_OUTPUT;
+    const cost = promptTokens * price.input + output * price.output;
+    if (cost > bestCost) {
+      best = target;
+      bestCost = cost;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,117 @@
+// Timeouts as AbortSignals: a request's total deadline, and the per-attempt first-token, idle and response
+// timers. Each aborts with a retryable 504 `upstream_timeout` GatewayError as its reason, which is how the
+// executor tells a timeout from a client that went away.
+import { GatewayError } from '../core/errors.js';
+
+export type TimeoutStage = 'first_token' | 'idle' | 'response' | 'total';
+
+const STAGE_TEXT: Record<TimeoutStage, string> = {
+  first_token: 'sent no first token in time',
+  idle: 'stopped sending in the middle of the stream',
+  response: 'sent no answer in time',
+  total: 'did not finish within the request deadline',
+};
+
+export function upstreamTimeout(provider: string, stage: TimeoutStage, ms: number): GatewayError {
+  return new GatewayError(
+    `Upstream provider '${provider}' ${STAGE_TEXT[stage]} (${stage} timeout, ${ms} ms).`,
+    {
+      status: 504,
+      type: 'timeout_error',
+      code: 'upstream_timeout',
+      retryable: true,
+      provider,
+    },
+  );
+}
+
+/** An AbortController that follows a parent signal, with one re-armable timer that aborts it. */
+export class TimedSignal {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onParentAbort = () => this.abort(this.parent.reason);
+
+  constructor(private readonly parent: AbortSignal) {
+    if (parent.aborted) this.controller.abort(parent.reason);
+    else parent.addEventListener('abort', this.onParentAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** (Re)starts the timer: after `ms`, abort with `reason()`. */
+  arm(ms: number, reason: () => GatewayError): void {
+    this.disarm();
+    if (this.controller.signal.aborted) return;
+    this.timer = setTimeout(() => this.abort(reason()), ms);
+  }
+
+  disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  abort(reason: unknown): void {
+    this.disarm();
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** Stops following the parent; call when the attempt or request is over. */
+  dispose(): void {
+    this.disarm();
+    this.parent.removeEventListener('abort', this.onParentAbort);
+  }
+}
+
+/** Resolves with the iterator's next result, or rejects as soon as `signal` aborts (then stops it). */
+export function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(abortReason(signal));
+      // The provider sees the same signal and stops; make sure its generator is closed too.
+      void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Same for a promise (a non-streaming call), so a provider slow to notice the abort cannot hold us. */
+export function settleOrAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      promise.catch(() => undefined);
+      reject(abortReason(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
