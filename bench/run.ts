@@ -37,6 +37,7 @@ import { runLoad } from './load.js';
 import { openStreams } from './open-streams.js';
 import { cpuSeconds, RssSampler } from './proc-stats.js';
 import { type CpuProfile, summarise } from './profile-summary.js';
+import { replicasRun } from './replicas.js';
 import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
 import { SCENARIOS, type ScenarioName, STREAM_BODY } from './scenarios.js';
 import { soak } from './soak.js';
@@ -66,6 +67,10 @@ const HELP = `npm run bench -- [options]
   --pin                 pin the server under test (bare proxy, gateway) to CPU 1 and the bench process and fake
                         upstream to CPU 0 (taskset), so the servers are not preempted by their own peers
   --skip-build          use the existing dist/ (default: npm run build first)
+  --replicas=N          instead of the suite: throughput of 1 vs N gateway replicas on one PostgreSQL + Redis
+                        (needs --store=postgres), load split round robin; --scenarios (default small) and
+                        --concurrency (default 16,64); see bench/replicas.ts
+  --spool=on|off        with --replicas: the ledger's write-ahead spool (default on), to measure its cost
 `;
 
 interface Options {
@@ -83,6 +88,8 @@ interface Options {
   profile: boolean;
   pin: boolean;
   build: boolean;
+  replicas: number;
+  spool: boolean;
 }
 
 function parseOptions(): Options {
@@ -102,6 +109,8 @@ function parseOptions(): Options {
       profile: { type: 'boolean', default: false },
       'skip-build': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
+      replicas: { type: 'string' },
+      spool: { type: 'string', default: 'on' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -116,7 +125,10 @@ function parseOptions(): Options {
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`);
     return value;
   };
-  const scenarios = (values.scenarios ?? 'small,prompt32k,stream200').split(',') as ScenarioName[];
+  const replicas = num(values.replicas, 0, 'replicas');
+  const scenarios = (values.scenarios ?? (replicas > 0 ? 'small' : 'small,prompt32k,stream200')).split(
+    ',',
+  ) as ScenarioName[];
   for (const s of scenarios) if (!(s in SCENARIOS)) throw new Error(`unknown scenario '${s}'`);
   if (values.store !== 'sqlite' && values.store !== 'postgres')
     throw new Error('--store is sqlite or postgres');
@@ -126,7 +138,9 @@ function parseOptions(): Options {
     durationSec: num(values.duration, values.profile ? 10 : quick ? 2 : 8, 'duration'),
     warmupSec: num(values.warmup, quick ? 1 : 2, 'warmup'),
     soakSec: num(values.soak, quick ? 0 : 60, 'soak'),
-    concurrency: (values.concurrency ?? (values.profile ? '16' : '1,16,64')).split(',').map((c) => Number(c)),
+    concurrency: (values.concurrency ?? (values.profile ? '16' : replicas > 0 ? '16,64' : '1,16,64'))
+      .split(',')
+      .map((c) => Number(c)),
     scenarios,
     streams: num(values.streams, 1000, 'streams'),
     probe: num(values.probe, quick ? 50 : 200, 'probe'),
@@ -136,6 +150,8 @@ function parseOptions(): Options {
     profile: values.profile,
     pin: values.pin,
     build: !values['skip-build'],
+    replicas,
+    spool: values.spool !== 'off',
   };
 }
 
@@ -493,6 +509,7 @@ async function main(): Promise<void> {
     process.env.BENCH_KEEP_TMP ? log(`bench: kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true }),
   );
   if (options.profile) await profileRun(options, tmp);
+  else if (options.replicas > 0) await replicasRun(options, tmp);
   else await suite(options, tmp);
   killAll();
 }

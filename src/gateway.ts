@@ -3,15 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Admitter } from './accounting/admission.js';
 import { Ledger } from './accounting/ledger.js';
-import { LocalWallet } from './accounting/wallet.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { GatewayConfig } from './config/config.js';
-import { LocalRateLimiter } from './limits/rate-limiter.js';
+import { createFleet } from './fleet.js';
 import { closeHttp, configureHttp } from './providers/http.js';
 import { createProviders } from './providers/registry.js';
 import { ModelCatalog } from './router/catalog.js';
 import { Router } from './router/router.js';
 import { createApp } from './server/app.js';
+import { setReadiness } from './server/health.js';
 import { Metrics } from './server/metrics.js';
 import { Store } from './store/store.js';
 
@@ -66,12 +66,30 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const providers = await createProviders(config.providers);
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
   const router = new Router(providers, new ModelCatalog(config.models, extraModels), config.routing);
-  const wallet = new LocalWallet(store);
-  const ledger = new Ledger(store, log, { onFlushed: (rows) => wallet.flushed(rows) });
-  const admitter = new Admitter(wallet, new LocalRateLimiter(), router.catalog, {
+  const metrics = new Metrics(options.defaultMetrics ?? false);
+  // Local wallet and limiter, or fleet-wide ones over Redis (REDIS_URL); the ledger's spool.
+  const fleet = await createFleet(store, {
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    log,
+    registry: metrics.registry,
+  });
+  const { wallet } = fleet;
+  const ledger = new Ledger(store, log, {
+    onFlushed: (rows) => wallet.flushed(rows),
+    ...(wallet.beforeWrite ? { beforeWrite: (rows) => wallet.beforeWrite!(rows) } : {}),
+    ...(wallet.writeFailed ? { onWriteFailed: (rows) => wallet.writeFailed!(rows) } : {}),
+    // Rows of a dead process reached the database: balances are read again.
+    onReplayed: (rows) => {
+      for (const row of rows)
+        if (row.cost_micros) wallet.invalidate(row.account_id ?? undefined, row.key_id ?? undefined);
+    },
+    ...(fleet.spool ? { spool: fleet.spool } : {}),
+  });
+  await fleet.start(auth, ledger);
+  const admitter = new Admitter(wallet, fleet.limiter, router.catalog, {
     refuseUnpriced: config.refuseUnpriced,
   });
-  const metrics = new Metrics(options.defaultMetrics ?? false);
   const app = await createApp({
     store,
     auth,
@@ -84,12 +102,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     providers: config.providers.map((p) => ({ id: p.id, format: p.format })),
     bodyLimitBytes: config.bodyLimitBytes,
   });
+  setReadiness(app, fleet.readiness(ledger));
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await app.close();
-      await ledger.flush();
+      await ledger.close();
+      await fleet.close();
       await store.close();
       await closeHttp();
     })();

@@ -1,5 +1,6 @@
 // Bearer-key authentication. Keys are looked up by their public id in an in-memory cache (no database read
-// per request), verified by constant-time hash comparison, and dropped from the cache on revoke.
+// per request), verified by constant-time hash comparison, and dropped from the cache on revoke: on every
+// replica when Redis is configured (pub/sub), with the cache's one-second TTL as the safety net.
 import { unauthorized } from '../core/errors.js';
 import type { KeyRow, Store } from '../store/store.js';
 import { hashesEqual, hashKey, keyIdOf, randomBase62 } from './key-format.js';
@@ -48,6 +49,8 @@ export function toApiKey(row: KeyRow): ApiKey {
 interface CacheEntry {
   loaded: Promise<ApiKey | undefined>;
   at: number;
+  /** The last record read from the database, and when: used while the database cannot be reached. */
+  known?: { key: ApiKey | undefined; at: number };
 }
 
 const ADMIN = '\u0000admin';
@@ -55,6 +58,12 @@ const ADMIN_PRINCIPAL: Principal = { kind: 'admin' };
 
 /** How long a cached key is trusted before it is read again (the safety net for changes made elsewhere). */
 const CACHE_TTL_MS = 1_000;
+
+/**
+ * While the database is unreachable, a key read before the outage is still trusted for this long (it cannot
+ * be revoked meanwhile: revoking writes to the database; a revocation published before is still honoured).
+ */
+const STALE_IF_ERROR_MS = 5 * 60_000;
 
 /** Bound on remembered verified tokens; the map starts over when full (a flood of random tokens). */
 const MAX_VERIFIED = 10_000;
@@ -66,6 +75,7 @@ export class Authenticator {
    * (or ADMIN). The key's record (revoked, expired) is still checked on every request.
    */
   private readonly verified = new Map<string, string>();
+  private broadcast: ((keyId: string) => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -130,21 +140,50 @@ export class Authenticator {
     this.verified.set(token, id);
   }
 
-  /** Forget a key so the next request reads it again (after revoke or update). */
+  /**
+   * Forget a key so the next request reads it again (after revoke or update), here and, through the
+   * broadcaster when there is one (Redis pub/sub), on every other replica.
+   */
   invalidate(id: string): void {
+    this.forget(id);
+    this.broadcast?.(id);
+  }
+
+  /** Tells every other replica about `invalidate` calls made here. */
+  broadcastTo(broadcast: (keyId: string) => void): void {
+    this.broadcast = broadcast;
+  }
+
+  /** Forget a key here only (another replica changed it). */
+  forget(id: string): void {
     this.cache.delete(id);
+  }
+
+  /** Forget every cached key (invalidations may have been missed while the channel was down). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   private lookup(id: string): Promise<ApiKey | undefined> {
     const now = Date.now();
     const cached = this.cache.get(id);
     if (cached && now - cached.at < CACHE_TTL_MS) return cached.loaded;
-    const loaded = this.store.getKey(id).then((row) => (row ? toApiKey(row) : undefined));
-    const entry = { loaded, at: now };
+    const known = cached?.known;
+    const entry: CacheEntry = { loaded: Promise.resolve(undefined), at: now };
+    if (known) entry.known = known;
+    entry.loaded = this.store.getKey(id).then(
+      (row) => {
+        const key = row ? toApiKey(row) : undefined;
+        entry.known = { key, at: Date.now() };
+        return key;
+      },
+      (error: unknown) => {
+        if (known && Date.now() - known.at < STALE_IF_ERROR_MS) return known.key;
+        if (this.cache.get(id) === entry) this.cache.delete(id);
+        throw error;
+      },
+    );
     this.cache.set(id, entry);
-    loaded.catch(() => {
-      if (this.cache.get(id) === entry) this.cache.delete(id);
-    });
-    return loaded;
+    return entry.loaded;
   }
 }

@@ -1,16 +1,46 @@
+// GET /health (liveness: the process answers), GET /ready (readiness: 503 while the database is down, with
+// what Redis and the ledger's spool are doing), GET /metrics.
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 import type { Metrics } from './metrics.js';
+
+/** What /ready reports beyond the database; wired by the gateway (see `setReadiness`). */
+export interface Readiness {
+  /** 'ok', 'disabled' (no REDIS_URL), or why Redis cannot be used. Redis down does not fail readiness. */
+  redis(): string;
+  ledger(): { buffered: number; spooled: number; error: string | undefined };
+}
+
+const PING_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+const readiness = new WeakMap<FastifyInstance, Readiness>();
+
+/** Attaches the gateway's Redis and ledger state to the app's /ready. */
+export function setReadiness(app: FastifyInstance, probe: Readiness): void {
+  readiness.set(app, probe);
+}
 
 export function registerHealthRoutes(app: FastifyInstance, store: Store, metrics: Metrics): void {
   app.get('/health', async () => ({ status: 'ok' }));
 
   app.get('/ready', async (_request, reply) => {
+    const probe = readiness.get(app);
+    const extra = probe ? { redis: probe.redis(), ledger: probe.ledger() } : {};
     try {
-      await store.ping();
-      return { status: 'ready', database: 'ok' };
+      await withTimeout(store.ping(), PING_TIMEOUT_MS);
+      return { status: 'ready', database: 'ok', ...extra };
     } catch (error) {
-      return reply.code(503).send({ status: 'not_ready', database: String((error as Error).message) });
+      return reply
+        .code(503)
+        .send({ status: 'not_ready', database: String((error as Error).message), ...extra });
     }
   });
 

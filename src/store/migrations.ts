@@ -1,8 +1,18 @@
 // Versioned migrations, run at start; the gateway refuses to serve when one fails. Written once for both
-// engines: only portable column types (text, bigint, integer).
+// engines where possible (only portable column types: text, bigint, integer); a migration that needs an
+// engine's own features branches on `engine`.
+//
+// The rule for every migration (several replicas share one database and are upgraded one by one):
+// EXPAND, THEN CONTRACT. A migration may only add (tables, nullable or defaulted columns, indexes,
+// triggers that keep old and new shapes in step); the replicas still running the previous release must
+// go on working against the new schema. Dropping or renaming what the previous release uses happens in a
+// later release's migration, once no replica older than the expand step can be running.
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { ensureLedgerPartitions, LEDGER_COLUMNS } from './partitions.js';
 
-const migrations: Record<string, Migration> = {
+export type Engine = 'sqlite' | 'postgres';
+
+const coreMigrations: Record<string, Migration> = {
   '0001_core': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -91,9 +101,93 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+/**
+ * PostgreSQL only (SQLite keeps its single `requests` table): the ledger built for volume.
+ *
+ * Expand: a new table `request_log`, partitioned by month of `created_at` (declarative range
+ * partitioning; partitions are created ahead by the gateway, see partitions.ts), with its primary key on
+ * (id, created_at) as partitioning requires; an hourly rollup `usage_hourly` for the usage endpoints;
+ * the old rows copied over. Replicas of the previous release still insert into `requests`: a trigger
+ * forwards each of their rows to `request_log` and the rollup, so during a rolling upgrade every replica's
+ * rows land in the new ledger (spend columns are updated by the writers themselves, as before).
+ *
+ * Contract (a later release, once no replica older than this one runs): drop the trigger
+ * `requests_forward`, its function, and the table `requests`.
+ */
+const partitionedLedger: Migration = {
+  async up(db: Kysely<unknown>) {
+    const columns = LEDGER_COLUMNS.join(', ');
+    await sql`create table request_log (like requests including defaults, primary key (id, created_at))
+      partition by range (created_at)`.execute(db);
+    await sql`create index request_log_created_at on request_log (created_at)`.execute(db);
+    await sql`create index request_log_key_created_at on request_log (key_id, created_at)`.execute(db);
+    await sql`create index request_log_account_created_at on request_log (account_id, created_at)`.execute(
+      db,
+    );
+    // Rows outside every monthly partition (a clock far off) land here rather than fail the batch.
+    await sql`create table request_log_default partition of request_log default`.execute(db);
+    const oldest = await sql<{
+      oldest: number | null;
+    }>`select min(created_at) as oldest from requests`.execute(db);
+    await ensureLedgerPartitions(db, Number(oldest.rows[0]?.oldest ?? Date.now()), Date.now());
+    await sql`insert into request_log (${sql.raw(columns)}) select ${sql.raw(columns)} from requests
+      on conflict do nothing`.execute(db);
 
-export async function migrate(db: Kysely<unknown>): Promise<void> {
+    await sql`create table usage_hourly (
+      hour bigint not null,
+      account_id text not null,
+      key_id text not null,
+      model text not null,
+      requests bigint not null,
+      errors bigint not null,
+      prompt_tokens bigint not null,
+      completion_tokens bigint not null,
+      cost_micros bigint not null,
+      latency_ms bigint not null,
+      primary key (hour, account_id, key_id, model)
+    )`.execute(db);
+    await sql`create index usage_hourly_key on usage_hourly (key_id, hour)`.execute(db);
+    await sql`create index usage_hourly_account on usage_hourly (account_id, hour)`.execute(db);
+    await sql`insert into usage_hourly
+      select created_at - created_at % 3600000, coalesce(account_id, ''), coalesce(key_id, ''), model,
+        count(*), count(*) filter (where status = 'error'), coalesce(sum(prompt_tokens), 0),
+        coalesce(sum(completion_tokens), 0), coalesce(sum(cost_micros), 0), sum(latency_ms)
+      from request_log group by 1, 2, 3, 4`.execute(db);
+
+    await sql`create function tokgate_forward_request() returns trigger language plpgsql as $$
+      begin
+        insert into request_log (${sql.raw(columns)}) select (new).*  on conflict do nothing;
+        if found then
+          insert into usage_hourly values (new.created_at - new.created_at % 3600000,
+            coalesce(new.account_id, ''), coalesce(new.key_id, ''), new.model, 1,
+            case when new.status = 'error' then 1 else 0 end, coalesce(new.prompt_tokens, 0),
+            coalesce(new.completion_tokens, 0), coalesce(new.cost_micros, 0), new.latency_ms)
+          on conflict (hour, account_id, key_id, model) do update set
+            requests = usage_hourly.requests + excluded.requests,
+            errors = usage_hourly.errors + excluded.errors,
+            prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
+            completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
+            cost_micros = usage_hourly.cost_micros + excluded.cost_micros,
+            latency_ms = usage_hourly.latency_ms + excluded.latency_ms;
+        end if;
+        return null;
+      end $$`.execute(db);
+    await sql`create trigger requests_forward after insert on requests
+      for each row execute function tokgate_forward_request()`.execute(db);
+  },
+};
+
+function migrationsFor(engine: Engine): Record<string, Migration> {
+  return {
+    ...coreMigrations,
+    // The same name on both engines keeps the migration history linear; on SQLite it changes nothing.
+    '0003_partitioned_ledger': engine === 'postgres' ? partitionedLedger : { up: async () => undefined },
+  };
+}
+
+export async function migrate(db: Kysely<unknown>, engine: Engine): Promise<void> {
+  const migrations = migrationsFor(engine);
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

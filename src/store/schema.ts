@@ -71,10 +71,30 @@ export interface CreditEntriesTable {
   created_at: number;
 }
 
+/** PostgreSQL only: usage per hour, account, key ('' = admin) and model, kept by every ledger write. */
+export interface UsageHourlyTable {
+  /** Start of the hour, ms since the epoch. */
+  hour: number;
+  account_id: string;
+  key_id: string;
+  model: string;
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_micros: number;
+  /** Sum over the hour's requests (the average is this over `requests`). */
+  latency_ms: number;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   settings: SettingsTable;
+  /** The ledger on SQLite; on PostgreSQL, the legacy table that old replicas may still write. */
   requests: RequestsTable;
+  /** The ledger on PostgreSQL: the same rows, partitioned by month of `created_at`. */
+  request_log: RequestsTable;
+  usage_hourly: UsageHourlyTable;
   credit_entries: CreditEntriesTable;
 }

@@ -1,0 +1,178 @@
+// The ledger's write-ahead spool: every row is appended to a local file (one synchronous write, before the
+// client gets its answer) and the file is deleted once all its rows are in the database. A process killed
+// with SIGKILL, or a database that is down, loses no answered request: the next start replays what is left.
+//
+// A write that returned is in the kernel's page cache, so it survives the process (not a power cut: no
+// fsync per row). Files are segments of at most `maxSegmentRows` rows, named
+// `<host>~<pid>~<start>~<seq>.jsonl` in a directory per database (see Ledger), so a process only replays
+// files left by dead processes of its own host, never another live replica's, and never into another
+// database. Each replica should have its own spool directory (a volume per replica).
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { RequestRow } from '../store/store.js';
+
+export interface Segment {
+  readonly path: string;
+  fd: number | undefined;
+  rows: number;
+  /** Rows appended and not yet written to the database. */
+  outstanding: number;
+  /** Ids of rows dropped from memory (database down too long): they are read back from the file. */
+  dropped: Set<string>;
+}
+
+/** A file name's owner, to tell a dead process's segments from a live one's. */
+function ownerOf(name: string): { host: string; pid: number } | undefined {
+  const [host, pid] = name.split('~');
+  const n = Number(pid);
+  return host !== undefined && Number.isInteger(n) ? { host, pid: n } : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Host names may hold characters we use as separators. */
+const HOST = hostname().replace(/[^\w.-]/g, '_');
+
+export class Spool {
+  private active: Segment | undefined;
+  private readonly segments = new Set<Segment>();
+  private seq = 0;
+  private readonly started = Date.now();
+
+  constructor(
+    readonly dir: string,
+    private readonly maxSegmentRows = 10_000,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Appends one row; returns its segment. Throws only if the disk refuses the write. */
+  append(row: RequestRow): Segment {
+    let segment = this.active;
+    if (!segment) {
+      this.seq += 1;
+      const path = join(this.dir, `${HOST}~${process.pid}~${this.started}~${this.seq}.jsonl`);
+      segment = { path, fd: openSync(path, 'a'), rows: 0, outstanding: 0, dropped: new Set() };
+      this.active = segment;
+      this.segments.add(segment);
+    }
+    writeSync(segment.fd!, `${JSON.stringify(row)}\n`);
+    segment.rows += 1;
+    segment.outstanding += 1;
+    if (segment.rows >= this.maxSegmentRows) this.seal(segment);
+    return segment;
+  }
+
+  private seal(segment: Segment): void {
+    if (segment.fd !== undefined) closeSync(segment.fd);
+    segment.fd = undefined;
+    if (this.active === segment) this.active = undefined;
+    this.release(segment);
+  }
+
+  /** Deletes a sealed segment once nothing in it is waiting for the database. */
+  private release(segment: Segment): void {
+    if (segment.fd !== undefined || segment.outstanding > 0 || segment.dropped.size > 0) return;
+    rmSync(segment.path, { force: true });
+    this.segments.delete(segment);
+  }
+
+  /** `count` rows of `segment` are in the database. */
+  written(segment: Segment, count: number): void {
+    segment.outstanding -= count;
+    // The active segment is rotated once it is fully written, so files do not grow while all is well.
+    if (segment.outstanding === 0 && segment === this.active && segment.dropped.size === 0)
+      this.seal(segment);
+    else this.release(segment);
+  }
+
+  /** A row left memory before it reached the database: it stays on disk until `replayDropped` reads it. */
+  dropped(segment: Segment, id: string): void {
+    segment.dropped.add(id);
+    segment.outstanding -= 1;
+  }
+
+  /** Segments holding rows dropped from memory. */
+  withDropped(): Segment[] {
+    return [...this.segments].filter((s) => s.dropped.size > 0);
+  }
+
+  /** Reads back a segment's dropped rows (the others are in memory or already written). */
+  droppedRows(segment: Segment): RequestRow[] {
+    return Spool.read(segment.path).filter((row) => segment.dropped.has(row.id));
+  }
+
+  /** The dropped rows of `segment` are in the database. */
+  droppedWritten(segment: Segment): void {
+    segment.dropped.clear();
+    if (segment === this.active) this.seal(segment);
+    else this.release(segment);
+  }
+
+  /** Files left by dead processes of this host: to replay, then `remove`. */
+  orphans(): string[] {
+    return readdirSync(this.dir)
+      .filter((name) => {
+        if (!name.endsWith('.jsonl')) return false;
+        const owner = ownerOf(name);
+        if (!owner || owner.host !== HOST) return false;
+        if (owner.pid === process.pid) return ![...this.segments].some((s) => s.path.endsWith(name));
+        return !alive(owner.pid);
+      })
+      .map((name) => join(this.dir, name));
+  }
+
+  /** A segment's rows. A torn last line (the process died mid-write, before answering) is skipped. */
+  static read(path: string): RequestRow[] {
+    const rows: RequestRow[] = [];
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        rows.push(JSON.parse(line) as RequestRow);
+      } catch {
+        // torn write
+      }
+    }
+    return rows;
+  }
+
+  static remove(path: string): void {
+    rmSync(path, { force: true });
+  }
+
+  /** Rows on disk that are not in the database yet. */
+  get pending(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.outstanding + s.dropped.size;
+    return n;
+  }
+
+  /** Closes the active file; segments with rows still to write stay on disk for the next start. */
+  close(): void {
+    if (this.active) this.seal(this.active);
+    // Nothing left on disk: leave no empty directory behind (a non-empty one stays, for the next start).
+    if (this.segments.size > 0) return;
+    try {
+      rmdirSync(this.dir);
+    } catch {
+      // not empty (another process's files) or already gone
+    }
+  }
+}

@@ -1,0 +1,193 @@
+// An exact-match response cache, opt-in per request (`x-tokgate-cache: true`). Tenant-scoped by
+// construction: the cache key is a hash of the account id and the canonical request body, so one account
+// can never be served another's answer, whatever the request says. Only whole JSON answers are cached
+// (not streams). In Redis when REDIS_URL is set (shared by the fleet), else in an in-memory LRU; entries
+// expire after a TTL. A cache that fails is a miss: the request goes upstream as usual.
+import { createHash } from 'node:crypto';
+import { microsToUsd } from '../accounting/pricing.js';
+import type { Principal } from '../auth/authenticator.js';
+import type { ChatRequest, ChatResponse } from '../core/types.js';
+import type { RedisHub } from '../store/redis.js';
+import type { RequestRow } from '../store/store.js';
+
+export const CACHE_HEADER = 'x-tokgate-cache';
+
+export interface CacheBackend {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+}
+
+/** In-process LRU bounded by entries and bytes (a Map keeps insertion order: re-insert on use). */
+export class MemoryCacheBackend implements CacheBackend {
+  private readonly entries = new Map<string, { value: string; expires: number }>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly maxBytes = 64 * 1024 * 1024,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (entry.expires <= this.clock()) {
+      this.bytes -= entry.value.length;
+      return undefined;
+    }
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    if (value.length > this.maxBytes) return;
+    const old = this.entries.get(key);
+    if (old) {
+      this.entries.delete(key);
+      this.bytes -= old.value.length;
+    }
+    this.entries.set(key, { value, expires: this.clock() + ttlMs });
+    this.bytes += value.length;
+    for (const [oldest, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.value.length;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export class RedisCacheBackend implements CacheBackend {
+  constructor(private readonly redis: RedisHub) {}
+
+  async get(key: string): Promise<string | undefined> {
+    try {
+      return (await this.redis.client.get(this.redis.key('cache', key))) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.client.set(this.redis.key('cache', key), value, 'PX', ttlMs).catch(() => undefined);
+  }
+}
+
+/** JSON with object keys sorted at every depth: the same request always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const fields = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function accountOf(principal: Principal): string {
+  return principal.kind === 'key' ? principal.key.accountId : 'acct_default';
+}
+
+/** Whether the client asked for the cache (header `x-tokgate-cache: true`); streams are never cached. */
+export function wantsCache(headers: Record<string, string | string[] | undefined>, request: ChatRequest) {
+  const value = headers[CACHE_HEADER];
+  return !request.stream && typeof value === 'string' && value.trim().toLowerCase() === 'true';
+}
+
+export interface ResponseCacheOptions {
+  ttlMs?: number;
+  /** What a hit costs, micro-USD (0 by default): the ledger row of a hit carries it. */
+  hitPriceMicros?: number;
+}
+
+export class ResponseCache {
+  readonly ttlMs: number;
+  readonly hitPriceMicros: number;
+
+  constructor(
+    private readonly backend: CacheBackend,
+    options: ResponseCacheOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 3_600_000;
+    this.hitPriceMicros = options.hitPriceMicros ?? 0;
+  }
+
+  /** The cache key: the account is always part of it, so tenants cannot share entries. */
+  key(principal: Principal, request: ChatRequest): string {
+    return createHash('sha256')
+      .update(accountOf(principal))
+      .update('\u0000')
+      .update(canonicalJson(request))
+      .digest('hex');
+  }
+
+  async get(principal: Principal, request: ChatRequest): Promise<ChatResponse | undefined> {
+    const text = await this.backend.get(this.key(principal, request));
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as ChatResponse;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a complete answer (as the client received it) for this account and request. */
+  async put(principal: Principal, request: ChatRequest, response: ChatResponse): Promise<void> {
+    await this.backend.set(this.key(principal, request), JSON.stringify(response), this.ttlMs);
+  }
+}
+
+/**
+ * The answer a hit sends: the stored one under this request's id and time, its usage priced at the
+ * cache's price (tokens are what the original call used; the upstream was not called).
+ */
+export function hitResponse(stored: ChatResponse, completionId: string, priceMicros: number): ChatResponse {
+  return {
+    ...stored,
+    id: completionId,
+    created: Math.floor(Date.now() / 1000),
+    ...(stored.usage ? { usage: { ...stored.usage, cost: microsToUsd(priceMicros) } } : {}),
+  };
+}
+
+/** The ledger row of a hit: its own price (0 by default), `usage_source` and `provider` say `cache`. */
+export function hitRow(hit: {
+  requestId: string;
+  createdAt: number;
+  principal: Principal;
+  model: string;
+  response: ChatResponse;
+  priceMicros: number;
+  latencyMs: number;
+}): RequestRow {
+  const usage = hit.response.usage;
+  return {
+    id: hit.requestId,
+    created_at: hit.createdAt,
+    key_id: hit.principal.kind === 'key' ? hit.principal.key.id : null,
+    account_id: accountOf(hit.principal),
+    model: hit.model,
+    provider: 'cache',
+    upstream_model: null,
+    status: 'ok',
+    http_status: 200,
+    stream: 0,
+    prompt_tokens: usage?.prompt_tokens ?? null,
+    cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? null,
+    completion_tokens: usage?.completion_tokens ?? null,
+    reasoning_tokens: usage?.completion_tokens_details?.reasoning_tokens ?? null,
+    usage_source: 'cache',
+    cost_micros: hit.priceMicros,
+    latency_ms: Math.round(hit.latencyMs),
+    ttft_ms: null,
+    error_code: null,
+    attempts: null,
+    price_version: 'cache',
+  };
+}

@@ -1,0 +1,111 @@
+// What changes when several replicas share one database (and, with REDIS_URL, one Redis): the wallet and
+// the rate limiter (Redis-backed, fleet-wide), invalidations between replicas (pub/sub), the ledger's
+// write-ahead spool and its replay, and the ledger's partitions ahead of time. Without REDIS_URL the
+// single-process wallet and limiter are used, exactly as before.
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { Ledger } from './accounting/ledger.js';
+import { Spool } from './accounting/spool.js';
+import { LocalWallet, RedisWallet, type Wallet } from './accounting/wallet.js';
+import type { Authenticator } from './auth/authenticator.js';
+import { MemoryCacheBackend, RedisCacheBackend, ResponseCache } from './cache/response-cache.js';
+import { LocalRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
+import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
+import type { Readiness } from './server/health.js';
+import { RedisHub, redisPrefix } from './store/redis.js';
+import type { Store } from './store/store.js';
+
+const RECOVER_EVERY_MS = 30_000;
+const PARTITIONS_EVERY_MS = 6 * 3_600_000;
+
+/**
+ * Where the ledger spools: TOKGATE_SPOOL_DIR ('off' disables it); by default `spool/` beside a SQLite
+ * file, or `./data/spool` with PostgreSQL. An in-memory SQLite database has no spool.
+ */
+export function spoolBase(databaseUrl: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const given = env.TOKGATE_SPOOL_DIR;
+  if (given === 'off') return undefined;
+  if (given) return resolve(given);
+  if (databaseUrl.startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length);
+    return path === ':memory:' ? undefined : resolve(path, '..', 'spool');
+  }
+  return resolve('data', 'spool');
+}
+
+export interface Fleet {
+  wallet: Wallet;
+  limiter: RateLimiter;
+  spool: Spool | undefined;
+  redis: RedisHub | undefined;
+  /** The exact-match response cache: in Redis when configured (shared by the fleet), else in memory. */
+  cache: ResponseCache;
+  /** Connects authentication and the ledger; replays dead processes' spools; starts the periodic work. */
+  start(auth: Authenticator, ledger: Ledger): Promise<void>;
+  readiness(ledger: Ledger): Readiness;
+  close(): Promise<void>;
+}
+
+export async function createFleet(
+  store: Store,
+  options: { databaseUrl: string; redisUrl: string | undefined; log: Logger; registry: Registry },
+): Promise<Fleet> {
+  const { log } = options;
+  const base = spoolBase(options.databaseUrl);
+  // One directory per database, so a spool is never replayed into a database it was not written for.
+  const spool = base ? new Spool(join(base, await store.instanceId())) : undefined;
+  const redis = options.redisUrl
+    ? await RedisHub.connect(options.redisUrl, redisPrefix(), log.child({ component: 'redis' }))
+    : undefined;
+  const failOpen = new Counter({
+    name: 'tokgate_rate_limit_fail_open_total',
+    help: 'Rate-limit decisions made without Redis (admitted by the local limiter) because it was unreachable',
+    labelNames: ['op'] as const,
+    registers: [options.registry],
+  });
+  const redisWallet = redis ? new RedisWallet(store, redis) : undefined;
+  const wallet: Wallet = redisWallet ?? new LocalWallet(store);
+  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, failOpen) : new LocalRateLimiter();
+  const cache = new ResponseCache(redis ? new RedisCacheBackend(redis) : new MemoryCacheBackend());
+  const timers: NodeJS.Timeout[] = [];
+
+  const partitions = async () => {
+    for (const failure of await store.ensurePartitions())
+      log.error(failure, 'could not create a ledger partition ahead of time');
+  };
+
+  return {
+    wallet,
+    limiter,
+    spool,
+    redis,
+    cache,
+    async start(auth, ledger) {
+      if (redis) {
+        auth.broadcastTo((id) => redis.publish({ kind: 'key', id }));
+        redis.onInvalidate((event) => {
+          if (event.kind === 'key') auth.forget(event.id);
+          else if (event.kind === 'all') auth.forgetAll();
+        });
+      }
+      await ledger.recover().catch((error: unknown) => log.error({ err: error }, 'ledger: replay failed'));
+      const every = (ms: number, work: () => Promise<unknown>) => {
+        const timer = setInterval(() => void work().catch(() => undefined), ms);
+        timer.unref();
+        timers.push(timer);
+      };
+      if (spool) every(RECOVER_EVERY_MS, () => ledger.recover());
+      if (store.engine === 'postgres') every(PARTITIONS_EVERY_MS, partitions);
+    },
+    readiness: (ledger) => ({
+      redis: () => redis?.status() ?? 'disabled',
+      ledger: () => ledger.status(),
+    }),
+    async close() {
+      for (const timer of timers) clearInterval(timer);
+      await redisWallet?.close();
+      await redis?.close();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// Fleet-wide rate limits (REDIS_URL): the same sliding 60-second window of one-second buckets as the local
+// limiter, kept in two Redis hashes per key (field = second, value = requests or tokens), decided by one Lua
+// script per request, so check-and-count is atomic across every replica and the clock is Redis's own.
+//
+// When Redis cannot be reached, limits fail open: the request is admitted by this replica's local limiter
+// (so a fleet of N replicas admits at most N times the limit while Redis is away) and a metric counts it.
+import type { Counter } from 'prom-client';
+import { rateLimited } from '../core/errors.js';
+import type { RedisHub } from '../store/redis.js';
+import { LocalRateLimiter, type RateLimiter, type RateLimits } from './rate-limiter.js';
+
+const ADMIT = `
+local now = tonumber(redis.call('TIME')[1])
+local function window(key)
+  local flat = redis.call('HGETALL', key)
+  local buckets, sum, old = {}, 0, {}
+  for i = 1, #flat, 2 do
+    local second, amount = tonumber(flat[i]), tonumber(flat[i + 1])
+    if now - second < 60 then
+      buckets[second] = amount
+      sum = sum + amount
+    else
+      old[#old + 1] = flat[i]
+    end
+  end
+  if #old > 0 then redis.call('HDEL', key, unpack(old)) end
+  return buckets, sum
+end
+local function retryAfter(buckets, sum, limit, needed)
+  for wait = 1, 60 do
+    sum = sum - (buckets[now - 60 + wait] or 0)
+    if sum + needed <= limit then return wait end
+  end
+  return 60
+end
+local rpm, tpm, tokens = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if rpm then
+  local buckets, sum = window(KEYS[1])
+  if sum + 1 > rpm then return {1, retryAfter(buckets, sum, rpm, 1)} end
+end
+if tpm then
+  local buckets, sum = window(KEYS[2])
+  local needed = math.min(tokens, tpm)
+  if sum + needed > tpm then return {2, retryAfter(buckets, sum, tpm, needed)} end
+  redis.call('HINCRBY', KEYS[2], now, tokens)
+  redis.call('EXPIRE', KEYS[2], 61)
+end
+if rpm then
+  redis.call('HINCRBY', KEYS[1], now, 1)
+  redis.call('EXPIRE', KEYS[1], 61)
+end
+return {0, 0}
+`;
+
+const ADJUST = `
+local now = tonumber(redis.call('TIME')[1])
+redis.call('HINCRBY', KEYS[1], now, ARGV[1])
+redis.call('EXPIRE', KEYS[1], 61)
+return 0
+`;
+
+export class RedisRateLimiter implements RateLimiter {
+  private readonly admitScript;
+  private readonly adjustScript;
+  private readonly fallback = new LocalRateLimiter();
+
+  constructor(
+    private readonly redis: RedisHub,
+    private readonly failOpen: Counter<'op'>,
+  ) {
+    this.admitScript = redis.script(ADMIT);
+    this.adjustScript = redis.script(ADJUST);
+  }
+
+  async admit(keyId: string, limits: RateLimits, tokens: number): Promise<void> {
+    let outcome: unknown;
+    try {
+      outcome = await this.redis.run(
+        this.admitScript,
+        [this.redis.key('rl', keyId, 'r'), this.redis.key('rl', keyId, 't')],
+        [limits.rpm ?? '', limits.tpm ?? '', tokens],
+      );
+    } catch {
+      this.failOpen.inc({ op: 'admit' });
+      return this.fallback.admit(keyId, limits, tokens);
+    }
+    const [which, retryAfter] = Array.isArray(outcome) ? (outcome as number[]) : [0, 0];
+    if (which === 1)
+      throw rateLimited(
+        `Rate limit reached: this key allows ${limits.rpm} requests per minute.`,
+        retryAfter ?? 1,
+      );
+    if (which === 2)
+      throw rateLimited(
+        `Rate limit reached: this key allows ${limits.tpm} tokens per minute.`,
+        retryAfter ?? 1,
+      );
+  }
+
+  adjust(keyId: string, estimated: number, actual: number): void {
+    if (actual === estimated) return;
+    this.redis.run(this.adjustScript, [this.redis.key('rl', keyId, 't')], [actual - estimated]).catch(() => {
+      this.failOpen.inc({ op: 'adjust' });
+      this.fallback.adjust(keyId, estimated, actual);
+    });
+  }
+}
