@@ -97,6 +97,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ledger,
     wallet,
     admitter,
+    cache: fleet.cache,
     metrics,
     log,
     providers: config.providers.map((p) => ({ id: p.id, format: p.format })),

@@ -7,6 +7,7 @@ import type { Ledger } from '../accounting/ledger.js';
 import { Meter } from '../accounting/meter.js';
 import type { Wallet } from '../accounting/wallet.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { forbidden, GatewayError } from '../core/errors.js';
 import type { Router } from '../router/router.js';
 import type { Store } from '../store/store.js';
@@ -34,6 +35,7 @@ export interface AppDeps {
   ledger: Ledger;
   wallet: Wallet;
   admitter: Admitter;
+  cache: ResponseCache;
   /** Enabled providers, for the catalog listing. */
   providers: Array<{ id: string; format: string }>;
   metrics: Metrics;
@@ -41,14 +43,13 @@ export interface AppDeps {
   bodyLimitBytes: number;
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-function requestId(request: { headers: Record<string, string | string[] | undefined> }): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given)
-    ? given
-    : `req_${randomUUID().replaceAll('-', '')}`;
-}
+/**
+ * Request ids are always the gateway's own: they key the ledger, so a client cannot make two requests share
+ * one. A client's own id (OpenAI's `x-client-request-id` convention) is echoed back beside it.
+ */
+const requestId = () => `req_${randomUUID().replaceAll('-', '')}`;
 
 function parseJson(
   _request: FastifyRequest,
@@ -84,6 +85,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    const clientId = request.headers['x-client-request-id'];
+    if (typeof clientId === 'string' && CLIENT_REQUEST_ID.test(clientId))
+      reply.header('x-client-request-id', clientId);
+  });
+  // During a graceful shutdown, answers close their connection instead of waiting on keep-alive.
+  app.addHook('onSend', async (_request, reply) => {
+    if (!app.server.listening) reply.header('connection', 'close');
   });
 
   app.setErrorHandler(errorHandler(log, bodyLimitBytes));
@@ -114,6 +122,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       metrics,
       log,
       bodyLimit: bodyLimitBytes,
+      cache: deps.cache,
     });
     registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -10,6 +10,13 @@ import type { Meter, Metered } from '../accounting/meter.js';
 import { responseText } from '../accounting/meter.js';
 import { microsToUsd } from '../accounting/pricing.js';
 import type { Principal } from '../auth/authenticator.js';
+import {
+  CACHE_HEADER,
+  hitResponse,
+  hitRow,
+  type ResponseCache,
+  wantsCache,
+} from '../cache/response-cache.js';
 import { forbidden, GatewayError, invalidRequest } from '../core/errors.js';
 import type { ChatChunk, ChatRequest, Usage } from '../core/types.js';
 import { type AttemptRecord, openStream, runJson } from '../router/executor.js';
@@ -30,6 +37,8 @@ export interface ChatDeps {
   metrics: Metrics;
   log: Logger;
   bodyLimit: number;
+  /** The exact-match response cache, used when a request asks for it (`x-tokgate-cache: true`). */
+  cache: ResponseCache;
 }
 
 /** Fallback models a request may list in `models` (OpenRouter's convention). */
@@ -49,6 +58,8 @@ class Exchange {
   readonly attempts: AttemptRecord[] = [];
   /** Notes of the gateway's own (not a provider's), for `x-tokgate-warnings`. */
   readonly notes: string[] = [];
+  /** The client asked for the response cache: a fresh answer is stored for the next identical request. */
+  cacheable = false;
 
   constructor(
     readonly id: string,
@@ -226,6 +237,11 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     response.usage = withCost(metered.usage, metered);
     if (response.system_fingerprint === null) delete response.system_fingerprint;
     finish(exchange, 'ok', 200, metered, null);
+    if (exchange.cacheable) {
+      deps.cache.put(exchange.principal, exchange.request, response).catch((error: unknown) => {
+        log.warn({ err: error, reqId: exchange.id }, 'response cache write failed');
+      });
+    }
     const headers = gatewayHeaders(exchange, served.warnings);
     const body = JSON.stringify(response);
     if (claim?.kind === 'owner') claim.complete({ status: 200, headers, body });
@@ -354,9 +370,10 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       if (final.system_fingerprint === null) delete final.system_fingerprint;
       await writer.data(JSON.stringify(final));
     }
+    // The row is recorded (and spooled) before the last byte, so an answered stream is always in the ledger.
+    finish(exchange, signal.aborted ? 'aborted' : 'ok', 200, metered, null);
     await writer.data('[DONE]');
     writer.end();
-    finish(exchange, writer.isClosed && signal.aborted ? 'aborted' : 'ok', 200, metered, null);
   }
 
   app.post('/v1/chat/completions', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -404,7 +421,30 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       }
     }
 
+    // The response cache (opt-in per request): a hit answers at once, at the cache's own price.
+    const cacheable = wantsCache(request.headers, chat);
+    if (cacheable) {
+      const started = performance.now();
+      const hit = await deps.cache.get(principal, chat).catch(() => undefined);
+      if (hit) {
+        const body = hitResponse(hit, completionId(request.id), deps.cache.hitPriceMicros);
+        ledger.record(
+          hitRow({
+            requestId: request.id,
+            createdAt: Date.now(),
+            principal,
+            model: chat.model,
+            response: body,
+            priceMicros: deps.cache.hitPriceMicros,
+            latencyMs: performance.now() - started,
+          }),
+        );
+        return reply.header(CACHE_HEADER, 'hit').type('application/json').send(JSON.stringify(body));
+      }
+    }
+
     const exchange = new Exchange(request.id, principal, chat, plan);
+    exchange.cacheable = cacheable;
     if (idempotencyKey !== undefined && chat.stream) {
       exchange.notes.push('Idempotency-Key is ignored on streaming requests');
     }

@@ -131,13 +131,20 @@ describe('models', () => {
 });
 
 describe('the HTTP surface', () => {
-  test('every response carries x-request-id, and a given one is kept', async () => {
+  test('every response carries its own x-request-id, and echoes a client id beside it', async () => {
     for (const path of ['/health', '/nope', '/v1/models']) {
       const res = await gw.call(path);
       assert.ok(res.headers.get('x-request-id'), path);
     }
-    const res = await gw.call('/health', { headers: { 'x-request-id': 'trace-123' } });
-    assert.equal(res.headers.get('x-request-id'), 'trace-123');
+    const res = await gw.call('/health', {
+      headers: { 'x-request-id': 'trace-123', 'x-client-request-id': 'trace-123' },
+    });
+    assert.match(
+      res.headers.get('x-request-id') ?? '',
+      /^req_[0-9a-f]{32}$/,
+      'a client cannot choose the ledger id',
+    );
+    assert.equal(res.headers.get('x-client-request-id'), 'trace-123');
     const notFound = await gw.call('/v1/nope', { method: 'POST' });
     assert.equal(notFound.status, 404);
     assertMatchesSchema('ErrorResponse', await readJson(notFound));
