@@ -1,6 +1,6 @@
 // The usage ledger: one row per request, written off the request path in batches, flushed on shutdown.
 //
-// With a spool (see spool.ts) every row is first appended to a local file, synchronously, before the
+// With a spool (see spool.ts) every row is first appended to a local file (group-committed), before the
 // caller answers the client; the batch write to the database follows as before. When the database is
 // unreachable, rows wait in memory (up to `maxBuffered`, then on disk only) and are written when it is
 // back; a process that died with rows unwritten leaves them in its spool, and the next start replays them.
@@ -39,6 +39,8 @@ export interface LedgerStatus {
 interface Entry {
   row: RequestRow;
   segment: Segment | undefined;
+  /** Its spool write has landed: only such rows may leave memory (see `shed`). */
+  onDisk: boolean;
 }
 
 export class Ledger {
@@ -71,33 +73,48 @@ export class Ledger {
     this.spool = options.spool;
   }
 
-  /** Queues a row (after appending it to the spool, when there is one); never blocks and never throws. */
-  record(row: RequestRow): void {
-    let segment: Segment | undefined;
+  /**
+   * Queues a row; never throws. With a spool the row is also appended to it, and the returned promise
+   * settles once it is on disk: await it before the answer's last byte so an answered request is never lost.
+   */
+  record(row: RequestRow): Promise<void> {
+    const entry: Entry = { row, segment: undefined, onDisk: false };
+    let durable: Promise<void> = Promise.resolve();
     if (this.spool) {
       try {
-        segment = this.spool.append(row);
-        this.spoolFailed = false;
+        const appended = this.spool.append(row);
+        entry.segment = appended.segment;
+        durable = appended.durable.then(
+          () => {
+            entry.onDisk = true;
+            this.spoolFailed = false;
+          },
+          (error: unknown) => this.spoolError(error),
+        );
       } catch (error) {
-        // The disk refused: the row still goes to the database from memory, as without a spool.
-        if (!this.spoolFailed)
-          this.log.error({ err: error }, 'ledger spool write failed; rows kept in memory');
-        this.spoolFailed = true;
+        this.spoolError(error);
       }
     }
-    this.buffer.push({ row, segment });
+    this.buffer.push(entry);
     if (this.spool && this.buffer.length > this.maxBuffered) this.shed();
     if (this.buffer.length >= this.maxBatch && !this.writeError) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.writeError ? 1000 : this.flushIntervalMs);
       this.timer.unref();
     }
+    return durable;
+  }
+
+  /** The disk refused: rows still go to the database from memory, as without a spool. */
+  private spoolError(error: unknown): void {
+    if (!this.spoolFailed) this.log.error({ err: error }, 'ledger spool write failed; rows kept in memory');
+    this.spoolFailed = true;
   }
 
   /** The database has been down a long time: the oldest rows leave memory and wait on disk only. */
   private shed(): void {
-    const shed = this.buffer.findIndex((e) => e.segment === undefined);
-    // Rows that never reached the spool cannot be shed: memory is their only copy.
+    const shed = this.buffer.findIndex((e) => !e.onDisk);
+    // Rows not (yet) on disk cannot be shed: memory is their only copy.
     const count = Math.min(Math.ceil(this.maxBuffered / 10), shed === -1 ? this.buffer.length : shed);
     for (const entry of this.buffer.splice(0, count)) this.spool!.dropped(entry.segment!, entry.row.id);
   }

@@ -1,5 +1,7 @@
-// The ledger's write-ahead spool: every row is appended to a local file (one synchronous write, before the
-// client gets its answer) and the file is deleted once all its rows are in the database. A process killed
+// The ledger's write-ahead spool: every row is appended to a local file before the client gets its answer,
+// and the file is deleted once all its rows are in the database. Appends are group-committed: one
+// asynchronous write at a time per file carries every row queued meanwhile, so the event loop never waits
+// on the disk and a busy gateway makes few system calls. A process killed
 // with SIGKILL, or a database that is down, loses no answered request: the next start replays what is left.
 //
 // A write that returned is in the kernel's page cache, so it survives the process (not a power cut: no
@@ -7,16 +9,7 @@
 // `<host>~<pid>~<start>~<seq>.jsonl` in a directory per database (see Ledger), so a process only replays
 // files left by dead processes of its own host, never another live replica's, and never into another
 // database. Each replica should have its own spool directory (a volume per replica).
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, write } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RequestRow } from '../store/store.js';
@@ -29,6 +22,12 @@ export interface Segment {
   outstanding: number;
   /** Ids of rows dropped from memory (database down too long): they are read back from the file. */
   dropped: Set<string>;
+  /** Lines waiting for the write in flight to finish, and who waits for them. */
+  queued: string[];
+  waiters: Array<(error: Error | null) => void>;
+  writing: boolean;
+  /** Sealed while a write was in flight: closed once the queue drains. */
+  sealing: boolean;
 }
 
 /** A file name's owner, to tell a dead process's segments from a live one's. */
@@ -63,27 +62,69 @@ export class Spool {
     mkdirSync(dir, { recursive: true });
   }
 
-  /** Appends one row; returns its segment. Throws only if the disk refuses the write. */
-  append(row: RequestRow): Segment {
+  /**
+   * Appends one row; returns its segment and a promise that settles once the row is in the file (the page
+   * cache: it survives the process, not a power cut). Throws only if the file cannot be opened.
+   */
+  append(row: RequestRow): { segment: Segment; durable: Promise<void> } {
     let segment = this.active;
     if (!segment) {
       this.seq += 1;
       const path = join(this.dir, `${HOST}~${process.pid}~${this.started}~${this.seq}.jsonl`);
-      segment = { path, fd: openSync(path, 'a'), rows: 0, outstanding: 0, dropped: new Set() };
+      segment = {
+        path,
+        fd: openSync(path, 'a'),
+        rows: 0,
+        outstanding: 0,
+        dropped: new Set(),
+        queued: [],
+        waiters: [],
+        writing: false,
+        sealing: false,
+      };
       this.active = segment;
       this.segments.add(segment);
     }
-    writeSync(segment.fd!, `${JSON.stringify(row)}\n`);
-    segment.rows += 1;
-    segment.outstanding += 1;
-    if (segment.rows >= this.maxSegmentRows) this.seal(segment);
-    return segment;
+    const target = segment;
+    const durable = new Promise<void>((resolve, reject) => {
+      target.queued.push(`${JSON.stringify(row)}\n`);
+      target.waiters.push((error) => (error ? reject(error) : resolve()));
+    });
+    if (!target.writing) this.drain(target);
+    target.rows += 1;
+    target.outstanding += 1;
+    if (target.rows >= this.maxSegmentRows) this.seal(target);
+    return { segment: target, durable };
+  }
+
+  /** Writes everything queued for a segment in one call; repeats while more queued meanwhile. */
+  private drain(segment: Segment): void {
+    if (segment.queued.length === 0 || segment.fd === undefined) {
+      segment.writing = false;
+      if (segment.sealing) this.closeSegment(segment);
+      return;
+    }
+    segment.writing = true;
+    const text = segment.queued.join('');
+    const waiters = segment.waiters;
+    segment.queued = [];
+    segment.waiters = [];
+    write(segment.fd, text, null, 'utf8', (error) => {
+      for (const settle of waiters) settle(error);
+      this.drain(segment);
+    });
   }
 
   private seal(segment: Segment): void {
+    if (this.active === segment) this.active = undefined;
+    if (segment.writing) segment.sealing = true;
+    else this.closeSegment(segment);
+  }
+
+  private closeSegment(segment: Segment): void {
+    segment.sealing = false;
     if (segment.fd !== undefined) closeSync(segment.fd);
     segment.fd = undefined;
-    if (this.active === segment) this.active = undefined;
     this.release(segment);
   }
 

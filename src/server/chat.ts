@@ -136,7 +136,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     httpStatus: number,
     metered: Metered | undefined,
     errorCode: string | null,
-  ): void {
+  ): Promise<void> {
     const latencyMs = exchange.elapsedMs();
     const { principal, target, request } = exchange;
     // Failed requests cost nothing; aborted ones pay for what was generated.
@@ -145,7 +145,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       const tokens = metered ? metered.usage.prompt_tokens + metered.usage.completion_tokens : 0;
       admitter.settle(exchange.admission, cost ?? 0, tokens);
     }
-    ledger.record({
+    const durable = ledger.record({
       id: exchange.id,
       created_at: exchange.createdAt,
       key_id: principal.kind === 'key' ? principal.key.id : null,
@@ -195,6 +195,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       },
       'chat completion',
     );
+    return durable;
   }
 
   function withCost(usage: Usage, metered: Metered): Usage {
@@ -236,7 +237,8 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     response.model = exchange.request.model;
     response.usage = withCost(metered.usage, metered);
     if (response.system_fingerprint === null) delete response.system_fingerprint;
-    finish(exchange, 'ok', 200, metered, null);
+    // The answer goes out only once its ledger row is safe (on disk, with a spool).
+    await finish(exchange, 'ok', 200, metered, null);
     if (exchange.cacheable) {
       deps.cache.put(exchange.principal, exchange.request, response).catch((error: unknown) => {
         log.warn({ err: error, reqId: exchange.id }, 'response cache write failed');
@@ -335,7 +337,13 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
         committed || aborted
           ? meter.measure(exchange.target, exchange.request, reported, generated)
           : undefined;
-      finish(exchange, aborted ? 'aborted' : 'error', failure?.status ?? 499, metered, failure?.code ?? null);
+      void finish(
+        exchange,
+        aborted ? 'aborted' : 'error',
+        failure?.status ?? 499,
+        metered,
+        failure?.code ?? null,
+      );
       if (!writer) {
         if (aborted) return reply.hijack();
         reply.header('x-tokgate-attempts', String(exchange.attempts.length));
@@ -371,7 +379,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       await writer.data(JSON.stringify(final));
     }
     // The row is recorded (and spooled) before the last byte, so an answered stream is always in the ledger.
-    finish(exchange, signal.aborted ? 'aborted' : 'ok', 200, metered, null);
+    await finish(exchange, signal.aborted ? 'aborted' : 'ok', 200, metered, null);
     await writer.data('[DONE]');
     writer.end();
   }
@@ -428,7 +436,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       const hit = await deps.cache.get(principal, chat).catch(() => undefined);
       if (hit) {
         const body = hitResponse(hit, completionId(request.id), deps.cache.hitPriceMicros);
-        ledger.record(
+        await ledger.record(
           hitRow({
             requestId: request.id,
             createdAt: Date.now(),
@@ -454,7 +462,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     } catch (error) {
       if (claim?.kind === 'owner') claim.abandon();
       const refusal = toGatewayError(error, deps.bodyLimit);
-      finish(exchange, 'error', refusal.status, undefined, refusal.code);
+      void finish(exchange, 'error', refusal.status, undefined, refusal.code);
       throw refusal;
     }
     if (chat.stream) return completeStream(exchange, upstream, controller.signal, reply);
@@ -463,11 +471,11 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     } catch (error) {
       if (claim?.kind === 'owner') claim.abandon();
       if (controller.signal.aborted) {
-        finish(exchange, 'aborted', 499, undefined, null);
+        void finish(exchange, 'aborted', 499, undefined, null);
         return reply.hijack();
       }
       const failure = toGatewayError(error, deps.bodyLimit);
-      finish(exchange, 'error', failure.status, undefined, failure.code);
+      void finish(exchange, 'error', failure.status, undefined, failure.code);
       if (exchange.attempts.length > 0) reply.header('x-tokgate-attempts', String(exchange.attempts.length));
       throw failure instanceof GatewayError ? failure : error;
     }

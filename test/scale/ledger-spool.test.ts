@@ -104,7 +104,7 @@ for (const database of DATABASES) {
       });
       state.down = true;
       const rows = Array.from({ length: 120 }, () => row(acct));
-      for (const r of rows) ledger.record(r);
+      for (const r of rows) await ledger.record(r);
       await ledger.flush();
       const down = ledger.status();
       assert.ok(down.error?.includes('ECONNREFUSED'));
@@ -129,7 +129,7 @@ for (const database of DATABASES) {
       state.down = true;
       const dead = new Ledger(never, log, { spool: new Spool(dir) });
       const rows = Array.from({ length: 30 }, () => row(acct));
-      for (const r of rows) dead.record(r);
+      await Promise.all(rows.map((r) => dead.record(r)));
       // A write that reached the database just before the crash: the replay must not charge it again.
       await store.insertRequests(rows.slice(0, 5));
       // ... and the process is gone (its ledger is dropped without a flush).
