@@ -7,7 +7,7 @@ import { type Percentiles, percentiles } from './stats.js';
 export interface ProbeResult {
   streams: number;
   failures: number;
-  /** Request sent → first `data:` bytes, ms. */
+  /** Request sent → first bytes carrying generated text (the first token), ms. */
   ttft: Percentiles;
   /** Between successive reads of the body after the first, ms (chunks are paced by the upstream). */
   gap: Percentiles;
@@ -20,6 +20,8 @@ interface OneStream {
   gaps: number[];
   total: number;
 }
+
+const FIRST_TOKEN = /"content":"[^"]/;
 
 function oneStream(
   agent: Agent,
@@ -44,7 +46,8 @@ function oneStream(
         res.on('data', (part: Buffer) => {
           const now = performance.now();
           if (ttft < 0) {
-            if (part.indexOf('data:') < 0) return;
+            // The first token: a chunk with non-empty content (the role chunk carries `"content":""`).
+            if (!FIRST_TOKEN.test(part.toString('latin1'))) return;
             ttft = now - started;
           } else gaps.push(now - last);
           last = now;

@@ -1,6 +1,7 @@
 // Timeouts as AbortSignals: a request's total deadline, and the per-attempt first-token, idle and response
 // timers. Each aborts with a retryable 504 `upstream_timeout` GatewayError as its reason, which is how the
 // executor tells a timeout from a client that went away.
+import { performance } from 'node:perf_hooks';
 import { GatewayError } from '../core/errors.js';
 
 export type TimeoutStage = 'first_token' | 'idle' | 'response' | 'total';
@@ -25,11 +26,24 @@ export function upstreamTimeout(provider: string, stage: TimeoutStage, ms: numbe
   );
 }
 
-/** An AbortController that follows a parent signal, with one re-armable timer that aborts it. */
+/**
+ * An AbortController that follows a parent signal, with one re-armable timer that aborts it. Re-arming is
+ * cheap (it is done for every chunk of a stream): it moves a deadline, and the one timer, when it fires
+ * early, sleeps again for what is left.
+ */
 export class TimedSignal {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
+  private deadline = 0;
+  private reason: (() => GatewayError) | undefined;
   private readonly onParentAbort = () => this.abort(this.parent.reason);
+  private readonly fire = () => {
+    this.timer = undefined;
+    const left = this.deadline - performance.now();
+    if (left > 1) this.schedule(left);
+    else if (this.reason) this.abort(this.reason());
+  };
 
   constructor(private readonly parent: AbortSignal) {
     if (parent.aborted) this.controller.abort(parent.reason);
@@ -42,14 +56,23 @@ export class TimedSignal {
 
   /** (Re)starts the timer: after `ms`, abort with `reason()`. */
   arm(ms: number, reason: () => GatewayError): void {
-    this.disarm();
     if (this.controller.signal.aborted) return;
-    this.timer = setTimeout(() => this.abort(reason()), ms);
+    this.deadline = performance.now() + ms;
+    this.reason = reason;
+    // A timer due later than the new deadline would fire late: start over. One due earlier just re-sleeps.
+    if (this.timer !== undefined && this.timerDue > this.deadline + 1) this.disarm();
+    if (this.timer === undefined) this.schedule(ms);
+  }
+
+  private schedule(ms: number): void {
+    this.timerDue = performance.now() + ms;
+    this.timer = setTimeout(this.fire, ms);
   }
 
   disarm(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.reason = undefined;
   }
 
   abort(reason: unknown): void {
@@ -64,26 +87,32 @@ export class TimedSignal {
   }
 }
 
+/** One promise per signal that rejects when it aborts, shared by every wait on that signal. */
+const aborted = new WeakMap<AbortSignal, Promise<never>>();
+
+function whenAborted(signal: AbortSignal): Promise<never> {
+  let promise = aborted.get(signal);
+  if (!promise) {
+    promise = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
+    });
+    promise.catch(() => undefined);
+    aborted.set(signal, promise);
+  }
+  return promise;
+}
+
 /** Resolves with the iterator's next result, or rejects as soon as `signal` aborts (then stops it). */
 export function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      reject(abortReason(signal));
+  const next = iterator.next();
+  return Promise.race([next, whenAborted(signal)]).catch((error: unknown) => {
+    if (signal.aborted) {
       // The provider sees the same signal and stops; make sure its generator is closed too.
+      next.catch(() => undefined);
       void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    iterator.next().then(
-      (result) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(result);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+    }
+    throw error;
   });
 }
 

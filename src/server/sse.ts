@@ -10,6 +10,11 @@ export function isClosing(res: ServerResponse): boolean {
 
 export class SseWriter {
   private closed = false;
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.res.uncork();
+  };
 
   constructor(private readonly res: ServerResponse) {
     res.once('close', () => {
@@ -35,6 +40,13 @@ export class SseWriter {
   /** Writes one `data:` event; resolves when the socket can take more. */
   async data(json: string): Promise<void> {
     if (this.isClosed) return;
+    // Events produced in the same tick (one upstream read often carries several) leave in one write.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      // setImmediate runs right after this turn of the event loop, once every event of this read is written.
+      setImmediate(this.uncork);
+    }
     if (!this.res.write(`data: ${json}\n\n`)) {
       await new Promise<void>((resolve) => {
         const done = () => {
