@@ -67,13 +67,16 @@ export const unauthorized = (
 export const forbidden = (message: string, code: string) =>
   new GatewayError(message, { status: 403, type: 'permission_error', code });
 
-export const modelNotFound = (model: string) =>
-  new GatewayError(`The model \`${model}\` does not exist or you do not have access to it.`, {
-    status: 404,
-    type: 'invalid_request_error',
-    param: 'model',
-    code: 'model_not_found',
-  });
+export const modelNotFound = (model: string, why?: string) =>
+  new GatewayError(
+    `The model \`${model}\` does not exist or you do not have access to it${why ? `: ${why}` : ''}.`,
+    {
+      status: 404,
+      type: 'invalid_request_error',
+      param: 'model',
+      code: 'model_not_found',
+    },
+  );
 
 export const notFound = (message: string) =>
   new GatewayError(message, { status: 404, type: 'not_found_error', code: 'not_found' });

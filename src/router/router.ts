@@ -55,8 +55,12 @@ export class Router {
         { status: 404, type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
       );
     }
-    const provider = this.providers.get(model.slice(0, slash));
-    if (!provider) throw modelNotFound(model);
+    const prefix = model.slice(0, slash);
+    const provider = this.providers.get(prefix);
+    if (!provider) {
+      const enabled = [...this.providers.keys()].join(', ') || 'none';
+      throw modelNotFound(model, `provider '${prefix}' is not enabled on this gateway (enabled: ${enabled})`);
+    }
     return { model, provider, upstreamModel: model.slice(slash + 1), entry: this.catalog.get(model) };
   }
 
