@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Insertable, Kysely, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
 import { migrate } from './migrations.js';
-import { ensureLedgerPartitions } from './partitions.js';
+import { ensureLedgerPartitions, LEDGER_COLUMNS } from './partitions.js';
 import type {
   AccountsTable,
   ApiKeysTable,
@@ -101,29 +101,7 @@ async function createDialect(url: string): Promise<{
   return { engine: 'sqlite', dialect: new SqliteDialect({ database }), sqlite: database };
 }
 
-const REQUEST_COLUMNS = [
-  'id',
-  'created_at',
-  'key_id',
-  'account_id',
-  'model',
-  'provider',
-  'upstream_model',
-  'status',
-  'http_status',
-  'stream',
-  'prompt_tokens',
-  'cached_tokens',
-  'completion_tokens',
-  'reasoning_tokens',
-  'usage_source',
-  'cost_micros',
-  'latency_ms',
-  'ttft_ms',
-  'error_code',
-  'attempts',
-  'price_version',
-] as const satisfies ReadonlyArray<keyof RequestRow>;
+const REQUEST_COLUMNS = LEDGER_COLUMNS satisfies ReadonlyArray<keyof RequestRow>;
 
 /** Adds up cost per key and per account, for the spend columns. */
 function spendBy(rows: readonly RequestRow[]) {
