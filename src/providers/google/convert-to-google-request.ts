@@ -23,7 +23,7 @@ function warnDropped(request: ChatRequest, warnings: string[]): void {
     const rule = parameterRule(name);
     if (!rule) {
       warnings.push(`'${name}' is not a Gemini parameter and was dropped`);
-    } else if (rule.rule === 'dropped' && !('harmless' in rule && rule.harmless === value)) {
+    } else if (rule.rule === 'dropped' && !('neutral' in rule && rule.neutral === value)) {
       warnings.push(`'${name}' is not supported by Gemini (${rule.why}) and was dropped`);
     }
   }

@@ -1,14 +1,9 @@
 // Every OpenAI Chat Completions parameter and what the Gemini provider does with it: one typed table, read by
 // the request conversion (to warn about what it drops) and by the README (what users can expect).
+import type { OpenAIChatParameter, ParameterRule, ParameterTable } from '../parameter-rules.js';
 
-export type ParameterRule =
-  /** Sent to Gemini under another name or shape (`to` says where). */
-  | { readonly rule: 'translated'; readonly to: string }
-  /** Gemini cannot do it; the router does it for every provider, generically. */
-  | { readonly rule: 'emulated-by-router'; readonly note: string }
-  /** No Gemini equivalent and harmless to omit: dropped with a warning unless the value is `harmless`. */
-  | { readonly rule: 'dropped'; readonly why: string; readonly harmless?: unknown };
-
+// The rule type is shared by every provider folder (../parameter-rules.ts): a parameter OpenAI adds is a type
+// error here until someone decides what Gemini does with it.
 export const GOOGLE_PARAMETERS = {
   model: { rule: 'translated', to: 'URL path /v1beta/models/{model}:generateContent' },
   messages: {
@@ -51,15 +46,16 @@ export const GOOGLE_PARAMETERS = {
   parallel_tool_calls: {
     rule: 'dropped',
     why: 'Gemini always may call several functions at once',
-    harmless: true,
+    neutral: true,
   },
   logit_bias: { rule: 'dropped', why: 'Gemini has no token biasing' },
-  logprobs: { rule: 'dropped', why: 'Gemini log probabilities are not translated', harmless: false },
+  logprobs: { rule: 'dropped', why: 'Gemini log probabilities are not translated', neutral: false },
   top_logprobs: { rule: 'dropped', why: 'Gemini log probabilities are not translated' },
   user: { rule: 'dropped', why: 'Gemini has no end-user id' },
   safety_identifier: { rule: 'dropped', why: 'Gemini has no end-user id' },
   prompt_cache_key: { rule: 'dropped', why: 'Gemini caches implicitly, or through cachedContents' },
-  store: { rule: 'dropped', why: 'OpenAI-only stored completions', harmless: false },
+  prompt_cache_retention: { rule: 'dropped', why: 'Gemini caches implicitly, or through cachedContents' },
+  store: { rule: 'dropped', why: 'OpenAI-only stored completions', neutral: false },
   metadata: { rule: 'dropped', why: 'OpenAI-only stored completions' },
   service_tier: { rule: 'dropped', why: 'OpenAI-only' },
   modalities: { rule: 'dropped', why: 'only text output is translated' },
@@ -69,10 +65,8 @@ export const GOOGLE_PARAMETERS = {
   verbosity: { rule: 'dropped', why: 'Gemini has no verbosity setting' },
   functions: { rule: 'dropped', why: 'deprecated by OpenAI: use tools' },
   function_call: { rule: 'dropped', why: 'deprecated by OpenAI: use tool_choice' },
-} as const satisfies Record<string, ParameterRule>;
-
-export type GoogleParameter = keyof typeof GOOGLE_PARAMETERS;
+} as const satisfies ParameterTable;
 
 export function parameterRule(name: string): ParameterRule | undefined {
-  return Object.hasOwn(GOOGLE_PARAMETERS, name) ? GOOGLE_PARAMETERS[name as GoogleParameter] : undefined;
+  return Object.hasOwn(GOOGLE_PARAMETERS, name) ? GOOGLE_PARAMETERS[name as OpenAIChatParameter] : undefined;
 }
