@@ -8,11 +8,7 @@ import type { ProviderSettings } from '../../src/config/config.js';
 import { GatewayError } from '../../src/core/errors.js';
 import type { ChatChunk, ChatRequest, Provider, UpstreamCall } from '../../src/core/types.js';
 import { createAnthropicProvider } from '../../src/providers/anthropic/anthropic-provider.js';
-import {
-  ANTHROPIC_PARAMETERS,
-  JSON_TOOL_NAME,
-  rejectsTemperatureWithTopP,
-} from '../../src/providers/anthropic/parameters.js';
+import { JSON_TOOL_NAME, rejectsTemperatureWithTopP } from '../../src/providers/anthropic/parameters.js';
 import { closeHttp } from '../../src/providers/http.js';
 import { DEFAULT_REPLY, type FakeAnthropic, jsonPieces, startFakeAnthropic } from '../fakes/anthropic.js';
 
@@ -640,48 +636,6 @@ describe('createAnthropicProvider', () => {
 
     await provider.complete(call({ user: 'u', safety_identifier: 'hashed-7' }));
     assert.deepEqual(lastBody().metadata, { user_id: 'hashed-7' });
-  });
-
-  it('has a rule for every OpenAI Chat Completions parameter', () => {
-    const openaiParameters = [
-      'model',
-      'messages',
-      'audio',
-      'frequency_penalty',
-      'function_call',
-      'functions',
-      'logit_bias',
-      'logprobs',
-      'max_completion_tokens',
-      'max_tokens',
-      'metadata',
-      'modalities',
-      'n',
-      'parallel_tool_calls',
-      'prediction',
-      'presence_penalty',
-      'prompt_cache_key',
-      'prompt_cache_retention',
-      'reasoning_effort',
-      'response_format',
-      'safety_identifier',
-      'seed',
-      'service_tier',
-      'stop',
-      'store',
-      'stream',
-      'stream_options',
-      'temperature',
-      'tool_choice',
-      'tools',
-      'top_logprobs',
-      'top_p',
-      'user',
-      'verbosity',
-      'web_search_options',
-    ];
-    const missing = openaiParameters.filter((p) => !Object.hasOwn(ANTHROPIC_PARAMETERS, p));
-    assert.deepEqual(missing, []);
   });
 
   it('translates image parts and PDF files', async () => {

@@ -148,6 +148,8 @@ export const ANTHROPIC_PARAMETERS = {
     rule: 'dropped-with-warning',
     note: 'Anthropic caching uses cache_control blocks',
   },
+  prompt_cache_options: { rule: 'dropped-with-warning', note: 'Anthropic caching uses cache_control blocks' },
+  moderation: { rule: 'dropped-with-warning', note: 'no OpenAI-style moderation' },
 } as const satisfies Record<string, ParameterRule>;
 
 export type AnthropicParameter = keyof typeof ANTHROPIC_PARAMETERS;

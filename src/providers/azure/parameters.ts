@@ -42,6 +42,8 @@ export const AZURE_PARAMETERS = {
   web_search_options: same,
   prompt_cache_key: same,
   prompt_cache_retention: same,
+  prompt_cache_options: same,
+  moderation: same,
   functions: same,
   function_call: same,
 } as const satisfies ParameterTable;

@@ -36,6 +36,8 @@ export const BEDROCK_PARAMETERS = {
   web_search_options: { rule: 'dropped', why: 'no Converse equivalent' },
   prompt_cache_key: { rule: 'dropped', why: 'Converse caches with cachePoint blocks' },
   prompt_cache_retention: { rule: 'dropped', why: 'Converse caches with cachePoint blocks' },
+  prompt_cache_options: { rule: 'dropped', why: 'Converse caches with cachePoint blocks' },
+  moderation: { rule: 'dropped', why: 'Bedrock moderates with guardrails' },
   functions: { rule: 'dropped', why: 'deprecated by OpenAI: use tools' },
   function_call: { rule: 'dropped', why: 'deprecated by OpenAI: use tool_choice' },
 } as const satisfies ParameterTable;

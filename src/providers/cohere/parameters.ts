@@ -37,6 +37,8 @@ export const COHERE_PARAMETERS = {
   web_search_options: { rule: 'dropped', why: 'no Cohere equivalent' },
   prompt_cache_key: { rule: 'dropped', why: 'no Cohere equivalent' },
   prompt_cache_retention: { rule: 'dropped', why: 'no Cohere equivalent' },
+  prompt_cache_options: { rule: 'dropped', why: 'no Cohere equivalent' },
+  moderation: { rule: 'dropped', why: 'no Cohere equivalent' },
   functions: { rule: 'dropped', why: 'deprecated by OpenAI: use tools' },
   function_call: { rule: 'dropped', why: 'deprecated by OpenAI: use tool_choice' },
 } as const satisfies ParameterTable;

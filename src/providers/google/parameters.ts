@@ -55,6 +55,8 @@ export const GOOGLE_PARAMETERS = {
   safety_identifier: { rule: 'dropped', why: 'Gemini has no end-user id' },
   prompt_cache_key: { rule: 'dropped', why: 'Gemini caches implicitly, or through cachedContents' },
   prompt_cache_retention: { rule: 'dropped', why: 'Gemini caches implicitly, or through cachedContents' },
+  prompt_cache_options: { rule: 'dropped', why: 'Gemini caches implicitly, or through cachedContents' },
+  moderation: { rule: 'dropped', why: 'Gemini has its own safety settings' },
   store: { rule: 'dropped', why: 'OpenAI-only stored completions', neutral: false },
   metadata: { rule: 'dropped', why: 'OpenAI-only stored completions' },
   service_tier: { rule: 'dropped', why: 'OpenAI-only' },
