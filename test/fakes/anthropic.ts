@@ -29,7 +29,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Exchange, parseBody, readBody } from './exchange.js';
 import { type RecordedRequest, tokenize } from './openai.js';
 
 export type { RecordedRequest };
@@ -249,72 +249,6 @@ function rejectsTemperatureWithTopP(model: string): boolean {
   if (!match) return false;
   const version = Number(match[2]) + Number(match[3] ?? 0) / 10;
   return version >= (match[1] === 'opus' ? 4.1 : 4.5);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
-}
-
-function parseBody(raw: string): unknown {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
-  }
-}
-
-/** One response under way: knows whether the client went away, and lets waits be cut short. */
-class Exchange {
-  private endedByServer = false;
-  readonly controller = new AbortController();
-
-  constructor(
-    readonly res: ServerResponse,
-    onClientAbort: () => void,
-  ) {
-    res.on('close', () => {
-      if (!res.writableFinished && !this.endedByServer) onClientAbort();
-      this.controller.abort();
-    });
-  }
-
-  get gone(): boolean {
-    return this.controller.signal.aborted || this.res.destroyed;
-  }
-
-  async wait(ms: number | undefined): Promise<boolean> {
-    if (ms !== undefined && ms > 0) {
-      try {
-        await sleep(ms, undefined, { signal: this.controller.signal });
-      } catch {
-        return false;
-      }
-    }
-    return !this.gone;
-  }
-
-  write(data: string): Promise<boolean> {
-    if (this.gone) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = () => resolve(false);
-      this.controller.signal.addEventListener('abort', onAbort, { once: true });
-      this.res.write(data, (error) => {
-        this.controller.signal.removeEventListener('abort', onAbort);
-        resolve(!error && !this.gone);
-      });
-    });
-  }
-
-  destroy(): void {
-    this.endedByServer = true;
-    this.res.destroy();
-  }
-
-  markServerEnded(): void {
-    this.endedByServer = true;
-  }
 }
 
 /** The request's problems, as the real API words them; undefined when it is valid. */

@@ -23,8 +23,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatChunk, ChatResponse, ChunkChoice, FinishReason, Usage } from '../../src/core/types.js';
+import { Exchange, parseBody, readBody } from './exchange.js';
 
 export interface RecordedRequest {
   method: string;
@@ -241,75 +241,6 @@ function newId(prefix: string, bytes: number): string {
 function obfuscation(): string {
   const length = 1 + Math.floor(Math.random() * 15);
   return randomBytes(16).toString('base64url').replace(/[-_]/g, 'Z').slice(0, length);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
-}
-
-function parseBody(raw: string): unknown {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
-  }
-}
-
-/** One response under way: knows whether the client went away, and lets waits be cut short. */
-class Exchange {
-  /** Set when the fake itself ends the connection on purpose (a fault, or shutdown). */
-  private endedByServer = false;
-  readonly controller = new AbortController();
-
-  constructor(
-    readonly res: ServerResponse,
-    onClientAbort: () => void,
-  ) {
-    res.on('close', () => {
-      if (!res.writableFinished && !this.endedByServer) onClientAbort();
-      this.controller.abort();
-    });
-  }
-
-  get gone(): boolean {
-    return this.controller.signal.aborted || this.res.destroyed;
-  }
-
-  /** Waits `ms`; resolves false if the connection closed meanwhile. */
-  async wait(ms: number | undefined): Promise<boolean> {
-    if (ms !== undefined && ms > 0) {
-      try {
-        await sleep(ms, undefined, { signal: this.controller.signal });
-      } catch {
-        return false;
-      }
-    }
-    return !this.gone;
-  }
-
-  /** Writes and waits until the data is handed to the socket; resolves false if the connection closed. */
-  write(data: string): Promise<boolean> {
-    if (this.gone) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = () => resolve(false);
-      this.controller.signal.addEventListener('abort', onAbort, { once: true });
-      this.res.write(data, (error) => {
-        this.controller.signal.removeEventListener('abort', onAbort);
-        resolve(!error && !this.gone);
-      });
-    });
-  }
-
-  destroy(): void {
-    this.endedByServer = true;
-    this.res.destroy();
-  }
-
-  markServerEnded(): void {
-    this.endedByServer = true;
-  }
 }
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
