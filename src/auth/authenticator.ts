@@ -65,6 +65,9 @@ const CACHE_TTL_MS = 1_000;
  */
 const STALE_IF_ERROR_MS = 5 * 60_000;
 
+/** Bound on cached key records; past it the cache starts over (the database is the source of truth). */
+const MAX_CACHED_KEYS = 100_000;
+
 /** Bound on remembered verified tokens; the map starts over when full (a flood of random tokens). */
 const MAX_VERIFIED = 10_000;
 
@@ -183,6 +186,8 @@ export class Authenticator {
         throw error;
       },
     );
+    // Made-up key ids (a scan) would otherwise each leave an entry behind for good.
+    if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
     this.cache.set(id, entry);
     return entry.loaded;
   }

@@ -103,7 +103,3 @@ export const internalError = (cause: unknown) =>
     code: 'internal_error',
     cause,
   });
-
-export function isGatewayError(value: unknown): value is GatewayError {
-  return value instanceof GatewayError;
-}

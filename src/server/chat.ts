@@ -178,7 +178,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       latencyMs / 1000,
     );
     metrics.overhead.observe(Math.max(0, latencyMs - exchange.upstreamMs) / 1000);
-    if (metered && metered.costMicros === undefined) metrics.unpriced.inc({ model: target.model });
+    if (metered && metered.costMicros === undefined) metrics.unpriced.inc({ provider: target.provider.id });
     log.info(
       {
         reqId: exchange.id,

@@ -24,8 +24,9 @@ export class Metrics {
   });
   readonly unpriced = new Counter({
     name: 'tokgate_unpriced_requests_total',
-    help: 'Requests for models without a price (recorded with no cost)',
-    labelNames: ['model'] as const,
+    // By provider, not model: model ids come from clients, and one series per invented id would grow without bound.
+    help: 'Requests for models without a price (recorded with no cost), by provider; the ledger names the model',
+    labelNames: ['provider'] as const,
     registers: [this.registry],
   });
 
