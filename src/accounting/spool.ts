@@ -22,12 +22,29 @@ export interface Segment {
   outstanding: number;
   /** Ids of rows dropped from memory (database down too long): they are read back from the file. */
   dropped: Set<string>;
-  /** Lines waiting for the write in flight to finish, and who waits for them. */
+  /** Lines waiting for the next write, and the promise that settles when that write has landed. */
   queued: string[];
-  waiters: Array<(error: Error | null) => void>;
+  batch: Batch | undefined;
+  /** A write is in flight or scheduled for the end of this event-loop turn. */
   writing: boolean;
   /** Sealed while a write was in flight: closed once the queue drains. */
   sealing: boolean;
+}
+
+/** One write's worth of rows: they all become durable together. */
+interface Batch {
+  durable: Promise<void>;
+  settle: (error: Error | null) => void;
+}
+
+function newBatch(): Batch {
+  let settle!: (error: Error | null) => void;
+  const durable = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error ? reject(error) : resolve());
+  });
+  // Waiters attach their own handlers; an unobserved failure must not crash the process.
+  durable.catch(() => undefined);
+  return { durable, settle };
 }
 
 /** A file name's owner, to tell a dead process's segments from a live one's. */
@@ -78,7 +95,7 @@ export class Spool {
         outstanding: 0,
         dropped: new Set(),
         queued: [],
-        waiters: [],
+        batch: undefined,
         writing: false,
         sealing: false,
       };
@@ -86,18 +103,21 @@ export class Spool {
       this.segments.add(segment);
     }
     const target = segment;
-    const durable = new Promise<void>((resolve, reject) => {
-      target.queued.push(`${JSON.stringify(row)}\n`);
-      target.waiters.push((error) => (error ? reject(error) : resolve()));
-    });
-    if (!target.writing) this.drain(target);
+    target.queued.push(`${JSON.stringify(row)}\n`);
+    target.batch ??= newBatch();
+    const { durable } = target.batch;
+    if (!target.writing) {
+      // Group commit: every row appended during this event-loop turn goes out in one write.
+      target.writing = true;
+      setImmediate(() => this.drain(target));
+    }
     target.rows += 1;
     target.outstanding += 1;
     if (target.rows >= this.maxSegmentRows) this.seal(target);
     return { segment: target, durable };
   }
 
-  /** Writes everything queued for a segment in one call; repeats while more queued meanwhile. */
+  /** Writes everything queued for a segment in one call; repeats while more was queued meanwhile. */
   private drain(segment: Segment): void {
     if (segment.queued.length === 0 || segment.fd === undefined) {
       segment.writing = false;
@@ -106,11 +126,11 @@ export class Spool {
     }
     segment.writing = true;
     const text = segment.queued.join('');
-    const waiters = segment.waiters;
+    const batch = segment.batch!;
     segment.queued = [];
-    segment.waiters = [];
+    segment.batch = undefined;
     write(segment.fd, text, null, 'utf8', (error) => {
-      for (const settle of waiters) settle(error);
+      batch.settle(error);
       this.drain(segment);
     });
   }

@@ -2,12 +2,13 @@
 // breakers, panic when all are open), runs one attempt under its timers, records every attempt for the
 // ledger, feeds deployment health, and decides from the error's `retryable` flag and the policy whether
 // and when to try again, within the request's total deadline. A client that went away ends it at once.
+import { performance } from 'node:perf_hooks';
 import { GatewayError, internalError } from '../core/errors.js';
 import { orderCandidates } from './balancer.js';
 import { decideRetry } from './retry-policy.js';
 import type { Router } from './router.js';
 import type { Deployment, RoutePlan } from './routes.js';
-import { TimedSignal, upstreamTimeout } from './timeouts.js';
+import { type TimeLimit, TimedSignal, upstreamTimeout } from './timeouts.js';
 
 /** One upstream attempt, as the ledger's `attempts` JSON holds it. */
 export interface AttemptRecord {
@@ -54,8 +55,8 @@ export function allFailed(failures: ReadonlyArray<[Deployment, GatewayError]>): 
 }
 
 export class AttemptLoop {
-  /** The request's total deadline; aborts with a timeout, or with the client's own abort. */
-  readonly deadline: TimedSignal;
+  /** The request's total deadline: no attempt's timer waits past it. */
+  private readonly deadline: TimeLimit;
   private readonly order: Deployment[];
   private readonly startedAt: number;
   private readonly tried = new Set<string>();
@@ -78,10 +79,10 @@ export class AttemptLoop {
       ...ordered.filter((d) => !health.available(d.id)),
     ];
     const total = plan.timeouts.totalMs;
-    this.deadline = new TimedSignal(options.signal);
-    this.deadline.arm(total, () =>
-      upstreamTimeout(this.current?.target.provider.id ?? 'unknown', 'total', total),
-    );
+    this.deadline = {
+      at: performance.now() + total,
+      reason: () => upstreamTimeout(this.current?.target.provider.id ?? 'unknown', 'total', total),
+    };
   }
 
   /** The next deployment: an untried one first, else a second round; open circuits only when nothing else is. */
@@ -108,7 +109,7 @@ export class AttemptLoop {
       health.began(deployment.id);
       const current: Attempt = {
         deployment,
-        timer: new TimedSignal(this.deadline.signal),
+        timer: new TimedSignal(this.options.signal, this.deadline),
         startedAt: clock.now(),
       };
       try {
@@ -158,7 +159,7 @@ export class AttemptLoop {
   /** Waits before the next attempt, or throws when there must be none. */
   private async beforeNext(failure: GatewayError): Promise<void> {
     const { clock } = this.router;
-    if (this.deadline.signal.aborted) throw this.failure();
+    if (performance.now() >= this.deadline.at) throw this.failure();
     const next = this.pick(false);
     const decision = decideRetry(
       this.plan.policy,
@@ -171,7 +172,8 @@ export class AttemptLoop {
     if (!decision.retry) throw this.failure();
     if (decision.delayMs <= 0) return;
     try {
-      await clock.sleep(decision.delayMs, this.deadline.signal);
+      // The policy keeps the delay within what is left of the deadline.
+      await clock.sleep(decision.delayMs, this.options.signal);
     } catch (error) {
       if (this.options.signal.aborted) throw error;
       throw this.failure();

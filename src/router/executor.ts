@@ -33,22 +33,18 @@ export async function runJson(
 ): Promise<Served<ChatResponse>> {
   const loop = new AttemptLoop(router, plan, options);
   const { responseMs } = plan.timeouts;
-  try {
-    const { value, attempt } = await loop.run(async ({ deployment, timer }) => {
-      const call = callFor(deployment, request, timer.signal);
-      const provider = deployment.target.provider;
-      timer.arm(responseMs, () => upstreamTimeout(provider.id, 'response', responseMs));
-      const response = await settleOrAbort(completeVia(provider, call), timer.signal);
-      // An answer without a single choice is no answer: another attempt may give one.
-      if (response.choices.length === 0)
-        throw invalidUpstreamResponse(provider.id, 'the answer has no choices');
-      return { response, warnings: call.warnings };
-    });
-    loop.succeeded(attempt, router.clock.now() - attempt.startedAt);
-    return { deployment: attempt.deployment, warnings: value.warnings, value: value.response };
-  } finally {
-    loop.deadline.dispose();
-  }
+  const { value, attempt } = await loop.run(async ({ deployment, timer }) => {
+    const call = callFor(deployment, request, timer.signal);
+    const provider = deployment.target.provider;
+    timer.arm(responseMs, () => upstreamTimeout(provider.id, 'response', responseMs));
+    const response = await settleOrAbort(completeVia(provider, call), timer.signal);
+    // An answer without a single choice is no answer: another attempt may give one.
+    if (response.choices.length === 0)
+      throw invalidUpstreamResponse(provider.id, 'the answer has no choices');
+    return { response, warnings: call.warnings };
+  });
+  loop.succeeded(attempt, router.clock.now() - attempt.startedAt);
+  return { deployment: attempt.deployment, warnings: value.warnings, value: value.response };
 }
 
 /** Whether a chunk carries something of the answer (text, a tool call, a refusal, a finish): the commit point. */
@@ -85,32 +81,26 @@ export async function openStream(
 ): Promise<Served<AsyncGenerator<ChatChunk>>> {
   const loop = new AttemptLoop(router, plan, options);
   const { firstTokenMs } = plan.timeouts;
-  let opened: { value: Opened; attempt: Attempt };
-  try {
-    opened = await loop.run(async ({ deployment, timer, startedAt }) => {
-      const call = callFor(deployment, request, timer.signal);
-      const provider = deployment.target.provider;
-      timer.arm(firstTokenMs, () => upstreamTimeout(provider.id, 'first_token', firstTokenMs));
-      const iterator = streamVia(provider, call)[Symbol.asyncIterator]();
-      const head: ChatChunk[] = [];
-      try {
-        for (;;) {
-          const next = await nextOrAbort(iterator, timer.signal);
-          if (next.done) throw invalidUpstreamResponse(provider.id, 'the stream ended without any content');
-          head.push(next.value);
-          if (hasContent(next.value)) break;
-        }
-      } catch (error) {
-        void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
-        throw error;
+  const opened = await loop.run(async ({ deployment, timer, startedAt }) => {
+    const call = callFor(deployment, request, timer.signal);
+    const provider = deployment.target.provider;
+    timer.arm(firstTokenMs, () => upstreamTimeout(provider.id, 'first_token', firstTokenMs));
+    const iterator = streamVia(provider, call)[Symbol.asyncIterator]();
+    const head: ChatChunk[] = [];
+    try {
+      for (;;) {
+        const next = await nextOrAbort(iterator, timer.signal);
+        if (next.done) throw invalidUpstreamResponse(provider.id, 'the stream ended without any content');
+        head.push(next.value);
+        if (hasContent(next.value)) break;
       }
-      timer.disarm();
-      return { iterator, head, warnings: call.warnings, ttftMs: router.clock.now() - startedAt };
-    });
-  } catch (error) {
-    loop.deadline.dispose();
-    throw error;
-  }
+    } catch (error) {
+      void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
+      throw error;
+    }
+    timer.disarm();
+    return { iterator, head, warnings: call.warnings, ttftMs: router.clock.now() - startedAt };
+  });
   return {
     deployment: opened.attempt.deployment,
     warnings: opened.value.warnings,
@@ -163,6 +153,5 @@ async function* committed(
     if (!settled) loop.failed(attempt, new Error('the stream was not read to its end'));
     if (!ended) void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
     timer.dispose();
-    loop.deadline.dispose();
   }
 }

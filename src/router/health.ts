@@ -31,12 +31,69 @@ const MIN_SAMPLE_WEIGHT = 0.2;
 /** Outcomes kept per deployment for the error ratio (the window is also bounded in time). */
 const MAX_WINDOW_SAMPLES = 1_000;
 
+/**
+ * The latest outcomes, oldest first, in a fixed ring (every request adds one: no allocation, no shifting),
+ * with the failures among them counted as they come and go.
+ */
+class OutcomeWindow {
+  // Grown on demand up to MAX_WINDOW_SAMPLES: most of the (up to 10k) deployments see few requests.
+  private at = new Float64Array(16);
+  private ok = new Uint8Array(16);
+  private head = 0;
+  size = 0;
+  failures = 0;
+
+  push(at: number, ok: boolean): void {
+    if (this.size === this.at.length) {
+      if (this.size < MAX_WINDOW_SAMPLES) this.grow();
+      else this.shift();
+    }
+    const slot = (this.head + this.size) % this.at.length;
+    this.at[slot] = at;
+    this.ok[slot] = ok ? 1 : 0;
+    this.size += 1;
+    if (!ok) this.failures += 1;
+  }
+
+  /** Forgets outcomes older than `from`. */
+  dropBefore(from: number): void {
+    while (this.size > 0 && this.at[this.head]! < from) this.shift();
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.size = 0;
+    this.failures = 0;
+  }
+
+  private shift(): void {
+    if (this.ok[this.head] === 0) this.failures -= 1;
+    this.head = (this.head + 1) % this.at.length;
+    this.size -= 1;
+  }
+
+  /** Doubles the ring, unrolled so the oldest outcome is first again. */
+  private grow(): void {
+    const capacity = Math.min(MAX_WINDOW_SAMPLES, this.at.length * 2);
+    const at = new Float64Array(capacity);
+    const ok = new Uint8Array(capacity);
+    for (let i = 0; i < this.size; i += 1) {
+      const slot = (this.head + i) % this.at.length;
+      at[i] = this.at[slot]!;
+      ok[i] = this.ok[slot]!;
+    }
+    this.at = at;
+    this.ok = ok;
+    this.head = 0;
+  }
+}
+
 class DeploymentHealth {
   latencyMs: number | undefined;
   latencyAt = 0;
   inFlight = 0;
   consecutiveFailures = 0;
-  readonly window: Array<{ at: number; ok: boolean }> = [];
+  readonly window = new OutcomeWindow();
   state: CircuitState = 'closed';
   openUntil = 0;
   probing = false;
@@ -127,7 +184,7 @@ export class HealthBoard {
       // The probe came back well: close, and forget the failures that opened the circuit.
       health.state = 'closed';
       health.probing = false;
-      health.window.length = 0;
+      health.window.clear();
     }
   }
 
@@ -143,10 +200,10 @@ export class HealthBoard {
       this.open(health, now, Math.max(circuit.cooldownMs, retryAfterMs ?? 0));
       return;
     }
-    const failures = health.window.filter((s) => !s.ok).length;
+    const { failures, size } = health.window;
     const tripped =
       health.consecutiveFailures >= circuit.consecutiveFailures ||
-      (health.window.length >= circuit.minRequests && failures / health.window.length >= circuit.errorRatio);
+      (size >= circuit.minRequests && failures / size >= circuit.errorRatio);
     if (tripped) this.open(health, now, Math.max(circuit.cooldownMs, retryAfterMs ?? 0));
     else if (retryAfterMs !== undefined && retryAfterMs > 0) this.open(health, now, retryAfterMs);
   }
@@ -210,21 +267,17 @@ export class HealthBoard {
   }
 
   private push(health: DeploymentHealth, now: number, ok: boolean): void {
-    health.window.push({ at: now, ok });
     this.prune(health, now);
+    health.window.push(now, ok);
   }
 
   private prune(health: DeploymentHealth, now: number): void {
-    const from = now - this.settings.circuit.windowMs;
-    let drop = 0;
-    while (drop < health.window.length && health.window[drop]!.at < from) drop += 1;
-    drop = Math.max(drop, health.window.length - MAX_WINDOW_SAMPLES);
-    if (drop > 0) health.window.splice(0, drop);
+    health.window.dropBefore(now - this.settings.circuit.windowMs);
   }
 
   private errorRatio(health: DeploymentHealth, now: number): number {
     this.prune(health, now);
-    if (health.window.length === 0) return 0;
-    return health.window.filter((s) => !s.ok).length / health.window.length;
+    const { failures, size } = health.window;
+    return size === 0 ? 0 : failures / size;
   }
 }

@@ -26,10 +26,18 @@ export function upstreamTimeout(provider: string, stage: TimeoutStage, ms: numbe
   );
 }
 
+/** A hard limit a TimedSignal never waits past, whatever it is armed with: the request's total deadline. */
+export interface TimeLimit {
+  /** performance.now() time. */
+  at: number;
+  reason: () => GatewayError;
+}
+
 /**
- * An AbortController that follows a parent signal, with one re-armable timer that aborts it. Re-arming is
- * cheap (it is done for every chunk of a stream): it moves a deadline, and the one timer, when it fires
- * early, sleeps again for what is left.
+ * An AbortController that follows a parent signal, with one re-armable timer that aborts it, never later
+ * than its limit. Re-arming is cheap (it is done for every chunk of a stream): it moves a deadline, and the
+ * one timer, when it fires early, sleeps again for what is left. One per attempt: the request's total
+ * deadline is the limit, not a controller of its own.
  */
 export class TimedSignal {
   private readonly controller = new AbortController();
@@ -40,12 +48,16 @@ export class TimedSignal {
   private readonly onParentAbort = () => this.abort(this.parent.reason);
   private readonly fire = () => {
     this.timer = undefined;
+    if (this.reason === undefined) return; // disarmed meanwhile
     const left = this.deadline - performance.now();
     if (left > 1) this.schedule(left);
-    else if (this.reason) this.abort(this.reason());
+    else this.abort(this.reason());
   };
 
-  constructor(private readonly parent: AbortSignal) {
+  constructor(
+    private readonly parent: AbortSignal,
+    private readonly limit?: TimeLimit,
+  ) {
     if (parent.aborted) this.controller.abort(parent.reason);
     else parent.addEventListener('abort', this.onParentAbort, { once: true });
   }
@@ -54,14 +66,20 @@ export class TimedSignal {
     return this.controller.signal;
   }
 
-  /** (Re)starts the timer: after `ms`, abort with `reason()`. */
+  /** (Re)starts the timer: after `ms` (or at the limit, if sooner), abort with `reason()` (or the limit's). */
   arm(ms: number, reason: () => GatewayError): void {
     if (this.controller.signal.aborted) return;
-    this.deadline = performance.now() + ms;
-    this.reason = reason;
+    const now = performance.now();
+    if (this.limit !== undefined && this.limit.at <= now + ms) {
+      this.deadline = this.limit.at;
+      this.reason = this.limit.reason;
+    } else {
+      this.deadline = now + ms;
+      this.reason = reason;
+    }
     // A timer due later than the new deadline would fire late: start over. One due earlier just re-sleeps.
-    if (this.timer !== undefined && this.timerDue > this.deadline + 1) this.disarm();
-    if (this.timer === undefined) this.schedule(ms);
+    if (this.timer !== undefined && this.timerDue > this.deadline + 1) this.clearTimer();
+    if (this.timer === undefined) this.schedule(Math.max(0, this.deadline - now));
   }
 
   private schedule(ms: number): void {
@@ -69,20 +87,26 @@ export class TimedSignal {
     this.timer = setTimeout(this.fire, ms);
   }
 
+  /** Stops the countdown. The timer itself is left to lapse, so a re-arm (every stream chunk) reuses it. */
   disarm(): void {
+    this.reason = undefined;
+  }
+
+  private clearTimer(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.reason = undefined;
   }
 
   abort(reason: unknown): void {
     this.disarm();
+    this.clearTimer();
     if (!this.controller.signal.aborted) this.controller.abort(reason);
   }
 
   /** Stops following the parent; call when the attempt or request is over. */
   dispose(): void {
     this.disarm();
+    this.clearTimer();
     this.parent.removeEventListener('abort', this.onParentAbort);
   }
 }

@@ -83,15 +83,18 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks that never wait take the callback form: an async hook costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     const clientId = request.headers['x-client-request-id'];
     if (typeof clientId === 'string' && CLIENT_REQUEST_ID.test(clientId))
       reply.header('x-client-request-id', clientId);
+    done();
   });
   // During a graceful shutdown, answers close their connection instead of waiting on keep-alive.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (!app.server.listening) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.setErrorHandler(errorHandler(log, bodyLimitBytes));

@@ -109,6 +109,24 @@ describe('circuit breaker', () => {
     assert.equal(other.health.state('b'), 'closed');
   });
 
+  test('the window keeps the latest 1,000 outcomes: older failures stop counting', () => {
+    const clock = new FakeClock();
+    // A ratio threshold the test never reaches, so the circuit stays closed and the window is never reset.
+    const health = new HealthBoard({ ...settings, circuit: { ...settings.circuit, errorRatio: 0.9 } }, clock);
+    // 400 failures in pairs (never 3 in a row), each pair followed by 2 successes, then 1,200 successes.
+    for (let i = 0; i < 200; i++) {
+      fail(health, 'a', 2);
+      succeed(health, 'a', 100, 2);
+    }
+    assert.equal(health.snapshot('a').errorRatio, 0.5);
+    succeed(health, 'a', 100, 1_200);
+    assert.equal(health.snapshot('a').errorRatio, 0, 'the failures were pushed out by newer outcomes');
+    fail(health, 'a', 2);
+    assert.equal(health.snapshot('a').errorRatio, 2 / 1_000);
+    clock.advance(10_001);
+    assert.equal(health.snapshot('a').errorRatio, 0, 'and by time');
+  });
+
   test("a 429's Retry-After cools the deployment for that long, then a probe is let through", () => {
     const { clock, health } = board();
     fail(health, 'a', 1, 2_000);
