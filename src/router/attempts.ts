@@ -8,7 +8,7 @@ import { orderCandidates } from './balancer.js';
 import { decideRetry } from './retry-policy.js';
 import type { Router } from './router.js';
 import type { Deployment, RoutePlan } from './routes.js';
-import { type TimeLimit, TimedSignal, upstreamTimeout } from './timeouts.js';
+import { TimedSignal, type TimeLimit, upstreamTimeout } from './timeouts.js';
 
 /** One upstream attempt, as the ledger's `attempts` JSON holds it. */
 export interface AttemptRecord {
