@@ -1,14 +1,14 @@
 // Admission: before anything goes upstream, a request passes its key's rate limits and reserves its
-// worst-case cost (prompt tokens counted with the model's tokenizer × input price + the most it may
-// generate × output price, for every choice). When it ends, the reservation is settled to the real cost.
-// Unmetered requests without token limits skip the tokenizer entirely: the hot path stays cheap.
+// worst-case cost (an upper bound of its prompt tokens × input price + the most it may generate × output
+// price, for every choice). When it ends, the reservation is settled to the real cost. The prompt is
+// bounded by its bytes, and counted with the model's tokenizer only where that bound could refuse it.
 import type { Principal } from '../auth/authenticator.js';
-import { forbidden } from '../core/errors.js';
+import { forbidden, GatewayError } from '../core/errors.js';
 import type { ChatRequest } from '../core/types.js';
 import type { RateLimiter, RateLimits } from '../limits/rate-limiter.js';
 import type { ModelCatalog } from '../router/catalog.js';
 import type { Target } from '../router/router.js';
-import { countPromptTokens } from './tokenizer.js';
+import { countPromptTokens, promptTokenBound } from './tokenizer.js';
 import type { Reservation, Scope, Wallet } from './wallet.js';
 
 /** What a model may generate when neither the client nor the catalog says (used only to bound costs). */
@@ -30,6 +30,9 @@ export interface AdmissionOptions {
 }
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+
+/** A request that may take more than this share of its key's tpm has its prompt counted exactly. */
+const TPM_SHARE_FOR_EXACT_COUNT = 0.01;
 
 export function scopeOf(principal: Principal): Scope {
   if (principal.kind === 'admin') return { accountId: 'acct_default', keyId: null, keyBudgetMicros: null };
@@ -71,15 +74,8 @@ export class Admitter {
     }
 
     const choices = upstream.n ?? 1;
-    // An upper bound while the encoding is still loading: money is never under-reserved.
-    const prompt = countPromptTokens(
-      upstream.messages,
-      this.catalog.tokenizerFor(target.model, target.provider.id),
-      'upper',
-    );
     const requestedMax = upstream.max_completion_tokens ?? upstream.max_tokens ?? undefined;
     let maxTokens = requestedMax ?? target.entry?.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-    let worst = 0;
     const price = target.entry?.price;
     if (metered && !price && this.options.refuseUnpriced) {
       throw forbidden(
@@ -87,17 +83,39 @@ export class Admitter {
         'model_unpriced',
       );
     }
+
+    // The prompt is first bounded by its UTF-8 bytes (a BPE token is at least one byte): free, and never
+    // under-reserves. The tokenizer (about 1 ms for a 32 KB prompt, ~70 MB of ranks once loaded) runs only
+    // where the bound could refuse what the exact count admits: a tight balance, or a tpm the request is
+    // a noticeable share of. While its encoding loads, the bound stands.
+    let prompt = promptTokenBound(upstream.messages);
+    let counted = false;
+    const countExactly = (): boolean => {
+      if (counted) return false;
+      counted = true;
+      const tokenizer = this.catalog.tokenizerFor(target.model, target.provider.id);
+      const exact = Math.min(prompt, countPromptTokens(upstream.messages, tokenizer, 'upper'));
+      const tighter = exact < prompt;
+      prompt = exact;
+      return tighter;
+    };
+    const tpm = limits?.tpm ?? null;
+    if (tpm !== null && (prompt + maxTokens) * choices > tpm * TPM_SHARE_FOR_EXACT_COUNT) countExactly();
+
+    let worst = 0;
+    const outputPerToken = price ? price.output * choices : 0;
+    const promptCost = () => (price ? ceilDiv(prompt * choices * price.input, 1_000_000) : 0);
+    const worstCost = () => promptCost() + ceilDiv(maxTokens * outputPerToken, 1_000_000);
     if (metered && price) {
-      const promptCost = ceilDiv(prompt * choices * price.input, 1_000_000);
-      const outputPerToken = price.output * choices;
-      worst = promptCost + ceilDiv(maxTokens * outputPerToken, 1_000_000);
+      worst = worstCost();
       if (requestedMax === undefined && outputPerToken > 0) {
         const available = await this.wallet.available(scope);
+        if (available !== null && worst > available && countExactly()) worst = worstCost();
         if (available !== null && worst > available) {
-          const affordable = Math.floor(((available - promptCost) * 1_000_000) / outputPerToken);
+          const affordable = Math.floor(((available - promptCost()) * 1_000_000) / outputPerToken);
           if (affordable >= 1) {
             maxTokens = affordable;
-            worst = promptCost + ceilDiv(affordable * outputPerToken, 1_000_000);
+            worst = worstCost();
             // The real OpenAI API wants max_completion_tokens (reasoning models reject max_tokens).
             if (target.provider.format === 'openai' && target.provider.id === 'openai') {
               upstream.max_completion_tokens = affordable;
@@ -110,18 +128,39 @@ export class Admitter {
     }
 
     if (key && limits) {
-      admission.tpmTokens = limits.tpm === null ? 0 : prompt + maxTokens * choices;
+      admission.tpmTokens = tpm === null ? 0 : prompt + maxTokens * choices;
       await this.limiter.admit(key.id, limits, admission.tpmTokens);
     }
     if (metered && price) {
       try {
-        admission.reservation = await this.wallet.reserve(scope, worst);
+        admission.reservation = await this.reserve(scope, worst, () => {
+          if (!countExactly()) return undefined;
+          worst = worstCost();
+          return worst;
+        });
       } catch (error) {
         if (key && admission.tpmTokens > 0) this.limiter.adjust(key.id, admission.tpmTokens, 0);
         throw error;
       }
     }
     return admission;
+  }
+
+  /** Reserves `micros`; when refused for money, once more with a tighter amount if `tighter` finds one. */
+  private async reserve(
+    scope: Scope,
+    micros: number,
+    tighter: () => number | undefined,
+  ): Promise<Reservation> {
+    try {
+      return await this.wallet.reserve(scope, micros);
+    } catch (error) {
+      const code = error instanceof GatewayError ? error.code : undefined;
+      if (code !== 'insufficient_credits' && code !== 'budget_exceeded') throw error;
+      const retry = tighter();
+      if (retry === undefined) throw error;
+      return this.wallet.reserve(scope, retry);
+    }
   }
 
   /** Ends an admission: `costMicros` is what the ledger records (0 for failures), `tokens` what was used. */

@@ -88,6 +88,20 @@ export function countPromptTokens(
   return total;
 }
 
+/**
+ * An upper bound of `countPromptTokens` without a tokenizer: the same framing, and each message's text
+ * counted as its UTF-8 bytes (a BPE token is at least one byte). Costs a pass over the bytes, nothing more.
+ */
+export function promptTokenBound(messages: readonly ChatMessage[]): number {
+  let total = 3;
+  for (const message of messages) {
+    const text = messageText(message);
+    total += 3 + (text.length === 0 ? 0 : Buffer.byteLength(text));
+    if (message.name) total += 1;
+  }
+  return total;
+}
+
 /** Tokens of several generated pieces, counted as one text (the pieces of a stream join into the answer). */
 export function countGeneratedTokens(pieces: readonly string[], tokenizer: TokenizerName): number {
   return pieces.length === 0 ? 0 : countTextTokens(pieces.join(''), tokenizer);

@@ -171,8 +171,9 @@ for (const database of DATABASES) {
     });
 
     test('a key budget is its own limit', async () => {
-      // 57 µ$: a request reserves 31 µ$ (the gateway counts 9 prompt tokens) and costs 26 µ$, so after two
-      // requests 5 µ$ are left and the third is refused.
+      // 57 µ$: a request reserves at most 35 µ$ (the prompt bounded by its 13 bytes), else 31 µ$ (the
+      // tokenizer counts 9 prompt tokens), and costs 26 µ$: the second request is refused at the bound and
+      // admitted at the exact count; after two requests 5 µ$ are left and the third is refused.
       const { key } = await gw.createKey({ budget_usd: 57 / 1e6 });
       const client = gw.client(key);
       await client.chat.completions.create({ model: MODEL, messages, max_tokens: 11 });
