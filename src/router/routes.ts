@@ -2,6 +2,7 @@
 // YAML) names them, in order (`fallback`) or by weight (`weighted`); a model id without a route is its own
 // single deployment. The request's `models` array (OpenRouter's convention) appends more, tried in order
 // after the requested model's own.
+import { promptTokenBound } from '../accounting/tokenizer.js';
 import type { RouteSettings, RouteTimeouts, RoutingSettings } from '../config/config.js';
 import type { ChatRequest } from '../core/types.js';
 import type { Candidate, Strategy } from './balancer.js';
@@ -111,8 +112,8 @@ const ASSUMED_MAX_OUTPUT = 4096;
 /**
  * The deployment to admit a request against: the one whose worst case costs most, so the reservation
  * covers whichever deployment ends up serving (the settlement then charges the real one). An unpriced
- * deployment counts as the most expensive: its cost cannot be bounded. The prompt is sized roughly
- * (4 characters a token): this only ranks deployments, the admitter counts exactly.
+ * deployment counts as the most expensive: its cost cannot be bounded. The prompt is sized by its byte
+ * bound: this only ranks deployments, the admitter does the reserving.
  */
 export function costliestTarget(plan: RoutePlan, request: ChatRequest): Target {
   const all = plan.groups.flatMap((g) => g.deployments);
@@ -120,7 +121,7 @@ export function costliestTarget(plan: RoutePlan, request: ChatRequest): Target {
   if (all.length === 1) return first;
   const unpriced = all.find((d) => !d.target.entry?.price);
   if (unpriced) return unpriced.target;
-  const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
+  const promptTokens = promptTokenBound(request.messages);
   const requestedMax = request.max_completion_tokens ?? request.max_tokens ?? undefined;
   let best = first;
   let bestCost = -1;

@@ -9,6 +9,7 @@ import type { Wallet } from '../accounting/wallet.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { forbidden, GatewayError } from '../core/errors.js';
+import { RAW_JSON_MIN_LENGTH } from '../core/raw-json.js';
 import type { Router } from '../router/router.js';
 import type { Store } from '../store/store.js';
 import { registerAdminAccountRoutes } from './admin-accounts.js';
@@ -25,6 +26,8 @@ import { registerSelfServiceRoutes } from './self-service.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** A large body's JSON text, kept so parts that go upstream unchanged need not be re-serialised. */
+    rawJson: string | undefined;
   }
 }
 
@@ -52,7 +55,7 @@ const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 const requestId = () => `req_${randomUUID().replaceAll('-', '')}`;
 
 function parseJson(
-  _request: FastifyRequest,
+  request: FastifyRequest,
   body: string,
   done: (error: Error | null, value?: unknown) => void,
 ) {
@@ -61,7 +64,9 @@ function parseJson(
     return;
   }
   try {
-    done(null, JSON.parse(body));
+    const value: unknown = JSON.parse(body);
+    if (body.length >= RAW_JSON_MIN_LENGTH) request.rawJson = body;
+    done(null, value);
   } catch (error) {
     done(error as Error);
   }
@@ -78,6 +83,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('rawJson', undefined);
 
   // Bodies are JSON whatever the content type says (curl -d sends form encoding by default).
   app.removeAllContentTypeParsers();

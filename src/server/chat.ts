@@ -18,6 +18,7 @@ import {
   wantsCache,
 } from '../cache/response-cache.js';
 import { forbidden, GatewayError, invalidRequest } from '../core/errors.js';
+import { rawTopLevelValue, rememberRawJson } from '../core/raw-json.js';
 import type { ChatChunk, ChatRequest, Usage } from '../core/types.js';
 import { type AttemptRecord, openStream, runJson } from '../router/executor.js';
 import { type Claim, fingerprint, IdempotencyStore } from '../router/idempotency.js';
@@ -390,6 +391,11 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     // Taken before anything reads (and trims) the body: a retry must send the very same request.
     const print = idempotencyKey === undefined ? '' : fingerprint(request.body);
     const chat = validateChatRequest(request.body);
+    if (request.rawJson !== undefined) {
+      // A large prompt goes upstream as the client's own JSON text (see core/raw-json.ts).
+      const messages = rawTopLevelValue(request.rawJson, 'messages');
+      if (messages !== undefined) rememberRawJson(chat.messages, messages);
+    }
     const fallbacks = takeFallbacks(chat);
     const plan = router.plan(chat.model, fallbacks);
     if (principal.kind === 'key' && principal.key.allows) {

@@ -103,6 +103,51 @@ describe('non-streaming', () => {
     assert.deepEqual(lastUpstreamBody(), { ...params, model: 'gpt-4o-mini', stop: ['\n\n'] });
   });
 
+  test('a large prompt reaches the upstream exactly as sent, streaming or not, with the model replaced', async () => {
+    // Over 4 KB, the messages are forwarded as the client's own JSON text (not re-serialised): escapes,
+    // unicode, nested parts and tool calls must all arrive intact.
+    const long = `Line one "quoted" \\ back\\slash\ttab, ünïcödé 日本語 👩‍👩‍👧‍👦 \u0001 ${'prose '.repeat(2_000)}`;
+    const messages = [
+      { role: 'system' as const, content: long },
+      { role: 'user' as const, content: [{ type: 'text' as const, text: long }], name: 'ann' },
+      {
+        role: 'assistant' as const,
+        content: null,
+        tool_calls: [
+          { id: 'c1', type: 'function' as const, function: { name: 'f', arguments: '{"q":"\\"x\\""}' } },
+        ],
+      },
+      { role: 'tool' as const, tool_call_id: 'c1', content: '{"ok":true}' },
+      { role: 'user' as const, content: 'and?' },
+    ];
+    await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages, max_tokens: 5 });
+    assert.deepEqual(lastUpstreamBody(), { model: 'gpt-4o-mini', messages, max_tokens: 5 });
+
+    const stream = await client.chat.completions.create({
+      model: 'openai/gpt-4o-mini',
+      messages,
+      stream: true,
+    });
+    for await (const _ of stream) {
+      // drain
+    }
+    assert.deepEqual(lastUpstreamBody(), {
+      model: 'gpt-4o-mini',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+
+    // Pretty-printed by the client, with a repeated key: what JSON.parse keeps is what goes upstream.
+    const text = `{\n  "model": "openai/gpt-4o-mini",\n  "messages": [{"role": "user", "content": "first"}],\n  "messages": [ { "role" : "user" , "content" : ${JSON.stringify(long)} } ]\n}`;
+    const res = await gw.call('/v1/chat/completions', { method: 'POST', key, body: text });
+    assert.equal(res.status, 200);
+    assert.deepEqual(lastUpstreamBody(), {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: long }],
+    });
+  });
+
   test('n choices, stop and max_tokens behave as OpenAI defines them', async () => {
     const many = await client.chat.completions.create({
       model: 'openai/gpt-4o',

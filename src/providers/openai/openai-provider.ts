@@ -1,6 +1,7 @@
 // The OpenAI wire format: OpenAI itself and every OpenAI-compatible vendor or server. The canonical types are
 // this format, so a request only loses what the vendor rejects (see vendors.ts) and answers pass through.
 import type { ProviderSettings } from '../../config/config.js';
+import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { readSseEvents } from '../sse.js';
@@ -36,7 +37,7 @@ export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWir
 
   function body(original: ChatRequest, stream: boolean, warnings: string[]): string {
     const request = wire.prepare ? wire.prepare(original, warnings) : original;
-    if (!stream && drop.length === 0 && rename.length === 0) return JSON.stringify(request);
+    if (!stream && drop.length === 0 && rename.length === 0) return stringifyJson(request);
     const out: Record<string, unknown> = { ...request };
     for (const param of drop) {
       if (out[param] === undefined) continue;
@@ -52,7 +53,7 @@ export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWir
       // Always ask for usage so every stream is metered; the server strips the chunk if the client did not ask.
       out.stream_options = { ...request.stream_options, include_usage: true };
     }
-    return JSON.stringify(out);
+    return stringifyJson(out);
   }
 
   async function send(call: UpstreamCall, stream: boolean): Promise<UpstreamResponse> {
