@@ -145,6 +145,15 @@ describe('the HTTP surface', () => {
       'a client cannot choose the ledger id',
     );
     assert.equal(res.headers.get('x-client-request-id'), 'trace-123');
+    // Ids grow with time (they key the ledger's index) and are never repeated.
+    const ids = await Promise.all(
+      Array.from({ length: 50 }, async () => (await gw.call('/health')).headers.get('x-request-id')!),
+    );
+    assert.equal(new Set(ids).size, 50);
+    const before = Date.now();
+    const later = (await gw.call('/health')).headers.get('x-request-id')!;
+    assert.ok(Number.parseInt(later.slice(4, 16), 16) >= before, 'the first 12 digits are the time in ms');
+    assert.ok(ids.every((id) => id.slice(4, 16) <= later.slice(4, 16)));
     const notFound = await gw.call('/v1/nope', { method: 'POST' });
     assert.equal(notFound.status, 404);
     assertMatchesSchema('ErrorResponse', await readJson(notFound));
