@@ -7,8 +7,10 @@ export async function* readSseEvents(body: AsyncIterable<Uint8Array>): AsyncGene
   const decoder = new TextDecoder();
   for await (const bytes of body) {
     parser.feed(decoder.decode(bytes, { stream: true }));
-    while (pending.length > 0) yield pending.shift()!;
+    // One read may carry hundreds of events: iterate, then clear (shift() would move the rest each time).
+    for (const event of pending) yield event;
+    pending.length = 0;
   }
   parser.feed(`${decoder.decode()}\n\n`);
-  while (pending.length > 0) yield pending.shift()!;
+  yield* pending;
 }

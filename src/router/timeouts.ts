@@ -111,32 +111,56 @@ export class TimedSignal {
   }
 }
 
-/** One promise per signal that rejects when it aborts, shared by every wait on that signal. */
-const aborted = new WeakMap<AbortSignal, Promise<never>>();
+/**
+ * One abort listener per signal, however many waits happen on it (a stream waits once per chunk): it fails
+ * whichever wait is current. (A Promise.race against a shared abort promise would pile one reaction per
+ * chunk onto that promise for the life of the stream.)
+ */
+class AbortGate {
+  readonly waits = new Set<(reason: unknown) => void>();
 
-function whenAborted(signal: AbortSignal): Promise<never> {
-  let promise = aborted.get(signal);
-  if (!promise) {
-    promise = new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
-    });
-    promise.catch(() => undefined);
-    aborted.set(signal, promise);
+  constructor(signal: AbortSignal) {
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const fail of this.waits) fail(abortReason(signal));
+        this.waits.clear();
+      },
+      { once: true },
+    );
   }
-  return promise;
 }
+
+const gates = new WeakMap<AbortSignal, AbortGate>();
 
 /** Resolves with the iterator's next result, or rejects as soon as `signal` aborts (then stops it). */
 export function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
+  let gate = gates.get(signal);
+  if (!gate) {
+    gate = new AbortGate(signal);
+    gates.set(signal, gate);
+  }
+  const { waits } = gate;
   const next = iterator.next();
-  return Promise.race([next, whenAborted(signal)]).catch((error: unknown) => {
-    if (signal.aborted) {
+  return new Promise<IteratorResult<T>>((resolve, reject) => {
+    const fail = (reason: unknown) => {
       // The provider sees the same signal and stops; make sure its generator is closed too.
       next.catch(() => undefined);
       void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
-    }
-    throw error;
+      reject(reason);
+    };
+    waits.add(fail);
+    next.then(
+      (result) => {
+        waits.delete(fail);
+        resolve(result);
+      },
+      (error: unknown) => {
+        waits.delete(fail);
+        reject(error);
+      },
+    );
   });
 }
 

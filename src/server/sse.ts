@@ -1,5 +1,6 @@
-// Writes a server-sent-events response straight to the socket: every chunk goes out as it is produced,
-// with backpressure (waits for 'drain' when the client reads slowly).
+// Writes a server-sent-events response straight to the socket: every chunk goes out in the event-loop turn
+// it was produced in (never held back by a timer), with backpressure (waits for 'drain' when the client
+// reads slowly).
 import type { ServerResponse } from 'node:http';
 
 /** Whether the HTTP server stopped listening (graceful shutdown under way). */
@@ -8,12 +9,37 @@ export function isClosing(res: ServerResponse): boolean {
   return server?.listening === false;
 }
 
+/**
+ * Events produced in one turn of the event loop (one upstream read often carries dozens) are joined into
+ * one string and leave in one write at the end of the turn: one chunked-encoding frame and one system call,
+ * where a write per event would hand the kernel three buffers per event.
+ */
 export class SseWriter {
   private closed = false;
-  private corked = false;
-  private readonly uncork = () => {
-    this.corked = false;
-    this.res.uncork();
+  private pending = '';
+  private scheduled = false;
+  /** Set while the socket's buffer is full: producers wait for it to drain. */
+  private drained: Promise<void> | undefined;
+  private readonly flush = () => {
+    this.scheduled = false;
+    if (this.pending.length === 0 || this.isClosed) {
+      this.pending = '';
+      return;
+    }
+    const text = this.pending;
+    this.pending = '';
+    if (!this.res.write(text) && !this.drained) {
+      this.drained = new Promise<void>((resolve) => {
+        const done = () => {
+          this.res.off('drain', done);
+          this.res.off('close', done);
+          this.drained = undefined;
+          resolve();
+        };
+        this.res.on('drain', done);
+        this.res.on('close', done);
+      });
+    }
   };
 
   constructor(private readonly res: ServerResponse) {
@@ -37,35 +63,34 @@ export class SseWriter {
     return this.closed || this.res.destroyed;
   }
 
-  /** Writes one `data:` event; resolves when the socket can take more. */
-  async data(json: string): Promise<void> {
-    if (this.isClosed) return;
-    // Events produced in the same tick (one upstream read often carries several) leave in one write.
-    if (!this.corked) {
-      this.corked = true;
-      this.res.cork();
-      // setImmediate runs right after this turn of the event loop, once every event of this read is written.
-      setImmediate(this.uncork);
+  /**
+   * Queues one `data:` event for this turn's write. Returns a promise only while the client reads slower
+   * than events come (wait for it before producing more), so the usual case costs no promise at all.
+   */
+  data(json: string): Promise<void> | undefined {
+    if (this.isClosed) return undefined;
+    this.pending += `data: ${json}\n\n`;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // setImmediate runs right after this turn's I/O callbacks: every event of this read is in by then.
+      setImmediate(this.flush);
     }
-    if (!this.res.write(`data: ${json}\n\n`)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.res.off('drain', done);
-          this.res.off('close', done);
-          resolve();
-        };
-        this.res.on('drain', done);
-        this.res.on('close', done);
-      });
-    }
+    return this.drained;
   }
 
   /** Writes an SSE comment line (`: text`), which clients ignore: keeps proxies and clients from timing out. */
   comment(text: string): void {
-    if (!this.isClosed) this.res.write(`: ${text}\n\n`);
+    if (this.isClosed) return;
+    this.pending += `: ${text}\n\n`;
+    this.flush();
   }
 
+  /** Sends what is queued and ends the response. */
   end(): void {
-    if (!this.isClosed) this.res.end();
+    if (this.isClosed) return;
+    const text = this.pending;
+    this.pending = '';
+    if (text.length > 0) this.res.end(text);
+    else this.res.end();
   }
 }

@@ -3,7 +3,7 @@
 // once, so each caller applies its documented fallback (rate limits open, money checks closed) instead of
 // hanging a request; the client reconnects in the background.
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** What changed somewhere in the fleet; each replica drops what it cached about it. */
@@ -71,6 +71,8 @@ export class RedisHub {
       enableAutoPipelining: false,
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
     };
+    // Loaded only when used: a single-process gateway does not carry the Redis client (~6 MB).
+    const { Redis } = await import('ioredis');
     const client = new Redis(url, {
       ...common,
       enableOfflineQueue: false,

@@ -82,7 +82,9 @@ export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWir
     const res = await send(call, true);
     let finished = false;
     try {
-      for await (const event of readSseEvents(res.body)) {
+      // Not destroyed when the loop returns at [DONE]: destroying a body creates an AbortError (a stack
+      // trace per stream); the rest of it is drained below instead, which also frees the connection.
+      for await (const event of readSseEvents(res.body.iterator({ destroyOnReturn: false }))) {
         if (event.data === '[DONE]') {
           finished = true;
           return;
@@ -104,8 +106,10 @@ export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWir
       if (isAbort(error) || call.signal.aborted) throw error;
       throw transportError(error, id);
     } finally {
-      // Stop reading from the upstream when the consumer stops early (client gone, error).
-      if (!finished) res.body.destroy();
+      // Stop reading from the upstream when the consumer stops early (client gone, error). The body's
+      // 'error' (undici's "Request aborted") has no listener once the loop is gone: swallow it.
+      if (!finished) res.body.on('error', () => undefined).destroy();
+      else res.body.dump().catch(() => undefined);
     }
   }
 
