@@ -32,19 +32,33 @@ export interface GatewayOptions {
 }
 
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'tokgate' },
-    // Defence in depth: nothing we log carries credentials, and these paths are scrubbed if one ever does.
-    redact: [
-      'authorization',
-      'headers.authorization',
-      'req.headers.authorization',
-      'key',
-      'apiKey',
-      'adminKey',
-    ],
+  // Asynchronous: a line written while another write is in flight joins the next write, so a busy gateway
+  // logging a line per request makes few system calls and never waits on stdout. Lines still held at exit
+  // are written synchronously then.
+  const destination = pino.destination({ dest: 1, sync: false });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // not open yet, or stdout is gone
+    }
   });
+  return pino(
+    {
+      level,
+      base: { service: 'tokgate' },
+      // Defence in depth: nothing we log carries credentials, and these paths are scrubbed if one ever does.
+      redact: [
+        'authorization',
+        'headers.authorization',
+        'req.headers.authorization',
+        'key',
+        'apiKey',
+        'adminKey',
+      ],
+    },
+    destination,
+  );
 }
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {

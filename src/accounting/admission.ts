@@ -53,7 +53,8 @@ export class Admitter {
 
   /**
    * Admits the request or throws (403 money, 429 rate). May set `max_tokens` on the upstream request when
-   * the client sent none and the balance cannot pay for the model's maximum.
+   * the client sent none and the balance cannot pay for the model's maximum. A request refused for rate
+   * holds no money, and one refused for money takes nothing from the rate limits.
    */
   async admit(principal: Principal, target: Target, upstream: ChatRequest): Promise<Admission> {
     const scope = scopeOf(principal);
@@ -102,65 +103,54 @@ export class Admitter {
     const tpm = limits?.tpm ?? null;
     if (tpm !== null && (prompt + maxTokens) * choices > tpm * TPM_SHARE_FOR_EXACT_COUNT) countExactly();
 
-    let worst = 0;
     const outputPerToken = price ? price.output * choices : 0;
     const promptCost = () => (price ? ceilDiv(prompt * choices * price.input, 1_000_000) : 0);
     const worstCost = () => promptCost() + ceilDiv(maxTokens * outputPerToken, 1_000_000);
+    const capMaxTokens = (affordable: number) => {
+      maxTokens = affordable;
+      // The real OpenAI API wants max_completion_tokens (reasoning models reject max_tokens).
+      if (target.provider.format === 'openai' && target.provider.id === 'openai') {
+        upstream.max_completion_tokens = affordable;
+      } else upstream.max_tokens = affordable;
+      admission.headers['x-tokgate-max-tokens'] =
+        `${affordable}; capped to what the remaining balance can pay for`;
+    };
+
+    // Money first, optimistically: the worst case is reserved in one call. Only a refusal asks for more:
+    // the exact prompt count, then (no max_tokens from the client) what the balance can pay for.
     if (metered && price) {
-      worst = worstCost();
-      if (requestedMax === undefined && outputPerToken > 0) {
-        const available = await this.wallet.available(scope);
-        if (available !== null && worst > available && countExactly()) worst = worstCost();
-        if (available !== null && worst > available) {
-          const affordable = Math.floor(((available - promptCost()) * 1_000_000) / outputPerToken);
-          if (affordable >= 1) {
-            maxTokens = affordable;
-            worst = worstCost();
-            // The real OpenAI API wants max_completion_tokens (reasoning models reject max_tokens).
-            if (target.provider.format === 'openai' && target.provider.id === 'openai') {
-              upstream.max_completion_tokens = affordable;
-            } else upstream.max_tokens = affordable;
-            admission.headers['x-tokgate-max-tokens'] =
-              `${affordable}; capped to what the remaining balance can pay for`;
+      try {
+        admission.reservation = await this.wallet.reserve(scope, worstCost());
+      } catch (refusal) {
+        const code = refusal instanceof GatewayError ? refusal.code : undefined;
+        if (code !== 'insufficient_credits' && code !== 'budget_exceeded') throw refusal;
+        const tighter = countExactly();
+        let retry = tighter;
+        if (requestedMax === undefined && outputPerToken > 0) {
+          const available = await this.wallet.available(scope);
+          if (available !== null && worstCost() > available) {
+            const affordable = Math.floor(((available - promptCost()) * 1_000_000) / outputPerToken);
+            if (affordable >= 1) {
+              capMaxTokens(affordable);
+              retry = true;
+            }
           }
         }
+        if (!retry) throw refusal;
+        admission.reservation = await this.wallet.reserve(scope, worstCost());
       }
     }
 
     if (key && limits) {
       admission.tpmTokens = tpm === null ? 0 : prompt + maxTokens * choices;
-      await this.limiter.admit(key.id, limits, admission.tpmTokens);
-    }
-    if (metered && price) {
       try {
-        admission.reservation = await this.reserve(scope, worst, () => {
-          if (!countExactly()) return undefined;
-          worst = worstCost();
-          return worst;
-        });
+        await this.limiter.admit(key.id, limits, admission.tpmTokens);
       } catch (error) {
-        if (key && admission.tpmTokens > 0) this.limiter.adjust(key.id, admission.tpmTokens, 0);
+        if (admission.reservation) this.wallet.release(admission.reservation);
         throw error;
       }
     }
     return admission;
-  }
-
-  /** Reserves `micros`; when refused for money, once more with a tighter amount if `tighter` finds one. */
-  private async reserve(
-    scope: Scope,
-    micros: number,
-    tighter: () => number | undefined,
-  ): Promise<Reservation> {
-    try {
-      return await this.wallet.reserve(scope, micros);
-    } catch (error) {
-      const code = error instanceof GatewayError ? error.code : undefined;
-      if (code !== 'insufficient_credits' && code !== 'budget_exceeded') throw error;
-      const retry = tighter();
-      if (retry === undefined) throw error;
-      return this.wallet.reserve(scope, retry);
-    }
   }
 
   /** Ends an admission: `costMicros` is what the ledger records (0 for failures), `tokens` what was used. */

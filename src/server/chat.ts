@@ -196,22 +196,24 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     );
     metrics.overhead.observe(Math.max(0, latencyMs - exchange.upstreamMs) / 1000);
     if (metered && metered.costMicros === undefined) metrics.unpriced.inc({ provider: target.provider.id });
-    log.info(
-      {
-        reqId: exchange.id,
-        keyId: principal.kind === 'key' ? principal.key.id : 'admin',
-        model: request.model,
-        deployment: exchange.deployment?.id,
-        attempts: exchange.attempts.length,
-        status,
-        httpStatus,
-        ms: Math.round(latencyMs),
-        promptTokens: metered?.usage.prompt_tokens,
-        completionTokens: metered?.usage.completion_tokens,
-        errorCode,
-      },
-      'chat completion',
-    );
+    // The line's object is only built when it will be written (LOG_LEVEL=warn skips per-request lines).
+    if (log.isLevelEnabled('info'))
+      log.info(
+        {
+          reqId: exchange.id,
+          keyId: principal.kind === 'key' ? principal.key.id : 'admin',
+          model: request.model,
+          deployment: exchange.deployment?.id,
+          attempts: exchange.attempts.length,
+          status,
+          httpStatus,
+          ms: Math.round(latencyMs),
+          promptTokens: metered?.usage.prompt_tokens,
+          completionTokens: metered?.usage.completion_tokens,
+          errorCode,
+        },
+        'chat completion',
+      );
     return durable;
   }
 
