@@ -153,6 +153,8 @@ export class Ledger {
         this.writeError = undefined;
         this.onFlushed?.(rows);
         if (this.spool) this.written(batch);
+        // Let the requests waiting meanwhile run before the next batch (a synchronous driver would not).
+        if (this.buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
       await this.drainDropped();
     });

@@ -1,5 +1,5 @@
 // The HTTP app, built by a factory that never listens (tests inject requests; main.ts wires and listens).
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Admitter } from '../accounting/admission.js';
@@ -52,13 +52,17 @@ const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
  * Request ids are always the gateway's own: they key the ledger, so a client cannot make two requests share
  * one. A client's own id (OpenAI's `x-client-request-id` convention) is echoed back beside it.
  *
- * 32 hex digits: the time in ms (12), then 80 bits from a random UUID (its version digit included). Ids
- * that grow with time land at the right edge of the ledger's primary-key index: on a table of 200k rows,
- * SQLite inserts them in ~10 µs a row against ~37 µs for fully random ids, and PostgreSQL's B-tree gains
- * alike.
+ * 32 hex digits: the time in ms (12), this process's random tag (8: replicas never collide), and a counter
+ * (12). Ids that grow with time land at the right edge of the ledger's primary-key index: on a table of
+ * 200k rows SQLite inserts them in ~10 µs a row against ~37 µs for random ids (PostgreSQL's B-tree gains
+ * alike), and making one costs no randomness per request.
  */
-export const requestId = () =>
-  `req_${Date.now().toString(16).padStart(12, '0')}${randomUUID().replaceAll('-', '').slice(12)}`;
+const PROCESS_TAG = randomBytes(4).toString('hex');
+let requestCounter = 0;
+export function requestId(): string {
+  requestCounter = (requestCounter + 1) % 0x1000000000000;
+  return `req_${Date.now().toString(16).padStart(12, '0')}${PROCESS_TAG}${requestCounter.toString(16).padStart(12, '0')}`;
+}
 
 function parseJson(
   request: FastifyRequest,

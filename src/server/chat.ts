@@ -258,15 +258,17 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     // Not `delete`: that makes the object slow to serialise (see chunkJson).
     if (response.system_fingerprint === null)
       (response as { system_fingerprint?: unknown }).system_fingerprint = undefined;
-    // The answer goes out only once its ledger row is safe (on disk, with a spool).
-    await finish(exchange, 'ok', 200, metered, null);
+    // The answer goes out only once its ledger row is safe (on disk, with a spool); it is serialised while
+    // the row is being written.
+    const durable = finish(exchange, 'ok', 200, metered, null);
+    const headers = gatewayHeaders(exchange, served.warnings);
+    const body = JSON.stringify(response);
+    await durable;
     if (exchange.cacheable) {
       deps.cache.put(exchange.principal, exchange.request, response).catch((error: unknown) => {
         log.warn({ err: error, reqId: exchange.id }, 'response cache write failed');
       });
     }
-    const headers = gatewayHeaders(exchange, served.warnings);
-    const body = JSON.stringify(response);
     if (claim?.kind === 'owner') claim.complete({ status: 200, headers, body });
     // During a graceful shutdown, close the connection after this answer rather than wait for the client to.
     if (isClosing(reply.raw)) reply.header('connection', 'close');
