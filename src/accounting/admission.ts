@@ -54,7 +54,7 @@ export class Admitter {
   /**
    * Admits the request or throws (403 money, 429 rate). May set `max_tokens` on the upstream request when
    * the client sent none and the balance cannot pay for the model's maximum. A request refused for rate
-   * holds no money, and one refused for money takes nothing from the rate limits.
+   * holds no money, and one refused for money holds no tpm (it still counts as a request for rpm).
    */
   async admit(principal: Principal, target: Target, upstream: ChatRequest): Promise<Admission> {
     const scope = scopeOf(principal);
@@ -116,16 +116,16 @@ export class Admitter {
         `${affordable}; capped to what the remaining balance can pay for`;
     };
 
-    // Money first, optimistically: the worst case is reserved in one call. Only a refusal asks for more:
-    // the exact prompt count, then (no max_tokens from the client) what the balance can pay for.
-    if (metered && price) {
+    // Money is reserved optimistically: the worst case in one call. Only a refusal asks for more: the exact
+    // prompt count, then (no max_tokens from the client) what the balance can pay for.
+    const reserveMoney = async (): Promise<Reservation | undefined> => {
+      if (!metered || !price) return undefined;
       try {
-        admission.reservation = await this.wallet.reserve(scope, worstCost());
+        return await this.wallet.reserve(scope, worstCost());
       } catch (refusal) {
         const code = refusal instanceof GatewayError ? refusal.code : undefined;
         if (code !== 'insufficient_credits' && code !== 'budget_exceeded') throw refusal;
-        const tighter = countExactly();
-        let retry = tighter;
+        let retry = countExactly();
         if (requestedMax === undefined && outputPerToken > 0) {
           const available = await this.wallet.available(scope);
           if (available !== null && worstCost() > available) {
@@ -137,19 +137,32 @@ export class Admitter {
           }
         }
         if (!retry) throw refusal;
-        admission.reservation = await this.wallet.reserve(scope, worstCost());
+        return this.wallet.reserve(scope, worstCost());
       }
+    };
+    if (!key || !limits) {
+      admission.reservation = await reserveMoney();
+      return admission;
     }
 
-    if (key && limits) {
-      admission.tpmTokens = tpm === null ? 0 : prompt + maxTokens * choices;
-      try {
-        await this.limiter.admit(key.id, limits, admission.tpmTokens);
-      } catch (error) {
-        if (admission.reservation) this.wallet.release(admission.reservation);
-        throw error;
-      }
+    // Rate limits and money are asked at once (with Redis: two round trips in parallel, not in a row). The
+    // tpm reservation counts max_tokens before any cap (settling corrects it); each side is undone when
+    // the other refuses.
+    const tpmTokens = tpm === null ? 0 : prompt + maxTokens * choices;
+    const [money, rate] = await Promise.allSettled([
+      reserveMoney(),
+      this.limiter.admit(key.id, limits, tpmTokens),
+    ]);
+    if (money.status === 'rejected') {
+      if (rate.status === 'fulfilled' && tpmTokens > 0) this.limiter.adjust(key.id, tpmTokens, 0);
+      throw money.reason;
     }
+    if (rate.status === 'rejected') {
+      if (money.value) this.wallet.release(money.value);
+      throw rate.reason;
+    }
+    admission.reservation = money.value;
+    admission.tpmTokens = tpmTokens;
     return admission;
   }
 

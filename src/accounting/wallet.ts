@@ -401,6 +401,8 @@ interface RedisReservation extends Reservation {
 
 export class RedisWallet implements Wallet {
   private readonly held = new Map<string, Held>();
+  /** Hashes whose totals changed this event-loop turn: written together once it ends (see `finish`). */
+  private readonly dirty = new Set<string>();
   private readonly writes = new WeakMap<readonly RequestRow[], Map<string, number>>();
   /** Whether each account is prepaid (credits not null), from the database, at most a second old. */
   private readonly credits = new Map<string, { credits: number | null; at: number }>();
@@ -609,13 +611,23 @@ export class RedisWallet implements Wallet {
     if (reservation.done) return;
     reservation.done = true;
     const hashes = (reservation as RedisReservation).hashes;
+    const scheduled = this.dirty.size > 0;
     for (const hash of hashes) {
       const held = this.hold(hash);
       held.reserved = Math.max(0, held.reserved - reservation.micros);
       held.pending += spent;
+      this.dirty.add(hash);
     }
-    this.put(hashes).catch(() => undefined);
+    // Totals are absolute, so every settle of this turn is carried by one write at its end (before any
+    // answer of this turn leaves: those wait for their ledger row, written after this).
+    if (!scheduled) setImmediate(this.putDirty);
   }
+
+  private readonly putDirty = () => {
+    const hashes = [...this.dirty];
+    this.dirty.clear();
+    this.put(hashes).catch(() => undefined);
+  };
 
   settle(reservation: Reservation, actualMicros: number): void {
     this.finish(reservation, actualMicros);
