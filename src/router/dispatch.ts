@@ -124,12 +124,20 @@ async function* interleave(streams: AsyncIterator<ChatChunk>[]): AsyncGenerator<
   }
 }
 
-export async function* streamVia(provider: Provider, call: UpstreamCall): AsyncGenerator<ChatChunk> {
+export function streamVia(provider: Provider, call: UpstreamCall): AsyncIterable<ChatChunk> {
   const { request, calls, stops } = plan(provider, call.request);
-  if (calls === 1 && stops.length === 0) {
-    yield* provider.stream({ ...call, request });
-    return;
-  }
+  // Nothing to emulate: the provider's own stream, with no generator in between (a hop per chunk).
+  if (calls === 1 && stops.length === 0) return provider.stream({ ...call, request });
+  return emulated(provider, call, request, calls, stops);
+}
+
+async function* emulated(
+  provider: Provider,
+  call: UpstreamCall,
+  request: ChatRequest,
+  calls: number,
+  stops: string[],
+): AsyncGenerator<ChatChunk> {
   const controller = linkedController(call.signal);
   const streams = Array.from({ length: calls }, (_, i) =>
     provider

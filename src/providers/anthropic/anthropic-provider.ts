@@ -148,87 +148,88 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
     });
 
     try {
-      for await (const sse of readSseEvents(res.body)) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(sse.data);
-        } catch {
-          throw invalidUpstreamResponse(id, 'a stream event is not JSON');
-        }
-        const event = readStreamEvent(parsed);
-        if (!event) throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
-        if (event.type === 'error') throw anthropicStreamError(id, event.error);
-        if (event.type !== 'message_start' && chunkId === '') {
-          if (event.type === 'ping' || event.type === 'unknown') continue;
-          throw invalidUpstreamResponse(id, `'${event.type}' before message_start`);
-        }
-        switch (event.type) {
-          case 'message_start':
-            chunkId = `chatcmpl-${event.message.id}`;
-            model = event.message.model || model;
-            usage = event.message.usage;
-            yield chunk({ role: 'assistant', content: '' });
-            break;
-          case 'content_block_start': {
-            const { block, index } = event;
-            if (block.type === 'text') {
-              blocks.set(index, { kind: 'text' });
-              if (block.text !== '') yield chunk({ content: block.text });
-            } else if (block.type === 'tool_use' && block.name === converted.jsonTool) {
-              blocks.set(index, { kind: 'json' });
-              jsonAnswered = true;
-            } else if (block.type === 'tool_use') {
-              const toolIndex = toolCalls++;
-              blocks.set(index, { kind: 'tool', index: toolIndex });
-              yield chunk({
-                tool_calls: [
-                  {
-                    index: toolIndex,
-                    id: block.id,
-                    type: 'function',
-                    function: { name: block.name, arguments: '' },
-                  },
-                ],
-              });
-            }
-            break;
+      for await (const events of readSseEvents(res.body))
+        for (const sse of events) {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(sse.data);
+          } catch {
+            throw invalidUpstreamResponse(id, 'a stream event is not JSON');
           }
-          case 'content_block_delta': {
-            const target = blocks.get(event.index);
-            const { delta } = event;
-            if (
-              delta.type === 'text_delta' &&
-              (target === undefined || target.kind === 'text') &&
-              delta.text !== ''
-            ) {
-              yield chunk({ content: delta.text });
-            } else if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
-              if (target?.kind === 'json') yield chunk({ content: delta.partial_json });
-              else if (target?.kind === 'tool') {
+          const event = readStreamEvent(parsed);
+          if (!event) throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
+          if (event.type === 'error') throw anthropicStreamError(id, event.error);
+          if (event.type !== 'message_start' && chunkId === '') {
+            if (event.type === 'ping' || event.type === 'unknown') continue;
+            throw invalidUpstreamResponse(id, `'${event.type}' before message_start`);
+          }
+          switch (event.type) {
+            case 'message_start':
+              chunkId = `chatcmpl-${event.message.id}`;
+              model = event.message.model || model;
+              usage = event.message.usage;
+              yield chunk({ role: 'assistant', content: '' });
+              break;
+            case 'content_block_start': {
+              const { block, index } = event;
+              if (block.type === 'text') {
+                blocks.set(index, { kind: 'text' });
+                if (block.text !== '') yield chunk({ content: block.text });
+              } else if (block.type === 'tool_use' && block.name === converted.jsonTool) {
+                blocks.set(index, { kind: 'json' });
+                jsonAnswered = true;
+              } else if (block.type === 'tool_use') {
+                const toolIndex = toolCalls++;
+                blocks.set(index, { kind: 'tool', index: toolIndex });
                 yield chunk({
-                  tool_calls: [{ index: target.index, function: { arguments: delta.partial_json } }],
+                  tool_calls: [
+                    {
+                      index: toolIndex,
+                      id: block.id,
+                      type: 'function',
+                      function: { name: block.name, arguments: '' },
+                    },
+                  ],
                 });
               }
+              break;
             }
-            break;
+            case 'content_block_delta': {
+              const target = blocks.get(event.index);
+              const { delta } = event;
+              if (
+                delta.type === 'text_delta' &&
+                (target === undefined || target.kind === 'text') &&
+                delta.text !== ''
+              ) {
+                yield chunk({ content: delta.text });
+              } else if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
+                if (target?.kind === 'json') yield chunk({ content: delta.partial_json });
+                else if (target?.kind === 'tool') {
+                  yield chunk({
+                    tool_calls: [{ index: target.index, function: { arguments: delta.partial_json } }],
+                  });
+                }
+              }
+              break;
+            }
+            case 'message_delta':
+              stopReason = event.stop_reason ?? stopReason;
+              // message_delta counts are cumulative: they replace what message_start said.
+              usage = { ...usage, ...event.usage };
+              break;
+            case 'message_stop': {
+              finished = true;
+              yield chunk({}, finishReason(stopReason, jsonAnswered, toolCalls));
+              const total = toUsage(usage);
+              if (total) yield { ...chunk({}), choices: [], usage: total };
+              return;
+            }
+            default:
+              // content_block_stop, ping, and event types newer than this code: nothing to translate.
+              break;
           }
-          case 'message_delta':
-            stopReason = event.stop_reason ?? stopReason;
-            // message_delta counts are cumulative: they replace what message_start said.
-            usage = { ...usage, ...event.usage };
-            break;
-          case 'message_stop': {
-            finished = true;
-            yield chunk({}, finishReason(stopReason, jsonAnswered, toolCalls));
-            const total = toUsage(usage);
-            if (total) yield { ...chunk({}), choices: [], usage: total };
-            return;
-          }
-          default:
-            // content_block_stop, ping, and event types newer than this code: nothing to translate.
-            break;
         }
-      }
       throw invalidUpstreamResponse(id, 'the stream ended before message_stop');
     } catch (error) {
       if (isAbort(error) || call.signal.aborted) throw error;

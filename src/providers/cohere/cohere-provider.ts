@@ -100,62 +100,68 @@ export function createCohereProvider(settings: ProviderSettings): Provider {
     let ended = false;
     let finished = false;
     try {
-      for await (const sse of readSseEvents(res.body)) {
-        if (sse.data === '[DONE]') break;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(sse.data);
-        } catch {
-          throw invalidUpstreamResponse(id, 'a stream event is not JSON');
-        }
-        const event = readStreamEvent(parsed);
-        if (!event) throw invalidUpstreamResponse(id, 'a stream event has no type');
-        if (event.type === 'other' || ended) continue;
-        if (!chatId) {
-          // message-start comes first and names the message; the role chunk goes out with it.
-          chatId = `chatcmpl-${(event.type === 'message-start' && event.id) || randomUUID()}`;
-          yield delta({ role: 'assistant', content: '', refusal: null });
-        }
-        switch (event.type) {
-          case 'content-delta':
-            if (event.text) yield delta({ content: event.text });
-            break;
-          case 'tool-call-start': {
-            const index = toolIndex.size;
-            toolIndex.set(event.index, index);
-            const { id: callId, function: fn } = event.call;
-            yield delta({
-              tool_calls: [
-                { index, id: callId, type: 'function', function: { name: fn.name, arguments: fn.arguments } },
-              ],
-            });
-            break;
+      reading: for await (const events of readSseEvents(res.body))
+        for (const sse of events) {
+          if (sse.data === '[DONE]') break reading;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(sse.data);
+          } catch {
+            throw invalidUpstreamResponse(id, 'a stream event is not JSON');
           }
-          case 'tool-call-delta': {
-            const index = toolIndex.get(event.index);
-            if (index !== undefined && event.arguments) {
-              yield delta({ tool_calls: [{ index, function: { arguments: event.arguments } }] });
+          const event = readStreamEvent(parsed);
+          if (!event) throw invalidUpstreamResponse(id, 'a stream event has no type');
+          if (event.type === 'other' || ended) continue;
+          if (!chatId) {
+            // message-start comes first and names the message; the role chunk goes out with it.
+            chatId = `chatcmpl-${(event.type === 'message-start' && event.id) || randomUUID()}`;
+            yield delta({ role: 'assistant', content: '', refusal: null });
+          }
+          switch (event.type) {
+            case 'content-delta':
+              if (event.text) yield delta({ content: event.text });
+              break;
+            case 'tool-call-start': {
+              const index = toolIndex.size;
+              toolIndex.set(event.index, index);
+              const { id: callId, function: fn } = event.call;
+              yield delta({
+                tool_calls: [
+                  {
+                    index,
+                    id: callId,
+                    type: 'function',
+                    function: { name: fn.name, arguments: fn.arguments },
+                  },
+                ],
+              });
+              break;
             }
-            break;
-          }
-          case 'message-end': {
-            if (failed(event.finishReason))
-              throw cohereGenerationError(id, event.finishReason ?? '', event.error);
-            ended = true;
-            yield chunk([
-              {
-                index: 0,
-                delta: {},
-                finish_reason: mapCohereFinishReason(event.finishReason),
-                logprobs: null,
-              },
-            ]);
-            const usage = toUsage(event.usage);
-            if (usage) yield chunk([], usage);
-            break;
+            case 'tool-call-delta': {
+              const index = toolIndex.get(event.index);
+              if (index !== undefined && event.arguments) {
+                yield delta({ tool_calls: [{ index, function: { arguments: event.arguments } }] });
+              }
+              break;
+            }
+            case 'message-end': {
+              if (failed(event.finishReason))
+                throw cohereGenerationError(id, event.finishReason ?? '', event.error);
+              ended = true;
+              yield chunk([
+                {
+                  index: 0,
+                  delta: {},
+                  finish_reason: mapCohereFinishReason(event.finishReason),
+                  logprobs: null,
+                },
+              ]);
+              const usage = toUsage(event.usage);
+              if (usage) yield chunk([], usage);
+              break;
+            }
           }
         }
-      }
       if (!ended) throw invalidUpstreamResponse(id, 'the stream ended before message-end');
       finished = true;
     } catch (error) {

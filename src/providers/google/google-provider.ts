@@ -90,19 +90,20 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     let finished = false;
     try {
       // Gemini's stream has no end marker: it is whole when every choice has a finish reason.
-      for await (const event of readSseEvents(res.body)) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(event.data);
-        } catch {
-          throw invalidUpstreamResponse(id, 'a stream event is not JSON');
+      for await (const events of readSseEvents(res.body))
+        for (const event of events) {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(event.data);
+          } catch {
+            throw invalidUpstreamResponse(id, 'a stream event is not JSON');
+          }
+          const error = readGoogleError(parsed);
+          if (error) throw googleError(id, error.code ?? 500, res.headers, error);
+          const response = readGoogleResponse(parsed);
+          if (!response) throw invalidUpstreamResponse(id, 'a stream event is not a GenerateContentResponse');
+          yield* translator.push(response);
         }
-        const error = readGoogleError(parsed);
-        if (error) throw googleError(id, error.code ?? 500, res.headers, error);
-        const response = readGoogleResponse(parsed);
-        if (!response) throw invalidUpstreamResponse(id, 'a stream event is not a GenerateContentResponse');
-        yield* translator.push(response);
-      }
       finished = true;
       if (!(yield* translator.end())) {
         throw invalidUpstreamResponse(id, 'the stream ended before every candidate had a finish reason');

@@ -84,23 +84,24 @@ export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWir
     try {
       // Not destroyed when the loop returns at [DONE]: destroying a body creates an AbortError (a stack
       // trace per stream); the rest of it is drained below instead, which also frees the connection.
-      for await (const event of readSseEvents(res.body.iterator({ destroyOnReturn: false }))) {
-        if (event.data === '[DONE]') {
-          finished = true;
-          return;
+      for await (const events of readSseEvents(res.body.iterator({ destroyOnReturn: false })))
+        for (const event of events) {
+          if (event.data === '[DONE]') {
+            finished = true;
+            return;
+          }
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(event.data);
+          } catch {
+            throw invalidUpstreamResponse(id, 'a stream event is not JSON');
+          }
+          if (!isChatChunk(parsed)) {
+            const detail = readErrorObject(parsed);
+            throw invalidUpstreamResponse(id, detail.message || 'a stream event has no choices');
+          }
+          yield parsed;
         }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(event.data);
-        } catch {
-          throw invalidUpstreamResponse(id, 'a stream event is not JSON');
-        }
-        if (!isChatChunk(parsed)) {
-          const detail = readErrorObject(parsed);
-          throw invalidUpstreamResponse(id, detail.message || 'a stream event has no choices');
-        }
-        yield parsed;
-      }
       throw invalidUpstreamResponse(id, 'the stream ended before [DONE]');
     } catch (error) {
       if (isAbort(error) || call.signal.aborted) throw error;
