@@ -162,6 +162,16 @@ export interface Provider {
    */
   readonly supports?: { readonly n?: boolean; readonly stop?: boolean };
   complete(call: UpstreamCall): Promise<ChatResponse>;
-  /** Yields canonical chunks; the last one carries `usage` when the upstream reports it. */
-  stream(call: UpstreamCall): AsyncIterable<ChatChunk>;
+  /**
+   * Yields canonical chunks in batches: the chunks that one network read produced, together (never an
+   * empty batch), so a stream costs a hop through the async machinery per read rather than per chunk. The
+   * last chunk carries `usage` when the upstream reports it. `chunkBatches` adapts a chunk-at-a-time
+   * generator.
+   */
+  stream(call: UpstreamCall): AsyncIterable<ChatChunk[]>;
+}
+
+/** A chunk-at-a-time stream as `Provider.stream` batches: one chunk a batch (no gain, for simple providers). */
+export async function* chunkBatches(chunks: AsyncIterable<ChatChunk>): AsyncGenerator<ChatChunk[]> {
+  for await (const chunk of chunks) yield [chunk];
 }

@@ -93,9 +93,9 @@ export async function completeVia(provider: Provider, call: UpstreamCall): Promi
   return response;
 }
 
-/** Interleaves several streams as their chunks arrive, tagging each chunk with its stream's index. */
-async function* interleave(streams: AsyncIterator<ChatChunk>[]): AsyncGenerator<[number, ChatChunk]> {
-  type Step = { i: number; result: IteratorResult<ChatChunk> };
+/** Interleaves several streams as their batches arrive, tagging each batch with its stream's index. */
+async function* interleave<T>(streams: AsyncIterator<T>[]): AsyncGenerator<[number, T]> {
+  type Step = { i: number; result: IteratorResult<T> };
   const pending = new Map<number, Promise<Step>>();
   const pull = (i: number) =>
     pending.set(
@@ -124,9 +124,9 @@ async function* interleave(streams: AsyncIterator<ChatChunk>[]): AsyncGenerator<
   }
 }
 
-export function streamVia(provider: Provider, call: UpstreamCall): AsyncIterable<ChatChunk> {
+export function streamVia(provider: Provider, call: UpstreamCall): AsyncIterable<ChatChunk[]> {
   const { request, calls, stops } = plan(provider, call.request);
-  // Nothing to emulate: the provider's own stream, with no generator in between (a hop per chunk).
+  // Nothing to emulate: the provider's own stream, with no generator in between.
   if (calls === 1 && stops.length === 0) return provider.stream({ ...call, request });
   return emulated(provider, call, request, calls, stops);
 }
@@ -137,7 +137,7 @@ async function* emulated(
   request: ChatRequest,
   calls: number,
   stops: string[],
-): AsyncGenerator<ChatChunk> {
+): AsyncGenerator<ChatChunk[]> {
   const controller = linkedController(call.signal);
   const streams = Array.from({ length: calls }, (_, i) =>
     provider
@@ -149,45 +149,54 @@ async function* emulated(
   const finished = new Set<number>();
   let last: ChatChunk | undefined;
   try {
-    for await (const [stream, chunk] of interleave(streams)) {
-      last = chunk;
-      if (chunk.usage) usages[stream] = chunk.usage;
-      if (chunk.choices.length === 0) continue;
-      const choices = [];
-      for (const choice of chunk.choices) {
-        // A fanned-out call has one choice; its index becomes the call's.
-        const index = calls > 1 ? stream : choice.index;
-        if (finished.has(index)) continue;
-        choice.index = index;
-        if (stops.length > 0) {
-          let matcher = matchers.get(index);
-          if (!matcher) {
-            matcher = new StreamStopMatcher(stops);
-            matchers.set(index, matcher);
+    for await (const [stream, batch] of interleave(streams)) {
+      const out: ChatChunk[] = [];
+      let done = false;
+      for (const chunk of batch) {
+        last = chunk;
+        if (chunk.usage) usages[stream] = chunk.usage;
+        if (chunk.choices.length === 0) continue;
+        const choices = [];
+        for (const choice of chunk.choices) {
+          // A fanned-out call has one choice; its index becomes the call's.
+          const index = calls > 1 ? stream : choice.index;
+          if (finished.has(index)) continue;
+          choice.index = index;
+          if (stops.length > 0) {
+            let matcher = matchers.get(index);
+            if (!matcher) {
+              matcher = new StreamStopMatcher(stops);
+              matchers.set(index, matcher);
+            }
+            const content = choice.delta.content;
+            if (typeof content === 'string') choice.delta.content = matcher.push(content);
+            if (matcher.stopped) choice.finish_reason = 'stop';
+            else if (choice.finish_reason !== null) {
+              const rest = matcher.flush();
+              if (rest) choice.delta.content = (choice.delta.content ?? '') + rest;
+            }
           }
-          const content = choice.delta.content;
-          if (typeof content === 'string') choice.delta.content = matcher.push(content);
-          if (matcher.stopped) choice.finish_reason = 'stop';
-          else if (choice.finish_reason !== null) {
-            const rest = matcher.flush();
-            if (rest) choice.delta.content = (choice.delta.content ?? '') + rest;
+          if (choice.finish_reason !== null) finished.add(index);
+          choices.push(choice);
+        }
+        if (choices.length === 0) continue;
+        chunk.choices = choices;
+        if (calls > 1) delete chunk.usage;
+        out.push(chunk);
+        // Every choice stopped on a stop sequence: end now (the upstream calls are aborted).
+        if (stops.length > 0 && finished.size === (calls > 1 ? calls : (call.request.n ?? 1))) {
+          if ([...matchers.values()].every((m) => m.stopped)) {
+            done = true;
+            break;
           }
         }
-        if (choice.finish_reason !== null) finished.add(index);
-        choices.push(choice);
       }
-      if (choices.length === 0) continue;
-      chunk.choices = choices;
-      if (calls > 1) delete chunk.usage;
-      yield chunk;
-      // Every choice stopped on a stop sequence: end now (the upstream calls are aborted).
-      if (stops.length > 0 && finished.size === (calls > 1 ? calls : (call.request.n ?? 1))) {
-        if ([...matchers.values()].every((m) => m.stopped)) return;
-      }
+      if (out.length > 0) yield out;
+      if (done) return;
     }
     if (calls > 1 && last) {
       const usage = sumUsage(usages);
-      if (usage) yield { ...last, choices: [], usage };
+      if (usage) yield [{ ...last, choices: [], usage }];
     }
   } finally {
     controller.abort();

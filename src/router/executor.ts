@@ -61,8 +61,8 @@ export function hasContent(chunk: ChatChunk): boolean {
 }
 
 interface Opened {
-  iterator: AsyncIterator<ChatChunk>;
-  /** Chunks read up to and including the first with content. */
+  iterator: AsyncIterator<ChatChunk[]>;
+  /** Chunks read up to and including the batch with the first content. */
   head: ChatChunk[];
   warnings: string[];
   ttftMs: number;
@@ -70,15 +70,16 @@ interface Opened {
 
 /**
  * A stream from the first deployment that produces content. Resolves at that commit point; the chunks
- * (from the very first) are then read from `value`, under the idle timeout and the total deadline. The
- * generator throws a GatewayError when the upstream fails after the commit (or the client's abort).
+ * (from the very first) are then read from `value` in batches (those of one network read), under the idle
+ * timeout and the total deadline. The generator throws a GatewayError when the upstream fails after the
+ * commit (or the client's abort).
  */
 export async function openStream(
   router: Router,
   plan: RoutePlan,
   request: ChatRequest,
   options: RunOptions,
-): Promise<Served<AsyncGenerator<ChatChunk>>> {
+): Promise<Served<AsyncGenerator<ChatChunk[]>>> {
   const loop = new AttemptLoop(router, plan, options);
   const { firstTokenMs } = plan.timeouts;
   const opened = await loop.run(async ({ deployment, timer, startedAt }) => {
@@ -91,8 +92,8 @@ export async function openStream(
       for (;;) {
         const next = await nextOrAbort(iterator, timer.signal);
         if (next.done) throw invalidUpstreamResponse(provider.id, 'the stream ended without any content');
-        head.push(next.value);
-        if (hasContent(next.value)) break;
+        head.push(...next.value);
+        if (next.value.some(hasContent)) break;
       }
     } catch (error) {
       void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
@@ -113,7 +114,7 @@ async function* committed(
   loop: AttemptLoop,
   attempt: Attempt,
   opened: Opened,
-): AsyncGenerator<ChatChunk> {
+): AsyncGenerator<ChatChunk[]> {
   const { iterator, head, ttftMs } = opened;
   const { timer, deployment } = attempt;
   const provider = deployment.target.provider.id;
@@ -128,16 +129,14 @@ async function* committed(
   let ended = false;
   let settled = false;
   try {
-    for (const chunk of head) {
-      track(chunk);
-      yield chunk;
-    }
+    for (const chunk of head) track(chunk);
+    yield head;
     for (;;) {
       timer.arm(idleMs, () => upstreamTimeout(provider, 'idle', idleMs));
       const next = await nextOrAbort(iterator, timer.signal);
       timer.disarm();
       if (next.done) break;
-      track(next.value);
+      for (const chunk of next.value) track(chunk);
       yield next.value;
     }
     ended = true;

@@ -321,32 +321,36 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
         exchange.upstreamMs += now - waitStart;
         waitStart = now;
         if (next.done) break;
-        const chunk = next.value;
-        if (chunk.usage) {
-          reported = chunk.usage;
-          if (chunk.choices.length === 0) {
-            usageChunk = chunk;
-            continue;
+        for (const chunk of next.value) {
+          if (chunk.usage) {
+            reported = chunk.usage;
+            if (chunk.choices.length === 0) {
+              usageChunk = chunk;
+              continue;
+            }
           }
-        }
-        if (!committed) {
-          // Commit: the answer is this deployment's 200 stream from now on.
-          committed = true;
-          clearTimeout(keepAlive);
-          exchange.ttftMs = performance.now() - exchange.started;
-          exchange.upstreamModel = typeof chunk.model === 'string' ? chunk.model : null;
-          created = chunk.created;
-          writer ??= openWriter(gatewayHeaders(exchange, served.warnings));
-        }
-        for (const choice of chunk.choices) {
-          const { content, tool_calls } = choice.delta;
-          if (typeof content === 'string' && content.length > 0) generated.push(content);
-          for (const callDelta of tool_calls ?? []) {
-            if (callDelta.function?.name) generated.push(callDelta.function.name);
-            if (callDelta.function?.arguments) generated.push(callDelta.function.arguments);
+          if (!committed) {
+            // Commit: the answer is this deployment's 200 stream from now on.
+            committed = true;
+            clearTimeout(keepAlive);
+            exchange.ttftMs = performance.now() - exchange.started;
+            exchange.upstreamModel = typeof chunk.model === 'string' ? chunk.model : null;
+            created = chunk.created;
+            writer ??= openWriter(gatewayHeaders(exchange, served.warnings));
           }
+          for (const choice of chunk.choices) {
+            const { content, tool_calls } = choice.delta;
+            if (typeof content === 'string' && content.length > 0) generated.push(content);
+            for (const callDelta of tool_calls ?? []) {
+              if (callDelta.function?.name) generated.push(callDelta.function.name);
+              if (callDelta.function?.arguments) generated.push(callDelta.function.arguments);
+            }
+          }
+          writer!.data(chunkJson(chunk, id, created, model, includeUsage));
         }
-        const wait = writer!.data(chunkJson(chunk, id, created, model, includeUsage));
+        // The whole batch is queued for this turn's write; a client reading slower than the upstream
+        // sends makes the next read wait.
+        const wait = writer?.backpressure;
         if (wait) {
           await wait;
           waitStart = performance.now();

@@ -59,6 +59,11 @@ export class SseWriter {
     });
   }
 
+  /** While the client reads slower than events come: settles once the socket has drained. */
+  get backpressure(): Promise<void> | undefined {
+    return this.drained;
+  }
+
   get isClosed(): boolean {
     return this.closed || this.res.destroyed;
   }

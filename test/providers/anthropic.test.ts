@@ -248,7 +248,7 @@ describe('createAnthropicProvider', () => {
 
   async function collect(upstream: UpstreamCall): Promise<ChatChunk[]> {
     const chunks: ChatChunk[] = [];
-    for await (const chunk of provider.stream(upstream)) chunks.push(chunk);
+    for await (const batch of provider.stream(upstream)) chunks.push(...batch);
     return chunks;
   }
 
@@ -786,7 +786,8 @@ describe('createAnthropicProvider', () => {
     let text = '';
     await assert.rejects(
       async () => {
-        for await (const chunk of provider.stream(call({}))) text += chunk.choices[0]?.delta.content ?? '';
+        for await (const batch of provider.stream(call({})))
+          for (const chunk of batch) text += chunk.choices[0]?.delta.content ?? '';
       },
       (error: unknown) => error instanceof GatewayError && error.status === 503 && error.retryable,
     );
@@ -820,7 +821,8 @@ describe('createAnthropicProvider', () => {
     let text = '';
     await assert.rejects(
       async () => {
-        for await (const chunk of provider.stream(call({}))) text += chunk.choices[0]?.delta.content ?? '';
+        for await (const batch of provider.stream(call({})))
+          for (const chunk of batch) text += chunk.choices[0]?.delta.content ?? '';
       },
       (error: unknown) => error instanceof GatewayError && error.status === 502 && error.retryable,
     );

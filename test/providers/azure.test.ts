@@ -48,7 +48,7 @@ function call(request: Partial<ChatRequest>, signal = new AbortController().sign
 
 async function collect(provider: Provider, c: ReturnType<typeof call>): Promise<ChatChunk[]> {
   const chunks: ChatChunk[] = [];
-  for await (const chunk of provider.stream(c)) chunks.push(chunk);
+  for await (const batch of provider.stream(c)) chunks.push(...batch);
   return chunks;
 }
 

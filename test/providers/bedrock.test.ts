@@ -51,7 +51,7 @@ function call(request: Partial<ChatRequest>, signal = new AbortController().sign
 
 async function collect(provider: Provider, c: ReturnType<typeof call>): Promise<ChatChunk[]> {
   const chunks: ChatChunk[] = [];
-  for await (const chunk of provider.stream(c)) chunks.push(chunk);
+  for await (const batch of provider.stream(c)) chunks.push(...batch);
   return chunks;
 }
 
@@ -417,7 +417,7 @@ describe('bedrock provider', () => {
     const seen: ChatChunk[] = [];
     await assert.rejects(
       (async () => {
-        for await (const chunk of provider.stream(call({ stream: true }))) seen.push(chunk);
+        for await (const batch of provider.stream(call({ stream: true }))) seen.push(...batch);
       })(),
       (error: unknown) => error instanceof GatewayError && error.status === 429 && error.retryable,
     );

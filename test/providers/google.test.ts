@@ -37,9 +37,9 @@ function call(request: Partial<ChatRequest>, signal = new AbortController().sign
   return { request: full, signal, warnings: [] as string[] };
 }
 
-async function collect(stream: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
+async function collect(stream: AsyncIterable<ChatChunk[]>): Promise<ChatChunk[]> {
   const chunks: ChatChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
+  for await (const batch of stream) chunks.push(...batch);
   return chunks;
 }
 
@@ -654,7 +654,7 @@ describe('google provider', () => {
     const seen: ChatChunk[] = [];
     await rejectsWith(
       (async () => {
-        for await (const chunk of provider.stream(call({}))) seen.push(chunk);
+        for await (const batch of provider.stream(call({}))) seen.push(...batch);
       })(),
       (error) => assert.equal(error.code, 'upstream_invalid_response'),
     );
@@ -664,7 +664,7 @@ describe('google provider', () => {
     seen.length = 0;
     await rejectsWith(
       (async () => {
-        for await (const chunk of provider.stream(call({}))) seen.push(chunk);
+        for await (const batch of provider.stream(call({}))) seen.push(...batch);
       })(),
       (error) => {
         assert.equal(error.status, 502);

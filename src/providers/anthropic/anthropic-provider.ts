@@ -12,6 +12,7 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
+import { chunkBatches } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { readSseEvents } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
@@ -240,5 +241,11 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
     }
   }
 
-  return { id, format: 'anthropic', supports: { n: false }, complete, stream };
+  return {
+    id,
+    format: 'anthropic',
+    supports: { n: false },
+    complete,
+    stream: (call) => chunkBatches(stream(call)),
+  };
 }

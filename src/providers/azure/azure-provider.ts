@@ -28,24 +28,28 @@ export function createAzureProvider(settings: ProviderSettings): Provider {
     return response;
   }
 
-  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk> {
+  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk[]> {
     let promptFilterResults: unknown;
-    for await (const chunk of openai.stream(call)) {
-      if (isPromptFilterChunk(chunk)) {
-        // Held for the first real chunk, so the stream starts with the role chunk and keeps one id.
-        promptFilterResults = chunk.prompt_filter_results;
-        continue;
+    for await (const chunks of openai.stream(call)) {
+      const batch: ChatChunk[] = [];
+      for (const chunk of chunks) {
+        if (isPromptFilterChunk(chunk)) {
+          // Held for the first real chunk, so the stream starts with the role chunk and keeps one id.
+          promptFilterResults = chunk.prompt_filter_results;
+          continue;
+        }
+        if (promptFilterResults !== undefined) {
+          chunk.prompt_filter_results = promptFilterResults;
+          promptFilterResults = undefined;
+        }
+        for (const choice of chunk.choices) {
+          // Asynchronous-filter chunks carry only content_filter_results, without a delta.
+          if (!isObject(choice.delta)) choice.delta = {};
+          choice.finish_reason = mapAzureFinishReason(choice.finish_reason);
+        }
+        batch.push(chunk);
       }
-      if (promptFilterResults !== undefined) {
-        chunk.prompt_filter_results = promptFilterResults;
-        promptFilterResults = undefined;
-      }
-      for (const choice of chunk.choices) {
-        // Asynchronous-filter chunks carry only content_filter_results, without a delta.
-        if (!isObject(choice.delta)) choice.delta = {};
-        choice.finish_reason = mapAzureFinishReason(choice.finish_reason);
-      }
-      yield chunk;
+      if (batch.length > 0) yield batch;
     }
   }
 

@@ -11,6 +11,7 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
+import { chunkBatches } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type BedrockUsage, readConverseResponse, readStreamEvent } from './bedrock-api.js';
@@ -194,5 +195,11 @@ export function createBedrockProvider(settings: ProviderSettings): Provider {
     }
   }
 
-  return { id, format: 'bedrock', supports: { n: false }, complete, stream };
+  return {
+    id,
+    format: 'bedrock',
+    supports: { n: false },
+    complete,
+    stream: (call) => chunkBatches(stream(call)),
+  };
 }

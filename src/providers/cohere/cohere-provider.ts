@@ -9,6 +9,7 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
+import { chunkBatches } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { readSseEvents } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
@@ -173,5 +174,11 @@ export function createCohereProvider(settings: ProviderSettings): Provider {
     }
   }
 
-  return { id, format: 'cohere', supports: { n: false }, complete, stream };
+  return {
+    id,
+    format: 'cohere',
+    supports: { n: false },
+    complete,
+    stream: (call) => chunkBatches(stream(call)),
+  };
 }

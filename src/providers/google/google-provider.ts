@@ -3,6 +3,7 @@
 // this folder; what cannot be translated is listed in parameters.ts.
 import type { ProviderSettings } from '../../config/config.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
+import { chunkBatches } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { readSseEvents } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
@@ -138,5 +139,11 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     );
   }
 
-  return { id, format: 'google', supports: { n: true, stop: true }, complete, stream };
+  return {
+    id,
+    format: 'google',
+    supports: { n: true, stop: true },
+    complete,
+    stream: (call) => chunkBatches(stream(call)),
+  };
 }
