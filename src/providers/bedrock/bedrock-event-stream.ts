@@ -49,21 +49,26 @@ function toMessage(frame: Uint8Array): EventStreamMessage {
   return { messageType, name, payload };
 }
 
-export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<EventStreamMessage> {
+/** The messages of the stream, those of one network read together (never an empty batch). */
+export async function* readEventStream(
+  body: AsyncIterable<Uint8Array>,
+): AsyncGenerator<EventStreamMessage[]> {
   let buffer = new Uint8Array(0);
   for await (const bytes of body) {
     const next = new Uint8Array(buffer.length + bytes.length);
     next.set(buffer);
     next.set(bytes, buffer.length);
     buffer = next;
+    const messages: EventStreamMessage[] = [];
     while (buffer.length >= 4) {
       const length = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0, false);
       if (length < 16) throw new EventStreamFormatError(`bad event stream frame length ${length}`);
       if (buffer.length < length) break;
       const frame = buffer.subarray(0, length);
       buffer = buffer.subarray(length);
-      yield toMessage(frame);
+      messages.push(toMessage(frame));
     }
+    if (messages.length > 0) yield messages;
   }
   if (buffer.length > 0) throw new EventStreamFormatError('the event stream ended inside a frame');
 }

@@ -11,7 +11,6 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { chunkBatches } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type BedrockUsage, readConverseResponse, readStreamEvent } from './bedrock-api.js';
@@ -119,7 +118,7 @@ export function createBedrockProvider(settings: ProviderSettings): Provider {
     return response;
   }
 
-  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk> {
+  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk[]> {
     const { res, chatId } = await send(call, true);
     const created = Math.floor(Date.now() / 1000);
     const chunk = (choices: ChunkChoice[], usage?: Usage): ChatChunk => ({
@@ -138,50 +137,66 @@ export function createBedrockProvider(settings: ProviderSettings): Provider {
     let stopped = false;
     let finished = false;
     try {
-      for await (const message of readEventStream(res.body)) {
-        if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
-        const event = readStreamEvent(message.name, message.payload);
-        if (event.type === 'unknown') continue;
-        if (!started && event.type !== 'metadata') {
-          started = true;
-          yield delta({ role: 'assistant', content: '', refusal: null });
-        }
-        switch (event.type) {
-          case 'contentBlockStart':
-            if (event.toolUse) {
-              const index = toolIndex.size;
-              toolIndex.set(event.index, index);
-              const { toolUseId, name } = event.toolUse;
-              yield delta({
-                tool_calls: [{ index, id: toolUseId, type: 'function', function: { name, arguments: '' } }],
-              });
+      for await (const messages of readEventStream(res.body)) {
+        // The chunks of one read go out together; those before a failing event still go out first.
+        const batch: ChatChunk[] = [];
+        try {
+          for (const message of messages) {
+            if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
+            const event = readStreamEvent(message.name, message.payload);
+            if (event.type === 'unknown') continue;
+            if (!started && event.type !== 'metadata') {
+              started = true;
+              batch.push(delta({ role: 'assistant', content: '', refusal: null }));
             }
-            break;
-          case 'contentBlockDelta': {
-            if (event.text) yield delta({ content: event.text });
-            const index = toolIndex.get(event.index);
-            if (event.toolUseInput && index !== undefined) {
-              yield delta({ tool_calls: [{ index, function: { arguments: event.toolUseInput } }] });
+            switch (event.type) {
+              case 'contentBlockStart':
+                if (event.toolUse) {
+                  const index = toolIndex.size;
+                  toolIndex.set(event.index, index);
+                  const { toolUseId, name } = event.toolUse;
+                  batch.push(
+                    delta({
+                      tool_calls: [
+                        { index, id: toolUseId, type: 'function', function: { name, arguments: '' } },
+                      ],
+                    }),
+                  );
+                }
+                break;
+              case 'contentBlockDelta': {
+                if (event.text) batch.push(delta({ content: event.text }));
+                const index = toolIndex.get(event.index);
+                if (event.toolUseInput && index !== undefined) {
+                  batch.push(delta({ tool_calls: [{ index, function: { arguments: event.toolUseInput } }] }));
+                }
+                break;
+              }
+              case 'messageStop':
+                stopped = true;
+                batch.push(
+                  chunk([
+                    {
+                      index: 0,
+                      delta: {},
+                      finish_reason: mapBedrockFinishReason(event.stopReason),
+                      logprobs: null,
+                    },
+                  ]),
+                );
+                break;
+              case 'metadata': {
+                const usage = toUsage(event.usage);
+                if (usage) batch.push(chunk([], usage));
+                break;
+              }
             }
-            break;
           }
-          case 'messageStop':
-            stopped = true;
-            yield chunk([
-              {
-                index: 0,
-                delta: {},
-                finish_reason: mapBedrockFinishReason(event.stopReason),
-                logprobs: null,
-              },
-            ]);
-            break;
-          case 'metadata': {
-            const usage = toUsage(event.usage);
-            if (usage) yield chunk([], usage);
-            break;
-          }
+        } catch (error) {
+          if (batch.length > 0) yield batch;
+          throw error;
         }
+        if (batch.length > 0) yield batch;
       }
       if (!stopped) throw invalidUpstreamResponse(id, 'the stream ended before messageStop');
       finished = true;
@@ -200,6 +215,6 @@ export function createBedrockProvider(settings: ProviderSettings): Provider {
     format: 'bedrock',
     supports: { n: false },
     complete,
-    stream: (call) => chunkBatches(stream(call)),
+    stream,
   };
 }
