@@ -195,18 +195,29 @@ describe('non-streaming', () => {
 
 describe('streaming', () => {
   test('chunks share one id and created, echo the model, and reassemble the text', async () => {
-    const stream = await client.chat.completions.create({
-      model: 'openai/gpt-4o',
-      messages: [{ role: 'user', content: 'Say hello' }],
-      stream: true,
-    });
+    const { data: stream, response } = await client.chat.completions
+      .create({
+        model: 'openai/gpt-4o',
+        messages: [{ role: 'user', content: 'Say hello' }],
+        stream: true,
+      })
+      .withResponse();
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     assert.ok(chunks.length > 3);
     for (const chunk of chunks) assertMatchesSchema('CreateChatCompletionStreamResponse', chunk);
     assert.equal(new Set(chunks.map((c) => c.id)).size, 1);
     assert.equal(new Set(chunks.map((c) => c.created)).size, 1);
-    assert.match(chunks[0]!.id, /^chatcmpl-/);
+    // The completion id is the request's own, never the upstream's.
+    const requestId = response.headers.get('x-request-id') ?? '';
+    assert.equal(chunks[0]!.id, `chatcmpl-${requestId.replace(/^req_/, '')}`);
+    assert.ok(
+      chunks.every(
+        (c) =>
+          c.object === 'chat.completion.chunk' &&
+          !('system_fingerprint' in c && c.system_fingerprint === null),
+      ),
+    );
     assert.ok(chunks.every((c) => c.model === 'openai/gpt-4o'));
     assert.ok(
       chunks.every((c) => !('usage' in c)),
