@@ -80,33 +80,49 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     return chat;
   }
 
+  /** One streaming call, in batches (the chunks of one network read). */
   async function* streamOnce(
     model: string,
     body: GoogleRequest,
     count: number,
     signal: AbortSignal,
-  ): AsyncGenerator<ChatChunk> {
+  ): AsyncGenerator<ChatChunk[]> {
     const res = await send(model, body, true, signal);
     const translator = new GoogleStreamTranslator(model, count);
     let finished = false;
     try {
       // Gemini's stream has no end marker: it is whole when every choice has a finish reason.
-      for await (const events of readSseEvents(res.body))
-        for (const event of events) {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(event.data);
-          } catch {
-            throw invalidUpstreamResponse(id, 'a stream event is not JSON');
+      for await (const events of readSseEvents(res.body)) {
+        // Those before a failing event still go out first.
+        const batch: ChatChunk[] = [];
+        try {
+          for (const event of events) {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(event.data);
+            } catch {
+              throw invalidUpstreamResponse(id, 'a stream event is not JSON');
+            }
+            const error = readGoogleError(parsed);
+            if (error) throw googleError(id, error.code ?? 500, res.headers, error);
+            const response = readGoogleResponse(parsed);
+            if (!response)
+              throw invalidUpstreamResponse(id, 'a stream event is not a GenerateContentResponse');
+            for (const chunk of translator.push(response)) batch.push(chunk);
           }
-          const error = readGoogleError(parsed);
-          if (error) throw googleError(id, error.code ?? 500, res.headers, error);
-          const response = readGoogleResponse(parsed);
-          if (!response) throw invalidUpstreamResponse(id, 'a stream event is not a GenerateContentResponse');
-          yield* translator.push(response);
+        } catch (error) {
+          if (batch.length > 0) yield batch;
+          throw error;
         }
+        if (batch.length > 0) yield batch;
+      }
       finished = true;
-      if (!(yield* translator.end())) {
+      const ending = translator.end();
+      const last: ChatChunk[] = [];
+      let step = ending.next();
+      for (; !step.done; step = ending.next()) last.push(step.value);
+      if (last.length > 0) yield last;
+      if (!step.value) {
         throw invalidUpstreamResponse(id, 'the stream ended before every candidate had a finish reason');
       }
     } catch (error) {
@@ -118,6 +134,11 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     }
   }
 
+  /** The chunks of a batched stream one at a time (for merging several calls). */
+  async function* oneByOne(batches: AsyncIterable<ChatChunk[]>): AsyncGenerator<ChatChunk> {
+    for await (const batch of batches) yield* batch;
+  }
+
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const { google, n, batches } = prepare(call, false);
     const model = call.request.model;
@@ -127,15 +148,15 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     );
   }
 
-  async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk> {
+  function stream(call: UpstreamCall): AsyncIterable<ChatChunk[]> {
     const { google, n, batches } = prepare(call, true);
     const model = call.request.model;
-    if (batches.length === 1) {
-      yield* streamOnce(model, withCandidates(google, n), n, call.signal);
-      return;
-    }
-    yield* streamInBatches(batches, call.signal, (count, signal) =>
-      streamOnce(model, withCandidates(google, count), count, signal),
+    if (batches.length === 1) return streamOnce(model, withCandidates(google, n), n, call.signal);
+    // More choices than one call may ask for: several calls merged chunk by chunk (rare; not batched).
+    return chunkBatches(
+      streamInBatches(batches, call.signal, (count, signal) =>
+        oneByOne(streamOnce(model, withCandidates(google, count), count, signal)),
+      ),
     );
   }
 
@@ -144,6 +165,6 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     format: 'google',
     supports: { n: true, stop: true },
     complete,
-    stream: (call) => chunkBatches(stream(call)),
+    stream,
   };
 }
