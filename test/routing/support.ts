@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { AttemptRecord } from '../../src/router/attempts.js';
 import type { RequestRow } from '../../src/store/store.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -116,14 +117,5 @@ export function parseSse(body: string): SseResult {
   return { data, comments, text, done, error: parsed?.error ? { error: parsed.error } : undefined };
 }
 
-export interface Attempt {
-  deployment: string;
-  provider: string;
-  upstream_model: string;
-  status: number;
-  code: string | null;
-  ms: number;
-}
-
-export const attemptsOf = (row: RequestRow): Attempt[] =>
-  row.attempts ? (JSON.parse(row.attempts) as Attempt[]) : [];
+export const attemptsOf = (row: RequestRow): AttemptRecord[] =>
+  row.attempts ? (JSON.parse(row.attempts) as AttemptRecord[]) : [];
