@@ -1,6 +1,8 @@
 // Reads a server-sent-events byte stream into events, as they arrive: all the events of one read at once,
 // so a stream costs a hop through the generator per network read, not per event.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { ChatChunk } from '../core/types.js';
+import { invalidUpstreamResponse } from './upstream-error.js';
 
 export async function* readSseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<EventSourceMessage[]> {
   let pending: EventSourceMessage[] = [];
@@ -16,4 +18,44 @@ export async function* readSseEvents(body: AsyncIterable<Uint8Array>): AsyncGene
   }
   parser.feed(`${decoder.decode()}\n\n`);
   if (pending.length > 0) yield pending;
+}
+
+/** An event's JSON payload; one that is not JSON is the upstream's fault. */
+export function eventJson(provider: string, data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw invalidUpstreamResponse(provider, 'a stream event is not JSON');
+  }
+}
+
+/**
+ * Translates a provider's events, read a batch at a time, into batches of chunks (one per batch of
+ * events, never empty). `translate` pushes the chunks one event makes onto `out`, and returns 'end' when
+ * the stream is over: the rest is not read, and the generator returns true (false when the events ran
+ * out first). Chunks made before an event that throws still go out first, so a failure after the first
+ * content is the stream's own, told in-band, not a reason to fall back.
+ */
+export async function* translateBatches<E>(
+  events: AsyncIterable<readonly E[]>,
+  translate: (event: E, out: ChatChunk[]) => 'end' | undefined,
+): AsyncGenerator<ChatChunk[], boolean> {
+  for await (const batch of events) {
+    const out: ChatChunk[] = [];
+    let ended = false;
+    try {
+      for (const event of batch) {
+        if (translate(event, out) === 'end') {
+          ended = true;
+          break;
+        }
+      }
+    } catch (error) {
+      if (out.length > 0) yield out;
+      throw error;
+    }
+    if (out.length > 0) yield out;
+    if (ended) return true;
+  }
+  return false;
 }

@@ -13,7 +13,7 @@ import type {
   Usage,
 } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
-import { readSseEvents } from '../sse.js';
+import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import {
   ANTHROPIC_VERSION,
@@ -148,103 +148,88 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
     });
 
     try {
-      for await (const events of readSseEvents(res.body)) {
-        // The chunks of one read go out together; those before a failing event still go out first.
-        const batch: ChatChunk[] = [];
-        try {
-          reading: for (const sse of events) {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(sse.data);
-            } catch {
-              throw invalidUpstreamResponse(id, 'a stream event is not JSON');
-            }
-            const event = readStreamEvent(parsed);
-            if (!event) throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
-            if (event.type === 'error') throw anthropicStreamError(id, event.error);
-            if (event.type !== 'message_start' && chunkId === '') {
-              if (event.type === 'ping' || event.type === 'unknown') continue;
-              throw invalidUpstreamResponse(id, `'${event.type}' before message_start`);
-            }
-            switch (event.type) {
-              case 'message_start':
-                chunkId = `chatcmpl-${event.message.id}`;
-                model = event.message.model || model;
-                usage = event.message.usage;
-                batch.push(chunk({ role: 'assistant', content: '' }));
-                break;
-              case 'content_block_start': {
-                const { block, index } = event;
-                if (block.type === 'text') {
-                  blocks.set(index, { kind: 'text' });
-                  if (block.text !== '') batch.push(chunk({ content: block.text }));
-                } else if (block.type === 'tool_use' && block.name === converted.jsonTool) {
-                  blocks.set(index, { kind: 'json' });
-                  jsonAnswered = true;
-                } else if (block.type === 'tool_use') {
-                  const toolIndex = toolCalls++;
-                  blocks.set(index, { kind: 'tool', index: toolIndex });
-                  batch.push(
-                    chunk({
-                      tool_calls: [
-                        {
-                          index: toolIndex,
-                          id: block.id,
-                          type: 'function',
-                          function: { name: block.name, arguments: '' },
-                        },
-                      ],
-                    }),
-                  );
-                }
-                break;
-              }
-              case 'content_block_delta': {
-                const target = blocks.get(event.index);
-                const { delta } = event;
-                if (
-                  delta.type === 'text_delta' &&
-                  (target === undefined || target.kind === 'text') &&
-                  delta.text !== ''
-                ) {
-                  batch.push(chunk({ content: delta.text }));
-                } else if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
-                  if (target?.kind === 'json') batch.push(chunk({ content: delta.partial_json }));
-                  else if (target?.kind === 'tool') {
-                    batch.push(
-                      chunk({
-                        tool_calls: [{ index: target.index, function: { arguments: delta.partial_json } }],
-                      }),
-                    );
-                  }
-                }
-                break;
-              }
-              case 'message_delta':
-                stopReason = event.stop_reason ?? stopReason;
-                // message_delta counts are cumulative: they replace what message_start said.
-                usage = { ...usage, ...event.usage };
-                break;
-              case 'message_stop': {
-                finished = true;
-                batch.push(chunk({}, finishReason(stopReason, jsonAnswered, toolCalls)));
-                const total = toUsage(usage);
-                if (total) batch.push({ ...chunk({}), choices: [], usage: total });
-                break reading;
-              }
-              default:
-                // content_block_stop, ping, and event types newer than this code: nothing to translate.
-                break;
-            }
-          }
-        } catch (error) {
-          if (batch.length > 0) yield batch;
-          throw error;
+      const stopped = yield* translateBatches(readSseEvents(res.body), (sse, batch) => {
+        const parsed = eventJson(id, sse.data);
+        const event = readStreamEvent(parsed);
+        if (!event) throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
+        if (event.type === 'error') throw anthropicStreamError(id, event.error);
+        if (event.type !== 'message_start' && chunkId === '') {
+          if (event.type === 'ping' || event.type === 'unknown') return undefined;
+          throw invalidUpstreamResponse(id, `'${event.type}' before message_start`);
         }
-        if (batch.length > 0) yield batch;
-        if (finished) return;
-      }
-      throw invalidUpstreamResponse(id, 'the stream ended before message_stop');
+        switch (event.type) {
+          case 'message_start':
+            chunkId = `chatcmpl-${event.message.id}`;
+            model = event.message.model || model;
+            usage = event.message.usage;
+            batch.push(chunk({ role: 'assistant', content: '' }));
+            break;
+          case 'content_block_start': {
+            const { block, index } = event;
+            if (block.type === 'text') {
+              blocks.set(index, { kind: 'text' });
+              if (block.text !== '') batch.push(chunk({ content: block.text }));
+            } else if (block.type === 'tool_use' && block.name === converted.jsonTool) {
+              blocks.set(index, { kind: 'json' });
+              jsonAnswered = true;
+            } else if (block.type === 'tool_use') {
+              const toolIndex = toolCalls++;
+              blocks.set(index, { kind: 'tool', index: toolIndex });
+              batch.push(
+                chunk({
+                  tool_calls: [
+                    {
+                      index: toolIndex,
+                      id: block.id,
+                      type: 'function',
+                      function: { name: block.name, arguments: '' },
+                    },
+                  ],
+                }),
+              );
+            }
+            break;
+          }
+          case 'content_block_delta': {
+            const target = blocks.get(event.index);
+            const { delta } = event;
+            if (
+              delta.type === 'text_delta' &&
+              (target === undefined || target.kind === 'text') &&
+              delta.text !== ''
+            ) {
+              batch.push(chunk({ content: delta.text }));
+            } else if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
+              if (target?.kind === 'json') batch.push(chunk({ content: delta.partial_json }));
+              else if (target?.kind === 'tool') {
+                batch.push(
+                  chunk({
+                    tool_calls: [{ index: target.index, function: { arguments: delta.partial_json } }],
+                  }),
+                );
+              }
+            }
+            break;
+          }
+          case 'message_delta':
+            stopReason = event.stop_reason ?? stopReason;
+            // message_delta counts are cumulative: they replace what message_start said.
+            usage = { ...usage, ...event.usage };
+            break;
+          case 'message_stop': {
+            finished = true;
+            batch.push(chunk({}, finishReason(stopReason, jsonAnswered, toolCalls)));
+            const total = toUsage(usage);
+            if (total) batch.push({ ...chunk({}), choices: [], usage: total });
+            return 'end';
+          }
+          default:
+            // content_block_stop, ping, and event types newer than this code: nothing to translate.
+            break;
+        }
+        return undefined;
+      });
+      if (!stopped) throw invalidUpstreamResponse(id, 'the stream ended before message_stop');
     } catch (error) {
       if (isAbort(error) || call.signal.aborted) throw error;
       throw transportError(error, id);

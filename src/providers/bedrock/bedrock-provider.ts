@@ -12,6 +12,7 @@ import type {
   Usage,
 } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type BedrockUsage, readConverseResponse, readStreamEvent } from './bedrock-api.js';
 import { bedrockHttpError, bedrockStreamError } from './bedrock-error.js';
@@ -137,67 +138,56 @@ export function createBedrockProvider(settings: ProviderSettings): Provider {
     let stopped = false;
     let finished = false;
     try {
-      for await (const messages of readEventStream(res.body)) {
-        // The chunks of one read go out together; those before a failing event still go out first.
-        const batch: ChatChunk[] = [];
-        try {
-          for (const message of messages) {
-            if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
-            const event = readStreamEvent(message.name, message.payload);
-            if (event.type === 'unknown') continue;
-            if (!started && event.type !== 'metadata') {
-              started = true;
-              batch.push(delta({ role: 'assistant', content: '', refusal: null }));
-            }
-            switch (event.type) {
-              case 'contentBlockStart':
-                if (event.toolUse) {
-                  const index = toolIndex.size;
-                  toolIndex.set(event.index, index);
-                  const { toolUseId, name } = event.toolUse;
-                  batch.push(
-                    delta({
-                      tool_calls: [
-                        { index, id: toolUseId, type: 'function', function: { name, arguments: '' } },
-                      ],
-                    }),
-                  );
-                }
-                break;
-              case 'contentBlockDelta': {
-                if (event.text) batch.push(delta({ content: event.text }));
-                const index = toolIndex.get(event.index);
-                if (event.toolUseInput && index !== undefined) {
-                  batch.push(delta({ tool_calls: [{ index, function: { arguments: event.toolUseInput } }] }));
-                }
-                break;
-              }
-              case 'messageStop':
-                stopped = true;
-                batch.push(
-                  chunk([
-                    {
-                      index: 0,
-                      delta: {},
-                      finish_reason: mapBedrockFinishReason(event.stopReason),
-                      logprobs: null,
-                    },
-                  ]),
-                );
-                break;
-              case 'metadata': {
-                const usage = toUsage(event.usage);
-                if (usage) batch.push(chunk([], usage));
-                break;
-              }
-            }
-          }
-        } catch (error) {
-          if (batch.length > 0) yield batch;
-          throw error;
+      yield* translateBatches(readEventStream(res.body), (message, batch) => {
+        if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
+        const event = readStreamEvent(message.name, message.payload);
+        if (event.type === 'unknown') return undefined;
+        if (!started && event.type !== 'metadata') {
+          started = true;
+          batch.push(delta({ role: 'assistant', content: '', refusal: null }));
         }
-        if (batch.length > 0) yield batch;
-      }
+        switch (event.type) {
+          case 'contentBlockStart':
+            if (event.toolUse) {
+              const index = toolIndex.size;
+              toolIndex.set(event.index, index);
+              const { toolUseId, name } = event.toolUse;
+              batch.push(
+                delta({
+                  tool_calls: [{ index, id: toolUseId, type: 'function', function: { name, arguments: '' } }],
+                }),
+              );
+            }
+            break;
+          case 'contentBlockDelta': {
+            if (event.text) batch.push(delta({ content: event.text }));
+            const index = toolIndex.get(event.index);
+            if (event.toolUseInput && index !== undefined) {
+              batch.push(delta({ tool_calls: [{ index, function: { arguments: event.toolUseInput } }] }));
+            }
+            break;
+          }
+          case 'messageStop':
+            stopped = true;
+            batch.push(
+              chunk([
+                {
+                  index: 0,
+                  delta: {},
+                  finish_reason: mapBedrockFinishReason(event.stopReason),
+                  logprobs: null,
+                },
+              ]),
+            );
+            break;
+          case 'metadata': {
+            const usage = toUsage(event.usage);
+            if (usage) batch.push(chunk([], usage));
+            break;
+          }
+        }
+        return undefined;
+      });
       if (!stopped) throw invalidUpstreamResponse(id, 'the stream ended before messageStop');
       finished = true;
     } catch (error) {

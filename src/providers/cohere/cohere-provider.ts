@@ -10,7 +10,7 @@ import type {
   Usage,
 } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
-import { readSseEvents } from '../sse.js';
+import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type CohereUsage, readChatResponse, readStreamEvent } from './cohere-api.js';
 import { cohereGenerationError, cohereHttpError } from './cohere-error.js';
@@ -100,86 +100,67 @@ export function createCohereProvider(settings: ProviderSettings): Provider {
     let ended = false;
     let finished = false;
     try {
-      for await (const events of readSseEvents(res.body)) {
-        // The chunks of one read go out together; those before a failing event still go out first.
-        const batch: ChatChunk[] = [];
-        let done = false;
-        try {
-          for (const sse of events) {
-            if (sse.data === '[DONE]') {
-              done = true;
-              break;
-            }
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(sse.data);
-            } catch {
-              throw invalidUpstreamResponse(id, 'a stream event is not JSON');
-            }
-            const event = readStreamEvent(parsed);
-            if (!event) throw invalidUpstreamResponse(id, 'a stream event has no type');
-            if (event.type === 'other' || ended) continue;
-            if (!chatId) {
-              // message-start comes first and names the message; the role chunk goes out with it.
-              chatId = `chatcmpl-${(event.type === 'message-start' && event.id) || randomUUID()}`;
-              batch.push(delta({ role: 'assistant', content: '', refusal: null }));
-            }
-            switch (event.type) {
-              case 'content-delta':
-                if (event.text) batch.push(delta({ content: event.text }));
-                break;
-              case 'tool-call-start': {
-                const index = toolIndex.size;
-                toolIndex.set(event.index, index);
-                const { id: callId, function: fn } = event.call;
-                batch.push(
-                  delta({
-                    tool_calls: [
-                      {
-                        index,
-                        id: callId,
-                        type: 'function',
-                        function: { name: fn.name, arguments: fn.arguments },
-                      },
-                    ],
-                  }),
-                );
-                break;
-              }
-              case 'tool-call-delta': {
-                const index = toolIndex.get(event.index);
-                if (index !== undefined && event.arguments) {
-                  batch.push(delta({ tool_calls: [{ index, function: { arguments: event.arguments } }] }));
-                }
-                break;
-              }
-              case 'message-end': {
-                if (failed(event.finishReason))
-                  throw cohereGenerationError(id, event.finishReason ?? '', event.error);
-                ended = true;
-                batch.push(
-                  chunk([
-                    {
-                      index: 0,
-                      delta: {},
-                      finish_reason: mapCohereFinishReason(event.finishReason),
-                      logprobs: null,
-                    },
-                  ]),
-                );
-                const usage = toUsage(event.usage);
-                if (usage) batch.push(chunk([], usage));
-                break;
-              }
-            }
-          }
-        } catch (error) {
-          if (batch.length > 0) yield batch;
-          throw error;
+      yield* translateBatches(readSseEvents(res.body), (sse, batch) => {
+        if (sse.data === '[DONE]') return 'end';
+        const parsed = eventJson(id, sse.data);
+        const event = readStreamEvent(parsed);
+        if (!event) throw invalidUpstreamResponse(id, 'a stream event has no type');
+        if (event.type === 'other' || ended) return undefined;
+        if (!chatId) {
+          // message-start comes first and names the message; the role chunk goes out with it.
+          chatId = `chatcmpl-${(event.type === 'message-start' && event.id) || randomUUID()}`;
+          batch.push(delta({ role: 'assistant', content: '', refusal: null }));
         }
-        if (batch.length > 0) yield batch;
-        if (done) break;
-      }
+        switch (event.type) {
+          case 'content-delta':
+            if (event.text) batch.push(delta({ content: event.text }));
+            break;
+          case 'tool-call-start': {
+            const index = toolIndex.size;
+            toolIndex.set(event.index, index);
+            const { id: callId, function: fn } = event.call;
+            batch.push(
+              delta({
+                tool_calls: [
+                  {
+                    index,
+                    id: callId,
+                    type: 'function',
+                    function: { name: fn.name, arguments: fn.arguments },
+                  },
+                ],
+              }),
+            );
+            break;
+          }
+          case 'tool-call-delta': {
+            const index = toolIndex.get(event.index);
+            if (index !== undefined && event.arguments) {
+              batch.push(delta({ tool_calls: [{ index, function: { arguments: event.arguments } }] }));
+            }
+            break;
+          }
+          case 'message-end': {
+            if (failed(event.finishReason))
+              throw cohereGenerationError(id, event.finishReason ?? '', event.error);
+            ended = true;
+            batch.push(
+              chunk([
+                {
+                  index: 0,
+                  delta: {},
+                  finish_reason: mapCohereFinishReason(event.finishReason),
+                  logprobs: null,
+                },
+              ]),
+            );
+            const usage = toUsage(event.usage);
+            if (usage) batch.push(chunk([], usage));
+            break;
+          }
+        }
+        return undefined;
+      });
       if (!ended) throw invalidUpstreamResponse(id, 'the stream ended before message-end');
       finished = true;
     } catch (error) {

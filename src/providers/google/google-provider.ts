@@ -5,7 +5,7 @@ import type { ProviderSettings } from '../../config/config.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { chunkBatches } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
-import { readSseEvents } from '../sse.js';
+import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { candidateBatches, candidateCap, completeInBatches, streamInBatches } from './candidates.js';
 import { GoogleStreamTranslator, toChatResponse } from './convert-from-google-response.js';
@@ -92,30 +92,15 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     let finished = false;
     try {
       // Gemini's stream has no end marker: it is whole when every choice has a finish reason.
-      for await (const events of readSseEvents(res.body)) {
-        // Those before a failing event still go out first.
-        const batch: ChatChunk[] = [];
-        try {
-          for (const event of events) {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(event.data);
-            } catch {
-              throw invalidUpstreamResponse(id, 'a stream event is not JSON');
-            }
-            const error = readGoogleError(parsed);
-            if (error) throw googleError(id, error.code ?? 500, res.headers, error);
-            const response = readGoogleResponse(parsed);
-            if (!response)
-              throw invalidUpstreamResponse(id, 'a stream event is not a GenerateContentResponse');
-            for (const chunk of translator.push(response)) batch.push(chunk);
-          }
-        } catch (error) {
-          if (batch.length > 0) yield batch;
-          throw error;
-        }
-        if (batch.length > 0) yield batch;
-      }
+      yield* translateBatches(readSseEvents(res.body), (event, batch) => {
+        const parsed = eventJson(id, event.data);
+        const error = readGoogleError(parsed);
+        if (error) throw googleError(id, error.code ?? 500, res.headers, error);
+        const response = readGoogleResponse(parsed);
+        if (!response) throw invalidUpstreamResponse(id, 'a stream event is not a GenerateContentResponse');
+        for (const chunk of translator.push(response)) batch.push(chunk);
+        return undefined;
+      });
       finished = true;
       const ending = translator.end();
       const last: ChatChunk[] = [];

@@ -1,11 +1,10 @@
 // The OpenAI wire format: OpenAI itself and every OpenAI-compatible vendor or server. The canonical types are
 // this format, so a request only loses what the vendor rejects (see vendors.ts) and answers pass through.
 import type { ProviderSettings } from '../../config/config.js';
-import { GatewayError } from '../../core/errors.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
-import { readSseEvents } from '../sse.js';
+import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
 import { openaiHttpError } from './openai-error.js';
@@ -79,17 +78,12 @@ export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWir
     return parsed;
   }
 
-  /** One `data:` event as a chunk, or the error it amounts to. */
-  function parseChunk(data: string): ChatChunk | GatewayError {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data);
-    } catch {
-      return invalidUpstreamResponse(id, 'a stream event is not JSON');
-    }
+  /** One `data:` event as a chunk. */
+  function parseChunk(data: string): ChatChunk {
+    const parsed = eventJson(id, data);
     if (isChatChunk(parsed)) return parsed;
     const detail = readErrorObject(parsed);
-    return invalidUpstreamResponse(id, detail.message || 'a stream event has no choices');
+    throw invalidUpstreamResponse(id, detail.message || 'a stream event has no choices');
   }
 
   async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk[]> {
@@ -98,28 +92,13 @@ export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWir
     try {
       // Not destroyed when the loop returns at [DONE]: destroying a body creates an AbortError (a stack
       // trace per stream); the rest of it is drained below instead, which also frees the connection.
-      for await (const events of readSseEvents(res.body.iterator({ destroyOnReturn: false }))) {
-        const batch: ChatChunk[] = [];
-        let failure: GatewayError | undefined;
-        for (const event of events) {
-          if (event.data === '[DONE]') {
-            finished = true;
-            break;
-          }
-          const parsed = parseChunk(event.data);
-          if (parsed instanceof GatewayError) {
-            failure = parsed;
-            break;
-          }
-          batch.push(parsed);
-        }
-        // The good chunks before a bad event still go out first: a failure after the first content is the
-        // stream's (told in-band), not a reason to fall back.
-        if (batch.length > 0) yield batch;
-        if (failure) throw failure;
-        if (finished) return;
-      }
-      throw invalidUpstreamResponse(id, 'the stream ended before [DONE]');
+      const events = readSseEvents(res.body.iterator({ destroyOnReturn: false }));
+      finished = yield* translateBatches(events, (event, out) => {
+        if (event.data === '[DONE]') return 'end';
+        out.push(parseChunk(event.data));
+        return undefined;
+      });
+      if (!finished) throw invalidUpstreamResponse(id, 'the stream ended before [DONE]');
     } catch (error) {
       if (isAbort(error) || call.signal.aborted) throw error;
       throw transportError(error, id);
