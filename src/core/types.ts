@@ -165,13 +165,7 @@ export interface Provider {
   /**
    * Yields canonical chunks in batches: the chunks that one network read produced, together (never an
    * empty batch), so a stream costs a hop through the async machinery per read rather than per chunk. The
-   * last chunk carries `usage` when the upstream reports it. `chunkBatches` adapts a chunk-at-a-time
-   * generator.
+   * last chunk carries `usage` when the upstream reports it (see `translateBatches` in providers/sse.ts).
    */
   stream(call: UpstreamCall): AsyncIterable<ChatChunk[]>;
-}
-
-/** A chunk-at-a-time stream as `Provider.stream` batches: one chunk a batch (no gain, for simple providers). */
-export async function* chunkBatches(chunks: AsyncIterable<ChatChunk>): AsyncGenerator<ChatChunk[]> {
-  for await (const chunk of chunks) yield [chunk];
 }

@@ -81,15 +81,15 @@ export async function completeInBatches(
 }
 
 type Step =
-  | { i: number; result: IteratorResult<ChatChunk>; error?: undefined }
+  | { i: number; result: IteratorResult<ChatChunk[]>; error?: undefined }
   | { i: number; error: unknown; result?: undefined };
 
-/** Interleaves the streams as their chunks arrive; one usage chunk, summed, comes last. */
+/** Interleaves the streams' batches as they arrive; one usage chunk, summed, comes last. */
 export async function* streamInBatches(
   batches: readonly number[],
   signal: AbortSignal,
-  run: (count: number, signal: AbortSignal) => AsyncIterable<ChatChunk>,
-): AsyncGenerator<ChatChunk> {
+  run: (count: number, signal: AbortSignal) => AsyncIterable<ChatChunk[]>,
+): AsyncGenerator<ChatChunk[]> {
   const controller = linkedController(signal);
   const iterators = batches.map((count) => run(count, controller.signal)[Symbol.asyncIterator]());
   const offsets = batches.map((_, i) => batches.slice(0, i).reduce((a, b) => a + b, 0));
@@ -117,19 +117,22 @@ export async function* streamInBatches(
       pending.delete(step.i);
       if (step.result === undefined) throw step.error;
       if (step.result.done) continue;
-      const chunk = step.result.value;
       pull(step.i);
-      if (chunk.usage) usage = sumUsage(usage, chunk.usage);
-      if (chunk.choices.length === 0) continue;
-      head ??= { id: chunk.id, created: chunk.created, model: chunk.model };
       const offset = offsets[step.i] ?? 0;
-      yield {
-        ...chunk,
-        ...head,
-        choices: chunk.choices.map((choice) => ({ ...choice, index: choice.index + offset })),
-      };
+      const out: ChatChunk[] = [];
+      for (const chunk of step.result.value) {
+        if (chunk.usage) usage = sumUsage(usage, chunk.usage);
+        if (chunk.choices.length === 0) continue;
+        head ??= { id: chunk.id, created: chunk.created, model: chunk.model };
+        out.push({
+          ...chunk,
+          ...head,
+          choices: chunk.choices.map((choice) => ({ ...choice, index: choice.index + offset })),
+        });
+      }
+      if (out.length > 0) yield out;
     }
-    if (usage && head) yield { ...head, object: 'chat.completion.chunk', choices: [], usage };
+    if (usage && head) yield [{ ...head, object: 'chat.completion.chunk', choices: [], usage }];
   } finally {
     // Stop the calls still running (the consumer left, or one call failed) and let them clean up.
     controller.abort();

@@ -3,7 +3,6 @@
 // this folder; what cannot be translated is listed in parameters.ts.
 import type { ProviderSettings } from '../../config/config.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
-import { chunkBatches } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
@@ -119,11 +118,6 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     }
   }
 
-  /** The chunks of a batched stream one at a time (for merging several calls). */
-  async function* oneByOne(batches: AsyncIterable<ChatChunk[]>): AsyncGenerator<ChatChunk> {
-    for await (const batch of batches) yield* batch;
-  }
-
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const { google, n, batches } = prepare(call, false);
     const model = call.request.model;
@@ -137,11 +131,9 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     const { google, n, batches } = prepare(call, true);
     const model = call.request.model;
     if (batches.length === 1) return streamOnce(model, withCandidates(google, n), n, call.signal);
-    // More choices than one call may ask for: several calls merged chunk by chunk (rare; not batched).
-    return chunkBatches(
-      streamInBatches(batches, call.signal, (count, signal) =>
-        oneByOne(streamOnce(model, withCandidates(google, count), count, signal)),
-      ),
+    // More choices than one call may ask for: several calls, merged as their batches arrive.
+    return streamInBatches(batches, call.signal, (count, signal) =>
+      streamOnce(model, withCandidates(google, count), count, signal),
     );
   }
 
