@@ -404,7 +404,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       final.usage = withCost(metered.usage, metered);
       if (final.system_fingerprint === null)
         (final as { system_fingerprint?: unknown }).system_fingerprint = undefined;
-      await writer.data(JSON.stringify(final));
+      writer.data(JSON.stringify(final));
     }
     // The row is recorded (and spooled) before the last byte, so an answered stream is always in the ledger.
     await finish(exchange, signal.aborted ? 'aborted' : 'ok', 200, metered, null);

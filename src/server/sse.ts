@@ -68,19 +68,15 @@ export class SseWriter {
     return this.closed || this.res.destroyed;
   }
 
-  /**
-   * Queues one `data:` event for this turn's write. Returns a promise only while the client reads slower
-   * than events come (wait for it before producing more), so the usual case costs no promise at all.
-   */
-  data(json: string): Promise<void> | undefined {
-    if (this.isClosed) return undefined;
+  /** Queues one `data:` event for this turn's write (producers check `backpressure` between batches). */
+  data(json: string): void {
+    if (this.isClosed) return;
     this.pending += `data: ${json}\n\n`;
     if (!this.scheduled) {
       this.scheduled = true;
       // setImmediate runs right after this turn's I/O callbacks: every event of this read is in by then.
       setImmediate(this.flush);
     }
-    return this.drained;
   }
 
   /** Writes an SSE comment line (`: text`), which clients ignore: keeps proxies and clients from timing out. */
