@@ -10,6 +10,7 @@ import { BEDROCK_PARAMETERS } from '../../src/providers/bedrock/parameters.js';
 import { COHERE_PARAMETERS } from '../../src/providers/cohere/parameters.js';
 import { GOOGLE_PARAMETERS } from '../../src/providers/google/parameters.js';
 import { OPENAI_CHAT_PARAMETERS } from '../../src/providers/parameter-rules.js';
+import { SPEC_URL } from '../support/openapi.js';
 
 interface Schema {
   $ref?: string;
@@ -18,9 +19,7 @@ interface Schema {
 }
 
 function specParameters(): string[] {
-  const spec = parse(
-    readFileSync(new URL('../../../shared/specs/openai-openapi.yaml', import.meta.url), 'utf8'),
-  ) as {
+  const spec = parse(readFileSync(SPEC_URL, 'utf8')) as {
     components: { schemas: Record<string, Schema> };
   };
   const schemas = spec.components.schemas;
