@@ -52,10 +52,13 @@ end
 return {0, 0}
 `;
 
+// KEYS: token windows; ARGV: the change for each, in the same order.
 const ADJUST = `
 local now = tonumber(redis.call('TIME')[1])
-redis.call('HINCRBY', KEYS[1], now, ARGV[1])
-redis.call('EXPIRE', KEYS[1], 61)
+for i = 1, #KEYS do
+  redis.call('HINCRBY', KEYS[i], now, ARGV[i])
+  redis.call('EXPIRE', KEYS[i], 61)
+end
 return 0
 `;
 
@@ -63,6 +66,8 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly admitScript;
   private readonly adjustScript;
   private readonly fallback = new LocalRateLimiter();
+  /** Token corrections of this event-loop turn, per key: sent together once it ends (one script call). */
+  private readonly corrections = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisHub,
@@ -99,9 +104,23 @@ export class RedisRateLimiter implements RateLimiter {
 
   adjust(keyId: string, estimated: number, actual: number): void {
     if (actual === estimated) return;
-    this.redis.run(this.adjustScript, [this.redis.key('rl', keyId, 't')], [actual - estimated]).catch(() => {
-      this.failOpen.inc({ op: 'adjust' });
-      this.fallback.adjust(keyId, estimated, actual);
-    });
+    if (this.corrections.size === 0) setImmediate(this.sendCorrections);
+    this.corrections.set(keyId, (this.corrections.get(keyId) ?? 0) + actual - estimated);
   }
+
+  private readonly sendCorrections = () => {
+    const corrections = [...this.corrections].filter(([, delta]) => delta !== 0);
+    this.corrections.clear();
+    if (corrections.length === 0) return;
+    this.redis
+      .run(
+        this.adjustScript,
+        corrections.map(([keyId]) => this.redis.key('rl', keyId, 't')),
+        corrections.map(([, delta]) => delta),
+      )
+      .catch(() => {
+        this.failOpen.inc({ op: 'adjust' });
+        for (const [keyId, delta] of corrections) this.fallback.adjust(keyId, 0, delta);
+      });
+  };
 }

@@ -4,16 +4,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Insertable, Kysely, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
+import { byId, postgresLedgerWriter, spendBy, sqliteLedgerWriter } from './ledger-writes.js';
 import { migrate } from './migrations.js';
-import { ensureLedgerPartitions, LEDGER_COLUMNS } from './partitions.js';
-import type {
-  AccountsTable,
-  ApiKeysTable,
-  CreditEntriesTable,
-  RequestsTable,
-  Schema,
-  UsageHourlyTable,
-} from './schema.js';
+import { ensureLedgerPartitions } from './partitions.js';
+import type { AccountsTable, ApiKeysTable, CreditEntriesTable, RequestsTable, Schema } from './schema.js';
 
 export type KeyRow = Selectable<ApiKeysTable>;
 export type NewKeyRow = Insertable<ApiKeysTable>;
@@ -71,12 +65,11 @@ export interface SpendState {
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-type SqliteDatabase = InstanceType<typeof SQLite>;
-
 async function createDialect(url: string): Promise<{
   engine: 'sqlite' | 'postgres';
   dialect: SqliteDialect | PostgresDialect;
-  sqlite?: SqliteDatabase;
+  /** Made once the migrations have run: it prepares statements on the tables. */
+  ledgerWriter: () => LedgerWriter;
 }> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // Imported only when used: a SQLite gateway does not load the PostgreSQL driver.
@@ -87,7 +80,11 @@ async function createDialect(url: string): Promise<{
     // An idle connection that the server drops (restart, failover) emits 'error' on the pool; unhandled,
     // that would end the process. The pool replaces the connection; the next query reports any outage.
     pool.on('error', () => undefined);
-    return { engine: 'postgres', dialect: new PostgresDialect({ pool }) };
+    return {
+      engine: 'postgres',
+      dialect: new PostgresDialect({ pool }),
+      ledgerWriter: () => postgresLedgerWriter(pool),
+    };
   }
   if (!url.startsWith('sqlite:'))
     throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got ${url}`);
@@ -98,56 +95,15 @@ async function createDialect(url: string): Promise<{
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  return { engine: 'sqlite', dialect: new SqliteDialect({ database }), sqlite: database };
-}
-
-const REQUEST_COLUMNS = LEDGER_COLUMNS satisfies ReadonlyArray<keyof RequestRow>;
-
-/** Adds up cost per key and per account, for the spend columns. */
-function spendBy(rows: readonly RequestRow[]) {
-  const byKey = new Map<string, number>();
-  const byAccount = new Map<string, number>();
-  for (const row of rows) {
-    if (!row.cost_micros) continue;
-    if (row.key_id) byKey.set(row.key_id, (byKey.get(row.key_id) ?? 0) + row.cost_micros);
-    if (row.account_id) byAccount.set(row.account_id, (byAccount.get(row.account_id) ?? 0) + row.cost_micros);
-  }
-  return { byKey, byAccount };
-}
-
-/**
- * The ledger's batch write on SQLite, as prepared statements in one transaction straight on the driver:
- * a flush of hundreds of rows takes about a millisecond instead of several through the query builder.
- */
-function sqliteLedgerWriter(database: SqliteDatabase) {
-  const insert = database.prepare(
-    `insert into requests (${REQUEST_COLUMNS.join(', ')}) values (${REQUEST_COLUMNS.map((c) => `@${c}`).join(', ')})
-     on conflict(id) do nothing`,
-  );
-  const keySpend = database.prepare('update api_keys set spend_micros = spend_micros + ? where id = ?');
-  const accountSpend = database.prepare('update accounts set spend_micros = spend_micros + ? where id = ?');
-  const existing = database.prepare('select created_at from requests where id = ?').pluck();
-  const write = database.transaction((rows: readonly RequestRow[]) => {
-    const inserted: RequestRow[] = [];
-    const charged: RequestRow[] = [];
-    for (const row of rows) {
-      if (insert.run(row).changes > 0) {
-        inserted.push(row);
-        charged.push(row);
-      } else if (existing.get(row.id) !== row.created_at) charged.push(row);
-    }
-    const { byKey, byAccount } = spendBy(charged);
-    for (const [id, cost] of byKey) keySpend.run(cost, id);
-    for (const [id, cost] of byAccount) accountSpend.run(cost, id);
-    return inserted.length;
-  });
-  // Only when no query-builder transaction is open on the shared connection: nesting would tie the ledger
-  // rows to someone else's commit or rollback.
-  return (rows: readonly RequestRow[]): number | undefined => {
-    if (database.inTransaction) return undefined;
-    return write(rows);
+  return {
+    engine: 'sqlite',
+    dialect: new SqliteDialect({ database }),
+    ledgerWriter: () => sqliteLedgerWriter(database),
   };
 }
+
+/** A batch write of ledger rows on the driver itself (ledger-writes.ts); undefined: use the query builder. */
+type LedgerWriter = (rows: readonly RequestRow[]) => number | undefined | Promise<number>;
 
 /** Usage sums for one group, before averages are taken (rollup and raw rows add up). */
 interface UsageSums {
@@ -160,51 +116,7 @@ interface UsageSums {
   latency_ms: number | string;
 }
 
-/** Ledger rows summed into the hourly rollup's rows, in primary-key order (a fixed lock order). */
-function hourlyRollup(rows: readonly RequestRow[]) {
-  const byGroup = new Map<string, Selectable<UsageHourlyTable>>();
-  for (const row of rows) {
-    const hour = row.created_at - (row.created_at % HOUR_MS);
-    const group = {
-      hour,
-      account_id: row.account_id ?? '',
-      key_id: row.key_id ?? '',
-      model: row.model,
-    };
-    const id = JSON.stringify(group);
-    let sums = byGroup.get(id);
-    if (!sums) {
-      sums = {
-        ...group,
-        requests: 0,
-        errors: 0,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        cost_micros: 0,
-        latency_ms: 0,
-      };
-      byGroup.set(id, sums);
-    }
-    sums.requests += 1;
-    if (row.status === 'error') sums.errors += 1;
-    sums.prompt_tokens += row.prompt_tokens ?? 0;
-    sums.completion_tokens += row.completion_tokens ?? 0;
-    sums.cost_micros += row.cost_micros ?? 0;
-    sums.latency_ms += row.latency_ms;
-  }
-  const order = (r: Selectable<UsageHourlyTable>) => [r.hour, r.account_id, r.key_id, r.model] as const;
-  return [...byGroup.values()].sort((a, b) => {
-    const x = order(a);
-    const y = order(b);
-    for (let i = 0; i < x.length; i++) if (x[i]! !== y[i]!) return x[i]! < y[i]! ? -1 : 1;
-    return 0;
-  });
-}
-
-const byId = <T>(map: Map<string, T>) => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-
 export class Store {
-  private readonly fastLedgerWrite: ((rows: readonly RequestRow[]) => number | undefined) | undefined;
   /**
    * Where the ledger lives: `requests` on SQLite, the partitioned `request_log` on PostgreSQL. Both have
    * the same columns; the type names one of them so every query below is typed once.
@@ -214,15 +126,14 @@ export class Store {
   private constructor(
     readonly engine: 'sqlite' | 'postgres',
     private readonly db: Kysely<Schema>,
-    sqlite: SqliteDatabase | undefined,
+    private readonly writeLedger: LedgerWriter,
   ) {
-    this.fastLedgerWrite = sqlite ? sqliteLedgerWriter(sqlite) : undefined;
     this.ledger = (engine === 'postgres' ? 'request_log' : 'requests') as 'requests';
   }
 
   /** Opens the database and runs migrations; throws (and the gateway refuses to start) if either fails. */
   static async open(url: string): Promise<Store> {
-    const { engine, dialect, sqlite } = await createDialect(url);
+    const { engine, dialect, ledgerWriter } = await createDialect(url);
     const db = new Kysely<Schema>({ dialect });
     try {
       await migrate(db as unknown as Kysely<unknown>, engine);
@@ -230,7 +141,7 @@ export class Store {
       await db.destroy();
       throw error;
     }
-    const store = new Store(engine, db, sqlite);
+    const store = new Store(engine, db, ledgerWriter());
     await store.ensurePartitions();
     return store;
   }
@@ -490,54 +401,44 @@ export class Store {
   }
 
   /**
-   * The rows whose cost is due: the new ones, and on SQLite (where the ledger's key is the id alone) also a
-   * row whose id is taken by a different request (a client reusing `x-request-id`): its answer was served
-   * and is paid for, even though the ledger keeps the first row of that id. A replayed row (same id, same
-   * time) is never charged twice.
-   */
-  private async charged(
-    tx: Kysely<Schema>,
-    rows: readonly RequestRow[],
-    inserted: RequestRow[],
-  ): Promise<RequestRow[]> {
-    if (this.engine === 'postgres' || inserted.length === rows.length) return inserted;
-    const fresh = new Set(inserted);
-    const others = rows.filter((row) => !fresh.has(row));
-    const existing = await tx
-      .selectFrom('requests')
-      .select(['id', 'created_at'])
-      .where(
-        'id',
-        'in',
-        others.map((row) => row.id),
-      )
-      .execute();
-    const at = new Map(existing.map((row) => [row.id, row.created_at]));
-    return [...inserted, ...others.filter((row) => at.get(row.id) !== row.created_at)];
-  }
-
-  /**
    * Appends ledger rows and adds their cost to key and account spend (and, on PostgreSQL, to the hourly
    * rollup), in one transaction. Exactly once by request id: a row already in the ledger (a spool replayed
-   * after a crash) is skipped and its cost not counted again. Returns how many rows were new.
+   * after a crash) is skipped and its cost not counted again. On SQLite, where the ledger's key is the id
+   * alone, a row whose id is taken by a different request (a client reusing `x-request-id`) is not kept but
+   * is still paid for. Returns how many rows were new.
    */
   async insertRequests(rows: RequestRow[]): Promise<number> {
     if (rows.length === 0) return 0;
-    const fast = this.fastLedgerWrite?.(rows);
-    if (fast !== undefined) return fast;
+    const written = this.writeLedger(rows);
+    if (written !== undefined) return written;
+    // SQLite while a query-builder transaction holds the connection: queue behind it, through the builder.
     return this.db.transaction().execute(async (tx) => {
       const written = await tx
-        .insertInto(this.ledger)
+        .insertInto('requests')
         .values(rows)
-        .onConflict((oc) =>
-          (this.engine === 'postgres' ? oc.columns(['id', 'created_at']) : oc.column('id')).doNothing(),
-        )
+        .onConflict((oc) => oc.column('id').doNothing())
         .returning(['id', 'created_at'])
         .execute();
       const fresh = new Set(written.map((row) => `${row.id}@${row.created_at}`));
       const inserted = rows.filter((row) => fresh.has(`${row.id}@${row.created_at}`));
-      const { byKey, byAccount } = spendBy(await this.charged(tx, rows, inserted));
-      // Rows are locked in id order, so concurrent flushes from several replicas cannot deadlock.
+      const others = rows.filter((row) => !fresh.has(`${row.id}@${row.created_at}`));
+      const existing =
+        others.length === 0
+          ? []
+          : await tx
+              .selectFrom('requests')
+              .select(['id', 'created_at'])
+              .where(
+                'id',
+                'in',
+                others.map((row) => row.id),
+              )
+              .execute();
+      const at = new Map(existing.map((row) => [row.id, row.created_at]));
+      const { byKey, byAccount } = spendBy([
+        ...inserted,
+        ...others.filter((row) => at.get(row.id) !== row.created_at),
+      ]);
       for (const [id, cost] of byId(byKey)) {
         await tx
           .updateTable('api_keys')
@@ -550,23 +451,6 @@ export class Store {
           .updateTable('accounts')
           .set({ spend_micros: sql`spend_micros + ${cost}` })
           .where('id', '=', id)
-          .execute();
-      }
-      const rollup = this.engine === 'postgres' ? hourlyRollup(inserted) : [];
-      if (rollup.length > 0) {
-        await tx
-          .insertInto('usage_hourly')
-          .values(rollup)
-          .onConflict((oc) =>
-            oc.columns(['hour', 'account_id', 'key_id', 'model']).doUpdateSet({
-              requests: sql`usage_hourly.requests + excluded.requests`,
-              errors: sql`usage_hourly.errors + excluded.errors`,
-              prompt_tokens: sql`usage_hourly.prompt_tokens + excluded.prompt_tokens`,
-              completion_tokens: sql`usage_hourly.completion_tokens + excluded.completion_tokens`,
-              cost_micros: sql`usage_hourly.cost_micros + excluded.cost_micros`,
-              latency_ms: sql`usage_hourly.latency_ms + excluded.latency_ms`,
-            }),
-          )
           .execute();
       }
       return inserted.length;
