@@ -8,7 +8,7 @@ import { orderCandidates } from './balancer.js';
 import { decideRetry } from './retry-policy.js';
 import type { Router } from './router.js';
 import type { Deployment, RoutePlan } from './routes.js';
-import { TimedSignal, type TimeLimit, upstreamTimeout } from './timeouts.js';
+import { type ClientAbort, TimedSignal, type TimeLimit, upstreamTimeout } from './timeouts.js';
 
 /** One upstream attempt, as the ledger's `attempts` JSON holds it. */
 export interface AttemptRecord {
@@ -22,8 +22,8 @@ export interface AttemptRecord {
 }
 
 export interface RunOptions {
-  /** The client's signal: once aborted, nothing more is tried. */
-  signal: AbortSignal;
+  /** The client's side: once aborted, nothing more is tried. */
+  client: ClientAbort;
   /** Every attempt is appended here as it ends. */
   attempts: AttemptRecord[];
   /** Told of each attempt as it starts. */
@@ -109,7 +109,7 @@ export class AttemptLoop {
       health.began(deployment.id);
       const current: Attempt = {
         deployment,
-        timer: new TimedSignal(this.options.signal, this.deadline),
+        timer: new TimedSignal(this.options.client, this.deadline),
         startedAt: clock.now(),
       };
       try {
@@ -126,7 +126,7 @@ export class AttemptLoop {
   failed(attempt: Attempt, error: unknown): GatewayError | undefined {
     attempt.timer.dispose();
     const { deployment } = attempt;
-    if (this.options.signal.aborted) {
+    if (this.options.client.aborted) {
       this.record(attempt, 499, 'client_closed');
       this.router.health.released(deployment.id);
       return undefined;
@@ -173,15 +173,15 @@ export class AttemptLoop {
     if (decision.delayMs <= 0) return;
     try {
       // The policy keeps the delay within what is left of the deadline.
-      await clock.sleep(decision.delayMs, this.options.signal);
+      await clock.sleep(decision.delayMs, this.options.client.signal);
     } catch (error) {
-      if (this.options.signal.aborted) throw error;
+      if (this.options.client.aborted) throw error;
       throw this.failure();
     }
   }
 
   private asGatewayError(attempt: Attempt, error: unknown): GatewayError {
-    const reason: unknown = attempt.timer.signal.aborted ? attempt.timer.signal.reason : undefined;
+    const reason: unknown = attempt.timer.aborted ? attempt.timer.abortReason : undefined;
     if (reason instanceof GatewayError) return reason;
     if (error instanceof GatewayError) return error;
     return internalError(error);

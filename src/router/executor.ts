@@ -37,7 +37,7 @@ export async function runJson(
     const call = callFor(deployment, request, timer.signal);
     const provider = deployment.target.provider;
     timer.arm(responseMs, () => upstreamTimeout(provider.id, 'response', responseMs));
-    const response = await settleOrAbort(completeVia(provider, call), timer.signal);
+    const response = await settleOrAbort(completeVia(provider, call), timer);
     // An answer without a single choice is no answer: another attempt may give one.
     if (response.choices.length === 0)
       throw invalidUpstreamResponse(provider.id, 'the answer has no choices');
@@ -90,7 +90,7 @@ export async function openStream(
     const head: ChatChunk[] = [];
     try {
       for (;;) {
-        const next = await nextOrAbort(iterator, timer.signal);
+        const next = await nextOrAbort(iterator, timer);
         if (next.done) throw invalidUpstreamResponse(provider.id, 'the stream ended without any content');
         head.push(...next.value);
         if (next.value.some(hasContent)) break;
@@ -133,7 +133,7 @@ async function* committed(
     yield head;
     for (;;) {
       timer.arm(idleMs, () => upstreamTimeout(provider, 'idle', idleMs));
-      const next = await nextOrAbort(iterator, timer.signal);
+      const next = await nextOrAbort(iterator, timer);
       timer.disarm();
       if (next.done) break;
       for (const chunk of next.value) track(chunk);

@@ -34,13 +34,79 @@ export interface TimeLimit {
 }
 
 /**
- * An AbortController that follows a parent signal, with one re-armable timer that aborts it, never later
- * than its limit. Re-arming is cheap (it is done for every chunk of a stream): it moves a deadline, and the
- * one timer, when it fires early, sleeps again for what is left. One per attempt: the request's total
- * deadline is the limit, not a controller of its own.
+ * Listeners of one abort, as a plain array: an EventTarget listener costs a microsecond or two to add and
+ * remove, and a request adds several.
+ */
+class AbortListeners {
+  private listeners: Array<() => void> | undefined;
+
+  add(listener: () => void): void {
+    if (this.listeners) this.listeners.push(listener);
+    else this.listeners = [listener];
+  }
+
+  remove(listener: () => void): void {
+    const listeners = this.listeners;
+    if (!listeners) return;
+    const i = listeners.lastIndexOf(listener);
+    if (i >= 0) listeners.splice(i, 1);
+  }
+
+  fire(): void {
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) listener();
+  }
+}
+
+const abortError = () => new DOMException('This operation was aborted', 'AbortError');
+
+/**
+ * The client's side of a request: aborted when the client goes away. Not an AbortController: creating one
+ * per request and listening on it from every attempt was a measurable share of a small request's CPU. A
+ * real AbortSignal is made only when something asks for one (a retry delay, an idempotency wait).
+ */
+export class ClientAbort {
+  aborted = false;
+  reason: unknown;
+  private readonly listeners = new AbortListeners();
+  private controller: AbortController | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  onAbort(listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
+  offAbort(listener: () => void): void {
+    this.listeners.remove(listener);
+  }
+
+  abort(reason: unknown = abortError()): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.listeners.fire();
+  }
+}
+
+/**
+ * An AbortController that follows the client, with one re-armable timer that aborts it, never later than
+ * its limit. Re-arming is cheap (it is done for every chunk of a stream): it moves a deadline, and the one
+ * timer, when it fires early, sleeps again for what is left. One per attempt: the request's total deadline
+ * is the limit, not a controller of its own. Its `signal` goes to the provider (and undici); the executor's
+ * own waits listen through `onAbort`, which costs less.
  */
 export class TimedSignal {
   private readonly controller = new AbortController();
+  private readonly listeners = new AbortListeners();
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
   private deadline = 0;
@@ -55,15 +121,32 @@ export class TimedSignal {
   };
 
   constructor(
-    private readonly parent: AbortSignal,
+    private readonly parent: ClientAbort,
     private readonly limit?: TimeLimit,
   ) {
     if (parent.aborted) this.controller.abort(parent.reason);
-    else parent.addEventListener('abort', this.onParentAbort, { once: true });
+    else parent.onAbort(this.onParentAbort);
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Why it aborted: a GatewayError for a timeout, the client's reason when the client went away. */
+  get abortReason(): unknown {
+    return this.controller.signal.reason ?? abortError();
+  }
+
+  onAbort(listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
+  offAbort(listener: () => void): void {
+    this.listeners.remove(listener);
   }
 
   /** (Re)starts the timer: after `ms` (or at the limit, if sooner), abort with `reason()` (or the limit's). */
@@ -100,64 +183,38 @@ export class TimedSignal {
   abort(reason: unknown): void {
     this.disarm();
     this.clearTimer();
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.controller.signal.aborted) return;
+    this.controller.abort(reason);
+    this.listeners.fire();
   }
 
-  /** Stops following the parent; call when the attempt or request is over. */
+  /** Stops following the client; call when the attempt or request is over. */
   dispose(): void {
     this.disarm();
     this.clearTimer();
-    this.parent.removeEventListener('abort', this.onParentAbort);
+    this.parent.offAbort(this.onParentAbort);
   }
 }
 
-/**
- * One abort listener per signal, however many waits happen on it (a stream waits once per chunk): it fails
- * whichever wait is current. (A Promise.race against a shared abort promise would pile one reaction per
- * chunk onto that promise for the life of the stream.)
- */
-class AbortGate {
-  readonly waits = new Set<(reason: unknown) => void>();
-
-  constructor(signal: AbortSignal) {
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const fail of this.waits) fail(abortReason(signal));
-        this.waits.clear();
-      },
-      { once: true },
-    );
-  }
-}
-
-const gates = new WeakMap<AbortSignal, AbortGate>();
-
-/** Resolves with the iterator's next result, or rejects as soon as `signal` aborts (then stops it). */
-export function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  let gate = gates.get(signal);
-  if (!gate) {
-    gate = new AbortGate(signal);
-    gates.set(signal, gate);
-  }
-  const { waits } = gate;
+/** Resolves with the iterator's next result, or rejects as soon as `timer` aborts (then stops the iterator). */
+export function nextOrAbort<T>(iterator: AsyncIterator<T>, timer: TimedSignal): Promise<IteratorResult<T>> {
+  if (timer.aborted) return Promise.reject(timer.abortReason);
   const next = iterator.next();
   return new Promise<IteratorResult<T>>((resolve, reject) => {
-    const fail = (reason: unknown) => {
+    const fail = () => {
       // The provider sees the same signal and stops; make sure its generator is closed too.
       next.catch(() => undefined);
       void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
-      reject(reason);
+      reject(timer.abortReason);
     };
-    waits.add(fail);
+    timer.onAbort(fail);
     next.then(
       (result) => {
-        waits.delete(fail);
+        timer.offAbort(fail);
         resolve(result);
       },
       (error: unknown) => {
-        waits.delete(fail);
+        timer.offAbort(fail);
         reject(error);
       },
     );
@@ -165,30 +222,26 @@ export function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal):
 }
 
 /** Same for a promise (a non-streaming call), so a provider slow to notice the abort cannot hold us. */
-export function settleOrAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
+export function settleOrAbort<T>(promise: Promise<T>, timer: TimedSignal): Promise<T> {
+  if (timer.aborted) {
     promise.catch(() => undefined);
-    return Promise.reject(abortReason(signal));
+    return Promise.reject(timer.abortReason);
   }
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       promise.catch(() => undefined);
-      reject(abortReason(signal));
+      reject(timer.abortReason);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    timer.onAbort(onAbort);
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        timer.offAbort(onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        timer.offAbort(onAbort);
         reject(error);
       },
     );
   });
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }

@@ -24,6 +24,7 @@ import { type AttemptRecord, openStream, runJson } from '../router/executor.js';
 import { type Claim, fingerprint, IdempotencyStore } from '../router/idempotency.js';
 import type { Router, Target } from '../router/router.js';
 import { costliestTarget, type Deployment, type RoutePlan } from '../router/routes.js';
+import { ClientAbort } from '../router/timeouts.js';
 import type { RequestRow } from '../store/store.js';
 import { toGatewayError } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -221,8 +222,8 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     return metered.costMicros === undefined ? usage : { ...usage, cost: microsToUsd(metered.costMicros) };
   }
 
-  const runOptions = (exchange: Exchange, signal: AbortSignal) => ({
-    signal,
+  const runOptions = (exchange: Exchange, client: ClientAbort) => ({
+    client,
     attempts: exchange.attempts,
     onAttempt: (deployment: Deployment) => {
       exchange.deployment = deployment;
@@ -232,14 +233,14 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
   async function completeJson(
     exchange: Exchange,
     upstream: ChatRequest,
-    signal: AbortSignal,
+    client: ClientAbort,
     reply: FastifyReply,
     claim: Claim | undefined,
   ) {
     const upstreamStart = performance.now();
     let served: Awaited<ReturnType<typeof runJson>>;
     try {
-      served = await runJson(router, exchange.plan, upstream, runOptions(exchange, signal));
+      served = await runJson(router, exchange.plan, upstream, runOptions(exchange, client));
     } finally {
       exchange.upstreamMs = performance.now() - upstreamStart;
     }
@@ -278,7 +279,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
   async function completeStream(
     exchange: Exchange,
     upstream: ChatRequest,
-    signal: AbortSignal,
+    client: ClientAbort,
     reply: FastifyReply,
   ) {
     const includeUsage = exchange.request.stream_options?.include_usage === true;
@@ -310,7 +311,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     const upstreamStart = performance.now();
     let served: Awaited<ReturnType<typeof openStream>> | undefined;
     try {
-      served = await openStream(router, exchange.plan, upstream, runOptions(exchange, signal));
+      served = await openStream(router, exchange.plan, upstream, runOptions(exchange, client));
       exchange.upstreamMs += performance.now() - upstreamStart;
       exchange.deployment = served.deployment;
       const iterator = served.value[Symbol.asyncIterator]();
@@ -358,7 +359,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       }
     } catch (error) {
       clearTimeout(keepAlive);
-      const aborted = signal.aborted;
+      const aborted = client.aborted;
       const failure = aborted ? undefined : toGatewayError(error, deps.bodyLimit);
       const metered =
         committed || aborted
@@ -407,7 +408,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       writer.data(JSON.stringify(final));
     }
     // The row is recorded (and spooled) before the last byte, so an answered stream is always in the ledger.
-    await finish(exchange, signal.aborted ? 'aborted' : 'ok', 200, metered, null);
+    await finish(exchange, client.aborted ? 'aborted' : 'ok', 200, metered, null);
     writer.data('[DONE]');
     writer.end();
   }
@@ -432,10 +433,10 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
         }
       }
     }
-    const controller = new AbortController();
+    const client = new ClientAbort();
     // The client went away before the answer was complete: stop the upstream call at once.
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
+      if (!reply.raw.writableFinished) client.abort();
     });
 
     let claim: Claim | undefined;
@@ -445,10 +446,10 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
           idempotencyScope(principal),
           idempotencyKey,
           print,
-          controller.signal,
+          client.signal,
         );
       } catch (error) {
-        if (controller.signal.aborted) return reply.hijack();
+        if (client.aborted) return reply.hijack();
         throw error;
       }
       if (claim.kind === 'replay') {
@@ -498,12 +499,12 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       void finish(exchange, 'error', refusal.status, undefined, refusal.code);
       throw refusal;
     }
-    if (chat.stream) return completeStream(exchange, upstream, controller.signal, reply);
+    if (chat.stream) return completeStream(exchange, upstream, client, reply);
     try {
-      return await completeJson(exchange, upstream, controller.signal, reply, claim);
+      return await completeJson(exchange, upstream, client, reply, claim);
     } catch (error) {
       if (claim?.kind === 'owner') claim.abandon();
-      if (controller.signal.aborted) {
+      if (client.aborted) {
         void finish(exchange, 'aborted', 499, undefined, null);
         return reply.hijack();
       }
