@@ -116,9 +116,10 @@ const ASSUMED_MAX_OUTPUT = 4096;
  * bound: this only ranks deployments, the admitter does the reserving.
  */
 export function costliestTarget(plan: RoutePlan, request: ChatRequest): Target {
-  const all = plan.groups.flatMap((g) => g.deployments);
+  const only = plan.groups.length === 1 ? plan.groups[0]!.deployments : undefined;
+  if (only?.length === 1) return only[0]!.target; // the common case, without building the list
+  const all = only ?? plan.groups.flatMap((g) => g.deployments);
   const first = all[0]!.target;
-  if (all.length === 1) return first;
   const unpriced = all.find((d) => !d.target.entry?.price);
   if (unpriced) return unpriced.target;
   const promptTokens = promptTokenBound(request.messages);
