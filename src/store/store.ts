@@ -1,4 +1,5 @@
-// The only place that speaks SQL. One query layer (Kysely) over SQLite (default) and PostgreSQL.
+// The only place that speaks SQL, with ledger-writes.ts (the ledger batch, straight on each driver). One query
+// layer (Kysely) over SQLite (default) and PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
