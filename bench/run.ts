@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { prepareBaseline } from './baseline.js';
 import {
   ask,
   type Forked,
@@ -71,6 +72,9 @@ const HELP = `npm run bench -- [options]
                         (needs --store=postgres), load split round robin; --scenarios (default small) and
                         --concurrency (default 16,64); see bench/replicas.ts
   --spool=on|off        with --replicas: the ledger's write-ahead spool (default on), to measure its cost
+  --compare=REV         instead of the suite: this build against git revision REV's (built in a temporary
+                        worktree), one cell (the first of --scenarios and of --concurrency), in --rounds
+                        alternating rounds (default 5) of bare proxy, REV's gateway, this gateway
 `;
 
 interface Options {
@@ -90,6 +94,8 @@ interface Options {
   build: boolean;
   replicas: number;
   spool: boolean;
+  compare: string | undefined;
+  rounds: number;
 }
 
 function parseOptions(): Options {
@@ -111,6 +117,8 @@ function parseOptions(): Options {
       pin: { type: 'boolean', default: false },
       replicas: { type: 'string' },
       spool: { type: 'string', default: 'on' },
+      compare: { type: 'string' },
+      rounds: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -138,7 +146,9 @@ function parseOptions(): Options {
     durationSec: num(values.duration, values.profile ? 10 : quick ? 2 : 8, 'duration'),
     warmupSec: num(values.warmup, quick ? 1 : 2, 'warmup'),
     soakSec: num(values.soak, quick ? 0 : 60, 'soak'),
-    concurrency: (values.concurrency ?? (values.profile ? '16' : replicas > 0 ? '16,64' : '1,16,64'))
+    concurrency: (
+      values.concurrency ?? (values.profile || values.compare ? '16' : replicas > 0 ? '16,64' : '1,16,64')
+    )
       .split(',')
       .map((c) => Number(c)),
     scenarios,
@@ -152,6 +162,8 @@ function parseOptions(): Options {
     build: !values['skip-build'],
     replicas,
     spool: values.spool !== 'off',
+    compare: values.compare,
+    rounds: Math.max(1, num(values.rounds, 5, 'rounds')),
   };
 }
 
@@ -187,6 +199,8 @@ async function startGateway(
   tmp: string,
   fakePort: number,
   nodeArgs: string[] = [],
+  /** The checkout whose dist/ runs (another revision's worktree for --compare). */
+  root = ROOT,
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const adminKey = `sk-tg-admin-bench-${randomBytes(16).toString('hex')}`;
@@ -203,7 +217,7 @@ async function startGateway(
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   const watch = new URL('./parent-watch.mjs', import.meta.url).href;
-  const cli = join(ROOT, 'dist', 'cli', 'index.js');
+  const cli = join(root, 'dist', 'cli', 'index.js');
   const spawned = spawnLogged(process.execPath, [...nodeArgs, '--import', watch, cli, 'serve'], {
     env,
     cwd: tmp,
@@ -312,6 +326,7 @@ function compare(group: Cell[]): void {
 
 function estimateSeconds(options: Options): number {
   if (options.profile) return options.durationSec + 60;
+  if (options.compare) return options.rounds * 3 * (options.durationSec + options.warmupSec + 1) + 90;
   const cells = options.scenarios.length * options.concurrency.length * 3;
   return (
     cells * (options.durationSec + options.warmupSec + 1) +
@@ -360,6 +375,78 @@ async function profileRun(options: Options, tmp: string): Promise<void> {
   // Start-up and warm-up are left out of the summary (the profile file keeps them).
   process.stdout.write(
     `${summarise(profile, { top: 25, sinceMs: measuredFromMs })}\n\nProfile kept at ${kept} (summary from ${measuredFromMs} ms on: node --import tsx bench/profile-summary.ts ${kept} --since-ms=${measuredFromMs})\n`,
+  );
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * `--compare=REV`: this build against REV's on one cell, in alternating rounds (bare proxy, REV's gateway,
+ * this gateway). This machine's speed drifts by 10–60 % between minutes; within a round the three are
+ * measured back to back, so the per-round ratios, and their median, show changes of a few percent that
+ * separate runs cannot.
+ */
+async function compareRun(options: Options, tmp: string, rev: string): Promise<void> {
+  const baseline = prepareBaseline(ROOT, rev, join(tmp, 'baseline'));
+  onExit(baseline.remove);
+  const fake = await forkServer('./fake-upstream.ts', {});
+  const bare = await forkServer('./bare-proxy.ts', { UPSTREAM_PORT: String(fake.port) });
+  const dirs = { base: join(tmp, 'base'), current: join(tmp, 'current') };
+  for (const dir of Object.values(dirs)) mkdirSync(dir);
+  const servers = {
+    bare: { url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, pid: bare.pid, headers: {} },
+    base: await startGateway(options, dirs.base, fake.port, [], baseline.root),
+    current: await startGateway(options, dirs.current, fake.port),
+  };
+  if (options.pin) {
+    pin(process.pid, 0);
+    pin(fake.pid, 0);
+    for (const server of Object.values(servers)) pin(server.pid, 1);
+  }
+  const scenario = options.scenarios[0] ?? 'small';
+  const connections = options.concurrency[0] ?? 16;
+  for (const [name, server] of Object.entries(servers)) await smokeTest(name, server, [scenario]);
+  await setMode(fake, 200, 0);
+
+  const rows: string[] = [];
+  const ratios = { base: [] as number[], current: [] as number[], change: [] as number[] };
+  for (let round = 1; round <= options.rounds; round++) {
+    const cpu: Record<string, number> = {};
+    const rps: Record<string, number> = {};
+    for (const name of ['bare', 'base', 'current'] as const) {
+      const cell = await measureCell(options, 'gateway', servers[name], fake.pid, scenario, connections);
+      cpu[name] = cell.cpuUsPerRequest;
+      rps[name] = cell.rps;
+      if (cell.errors + cell.non2xx > 0) log(`bench: ${name}: ${cell.errors + cell.non2xx} errors`);
+    }
+    const base = cpu.base! / cpu.bare!;
+    const current = cpu.current! / cpu.bare!;
+    ratios.base.push(base);
+    ratios.current.push(current);
+    ratios.change.push(cpu.current! / cpu.base!);
+    const line = `| ${round} | ${rps.bare!.toFixed(0)} | ${cpu.bare!.toFixed(0)} | ${rps.base!.toFixed(0)} | ${cpu.base!.toFixed(0)} (${base.toFixed(2)}×) | ${rps.current!.toFixed(0)} | ${cpu.current!.toFixed(0)} (${current.toFixed(2)}×) |`;
+    rows.push(line);
+    log(`bench: round ${round}/${options.rounds} ${line}`);
+  }
+  const pct = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)} %`;
+  process.stdout.write(
+    [
+      '',
+      `### ${SCENARIOS[scenario].label}, c${connections}: this build against ${baseline.label}`,
+      '',
+      '| round | bare req/s | bare CPU µs/req | base req/s | base CPU µs/req (× bare) | this req/s | this CPU µs/req (× bare) |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows,
+      '',
+      `Median CPU × bare: base ${median(ratios.base).toFixed(2)}×, this build ${median(ratios.current).toFixed(2)}×. ` +
+        `This build's CPU per request against the base's, median of rounds: ${pct(median(ratios.change))} ` +
+        `(rounds from ${pct(Math.min(...ratios.change))} to ${pct(Math.max(...ratios.change))}).`,
+      '',
+    ].join('\n'),
   );
 }
 
@@ -509,6 +596,7 @@ async function main(): Promise<void> {
     process.env.BENCH_KEEP_TMP ? log(`bench: kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true }),
   );
   if (options.profile) await profileRun(options, tmp);
+  else if (options.compare) await compareRun(options, tmp, options.compare);
   else if (options.replicas > 0) await replicasRun(options, tmp);
   else await suite(options, tmp);
   killAll();
