@@ -139,10 +139,22 @@ export interface ModelInfo {
 /** Where a token count came from: reported by the provider, or counted by the gateway's tokenizer. */
 export type UsageSource = 'provider' | 'estimated';
 
+/**
+ * How a provider learns that its call is abandoned (the client went away, a timeout): the part of an
+ * AbortSignal it may use. undici's `request` takes it as its `signal`. An AbortSignal is one; the gateway's
+ * attempts pass a lighter object, since creating an AbortController per attempt showed in the profile.
+ */
+export interface CallSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** What a provider is asked to do: the canonical request, with `model` already the upstream's model name. */
 export interface UpstreamCall {
   request: ChatRequest;
-  signal: AbortSignal;
+  signal: CallSignal;
   /** Settings the provider could not honour and dropped; surfaced in `x-tokgate-warnings` and the log. */
   warnings: string[];
 }

@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import { GatewayError } from '../core/errors.js';
+import type { CallSignal } from '../core/types.js';
 import { invalidUpstreamResponse } from './upstream-error.js';
 
 export interface HttpOptions {
@@ -83,7 +84,7 @@ export async function upstreamRequest(
   url: URL,
   headers: Record<string, string>,
   body: string,
-  signal: AbortSignal,
+  signal: CallSignal,
 ): Promise<UpstreamResponse> {
   try {
     const res = await getAgent().request({
@@ -92,7 +93,8 @@ export async function upstreamRequest(
       method: 'POST',
       headers,
       body,
-      signal,
+      // undici needs only aborted, reason and add/removeEventListener (it also takes an EventEmitter).
+      signal: signal as AbortSignal,
       headersTimeout: options.headersTimeoutMs,
       bodyTimeout: options.bodyTimeoutMs,
     });
@@ -107,7 +109,7 @@ export async function upstreamRequest(
 export async function readJsonBody(
   provider: string,
   res: UpstreamResponse,
-  signal: AbortSignal,
+  signal: CallSignal,
 ): Promise<unknown> {
   let text: string;
   try {

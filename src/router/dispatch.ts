@@ -2,7 +2,15 @@
 // - `n` > 1 without native support: n parallel calls, merged into choices 0..n-1 (interleaved by index when
 //   streaming); usage is the sum over the calls made, so every choice is billed;
 // - `stop` without native support: matched by the gateway, also across chunk boundaries, never emitted.
-import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall, Usage } from '../core/types.js';
+import type {
+  CallSignal,
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  Provider,
+  UpstreamCall,
+  Usage,
+} from '../core/types.js';
 import { cutAtStop, StreamStopMatcher, stopList } from './stop-matcher.js';
 
 interface Plan {
@@ -48,7 +56,7 @@ export function sumUsage(usages: ReadonlyArray<Usage | null | undefined>): Usage
 }
 
 /** An AbortController that also aborts when the call's own signal does. */
-function linkedController(signal: AbortSignal): AbortController {
+function linkedController(signal: CallSignal): AbortController {
   const controller = new AbortController();
   if (signal.aborted) controller.abort(signal.reason);
   else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });

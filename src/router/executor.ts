@@ -3,7 +3,7 @@
 // back; from then on the stream belongs to one upstream, and an upstream failure ends it (the caller tells
 // the client in-band). Two upstream streams are never stitched together.
 import type { GatewayError } from '../core/errors.js';
-import type { ChatChunk, ChatRequest, ChatResponse, UpstreamCall } from '../core/types.js';
+import type { CallSignal, ChatChunk, ChatRequest, ChatResponse, UpstreamCall } from '../core/types.js';
 import { invalidUpstreamResponse } from '../providers/upstream-error.js';
 import { type Attempt, AttemptLoop, type RunOptions } from './attempts.js';
 import { completeVia, streamVia } from './dispatch.js';
@@ -20,7 +20,7 @@ export interface Served<T> {
   value: T;
 }
 
-function callFor(deployment: Deployment, request: ChatRequest, signal: AbortSignal): UpstreamCall {
+function callFor(deployment: Deployment, request: ChatRequest, signal: CallSignal): UpstreamCall {
   return { request: { ...request, model: deployment.target.upstreamModel }, signal, warnings: [] };
 }
 
@@ -34,7 +34,7 @@ export async function runJson(
   const loop = new AttemptLoop(router, plan, options);
   const { responseMs } = plan.timeouts;
   const { value, attempt } = await loop.run(async ({ deployment, timer }) => {
-    const call = callFor(deployment, request, timer.signal);
+    const call = callFor(deployment, request, timer);
     const provider = deployment.target.provider;
     timer.arm(responseMs, () => upstreamTimeout(provider.id, 'response', responseMs));
     const response = await settleOrAbort(completeVia(provider, call), timer);
@@ -83,7 +83,7 @@ export async function openStream(
   const loop = new AttemptLoop(router, plan, options);
   const { firstTokenMs } = plan.timeouts;
   const opened = await loop.run(async ({ deployment, timer, startedAt }) => {
-    const call = callFor(deployment, request, timer.signal);
+    const call = callFor(deployment, request, timer);
     const provider = deployment.target.provider;
     timer.arm(firstTokenMs, () => upstreamTimeout(provider.id, 'first_token', firstTokenMs));
     const iterator = streamVia(provider, call)[Symbol.asyncIterator]();

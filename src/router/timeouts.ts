@@ -3,6 +3,7 @@
 // executor tells a timeout from a client that went away.
 import { performance } from 'node:perf_hooks';
 import { GatewayError } from '../core/errors.js';
+import type { CallSignal } from '../core/types.js';
 
 export type TimeoutStage = 'first_token' | 'idle' | 'response' | 'total';
 
@@ -98,67 +99,61 @@ export class ClientAbort {
 }
 
 /**
- * An AbortController that follows the client, with one re-armable timer that aborts it, never later than
- * its limit. Re-arming is cheap (it is done for every chunk of a stream): it moves a deadline, and the one
+ * An attempt's signal: follows the client, with one re-armable timer that aborts it, never later than its
+ * limit. Re-arming is cheap (it is done for every chunk of a stream): it moves a deadline, and the one
  * timer, when it fires early, sleeps again for what is left. One per attempt: the request's total deadline
- * is the limit, not a controller of its own. Its `signal` goes to the provider (and undici); the executor's
- * own waits listen through `onAbort`, which costs less.
+ * is the limit, not a controller of its own. It is itself the provider's CallSignal (undici listens on it),
+ * so an attempt makes no AbortController.
  */
-export class TimedSignal {
-  private readonly controller = new AbortController();
+export class TimedSignal implements CallSignal {
+  aborted = false;
+  reason: unknown;
   private readonly listeners = new AbortListeners();
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
   private deadline = 0;
-  private reason: (() => GatewayError) | undefined;
+  private timeout: (() => GatewayError) | undefined;
   private readonly onParentAbort = () => this.abort(this.parent.reason);
   private readonly fire = () => {
     this.timer = undefined;
-    if (this.reason === undefined) return; // disarmed meanwhile
+    if (this.timeout === undefined) return; // disarmed meanwhile
     const left = this.deadline - performance.now();
     if (left > 1) this.schedule(left);
-    else this.abort(this.reason());
+    else this.abort(this.timeout());
   };
 
   constructor(
     private readonly parent: ClientAbort,
     private readonly limit?: TimeLimit,
   ) {
-    if (parent.aborted) this.controller.abort(parent.reason);
+    if (parent.aborted) this.abort(parent.reason);
     else parent.onAbort(this.onParentAbort);
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  get aborted(): boolean {
-    return this.controller.signal.aborted;
   }
 
   /** Why it aborted: a GatewayError for a timeout, the client's reason when the client went away. */
   get abortReason(): unknown {
-    return this.controller.signal.reason ?? abortError();
+    return this.reason ?? abortError();
   }
 
-  onAbort(listener: () => void): void {
-    this.listeners.add(listener);
+  /** Listeners are called once, at the abort (`once` is implied). */
+  addEventListener(type: 'abort', listener: () => void): void {
+    if (type === 'abort' && !this.aborted) this.listeners.add(listener);
   }
 
-  offAbort(listener: () => void): void {
-    this.listeners.remove(listener);
+  removeEventListener(type: 'abort', listener: () => void): void {
+    if (type === 'abort') this.listeners.remove(listener);
   }
 
   /** (Re)starts the timer: after `ms` (or at the limit, if sooner), abort with `reason()` (or the limit's). */
   arm(ms: number, reason: () => GatewayError): void {
-    if (this.controller.signal.aborted) return;
+    if (this.aborted) return;
     const now = performance.now();
     if (this.limit !== undefined && this.limit.at <= now + ms) {
       this.deadline = this.limit.at;
-      this.reason = this.limit.reason;
+      this.timeout = this.limit.reason;
     } else {
       this.deadline = now + ms;
-      this.reason = reason;
+      this.timeout = reason;
     }
     // A timer due later than the new deadline would fire late: start over. One due earlier just re-sleeps.
     if (this.timer !== undefined && this.timerDue > this.deadline + 1) this.clearTimer();
@@ -172,7 +167,7 @@ export class TimedSignal {
 
   /** Stops the countdown. The timer itself is left to lapse, so a re-arm (every stream chunk) reuses it. */
   disarm(): void {
-    this.reason = undefined;
+    this.timeout = undefined;
   }
 
   private clearTimer(): void {
@@ -183,8 +178,9 @@ export class TimedSignal {
   abort(reason: unknown): void {
     this.disarm();
     this.clearTimer();
-    if (this.controller.signal.aborted) return;
-    this.controller.abort(reason);
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason ?? abortError();
     this.listeners.fire();
   }
 
@@ -207,14 +203,14 @@ export function nextOrAbort<T>(iterator: AsyncIterator<T>, timer: TimedSignal): 
       void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
       reject(timer.abortReason);
     };
-    timer.onAbort(fail);
+    timer.addEventListener('abort', fail);
     next.then(
       (result) => {
-        timer.offAbort(fail);
+        timer.removeEventListener('abort', fail);
         resolve(result);
       },
       (error: unknown) => {
-        timer.offAbort(fail);
+        timer.removeEventListener('abort', fail);
         reject(error);
       },
     );
@@ -232,14 +228,14 @@ export function settleOrAbort<T>(promise: Promise<T>, timer: TimedSignal): Promi
       promise.catch(() => undefined);
       reject(timer.abortReason);
     };
-    timer.onAbort(onAbort);
+    timer.addEventListener('abort', onAbort);
     promise.then(
       (value) => {
-        timer.offAbort(onAbort);
+        timer.removeEventListener('abort', onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        timer.offAbort(onAbort);
+        timer.removeEventListener('abort', onAbort);
         reject(error);
       },
     );

@@ -1,8 +1,12 @@
 // The signals an attempt runs under: the client's side of a request (ClientAbort: listeners, and a real
-// AbortSignal only on demand), and the attempt's TimedSignal that follows it and carries the timers.
+// AbortSignal only on demand), and the attempt's TimedSignal that follows it, carries the timers and is the
+// provider's CallSignal (undici listens on it).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
 import { GatewayError } from '../../src/core/errors.js';
+import { closeHttp, upstreamRequest } from '../../src/providers/http.js';
 import {
   ClientAbort,
   nextOrAbort,
@@ -49,11 +53,11 @@ describe('TimedSignal', () => {
     const client = new ClientAbort();
     const timer = new TimedSignal(client);
     let told = 0;
-    timer.onAbort(() => told++);
+    timer.addEventListener('abort', () => told++);
     const reason = new Error('client gone');
     client.abort(reason);
     assert.equal(timer.aborted, true);
-    assert.equal(timer.signal.reason, reason);
+    assert.equal(timer.reason, reason);
     assert.equal(timer.abortReason, reason);
     assert.equal(told, 1);
   });
@@ -151,5 +155,36 @@ describe('waiting under a TimedSignal', () => {
     await assert.rejects(wait, (error: unknown) => error === reason);
     assert.equal(closed, true);
     await assert.rejects(nextOrAbort(iterator, timer), (error: unknown) => error === reason);
+  });
+});
+
+describe('undici with a TimedSignal', () => {
+  // An upstream that reads the request and never answers.
+  const server = createServer((request) => request.resume());
+  const ready = new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
+  );
+  after(async () => {
+    server.closeAllConnections();
+    server.close();
+    await closeHttp();
+  });
+
+  test('a timeout cuts the request with its own reason; a client that goes away, with an AbortError', async () => {
+    const base = await ready;
+    const timed = new TimedSignal(new ClientAbort());
+    timed.arm(20, () => upstreamTimeout('openai', 'response', 20));
+    await assert.rejects(
+      upstreamRequest('openai', new URL('/v1/chat/completions', base), {}, '{}', timed),
+      (error: unknown) => error instanceof GatewayError && error.code === 'upstream_timeout',
+    );
+
+    const client = new ClientAbort();
+    const followed = new TimedSignal(client);
+    const pending = upstreamRequest('openai', new URL('/v1/chat/completions', base), {}, '{}', followed);
+    setTimeout(() => client.abort(), 20);
+    await assert.rejects(pending, (error: unknown) => (error as Error).name === 'AbortError');
   });
 });

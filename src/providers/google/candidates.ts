@@ -2,7 +2,7 @@
 // answers "Multiple candidates is not enabled for this model"), and streaming is not known to honour it (other
 // gateways document "stream mode only allows n=1"). So n is split here into parallel calls of at most the cap,
 // merged into choices 0..n-1 (streams interleaved), usage summed: every call is billed.
-import type { ChatChunk, ChatResponse, Usage } from '../../core/types.js';
+import type { CallSignal, ChatChunk, ChatResponse, Usage } from '../../core/types.js';
 
 const GEMINI_MAX_CANDIDATES = 8;
 
@@ -45,7 +45,7 @@ export function sumUsage(a: Usage | undefined, b: Usage): Usage {
 }
 
 /** A signal for the calls of one fan-out: aborted with the caller's, or when one call fails. */
-function linkedController(parent: AbortSignal): AbortController {
+function linkedController(parent: CallSignal): AbortController {
   const controller = new AbortController();
   if (parent.aborted) controller.abort(parent.reason);
   else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
@@ -54,8 +54,8 @@ function linkedController(parent: AbortSignal): AbortController {
 
 export async function completeInBatches(
   batches: readonly number[],
-  signal: AbortSignal,
-  run: (count: number, signal: AbortSignal) => Promise<ChatResponse>,
+  signal: CallSignal,
+  run: (count: number, signal: CallSignal) => Promise<ChatResponse>,
 ): Promise<ChatResponse> {
   const controller = linkedController(signal);
   let responses: ChatResponse[];
@@ -87,8 +87,8 @@ type Step =
 /** Interleaves the streams' batches as they arrive; one usage chunk, summed, comes last. */
 export async function* streamInBatches(
   batches: readonly number[],
-  signal: AbortSignal,
-  run: (count: number, signal: AbortSignal) => AsyncIterable<ChatChunk[]>,
+  signal: CallSignal,
+  run: (count: number, signal: CallSignal) => AsyncIterable<ChatChunk[]>,
 ): AsyncGenerator<ChatChunk[]> {
   const controller = linkedController(signal);
   const iterators = batches.map((count) => run(count, controller.signal)[Symbol.asyncIterator]());

@@ -2,7 +2,7 @@
 // and `:streamGenerateContent?alt=sse`, keyed by `x-goog-api-key`. Requests and answers are translated in
 // this folder; what cannot be translated is listed in parameters.ts.
 import type { ProviderSettings } from '../../config/config.js';
-import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
+import type { CallSignal, ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
@@ -50,7 +50,7 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     model: string,
     body: GoogleRequest,
     stream: boolean,
-    signal: AbortSignal,
+    signal: CallSignal,
   ): Promise<UpstreamResponse> {
     const res = await upstreamRequest(
       id,
@@ -67,7 +67,7 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     model: string,
     body: GoogleRequest,
     count: number,
-    signal: AbortSignal,
+    signal: CallSignal,
   ): Promise<ChatResponse> {
     const res = await send(model, body, false, signal);
     const parsed = await readJsonBody(id, res, signal);
@@ -84,7 +84,7 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     model: string,
     body: GoogleRequest,
     count: number,
-    signal: AbortSignal,
+    signal: CallSignal,
   ): AsyncGenerator<ChatChunk[]> {
     const res = await send(model, body, true, signal);
     const translator = new GoogleStreamTranslator(model, count);
