@@ -218,8 +218,10 @@ export function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
     return durable;
   }
 
+  /** The usage with the request's cost in USD (OpenRouter's `usage.cost`); the object is this request's own. */
   function withCost(usage: Usage, metered: Metered): Usage {
-    return metered.costMicros === undefined ? usage : { ...usage, cost: microsToUsd(metered.costMicros) };
+    if (metered.costMicros !== undefined) usage.cost = microsToUsd(metered.costMicros);
+    return usage;
   }
 
   const runOptions = (exchange: Exchange, client: ClientAbort) => ({
