@@ -181,7 +181,7 @@ export class AttemptLoop {
   }
 
   private asGatewayError(attempt: Attempt, error: unknown): GatewayError {
-    const reason: unknown = attempt.timer.aborted ? attempt.timer.abortReason : undefined;
+    const reason: unknown = attempt.timer.reason;
     if (reason instanceof GatewayError) return reason;
     if (error instanceof GatewayError) return error;
     return internalError(error);

@@ -34,43 +34,49 @@ export interface TimeLimit {
   reason: () => GatewayError;
 }
 
+const abortError = () => new DOMException('This operation was aborted', 'AbortError');
+
 /**
- * Listeners of one abort, as a plain array: an EventTarget listener costs a microsecond or two to add and
- * remove, and a request adds several.
+ * An abort others can follow, as a CallSignal (what providers and undici listen on). Listeners are a plain
+ * array, not an EventTarget: creating an AbortController per request and per attempt, and listening on it,
+ * was a measurable share of a small request's CPU. Each listener is called once, at the abort.
  */
-class AbortListeners {
+class Abortable implements CallSignal {
+  aborted = false;
+  /** Why it aborted (set at the abort, never undefined after it). */
+  reason: unknown;
   private listeners: Array<() => void> | undefined;
 
-  add(listener: () => void): void {
+  addEventListener(type: 'abort', listener: () => void): void {
+    if (type !== 'abort' || this.aborted) return;
     if (this.listeners) this.listeners.push(listener);
     else this.listeners = [listener];
   }
 
-  remove(listener: () => void): void {
+  removeEventListener(type: 'abort', listener: () => void): void {
     const listeners = this.listeners;
-    if (!listeners) return;
+    if (type !== 'abort' || !listeners) return;
     const i = listeners.lastIndexOf(listener);
     if (i >= 0) listeners.splice(i, 1);
   }
 
-  fire(): void {
+  /** Aborts, once: returns false when it already had. */
+  protected settle(reason: unknown): boolean {
+    if (this.aborted) return false;
+    this.aborted = true;
+    this.reason = reason ?? abortError();
     const listeners = this.listeners;
     this.listeners = undefined;
     for (const listener of listeners ?? []) listener();
+    return true;
   }
 }
 
-const abortError = () => new DOMException('This operation was aborted', 'AbortError');
-
 /**
- * The client's side of a request: aborted when the client goes away. Not an AbortController: creating one
- * per request and listening on it from every attempt was a measurable share of a small request's CPU. A
- * real AbortSignal is made only when something asks for one (a retry delay, an idempotency wait).
+ * The client's side of a request: aborted when the client goes away. A real AbortSignal is made only when
+ * something asks for one (a retry delay, an idempotency wait).
  */
-export class ClientAbort {
-  aborted = false;
-  reason: unknown;
-  private readonly listeners = new AbortListeners();
+export class ClientAbort extends Abortable {
   private controller: AbortController | undefined;
 
   get signal(): AbortSignal {
@@ -81,20 +87,8 @@ export class ClientAbort {
     return this.controller.signal;
   }
 
-  onAbort(listener: () => void): void {
-    this.listeners.add(listener);
-  }
-
-  offAbort(listener: () => void): void {
-    this.listeners.remove(listener);
-  }
-
-  abort(reason: unknown = abortError()): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
-    this.listeners.fire();
+  abort(reason?: unknown): void {
+    if (this.settle(reason)) this.controller?.abort(this.reason);
   }
 }
 
@@ -105,10 +99,7 @@ export class ClientAbort {
  * is the limit, not a controller of its own. It is itself the provider's CallSignal (undici listens on it),
  * so an attempt makes no AbortController.
  */
-export class TimedSignal implements CallSignal {
-  aborted = false;
-  reason: unknown;
-  private readonly listeners = new AbortListeners();
+export class TimedSignal extends Abortable {
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
   private deadline = 0;
@@ -126,22 +117,9 @@ export class TimedSignal implements CallSignal {
     private readonly parent: ClientAbort,
     private readonly limit?: TimeLimit,
   ) {
+    super();
     if (parent.aborted) this.abort(parent.reason);
-    else parent.onAbort(this.onParentAbort);
-  }
-
-  /** Why it aborted: a GatewayError for a timeout, the client's reason when the client went away. */
-  get abortReason(): unknown {
-    return this.reason ?? abortError();
-  }
-
-  /** Listeners are called once, at the abort (`once` is implied). */
-  addEventListener(type: 'abort', listener: () => void): void {
-    if (type === 'abort' && !this.aborted) this.listeners.add(listener);
-  }
-
-  removeEventListener(type: 'abort', listener: () => void): void {
-    if (type === 'abort') this.listeners.remove(listener);
+    else parent.addEventListener('abort', this.onParentAbort);
   }
 
   /** (Re)starts the timer: after `ms` (or at the limit, if sooner), abort with `reason()` (or the limit's). */
@@ -178,64 +156,49 @@ export class TimedSignal implements CallSignal {
   abort(reason: unknown): void {
     this.disarm();
     this.clearTimer();
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason ?? abortError();
-    this.listeners.fire();
+    this.settle(reason);
   }
 
   /** Stops following the client; call when the attempt or request is over. */
   dispose(): void {
     this.disarm();
     this.clearTimer();
-    this.parent.offAbort(this.onParentAbort);
+    this.parent.removeEventListener('abort', this.onParentAbort);
   }
 }
 
 /** Resolves with the iterator's next result, or rejects as soon as `timer` aborts (then stops the iterator). */
 export function nextOrAbort<T>(iterator: AsyncIterator<T>, timer: TimedSignal): Promise<IteratorResult<T>> {
-  if (timer.aborted) return Promise.reject(timer.abortReason);
-  const next = iterator.next();
-  return new Promise<IteratorResult<T>>((resolve, reject) => {
-    const fail = () => {
-      // The provider sees the same signal and stops; make sure its generator is closed too.
-      next.catch(() => undefined);
-      void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
-      reject(timer.abortReason);
-    };
-    timer.addEventListener('abort', fail);
-    next.then(
-      (result) => {
-        timer.removeEventListener('abort', fail);
-        resolve(result);
-      },
-      (error: unknown) => {
-        timer.removeEventListener('abort', fail);
-        reject(error);
-      },
-    );
+  if (timer.aborted) return Promise.reject(timer.reason);
+  // The provider sees the same signal and stops; make sure its generator is closed too.
+  return settleOrAbort(iterator.next(), timer, () => {
+    void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
   });
 }
 
-/** Same for a promise (a non-streaming call), so a provider slow to notice the abort cannot hold us. */
-export function settleOrAbort<T>(promise: Promise<T>, timer: TimedSignal): Promise<T> {
+/**
+ * Settles with the promise, or rejects as soon as `timer` aborts (after `onAbort`), so a provider slow to
+ * notice the abort cannot hold us.
+ */
+export function settleOrAbort<T>(promise: Promise<T>, timer: TimedSignal, onAbort?: () => void): Promise<T> {
   if (timer.aborted) {
     promise.catch(() => undefined);
-    return Promise.reject(timer.abortReason);
+    return Promise.reject(timer.reason);
   }
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
+    const fail = () => {
       promise.catch(() => undefined);
-      reject(timer.abortReason);
+      onAbort?.();
+      reject(timer.reason);
     };
-    timer.addEventListener('abort', onAbort);
+    timer.addEventListener('abort', fail);
     promise.then(
       (value) => {
-        timer.removeEventListener('abort', onAbort);
+        timer.removeEventListener('abort', fail);
         resolve(value);
       },
       (error: unknown) => {
-        timer.removeEventListener('abort', onAbort);
+        timer.removeEventListener('abort', fail);
         reject(error);
       },
     );
