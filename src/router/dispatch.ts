@@ -2,15 +2,8 @@
 // - `n` > 1 without native support: n parallel calls, merged into choices 0..n-1 (interleaved by index when
 //   streaming); usage is the sum over the calls made, so every choice is billed;
 // - `stop` without native support: matched by the gateway, also across chunk boundaries, never emitted.
-import type {
-  CallSignal,
-  ChatChunk,
-  ChatRequest,
-  ChatResponse,
-  Provider,
-  UpstreamCall,
-  Usage,
-} from '../core/types.js';
+import { linkedController } from '../core/call-signal.js';
+import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall, Usage } from '../core/types.js';
 import { cutAtStop, StreamStopMatcher, stopList } from './stop-matcher.js';
 
 interface Plan {
@@ -53,14 +46,6 @@ export function sumUsage(usages: ReadonlyArray<Usage | null | undefined>): Usage
   };
   total.completion_tokens_details = { reasoning_tokens: reasoning };
   return total;
-}
-
-/** An AbortController that also aborts when the call's own signal does. */
-function linkedController(signal: CallSignal): AbortController {
-  const controller = new AbortController();
-  if (signal.aborted) controller.abort(signal.reason);
-  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-  return controller;
 }
 
 export async function completeVia(provider: Provider, call: UpstreamCall): Promise<ChatResponse> {

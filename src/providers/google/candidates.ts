@@ -2,6 +2,7 @@
 // answers "Multiple candidates is not enabled for this model"), and streaming is not known to honour it (other
 // gateways document "stream mode only allows n=1"). So n is split here into parallel calls of at most the cap,
 // merged into choices 0..n-1 (streams interleaved), usage summed: every call is billed.
+import { linkedController } from '../../core/call-signal.js';
 import type { CallSignal, ChatChunk, ChatResponse, Usage } from '../../core/types.js';
 
 const GEMINI_MAX_CANDIDATES = 8;
@@ -42,14 +43,6 @@ export function sumUsage(a: Usage | undefined, b: Usage): Usage {
   );
   if (reasoning !== undefined) out.completion_tokens_details = { reasoning_tokens: reasoning };
   return out;
-}
-
-/** A signal for the calls of one fan-out: aborted with the caller's, or when one call fails. */
-function linkedController(parent: CallSignal): AbortController {
-  const controller = new AbortController();
-  if (parent.aborted) controller.abort(parent.reason);
-  else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
-  return controller;
 }
 
 export async function completeInBatches(
