@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Insertable, Kysely, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
-import { byId, postgresLedgerWriter, spendBy, sqliteLedgerWriter } from './ledger-writes.js';
+import { postgresLedgerWriter, sqliteLedgerWriter } from './ledger-writes.js';
 import { migrate } from './migrations.js';
 import { ensureLedgerPartitions } from './partitions.js';
 import type { AccountsTable, ApiKeysTable, CreditEntriesTable, RequestsTable, Schema } from './schema.js';
@@ -412,49 +412,12 @@ export class Store {
     if (rows.length === 0) return 0;
     const written = this.writeLedger(rows);
     if (written !== undefined) return written;
-    // SQLite while a query-builder transaction holds the connection: queue behind it, through the builder.
-    return this.db.transaction().execute(async (tx) => {
-      const written = await tx
-        .insertInto('requests')
-        .values(rows)
-        .onConflict((oc) => oc.column('id').doNothing())
-        .returning(['id', 'created_at'])
-        .execute();
-      const fresh = new Set(written.map((row) => `${row.id}@${row.created_at}`));
-      const inserted = rows.filter((row) => fresh.has(`${row.id}@${row.created_at}`));
-      const others = rows.filter((row) => !fresh.has(`${row.id}@${row.created_at}`));
-      const existing =
-        others.length === 0
-          ? []
-          : await tx
-              .selectFrom('requests')
-              .select(['id', 'created_at'])
-              .where(
-                'id',
-                'in',
-                others.map((row) => row.id),
-              )
-              .execute();
-      const at = new Map(existing.map((row) => [row.id, row.created_at]));
-      const { byKey, byAccount } = spendBy([
-        ...inserted,
-        ...others.filter((row) => at.get(row.id) !== row.created_at),
-      ]);
-      for (const [id, cost] of byId(byKey)) {
-        await tx
-          .updateTable('api_keys')
-          .set({ spend_micros: sql`spend_micros + ${cost}` })
-          .where('id', '=', id)
-          .execute();
-      }
-      for (const [id, cost] of byId(byAccount)) {
-        await tx
-          .updateTable('accounts')
-          .set({ spend_micros: sql`spend_micros + ${cost}` })
-          .where('id', '=', id)
-          .execute();
-      }
-      return inserted.length;
+    // SQLite while a query-builder transaction holds the connection: wait for the connection (the builder
+    // hands it out one user at a time), then write the same way.
+    return this.db.connection().execute(async () => {
+      const queued = this.writeLedger(rows);
+      if (queued === undefined) throw new Error('the SQLite connection is still in a transaction');
+      return queued;
     });
   }
 

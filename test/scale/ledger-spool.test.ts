@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type Kysely, sql } from 'kysely';
 import pino from 'pino';
 import { Ledger } from '../../src/accounting/ledger.js';
 import { Spool } from '../../src/accounting/spool.js';
@@ -89,6 +90,24 @@ for (const database of DATABASES) {
         database.name === 'postgres' ? 1 : 0,
       );
       assert.equal(await spend(acct), 30);
+    });
+
+    test('a write while a query-builder transaction holds the connection waits for it, then counts once', async () => {
+      const acct = await account();
+      const rows = [row(acct), row(acct)];
+      // The builder is private to the store; an admin operation's transaction is what this stands for.
+      const builder = (store as unknown as { db: Kysely<unknown> }).db;
+      let written: Promise<number> | undefined;
+      await builder.transaction().execute(async (tx) => {
+        await sql`select 1`.execute(tx);
+        written = store.insertRequests(rows);
+        await sql`select 1`.execute(tx);
+      });
+      assert.equal(await written, 2);
+      assert.equal(await count(rows.map((r) => r.id)), 2);
+      assert.equal(await spend(acct), 20);
+      assert.equal(await store.insertRequests(rows), 0, 'and a replay is still skipped');
+      assert.equal(await spend(acct), 20);
     });
 
     test('the database down: rows wait in the spool (past the memory bound) and drain once it is back', async () => {
