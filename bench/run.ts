@@ -42,6 +42,7 @@ import { replicasRun } from './replicas.js';
 import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
 import { SCENARIOS, type ScenarioName, STREAM_BODY } from './scenarios.js';
 import { soak } from './soak.js';
+import { median } from './stats.js';
 import { probeStreams } from './stream-probe.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -378,12 +379,6 @@ async function profileRun(options: Options, tmp: string): Promise<void> {
   );
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 /**
  * `--compare=REV`: this build against REV's on one cell, in alternating rounds (bare proxy, REV's gateway,
  * this gateway). This machine's speed drifts by 10–60 % between minutes; within a round the three are
@@ -418,7 +413,8 @@ async function compareRun(options: Options, tmp: string, rev: string): Promise<v
     const cpu: Record<string, number> = {};
     const rps: Record<string, number> = {};
     for (const name of ['bare', 'base', 'current'] as const) {
-      const cell = await measureCell(options, 'gateway', servers[name], fake.pid, scenario, connections);
+      const target = name === 'bare' ? 'bare' : 'gateway';
+      const cell = await measureCell(options, target, servers[name], fake.pid, scenario, connections);
       cpu[name] = cell.cpuUsPerRequest;
       rps[name] = cell.rps;
       if (cell.errors + cell.non2xx > 0) log(`bench: ${name}: ${cell.errors + cell.non2xx} errors`);
