@@ -215,7 +215,7 @@ export function renderMarkdown(results: Results): string {
       '',
     );
   }
-  parts.push('### Targets (issue 8)', '', targetsTable(results.targets), '');
+  parts.push('### Targets', '', targetsTable(results.targets), '');
   return parts.join('\n');
 }
 

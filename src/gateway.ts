@@ -4,15 +4,15 @@ import pino, { type Logger } from 'pino';
 import { Admitter } from './accounting/admission.js';
 import { Ledger } from './accounting/ledger.js';
 import { Authenticator } from './auth/authenticator.js';
+import { ModelCatalog } from './catalog/catalog.js';
 import type { GatewayConfig } from './config/config.js';
 import { createFleet } from './fleet.js';
+import { Metrics } from './pipeline/metrics.js';
 import { closeHttp, configureHttp } from './providers/http.js';
 import { createProviders } from './providers/registry.js';
-import { ModelCatalog } from './router/catalog.js';
 import { Router } from './router/router.js';
 import { createApp } from './server/app.js';
 import { setReadiness } from './server/health.js';
-import { Metrics } from './server/metrics.js';
 import { Store } from './store/store.js';
 
 export interface Gateway {

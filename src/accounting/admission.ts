@@ -3,11 +3,12 @@
 // price, for every choice). When it ends, the reservation is settled to the real cost. The prompt is
 // bounded by its bytes, and counted with the model's tokenizer only where that bound could refuse it.
 import type { Principal } from '../auth/authenticator.js';
+import { accountOf } from '../auth/principal.js';
+import type { ModelCatalog } from '../catalog/catalog.js';
+import type { Target } from '../catalog/target.js';
 import { forbidden, GatewayError } from '../core/errors.js';
 import type { ChatRequest } from '../core/types.js';
 import type { RateLimiter, RateLimits } from '../limits/rate-limiter.js';
-import type { ModelCatalog } from '../router/catalog.js';
-import type { Target } from '../router/router.js';
 import { countPromptTokens, promptTokenBound } from './tokenizer.js';
 import type { Reservation, Scope, Wallet } from './wallet.js';
 
@@ -24,6 +25,39 @@ export interface Admission {
   headers: Record<string, string>;
 }
 
+/** The deployments a request may be served by, group by group (the router's RoutePlan is one). */
+export interface CandidateTargets {
+  groups: ReadonlyArray<{ deployments: ReadonlyArray<{ target: Target }> }>;
+}
+
+/**
+ * The deployment to admit a request against: the one whose worst case costs most, so the reservation
+ * covers whichever deployment ends up serving (the settlement then charges the real one). An unpriced
+ * deployment counts as the most expensive: its cost cannot be bounded. The prompt is sized by its byte
+ * bound: this only ranks deployments, the admitter does the reserving.
+ */
+export function costliestTarget(plan: CandidateTargets, request: ChatRequest): Target {
+  const only = plan.groups.length === 1 ? plan.groups[0]!.deployments : undefined;
+  if (only?.length === 1) return only[0]!.target; // the common case, without building the list
+  const all = only ?? plan.groups.flatMap((g) => g.deployments);
+  const unpriced = all.find((d) => !d.target.entry?.price);
+  if (unpriced) return unpriced.target;
+  const promptTokens = promptTokenBound(request.messages);
+  const requestedMax = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  let best = all[0]!.target;
+  let bestCost = -1;
+  for (const { target } of all) {
+    const price = target.entry!.price!;
+    const output = requestedMax ?? target.entry?.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    const cost = promptTokens * price.input + output * price.output;
+    if (cost > bestCost) {
+      best = target;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
 export interface AdmissionOptions {
   /** Refuse models without a price for metered (prepaid or budgeted) keys: their cost cannot be bounded. */
   refuseUnpriced: boolean;
@@ -35,7 +69,8 @@ const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 const TPM_SHARE_FOR_EXACT_COUNT = 0.01;
 
 export function scopeOf(principal: Principal): Scope {
-  if (principal.kind === 'admin') return { accountId: 'acct_default', keyId: null, keyBudgetMicros: null };
+  if (principal.kind === 'admin')
+    return { accountId: accountOf(principal), keyId: null, keyBudgetMicros: null };
   return {
     accountId: principal.key.accountId,
     keyId: principal.key.id,
@@ -163,6 +198,27 @@ export class Admitter {
     }
     admission.reservation = money.value;
     admission.tpmTokens = tpmTokens;
+    return admission;
+  }
+
+  /**
+   * Admits an answer whose cost is known before it is given (a response-cache hit): the key's rate limits
+   * count it as a request that uses no tokens, and its price is reserved like any other.
+   */
+  async admitKnownCost(principal: Principal, costMicros: number): Promise<Admission> {
+    const scope = scopeOf(principal);
+    const key = principal.kind === 'key' ? principal.key : undefined;
+    const admission: Admission = {
+      scope,
+      reservation: undefined,
+      tpmTokens: 0,
+      keyId: key?.id ?? null,
+      headers: {},
+    };
+    if (key && (key.rpm !== null || key.tpm !== null))
+      await this.limiter.admit(key.id, { rpm: key.rpm, tpm: key.tpm }, 0);
+    if (costMicros > 0 && (await this.wallet.isMetered(scope)))
+      admission.reservation = await this.wallet.reserve(scope, costMicros);
     return admission;
   }
 

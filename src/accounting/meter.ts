@@ -1,8 +1,9 @@
 // Turns what an upstream call produced into metered usage and cost: provider-reported counts where given,
 // the model's tokenizer otherwise (and the row says which).
+
+import type { ModelCatalog } from '../catalog/catalog.js';
+import type { Target } from '../catalog/target.js';
 import type { ChatRequest, ChatResponse, Usage, UsageSource } from '../core/types.js';
-import type { ModelCatalog } from '../router/catalog.js';
-import type { Target } from '../router/router.js';
 import { costMicros } from './pricing.js';
 import { countGeneratedTokens, countPromptTokens } from './tokenizer.js';
 

@@ -1,7 +1,8 @@
 // Cost in integer micro-dollars. Prices are micro-USD per million tokens, so the only division is the
 // final one by 1e6, rounded half up once per request.
+
+import type { Price } from '../catalog/catalog.js';
 import type { Usage } from '../core/types.js';
-import type { Price } from '../router/catalog.js';
 
 /** Cost of one answer, or undefined when the model has no price (unpriced is loud, never $0). */
 export function costMicros(price: Price | undefined, usage: Usage): number | undefined {

@@ -1,8 +1,9 @@
 // Token counting with real BPE encodings (gpt-tokenizer ships its ranks; nothing is downloaded). Used for
 // admission of metered requests and where a provider reports no usage. Each encoding (~70 MB, ~150 ms) is
 // loaded in the background on first use or by `warmTokenizers`; counting itself is synchronous.
+
+import type { TokenizerName } from '../catalog/catalog.js';
 import type { ChatMessage } from '../core/types.js';
-import type { TokenizerName } from '../router/catalog.js';
 
 type Counter = (text: string) => number;
 

@@ -4,11 +4,13 @@
 // (not streams). In Redis when REDIS_URL is set (shared by the fleet), else in an in-memory LRU; entries
 // expire after a TTL. A cache that fails is a miss: the request goes upstream as usual.
 import { createHash } from 'node:crypto';
+import type { ServedBy } from '../accounting/ledger-record.js';
+import type { Metered } from '../accounting/meter.js';
 import { microsToUsd } from '../accounting/pricing.js';
 import type { Principal } from '../auth/authenticator.js';
+import { accountOf } from '../auth/principal.js';
 import type { ChatRequest, ChatResponse } from '../core/types.js';
 import type { RedisHub } from '../store/redis.js';
-import type { RequestRow } from '../store/store.js';
 
 export const CACHE_HEADER = 'x-tokgate-cache';
 
@@ -90,10 +92,6 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export function accountOf(principal: Principal): string {
-  return principal.kind === 'key' ? principal.key.accountId : 'acct_default';
-}
-
 /** Whether the client asked for the cache (header `x-tokgate-cache: true`); streams are never cached. */
 export function wantsCache(headers: Record<string, string | string[] | undefined>, request: ChatRequest) {
   const value = headers[CACHE_HEADER];
@@ -156,38 +154,11 @@ export function hitResponse(stored: ChatResponse, completionId: string, priceMic
   };
 }
 
-/** The ledger row of a hit: its own price (0 by default), `usage_source` and `provider` say `cache`. */
-export function hitRow(hit: {
-  requestId: string;
-  createdAt: number;
-  principal: Principal;
-  model: string;
-  response: ChatResponse;
-  priceMicros: number;
-  latencyMs: number;
-}): RequestRow {
-  const usage = hit.response.usage;
-  return {
-    id: hit.requestId,
-    created_at: hit.createdAt,
-    key_id: hit.principal.kind === 'key' ? hit.principal.key.id : null,
-    account_id: accountOf(hit.principal),
-    model: hit.model,
-    provider: 'cache',
-    upstream_model: null,
-    status: 'ok',
-    http_status: 200,
-    stream: 0,
-    prompt_tokens: usage?.prompt_tokens ?? null,
-    cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? null,
-    completion_tokens: usage?.completion_tokens ?? null,
-    reasoning_tokens: usage?.completion_tokens_details?.reasoning_tokens ?? null,
-    usage_source: 'cache',
-    cost_micros: hit.priceMicros,
-    latency_ms: Math.round(hit.latencyMs),
-    ttft_ms: null,
-    error_code: null,
-    attempts: null,
-    price_version: 'cache',
-  };
+/** A hit is served by the cache: the ledger row says so, and carries the cache's price version. */
+export const SERVED_BY_CACHE: ServedBy = { provider: 'cache', upstreamModel: null, priceVersion: 'cache' };
+
+/** What a hit is charged: the cache's own price; its tokens are what the original call used. */
+export function hitMetered(sent: ChatResponse, priceMicros: number): Metered {
+  const usage = sent.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  return { usage, source: 'cache', costMicros: priceMicros };
 }

@@ -2,11 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import {
-  OPENAI_COMPATIBLE_VENDORS,
-  type VendorQuirks,
-  type VendorSpec,
-} from '../providers/openai/vendors.js';
+import { OPENAI_COMPATIBLE_VENDORS, type VendorQuirks, type VendorSpec } from './vendors.js';
 
 export interface ProviderSettings {
   /** The model prefix: `openai`, `groq`, `my-vllm`, ... */
@@ -84,7 +80,7 @@ const providerSchema = z.object({
   options: z.record(z.string(), z.string()).optional(),
 });
 
-// ---- Routing (issue 5): `routes:` (a model id or alias → deployments) and `routing:` (the reliability
+// ---- Routing: `routes:` (a model id or alias → deployments) and `routing:` (the reliability
 // policy: retries, timeouts, keep-alive, circuit breaking, idempotency). Read by src/router/. ----
 
 /** Timeouts of one request, ms. Connecting is bounded by the HTTP layer (providers/http.ts). */

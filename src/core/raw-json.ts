@@ -4,8 +4,9 @@
 // remembered with its raw JSON text, and `stringifyJson` splices that text back instead of re-escaping.
 //
 // Values are remembered by object identity (a WeakMap), so anything that builds a new array or object,
-// such as a provider translating messages, simply misses the shortcut. Code that mutates a remembered value
-// in place must `forgetRawJson` it first. Keys spelled with escapes at the top level make `rawTopLevelValue`
+// such as a provider translating messages, simply misses the shortcut; nothing mutates a remembered value in
+// place (a value changed in place would go out as its old text). The WeakMap is process-wide but keyed by
+// each request's own objects, so gateways in one process cannot see each other's entries. Keys spelled with escapes at the top level make `rawTopLevelValue`
 // give up, so the span found is always the one JSON.parse kept.
 import { randomBytes } from 'node:crypto';
 
@@ -16,10 +17,6 @@ export const RAW_JSON_MIN_LENGTH = 4096;
 
 export function rememberRawJson(value: object, text: string): void {
   raw.set(value, text);
-}
-
-export function forgetRawJson(value: object): void {
-  raw.delete(value);
 }
 
 const QUOTE = 34;

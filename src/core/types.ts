@@ -136,8 +136,8 @@ export interface ModelInfo {
   owned_by: string;
 }
 
-/** Where a token count came from: reported by the provider, or counted by the gateway's tokenizer. */
-export type UsageSource = 'provider' | 'estimated';
+/** Where a row's token counts came from: the provider, the gateway's tokenizer, or a cached answer. */
+export type UsageSource = 'provider' | 'estimated' | 'cache';
 
 /**
  * How a provider learns that its call is abandoned (the client went away, a timeout): the part of an

@@ -1,4 +1,4 @@
-// What a provider does with each OpenAI Chat Completions parameter, as data (STYLE item 3). Each provider
+// What a provider does with each OpenAI Chat Completions parameter, as data. Each provider
 // folder has a `parameters.ts` table checked against this type, so a parameter OpenAI adds shows up as a
 // type error in every table until someone decides its rule. Shared by every provider folder that translates parameters.
 import type { ChatRequest } from '../core/types.js';

@@ -37,7 +37,7 @@ export interface Attempt {
   startedAt: number;
 }
 
-/** When every attempt failed: the last error, with every attempt's story in the message (STYLE 6). */
+/** When every attempt failed: the last error, with every attempt's story in the message. */
 export function allFailed(failures: ReadonlyArray<[Deployment, GatewayError]>): GatewayError {
   const [, last] = failures.at(-1)!;
   if (failures.length === 1) return last;

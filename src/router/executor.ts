@@ -1,7 +1,7 @@
 // Runs a request over its route: a whole answer (JSON), or a stream that commits at its first content
-// (STYLE 7). Until a stream's first content chunk, an error or the first-token timeout may still retry or fall
-// back; from then on the stream belongs to one upstream, and an upstream failure ends it (the caller tells
-// the client in-band). Two upstream streams are never stitched together.
+// (TensorZero's peek-first-chunk). Until a stream's first content chunk, an error or the first-token
+// timeout may still retry or fall back; from then on the stream belongs to one upstream, and an upstream
+// failure ends it (the caller tells the client in-band). Two upstream streams are never stitched together.
 import type { GatewayError } from '../core/errors.js';
 import type { CallSignal, ChatChunk, ChatRequest, ChatResponse, UpstreamCall } from '../core/types.js';
 import { invalidUpstreamResponse } from '../providers/upstream-error.js';

@@ -1,5 +1,5 @@
 // When and how long to wait before the next attempt. The error's `retryable` flag is the only input
-// besides the policy (STYLE 6): no status lists here.
+// besides the policy: no status lists here.
 import type { GatewayError } from '../core/errors.js';
 
 export interface RetryPolicy {

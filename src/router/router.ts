@@ -2,24 +2,16 @@
 // `openai/gpt-4o` → provider `openai`, upstream model `gpt-4o`; `together/meta-llama/Llama-3-8b` keeps the rest.
 // Configured routes (aliases → deployments) and the shared reliability state (deployment health,
 // idempotency) hang off the router too, so the server needs no more wiring than the router itself.
+
+import type { ModelCatalog } from '../catalog/catalog.js';
+import type { Target } from '../catalog/target.js';
 import type { RoutingSettings } from '../config/config.js';
 import { GatewayError, modelNotFound } from '../core/errors.js';
 import type { ModelInfo, Provider } from '../core/types.js';
-import type { ModelCatalog, ModelEntry } from './catalog.js';
 import { type Clock, systemClock } from './clock.js';
 import { HealthBoard } from './health.js';
 import { IdempotencyStore } from './idempotency.js';
 import { type RoutePlan, RouteTable } from './routes.js';
-
-export interface Target {
-  /** The id the client asked for, echoed in answers. */
-  model: string;
-  provider: Provider;
-  /** The model name sent upstream. */
-  upstreamModel: string;
-  /** Catalog entry; undefined for models the catalog does not know (passed through, recorded unpriced). */
-  entry: ModelEntry | undefined;
-}
 
 /** A fixed `created` for routes listed by /v1/models, so listings are stable across restarts. */
 const ROUTE_CREATED = 1_700_000_000;

@@ -2,12 +2,11 @@
 // YAML) names them, in order (`fallback`) or by weight (`weighted`); a model id without a route is its own
 // single deployment. The request's `models` array (OpenRouter's convention) appends more, tried in order
 // after the requested model's own.
-import { promptTokenBound } from '../accounting/tokenizer.js';
+
+import type { Target } from '../catalog/target.js';
 import type { RouteSettings, RouteTimeouts, RoutingSettings } from '../config/config.js';
-import type { ChatRequest } from '../core/types.js';
 import type { Candidate, Strategy } from './balancer.js';
 import type { RetryPolicy } from './retry-policy.js';
-import type { Target } from './router.js';
 
 export interface Deployment extends Candidate {
   /** `provider/model`: the health key, the `x-tokgate-deployment` header, the ledger's attempts. */
@@ -104,36 +103,4 @@ export class RouteTable {
       timeouts: route?.timeouts ?? this.routing.timeouts,
     };
   }
-}
-
-/** Output tokens assumed when neither the request nor the catalog bounds them (ranking only). */
-const ASSUMED_MAX_OUTPUT = 4096;
-
-/**
- * The deployment to admit a request against: the one whose worst case costs most, so the reservation
- * covers whichever deployment ends up serving (the settlement then charges the real one). An unpriced
- * deployment counts as the most expensive: its cost cannot be bounded. The prompt is sized by its byte
- * bound: this only ranks deployments, the admitter does the reserving.
- */
-export function costliestTarget(plan: RoutePlan, request: ChatRequest): Target {
-  const only = plan.groups.length === 1 ? plan.groups[0]!.deployments : undefined;
-  if (only?.length === 1) return only[0]!.target; // the common case, without building the list
-  const all = only ?? plan.groups.flatMap((g) => g.deployments);
-  const first = all[0]!.target;
-  const unpriced = all.find((d) => !d.target.entry?.price);
-  if (unpriced) return unpriced.target;
-  const promptTokens = promptTokenBound(request.messages);
-  const requestedMax = request.max_completion_tokens ?? request.max_tokens ?? undefined;
-  let best = first;
-  let bestCost = -1;
-  for (const { target } of all) {
-    const price = target.entry!.price!;
-    const output = requestedMax ?? target.entry?.maxOutputTokens ?? ASSUMED_MAX_OUTPUT;
-    const cost = promptTokens * price.input + output * price.output;
-    if (cost > bestCost) {
-      best = target;
-      bestCost = cost;
-    }
-  }
-  return best;
 }

@@ -7,6 +7,7 @@ import type { Wallet } from '../accounting/wallet.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { generateKey, hashKey, keyPreview } from '../auth/key-format.js';
 import { invalidRequest, notFound } from '../core/errors.js';
+import { DEFAULT_ACCOUNT_ID } from '../store/schema.js';
 import type { KeyPatch, KeyRow, Store } from '../store/store.js';
 import { parseBody } from './body.js';
 
@@ -60,7 +61,7 @@ function toPatch(body: z.infer<typeof patchSchema>): KeyPatch {
 /** Issues a key from an admin-API body (also used by `tokgate keys create`). The secret is returned once. */
 export async function createKey(store: Store, input: unknown): Promise<{ row: KeyRow; key: string }> {
   const body = parseBody(createSchema, input);
-  const accountId = body.account_id ?? 'acct_default';
+  const accountId = body.account_id ?? DEFAULT_ACCOUNT_ID;
   if (!(await store.accountExists(accountId))) {
     throw invalidRequest(`No account with id '${accountId}'.`, 'account_id', 'account_not_found');
   }

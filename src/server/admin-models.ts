@@ -1,6 +1,6 @@
 // GET /admin/models: the catalog with prices (USD per million tokens) and which providers are enabled.
 import type { FastifyInstance } from 'fastify';
-import type { Price } from '../router/catalog.js';
+import type { Price } from '../catalog/catalog.js';
 import type { Router } from '../router/router.js';
 
 const perMillionUsd = (micros: number) => micros / 1_000_000;

@@ -1,4 +1,5 @@
-// The HTTP app, built by a factory that never listens (tests inject requests; main.ts wires and listens).
+// The HTTP app, built by a factory that never listens (tests inject requests; gateway.ts wires it, the CLI
+// listens).
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { forbidden, GatewayError } from '../core/errors.js';
 import { RAW_JSON_MIN_LENGTH } from '../core/raw-json.js';
+import type { Metrics } from '../pipeline/metrics.js';
 import type { Router } from '../router/router.js';
 import type { Store } from '../store/store.js';
 import { registerAdminAccountRoutes } from './admin-accounts.js';
@@ -20,7 +22,6 @@ import { registerChatRoute } from './chat.js';
 import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
 import { errorHandler, sendError } from './errors.js';
 import { registerHealthRoutes } from './health.js';
-import type { Metrics } from './metrics.js';
 import { registerSelfServiceRoutes } from './self-service.js';
 
 declare module 'fastify' {
@@ -140,7 +141,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       ledger,
       metrics,
       log,
-      bodyLimit: bodyLimitBytes,
       cache: deps.cache,
     });
     registerSelfServiceRoutes(scope, store, ledger);

@@ -38,9 +38,15 @@ export function toGatewayError(error: unknown, bodyLimit: number): GatewayError 
   return internalError(error);
 }
 
-export function sendError(reply: FastifyReply, error: GatewayError): FastifyReply {
+const openAIErrorBody = (error: GatewayError) => JSON.stringify(error.toBody());
+
+export function sendError(
+  reply: FastifyReply,
+  error: GatewayError,
+  render: (error: GatewayError) => string = openAIErrorBody,
+): FastifyReply {
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
-  return reply.code(error.status).type('application/json').send(JSON.stringify(error.toBody()));
+  return reply.code(error.status).type('application/json').send(render(error));
 }
 
 export function errorHandler(log: Logger, bodyLimit: number) {
@@ -51,6 +57,7 @@ export function errorHandler(log: Logger, bodyLimit: number) {
     }
     // A body that was too large is not read to its end: close the connection rather than drain it.
     if (gatewayError.status === 413) reply.header('connection', 'close');
-    return sendError(reply, gatewayError);
+    // Each front door tells errors in its own wire shape (route config); OpenAI's is the default.
+    return sendError(reply, gatewayError, request.routeOptions.config.errorBody);
   };
 }

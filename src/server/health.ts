@@ -1,8 +1,8 @@
 // GET /health (liveness: the process answers), GET /ready (readiness: 503 while the database is down, with
 // what Redis and the ledger's spool are doing), GET /metrics.
 import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../pipeline/metrics.js';
 import type { Store } from '../store/store.js';
-import type { Metrics } from './metrics.js';
 
 /** What /ready reports beyond the database; wired by the gateway (see `setReadiness`). */
 export interface Readiness {

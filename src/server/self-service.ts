@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ledger } from '../accounting/ledger.js';
 import { notFound } from '../core/errors.js';
+import { DEFAULT_ACCOUNT_ID } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { accountObject } from './admin-accounts.js';
 import { keyObject } from './admin-keys.js';
@@ -12,7 +13,7 @@ import { parseGroupBy, parseWindow, usageObject } from './query.js';
 export function registerSelfServiceRoutes(app: FastifyInstance, store: Store, ledger: Ledger): void {
   app.get('/v1/key', async (request: FastifyRequest) => {
     const principal = request.principal!;
-    if (principal.kind === 'admin') return { object: 'admin', name: 'admin', account_id: 'acct_default' };
+    if (principal.kind === 'admin') return { object: 'admin', name: 'admin', account_id: DEFAULT_ACCOUNT_ID };
     await ledger.flush();
     const [key, account] = await Promise.all([
       store.getKey(principal.key.id),
@@ -30,7 +31,7 @@ export function registerSelfServiceRoutes(app: FastifyInstance, store: Store, le
       const rows = await store.usage({
         ...parseWindow(request.query),
         groupBy: parseGroupBy(request.query.group_by),
-        ...(principal.kind === 'key' ? { keyId: principal.key.id } : { accountId: 'acct_default' }),
+        ...(principal.kind === 'key' ? { keyId: principal.key.id } : { accountId: DEFAULT_ACCOUNT_ID }),
         ...(request.query.model ? { model: request.query.model } : {}),
       });
       return { object: 'list', data: rows.map(usageObject) };
@@ -40,7 +41,7 @@ export function registerSelfServiceRoutes(app: FastifyInstance, store: Store, le
   app.get<{ Querystring: RequestListQuery }>('/v1/requests', async (request) => {
     const principal = request.principal!;
     const filter = requestQuery(request.query, principal.kind === 'key' ? { keyId: principal.key.id } : {});
-    if (principal.kind === 'admin') filter.accountId = 'acct_default';
+    if (principal.kind === 'admin') filter.accountId = DEFAULT_ACCOUNT_ID;
     await ledger.flush();
     return { object: 'list', data: (await store.listRequests(filter)).map(requestObject) };
   });

@@ -5,7 +5,7 @@
 import type SQLite from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { LEDGER_COLUMNS } from './partitions.js';
-import type { RequestRow } from './store.js';
+import type { RequestRow } from './schema.js';
 
 type SqliteDatabase = InstanceType<typeof SQLite>;
 

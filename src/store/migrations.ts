@@ -9,6 +9,7 @@
 // later release's migration, once no replica older than the expand step can be running.
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { ensureLedgerPartitions, LEDGER_COLUMNS } from './partitions.js';
+import { DEFAULT_ACCOUNT_ID } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -72,7 +73,7 @@ const coreMigrations: Record<string, Migration> = {
         .columns(['key_id', 'created_at'])
         .execute();
       await sql`insert into accounts (id, name, credits_micros, spend_micros, created_at)
-        values ('acct_default', 'default', null, 0, ${Date.now()})`.execute(db);
+        values (${DEFAULT_ACCOUNT_ID}, 'default', null, 0, ${Date.now()})`.execute(db);
     },
   },
   '0002_accounts_ledger': {

@@ -1,6 +1,9 @@
 // Table shapes as Kysely sees them. Times are integer milliseconds since the epoch and money is integer
 // micro-dollars, so both engines store them exactly; booleans are 0/1 integers for the same reason.
-import type { Generated } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
+
+/** The unmetered account that the admin key and keys created without an account belong to. */
+export const DEFAULT_ACCOUNT_ID = 'acct_default';
 
 export interface AccountsTable {
   id: string;
@@ -98,3 +101,6 @@ export interface Schema {
   usage_hourly: UsageHourlyTable;
   credit_entries: CreditEntriesTable;
 }
+
+/** One ledger row as stored and read back. */
+export type RequestRow = Selectable<RequestsTable>;

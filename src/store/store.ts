@@ -8,7 +8,9 @@ import { type Insertable, Kysely, PostgresDialect, type Selectable, SqliteDialec
 import { postgresLedgerWriter, sqliteLedgerWriter } from './ledger-writes.js';
 import { migrate } from './migrations.js';
 import { ensureLedgerPartitions } from './partitions.js';
-import type { AccountsTable, ApiKeysTable, CreditEntriesTable, RequestsTable, Schema } from './schema.js';
+import type { AccountsTable, ApiKeysTable, CreditEntriesTable, RequestRow, Schema } from './schema.js';
+
+export type { RequestRow } from './schema.js';
 
 export type KeyRow = Selectable<ApiKeysTable>;
 export type NewKeyRow = Insertable<ApiKeysTable>;
@@ -20,7 +22,6 @@ export interface KeyPatch {
   tpm?: number | null;
   expires_at?: number | null;
 }
-export type RequestRow = Selectable<RequestsTable>;
 
 export type AccountRow = Selectable<AccountsTable>;
 export type CreditEntryRow = Selectable<CreditEntriesTable>;

@@ -1,4 +1,4 @@
-// One contract suite for every provider (STYLE item 10): the official openai client talks to the gateway,
+// One contract suite for every provider: the official openai client talks to the gateway,
 // the gateway talks to each provider's fake upstream in that provider's real wire format. Same questions,
 // same expected answers, whoever serves them.
 import assert from 'node:assert/strict';

@@ -4,15 +4,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
+import { ledgerRow } from '../../src/accounting/ledger-record.js';
 import type { ApiKey, Principal } from '../../src/auth/authenticator.js';
 import {
   type CacheBackend,
   canonicalJson,
+  hitMetered,
   hitResponse,
-  hitRow,
   MemoryCacheBackend,
   RedisCacheBackend,
   ResponseCache,
+  SERVED_BY_CACHE,
   wantsCache,
 } from '../../src/cache/response-cache.js';
 import type { ChatRequest, ChatResponse } from '../../src/core/types.js';
@@ -172,14 +174,20 @@ test('a hit is answered under its own id with its own price, and is a ledger row
   assert.equal(sent.id, 'chatcmpl-new');
   assert.equal((sent.usage as { cost: number }).cost, 0);
   assert.equal(sent.choices[0]?.message.content, '4');
-  const row = hitRow({
-    requestId: 'req_new',
+  const row = ledgerRow({
+    id: 'req_new',
     createdAt: 1,
     principal: principal('acct_a'),
     model: 'openai/gpt-4o',
-    response: sent,
-    priceMicros: 0,
+    servedBy: SERVED_BY_CACHE,
+    status: 'ok',
+    httpStatus: 200,
+    stream: false,
+    metered: hitMetered(sent, 0),
     latencyMs: 0.4,
+    ttftMs: null,
+    errorCode: null,
+    attempts: [],
   });
   assert.equal(row.usage_source, 'cache');
   assert.equal(row.provider, 'cache');

@@ -1,5 +1,5 @@
 // The OpenAI wire format: OpenAI itself and every OpenAI-compatible vendor or server. The canonical types are
-// this format, so a request only loses what the vendor rejects (see vendors.ts) and answers pass through.
+// this format, so a request only loses what the vendor rejects (see src/config/vendors.ts) and answers pass through.
 import type { ProviderSettings } from '../../config/config.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';

@@ -26,7 +26,7 @@ export interface CatalogEntryData {
     cachedInput?: number;
     cacheWrite?: number;
   };
-  /** js-tiktoken encoding closest to the model's tokenizer: 'o200k_base' for gpt-4o/4.1/o-series/gpt-5, 'cl100k_base' for older OpenAI and as the approximation for others. */
+  /** The BPE encoding (gpt-tokenizer) closest to the model's tokenizer: 'o200k_base' for gpt-4o/4.1/o-series/gpt-5, 'cl100k_base' for older OpenAI and as the approximation for others. */
   tokenizer: 'o200k_base' | 'cl100k_base';
 }
 

@@ -5,7 +5,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: 'tokgate_requests_total',
-    help: 'Chat completion requests by provider, outcome and HTTP status',
+    help: 'Requests by provider, outcome and HTTP status',
     labelNames: ['provider', 'status', 'code'] as const,
     registers: [this.registry],
   });
@@ -17,7 +17,7 @@ export class Metrics {
   });
   readonly duration = new Histogram({
     name: 'tokgate_request_duration_seconds',
-    help: 'Whole chat completion request duration, by provider and stream or not',
+    help: 'Whole request duration, by provider and stream or not',
     labelNames: ['provider', 'stream'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [this.registry],

@@ -1,0 +1,79 @@
+// The last stage of every request, whatever its end: settle the admission (the reservation becomes the real
+// cost), write the ledger row, count it in the metrics and log one line.
+import { chargeOf, ledgerRow, type RequestStatus, type ServedBy } from '../accounting/ledger-record.js';
+import type { Metered } from '../accounting/meter.js';
+import type { PipelineDeps } from './deps.js';
+import type { Exchange } from './exchange.js';
+
+export interface Settlement {
+  status: RequestStatus;
+  httpStatus: number;
+  metered: Metered | undefined;
+  errorCode: string | null;
+  /** Who served the answer, when it was not the exchange's deployment (the response cache). */
+  servedBy?: ServedBy;
+}
+
+function servedByDeployment(exchange: Exchange): ServedBy {
+  const { target } = exchange;
+  return {
+    provider: target.provider.id,
+    upstreamModel: exchange.upstreamModel ?? target.upstreamModel,
+    priceVersion: target.entry?.priceVersion ?? null,
+  };
+}
+
+/** Settles the request; resolves when its ledger row is durable (spooled), so an answer can follow. */
+export function settle(deps: PipelineDeps, door: string, exchange: Exchange, end: Settlement): Promise<void> {
+  const { metrics, log } = deps;
+  const { principal, request } = exchange;
+  const { status, httpStatus, metered, errorCode } = end;
+  const latencyMs = exchange.elapsedMs();
+  if (exchange.admission) {
+    const tokens = metered ? metered.usage.prompt_tokens + metered.usage.completion_tokens : 0;
+    deps.admitter.settle(exchange.admission, chargeOf(status, metered) ?? 0, tokens);
+  }
+  const servedBy = end.servedBy ?? servedByDeployment(exchange);
+  const durable = deps.ledger.record(
+    ledgerRow({
+      id: exchange.id,
+      createdAt: exchange.createdAt,
+      principal,
+      model: request.model,
+      servedBy,
+      status,
+      httpStatus,
+      stream: request.stream === true,
+      metered,
+      latencyMs,
+      ttftMs: exchange.ttftMs,
+      errorCode,
+      attempts: exchange.attempts,
+    }),
+  );
+  const provider = servedBy.provider;
+  metrics.requests.inc({ provider, status: String(httpStatus), code: errorCode ?? status });
+  metrics.duration.observe({ provider, stream: String(Boolean(request.stream)) }, latencyMs / 1000);
+  metrics.overhead.observe(Math.max(0, latencyMs - exchange.upstreamMs) / 1000);
+  if (metered && metered.costMicros === undefined) metrics.unpriced.inc({ provider });
+  // The line's object is only built when it will be written (LOG_LEVEL=warn skips per-request lines).
+  if (log.isLevelEnabled('info'))
+    log.info(
+      {
+        reqId: exchange.id,
+        keyId: principal.kind === 'key' ? principal.key.id : 'admin',
+        model: request.model,
+        deployment: exchange.deployment?.id,
+        attempts: exchange.attempts.length,
+        status,
+        httpStatus,
+        ms: Math.round(latencyMs),
+        promptTokens: metered?.usage.prompt_tokens,
+        completionTokens: metered?.usage.completion_tokens,
+        errorCode,
+        ...(end.servedBy ? { servedBy: end.servedBy.provider } : {}),
+      },
+      door,
+    );
+  return durable;
+}

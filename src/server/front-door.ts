@@ -1,0 +1,63 @@
+// Mounts a front door on the HTTP app: the route hands the request to the pipeline and writes what the
+// pipeline answers (JSON, a stream it already wrote, or an error in the door's own shape).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayError } from '../core/errors.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import type { FrontDoor } from '../pipeline/front-door.js';
+import { runPipeline } from '../pipeline/pipeline.js';
+import { ClientAbort } from '../router/timeouts.js';
+import { isClosing, SseWriter } from './sse.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Renders an error in the route's own wire shape (OpenAI's when unset). */
+    errorBody?: (error: GatewayError) => string;
+  }
+}
+
+export function mountFrontDoor(
+  app: FastifyInstance,
+  path: string,
+  door: FrontDoor,
+  deps: PipelineDeps,
+): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const client = new ClientAbort();
+    // The client went away before the answer was complete: stop the upstream call at once.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) client.abort();
+    });
+    const openStream = (headers: Record<string, string>) => {
+      reply.hijack();
+      const writer = new SseWriter(reply.raw);
+      writer.open({ 'x-request-id': request.id, ...headers });
+      return writer;
+    };
+    const answer = await runPipeline(
+      deps,
+      door,
+      {
+        id: request.id,
+        principal: request.principal!,
+        body: request.body,
+        rawJson: request.rawJson,
+        headers: request.headers,
+      },
+      { client, openStream },
+    );
+    switch (answer.kind) {
+      case 'json':
+        // During a graceful shutdown, close the connection after this answer rather than wait for the client.
+        if (isClosing(reply.raw)) reply.header('connection', 'close');
+        return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
+      case 'error':
+        reply.headers(answer.headers);
+        throw answer.error;
+      case 'streamed':
+        return;
+      case 'gone':
+        return reply.hijack();
+    }
+  };
+  app.post(path, { config: { errorBody: (error) => door.errorBody(error) } }, handler);
+}
