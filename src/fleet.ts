@@ -2,7 +2,7 @@
 // the rate limiter (Redis-backed, fleet-wide), invalidations between replicas (pub/sub), the ledger's
 // write-ahead spool and its replay, and the ledger's partitions ahead of time. Without REDIS_URL the
 // single-process wallet and limiter are used, exactly as before.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Ledger } from './accounting/ledger.js';
@@ -13,26 +13,11 @@ import { MemoryCacheBackend, RedisCacheBackend, ResponseCache } from './cache/re
 import { LocalRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
 import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
 import type { Readiness } from './server/health.js';
-import { RedisHub, redisPrefix } from './store/redis.js';
+import { RedisHub } from './store/redis.js';
 import type { Store } from './store/store.js';
 
 const RECOVER_EVERY_MS = 30_000;
 const PARTITIONS_EVERY_MS = 6 * 3_600_000;
-
-/**
- * Where the ledger spools: TOKGATE_SPOOL_DIR ('off' disables it); by default `spool/` beside a SQLite
- * file, or `./data/spool` with PostgreSQL. An in-memory SQLite database has no spool.
- */
-export function spoolBase(databaseUrl: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const given = env.TOKGATE_SPOOL_DIR;
-  if (given === 'off') return undefined;
-  if (given) return resolve(given);
-  if (databaseUrl.startsWith('sqlite:')) {
-    const path = databaseUrl.slice('sqlite:'.length);
-    return path === ':memory:' ? undefined : resolve(path, '..', 'spool');
-  }
-  return resolve('data', 'spool');
-}
 
 export interface Fleet {
   wallet: Wallet;
@@ -49,14 +34,20 @@ export interface Fleet {
 
 export async function createFleet(
   store: Store,
-  options: { databaseUrl: string; redisUrl: string | undefined; log: Logger; registry: Registry },
+  options: {
+    /** The spool's base directory (config `spoolDir`); undefined: no spool. */
+    spoolDir: string | undefined;
+    redisUrl: string | undefined;
+    redisPrefix: string;
+    log: Logger;
+    registry: Registry;
+  },
 ): Promise<Fleet> {
-  const { log } = options;
-  const base = spoolBase(options.databaseUrl);
+  const { log, spoolDir } = options;
   // One directory per database, so a spool is never replayed into a database it was not written for.
-  const spool = base ? new Spool(join(base, await store.instanceId())) : undefined;
+  const spool = spoolDir ? new Spool(join(spoolDir, await store.instanceId())) : undefined;
   const redis = options.redisUrl
-    ? await RedisHub.connect(options.redisUrl, redisPrefix(), log.child({ component: 'redis' }))
+    ? await RedisHub.connect(options.redisUrl, options.redisPrefix, log.child({ component: 'redis' }))
     : undefined;
   const failOpen = new Counter({
     name: 'tokgate_rate_limit_fail_open_total',

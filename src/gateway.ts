@@ -8,11 +8,10 @@ import { ModelCatalog } from './catalog/catalog.js';
 import type { GatewayConfig } from './config/config.js';
 import { createFleet } from './fleet.js';
 import { Metrics } from './pipeline/metrics.js';
-import { closeHttp, configureHttp } from './providers/http.js';
+import { createHttpClient } from './providers/http.js';
 import { createProviders } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { createApp } from './server/app.js';
-import { setReadiness } from './server/health.js';
 import { Store } from './store/store.js';
 
 export interface Gateway {
@@ -63,10 +62,6 @@ export function createLogger(level: string): Logger {
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const log = options.log ?? createLogger(config.logLevel);
-  configureHttp({
-    headersTimeoutMs: config.upstreamHeadersTimeoutMs,
-    bodyTimeoutMs: config.upstreamBodyTimeoutMs,
-  });
   const store = await Store.open(config.databaseUrl);
   const announce =
     options.announceAdminKey ??
@@ -77,14 +72,20 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       );
     });
   const auth = await Authenticator.create(store, config.adminKey, announce);
-  const providers = await createProviders(config.providers);
+  // This gateway's own connection pool: closing it never touches another gateway's calls.
+  const http = createHttpClient({
+    headersTimeoutMs: config.upstreamHeadersTimeoutMs,
+    bodyTimeoutMs: config.upstreamBodyTimeoutMs,
+  });
+  const providers = await createProviders(config.providers, http);
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
   const router = new Router(providers, new ModelCatalog(config.models, extraModels), config.routing);
   const metrics = new Metrics(options.defaultMetrics ?? false);
   // Local wallet and limiter, or fleet-wide ones over Redis (REDIS_URL); the ledger's spool.
   const fleet = await createFleet(store, {
-    databaseUrl: config.databaseUrl,
+    spoolDir: config.spoolDir,
     redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
     log,
     registry: metrics.registry,
   });
@@ -119,8 +120,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     providers: config.providers.map((p) => ({ id: p.id, format: p.format })),
     bodyLimitBytes: config.bodyLimitBytes,
+    readiness: fleet.readiness(ledger),
   });
-  setReadiness(app, fleet.readiness(ledger));
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -129,7 +130,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await ledger.close();
       await fleet.close();
       await store.close();
-      await closeHttp();
+      await http.close();
     })();
     return closing;
   };

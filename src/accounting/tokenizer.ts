@@ -12,6 +12,7 @@ const loaders: Record<TokenizerName, () => Promise<Counter>> = {
   cl100k_base: async () => (await import('gpt-tokenizer/encoding/cl100k_base')).countTokens,
 };
 
+// Process-wide on purpose: an encoding is immutable and costs ~70 MB, so every gateway in a process shares it.
 const counters = new Map<TokenizerName, Counter>();
 const loading = new Map<TokenizerName, Promise<Counter>>();
 

@@ -1,5 +1,6 @@
 // Configuration: environment variables and the optional YAML file, validated once at start.
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { OPENAI_COMPATIBLE_VENDORS, type VendorQuirks, type VendorSpec } from './vendors.js';
@@ -43,7 +44,11 @@ export interface GatewayConfig {
   redisUrl: string | undefined;
   adminKey: string | undefined;
   bodyLimitBytes: number;
-  logLevel: string;
+  logLevel: LogLevel;
+  /** The ledger's write-ahead spool directory (TOKGATE_SPOOL_DIR); undefined: no spool. */
+  spoolDir: string | undefined;
+  /** Key prefix in Redis (TOKGATE_REDIS_PREFIX), so several gateways (or test runs) can share one Redis. */
+  redisPrefix: string;
   /** Upstream timeouts in ms: connecting and waiting for headers, and the whole call. */
   upstreamHeadersTimeoutMs: number;
   upstreamBodyTimeoutMs: number;
@@ -55,6 +60,10 @@ export interface GatewayConfig {
   /** Routes and the reliability policy (see the routing section below). */
   routing: RoutingSettings;
 }
+
+/** pino's levels; LOG_LEVEL and server.log_level take only these. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const priceSchema = z.object({
   input: z.number().nonnegative(),
@@ -255,7 +264,7 @@ const fileSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).optional(),
       host: z.string().optional(),
       body_limit_mb: z.number().positive().optional(),
-      log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+      log_level: z.enum(LOG_LEVELS).optional(),
       upstream_headers_timeout_ms: z.number().int().positive().optional(),
       upstream_body_timeout_ms: z.number().int().positive().optional(),
     })
@@ -317,6 +326,28 @@ function parseIntEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer`);
   return value;
+}
+
+function parseLogLevel(env: NodeJS.ProcessEnv): LogLevel | undefined {
+  const raw = env.LOG_LEVEL;
+  if (!raw) return undefined;
+  const level = LOG_LEVELS.find((known) => known === raw);
+  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${raw}')`);
+  return level;
+}
+
+/**
+ * Where the ledger spools: TOKGATE_SPOOL_DIR ('off' disables it); by default `spool/` beside a SQLite
+ * file, or `./data/spool` with PostgreSQL. An in-memory SQLite database has no spool.
+ */
+function resolveSpoolDir(databaseUrl: string, given: string | undefined): string | undefined {
+  if (given === 'off') return undefined;
+  if (given) return resolve(given);
+  if (databaseUrl.startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length);
+    return path === ':memory:' ? undefined : resolve(path, '..', 'spool');
+  }
+  return resolve('data', 'spool');
 }
 
 function vendorFromEnv(id: string, spec: VendorSpec, env: NodeJS.ProcessEnv): ProviderSettings | undefined {
@@ -450,14 +481,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   if (bodyLimitMb !== undefined && !(bodyLimitMb > 0)) {
     throw new ConfigError('TOKGATE_BODY_LIMIT_MB must be a positive number');
   }
+  const databaseUrl = env.DATABASE_URL || 'sqlite:./data/tokgate.db';
   return {
     port: parseIntEnv(env, 'PORT') ?? server.port ?? 8080,
     host: env.HOST || server.host || '0.0.0.0',
-    databaseUrl: env.DATABASE_URL || 'sqlite:./data/tokgate.db',
+    databaseUrl,
     redisUrl: env.REDIS_URL || undefined,
     adminKey: env.TOKGATE_ADMIN_KEY || undefined,
     bodyLimitBytes: Math.floor((bodyLimitMb ?? 20) * 1024 * 1024),
-    logLevel: env.LOG_LEVEL || server.log_level || 'info',
+    logLevel: parseLogLevel(env) ?? server.log_level ?? 'info',
+    spoolDir: resolveSpoolDir(databaseUrl, env.TOKGATE_SPOOL_DIR),
+    redisPrefix: env.TOKGATE_REDIS_PREFIX || 'tokgate:',
     upstreamHeadersTimeoutMs: server.upstream_headers_timeout_ms ?? 300_000,
     upstreamBodyTimeoutMs: server.upstream_body_timeout_ms ?? 600_000,
     providers: resolveProviders(file, env),

@@ -1,5 +1,6 @@
 // The one module that talks HTTP to upstreams: one keep-alive connection pool per origin (undici), timeouts,
-// and transport failures turned into GatewayErrors. Everything else calls `upstreamRequest`.
+// and transport failures turned into GatewayErrors. Each gateway creates its own client (`createHttpClient`)
+// and hands it to its providers, so closing one gateway never cuts another's connections.
 import type { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import { GatewayError } from '../core/errors.js';
@@ -17,30 +18,60 @@ export interface UpstreamResponse {
   body: Readable & { text(): Promise<string>; dump(): Promise<void> };
 }
 
-let agent: Agent | undefined;
-let options: HttpOptions = { headersTimeoutMs: 300_000, bodyTimeoutMs: 600_000 };
-
-export function configureHttp(next: HttpOptions): void {
-  options = next;
+/** One gateway's outbound HTTP: every provider call goes through `request`. */
+export interface HttpClient {
+  /** POSTs `body`; a transport failure becomes a GatewayError, an abort is rethrown as it is. */
+  request(
+    provider: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string,
+    signal: CallSignal,
+  ): Promise<UpstreamResponse>;
+  /** Lets requests in flight finish, then closes the pool's connections. */
+  close(): Promise<void>;
 }
 
-function getAgent(): Agent {
-  agent ??= new Agent({
+export function createHttpClient(options: HttpOptions): HttpClient {
+  const { headersTimeoutMs, bodyTimeoutMs } = options;
+  const agent = new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
     // Streams hold a connection for their whole length: allow many at once per upstream.
     connections: 4096,
     connect: { timeout: 10_000 },
   });
-  return agent;
+
+  async function request(
+    provider: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string,
+    signal: CallSignal,
+  ): Promise<UpstreamResponse> {
+    try {
+      const res = await agent.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers,
+        body,
+        // undici needs only aborted, reason and add/removeEventListener (it also takes an EventEmitter).
+        signal: signal as AbortSignal,
+        headersTimeout: headersTimeoutMs,
+        bodyTimeout: bodyTimeoutMs,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (error) {
+      if (isAbort(error) || signal.aborted) throw error;
+      throw transportError(error, provider);
+    }
+  }
+
+  return { request, close: () => agent.close() };
 }
 
-export async function closeHttp(): Promise<void> {
-  const current = agent;
-  agent = undefined;
-  await current?.close();
-}
-
+// The helpers below hold no state: providers use them on the answers of their gateway's client.
 export function isAbort(error: unknown): boolean {
   return (
     error instanceof Error &&
@@ -77,32 +108,6 @@ export function transportError(error: unknown, provider: string): GatewayError {
       cause: error,
     },
   );
-}
-
-export async function upstreamRequest(
-  provider: string,
-  url: URL,
-  headers: Record<string, string>,
-  body: string,
-  signal: CallSignal,
-): Promise<UpstreamResponse> {
-  try {
-    const res = await getAgent().request({
-      origin: url.origin,
-      path: url.pathname + url.search,
-      method: 'POST',
-      headers,
-      body,
-      // undici needs only aborted, reason and add/removeEventListener (it also takes an EventEmitter).
-      signal: signal as AbortSignal,
-      headersTimeout: options.headersTimeoutMs,
-      bodyTimeout: options.bodyTimeoutMs,
-    });
-    return { status: res.statusCode, headers: res.headers, body: res.body };
-  } catch (error) {
-    if (isAbort(error) || signal.aborted) throw error;
-    throw transportError(error, provider);
-  }
 }
 
 /** Reads a whole JSON answer; a transport failure or a body that is not JSON becomes a GatewayError. */

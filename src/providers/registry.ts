@@ -3,8 +3,9 @@
 // cost memory that a gateway without Bedrock should not pay).
 import type { ProviderSettings } from '../config/config.js';
 import type { Provider } from '../core/types.js';
+import type { HttpClient } from './http.js';
 
-type Factory = (settings: ProviderSettings) => Provider;
+type Factory = (settings: ProviderSettings, http: HttpClient) => Provider;
 
 const factories: Record<string, () => Promise<Factory>> = {
   openai: async () => (await import('./openai/openai-provider.js')).createOpenAIProvider,
@@ -15,12 +16,16 @@ const factories: Record<string, () => Promise<Factory>> = {
   cohere: async () => (await import('./cohere/cohere-provider.js')).createCohereProvider,
 };
 
-export async function createProviders(settings: readonly ProviderSettings[]): Promise<Map<string, Provider>> {
+/** Every provider calls upstream through `http`, the gateway's own client (closed with the gateway). */
+export async function createProviders(
+  settings: readonly ProviderSettings[],
+  http: HttpClient,
+): Promise<Map<string, Provider>> {
   const providers = new Map<string, Provider>();
   for (const entry of settings) {
     const load = factories[entry.format];
     if (!load) throw new Error(`Provider '${entry.id}': unknown format '${entry.format}'`);
-    providers.set(entry.id, (await load())(entry));
+    providers.set(entry.id, (await load())(entry, http));
   }
   return providers;
 }

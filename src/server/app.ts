@@ -21,7 +21,7 @@ import { registerAdminRequestRoutes } from './admin-requests.js';
 import { registerChatRoute } from './chat.js';
 import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
 import { errorHandler, sendError } from './errors.js';
-import { registerHealthRoutes } from './health.js';
+import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerSelfServiceRoutes } from './self-service.js';
 
 declare module 'fastify' {
@@ -45,6 +45,8 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   bodyLimitBytes: number;
+  /** Redis and ledger state for /ready. */
+  readiness: Readiness;
 }
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -125,7 +127,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ),
   );
 
-  registerHealthRoutes(app, store, metrics);
+  registerHealthRoutes(app, store, metrics, deps.readiness);
   // The console's files are public; everything it shows comes from the authenticated APIs.
   registerConsoleRoutes(app, CONSOLE_DIST);
 

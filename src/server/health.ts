@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { Store } from '../store/store.js';
 
-/** What /ready reports beyond the database; wired by the gateway (see `setReadiness`). */
+/** What /ready reports beyond the database; wired by the gateway (`AppDeps.readiness`). */
 export interface Readiness {
   /** 'ok', 'disabled' (no REDIS_URL), or why Redis cannot be used. Redis down does not fail readiness. */
   redis(): string;
@@ -21,19 +21,16 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-const readiness = new WeakMap<FastifyInstance, Readiness>();
-
-/** Attaches the gateway's Redis and ledger state to the app's /ready. */
-export function setReadiness(app: FastifyInstance, probe: Readiness): void {
-  readiness.set(app, probe);
-}
-
-export function registerHealthRoutes(app: FastifyInstance, store: Store, metrics: Metrics): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  store: Store,
+  metrics: Metrics,
+  probe: Readiness,
+): void {
   app.get('/health', async () => ({ status: 'ok' }));
 
   app.get('/ready', async (_request, reply) => {
-    const probe = readiness.get(app);
-    const extra = probe ? { redis: probe.redis(), ledger: probe.ledger() } : {};
+    const extra = { redis: probe.redis(), ledger: probe.ledger() };
     try {
       await withTimeout(store.ping(), PING_TIMEOUT_MS);
       return { status: 'ready', database: 'ok', ...extra };

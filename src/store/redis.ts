@@ -16,11 +16,6 @@ export class LuaScript {
   }
 }
 
-/** Key prefix: TOKGATE_REDIS_PREFIX, so several gateways (or test runs) can share one Redis. */
-export function redisPrefix(env: NodeJS.ProcessEnv = process.env): string {
-  return env.TOKGATE_REDIS_PREFIX || 'tokgate:';
-}
-
 const COMMAND_TIMEOUT_MS = 500;
 
 export class RedisHub {

@@ -141,3 +141,22 @@ test('SIGTERM under load: in-flight requests finish, and every answered request 
     await store.close();
   }
 });
+
+test('an unknown LOG_LEVEL stops the start with a message naming the variable and the allowed levels', async () => {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, 'serve'], {
+    cwd: dataDir,
+    env: { PATH: process.env.PATH, NODE_OPTIONS: '', LOG_LEVEL: 'verbose', DATABASE_URL: 'sqlite::memory:' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  // 'close': the exit code and every byte of stderr.
+  const [code] = await once(child, 'close');
+  assert.equal(code, 1);
+  assert.equal(
+    stderr,
+    "tokgate: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got 'verbose')\n",
+  );
+});

@@ -9,8 +9,10 @@ import { GatewayError } from '../../src/core/errors.js';
 import type { ChatChunk, ChatRequest, Provider, UpstreamCall } from '../../src/core/types.js';
 import { createAnthropicProvider } from '../../src/providers/anthropic/anthropic-provider.js';
 import { JSON_TOOL_NAME, rejectsTemperatureWithTopP } from '../../src/providers/anthropic/parameters.js';
-import { closeHttp } from '../../src/providers/http.js';
 import { DEFAULT_REPLY, type FakeAnthropic, jsonPieces, startFakeAnthropic } from '../fakes/anthropic.js';
+import { testHttpClient } from '../support/http.js';
+
+const http = testHttpClient();
 
 const REPLY_TOKENS = DEFAULT_REPLY.split(' ').length;
 
@@ -21,7 +23,7 @@ before(async () => {
 });
 after(async () => {
   await fake.close();
-  await closeHttp();
+  await http.close();
 });
 beforeEach(() => {
   fake.requests.length = 0;
@@ -237,7 +239,7 @@ describe('createAnthropicProvider', () => {
       models: [],
       options: {},
     };
-    provider = createAnthropicProvider(settings);
+    provider = createAnthropicProvider(settings, http);
   });
 
   const call = (request: Partial<ChatRequest>, signal = new AbortController().signal): UpstreamCall => ({

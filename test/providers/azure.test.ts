@@ -8,7 +8,6 @@ import type { ProviderSettings } from '../../src/config/config.js';
 import { GatewayError } from '../../src/core/errors.js';
 import type { ChatChunk, ChatRequest, Provider } from '../../src/core/types.js';
 import { createAzureProvider } from '../../src/providers/azure/azure-provider.js';
-import { closeHttp } from '../../src/providers/http.js';
 import {
   CONTENT_FILTER_RESULTS,
   DEFAULT_REPLY,
@@ -17,6 +16,9 @@ import {
   PROMPT_FILTER_RESULTS,
   startFakeAzure,
 } from '../fakes/azure.js';
+import { testHttpClient } from '../support/http.js';
+
+const http = testHttpClient();
 
 const DEPLOYMENT = 'gpt-4o';
 const DEPLOYED_MODEL = 'gpt-4o-2024-11-20';
@@ -60,11 +62,11 @@ describe('azure provider', () => {
 
   before(async () => {
     fake = await startFakeAzure();
-    provider = createAzureProvider(settings(fake));
+    provider = createAzureProvider(settings(fake), http);
   });
   after(async () => {
     await fake.close();
-    await closeHttp();
+    await http.close();
   });
   beforeEach(() => {
     fake.requests.length = 0;
@@ -151,7 +153,7 @@ describe('azure provider', () => {
       { role: 'system', content: 'Be terse.' },
       { role: 'user', content: 'Hi' },
     ]);
-    const preview = createAzureProvider(settings(fake, '2025-04-01-preview'));
+    const preview = createAzureProvider(settings(fake, '2025-04-01-preview'), http);
     await preview.complete(call({ messages }));
     assert.equal(
       fake.requests[1]?.path,

@@ -15,7 +15,6 @@ import type { ProviderSettings } from '../../src/config/config.js';
 import { GatewayError } from '../../src/core/errors.js';
 import type { ChatChunk, ChatRequest, Provider } from '../../src/core/types.js';
 import { createBedrockProvider } from '../../src/providers/bedrock/bedrock-provider.js';
-import { closeHttp } from '../../src/providers/http.js';
 import {
   DEFAULT_REPLY,
   type FakeBedrock,
@@ -24,6 +23,9 @@ import {
   TEST_REGION,
   TEST_SECRET_ACCESS_KEY,
 } from '../fakes/bedrock.js';
+import { testHttpClient } from '../support/http.js';
+
+const http = testHttpClient();
 
 const MODEL = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 const ENCODED_PATH = '/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0';
@@ -68,7 +70,7 @@ describe('bedrock provider', () => {
 
   before(async () => {
     fake = await startFakeBedrock();
-    provider = createBedrockProvider(settings(fake));
+    provider = createBedrockProvider(settings(fake), http);
     sdk = new BedrockRuntimeClient({
       endpoint: fake.url,
       region: TEST_REGION,
@@ -80,7 +82,7 @@ describe('bedrock provider', () => {
   after(async () => {
     sdk.destroy();
     await fake.close();
-    await closeHttp();
+    await http.close();
   });
   beforeEach(() => {
     fake.requests.length = 0;
@@ -385,7 +387,7 @@ describe('bedrock provider', () => {
       },
     );
 
-    const wrongSecret = createBedrockProvider(settings(fake, 'not-the-secret'));
+    const wrongSecret = createBedrockProvider(settings(fake, 'not-the-secret'), http);
     await assert.rejects(wrongSecret.complete(call({})), (error: unknown) => {
       assert.ok(error instanceof GatewayError);
       assert.equal(error.status, 502);

@@ -8,8 +8,10 @@ import type { ProviderSettings } from '../../src/config/config.js';
 import { GatewayError } from '../../src/core/errors.js';
 import type { ChatChunk, ChatRequest, Provider } from '../../src/core/types.js';
 import { createCohereProvider } from '../../src/providers/cohere/cohere-provider.js';
-import { closeHttp } from '../../src/providers/http.js';
 import { DEFAULT_REPLY, type FakeCohere, startFakeCohere, TEMPLATE_TOKENS } from '../fakes/cohere.js';
+import { testHttpClient } from '../support/http.js';
+
+const http = testHttpClient();
 
 const MODEL = 'command-a-03-2025';
 
@@ -58,11 +60,11 @@ describe('cohere provider', () => {
 
   before(async () => {
     fake = await startFakeCohere();
-    provider = createCohereProvider(settings(fake));
+    provider = createCohereProvider(settings(fake), http);
   });
   after(async () => {
     await fake.close();
-    await closeHttp();
+    await http.close();
   });
   beforeEach(() => {
     fake.requests.length = 0;

@@ -10,8 +10,10 @@ import type { ChatChunk, ChatMessage, ChatRequest, Provider } from '../../src/co
 import { SKIP_THOUGHT_SIGNATURE } from '../../src/providers/google/convert-to-google-contents.js';
 import { createGoogleProvider } from '../../src/providers/google/google-provider.js';
 import { GOOGLE_PARAMETERS } from '../../src/providers/google/parameters.js';
-import { closeHttp } from '../../src/providers/http.js';
 import { DEFAULT_GOOGLE_REPLY, type FakeGoogle, startFakeGoogle } from '../fakes/google.js';
+import { testHttpClient } from '../support/http.js';
+
+const http = testHttpClient();
 
 const REPLY_TOKENS = DEFAULT_GOOGLE_REPLY.split(' ').length;
 
@@ -76,11 +78,11 @@ describe('google provider', () => {
 
   before(async () => {
     fake = await startFakeGoogle();
-    provider = createGoogleProvider(settings(fake.url));
+    provider = createGoogleProvider(settings(fake.url), http);
   });
   after(async () => {
     await fake.close();
-    await closeHttp();
+    await http.close();
   });
   beforeEach(() => {
     fake.requests.length = 0;
@@ -260,7 +262,7 @@ describe('google provider', () => {
     // Streams split n by default; an operator who knows the deployment streams candidates sets max_candidates.
     fake.options.reply = 'a b';
     fake.requests.length = 0;
-    const trusted = createGoogleProvider(settings(fake.url, { max_candidates: '8' }));
+    const trusted = createGoogleProvider(settings(fake.url, { max_candidates: '8' }), http);
     const chunks = await collect(trusted.stream(call({ n: 2 })));
     assert.equal(fake.requests.length, 1);
     assert.deepEqual(bodyOf(fake).generationConfig, { candidateCount: 2 });
@@ -315,7 +317,7 @@ describe('google provider', () => {
   });
 
   it('the cap can be configured with options.max_candidates', async () => {
-    const capped = createGoogleProvider(settings(fake.url, { max_candidates: '2' }));
+    const capped = createGoogleProvider(settings(fake.url, { max_candidates: '2' }), http);
     await capped.complete(call({ n: 3 }));
     assert.equal(fake.requests.length, 2);
   });
@@ -634,7 +636,7 @@ describe('google provider', () => {
     fake.options = {};
     fake.requests.length = 0;
     // A request Gemini refuses (here: a Gemini 3 model asked for candidateCount through the cap option).
-    const forced = createGoogleProvider(settings(fake.url, { max_candidates: '4' }));
+    const forced = createGoogleProvider(settings(fake.url, { max_candidates: '4' }), http);
     await rejectsWith(forced.complete(call({ model: 'gemini-3-pro-preview', n: 2 })), (error) => {
       assert.equal(error.status, 400);
       assert.equal(error.type, 'invalid_request_error');

@@ -6,7 +6,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { GatewayError } from '../../src/core/errors.js';
-import { closeHttp, upstreamRequest } from '../../src/providers/http.js';
 import {
   ClientAbort,
   nextOrAbort,
@@ -14,6 +13,7 @@ import {
   TimedSignal,
   upstreamTimeout,
 } from '../../src/router/timeouts.js';
+import { testHttpClient } from '../support/http.js';
 
 const never = () => new Promise<never>(() => undefined);
 
@@ -158,6 +158,7 @@ describe('waiting under a TimedSignal', () => {
 });
 
 describe('undici with a TimedSignal', () => {
+  const http = testHttpClient();
   // An upstream that reads the request and never answers.
   const server = createServer((request) => request.resume());
   const ready = new Promise<string>((resolve) =>
@@ -168,7 +169,7 @@ describe('undici with a TimedSignal', () => {
   after(async () => {
     server.closeAllConnections();
     server.close();
-    await closeHttp();
+    await http.close();
   });
 
   test('a timeout cuts the request with its own reason; a client that goes away, with an AbortError', async () => {
@@ -176,13 +177,13 @@ describe('undici with a TimedSignal', () => {
     const timed = new TimedSignal(new ClientAbort());
     timed.arm(20, () => upstreamTimeout('openai', 'response', 20));
     await assert.rejects(
-      upstreamRequest('openai', new URL('/v1/chat/completions', base), {}, '{}', timed),
+      http.request('openai', new URL('/v1/chat/completions', base), {}, '{}', timed),
       (error: unknown) => error instanceof GatewayError && error.code === 'upstream_timeout',
     );
 
     const client = new ClientAbort();
     const followed = new TimedSignal(client);
-    const pending = upstreamRequest('openai', new URL('/v1/chat/completions', base), {}, '{}', followed);
+    const pending = http.request('openai', new URL('/v1/chat/completions', base), {}, '{}', followed);
     setTimeout(() => client.abort(), 20);
     await assert.rejects(pending, (error: unknown) => (error as Error).name === 'AbortError');
   });

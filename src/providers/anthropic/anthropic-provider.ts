@@ -12,7 +12,7 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import {
@@ -87,7 +87,7 @@ export function toChatResponse(message: ResponseMessage, jsonTool: string | unde
   return response;
 }
 
-export function createAnthropicProvider(settings: ProviderSettings): Provider {
+export function createAnthropicProvider(settings: ProviderSettings, http: HttpClient): Provider {
   const { id } = settings;
   const url = new URL(`${settings.baseUrl}/v1/messages`);
   const baseHeaders: Record<string, string> = {
@@ -105,7 +105,7 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
     stream: boolean,
   ): Promise<UpstreamResponse> {
     const body = stream ? { ...converted.body, stream: true } : converted.body;
-    const res = await upstreamRequest(
+    const res = await http.request(
       id,
       url,
       stream ? streamHeaders : jsonHeaders,

@@ -3,6 +3,7 @@
 // fallback for older API versions, and folding the prompt-filter chunk into the canonical stream.
 import type { ProviderSettings } from '../../config/config.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
+import type { HttpClient } from '../http.js';
 import { createOpenAIProvider } from '../openai/openai-provider.js';
 import { applyParameterTable } from '../parameter-rules.js';
 import { DEFAULT_AZURE_API_VERSION, deploymentUrl, isObject, isPromptFilterChunk } from './azure-api.js';
@@ -10,9 +11,9 @@ import { convertToAzureMessages } from './convert-to-azure-messages.js';
 import { mapAzureFinishReason } from './map-azure-finish-reason.js';
 import { AZURE_PARAMETERS } from './parameters.js';
 
-export function createAzureProvider(settings: ProviderSettings): Provider {
+export function createAzureProvider(settings: ProviderSettings, http: HttpClient): Provider {
   const apiVersion = settings.options.api_version || DEFAULT_AZURE_API_VERSION;
-  const openai = createOpenAIProvider(settings, {
+  const openai = createOpenAIProvider(settings, http, {
     format: 'azure',
     url: (request) => deploymentUrl(settings.baseUrl, request.model, apiVersion),
     authHeaders: (apiKey) => ({ 'api-key': apiKey }),

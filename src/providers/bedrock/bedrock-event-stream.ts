@@ -17,6 +17,7 @@ export class EventStreamFormatError extends Error {
   override name = 'EventStreamFormatError';
 }
 
+// Shared by every stream: only `decode` is used, and it keeps no state (the buffer is `feed`'s).
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 function header(headers: Record<string, { type: string; value: unknown }>, name: string): string {

@@ -11,7 +11,7 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type BedrockUsage, readConverseResponse, readStreamEvent } from './bedrock-api.js';
@@ -43,7 +43,7 @@ export function toUsage(usage: BedrockUsage | undefined): Usage | undefined {
   return out;
 }
 
-export function createBedrockProvider(settings: ProviderSettings): Provider {
+export function createBedrockProvider(settings: ProviderSettings, http: HttpClient): Provider {
   const { id } = settings;
   const secretAccessKey = settings.options.secret_access_key;
   if (!settings.apiKey || !secretAccessKey) {
@@ -76,7 +76,7 @@ export function createBedrockProvider(settings: ProviderSettings): Provider {
       },
       body,
     );
-    const res = await upstreamRequest(id, url, headers, body, call.signal);
+    const res = await http.request(id, url, headers, body, call.signal);
     if (res.status < 200 || res.status >= 300) throw await bedrockHttpError(id, res);
     const requestId = res.headers['x-amzn-requestid'];
     return {

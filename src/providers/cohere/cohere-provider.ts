@@ -9,7 +9,7 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type CohereUsage, readChatResponse, readStreamEvent } from './cohere-api.js';
@@ -36,7 +36,7 @@ export function toUsage(usage: CohereUsage | undefined): Usage | undefined {
 
 const failed = (finishReason: string | null) => finishReason === 'ERROR' || finishReason === 'TIMEOUT';
 
-export function createCohereProvider(settings: ProviderSettings): Provider {
+export function createCohereProvider(settings: ProviderSettings, http: HttpClient): Provider {
   const { id } = settings;
   const url = new URL(`${settings.baseUrl}/v2/chat`);
   const baseHeaders: Record<string, string> = { ...settings.headers, 'content-type': 'application/json' };
@@ -46,7 +46,7 @@ export function createCohereProvider(settings: ProviderSettings): Provider {
 
   async function send(call: UpstreamCall, stream: boolean): Promise<UpstreamResponse> {
     const body = JSON.stringify(toCohereRequest(call.request, stream, id, call.warnings));
-    const res = await upstreamRequest(id, url, stream ? streamHeaders : jsonHeaders, body, call.signal);
+    const res = await http.request(id, url, stream ? streamHeaders : jsonHeaders, body, call.signal);
     if (res.status >= 200 && res.status < 300) return res;
     throw await cohereHttpError(id, res);
   }

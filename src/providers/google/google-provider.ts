@@ -3,7 +3,7 @@
 // this folder; what cannot be translated is listed in parameters.ts.
 import type { ProviderSettings } from '../../config/config.js';
 import type { CallSignal, ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
-import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { candidateBatches, candidateCap, completeInBatches, streamInBatches } from './candidates.js';
@@ -24,7 +24,7 @@ function withCandidates(request: GoogleRequest, count: number): GoogleRequest {
   return { ...request, generationConfig: { ...request.generationConfig, candidateCount: count } };
 }
 
-export function createGoogleProvider(settings: ProviderSettings): Provider {
+export function createGoogleProvider(settings: ProviderSettings, http: HttpClient): Provider {
   const { id } = settings;
   const apiVersion = settings.options.api_version ?? 'v1beta';
   const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
@@ -52,7 +52,7 @@ export function createGoogleProvider(settings: ProviderSettings): Provider {
     stream: boolean,
     signal: CallSignal,
   ): Promise<UpstreamResponse> {
-    const res = await upstreamRequest(
+    const res = await http.request(
       id,
       urlFor(model, stream),
       stream ? streamHeaders : jsonHeaders,

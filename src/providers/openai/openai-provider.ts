@@ -3,7 +3,7 @@
 import type { ProviderSettings } from '../../config/config.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
-import { isAbort, readJsonBody, transportError, type UpstreamResponse, upstreamRequest } from '../http.js';
+import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
@@ -18,7 +18,11 @@ export interface OpenAIWire {
   prepare?: (request: ChatRequest, warnings: string[]) => ChatRequest;
 }
 
-export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWire = {}): Provider {
+export function createOpenAIProvider(
+  settings: ProviderSettings,
+  http: HttpClient,
+  wire: OpenAIWire = {},
+): Provider {
   const { id, quirks } = settings;
   const defaultUrl = new URL(`${settings.baseUrl}/chat/completions`);
   const urlFor = wire.url ?? (() => defaultUrl);
@@ -57,7 +61,7 @@ export function createOpenAIProvider(settings: ProviderSettings, wire: OpenAIWir
   }
 
   async function send(call: UpstreamCall, stream: boolean): Promise<UpstreamResponse> {
-    const res = await upstreamRequest(
+    const res = await http.request(
       id,
       urlFor(call.request),
       stream ? streamHeaders : jsonHeaders,

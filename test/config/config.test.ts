@@ -1,0 +1,64 @@
+// The config loader: every setting the gateway reads from the environment or the YAML file, validated once.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+// TOKGATE_CONFIG '' reads no file (not even ./tokgate.yaml).
+const load = (env: Record<string, string>) => loadConfig({ TOKGATE_CONFIG: '', ...env });
+
+const dir = mkdtempSync(join(tmpdir(), 'tokgate-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function yamlFile(text: string): string {
+  const path = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('LOG_LEVEL', () => {
+  test("is one of pino's levels: info by default, the file's server.log_level, LOG_LEVEL over both", () => {
+    assert.equal(load({}).logLevel, 'info');
+    assert.equal(load({ LOG_LEVEL: 'debug' }).logLevel, 'debug');
+    assert.equal(load({ LOG_LEVEL: 'silent' }).logLevel, 'silent');
+    const file = yamlFile('server:\n  log_level: warn\n');
+    assert.equal(load({ TOKGATE_CONFIG: file }).logLevel, 'warn');
+    assert.equal(load({ TOKGATE_CONFIG: file, LOG_LEVEL: 'error' }).logLevel, 'error');
+  });
+
+  test('anything else is a config error naming the variable and the allowed levels', () => {
+    assert.throws(
+      () => load({ LOG_LEVEL: 'verbose' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message ===
+          "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got 'verbose')",
+    );
+    assert.throws(() => load({ LOG_LEVEL: 'INFO' }), ConfigError);
+    assert.throws(
+      () => load({ TOKGATE_CONFIG: yamlFile('server:\n  log_level: verbose\n') }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('log_level'),
+    );
+  });
+});
+
+describe('TOKGATE_SPOOL_DIR', () => {
+  test('a directory, or off; by default beside a SQLite file, ./data/spool with PostgreSQL, none in memory', () => {
+    assert.equal(load({ TOKGATE_SPOOL_DIR: '/var/spool/tokgate' }).spoolDir, '/var/spool/tokgate');
+    assert.equal(load({ TOKGATE_SPOOL_DIR: 'spool-here' }).spoolDir, resolve('spool-here'));
+    assert.equal(load({ TOKGATE_SPOOL_DIR: 'off' }).spoolDir, undefined);
+    assert.equal(load({}).spoolDir, resolve('data', 'spool'));
+    assert.equal(load({ DATABASE_URL: 'sqlite:/srv/db/tokgate.db' }).spoolDir, '/srv/db/spool');
+    assert.equal(load({ DATABASE_URL: 'sqlite::memory:' }).spoolDir, undefined);
+    assert.equal(load({ DATABASE_URL: 'postgres://db/tokgate' }).spoolDir, resolve('data', 'spool'));
+  });
+});
+
+describe('TOKGATE_REDIS_PREFIX', () => {
+  test('prefixes Redis keys; tokgate: by default', () => {
+    assert.equal(load({}).redisPrefix, 'tokgate:');
+    assert.equal(load({ TOKGATE_REDIS_PREFIX: 'blue:' }).redisPrefix, 'blue:');
+  });
+});

@@ -1,0 +1,95 @@
+// The outbound HTTP client: each gateway has its own (its own connection pool and timeouts), so closing one
+// never waits for nor cuts another's calls.
+import assert from 'node:assert/strict';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { GatewayError } from '../../src/core/errors.js';
+import { createHttpClient, readJsonBody } from '../../src/providers/http.js';
+
+/** Fails with `message` unless `work` settles within `ms` (instead of hanging the test run). */
+function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+describe('createHttpClient', () => {
+  // `/held` answers its headers and holds the body open until released; `/slow` answers after 1.5 s (undici
+  // checks its timeouts about every half second);
+  // anything else answers at once.
+  const held: ServerResponse[] = [];
+  const server = createServer((request, response) => {
+    request.resume();
+    if (request.url === '/held') {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('first ');
+      held.push(response);
+    } else if (request.url === '/slow') {
+      setTimeout(() => response.end('{"ok":"slow"}'), 1_500);
+    } else {
+      response.end('{"ok":true}');
+    }
+  });
+  let base: string;
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const signal = () => new AbortController().signal;
+  const options = { headersTimeoutMs: 300_000, bodyTimeoutMs: 600_000 };
+
+  test("closing one client neither waits for nor cuts another's call in flight; the other goes on", async () => {
+    const mine = createHttpClient(options);
+    const other = createHttpClient(options);
+    try {
+      await mine.request('a', new URL('/', base), {}, '{}', signal()).then((res) => res.body.dump());
+      const streaming = await other.request('b', new URL('/held', base), {}, '{}', signal());
+      const text = streaming.body.text();
+
+      await within(mine.close(), 2_000, "closing one client waited for another client's call");
+      held.shift()!.end('rest');
+      assert.equal(await text, 'first rest');
+
+      const again = await other.request('b', new URL('/', base), {}, '{}', signal());
+      assert.deepEqual(await readJsonBody('b', again, signal()), { ok: true });
+    } finally {
+      for (const response of held.splice(0)) response.end();
+      await other.close();
+    }
+  });
+
+  test('a closed client refuses new calls with a GatewayError', async () => {
+    const client = createHttpClient(options);
+    await client.close();
+    await assert.rejects(
+      client.request('a', new URL('/', base), {}, '{}', signal()),
+      (error: unknown) => error instanceof GatewayError && error.status === 502,
+    );
+  });
+
+  test('timeouts belong to each client', async () => {
+    const impatient = createHttpClient({ headersTimeoutMs: 50, bodyTimeoutMs: 50 });
+    const patient = createHttpClient(options);
+    try {
+      const [late, res] = await Promise.allSettled([
+        impatient.request('a', new URL('/slow', base), {}, '{}', signal()),
+        patient.request('b', new URL('/slow', base), {}, '{}', signal()),
+      ]);
+      assert.ok(late.status === 'rejected' && late.reason instanceof GatewayError);
+      assert.equal(late.reason.code, 'upstream_timeout');
+      assert.ok(res.status === 'fulfilled');
+      assert.deepEqual(await readJsonBody('b', res.value, signal()), { ok: 'slow' });
+    } finally {
+      await impatient.close();
+      await patient.close();
+    }
+  });
+});
