@@ -5,7 +5,7 @@
 // every second (so top-ups made elsewhere, e.g. by the CLI, show up), and the check-and-reserve step is
 // synchronous, so concurrent requests in this process can never reserve more than there is. Costs settled
 // here but not yet written by the ledger are counted until the ledger reports them flushed.
-import { forbidden, GatewayError } from '../core/errors.js';
+import { forbidden, gatewayError } from '../core/errors.js';
 import type { RedisHub } from '../store/redis.js';
 import type { RequestRow, Store } from '../store/store.js';
 import { microsToUsd } from './pricing.js';
@@ -228,11 +228,7 @@ export class LocalWallet implements Wallet {
 }
 
 /** Money checks fail closed: when the shared wallet cannot be reached, metered requests are refused. */
-export const walletUnavailable = (cause?: unknown) =>
-  new GatewayError(
-    'The gateway cannot check the balance of this account right now (its shared wallet is unreachable). Nothing was sent upstream; try again shortly.',
-    { status: 503, type: 'api_error', code: 'wallet_unavailable', retryable: true, cause },
-  );
+export const walletUnavailable = (cause?: unknown) => gatewayError('wallet_unavailable', { cause });
 
 // The fleet-wide wallet (REDIS_URL). Each account (and each key with a budget) has a Redis hash:
 //   credits  credit granted, from the database ('none' = unmetered)     } seeded from the database, the

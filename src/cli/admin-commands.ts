@@ -2,7 +2,7 @@
 // operators at a shell. Bodies go through the same parsing and the same functions as the HTTP routes.
 import { parseArgs } from 'node:util';
 import type { GatewayConfig } from '../config/config.js';
-import { GatewayError } from '../core/errors.js';
+import { GatewayError, notFound } from '../core/errors.js';
 import { accountObject, addCredit, createAccount, creditObject } from '../server/admin-accounts.js';
 import { createKey, keyObject } from '../server/admin-keys.js';
 import { parseGroupBy, parseWindow, usageObject } from '../server/query.js';
@@ -74,8 +74,7 @@ async function keys(store: Store, args: string[]): Promise<void> {
     ]);
   } else if (action === 'revoke') {
     const id = positionals[0];
-    if (!id || !(await store.revokeKey(id, Date.now())))
-      throw new GatewayError(`No API key with id '${id ?? ''}'.`, { status: 404, type: 'not_found_error' });
+    if (!id || !(await store.revokeKey(id, Date.now()))) throw notFound(`No API key with id '${id ?? ''}'.`);
     print(keyObject((await store.getKey(id))!));
   } else throw usage(`Unknown keys command '${action ?? ''}'.`);
 }
@@ -114,8 +113,7 @@ async function accounts(store: Store, args: string[]): Promise<void> {
       return;
     }
     const account = await store.getAccount(id);
-    if (!account)
-      throw new GatewayError(`No account with id '${id}'.`, { status: 404, type: 'not_found_error' });
+    if (!account) throw notFound(`No account with id '${id}'.`);
     print({ ...accountObject(account), credits: (await store.listCredits(id)).map(creditObject) });
   } else throw usage(`Unknown accounts command '${action ?? ''}'.`);
 }

@@ -1,105 +1,123 @@
-// One error catalogue. Layers below the server throw GatewayError; only the server turns it into HTTP.
+// GatewayError: what went wrong, as one of the catalogue's codes (error-catalog.ts). Layers below the server
+// throw it; only the server turns it into HTTP, through a renderer per front door (error-renderers.ts).
+import {
+  type CodeWhere,
+  ERROR_CATALOG,
+  type ErrorType,
+  type GatewayErrorCode,
+  isPublicCode,
+  type PublicErrorCode,
+} from './error-catalog.js';
+import { type OpenAIErrorBody, openAIErrorBody } from './error-renderers.js';
 
-export type ErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'permission_error'
-  | 'not_found_error'
-  | 'rate_limit_error'
-  | 'insufficient_quota'
-  | 'api_error'
-  | 'upstream_error'
-  | 'timeout_error';
+export type { CodeWhere, ErrorType, GatewayErrorCode, PublicErrorCode } from './error-catalog.js';
+export type { OpenAIErrorBody } from './error-renderers.js';
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
-
-export interface GatewayErrorInit {
-  status: number;
-  type: ErrorType;
-  code?: string | null;
+export interface GatewayErrorOptions {
+  /** Replaces the catalogue's default message. */
+  message?: string;
+  /** The parameter the error is about; the catalogue's default when not given. */
   param?: string | null;
-  /** Whether the same call may succeed if tried again (the router reads only this). */
-  retryable?: boolean;
   /** Seconds the caller should wait, from an upstream `retry-after` or our own limiter. */
   retryAfter?: number;
   /** Which provider failed, when the error came from upstream. */
   provider?: string;
+  /** The provider's own code for its refusal (`context_length_exceeded`), passed on to the client. */
+  providerCode?: string | null;
+  /**
+   * Only where the status is decided elsewhere and must be kept (Fastify's own 4xx answers); everything
+   * else takes the catalogue's.
+   */
+  status?: number;
   cause?: unknown;
 }
 
 export class GatewayError extends Error {
+  /** What went wrong: one of the catalogue's codes. */
+  readonly kind: GatewayErrorCode;
+  /** The code a client is told, or null for a generic error (the catalogue's `publicCode: false`). */
+  readonly code: PublicErrorCode | null;
   readonly status: number;
   readonly type: ErrorType;
-  readonly code: string | null;
   readonly param: string | null;
+  /** Whether the same call may succeed if tried again (the router reads only this). */
   readonly retryable: boolean;
   readonly retryAfter: number | undefined;
   readonly provider: string | undefined;
+  /** The provider's own code, when it refused the request with one: what the client sees as `code`. */
+  readonly providerCode: string | null;
 
-  constructor(message: string, init: GatewayErrorInit) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+  constructor(kind: GatewayErrorCode, options: GatewayErrorOptions = {}) {
+    const spec = ERROR_CATALOG[kind];
+    super(
+      options.message ?? spec.message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'GatewayError';
-    this.status = init.status;
-    this.type = init.type;
-    this.code = init.code ?? null;
-    this.param = init.param ?? null;
-    this.retryable = init.retryable ?? false;
-    this.retryAfter = init.retryAfter;
-    this.provider = init.provider;
+    this.kind = kind;
+    this.code = isPublicCode(kind) ? kind : null;
+    this.status = options.status ?? spec.status;
+    this.type = spec.type;
+    this.param = options.param !== undefined ? options.param : 'param' in spec ? spec.param : null;
+    this.retryable = spec.retryable;
+    this.retryAfter = options.retryAfter;
+    this.provider = options.provider;
+    this.providerCode = options.providerCode ?? null;
   }
 
+  /** The code on the wire: the provider's own when it gave one, else ours. */
+  get wireCode(): string | null {
+    return this.providerCode ?? this.code;
+  }
+
+  /** The same error told with another message (the story of every attempt), everything else kept. */
+  withMessage(message: string): GatewayError {
+    return new GatewayError(this.kind, {
+      message,
+      param: this.param,
+      status: this.status,
+      providerCode: this.providerCode,
+      ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+      ...(this.provider === undefined ? {} : { provider: this.provider }),
+      cause: this,
+    });
+  }
+
+  /** OpenAI's wire shape; kept for callers that have not moved to the renderers. */
   toBody(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return openAIErrorBody(this);
   }
 }
 
-// Constructors for the errors the gateway itself raises; upstream errors are built in providers/.
+/** The one way to make a GatewayError: a code from the catalogue, and what the catalogue cannot know. */
+export const gatewayError = (code: GatewayErrorCode, options?: GatewayErrorOptions): GatewayError =>
+  new GatewayError(code, options);
 
-export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
-  new GatewayError(message, { status: 400, type: 'invalid_request_error', param, code });
+// Shorthands for the errors raised most often; each is only a code from the catalogue.
 
-export const unauthorized = (
-  message = 'Incorrect API key provided. Pass a valid key as `Authorization: Bearer <key>`.',
-) => new GatewayError(message, { status: 401, type: 'authentication_error', code: 'invalid_api_key' });
+export const invalidRequest = (
+  message: string,
+  param: string | null = null,
+  code: CodeWhere<{ type: 'invalid_request_error'; status: 400 }> | null = null,
+) => gatewayError(code ?? 'invalid_request', { message, param });
 
-export const forbidden = (message: string, code: string) =>
-  new GatewayError(message, { status: 403, type: 'permission_error', code });
+export const unauthorized = (message?: string) =>
+  gatewayError('invalid_api_key', message === undefined ? {} : { message });
+
+export const forbidden = (message: string, code: CodeWhere<{ type: 'permission_error' }>) =>
+  gatewayError(code, { message });
 
 export const modelNotFound = (model: string, why?: string) =>
-  new GatewayError(
-    `The model \`${model}\` does not exist or you do not have access to it${why ? `: ${why}` : ''}.`,
-    {
-      status: 404,
-      type: 'invalid_request_error',
-      param: 'model',
-      code: 'model_not_found',
-    },
-  );
+  gatewayError('model_not_found', {
+    message: `The model \`${model}\` does not exist or you do not have access to it${why ? `: ${why}` : ''}.`,
+  });
 
-export const notFound = (message: string) =>
-  new GatewayError(message, { status: 404, type: 'not_found_error', code: 'not_found' });
+export const notFound = (message: string) => gatewayError('not_found', { message });
 
 export const rateLimited = (message: string, retryAfter: number) =>
-  new GatewayError(message, {
-    status: 429,
-    type: 'rate_limit_error',
-    code: 'rate_limit_exceeded',
-    retryAfter,
-  });
+  gatewayError('rate_limit_exceeded', { message, retryAfter });
 
 export const bodyTooLarge = (limit: number) =>
-  new GatewayError(`Request body is larger than the limit of ${limit} bytes.`, {
-    status: 413,
-    type: 'invalid_request_error',
-    code: 'request_too_large',
-  });
+  gatewayError('request_too_large', { message: `Request body is larger than the limit of ${limit} bytes.` });
 
-export const internalError = (cause: unknown) =>
-  new GatewayError('The gateway hit an internal error. It has been logged.', {
-    status: 500,
-    type: 'api_error',
-    code: 'internal_error',
-    cause,
-  });
+export const internalError = (cause: unknown) => gatewayError('internal_error', { cause });

@@ -83,14 +83,14 @@ export async function completeStream(
       status: aborted ? 'aborted' : 'error',
       httpStatus: failure?.status ?? 499,
       metered,
-      errorCode: failure?.code ?? null,
+      errorCode: failure?.wireCode ?? null,
     });
     if (!sink)
       return failure
         ? { kind: 'error', error: failure, headers: failureHeaders(exchange) }
         : { kind: 'gone' };
     // Once the 200 is out an error can only be told in-band (and the HTTP layer never sees it: log it here).
-    if (failure?.code === 'internal_error')
+    if (failure?.kind === 'internal_error')
       deps.log.error({ err: error, reqId: exchange.id }, 'internal error');
     if (failure) encoder.error(failure, sink);
     sink.end();

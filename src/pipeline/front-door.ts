@@ -51,8 +51,8 @@ export interface FrontDoor {
   answer(response: ChatResponse): string;
   /** A new encoder for one streaming request. */
   stream(request: ChatRequest, exchangeId: string): StreamEncoder;
-  /** An error body in the door's own shape. */
-  errorBody(error: GatewayError): string;
+  /** An error body in the door's own shape (serialised as JSON). */
+  errorBody(error: GatewayError): unknown;
 }
 
 /** What the pipeline leaves for the HTTP layer to send. */

@@ -101,7 +101,7 @@ export async function runPipeline(
       status: 'error',
       httpStatus: refusal.status,
       metered: undefined,
-      errorCode: refusal.code,
+      errorCode: refusal.wireCode,
     });
     return { kind: 'error', error: refusal, headers: {} };
   }
@@ -124,7 +124,7 @@ export async function runPipeline(
       status: 'error',
       httpStatus: failure.status,
       metered: undefined,
-      errorCode: failure.code,
+      errorCode: failure.wireCode,
     });
     return { kind: 'error', error: failure, headers: failureHeaders(exchange) };
   }
@@ -147,7 +147,7 @@ async function answerFromCache(
       status: 'error',
       httpStatus: refusal.status,
       metered: undefined,
-      errorCode: refusal.code,
+      errorCode: refusal.wireCode,
       servedBy: SERVED_BY_CACHE,
     });
     return { kind: 'error', error: refusal, headers: {} };

@@ -3,7 +3,7 @@
 // and hands it to its providers, so closing one gateway never cuts another's connections.
 import type { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
-import { GatewayError } from '../core/errors.js';
+import { GatewayError, gatewayError } from '../core/errors.js';
 import type { CallSignal } from '../core/types.js';
 import { invalidUpstreamResponse } from './upstream-error.js';
 
@@ -88,26 +88,17 @@ export function transportError(error: unknown, provider: string): GatewayError {
     code === 'UND_ERR_BODY_TIMEOUT' ||
     code === 'UND_ERR_CONNECT_TIMEOUT'
   ) {
-    return new GatewayError(`Upstream provider '${provider}' timed out.`, {
-      status: 504,
-      type: 'timeout_error',
-      code: 'upstream_timeout',
-      retryable: true,
+    return gatewayError('upstream_timeout', {
+      message: `Upstream provider '${provider}' timed out.`,
       provider,
       cause: error,
     });
   }
-  return new GatewayError(
-    `Could not reach upstream provider '${provider}' (${code ?? 'connection failed'}).`,
-    {
-      status: 502,
-      type: 'upstream_error',
-      code: 'upstream_unreachable',
-      retryable: true,
-      provider,
-      cause: error,
-    },
-  );
+  return gatewayError('upstream_unreachable', {
+    message: `Could not reach upstream provider '${provider}' (${code ?? 'connection failed'}).`,
+    provider,
+    cause: error,
+  });
 }
 
 /** Reads a whole JSON answer; a transport failure or a body that is not JSON becomes a GatewayError. */

@@ -1,6 +1,6 @@
 // How an upstream HTTP failure becomes a GatewayError: one table for every provider. Each provider's
 // `*-error.ts` extracts the message from its own error body and calls `fromUpstreamStatus`.
-import { GatewayError } from '../core/errors.js';
+import { type GatewayError, gatewayError } from '../core/errors.js';
 
 export interface UpstreamErrorDetail {
   message: string;
@@ -30,84 +30,62 @@ export function fromUpstreamStatus(
   const base = { provider, param: detail.param ?? null };
   if (status === 401 || status === 403) {
     // The gateway's own credentials for the provider are wrong: not the client's fault, and not retryable.
-    return new GatewayError(`Upstream provider '${provider}' refused the gateway's credentials${said}`, {
+    return gatewayError('upstream_auth_failed', {
       ...base,
-      status: 502,
-      type: 'upstream_error',
-      code: 'upstream_auth_failed',
+      message: `Upstream provider '${provider}' refused the gateway's credentials${said}`,
     });
   }
   if (status === 404) {
-    return new GatewayError(`Upstream provider '${provider}' does not know this model${said}`, {
+    return gatewayError('model_not_found', {
       ...base,
-      status: 404,
-      type: 'invalid_request_error',
+      message: `Upstream provider '${provider}' does not know this model${said}`,
       param: 'model',
-      code: 'model_not_found',
     });
   }
   if (status === 429) {
     const retryAfter = parseRetryAfter(headers);
-    return new GatewayError(`Upstream provider '${provider}' is rate limiting${said}`, {
+    return gatewayError('upstream_rate_limited', {
       ...base,
-      status: 429,
-      type: 'rate_limit_error',
-      code: 'upstream_rate_limited',
-      retryable: true,
+      message: `Upstream provider '${provider}' is rate limiting${said}`,
       ...(retryAfter === undefined ? {} : { retryAfter }),
     });
   }
   if (status === 408 || status === 504) {
-    return new GatewayError(`Upstream provider '${provider}' timed out${said}`, {
+    return gatewayError('upstream_timeout', {
       ...base,
-      status: 504,
-      type: 'timeout_error',
-      code: 'upstream_timeout',
-      retryable: true,
+      message: `Upstream provider '${provider}' timed out${said}`,
     });
   }
   if (status === 503 || status === 529) {
-    return new GatewayError(`Upstream provider '${provider}' is overloaded or unavailable${said}`, {
+    return gatewayError('upstream_unavailable', {
       ...base,
-      status: 503,
-      type: 'upstream_error',
-      code: 'upstream_unavailable',
-      retryable: true,
+      message: `Upstream provider '${provider}' is overloaded or unavailable${said}`,
     });
   }
   if (status >= 500) {
-    return new GatewayError(`Upstream provider '${provider}' failed with HTTP ${status}${said}`, {
+    return gatewayError('upstream_error', {
       ...base,
-      status: 502,
-      type: 'upstream_error',
-      code: 'upstream_error',
-      retryable: true,
+      message: `Upstream provider '${provider}' failed with HTTP ${status}${said}`,
     });
   }
   if (status === 413) {
-    return new GatewayError(`Upstream provider '${provider}' says the request is too large${said}`, {
+    return gatewayError('request_too_large', {
       ...base,
-      status: 413,
-      type: 'invalid_request_error',
-      code: 'request_too_large',
+      message: `Upstream provider '${provider}' says the request is too large${said}`,
     });
   }
-  // Any other 4xx: the provider rejected what the client asked for; pass its words on.
-  return new GatewayError(`Upstream provider '${provider}' rejected the request${said}`, {
+  // Any other 4xx: the provider rejected what the client asked for; pass its words, and its code, on.
+  return gatewayError('upstream_rejected', {
     ...base,
-    status: 400,
-    type: 'invalid_request_error',
-    code: detail.code ?? 'upstream_rejected',
+    message: `Upstream provider '${provider}' rejected the request${said}`,
+    providerCode: detail.code ?? null,
   });
 }
 
 /** The upstream answered 200 but with something that is not its wire format. */
 export function invalidUpstreamResponse(provider: string, what: string): GatewayError {
-  return new GatewayError(`Upstream provider '${provider}' sent an invalid response: ${what}.`, {
-    status: 502,
-    type: 'upstream_error',
-    code: 'upstream_invalid_response',
-    retryable: true,
+  return gatewayError('upstream_invalid_response', {
+    message: `Upstream provider '${provider}' sent an invalid response: ${what}.`,
     provider,
   });
 }

@@ -42,16 +42,7 @@ export function allFailed(failures: ReadonlyArray<[Deployment, GatewayError]>): 
   const [, last] = failures.at(-1)!;
   if (failures.length === 1) return last;
   const story = failures.map(([d, e], i) => `(${i + 1}) ${d.id}: ${e.message}`).join(' ');
-  return new GatewayError(`All ${failures.length} attempts failed. ${story}`.slice(0, 2000), {
-    status: last.status,
-    type: last.type,
-    code: last.code,
-    param: last.param,
-    retryable: last.retryable,
-    ...(last.retryAfter === undefined ? {} : { retryAfter: last.retryAfter }),
-    ...(last.provider === undefined ? {} : { provider: last.provider }),
-    cause: last,
-  });
+  return last.withMessage(`All ${failures.length} attempts failed. ${story}`.slice(0, 2000));
 }
 
 export class AttemptLoop {
@@ -132,7 +123,8 @@ export class AttemptLoop {
       return undefined;
     }
     const failure = this.asGatewayError(attempt, error);
-    this.record(attempt, failure.status, failure.code);
+    // The code the client is told, the provider's own included: what the ledger has always held.
+    this.record(attempt, failure.status, failure.wireCode);
     if (failure.retryable) {
       this.router.health.failed(
         deployment.id,

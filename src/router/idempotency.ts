@@ -4,7 +4,7 @@
 // a 409. Only successful answers are kept: after a failure the key is free, so the client's retry runs.
 // In memory, bounded in time and in entries (a restart forgets: the documented limit).
 import { createHash } from 'node:crypto';
-import { GatewayError, invalidRequest } from '../core/errors.js';
+import { gatewayError, invalidRequest } from '../core/errors.js';
 import type { Clock } from './clock.js';
 
 export interface StoredResponse {
@@ -39,11 +39,7 @@ export function fingerprint(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('base64url');
 }
 
-const conflict = () =>
-  new GatewayError(
-    'This Idempotency-Key was already used with a different request body. Use a new key for a new request.',
-    { status: 409, type: 'invalid_request_error', param: null, code: 'idempotency_key_reused' },
-  );
+const conflict = () => gatewayError('idempotency_key_reused');
 
 /** Waits for the first request to end; rejects when the waiting client goes away. */
 function settledOrAbort(settled: Promise<void>, signal: AbortSignal): Promise<void> {

@@ -6,7 +6,7 @@
 import type { ModelCatalog } from '../catalog/catalog.js';
 import type { Target } from '../catalog/target.js';
 import type { RoutingSettings } from '../config/config.js';
-import { GatewayError, modelNotFound } from '../core/errors.js';
+import { gatewayError, modelNotFound } from '../core/errors.js';
 import type { ModelInfo, Provider } from '../core/types.js';
 import { type Clock, systemClock } from './clock.js';
 import { HealthBoard } from './health.js';
@@ -42,10 +42,9 @@ export class Router {
   resolve(model: string): Target {
     const slash = model.indexOf('/');
     if (slash <= 0 || slash === model.length - 1) {
-      throw new GatewayError(
-        `The model \`${model}\` does not exist. Model ids name the provider: 'provider/model', e.g. 'openai/gpt-4o'.`,
-        { status: 404, type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
-      );
+      throw gatewayError('model_not_found', {
+        message: `The model \`${model}\` does not exist. Model ids name the provider: 'provider/model', e.g. 'openai/gpt-4o'.`,
+      });
     }
     const prefix = model.slice(0, slash);
     const provider = this.providers.get(prefix);

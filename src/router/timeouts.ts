@@ -2,7 +2,7 @@
 // timers. Each aborts with a retryable 504 `upstream_timeout` GatewayError as its reason, which is how the
 // executor tells a timeout from a client that went away.
 import { performance } from 'node:perf_hooks';
-import { GatewayError } from '../core/errors.js';
+import { type GatewayError, gatewayError } from '../core/errors.js';
 import type { CallSignal } from '../core/types.js';
 
 export type TimeoutStage = 'first_token' | 'idle' | 'response' | 'total';
@@ -15,16 +15,10 @@ const STAGE_TEXT: Record<TimeoutStage, string> = {
 };
 
 export function upstreamTimeout(provider: string, stage: TimeoutStage, ms: number): GatewayError {
-  return new GatewayError(
-    `Upstream provider '${provider}' ${STAGE_TEXT[stage]} (${stage} timeout, ${ms} ms).`,
-    {
-      status: 504,
-      type: 'timeout_error',
-      code: 'upstream_timeout',
-      retryable: true,
-      provider,
-    },
-  );
+  return gatewayError('upstream_timeout', {
+    message: `Upstream provider '${provider}' ${STAGE_TEXT[stage]} (${stage} timeout, ${ms} ms).`,
+    provider,
+  });
 }
 
 /** A hard limit a TimedSignal never waits past, whatever it is armed with: the request's total deadline. */

@@ -9,7 +9,7 @@ import { Meter } from '../accounting/meter.js';
 import type { Wallet } from '../accounting/wallet.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { ResponseCache } from '../cache/response-cache.js';
-import { forbidden, GatewayError } from '../core/errors.js';
+import { forbidden, gatewayError } from '../core/errors.js';
 import { RAW_JSON_MIN_LENGTH } from '../core/raw-json.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { Router } from '../router/router.js';
@@ -120,9 +120,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     sendError(
       reply,
-      new GatewayError(`Invalid URL (${request.method} ${request.url.split('?')[0]})`, {
-        status: 404,
-        type: 'invalid_request_error',
+      gatewayError('unknown_route', {
+        message: `Invalid URL (${request.method} ${request.url.split('?')[0]})`,
       }),
     ),
   );

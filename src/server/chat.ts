@@ -1,7 +1,8 @@
 // POST /v1/chat/completions: OpenAI's Chat Completions API as a front door of the pipeline. The canonical
 // types are this API's own shapes, so the door reads by validating and writes by serialising.
 import type { FastifyInstance } from 'fastify';
-import { type GatewayError, invalidRequest } from '../core/errors.js';
+import { openAIErrorBody } from '../core/error-renderers.js';
+import { invalidRequest } from '../core/errors.js';
 import { rawTopLevelValue, rememberRawJson } from '../core/raw-json.js';
 import type { ChatChunk, ChatRequest } from '../core/types.js';
 import { completionId } from '../pipeline/canonical-answer.js';
@@ -85,7 +86,7 @@ function encoder(request: ChatRequest, exchangeId: string): StreamEncoder {
       sink.data('[DONE]');
     },
     // An error event, and no [DONE]: the openai SDK raises it as an APIError.
-    error: (error, sink) => sink.data(JSON.stringify(error.toBody())),
+    error: (error, sink) => sink.data(JSON.stringify(openAIErrorBody(error))),
   };
 }
 
@@ -94,7 +95,7 @@ export const chatCompletionsDoor: FrontDoor = {
   parse,
   answer: (response) => JSON.stringify(response),
   stream: encoder,
-  errorBody: (error: GatewayError) => JSON.stringify(error.toBody()),
+  errorBody: openAIErrorBody,
 };
 
 export function registerChatRoute(app: FastifyInstance, deps: PipelineDeps): void {

@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, notFound } from '../core/errors.js';
+import { gatewayError, notFound } from '../core/errors.js';
 
 /** console/dist of this checkout: the same two levels up from src/server/ and from dist/server/. */
 export const CONSOLE_DIST = fileURLToPath(new URL('../../console/dist', import.meta.url));
@@ -34,12 +34,7 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-const notBuilt = () =>
-  new GatewayError('console not built: run npm run build:console', {
-    status: 503,
-    type: 'api_error',
-    code: 'console_not_built',
-  });
+const notBuilt = () => gatewayError('console_not_built');
 
 interface FoundFile {
   path: string;

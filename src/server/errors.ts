@@ -1,7 +1,12 @@
-// The one place that turns errors into HTTP: every error body is OpenAI's `{"error":{...}}`.
+// The one place that turns errors into HTTP. The body's shape is the front door's (a renderer from
+// core/error-renderers.ts); OpenAI's `{"error":{...}}` unless the route says otherwise.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { bodyTooLarge, GatewayError, internalError, invalidRequest } from '../core/errors.js';
+import { openAIErrorBody } from '../core/error-renderers.js';
+import { bodyTooLarge, GatewayError, gatewayError, internalError, invalidRequest } from '../core/errors.js';
+
+/** Writes one GatewayError as one front door's error body. */
+export type ErrorRenderer = (error: GatewayError) => unknown;
 
 /** Fastify's own errors (body parsing, limits) in OpenAI's vocabulary. */
 function fromFastify(error: FastifyError, bodyLimit: number): GatewayError | undefined {
@@ -29,35 +34,37 @@ export function toGatewayError(error: unknown, bodyLimit: number): GatewayError 
     const mapped = fromFastify(fastifyError, bodyLimit);
     if (mapped) return mapped;
     if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
-      return new GatewayError(fastifyError.message, {
+      // Fastify chose the status (415, 400, ...): keep it.
+      return gatewayError('invalid_request', {
+        message: fastifyError.message,
         status: fastifyError.statusCode,
-        type: 'invalid_request_error',
       });
     }
   }
   return internalError(error);
 }
 
-const openAIErrorBody = (error: GatewayError) => JSON.stringify(error.toBody());
-
 export function sendError(
   reply: FastifyReply,
   error: GatewayError,
-  render: (error: GatewayError) => string = openAIErrorBody,
+  render: ErrorRenderer = openAIErrorBody,
 ): FastifyReply {
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
-  return reply.code(error.status).type('application/json').send(render(error));
+  return reply
+    .code(error.status)
+    .type('application/json')
+    .send(JSON.stringify(render(error)));
 }
 
-export function errorHandler(log: Logger, bodyLimit: number) {
+export function errorHandler(log: Logger, bodyLimit: number, render: ErrorRenderer = openAIErrorBody) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const gatewayError = toGatewayError(error, bodyLimit);
-    if (gatewayError.status >= 500 && gatewayError.code === 'internal_error') {
+    const failure = toGatewayError(error, bodyLimit);
+    if (failure.kind === 'internal_error') {
       log.error({ err: error, reqId: request.id, url: request.url }, 'internal error');
     }
     // A body that was too large is not read to its end: close the connection rather than drain it.
-    if (gatewayError.status === 413) reply.header('connection', 'close');
-    // Each front door tells errors in its own wire shape (route config); OpenAI's is the default.
-    return sendError(reply, gatewayError, request.routeOptions.config.errorBody);
+    if (failure.status === 413) reply.header('connection', 'close');
+    // Each front door tells errors in its own wire shape (its route's config); else the app's default.
+    return sendError(reply, failure, request.routeOptions.config.errorBody ?? render);
   };
 }

@@ -1,17 +1,17 @@
 // Mounts a front door on the HTTP app: the route hands the request to the pipeline and writes what the
 // pipeline answers (JSON, a stream it already wrote, or an error in the door's own shape).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GatewayError } from '../core/errors.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import type { FrontDoor } from '../pipeline/front-door.js';
 import { runPipeline } from '../pipeline/pipeline.js';
 import { ClientAbort } from '../router/timeouts.js';
+import type { ErrorRenderer } from './errors.js';
 import { isClosing, SseWriter } from './sse.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Renders an error in the route's own wire shape (OpenAI's when unset). */
-    errorBody?: (error: GatewayError) => string;
+    errorBody?: ErrorRenderer;
   }
 }
 

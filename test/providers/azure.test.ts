@@ -168,7 +168,10 @@ describe('azure provider', () => {
       (error: unknown) => {
         assert.ok(error instanceof GatewayError);
         assert.equal(error.status, 400);
-        assert.equal(error.code, 'content_filter');
+        // Our meaning is a rejection; Azure's own code is what the client is told.
+        assert.equal(error.code, 'upstream_rejected');
+        assert.equal(error.providerCode, 'content_filter');
+        assert.equal(error.wireCode, 'content_filter');
         assert.equal(error.param, 'prompt');
         assert.match(error.message, /content management policy/);
         return true;

@@ -381,7 +381,8 @@ describe('bedrock provider', () => {
         assert.ok(error instanceof GatewayError);
         assert.equal(error.status, 400);
         assert.equal(error.retryable, false);
-        assert.equal(error.code, 'ValidationException');
+        assert.equal(error.code, 'upstream_rejected');
+        assert.equal(error.wireCode, 'ValidationException');
         assert.match(error.message, /A conversation must start with a user message/);
         return true;
       },

@@ -2,7 +2,7 @@
 // Retry-After, the attempt budget and the deadline.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GatewayError } from '../../src/core/errors.js';
+import { gatewayError } from '../../src/core/errors.js';
 import { backoffMs, decideRetry, type RetryPolicy } from '../../src/router/retry-policy.js';
 import { seeded } from './fake-clock.js';
 
@@ -14,11 +14,8 @@ const policy: RetryPolicy = {
 };
 
 const retryable = (retryAfter?: number) =>
-  new GatewayError('overloaded', {
-    status: 503,
-    type: 'upstream_error',
-    code: 'upstream_unavailable',
-    retryable: true,
+  gatewayError('upstream_unavailable', {
+    message: 'overloaded',
     ...(retryAfter === undefined ? {} : { retryAfter }),
   });
 
@@ -54,7 +51,7 @@ describe('decideRetry', () => {
   const again = { tried: true, retryAfter: undefined };
 
   test('only a retryable error is retried', () => {
-    const bad = new GatewayError('bad', { status: 400, type: 'invalid_request_error' });
+    const bad = gatewayError('invalid_request', { message: 'bad' });
     assert.deepEqual(decideRetry(policy, bad, 1, fresh, 60_000, 0.5), { retry: false });
     assert.deepEqual(decideRetry(policy, retryable(), 1, fresh, 60_000, 0.5), { retry: true, delayMs: 0 });
   });

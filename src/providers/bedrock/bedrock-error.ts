@@ -1,6 +1,6 @@
 // Bedrock errors: an HTTP status with the error type in the `x-amzn-errortype` header and `{"message"}` in
 // the body, or, mid-stream, an `exception` event named after the same type (camel-cased).
-import { GatewayError } from '../../core/errors.js';
+import { type GatewayError, gatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 import { isObject } from './bedrock-api.js';
@@ -38,11 +38,8 @@ function fromType(
 ): GatewayError {
   if (status === 424) {
     // The model itself failed (ModelErrorException, ModelStreamErrorException): another try may work.
-    return new GatewayError(`Upstream provider '${provider}' model failed: ${message}`, {
-      status: 502,
-      type: 'upstream_error',
-      code: 'upstream_model_error',
-      retryable: true,
+    return gatewayError('upstream_model_error', {
+      message: `Upstream provider '${provider}' model failed: ${message}`,
       provider,
     });
   }

@@ -1,6 +1,6 @@
 // Cohere errors: an HTTP status with `{"id"?, "message"}`; or, inside a stream, a message-end event whose
 // finish_reason is ERROR or TIMEOUT (the status was already 200).
-import { GatewayError } from '../../core/errors.js';
+import { type GatewayError, gatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 import { isObject } from './cohere-api.js';
@@ -29,14 +29,8 @@ export async function cohereHttpError(provider: string, res: UpstreamResponse): 
 export function cohereGenerationError(provider: string, finishReason: string, detail: string | undefined) {
   const timeout = finishReason === 'TIMEOUT';
   const said = detail ? `: ${detail}` : '';
-  return new GatewayError(
-    `Upstream provider '${provider}' ${timeout ? 'timed out while generating' : 'failed while generating'}${said}`,
-    {
-      status: timeout ? 504 : 502,
-      type: timeout ? 'timeout_error' : 'upstream_error',
-      code: timeout ? 'upstream_timeout' : 'upstream_error',
-      retryable: true,
-      provider,
-    },
-  );
+  return gatewayError(timeout ? 'upstream_timeout' : 'upstream_error', {
+    message: `Upstream provider '${provider}' ${timeout ? 'timed out while generating' : 'failed while generating'}${said}`,
+    provider,
+  });
 }
