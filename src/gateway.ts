@@ -92,7 +92,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const { wallet } = fleet;
   const ledger = new Ledger(store, log, {
     // SQLite writes on the event loop: small batches, with requests served in between, keep a flush from
-    // holding answers up (500 rows ≈ 5 ms; 64 ≈ 0.6 ms). PostgreSQL writes off the loop and likes big ones.
+    // holding answers up (bench/README.md has the figures). PostgreSQL writes off the loop and likes big ones.
     maxBatch: store.engine === 'sqlite' ? 64 : 500,
     onFlushed: (rows) => wallet.flushed(rows),
     ...(wallet.beforeWrite ? { beforeWrite: (rows) => wallet.beforeWrite!(rows) } : {}),

@@ -121,7 +121,7 @@ export class Admitter {
     }
 
     // The prompt is first bounded by its UTF-8 bytes (a BPE token is at least one byte): free, and never
-    // under-reserves. The tokenizer (about 1 ms for a 32 KB prompt, ~70 MB of ranks once loaded) runs only
+    // under-reserves. The tokenizer (costly in time and memory: bench/README.md) runs only
     // where the bound could refuse what the exact count admits: a tight balance, or a tpm the request is
     // a noticeable share of. While its encoding loads, the bound stands.
     let prompt = promptTokenBound(upstream.messages);

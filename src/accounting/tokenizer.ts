@@ -1,6 +1,6 @@
 // Token counting with real BPE encodings (gpt-tokenizer ships its ranks; nothing is downloaded). Used for
-// admission of metered requests and where a provider reports no usage. Each encoding (~70 MB, ~150 ms) is
-// loaded in the background on first use or by `warmTokenizers`; counting itself is synchronous.
+// admission of metered requests and where a provider reports no usage. Each encoding (tens of MB, a
+// noticeable load time: bench/README.md) is loaded in the background on first use or by `warmTokenizers`; counting itself is synchronous.
 
 import type { TokenizerName } from '../catalog/catalog.js';
 import type { ChatMessage } from '../core/types.js';
@@ -12,7 +12,7 @@ const loaders: Record<TokenizerName, () => Promise<Counter>> = {
   cl100k_base: async () => (await import('gpt-tokenizer/encoding/cl100k_base')).countTokens,
 };
 
-// Process-wide on purpose: an encoding is immutable and costs ~70 MB, so every gateway in a process shares it.
+// Process-wide on purpose: an encoding is immutable and large, so every gateway in a process shares it.
 const counters = new Map<TokenizerName, Counter>();
 const loading = new Map<TokenizerName, Promise<Counter>>();
 
@@ -34,7 +34,7 @@ function load(name: TokenizerName): Promise<Counter> {
 }
 
 /**
- * What to do while an encoding is still loading (the first ~150 ms after first use): an `upper` bound
+ * What to do while an encoding is still loading (just after first use): an `upper` bound
  * (UTF-8 bytes: a BPE token is at least one byte), for reserving money, or an `estimate` (about four
  * characters a token), for counting what was generated.
  */

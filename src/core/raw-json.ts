@@ -1,5 +1,6 @@
-// Re-serialising a large request costs more than anything else the gateway does with it: on Node 20,
-// JSON.stringify escapes a 32 KB prompt in ~50 µs, while JSON.parse read it in ~11. A value that goes
+// Re-serialising a large request costs more than anything else the gateway does with it: JSON.stringify
+// escapes a long prompt several times slower than JSON.parse reads it (bench/README.md, "Measurements
+// behind the code"). A value that goes
 // upstream exactly as the client sent it (the `messages` of an OpenAI-format request) is therefore
 // remembered with its raw JSON text, and `stringifyJson` splices that text back instead of re-escaping.
 //

@@ -67,7 +67,7 @@ export class RedisHub {
       enableAutoPipelining: true,
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
     };
-    // Loaded only when used: a single-process gateway does not carry the Redis client (~6 MB).
+    // Loaded only when used: a single-process gateway does not carry the Redis client (bench/README.md).
     const { Redis } = await import('ioredis');
     const client = new Redis(url, {
       ...common,

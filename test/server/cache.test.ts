@@ -63,3 +63,22 @@ test('another account never reads this account’s answers', async () => {
   assert.equal(other.headers.get('x-tokgate-cache'), null);
   assert.equal(fake.requests.length, calls + 1);
 });
+
+test('a hit goes through the pipeline like any answer: it counts against rpm, is logged and counted', async () => {
+  const { key } = await gw.createKey({ rpm: 2 });
+  const json = { ...body, messages: [{ role: 'user', content: 'rate limited hits' }] };
+  assert.equal((await cached(key, json)).status, 200);
+  const hit = await cached(key, json);
+  assert.equal(hit.headers.get('x-tokgate-cache'), 'hit');
+  const hitId = hit.headers.get('x-request-id')!;
+  assert.ok(
+    gw.logs.some((line) => line.includes(hitId) && line.includes('"servedBy":"cache"')),
+    'the hit has its log line',
+  );
+  const refused = await cached(key, json);
+  assert.equal(refused.status, 429, 'the third request in the minute is refused, hit or not');
+  assert.equal((await readJson(refused)).error.code, 'rate_limit_exceeded');
+
+  const metrics = await (await gw.call('/metrics')).text();
+  assert.match(metrics, /tokgate_requests_total\{provider="cache",status="200",code="ok"\} [1-9]/);
+});
