@@ -72,6 +72,12 @@ export const ERROR_CATALOG = {
     retryable: false,
     message: 'An array has too many items.',
   },
+  array_below_min_length: {
+    type: 'invalid_request_error',
+    status: 400,
+    retryable: false,
+    message: 'An array has too few items.',
+  },
   empty_array: {
     type: 'invalid_request_error',
     status: 400,

@@ -48,6 +48,7 @@ const ANTHROPIC_TYPE: Record<GatewayErrorCode, AnthropicErrorType> = {
   integer_below_min_value: 'invalid_request_error',
   invalid_type: 'invalid_request_error',
   array_above_max_length: 'invalid_request_error',
+  array_below_min_length: 'invalid_request_error',
   empty_array: 'invalid_request_error',
   unsupported_image_type: 'invalid_request_error',
   unsupported_image_url: 'invalid_request_error',

@@ -6,7 +6,7 @@
 // The body is validated, not parsed: the client's own object goes on (identity, key order, unknown fields
 // for OpenAI-compatible upstreams); whatever zod builds while checking is dropped.
 import { z } from 'zod';
-import { type GatewayError, invalidRequest } from '../core/errors.js';
+import { type CodeWhere, type GatewayError, invalidRequest } from '../core/errors.js';
 
 type Path = readonly PropertyKey[];
 
@@ -33,11 +33,14 @@ export const missingIssue = (input: unknown, path: PropertyKey[]): z.core.$ZodRa
   params: { code: 'missing_required_parameter' },
 });
 
+/** The codes a validation failure may carry. */
+type InvalidRequestCode = CodeWhere<{ type: 'invalid_request_error'; status: 400 }>;
+
 /** A raw issue for `.check()` with OpenAI's own message and code (cross-field rules). */
 export const openAIIssue = (
   input: unknown,
   path: PropertyKey[],
-  code: string,
+  code: InvalidRequestCode,
   message: string,
 ): z.core.$ZodRawIssue => ({ code: 'custom', input, path, message, params: { code } });
 
@@ -262,7 +265,8 @@ function issueError(
     );
   }
   if (issue.code === 'custom') {
-    const code = typeof issue.params?.code === 'string' ? issue.params.code : null;
+    // Set by missingIssue and openAIIssue, whose signatures admit only invalid-request codes.
+    const code = typeof issue.params?.code === 'string' ? (issue.params.code as InvalidRequestCode) : null;
     return code === 'missing_required_parameter'
       ? missingParameter(param)
       : invalidRequest(issue.message, param, code);
