@@ -1,4 +1,5 @@
 // Streams a chat completion from the gateway (OpenAI's SSE format) for the playground.
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { ApiError } from './api.js';
 
 export interface ChatMessage {
@@ -27,32 +28,20 @@ interface ChunkShape {
   error?: { message?: unknown; code?: unknown };
 }
 
-/** The `data:` payloads of an SSE byte stream, one per event. */
-async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
+/** The data of each event of an SSE byte stream (events without data are skipped). */
+async function* sseData(body: ReadableStream<Uint8Array<ArrayBuffer>>): AsyncGenerator<string> {
+  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const reader = events.getReader();
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-      let end = buffer.indexOf('\n\n');
-      while (end !== -1) {
-        const event = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = event
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).replace(/^ /, ''))
-          .join('\n');
-        if (data) yield data;
-        end = buffer.indexOf('\n\n');
-      }
+      if (value.data) yield value.data;
     }
   } finally {
     reader.releaseLock();
-    await body.cancel().catch(() => undefined);
+    // Also cancels the response body: the gateway sees the client go.
+    await events.cancel().catch(() => undefined);
   }
 }
 

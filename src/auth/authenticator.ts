@@ -1,6 +1,7 @@
 // Bearer-key authentication. Keys are looked up by their public id in an in-memory cache (no database read
 // per request), verified by constant-time hash comparison, and dropped from the cache on revoke: on every
 // replica when Redis is configured (pub/sub), with the cache's one-second TTL as the safety net.
+import { LRUCache } from 'lru-cache';
 import { unauthorized } from '../core/errors.js';
 import type { KeyRow, Store } from '../store/store.js';
 import { hashesEqual, hashKey, keyIdOf, randomBase62 } from './key-format.js';
@@ -48,6 +49,8 @@ export function toApiKey(row: KeyRow): ApiKey {
 
 interface CacheEntry {
   loaded: Promise<ApiKey | undefined>;
+  /** The record `loaded` found, once it has: a hit then takes no await (the hot path). */
+  key?: ApiKey;
   at: number;
   /** The last record read from the database, and when: used while the database cannot be reached. */
   known?: { key: ApiKey | undefined; at: number };
@@ -65,25 +68,30 @@ const CACHE_TTL_MS = 1_000;
  */
 const STALE_IF_ERROR_MS = 5 * 60_000;
 
-/** Bound on cached key records; past it the cache starts over (the database is the source of truth). */
+/** Bound on cached key records (made-up key ids from a scan); past it the least recently used go. */
 const MAX_CACHED_KEYS = 100_000;
 
-/** Bound on remembered verified tokens; the map starts over when full (a flood of random tokens). */
+/** Bound on remembered verified tokens (a flood of random tokens); past it the least recently used go. */
 const MAX_VERIFIED = 10_000;
 
 export class Authenticator {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: LRUCache<string, CacheEntry>;
   /**
    * Tokens already verified, so the SHA-256 runs once per token rather than per request: token → key id
    * (or ADMIN). The key's record (revoked, expired) is still checked on every request.
    */
-  private readonly verified = new Map<string, string>();
+  private readonly verified: LRUCache<string, string>;
   private broadcast: ((keyId: string) => void) | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly adminKeyHash: string,
-  ) {}
+    /** The caches' bounds (tests make them small). */
+    bounds = { keys: MAX_CACHED_KEYS, tokens: MAX_VERIFIED },
+  ) {
+    this.cache = new LRUCache({ max: bounds.keys });
+    this.verified = new LRUCache({ max: bounds.tokens });
+  }
 
   /**
    * Sets up the admin key: TOKGATE_ADMIN_KEY when given; else the stored hash; else a new key, whose
@@ -111,7 +119,7 @@ export class Authenticator {
     const known = this.verified.get(token);
     if (known === ADMIN) return ADMIN_PRINCIPAL;
     if (known !== undefined) {
-      const key = await this.lookup(known);
+      const key = this.loadedKey(known) ?? (await this.lookup(known));
       if (key) return this.checked(key);
       this.verified.delete(token);
     }
@@ -120,12 +128,12 @@ export class Authenticator {
     if (id !== undefined) {
       const key = await this.lookup(id);
       if (key && hashesEqual(key.keyHash, hash)) {
-        this.remember(token, key.id);
+        this.verified.set(token, key.id);
         return this.checked(key);
       }
     }
     if (hashesEqual(this.adminKeyHash, hash)) {
-      this.remember(token, ADMIN);
+      this.verified.set(token, ADMIN);
       return ADMIN_PRINCIPAL;
     }
     throw unauthorized();
@@ -136,11 +144,6 @@ export class Authenticator {
     if (key.expiresAt !== null && key.expiresAt <= Date.now())
       throw unauthorized('This API key has expired.');
     return { kind: 'key', key };
-  }
-
-  private remember(token: string, id: string): void {
-    if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
-    this.verified.set(token, id);
   }
 
   /**
@@ -167,6 +170,12 @@ export class Authenticator {
     this.cache.clear();
   }
 
+  /** The key's record when it is cached, fresh and loaded; else undefined. */
+  private loadedKey(id: string): ApiKey | undefined {
+    const cached = this.cache.get(id);
+    return cached && Date.now() - cached.at < CACHE_TTL_MS ? cached.key : undefined;
+  }
+
   private lookup(id: string): Promise<ApiKey | undefined> {
     const now = Date.now();
     const cached = this.cache.get(id);
@@ -178,16 +187,15 @@ export class Authenticator {
       (row) => {
         const key = row ? toApiKey(row) : undefined;
         entry.known = { key, at: Date.now() };
+        if (key) entry.key = key;
         return key;
       },
       (error: unknown) => {
         if (known && Date.now() - known.at < STALE_IF_ERROR_MS) return known.key;
-        if (this.cache.get(id) === entry) this.cache.delete(id);
+        if (this.cache.peek(id) === entry) this.cache.delete(id);
         throw error;
       },
     );
-    // Made-up key ids (a scan) would otherwise each leave an entry behind for good.
-    if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
     this.cache.set(id, entry);
     return entry.loaded;
   }

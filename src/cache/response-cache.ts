@@ -4,12 +4,14 @@
 // (not streams). In Redis when REDIS_URL is set (shared by the fleet), else in an in-memory LRU; entries
 // expire after a TTL. A cache that fails is a miss: the request goes upstream as usual.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { ServedBy } from '../accounting/ledger-record.js';
 import type { Metered } from '../accounting/meter.js';
 import { microsToUsd } from '../accounting/pricing.js';
 import type { Principal } from '../auth/authenticator.js';
 import { accountOf } from '../auth/principal.js';
 import type { ChatRequest, ChatResponse } from '../core/types.js';
+import { lruClock, lruTtl } from '../router/clock.js';
 import type { RedisHub } from '../store/redis.js';
 
 export const CACHE_HEADER = 'x-tokgate-cache';
@@ -19,43 +21,32 @@ export interface CacheBackend {
   set(key: string, value: string, ttlMs: number): Promise<void>;
 }
 
-/** In-process LRU bounded by entries and bytes (a Map keeps insertion order: re-insert on use). */
+/** In-process LRU bounded by entries and bytes (string length). */
 export class MemoryCacheBackend implements CacheBackend {
-  private readonly entries = new Map<string, { value: string; expires: number }>();
-  private bytes = 0;
+  private readonly entries: LRUCache<string, string>;
 
   constructor(
-    private readonly maxEntries = 10_000,
+    maxEntries = 10_000,
     private readonly maxBytes = 64 * 1024 * 1024,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    clock: () => number = Date.now,
+  ) {
+    this.entries = new LRUCache({
+      max: maxEntries,
+      maxSize: maxBytes,
+      // lru-cache takes sizes of at least 1.
+      sizeCalculation: (value) => Math.max(1, value.length),
+      ...lruClock(clock),
+    });
+  }
 
   async get(key: string): Promise<string | undefined> {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.expires <= this.clock()) {
-      this.bytes -= entry.value.length;
-      return undefined;
-    }
-    this.entries.set(key, entry);
-    return entry.value;
+    return this.entries.get(key);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
+    // An answer larger than the whole cache is not kept, and (unlike lru-cache) leaves the key's entry be.
     if (value.length > this.maxBytes) return;
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.bytes -= old.value.length;
-    }
-    this.entries.set(key, { value, expires: this.clock() + ttlMs });
-    this.bytes += value.length;
-    for (const [oldest, entry] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= entry.value.length;
-    }
+    this.entries.set(key, value, { ttl: lruTtl(ttlMs) });
   }
 
   get size(): number {

@@ -4,8 +4,9 @@
 // a 409. Only successful answers are kept: after a failure the key is free, so the client's retry runs.
 // In memory, bounded in time and in entries (a restart forgets: the documented limit).
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { gatewayError, invalidRequest } from '../core/errors.js';
-import type { Clock } from './clock.js';
+import { type Clock, lruClock, lruTtl } from './clock.js';
 
 export interface StoredResponse {
   status: number;
@@ -18,13 +19,15 @@ export interface IdempotencySettings {
   maxEntries: number;
 }
 
-interface Entry {
+interface Answer {
   fingerprint: string;
-  expiresAt: number;
-  response: StoredResponse | undefined;
+  response: StoredResponse;
+}
+
+interface Running {
+  fingerprint: string;
   /** Settles when the first request ends, either way. */
   settled: Promise<void>;
-  settle: () => void;
 }
 
 export type Claim =
@@ -55,15 +58,20 @@ function settledOrAbort(settled: Promise<void>, signal: AbortSignal): Promise<vo
 }
 
 export class IdempotencyStore {
-  private readonly entries = new Map<string, Entry>();
+  /** Successful answers until the window passes; past the bound the oldest go first. */
+  private readonly answers: LRUCache<string, Answer>;
+  /** Requests still running: they count toward the bound but are never dropped for it. */
+  private readonly running = new Map<string, Running>();
 
   constructor(
     private readonly settings: IdempotencySettings,
-    private readonly clock: Clock,
-  ) {}
+    clock: Clock,
+  ) {
+    this.answers = new LRUCache({ max: settings.maxEntries, ...lruClock(() => clock.now()) });
+  }
 
   get size(): number {
-    return this.entries.size;
+    return this.answers.size + this.running.size;
   }
 
   /** Validates a header value; throws 400 for one that is not a short printable string. */
@@ -82,21 +90,17 @@ export class IdempotencyStore {
   async claim(scope: string, key: string, print: string, signal: AbortSignal): Promise<Claim> {
     const id = `${scope}\u0000${key}`;
     for (;;) {
-      const entry = this.live(id);
-      if (!entry) return this.own(id, print);
-      if (entry.fingerprint !== print) throw conflict();
-      if (entry.response) return { kind: 'replay', response: entry.response };
-      await settledOrAbort(entry.settled, signal);
+      // peek: a replay does not make an answer younger, so the oldest answer still goes first.
+      const answer = this.answers.peek(id);
+      if (answer) {
+        if (answer.fingerprint !== print) throw conflict();
+        return { kind: 'replay', response: answer.response };
+      }
+      const running = this.running.get(id);
+      if (!running) return this.own(id, print);
+      if (running.fingerprint !== print) throw conflict();
+      await settledOrAbort(running.settled, signal);
     }
-  }
-
-  private live(id: string): Entry | undefined {
-    const entry = this.entries.get(id);
-    if (entry?.response && entry.expiresAt <= this.clock.now()) {
-      this.entries.delete(id);
-      return undefined;
-    }
-    return entry;
   }
 
   private own(id: string, print: string): Claim {
@@ -104,43 +108,24 @@ export class IdempotencyStore {
     const settled = new Promise<void>((resolve) => {
       settle = resolve;
     });
-    const entry: Entry = {
-      fingerprint: print,
-      expiresAt: Number.POSITIVE_INFINITY,
-      response: undefined,
-      settled,
-      settle,
-    };
-    this.entries.set(id, entry);
-    this.evict();
+    this.running.set(id, { fingerprint: print, settled });
+    while (this.answers.size > 0 && this.size > this.settings.maxEntries) this.answers.pop();
     let done = false;
+    const end = () => {
+      done = true;
+      this.running.delete(id);
+      settle();
+    };
     return {
       kind: 'owner',
       complete: (response) => {
         if (done) return;
-        done = true;
-        entry.response = response;
-        entry.expiresAt = this.clock.now() + this.settings.windowMs;
-        // Re-insert so the map stays ordered by expiry (oldest first) for eviction.
-        this.entries.delete(id);
-        this.entries.set(id, entry);
-        entry.settle();
+        this.answers.set(id, { fingerprint: print, response }, { ttl: lruTtl(this.settings.windowMs) });
+        end();
       },
       abandon: () => {
-        if (done) return;
-        done = true;
-        if (this.entries.get(id) === entry) this.entries.delete(id);
-        entry.settle();
+        if (!done) end();
       },
     };
-  }
-
-  /** Drops expired answers, then the oldest ones while over the bound; requests still running stay. */
-  private evict(): void {
-    const now = this.clock.now();
-    for (const [id, entry] of this.entries) {
-      if (this.entries.size <= this.settings.maxEntries && entry.expiresAt > now) break;
-      if (entry.response) this.entries.delete(id);
-    }
   }
 }

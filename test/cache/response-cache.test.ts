@@ -165,6 +165,34 @@ test('the memory LRU evicts the least recently used entry first, by count and by
   assert.equal(await small.get('z'), undefined, 'an entry larger than the whole cache is not kept');
 });
 
+test('the memory LRU holds at most its bound, and an answer too large for it leaves the key’s entry be', async () => {
+  const lru = new MemoryCacheBackend(3, 100);
+  for (const key of ['a', 'b', 'c', 'd', 'e']) await lru.set(key, key, 60_000);
+  assert.equal(lru.size, 3);
+  assert.equal(await lru.get('b'), undefined);
+  assert.equal(await lru.get('c'), 'c');
+  await lru.set('c', 'x'.repeat(101), 60_000);
+  assert.equal(await lru.get('c'), 'c');
+});
+
+test('memory entries expire when their TTL has passed, on the injected clock', async () => {
+  let now = 1_000_000;
+  const lru = new MemoryCacheBackend(10, 1000, () => now);
+  await lru.set('a', '1', 60_000);
+  await lru.set('short', '2', 1);
+  now += 59_999;
+  assert.equal(await lru.get('a'), '1', 'a read does not extend the TTL');
+  assert.equal(await lru.get('short'), undefined);
+  now += 1;
+  assert.equal(await lru.get('a'), undefined);
+  await lru.set('a', '3', 60_000);
+  assert.equal(await lru.get('a'), '3', 'a new answer for the key starts a new TTL');
+  await lru.set('b', '4', 120_000);
+  now += 60_000;
+  assert.equal(await lru.get('a'), undefined);
+  assert.equal(lru.size, 1, 'an expired entry goes when read');
+});
+
 test('a hit is answered under its own id with its own price, and is a ledger row that says cache', () => {
   const stored = {
     ...answer('4'),

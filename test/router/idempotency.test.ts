@@ -83,6 +83,42 @@ describe('idempotency store', () => {
     assert.equal((await store.claim('s', 'k5', 'p', live())).kind, 'replay');
   });
 
+  test('past the bound the oldest answer goes first, also when it was replayed', async () => {
+    const store = new IdempotencyStore({ windowMs: 60_000, maxEntries: 2 }, new FakeClock());
+    owner(await store.claim('s', 'k1', 'p', live())).complete(answer);
+    owner(await store.claim('s', 'k2', 'p', live())).complete(answer);
+    assert.equal((await store.claim('s', 'k1', 'p', live())).kind, 'replay');
+    owner(await store.claim('s', 'k3', 'p', live())).complete(answer);
+    assert.equal((await store.claim('s', 'k2', 'p', live())).kind, 'replay');
+    assert.equal((await store.claim('s', 'k3', 'p', live())).kind, 'replay');
+    assert.equal((await store.claim('s', 'k1', 'p', live())).kind, 'owner');
+  });
+
+  test('requests still running count toward the bound but are never dropped for it', async () => {
+    const store = new IdempotencyStore({ windowMs: 60_000, maxEntries: 2 }, new FakeClock());
+    const first = owner(await store.claim('s', 'running', 'p', live()));
+    for (const key of ['k1', 'k2', 'k3']) owner(await store.claim('s', key, 'p', live())).complete(answer);
+    assert.equal(store.size, 2);
+    assert.equal((await store.claim('s', 'k3', 'p', live())).kind, 'replay');
+    const waiting = store.claim('s', 'running', 'p', live());
+    first.complete(answer);
+    assert.deepEqual(await waiting, { kind: 'replay', response: answer });
+  });
+
+  test('a one-millisecond window', async () => {
+    const clock = new FakeClock();
+    const store = new IdempotencyStore({ windowMs: 1, maxEntries: 10 }, clock);
+    owner(await store.claim('s', 'k', 'p', live())).complete(answer);
+    assert.equal((await store.claim('s', 'k', 'p', live())).kind, 'replay');
+    clock.advance(1);
+    owner(await store.claim('s', 'k', 'p', live())).complete(answer);
+    assert.equal(
+      (await store.claim('s', 'k', 'p', live())).kind,
+      'replay',
+      'the new answer replaces the old',
+    );
+  });
+
   test('rejects keys that are not short printable strings', () => {
     assert.equal(IdempotencyStore.parseKey(undefined), undefined);
     assert.equal(IdempotencyStore.parseKey('abc-123'), 'abc-123');
