@@ -10,8 +10,8 @@ import type { Metered } from '../accounting/meter.js';
 import { microsToUsd } from '../accounting/pricing.js';
 import type { Principal } from '../auth/authenticator.js';
 import { accountOf } from '../auth/principal.js';
+import { lruClock, lruTtl } from '../core/clock.js';
 import type { ChatRequest, ChatResponse } from '../core/types.js';
-import { lruClock, lruTtl } from '../router/clock.js';
 import type { RedisHub } from '../store/redis.js';
 
 export const CACHE_HEADER = 'x-tokgate-cache';

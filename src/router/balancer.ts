@@ -3,7 +3,7 @@
 // wins), the rest follow in weighted-random order (sampled by weight without replacement). Deployments whose circuit is open go last, soonest to
 // reopen first: they are tried only when nothing else is left (Envoy's "panic" rule: a request is never
 // refused just because every deployment is cooling down).
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { HealthBoard } from './health.js';
 
 export interface Candidate {

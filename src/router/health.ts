@@ -5,7 +5,7 @@
 // once the cooldown is over it is half-open: one probe request goes through, and its outcome closes the
 // circuit or opens it again. Only upstream trouble counts: retryable failures and timeouts, never a
 // request the upstream rejected as invalid, nor a client that went away.
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 
 export interface CircuitSettings {
   consecutiveFailures: number;

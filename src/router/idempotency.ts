@@ -5,8 +5,8 @@
 // In memory, bounded in time and in entries (a restart forgets: the documented limit).
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { type Clock, lruClock, lruTtl } from '../core/clock.js';
 import { gatewayError, invalidRequest } from '../core/errors.js';
-import { type Clock, lruClock, lruTtl } from './clock.js';
 
 export interface StoredResponse {
   status: number;

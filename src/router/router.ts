@@ -6,9 +6,9 @@
 import type { ModelCatalog } from '../catalog/catalog.js';
 import type { Target } from '../catalog/target.js';
 import type { RoutingSettings } from '../config/config.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { gatewayError, modelNotFound } from '../core/errors.js';
 import type { ModelInfo, Provider } from '../core/types.js';
-import { type Clock, systemClock } from './clock.js';
 import { HealthBoard } from './health.js';
 import { IdempotencyStore } from './idempotency.js';
 import { type RoutePlan, RouteTable } from './routes.js';

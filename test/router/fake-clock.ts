@@ -1,6 +1,6 @@
 // A clock for tests: time moves only when told (or when something sleeps), and chance is a fixed sequence
 // or a seeded generator.
-import type { Clock } from '../../src/router/clock.js';
+import type { Clock } from '../../src/core/clock.js';
 
 /** mulberry32: a small seeded generator, uniform in [0, 1). */
 export function seeded(seed: number): () => number {
