@@ -114,7 +114,8 @@ export class Authenticator {
     if (!authorization) {
       throw unauthorized('You did not provide an API key. Pass it as `Authorization: Bearer <key>`.');
     }
-    const token = authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : '';
+    // The scheme is case-insensitive (RFC 7235): `bearer` and `BEARER` are Bearer too.
+    const token = /^bearer /i.test(authorization) ? authorization.slice(7).trim() : '';
     if (!token) throw unauthorized('The Authorization header must be `Bearer <key>`.');
     const known = this.verified.get(token);
     if (known === ADMIN) return ADMIN_PRINCIPAL;

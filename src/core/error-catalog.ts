@@ -115,6 +115,18 @@ export const ERROR_CATALOG = {
     retryable: false,
     message: 'The Idempotency-Key header must be 1 to 255 printable ASCII characters.',
   },
+  request_timeout: {
+    type: 'invalid_request_error',
+    status: 408,
+    retryable: false,
+    message: 'The request was not received in time: the connection is closed.',
+  },
+  request_header_too_large: {
+    type: 'invalid_request_error',
+    status: 431,
+    retryable: false,
+    message: 'The request line or headers are larger than the limit.',
+  },
   request_too_large: {
     type: 'invalid_request_error',
     status: 413,

@@ -55,6 +55,8 @@ const ANTHROPIC_TYPE: Record<GatewayErrorCode, AnthropicErrorType> = {
   unsupported_content: 'invalid_request_error',
   account_not_found: 'invalid_request_error',
   invalid_idempotency_key: 'invalid_request_error',
+  request_timeout: 'invalid_request_error',
+  request_header_too_large: 'request_too_large',
   request_too_large: 'request_too_large',
   // Anthropic uses invalid_request_error for the 4xx statuses it has no type for (409 here).
   idempotency_key_reused: 'invalid_request_error',

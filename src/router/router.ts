@@ -4,10 +4,11 @@
 // idempotency) hang off the router too, so the server needs no more wiring than the router itself.
 
 import type { ModelCatalog } from '../catalog/catalog.js';
+import { modelIdProblem } from '../catalog/model-id.js';
 import type { Target } from '../catalog/target.js';
 import type { RoutingSettings } from '../config/config.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { gatewayError, modelNotFound } from '../core/errors.js';
+import { gatewayError, invalidRequest, modelNotFound } from '../core/errors.js';
 import type { ModelInfo, Provider } from '../core/types.js';
 import { HealthBoard } from './health.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -40,6 +41,9 @@ export class Router {
   }
 
   resolve(model: string): Target {
+    // Every way to a target passes here: the grammar holds wherever a model id reaches an upstream URL.
+    const problem = modelIdProblem(model);
+    if (problem) throw invalidRequest(`Invalid model id: ${problem}.`, 'model', 'invalid_value');
     const slash = model.indexOf('/');
     if (slash <= 0 || slash === model.length - 1) {
       throw gatewayError('model_not_found', {

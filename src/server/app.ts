@@ -9,7 +9,7 @@ import { Meter } from '../accounting/meter.js';
 import type { Wallet } from '../accounting/wallet.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { ResponseCache } from '../cache/response-cache.js';
-import { forbidden, gatewayError } from '../core/errors.js';
+import { forbidden, gatewayError, invalidRequest } from '../core/errors.js';
 import { RAW_JSON_MIN_LENGTH } from '../core/raw-json.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { Router } from '../router/router.js';
@@ -20,7 +20,7 @@ import { registerAdminModelRoutes } from './admin-models.js';
 import { registerAdminRequestRoutes } from './admin-requests.js';
 import { registerChatRoute } from './chat.js';
 import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
-import { errorHandler, sendError } from './errors.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } from './errors.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerSelfServiceRoutes } from './self-service.js';
 
@@ -67,6 +67,38 @@ export function requestId(): string {
   return `req_${Date.now().toString(16).padStart(12, '0')}${PROCESS_TAG}${requestCounter.toString(16).padStart(12, '0')}`;
 }
 
+/** Bodies nested deeper are refused: recursive code downstream (schemas, translation, logging) stays safe. */
+const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` has arrays or objects nested more than `limit` deep (iterative: no stack to overflow). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const nodes: object[] = [value];
+  const depths: number[] = [0];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
+    if (depth >= limit) return true;
+    if (Array.isArray(node)) {
+      for (const child of node) {
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in node) {
+        const child = (node as Record<string, unknown>)[key];
+        if (child !== null && typeof child === 'object') {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return false;
+}
+
 function parseJson(
   request: FastifyRequest,
   body: string,
@@ -78,6 +110,14 @@ function parseJson(
   }
   try {
     const value: unknown = JSON.parse(body);
+    if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+      done(
+        invalidRequest(
+          `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep; no API this gateway serves needs that.`,
+        ),
+      );
+      return;
+    }
     if (body.length >= RAW_JSON_MIN_LENGTH) request.rawJson = body;
     done(null, value);
   } catch (error) {
@@ -94,6 +134,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   app.decorateRequest('principal', undefined);
   app.decorateRequest('rawJson', undefined);

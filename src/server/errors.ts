@@ -1,5 +1,7 @@
 // The one place that turns errors into HTTP. The body's shape is the front door's (a renderer from
 // core/error-renderers.ts); OpenAI's `{"error":{...}}` unless the route says otherwise.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { openAIErrorBody } from '../core/error-renderers.js';
@@ -67,4 +69,35 @@ export function errorHandler(log: Logger, bodyLimit: number, render: ErrorRender
     // Each front door tells errors in its own wire shape (its route's config); else the app's default.
     return sendError(reply, failure, request.routeOptions.config.errorBody ?? render);
   };
+}
+
+/** Fastify's routing errors (a URL with bad percent-encoding) as the API's own errors. */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const failure =
+    error.code === 'FST_ERR_BAD_URL'
+      ? invalidRequest('The URL is not valid: it has a malformed percent-encoding.')
+      : toGatewayError(error, 0);
+  sendError(reply, failure);
+}
+
+/**
+ * Malformed HTTP, headers too large, a request not received in time: Node answers before any route runs,
+ * so this writes the error on the socket itself (as Fastify's default does), in the API's error shape.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const failure =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? gatewayError('request_timeout')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? gatewayError('request_header_too_large')
+        : invalidRequest('The request is not valid HTTP.');
+  const body = JSON.stringify(openAIErrorBody(failure));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status]}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
