@@ -20,5 +20,12 @@ export function costMicros(price: Price | undefined, usage: Usage): number | und
   return Math.round(scaled / 1_000_000);
 }
 
+/**
+ * The largest amount (USD) an account's credits, a top-up or a key's budget may be. Anything larger is a
+ * typo or an attack, and the bound keeps every sum of micro-dollars an exact integer (under 2^53) and
+ * within PostgreSQL's bigint.
+ */
+export const MAX_AMOUNT_USD = 1_000_000_000;
+
 export const microsToUsd = (micros: number) => micros / 1_000_000;
 export const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);

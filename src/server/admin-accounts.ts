@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Ledger } from '../accounting/ledger.js';
-import { microsToUsd, usdToMicros } from '../accounting/pricing.js';
+import { MAX_AMOUNT_USD, microsToUsd, usdToMicros } from '../accounting/pricing.js';
 import type { Wallet } from '../accounting/wallet.js';
 import { randomBase62 } from '../auth/key-format.js';
 import { notFound } from '../core/errors.js';
@@ -33,14 +33,14 @@ export const creditObject = (row: CreditEntryRow) => ({
 
 const createSchema = z.strictObject({
   name: z.string().min(1).max(200),
-  credits_usd: z.number().nonnegative().nullable().optional(),
+  credits_usd: z.number().nonnegative().max(MAX_AMOUNT_USD).nullable().optional(),
 });
 const patchSchema = z.strictObject({ name: z.string().min(1).max(200) });
 const creditSchema = z.strictObject({
   amount_usd: z
     .number()
     .refine((v) => v !== 0, 'must not be 0')
-    .refine((v) => Math.abs(v) <= 1_000_000_000, 'is too large'),
+    .refine((v) => Math.abs(v) <= MAX_AMOUNT_USD, `must be at most ${MAX_AMOUNT_USD} in size`),
   note: z.string().max(500).optional(),
 });
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Ledger } from '../accounting/ledger.js';
-import { microsToUsd, usdToMicros } from '../accounting/pricing.js';
+import { MAX_AMOUNT_USD, microsToUsd, usdToMicros } from '../accounting/pricing.js';
 import type { Wallet } from '../accounting/wallet.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { generateKey, hashKey, keyPreview } from '../auth/key-format.js';
@@ -33,7 +33,7 @@ export function keyObject(row: KeyRow) {
 
 const limits = {
   models: z.array(z.string().min(1)).min(1).nullable().optional(),
-  budget_usd: z.number().nonnegative().nullable().optional(),
+  budget_usd: z.number().nonnegative().max(MAX_AMOUNT_USD).nullable().optional(),
   rpm: z.number().int().positive().max(2_147_483_647).nullable().optional(),
   tpm: z.number().int().positive().max(2_147_483_647).nullable().optional(),
   expires_at: z.iso.datetime({ offset: true }).nullable().optional(),

@@ -22,6 +22,7 @@ import { registerChatRoute } from './chat.js';
 import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } from './errors.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
+import { refuseNul } from './nul-guard.js';
 import { registerSelfServiceRoutes } from './self-service.js';
 
 declare module 'fastify' {
@@ -147,6 +148,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Hooks that never wait take the callback form: an async hook costs a promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // Every answer is what its content-type says: browsers must not guess otherwise.
+    reply.header('x-content-type-options', 'nosniff');
     const clientId = request.headers['x-client-request-id'];
     if (typeof clientId === 'string' && CLIENT_REQUEST_ID.test(clientId))
       reply.header('x-client-request-id', clientId);
@@ -207,6 +210,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       if (principal.kind !== 'admin')
         throw forbidden('This endpoint needs the admin key.', 'admin_key_required');
       request.principal = principal;
+    });
+    scope.addHook('preHandler', refuseNul);
+    // Admin answers (a new key's secret among them) are never kept by a browser or a proxy.
+    scope.addHook('onRequest', (_request, reply, done) => {
+      reply.header('cache-control', 'no-store');
+      done();
     });
     registerAdminKeyRoutes(scope, store, auth, ledger, wallet);
     registerAdminAccountRoutes(scope, store, ledger, wallet);

@@ -6,14 +6,16 @@ const DAY_MS = 86_400_000;
 /** Usage reads are bounded by a window: the last 30 days unless the caller says otherwise. */
 export const DEFAULT_WINDOW_MS = 30 * DAY_MS;
 
+const MAX_TIME_MS = 8.64e15;
+
 /** An ISO date or date-time, or unix seconds, as ms since the epoch. */
 export function parseTime(value: string | undefined, param: string): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
+  const ms = /^\d+(\.\d+)?$/.test(value) ? Math.round(Number(value) * 1000) : Date.parse(value);
+  // Beyond JavaScript's dates (year 275760) a time is not one: it would also overflow the database's integers.
+  if (Number.isNaN(ms) || ms > MAX_TIME_MS) {
     throw invalidRequest(
-      `Invalid '${param}': expected an ISO date or unix seconds, got '${value}'.`,
+      `Invalid '${param}': expected an ISO date or unix seconds, got '${value.slice(0, 64)}'.`,
       param,
       'invalid_value',
     );

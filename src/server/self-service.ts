@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import { accountObject } from './admin-accounts.js';
 import { keyObject } from './admin-keys.js';
 import { type RequestListQuery, requestObject, requestQuery } from './admin-requests.js';
+import { refuseNul } from './nul-guard.js';
 import { parseGroupBy, parseWindow, usageObject } from './query.js';
 
 export function registerSelfServiceRoutes(app: FastifyInstance, store: Store, ledger: Ledger): void {
@@ -25,6 +26,7 @@ export function registerSelfServiceRoutes(app: FastifyInstance, store: Store, le
 
   app.get<{ Querystring: { from?: string; to?: string; group_by?: string; model?: string } }>(
     '/v1/usage',
+    { preHandler: refuseNul },
     async (request) => {
       const principal = request.principal!;
       await ledger.flush();
@@ -38,7 +40,7 @@ export function registerSelfServiceRoutes(app: FastifyInstance, store: Store, le
     },
   );
 
-  app.get<{ Querystring: RequestListQuery }>('/v1/requests', async (request) => {
+  app.get<{ Querystring: RequestListQuery }>('/v1/requests', { preHandler: refuseNul }, async (request) => {
     const principal = request.principal!;
     const filter = requestQuery(request.query, principal.kind === 'key' ? { keyId: principal.key.id } : {});
     if (principal.kind === 'admin') filter.accountId = DEFAULT_ACCOUNT_ID;
