@@ -120,6 +120,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     providers: config.providers.map((p) => ({ id: p.id, format: p.format })),
     bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxConnections: config.maxConnections,
     readiness: fleet.readiness(ledger),
   });
 

@@ -44,6 +44,10 @@ export interface GatewayConfig {
   redisUrl: string | undefined;
   adminKey: string | undefined;
   bodyLimitBytes: number;
+  /** Time a client has to send a whole request, headers and body (TOKGATE_REQUEST_TIMEOUT_SECONDS). */
+  requestTimeoutMs: number;
+  /** Open client connections at most (TOKGATE_MAX_CONNECTIONS); more are closed at once. */
+  maxConnections: number;
   logLevel: LogLevel;
   /** The ledger's write-ahead spool directory (TOKGATE_SPOOL_DIR); undefined: no spool. */
   spoolDir: string | undefined;
@@ -264,6 +268,8 @@ const fileSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).optional(),
       host: z.string().optional(),
       body_limit_mb: z.number().positive().optional(),
+      request_timeout_seconds: z.number().positive().optional(),
+      max_connections: z.number().int().positive().optional(),
       log_level: z.enum(LOG_LEVELS).optional(),
       upstream_headers_timeout_ms: z.number().int().positive().optional(),
       upstream_body_timeout_ms: z.number().int().positive().optional(),
@@ -325,6 +331,14 @@ function parseIntEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+function parsePositiveEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(`${name} must be a positive number`);
   return value;
 }
 
@@ -482,6 +496,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError('TOKGATE_BODY_LIMIT_MB must be a positive number');
   }
   const databaseUrl = env.DATABASE_URL || 'sqlite:./data/tokgate.db';
+  const requestTimeoutSeconds =
+    parsePositiveEnv(env, 'TOKGATE_REQUEST_TIMEOUT_SECONDS') ?? server.request_timeout_seconds ?? 60;
   return {
     port: parseIntEnv(env, 'PORT') ?? server.port ?? 8080,
     host: env.HOST || server.host || '0.0.0.0',
@@ -489,6 +505,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     redisUrl: env.REDIS_URL || undefined,
     adminKey: env.TOKGATE_ADMIN_KEY || undefined,
     bodyLimitBytes: Math.floor((bodyLimitMb ?? 20) * 1024 * 1024),
+    // nginx's client_header_timeout and client_body_timeout are 60 s each.
+    requestTimeoutMs: 1000 * requestTimeoutSeconds,
+    maxConnections: Math.floor(
+      parsePositiveEnv(env, 'TOKGATE_MAX_CONNECTIONS') ?? server.max_connections ?? 10_000,
+    ),
     logLevel: parseLogLevel(env) ?? server.log_level ?? 'info',
     spoolDir: resolveSpoolDir(databaseUrl, env.TOKGATE_SPOOL_DIR),
     redisPrefix: env.TOKGATE_REDIS_PREFIX || 'tokgate:',

@@ -46,6 +46,10 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   bodyLimitBytes: number;
+  /** Time a client has to send a whole request, headers and body; then 408 and the connection closed. */
+  requestTimeoutMs: number;
+  /** Open client connections at most; more are closed at once. */
+  maxConnections: number;
   /** Redis and ledger state for /ready. */
   readiness: Readiness;
 }
@@ -135,9 +139,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A slow client (headers or body trickled in) is cut when its time is up, checked every second (Node's
+    // default check every 30 s would let it hold the connection half a minute longer).
+    requestTimeout: deps.requestTimeoutMs,
+    http: { headersTimeout: deps.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
   });
+  app.server.maxConnections = deps.maxConnections;
   app.decorateRequest('principal', undefined);
   app.decorateRequest('rawJson', undefined);
 
