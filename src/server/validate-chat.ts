@@ -20,8 +20,20 @@ const otherPart = z.looseObject({
 const parts = z.array(z.union([textPart, imagePart, otherPart]));
 
 const content = nullIsMissing(z.union([z.string(), parts.min(1)]));
-// Checked for every role, as OpenAI does; the calls themselves are the upstream's to judge.
-const toolCalls = z.array(z.unknown()).nullish();
+// A call the gateway may have to translate for another provider: its id, and the function's name and
+// arguments (a JSON string). Custom tool calls (`type: 'custom'`) carry `custom` instead of `function`.
+const functionToolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('function').optional(),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+const customToolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('custom'),
+  custom: z.looseObject({ name: z.string(), input: z.string() }),
+});
+// Checked for every role, as OpenAI does.
+const toolCalls = z.array(z.union([functionToolCall, customToolCall])).nullish();
 
 const turn = <Role extends string>(role: Role) =>
   z.looseObject({ role: z.literal(role), content, tool_calls: toolCalls });

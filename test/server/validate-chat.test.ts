@@ -248,7 +248,11 @@ describe('chat request: what passes, untouched', () => {
       {
         ...base,
         messages: [
-          { role: 'assistant', content: null, tool_calls: [{ id: 'c1' }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+          },
           { role: 'tool', tool_call_id: 'c1', content: 'r' },
           { role: 'assistant', refusal: 'no' },
           { role: 'assistant', function_call: { name: 'f' } },
@@ -336,4 +340,37 @@ describe('the shared wording, for other doors', () => {
       message: "Missing required parameter: 'extra[1].id'.",
     });
   });
+});
+
+test('tool calls in the history have the shape the gateway may translate: an id, a name, string arguments', () => {
+  const history = (calls: unknown) => ({
+    model: 'anthropic/claude-sonnet-4-5',
+    messages: [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: null, tool_calls: calls },
+      { role: 'tool', tool_call_id: 'a', content: 'r' },
+    ],
+  });
+  const refusal = (calls: unknown) => {
+    try {
+      validateChatRequest(history(calls));
+    } catch (error) {
+      const { status, param, code } = error as { status: number; param: string; code: string };
+      return { status, param, code };
+    }
+    return undefined;
+  };
+  assert.deepEqual(refusal([1]), { status: 400, param: 'messages[1].tool_calls[0]', code: 'invalid_type' });
+  assert.deepEqual(refusal([{}]), {
+    status: 400,
+    param: 'messages[1].tool_calls[0].id',
+    code: 'missing_required_parameter',
+  });
+  assert.deepEqual(refusal([{ id: 'a', type: 'function', function: { name: 'f', arguments: { x: 1 } } }]), {
+    status: 400,
+    param: 'messages[1].tool_calls[0].function.arguments',
+    code: 'invalid_type',
+  });
+  assert.equal(refusal([{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }]), undefined);
+  assert.equal(refusal([{ id: 'a', type: 'custom', custom: { name: 'x', input: 'y' } }]), undefined);
 });
