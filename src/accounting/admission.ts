@@ -10,7 +10,7 @@ import { forbidden, GatewayError } from '../core/errors.js';
 import type { ChatRequest } from '../core/types.js';
 import type { RateLimiter, RateLimits } from '../limits/rate-limiter.js';
 import { countPromptTokens, promptTokenBound } from './tokenizer.js';
-import type { Reservation, Scope, Wallet } from './wallet.js';
+import type { Reservation, Scope, Wallet } from './wallet/wallet.js';
 
 /** What a model may generate when neither the client nor the catalog says (used only to bound costs). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;

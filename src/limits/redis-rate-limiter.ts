@@ -4,63 +4,16 @@
 //
 // When Redis cannot be reached, limits fail open: the request is admitted by this replica's local limiter
 // (so a fleet of N replicas admits at most N times the limit while Redis is away) and a metric counts it.
+import { readFileSync } from 'node:fs';
 import type { Counter } from 'prom-client';
 import { rateLimited } from '../core/errors.js';
 import type { RedisHub } from '../store/redis.js';
 import { LocalRateLimiter, type RateLimiter, type RateLimits } from './rate-limiter.js';
 
-const ADMIT = `
-local now = tonumber(redis.call('TIME')[1])
-local function window(key)
-  local flat = redis.call('HGETALL', key)
-  local buckets, sum, old = {}, 0, {}
-  for i = 1, #flat, 2 do
-    local second, amount = tonumber(flat[i]), tonumber(flat[i + 1])
-    if now - second < 60 then
-      buckets[second] = amount
-      sum = sum + amount
-    else
-      old[#old + 1] = flat[i]
-    end
-  end
-  if #old > 0 then redis.call('HDEL', key, unpack(old)) end
-  return buckets, sum
-end
-local function retryAfter(buckets, sum, limit, needed)
-  for wait = 1, 60 do
-    sum = sum - (buckets[now - 60 + wait] or 0)
-    if sum + needed <= limit then return wait end
-  end
-  return 60
-end
-local rpm, tpm, tokens = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-if rpm then
-  local buckets, sum = window(KEYS[1])
-  if sum + 1 > rpm then return {1, retryAfter(buckets, sum, rpm, 1)} end
-end
-if tpm then
-  local buckets, sum = window(KEYS[2])
-  local needed = math.min(tokens, tpm)
-  if sum + needed > tpm then return {2, retryAfter(buckets, sum, tpm, needed)} end
-  redis.call('HINCRBY', KEYS[2], now, tokens)
-  redis.call('EXPIRE', KEYS[2], 61)
-end
-if rpm then
-  redis.call('HINCRBY', KEYS[1], now, 1)
-  redis.call('EXPIRE', KEYS[1], 61)
-end
-return {0, 0}
-`;
-
-// KEYS: token windows; ARGV: the change for each, in the same order.
-const ADJUST = `
-local now = tonumber(redis.call('TIME')[1])
-for i = 1, #KEYS do
-  redis.call('HINCRBY', KEYS[i], now, ARGV[i])
-  redis.call('EXPIRE', KEYS[i], 61)
-end
-return 0
-`;
+// The Lua scripts (KEYS and ARGV are documented in each file), read once when this module loads: beside
+// this file in src/, copied into dist/ by scripts/copy-assets.mjs.
+const ADMIT = readFileSync(new URL('./lua/admit.lua', import.meta.url), 'utf8');
+const ADJUST = readFileSync(new URL('./lua/adjust.lua', import.meta.url), 'utf8');
 
 export class RedisRateLimiter implements RateLimiter {
   private readonly admitScript;

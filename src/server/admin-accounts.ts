@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Ledger } from '../accounting/ledger.js';
 import { MAX_AMOUNT_USD, microsToUsd, usdToMicros } from '../accounting/pricing.js';
-import type { Wallet } from '../accounting/wallet.js';
+import type { Wallet } from '../accounting/wallet/wallet.js';
 import { randomBase62 } from '../auth/key-format.js';
 import { notFound } from '../core/errors.js';
 import type { AccountRow, CreditEntryRow, Store } from '../store/store.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Ledger } from '../accounting/ledger.js';
 import { MAX_AMOUNT_USD, microsToUsd, usdToMicros } from '../accounting/pricing.js';
-import type { Wallet } from '../accounting/wallet.js';
+import type { Wallet } from '../accounting/wallet/wallet.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { generateKey, hashKey, keyPreview } from '../auth/key-format.js';
 import { invalidRequest, notFound } from '../core/errors.js';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Admitter } from '../accounting/admission.js';
 import type { Ledger } from '../accounting/ledger.js';
 import { Meter } from '../accounting/meter.js';
-import type { Wallet } from '../accounting/wallet.js';
+import type { Wallet } from '../accounting/wallet/wallet.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { forbidden, gatewayError, invalidRequest } from '../core/errors.js';

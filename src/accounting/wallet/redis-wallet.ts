@@ -1,0 +1,397 @@
+// The fleet-wide wallet (REDIS_URL). Each account (and each key with a budget) has a Redis hash:
+//   credits  credit granted, from the database ('none' = unmetered)     } seeded from the database, the
+//   spend    spend of the ledger rows in the database                    } source of truth, at most a
+//   seeded   when (Redis clock, ms); 0 = must be read again before use   } second old (see `seed`)
+//   gen      bumped whenever `spend` moves, so a seed read before a move is not applied after it
+//   f:<replica>  ledger writes that replica has in flight: no seed is applied meanwhile (the database may
+//                already hold rows whose cost is still counted in that replica's p field)
+//   r:<replica>  what that replica holds reserved here, micro-USD
+//   p:<replica>  what that replica settled here that its ledger has not written to the database yet
+// The balance is credits − spend − Σ r − Σ p. A replica's r and p fields mirror its own in-memory totals
+// and are written as absolute values by every script it runs (and by a heartbeat each second), so a lost
+// write heals itself. They count only while the replica's lease key lives (5 s, renewed each second):
+// the reservations of a crashed replica are released when its lease expires.
+//
+// Documented bounds: (1) a crashed replica's unwritten spend (its spool) is not counted from its lease's
+// expiry until the spool is replayed; (2) for up to a second after Redis loses its data, the other
+// replicas' in-flight reservations are not counted. Reservations are otherwise exact: concurrent requests
+// across the fleet never reserve more than the balance.
+import { readFileSync } from 'node:fs';
+import type { RedisHub } from '../../store/redis.js';
+import type { RequestRow, Store } from '../../store/store.js';
+import {
+  budgetExceeded,
+  insufficientCredits,
+  type Reservation,
+  type Scope,
+  type Wallet,
+  walletUnavailable,
+} from './wallet.js';
+
+const LEASE_MS = 5_000;
+const HEARTBEAT_MS = 1_000;
+const SEED_MAX_AGE_MS = 1_000;
+const IDLE_MS = 3_600_000;
+
+// The Lua scripts (KEYS and ARGV are documented in each file), read once when this module loads: beside
+// this file in src/, copied into dist/ by scripts/copy-assets.mjs.
+const SCRIPTS = {
+  reserve: readFileSync(new URL('./lua/reserve.lua', import.meta.url), 'utf8'),
+  put: readFileSync(new URL('./lua/put.lua', import.meta.url), 'utf8'),
+  writing: readFileSync(new URL('./lua/writing.lua', import.meta.url), 'utf8'),
+  flushed: readFileSync(new URL('./lua/flushed.lua', import.meta.url), 'utf8'),
+  seed: readFileSync(new URL('./lua/seed.lua', import.meta.url), 'utf8'),
+  stale: readFileSync(new URL('./lua/stale.lua', import.meta.url), 'utf8'),
+};
+
+interface Held {
+  /** This replica's reservations and settled-but-unwritten spend on one hash: the truth its fields mirror. */
+  reserved: number;
+  pending: number;
+  seeding: Promise<void> | undefined;
+}
+
+interface Target {
+  hash: string;
+  kind: 'account' | 'key';
+  /** '' = the account's credits, from the hash; else the key's budget. */
+  limit: string;
+  load: () => Promise<{ credits: number | null; spend: number }>;
+}
+
+interface RedisReservation extends Reservation {
+  readonly hashes: readonly string[];
+}
+
+export class RedisWallet implements Wallet {
+  private readonly held = new Map<string, Held>();
+  /** Hashes whose totals changed this event-loop turn: written together once it ends (see `finish`). */
+  private readonly dirty = new Set<string>();
+  private readonly writes = new WeakMap<readonly RequestRow[], Map<string, number>>();
+  /** Whether each account is prepaid (credits not null), from the database, at most a second old. */
+  private readonly credits = new Map<string, { credits: number | null; at: number }>();
+  private readonly loading = new Map<string, Promise<number | null>>();
+  private readonly scripts;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly lease: string;
+  private readonly live: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly redis: RedisHub,
+  ) {
+    this.scripts = {
+      reserve: redis.script(SCRIPTS.reserve),
+      put: redis.script(SCRIPTS.put),
+      writing: redis.script(SCRIPTS.writing),
+      flushed: redis.script(SCRIPTS.flushed),
+      seed: redis.script(SCRIPTS.seed),
+      stale: redis.script(SCRIPTS.stale),
+    };
+    this.live = redis.key('live', '');
+    this.lease = this.live + redis.replicaId;
+    redis.onInvalidate((event) => {
+      if (event.kind === 'all') this.credits.clear();
+      else if (event.kind === 'account') this.credits.delete(event.id);
+    });
+    this.heartbeat = setInterval(() => void this.reassert().catch(() => undefined), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private accountHash = (id: string) => this.redis.key('w', 'a', id);
+  private keyHash = (id: string) => this.redis.key('w', 'k', id);
+
+  private hold(hash: string): Held {
+    let held = this.held.get(hash);
+    if (!held) {
+      held = { reserved: 0, pending: 0, seeding: undefined };
+      this.held.set(hash, held);
+    }
+    return held;
+  }
+
+  private async accountCredits(id: string): Promise<number | null> {
+    const known = this.credits.get(id);
+    if (known && Date.now() - known.at < SEED_MAX_AGE_MS) return known.credits;
+    let loading = this.loading.get(id);
+    if (!loading) {
+      loading = this.store
+        .accountSpend(id)
+        .then((state) => {
+          if (!state) throw new Error(`no such account: ${id}`);
+          this.credits.set(id, { credits: state.creditsMicros, at: Date.now() });
+          return state.creditsMicros;
+        })
+        .finally(() => this.loading.delete(id));
+      this.loading.set(id, loading);
+    }
+    // Known but a little old: answer now, refresh in the background.
+    if (known) {
+      loading.catch(() => undefined);
+      return known.credits;
+    }
+    return loading;
+  }
+
+  private targets(scope: Scope): Target[] {
+    const targets: Target[] = [
+      {
+        hash: this.accountHash(scope.accountId),
+        kind: 'account',
+        limit: '',
+        load: async () => {
+          const state = await this.store.accountSpend(scope.accountId);
+          if (!state) throw new Error(`no such account: ${scope.accountId}`);
+          this.credits.set(scope.accountId, { credits: state.creditsMicros, at: Date.now() });
+          return { credits: state.creditsMicros, spend: state.spendMicros };
+        },
+      },
+    ];
+    const { keyId, keyBudgetMicros } = scope;
+    if (keyId !== null && keyBudgetMicros !== null) {
+      targets.push({
+        hash: this.keyHash(keyId),
+        kind: 'key',
+        limit: String(keyBudgetMicros),
+        load: async () => {
+          const spend = await this.store.keySpend(keyId);
+          if (spend === undefined) throw new Error(`no such key: ${keyId}`);
+          return { credits: null, spend };
+        },
+      });
+    }
+    return targets;
+  }
+
+  /** Reads credits and spend from the database into the hash (one reader per hash in this process). */
+  private seed(target: Target): Promise<void> {
+    const held = this.hold(target.hash);
+    held.seeding ??= (async () => {
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const gen = (await this.redis.client.hget(target.hash, 'gen')) ?? '0';
+        const state = await target.load();
+        const applied = await this.redis.run(
+          this.scripts.seed,
+          [target.hash],
+          [gen, state.credits ?? 'none', state.spend, IDLE_MS, this.live],
+        );
+        if (applied === 1) return;
+        // A ledger write was in flight: let it land, then read again.
+        await new Promise((r) => setTimeout(r, 5 * (attempt + 1)));
+      }
+    })().finally(() => {
+      held.seeding = undefined;
+    });
+    return held.seeding;
+  }
+
+  /** Runs RESERVE; `micros` is added to this replica's reserved totals for the call (and kept if admitted). */
+  private async decide(targets: Target[], micros: number, dry: boolean): Promise<number[]> {
+    const helds = targets.map((t) => this.hold(t.hash));
+    for (let attempt = 0; ; attempt++) {
+      for (const held of helds) held.reserved += micros;
+      let outcome: unknown;
+      try {
+        outcome = await this.redis.run(
+          this.scripts.reserve,
+          [this.lease, ...targets.map((t) => t.hash)],
+          [
+            this.redis.replicaId,
+            LEASE_MS,
+            this.live,
+            IDLE_MS,
+            micros,
+            dry ? 1 : 0,
+            ...targets.flatMap((t, i) => [t.limit, helds[i]!.reserved, helds[i]!.pending]),
+          ],
+        );
+      } catch (error) {
+        for (const held of helds) held.reserved -= micros;
+        throw walletUnavailable(error);
+      }
+      const result = (Array.isArray(outcome) ? outcome : []).map(Number);
+      const [status = -2, index = 1, , age = 0] = result;
+      if (status !== 1 || dry) for (const held of helds) held.reserved -= micros;
+      const target = targets[index - 1];
+      if (status === 1) {
+        if (age > SEED_MAX_AGE_MS) for (const t of targets) this.seed(t).catch(() => undefined);
+        return result;
+      }
+      if (attempt >= 3 || !target || (status === 0 && age <= SEED_MAX_AGE_MS)) return result;
+      // Not seeded yet, or refused on numbers more than a second old (a top-up made elsewhere): read the
+      // database and decide again.
+      try {
+        await this.seed(target);
+      } catch (error) {
+        throw walletUnavailable(error);
+      }
+    }
+  }
+
+  async isMetered(scope: Scope): Promise<boolean> {
+    if (scope.keyBudgetMicros !== null) return true;
+    try {
+      return (await this.accountCredits(scope.accountId)) !== null;
+    } catch (error) {
+      // An account this replica has not seen, while the database is unreachable.
+      throw walletUnavailable(error);
+    }
+  }
+
+  async available(scope: Scope): Promise<number | null> {
+    const [status, limited, left] = await this.decide(this.targets(scope), 0, true);
+    if (status !== 1) throw walletUnavailable();
+    return limited === 1 ? left! : null;
+  }
+
+  async reserve(scope: Scope, micros: number): Promise<Reservation> {
+    const targets = this.targets(scope);
+    const [status, index, left = 0] = await this.decide(targets, micros, false);
+    if (status === 1) {
+      const reservation: RedisReservation = {
+        scope,
+        micros,
+        done: false,
+        hashes: targets.map((t) => t.hash),
+      };
+      return reservation;
+    }
+    if (status !== 0) throw walletUnavailable();
+    if (targets[index! - 1]?.kind === 'key') throw budgetExceeded(micros, left);
+    throw insufficientCredits(micros, left);
+  }
+
+  private finish(reservation: Reservation, spent: number): void {
+    if (reservation.done) return;
+    reservation.done = true;
+    const hashes = (reservation as RedisReservation).hashes;
+    const scheduled = this.dirty.size > 0;
+    for (const hash of hashes) {
+      const held = this.hold(hash);
+      held.reserved = Math.max(0, held.reserved - reservation.micros);
+      held.pending += spent;
+      this.dirty.add(hash);
+    }
+    // Totals are absolute, so every settle of this turn is carried by one write at its end (before any
+    // answer of this turn leaves: those wait for their ledger row, written after this).
+    if (!scheduled) setImmediate(this.putDirty);
+  }
+
+  private readonly putDirty = () => {
+    const hashes = [...this.dirty];
+    this.dirty.clear();
+    this.put(hashes).catch(() => undefined);
+  };
+
+  settle(reservation: Reservation, actualMicros: number): void {
+    this.finish(reservation, actualMicros);
+  }
+
+  release(reservation: Reservation): void {
+    this.finish(reservation, 0);
+  }
+
+  /** The cost of `rows` per hash this replica holds (rows it settled), computed once per ledger write. */
+  private costs(rows: readonly RequestRow[]): Map<string, number> {
+    let costs = this.writes.get(rows);
+    if (costs) return costs;
+    costs = new Map<string, number>();
+    for (const row of rows) {
+      const cost = row.cost_micros ?? 0;
+      if (cost === 0) continue;
+      const hashes = [
+        row.account_id && this.accountHash(row.account_id),
+        row.key_id && this.keyHash(row.key_id),
+      ];
+      for (const hash of hashes)
+        if (hash && this.held.has(hash)) costs.set(hash, (costs.get(hash) ?? 0) + cost);
+    }
+    this.writes.set(rows, costs);
+    return costs;
+  }
+
+  async beforeWrite(rows: readonly RequestRow[]): Promise<void> {
+    const hashes = [...this.costs(rows).keys()];
+    if (hashes.length === 0) return;
+    await this.redis
+      .run(this.scripts.writing, [this.lease, ...hashes], [this.redis.replicaId, LEASE_MS, IDLE_MS])
+      .catch(() => undefined);
+  }
+
+  writeFailed(rows: readonly RequestRow[]): void {
+    for (const hash of this.costs(rows).keys()) {
+      const held = this.hold(hash);
+      this.redis
+        .run(
+          this.scripts.flushed,
+          [this.lease, hash],
+          [this.redis.replicaId, LEASE_MS, IDLE_MS, held.pending, 0],
+        )
+        .catch(() => undefined);
+    }
+    // The next attempt marks the write again.
+    this.writes.delete(rows);
+  }
+
+  flushed(rows: readonly RequestRow[]): void {
+    for (const [hash, cost] of this.costs(rows)) {
+      const held = this.hold(hash);
+      held.pending = Math.max(0, held.pending - cost);
+      this.redis
+        .run(
+          this.scripts.flushed,
+          [this.lease, hash],
+          [this.redis.replicaId, LEASE_MS, IDLE_MS, held.pending, cost],
+        )
+        // Lost: `spend` lags until the next seed (a second at most); our pending is re-put by the heartbeat.
+        .catch(() => undefined);
+    }
+  }
+
+  invalidate(accountId?: string, keyId?: string): void {
+    const hashes: string[] = [];
+    if (accountId) {
+      this.credits.delete(accountId);
+      hashes.push(this.accountHash(accountId));
+      this.redis.publish({ kind: 'account', id: accountId });
+    }
+    if (keyId) hashes.push(this.keyHash(keyId));
+    if (hashes.length > 0) this.redis.run(this.scripts.stale, hashes, []).catch(() => undefined);
+  }
+
+  /** Writes this replica's totals for `hashes` (all it holds when omitted) and renews its lease. */
+  private async put(hashes: readonly string[]): Promise<void> {
+    for (let i = 0; i < hashes.length; i += 100) {
+      const chunk = hashes.slice(i, i + 100);
+      const args = chunk.flatMap((hash) => {
+        const held = this.hold(hash);
+        return [held.reserved, held.pending];
+      });
+      await this.redis.run(
+        this.scripts.put,
+        [this.lease, ...chunk],
+        [this.redis.replicaId, LEASE_MS, IDLE_MS, ...args],
+      );
+    }
+  }
+
+  private async reassert(): Promise<void> {
+    if (!this.redis.ready) return;
+    await this.redis.client.set(this.lease, '1', 'PX', LEASE_MS);
+    const hashes = [...this.held.keys()];
+    await this.put(hashes);
+    // Idle entries were just written as zero: forget them.
+    for (const hash of hashes) {
+      const held = this.held.get(hash);
+      if (held && held.reserved === 0 && held.pending === 0 && !held.seeding) this.held.delete(hash);
+    }
+  }
+
+  /** On shutdown (after the ledger's last flush): clears this replica's fields and gives up its lease. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    if (!this.redis.ready) return;
+    await this.put([...this.held.keys()]).catch(() => undefined);
+    await this.redis.client.del(this.lease).catch(() => undefined);
+  }
+}

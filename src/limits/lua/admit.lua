@@ -1,0 +1,44 @@
+-- One rate-limit decision, atomic across the fleet, on Redis's clock: the sliding 60-second window of
+-- one-second buckets (field = second, value = requests or tokens); counts the request only if admitted.
+-- KEYS: [1] requests window, [2] tokens window. ARGV: rpm ('' = none), tpm ('' = none), tokens.
+-- Returns {0, 0} admitted; {1, retry after s} refused for rpm; {2, retry after s} refused for tpm.
+local now = tonumber(redis.call('TIME')[1])
+local function window(key)
+  local flat = redis.call('HGETALL', key)
+  local buckets, sum, old = {}, 0, {}
+  for i = 1, #flat, 2 do
+    local second, amount = tonumber(flat[i]), tonumber(flat[i + 1])
+    if now - second < 60 then
+      buckets[second] = amount
+      sum = sum + amount
+    else
+      old[#old + 1] = flat[i]
+    end
+  end
+  if #old > 0 then redis.call('HDEL', key, unpack(old)) end
+  return buckets, sum
+end
+local function retryAfter(buckets, sum, limit, needed)
+  for wait = 1, 60 do
+    sum = sum - (buckets[now - 60 + wait] or 0)
+    if sum + needed <= limit then return wait end
+  end
+  return 60
+end
+local rpm, tpm, tokens = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if rpm then
+  local buckets, sum = window(KEYS[1])
+  if sum + 1 > rpm then return {1, retryAfter(buckets, sum, rpm, 1)} end
+end
+if tpm then
+  local buckets, sum = window(KEYS[2])
+  local needed = math.min(tokens, tpm)
+  if sum + needed > tpm then return {2, retryAfter(buckets, sum, tpm, needed)} end
+  redis.call('HINCRBY', KEYS[2], now, tokens)
+  redis.call('EXPIRE', KEYS[2], 61)
+end
+if rpm then
+  redis.call('HINCRBY', KEYS[1], now, 1)
+  redis.call('EXPIRE', KEYS[1], 61)
+end
+return {0, 0}

@@ -1,0 +1,70 @@
+// Cost in integer micro-dollars: prices are micro-USD per million tokens; cache reads and cache writes are
+// priced on their own; one rounding, half up, per answer; no price is undefined, never $0.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { costMicros, microsToUsd, usdToMicros } from '../../src/accounting/pricing.js';
+import type { Price } from '../../src/catalog/catalog.js';
+import type { Usage } from '../../src/core/types.js';
+
+// $2.50 in, $1.25 cached in, $3.125 cache write, $10 out per million tokens.
+const price: Price = { input: 2_500_000, cachedInput: 1_250_000, cacheWrite: 3_125_000, output: 10_000_000 };
+
+const usage = (prompt: number, completion: number, details?: Usage['prompt_tokens_details']): Usage => ({
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  total_tokens: prompt + completion,
+  ...(details ? { prompt_tokens_details: details } : {}),
+});
+
+test('input and output tokens at their prices', () => {
+  assert.equal(costMicros(price, usage(1_000, 500)), 2_500 + 5_000);
+  assert.equal(costMicros(price, usage(0, 0)), 0);
+  assert.equal(costMicros(price, usage(1_000_000, 0)), 2_500_000);
+});
+
+test('cached and cache-write tokens are part of prompt_tokens and priced on their own', () => {
+  // 1000 prompt tokens: 600 read from the cache, 300 written to it, 100 plain.
+  // 100 × 2.5 + 600 × 1.25 + 300 × 3.125 + 100 × 10 = 2937.5 µ$, rounded half up.
+  assert.equal(costMicros(price, usage(1_000, 100, { cached_tokens: 600, cache_write_tokens: 300 })), 2_938);
+  assert.equal(costMicros(price, usage(1_000, 0, { cached_tokens: 1_000 })), 1_250);
+});
+
+test('a cache write without a price of its own is priced as input', () => {
+  const noWritePrice: Price = { ...price, cacheWrite: undefined };
+  assert.equal(costMicros(noWritePrice, usage(1_000, 0, { cache_write_tokens: 400 })), 2_500);
+});
+
+test('cache counts larger than the prompt are clamped to it, never priced twice or negative', () => {
+  assert.equal(costMicros(price, usage(100, 0, { cached_tokens: 500 })), 125, 'all 100 cached');
+  assert.equal(
+    costMicros(price, usage(100, 0, { cached_tokens: 60, cache_write_tokens: 500 })),
+    (60 * 1_250_000 + 40 * 3_125_000) / 1e6,
+  );
+  assert.equal(costMicros(price, usage(100, 0, { cache_write_tokens: 'many' })), 250, 'not a number: 0');
+});
+
+test('rounded once per answer, half up, to whole micro-dollars', () => {
+  const perToken: Price = {
+    input: 1_500_000,
+    cachedInput: 1_500_000,
+    cacheWrite: undefined,
+    output: 400_000,
+  };
+  assert.equal(costMicros(perToken, usage(1, 0)), 2, '1.5 µ$ rounds up');
+  assert.equal(costMicros(perToken, usage(1, 1)), 2, '1.9 µ$');
+  assert.equal(costMicros(perToken, usage(0, 1)), 0, '0.4 µ$');
+  assert.equal(costMicros(perToken, usage(0, 3)), 1, '1.2 µ$: the sum is rounded, not each part');
+  const cheap: Price = { input: 100_000, cachedInput: 100_000, cacheWrite: undefined, output: 100_000 };
+  assert.equal(costMicros(cheap, usage(3, 2)), 1, '5 × 0.1 µ$ = 0.5 µ$ rounds up');
+});
+
+test('a model without a price has an undefined cost, not $0', () => {
+  assert.equal(costMicros(undefined, usage(1_000, 1_000)), undefined);
+});
+
+test('micro-dollars to USD and back', () => {
+  assert.equal(microsToUsd(26), 0.000026);
+  assert.equal(usdToMicros(0.000026), 26);
+  assert.equal(usdToMicros(12.3456785), 12_345_679);
+  assert.equal(usdToMicros(microsToUsd(987_654_321)), 987_654_321);
+});
