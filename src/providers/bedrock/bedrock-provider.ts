@@ -150,12 +150,10 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
     try {
       yield* translateBatches(readEventStream(res.body), (message, batch) => {
         if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
-        const event = parseUpstream(
-          id,
-          converseStreamEventSchema,
-          message,
-          `a malformed '${message.name}' event`,
-        );
+        const result = converseStreamEventSchema.safeParse(message);
+        // Not parseUpstream: the message is built only when it is needed, not once per event.
+        if (!result.success) throw invalidUpstreamResponse(id, `a malformed '${message.name}' event`);
+        const event = result.data;
         if (event.name === 'unknown') return undefined;
         if (!started && event.name !== 'metadata') {
           started = true;
