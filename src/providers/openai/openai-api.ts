@@ -5,12 +5,12 @@ import { z } from 'zod';
 import type { ChatChunk, ChatResponse } from '../../core/types.js';
 
 /** A chat.completion: choices are what the router reads (their count, each one's message and finish). */
-export const openaiChatResponseSchema = z.object({ choices: z.array(z.looseObject({})) });
+export const openaiChatResponseSchema = z.object({ choices: z.array(z.object({})) });
 
 /**
  * Whether a stream event is a chat.completion.chunk. A hand check, not a schema: chunks are relayed as they
- * came on the hot path, and it does no more than `z.object({ choices: z.array(z.unknown()) })` would, at a
- * fraction of the cost (see bench/readers.ts).
+ * came on the hot path, and `z.object({ choices: z.array(z.unknown()) })` checks the same for 6 to 10 times
+ * the CPU (~0.04 µs a chunk against ~0.006; bench/readers.ts).
  */
 export function isChatChunk(value: unknown): value is ChatChunk {
   return (
@@ -18,7 +18,7 @@ export function isChatChunk(value: unknown): value is ChatChunk {
   );
 }
 
-/** Checks an answer; it goes on as it came (the schema's copy would drop nothing, but costs a copy). */
+/** Checks an answer, which then goes on as it came (the schema's output keeps only what it names). */
 export function isChatResponse(value: unknown): value is ChatResponse {
   return openaiChatResponseSchema.safeParse(value).success;
 }
