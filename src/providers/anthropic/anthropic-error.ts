@@ -3,7 +3,7 @@
 import type { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
-import { type AnthropicErrorDetail, readErrorDetail } from './anthropic-api.js';
+import { type AnthropicErrorDetail, anthropicErrorSchema } from './anthropic-api.js';
 
 const MAX_ERROR_MESSAGE = 1000;
 
@@ -38,7 +38,8 @@ export async function anthropicHttpError(provider: string, res: UpstreamResponse
   }
   let message: string;
   try {
-    message = describe(readErrorDetail(JSON.parse(text)));
+    const body = anthropicErrorSchema.safeParse(JSON.parse(text));
+    message = describe(body.data?.error ?? { type: '', message: '' });
   } catch {
     message = text.slice(0, MAX_ERROR_MESSAGE);
   }

@@ -15,23 +15,25 @@ import type {
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
+import { parseUpstream } from '../wire-schema.js';
 import {
   ANTHROPIC_VERSION,
   type AnthropicUsage,
+  anthropicMessageSchema,
+  anthropicStreamEventSchema,
   type ResponseMessage,
-  readMessage,
-  readStreamEvent,
 } from './anthropic-api.js';
 import { anthropicHttpError, anthropicStreamError } from './anthropic-error.js';
 import { type ConvertedRequest, convertToAnthropicRequest } from './convert-to-anthropic-messages.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 
 /** OpenAI usage from Anthropic's: cache reads and writes are prompt tokens too (Anthropic counts them apart). */
-export function toUsage(usage: AnthropicUsage): Usage | undefined {
-  const { input_tokens: input, output_tokens: output } = usage;
-  if (input === undefined || output === undefined) return undefined;
-  const cacheRead = usage.cache_read_input_tokens;
-  const cacheWrite = usage.cache_creation_input_tokens;
+export function toUsage(usage: AnthropicUsage | null | undefined): Usage | undefined {
+  const input = usage?.input_tokens;
+  const output = usage?.output_tokens;
+  if (input == null || output == null) return undefined;
+  const cacheRead = usage?.cache_read_input_tokens ?? undefined;
+  const cacheWrite = usage?.cache_creation_input_tokens ?? undefined;
   const prompt = input + (cacheRead ?? 0) + (cacheWrite ?? 0);
   const out: Usage = { prompt_tokens: prompt, completion_tokens: output, total_tokens: prompt + output };
   if (cacheRead !== undefined || cacheWrite !== undefined) {
@@ -41,6 +43,17 @@ export function toUsage(usage: AnthropicUsage): Usage | undefined {
     };
   }
   return out;
+}
+
+/** The counts `next` reports replace those of `base`; one it leaves out or sends as null does not. */
+function mergeUsage(base: AnthropicUsage, next: AnthropicUsage | null | undefined): AnthropicUsage {
+  if (!next) return base;
+  return {
+    input_tokens: next.input_tokens ?? base.input_tokens,
+    output_tokens: next.output_tokens ?? base.output_tokens,
+    cache_read_input_tokens: next.cache_read_input_tokens ?? base.cache_read_input_tokens,
+    cache_creation_input_tokens: next.cache_creation_input_tokens ?? base.cache_creation_input_tokens,
+  };
 }
 
 /** A forced JSON tool's stop is the end of the answer, not a request to call a tool. */
@@ -64,10 +77,10 @@ export function toChatResponse(message: ResponseMessage, jsonTool: string | unde
   }
   const content = json ?? (text === '' && toolCalls.length > 0 ? null : text);
   const response: ChatResponse = {
-    id: `chatcmpl-${message.id}`,
+    id: `chatcmpl-${message.id ?? ''}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
-    model: message.model,
+    model: message.model ?? '',
     choices: [
       {
         index: 0,
@@ -78,7 +91,7 @@ export function toChatResponse(message: ResponseMessage, jsonTool: string | unde
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
         logprobs: null,
-        finish_reason: finishReason(message.stop_reason, json !== undefined, toolCalls.length),
+        finish_reason: finishReason(message.stop_reason ?? null, json !== undefined, toolCalls.length),
       },
     ],
   };
@@ -120,8 +133,7 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
     const converted = convertToAnthropicRequest(call.request, id, call.warnings);
     const res = await send(call, converted, false);
     const parsed = await readJsonBody(id, res, call.signal);
-    const message = readMessage(parsed);
-    if (!message) throw invalidUpstreamResponse(id, 'the answer is not a message');
+    const message = parseUpstream(id, anthropicMessageSchema, parsed, 'the answer is not a message');
     return toChatResponse(message, converted.jsonTool);
   }
 
@@ -149,9 +161,12 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
 
     try {
       const stopped = yield* translateBatches(readSseEvents(res.body), (sse, batch) => {
-        const parsed = eventJson(id, sse.data);
-        const event = readStreamEvent(parsed);
-        if (!event) throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
+        const result = anthropicStreamEventSchema.safeParse(eventJson(id, sse.data));
+        // Not parseUpstream: the message is built only when it is needed, not once per event.
+        if (!result.success) {
+          throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
+        }
+        const event = result.data;
         if (event.type === 'error') throw anthropicStreamError(id, event.error);
         if (event.type !== 'message_start' && chunkId === '') {
           if (event.type === 'ping' || event.type === 'unknown') return undefined;
@@ -159,13 +174,13 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
         }
         switch (event.type) {
           case 'message_start':
-            chunkId = `chatcmpl-${event.message.id}`;
+            chunkId = `chatcmpl-${event.message.id ?? ''}`;
             model = event.message.model || model;
-            usage = event.message.usage;
+            usage = event.message.usage ?? {};
             batch.push(chunk({ role: 'assistant', content: '' }));
             break;
           case 'content_block_start': {
-            const { block, index } = event;
+            const { content_block: block, index } = event;
             if (block.type === 'text') {
               blocks.set(index, { kind: 'text' });
               if (block.text !== '') batch.push(chunk({ content: block.text }));
@@ -212,9 +227,9 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
             break;
           }
           case 'message_delta':
-            stopReason = event.stop_reason ?? stopReason;
+            stopReason = event.delta?.stop_reason ?? stopReason;
             // message_delta counts are cumulative: they replace what message_start said.
-            usage = { ...usage, ...event.usage };
+            usage = mergeUsage(usage, event.usage);
             break;
           case 'message_stop': {
             finished = true;

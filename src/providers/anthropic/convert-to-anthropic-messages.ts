@@ -2,6 +2,7 @@
 // in parameters.ts; this file does the work. Requests Anthropic cannot express without changing their meaning
 // (audio input, file ids, malformed tool calls) are refused with a 400 here, before anything is sent.
 import { invalidRequest } from '../../core/errors.js';
+import { isObject } from '../../core/is-object.js';
 import type { ChatMessage, ChatRequest, ContentPart } from '../../core/types.js';
 import type {
   AnthropicContentBlock,
@@ -28,9 +29,6 @@ export interface ConvertedRequest {
   /** Set when `response_format` asked for JSON: the tool whose input is the answer's content. */
   jsonTool: string | undefined;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function convertToAnthropicRequest(
   request: ChatRequest,

@@ -7,9 +7,6 @@ import type { ChatChunk } from '../../core/types.js';
 /** The GA version tokgate defaults to (config.ts uses the same default for AZURE_OPENAI_API_VERSION). */
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** `POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version={version}` */
 export function deploymentUrl(endpoint: string, deployment: string, apiVersion: string): URL {
   const url = new URL(`${endpoint}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions`);

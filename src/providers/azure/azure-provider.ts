@@ -2,11 +2,12 @@
 // provider with another address (`OpenAIWire`). What is Azure's own: the parameter table, the developer-role
 // fallback for older API versions, and folding the prompt-filter chunk into the canonical stream.
 import type { ProviderSettings } from '../../config/config.js';
+import { isObject } from '../../core/is-object.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import type { HttpClient } from '../http.js';
 import { createOpenAIProvider } from '../openai/openai-provider.js';
 import { applyParameterTable } from '../parameter-rules.js';
-import { DEFAULT_AZURE_API_VERSION, deploymentUrl, isObject, isPromptFilterChunk } from './azure-api.js';
+import { DEFAULT_AZURE_API_VERSION, deploymentUrl, isPromptFilterChunk } from './azure-api.js';
 import { convertToAzureMessages } from './convert-to-azure-messages.js';
 import { mapAzureFinishReason } from './map-azure-finish-reason.js';
 import { AZURE_PARAMETERS } from './parameters.js';

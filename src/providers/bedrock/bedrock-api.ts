@@ -1,6 +1,8 @@
 // The Amazon Bedrock Converse API wire format (POST /model/{modelId}/converse and /converse-stream): the
-// request shapes tokgate sends, and lenient readers of what Bedrock answers. Readers require only what the
-// gateway relies on; block and event types Bedrock adds later are ignored, never an error.
+// request shapes tokgate sends, and lenient schemas of what Bedrock answers (after vercel/ai's
+// bedrock-api.ts). The schemas require only what the gateway relies on; fields, block and event types
+// Bedrock adds later are ignored, never an error; absent or null optional fields are absent.
+import { z } from 'zod';
 
 // --- What tokgate sends ---
 
@@ -62,115 +64,88 @@ export interface ConverseRequest {
 
 // --- What Bedrock answers ---
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const count = z.number().nullish();
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const num = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+export const bedrockUsageSchema = z.object({
+  inputTokens: count,
+  outputTokens: count,
+  cacheReadInputTokens: count,
+  cacheWriteInputTokens: count,
+});
+export type BedrockUsage = z.output<typeof bedrockUsageSchema>;
 
-export interface BedrockUsage {
-  inputTokens?: number;
-  outputTokens?: number;
-  cacheReadInputTokens?: number;
-  cacheWriteInputTokens?: number;
-}
+/** A Converse response. Content blocks other than text and toolUse (reasoningContent, citations, ...) have
+ * no canonical place yet: they read as neither. */
+export const converseResponseSchema = z.object({
+  output: z.object({
+    message: z.object({
+      content: z.array(
+        z.object({
+          text: z.string().nullish(),
+          toolUse: z
+            .object({ toolUseId: z.string().nullish(), name: z.string().nullish(), input: z.unknown() })
+            .nullish(),
+        }),
+      ),
+    }),
+  }),
+  stopReason: z.string().nullish(),
+  usage: bedrockUsageSchema.nullish(),
+});
+export type ConverseResponse = z.output<typeof converseResponseSchema>;
 
-export function readUsage(value: unknown): BedrockUsage | undefined {
-  if (!isObject(value)) return undefined;
-  const usage: BedrockUsage = {};
-  for (const key of [
-    'inputTokens',
-    'outputTokens',
-    'cacheReadInputTokens',
-    'cacheWriteInputTokens',
-  ] as const) {
-    const n = num(value[key]);
-    if (n !== undefined) usage[key] = n;
-  }
-  return usage;
-}
+const blockIndex = z.number().nullish();
 
-export interface ReadToolUse {
-  toolUseId: string;
-  name: string;
-  input: unknown;
-}
+const knownStreamEvents = z.discriminatedUnion('name', [
+  z.object({ name: z.literal('messageStart') }),
+  z.object({
+    name: z.literal('contentBlockStart'),
+    payload: z.object({
+      contentBlockIndex: blockIndex,
+      start: z
+        .object({
+          toolUse: z.object({ toolUseId: z.string().nullish(), name: z.string().nullish() }).nullish(),
+        })
+        .nullish(),
+    }),
+  }),
+  z.object({
+    name: z.literal('contentBlockDelta'),
+    payload: z.object({
+      contentBlockIndex: blockIndex,
+      delta: z
+        .object({
+          text: z.string().nullish(),
+          toolUse: z.object({ input: z.string().nullish() }).nullish(),
+        })
+        .nullish(),
+    }),
+  }),
+  z.object({ name: z.literal('contentBlockStop') }),
+  z.object({ name: z.literal('messageStop'), payload: z.object({ stopReason: z.string().nullish() }) }),
+  z.object({ name: z.literal('metadata'), payload: z.object({ usage: bedrockUsageSchema.nullish() }) }),
+]);
+const knownNames = new Set(knownStreamEvents._zod.propValues.name);
 
-export interface ConverseAnswer {
-  text: string | null;
-  toolUses: ReadToolUse[];
-  stopReason: string | null;
-  usage: BedrockUsage | undefined;
-}
+/**
+ * One ConverseStream event message (`{name: :event-type, payload}`, see bedrock-event-stream.ts); event types
+ * newer than this code read as `unknown`, a known one that is malformed fails.
+ */
+export const converseStreamEventSchema = z.union([
+  knownStreamEvents,
+  z
+    .object({ name: z.string().refine((name) => !knownNames.has(name)) })
+    .transform(() => ({ name: 'unknown' as const })),
+]);
+export type ConverseStreamEvent = z.output<typeof converseStreamEventSchema>;
 
-/** Reads a Converse response; undefined when it has no `output.message.content` array. */
-export function readConverseResponse(value: unknown): ConverseAnswer | undefined {
-  if (!isObject(value) || !isObject(value.output) || !isObject(value.output.message)) return undefined;
-  const content = value.output.message.content;
-  if (!Array.isArray(content)) return undefined;
-  let text: string | null = null;
-  const toolUses: ReadToolUse[] = [];
-  for (const block of content) {
-    if (!isObject(block)) continue;
-    const blockText = str(block.text);
-    if (blockText !== undefined) text = (text ?? '') + blockText;
-    const toolUse = block.toolUse;
-    if (isObject(toolUse)) {
-      toolUses.push({
-        toolUseId: str(toolUse.toolUseId) ?? '',
-        name: str(toolUse.name) ?? '',
-        input: toolUse.input,
-      });
-    }
-    // reasoningContent, citations and other blocks have no canonical place yet.
-  }
-  return { text, toolUses, stopReason: str(value.stopReason) ?? null, usage: readUsage(value.usage) };
-}
+/** An error body: `{"message"}` (some services spell it `Message`), the type in `__type` or `code`. */
+export const bedrockErrorSchema = z.object({
+  message: z.string().optional().catch(undefined),
+  Message: z.string().optional().catch(undefined),
+  __type: z.string().optional().catch(undefined),
+  code: z.string().optional().catch(undefined),
+});
 
-/** One ConverseStream event, by its `:event-type` header; payload fields read leniently. */
-export type ConverseStreamEvent =
-  | { type: 'messageStart' }
-  | { type: 'contentBlockStart'; index: number; toolUse?: { toolUseId: string; name: string } }
-  | { type: 'contentBlockDelta'; index: number; text?: string; toolUseInput?: string }
-  | { type: 'contentBlockStop'; index: number }
-  | { type: 'messageStop'; stopReason: string | null }
-  | { type: 'metadata'; usage: BedrockUsage | undefined }
-  | { type: 'unknown'; name: string };
-
-export function readStreamEvent(name: string, payload: unknown): ConverseStreamEvent {
-  const body = isObject(payload) ? payload : {};
-  const index = num(body.contentBlockIndex) ?? 0;
-  switch (name) {
-    case 'messageStart':
-      return { type: 'messageStart' };
-    case 'contentBlockStart': {
-      const start = isObject(body.start) ? body.start : {};
-      const toolUse = isObject(start.toolUse) ? start.toolUse : undefined;
-      return toolUse
-        ? {
-            type: 'contentBlockStart',
-            index,
-            toolUse: { toolUseId: str(toolUse.toolUseId) ?? '', name: str(toolUse.name) ?? '' },
-          }
-        : { type: 'contentBlockStart', index };
-    }
-    case 'contentBlockDelta': {
-      const delta = isObject(body.delta) ? body.delta : {};
-      const event: ConverseStreamEvent = { type: 'contentBlockDelta', index };
-      const text = str(delta.text);
-      if (text !== undefined) event.text = text;
-      const input = isObject(delta.toolUse) ? str(delta.toolUse.input) : undefined;
-      if (input !== undefined) event.toolUseInput = input;
-      return event;
-    }
-    case 'contentBlockStop':
-      return { type: 'contentBlockStop', index };
-    case 'messageStop':
-      return { type: 'messageStop', stopReason: str(body.stopReason) ?? null };
-    case 'metadata':
-      return { type: 'metadata', usage: readUsage(body.usage) };
-    default:
-      return { type: 'unknown', name };
-  }
-}
+/** The payload of an `exception` message inside a stream. */
+export const bedrockExceptionSchema = z.object({ message: z.string() });

@@ -3,7 +3,7 @@
 import { type GatewayError, gatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
-import { isObject } from './bedrock-api.js';
+import { bedrockErrorSchema, bedrockExceptionSchema } from './bedrock-api.js';
 
 const MAX_ERROR_MESSAGE = 1000;
 
@@ -59,11 +59,10 @@ export async function bedrockHttpError(provider: string, res: UpstreamResponse):
   let message = text.slice(0, MAX_ERROR_MESSAGE);
   let bodyType: string | undefined;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (isObject(parsed)) {
-      const said = parsed.message ?? parsed.Message;
-      if (typeof said === 'string') message = said;
-      bodyType = errorType(parsed.__type ?? parsed.code);
+    const body = bedrockErrorSchema.safeParse(JSON.parse(text));
+    if (body.success) {
+      message = body.data.message ?? body.data.Message ?? message;
+      bodyType = errorType(body.data.__type ?? body.data.code);
     }
   } catch {
     // Not JSON: keep the text.
@@ -81,10 +80,6 @@ export async function bedrockHttpError(provider: string, res: UpstreamResponse):
 export function bedrockStreamError(provider: string, name: string, payload: unknown): GatewayError {
   const type = name.charAt(0).toUpperCase() + name.slice(1);
   const message =
-    typeof payload === 'string'
-      ? payload
-      : isObject(payload) && typeof payload.message === 'string'
-        ? payload.message
-        : '';
+    typeof payload === 'string' ? payload : (bedrockExceptionSchema.safeParse(payload).data?.message ?? '');
   return fromType(provider, STATUS_BY_TYPE[type] ?? 500, {}, type, message);
 }

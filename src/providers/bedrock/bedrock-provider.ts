@@ -14,7 +14,8 @@ import type {
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
-import { type BedrockUsage, readConverseResponse, readStreamEvent } from './bedrock-api.js';
+import { parseUpstream } from '../wire-schema.js';
+import { type BedrockUsage, converseResponseSchema, converseStreamEventSchema } from './bedrock-api.js';
 import { bedrockHttpError, bedrockStreamError } from './bedrock-error.js';
 import { EventStreamFormatError, readEventStream } from './bedrock-event-stream.js';
 import { toConverseRequest } from './bedrock-request.js';
@@ -30,16 +31,18 @@ export function encodeModelId(modelId: string): string {
 }
 
 /** Converse counts cached prompt tokens apart from `inputTokens`; OpenAI's prompt_tokens include them. */
-export function toUsage(usage: BedrockUsage | undefined): Usage | undefined {
-  if (usage?.inputTokens === undefined || usage.outputTokens === undefined) return undefined;
-  const cacheRead = usage.cacheReadInputTokens ?? 0;
-  const prompt = usage.inputTokens + cacheRead + (usage.cacheWriteInputTokens ?? 0);
+export function toUsage(usage: BedrockUsage | null | undefined): Usage | undefined {
+  const input = usage?.inputTokens;
+  const output = usage?.outputTokens;
+  if (input == null || output == null) return undefined;
+  const cacheRead = usage?.cacheReadInputTokens ?? 0;
+  const prompt = input + cacheRead + (usage?.cacheWriteInputTokens ?? 0);
   const out: Usage = {
     prompt_tokens: prompt,
-    completion_tokens: usage.outputTokens,
-    total_tokens: prompt + usage.outputTokens,
+    completion_tokens: output,
+    total_tokens: prompt + output,
   };
-  if (usage.cacheReadInputTokens !== undefined) out.prompt_tokens_details = { cached_tokens: cacheRead };
+  if (usage?.cacheReadInputTokens != null) out.prompt_tokens_details = { cached_tokens: cacheRead };
   return out;
 }
 
@@ -88,13 +91,20 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const { res, chatId } = await send(call, false);
     const parsed = await readJsonBody(id, res, call.signal);
-    const answer = readConverseResponse(parsed);
-    if (!answer) throw invalidUpstreamResponse(id, 'no output.message in the answer');
-    const toolCalls: ToolCall[] = answer.toolUses.map((use) => ({
-      id: use.toolUseId,
-      type: 'function',
-      function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
-    }));
+    const answer = parseUpstream(id, converseResponseSchema, parsed, 'no output.message in the answer');
+    let text: string | null = null;
+    const toolCalls: ToolCall[] = [];
+    for (const block of answer.output.message.content) {
+      if (typeof block.text === 'string') text = (text ?? '') + block.text;
+      const use = block.toolUse;
+      if (use) {
+        toolCalls.push({
+          id: use.toolUseId ?? '',
+          type: 'function',
+          function: { name: use.name ?? '', arguments: JSON.stringify(use.input ?? {}) },
+        });
+      }
+    }
     const response: ChatResponse = {
       id: chatId,
       object: 'chat.completion',
@@ -105,11 +115,11 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
           index: 0,
           message: {
             role: 'assistant',
-            content: answer.text,
+            content: text,
             refusal: null,
             ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
           },
-          finish_reason: mapBedrockFinishReason(answer.stopReason),
+          finish_reason: mapBedrockFinishReason(answer.stopReason ?? null),
           logprobs: null,
         },
       ],
@@ -140,30 +150,37 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
     try {
       yield* translateBatches(readEventStream(res.body), (message, batch) => {
         if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
-        const event = readStreamEvent(message.name, message.payload);
-        if (event.type === 'unknown') return undefined;
-        if (!started && event.type !== 'metadata') {
+        const result = converseStreamEventSchema.safeParse(message);
+        // Not parseUpstream: the message is built only when it is needed, not once per event.
+        if (!result.success) throw invalidUpstreamResponse(id, `a malformed '${message.name}' event`);
+        const event = result.data;
+        if (event.name === 'unknown') return undefined;
+        if (!started && event.name !== 'metadata') {
           started = true;
           batch.push(delta({ role: 'assistant', content: '', refusal: null }));
         }
-        switch (event.type) {
-          case 'contentBlockStart':
-            if (event.toolUse) {
+        switch (event.name) {
+          case 'contentBlockStart': {
+            const toolUse = event.payload.start?.toolUse;
+            if (toolUse) {
               const index = toolIndex.size;
-              toolIndex.set(event.index, index);
-              const { toolUseId, name } = event.toolUse;
+              toolIndex.set(event.payload.contentBlockIndex ?? 0, index);
+              const call = { name: toolUse.name ?? '', arguments: '' };
               batch.push(
                 delta({
-                  tool_calls: [{ index, id: toolUseId, type: 'function', function: { name, arguments: '' } }],
+                  tool_calls: [{ index, id: toolUse.toolUseId ?? '', type: 'function', function: call }],
                 }),
               );
             }
             break;
+          }
           case 'contentBlockDelta': {
-            if (event.text) batch.push(delta({ content: event.text }));
-            const index = toolIndex.get(event.index);
-            if (event.toolUseInput && index !== undefined) {
-              batch.push(delta({ tool_calls: [{ index, function: { arguments: event.toolUseInput } }] }));
+            const { contentBlockIndex, delta: change } = event.payload;
+            if (change?.text) batch.push(delta({ content: change.text }));
+            const index = toolIndex.get(contentBlockIndex ?? 0);
+            const input = change?.toolUse?.input;
+            if (input && index !== undefined) {
+              batch.push(delta({ tool_calls: [{ index, function: { arguments: input } }] }));
             }
             break;
           }
@@ -174,14 +191,14 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
                 {
                   index: 0,
                   delta: {},
-                  finish_reason: mapBedrockFinishReason(event.stopReason),
+                  finish_reason: mapBedrockFinishReason(event.payload.stopReason ?? null),
                   logprobs: null,
                 },
               ]),
             );
             break;
           case 'metadata': {
-            const usage = toUsage(event.usage);
+            const usage = toUsage(event.payload.usage);
             if (usage) batch.push(chunk([], usage));
             break;
           }

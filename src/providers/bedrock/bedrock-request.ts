@@ -1,8 +1,8 @@
 // A canonical ChatRequest → the Converse request body, following the table in parameters.ts.
+import { isObject } from '../../core/is-object.js';
 import type { ChatRequest } from '../../core/types.js';
 import { applyParameterTable, droppedWarning } from '../parameter-rules.js';
 import type { BedrockInferenceConfig, ConverseRequest } from './bedrock-api.js';
-import { isObject } from './bedrock-api.js';
 import { convertToBedrockMessages, convertToBedrockTools } from './convert-to-bedrock-messages.js';
 import { BEDROCK_MAX_TEMPERATURE, BEDROCK_PARAMETERS } from './parameters.js';
 

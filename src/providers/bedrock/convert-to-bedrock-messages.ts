@@ -1,7 +1,9 @@
 // Canonical (OpenAI) messages and tools → Converse `system`, `messages` and `toolConfig`. Converse wants
 // user and assistant turns to alternate, so consecutive turns of one role (tool results, then a user
 // question) are merged into one message. Content Converse cannot take is refused, never silently dropped.
+
 import { invalidRequest } from '../../core/errors.js';
+import { isObject } from '../../core/is-object.js';
 import type { ChatMessage, ChatRequest, ContentPart } from '../../core/types.js';
 import type {
   BedrockContentBlock,
@@ -10,7 +12,6 @@ import type {
   BedrockToolChoice,
   BedrockToolConfig,
 } from './bedrock-api.js';
-import { isObject } from './bedrock-api.js';
 
 const IMAGE_FORMATS: Readonly<Record<string, BedrockImageFormat>> = {
   'image/png': 'png',

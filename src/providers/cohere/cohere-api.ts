@@ -1,5 +1,9 @@
-// The Cohere v2 Chat API wire format (POST /v2/chat): the request shapes tokgate sends, and lenient readers
-// of what Cohere answers, as JSON or as SSE events (`event: <type>` + `data: {"type": <type>, ...}`).
+// The Cohere v2 Chat API wire format (POST /v2/chat): the request shapes tokgate sends, and lenient schemas
+// of what Cohere answers, as JSON or as SSE events (`event: <type>` + `data: {"type": <type>, ...}`), after
+// vercel/ai's *-api.ts: what the gateway relies on is required; unknown fields and types pass, absent or
+// null optional fields are absent.
+import { z } from 'zod';
+import { withOther } from '../wire-schema.js';
 
 // --- What tokgate sends ---
 
@@ -55,124 +59,91 @@ export const COHERE_NATIVE_EXTRAS = new Set([
 
 // --- What Cohere answers ---
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const count = z.number().nullish();
+const tokens = z.object({ input_tokens: count, output_tokens: count }).nullish();
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const num = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+/** `billed_units` are the tokens Cohere bills; `tokens` those the model saw (with Cohere's own template). */
+export const cohereUsageSchema = z.object({ billed_units: tokens, tokens, cached_tokens: count });
+export type CohereUsage = z.output<typeof cohereUsageSchema>;
 
-export interface CohereUsage {
-  billedInput?: number;
-  billedOutput?: number;
-  input?: number;
-  output?: number;
-  cached?: number;
-}
+const cohereToolCallSchema = z.object({
+  id: z.string().nullish(),
+  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
 
-export function readUsage(value: unknown): CohereUsage | undefined {
-  if (!isObject(value)) return undefined;
-  const billed = isObject(value.billed_units) ? value.billed_units : {};
-  const tokens = isObject(value.tokens) ? value.tokens : {};
-  const usage: CohereUsage = {};
-  const set = (key: keyof CohereUsage, n: number | undefined) => {
-    if (n !== undefined) usage[key] = n;
-  };
-  set('billedInput', num(billed.input_tokens));
-  set('billedOutput', num(billed.output_tokens));
-  set('input', num(tokens.input_tokens));
-  set('output', num(tokens.output_tokens));
-  set('cached', num(value.cached_tokens));
-  return usage;
-}
-
-function readToolCall(value: unknown): CohereToolCall | undefined {
-  if (!isObject(value)) return undefined;
-  const fn = isObject(value.function) ? value.function : {};
+/** A tool call as OpenAI spells it; what Cohere left out is ''. */
+export function toToolCall(call: z.output<typeof cohereToolCallSchema>): CohereToolCall {
   return {
-    id: str(value.id) ?? '',
+    id: call.id ?? '',
     type: 'function',
-    function: { name: str(fn.name) ?? '', arguments: str(fn.arguments) ?? '' },
+    function: { name: call.function?.name ?? '', arguments: call.function?.arguments ?? '' },
   };
 }
 
-export interface CohereAnswer {
-  id: string | undefined;
-  text: string | null;
-  toolCalls: CohereToolCall[];
-  finishReason: string | null;
-  usage: CohereUsage | undefined;
-}
+/** A chat response (POST /v2/chat without stream). */
+export const cohereChatResponseSchema = z.object({
+  id: z.string().nullish(),
+  finish_reason: z.string().nullish(),
+  message: z.object({
+    // `thinking` parts (reasoning models) have no `text`, and no canonical place yet.
+    content: z.array(z.object({ type: z.string(), text: z.string().nullish() })).nullish(),
+    tool_calls: z.array(cohereToolCallSchema).nullish(),
+  }),
+  usage: cohereUsageSchema.nullish(),
+});
+export type CohereChatResponse = z.output<typeof cohereChatResponseSchema>;
 
-/** Reads a chat response; undefined when it has no `message` object. */
-export function readChatResponse(value: unknown): CohereAnswer | undefined {
-  if (!isObject(value) || !isObject(value.message)) return undefined;
-  const { content, tool_calls } = value.message;
+/** The answer's text parts joined; null when it has none (a tool-call answer). */
+export function answerText(response: CohereChatResponse): string | null {
   let text: string | null = null;
-  for (const part of Array.isArray(content) ? content : []) {
-    // `thinking` parts (reasoning models) have no canonical place yet.
-    if (isObject(part) && part.type === 'text' && typeof part.text === 'string')
-      text = (text ?? '') + part.text;
+  for (const part of response.message.content ?? []) {
+    if (part.type === 'text' && typeof part.text === 'string') text = (text ?? '') + part.text;
   }
-  const toolCalls = (Array.isArray(tool_calls) ? tool_calls : []).flatMap((c) => readToolCall(c) ?? []);
-  return {
-    id: str(value.id),
-    text,
-    toolCalls,
-    finishReason: str(value.finish_reason) ?? null,
-    usage: readUsage(value.usage),
-  };
+  return text;
 }
 
-export type CohereStreamEvent =
-  | { type: 'message-start'; id: string | undefined }
-  | { type: 'content-delta'; text: string }
-  | { type: 'tool-call-start'; index: number; call: CohereToolCall }
-  | { type: 'tool-call-delta'; index: number; arguments: string }
-  | {
-      type: 'message-end';
-      finishReason: string | null;
-      error: string | undefined;
-      usage: CohereUsage | undefined;
-    }
-  | { type: 'other'; name: string };
+/** `delta.message` of a stream event, holding `inner`. */
+const deltaMessage = <T extends z.ZodType>(inner: T) => z.object({ message: inner.nullish() }).nullish();
 
-const messageOf = (delta: unknown): Record<string, unknown> =>
-  isObject(delta) && isObject(delta.message) ? delta.message : {};
+/** One streamed event; content-end, tool-plan-delta, tool-call-end, citation-*, debug are read as `other`. */
+export const cohereStreamEventSchema = withOther(
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('message-start'), id: z.string().nullish() }),
+    // Text arrives in content-delta; content-start usually carries '' (and `thinking` parts have no text).
+    z.object({
+      type: z.enum(['content-start', 'content-delta']),
+      delta: deltaMessage(z.object({ content: z.object({ text: z.string().nullish() }).nullish() })),
+    }),
+    z.object({
+      type: z.literal('tool-call-start'),
+      index: count,
+      delta: z.object({ message: z.object({ tool_calls: cohereToolCallSchema }) }),
+    }),
+    z.object({
+      type: z.literal('tool-call-delta'),
+      index: count,
+      delta: deltaMessage(
+        z.object({
+          tool_calls: z
+            .object({ function: z.object({ arguments: z.string().nullish() }).nullish() })
+            .nullish(),
+        }),
+      ),
+    }),
+    z.object({
+      type: z.literal('message-end'),
+      delta: z
+        .object({
+          finish_reason: z.string().nullish(),
+          error: z.string().nullish(),
+          usage: cohereUsageSchema.nullish(),
+        })
+        .nullish(),
+    }),
+  ]),
+  'other',
+);
+export type CohereStreamEvent = z.output<typeof cohereStreamEventSchema>;
 
-export function readStreamEvent(value: unknown): CohereStreamEvent | undefined {
-  if (!isObject(value) || typeof value.type !== 'string') return undefined;
-  const index = num(value.index) ?? 0;
-  const message = messageOf(value.delta);
-  switch (value.type) {
-    case 'message-start':
-      return { type: 'message-start', id: str(value.id) };
-    case 'content-start':
-    case 'content-delta': {
-      // Text arrives in content-delta; content-start usually carries '' (and `thinking` parts are skipped).
-      const content = isObject(message.content) ? message.content : {};
-      return { type: 'content-delta', text: str(content.text) ?? '' };
-    }
-    case 'tool-call-start': {
-      const call = readToolCall(message.tool_calls);
-      return call ? { type: 'tool-call-start', index, call } : { type: 'other', name: value.type };
-    }
-    case 'tool-call-delta': {
-      const call = isObject(message.tool_calls) ? message.tool_calls : {};
-      const fn = isObject(call.function) ? call.function : {};
-      return { type: 'tool-call-delta', index, arguments: str(fn.arguments) ?? '' };
-    }
-    case 'message-end': {
-      const delta = isObject(value.delta) ? value.delta : {};
-      return {
-        type: 'message-end',
-        finishReason: str(delta.finish_reason) ?? null,
-        error: str(delta.error),
-        usage: readUsage(delta.usage),
-      };
-    }
-    default:
-      // content-end, tool-plan-delta, tool-call-end, citation-*, debug
-      return { type: 'other', name: value.type };
-  }
-}
+/** An error body: `{"id"?, "message"}`. */
+export const cohereErrorSchema = z.object({ message: z.string() });

@@ -3,7 +3,7 @@
 import { type GatewayError, gatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
-import { isObject } from './cohere-api.js';
+import { cohereErrorSchema } from './cohere-api.js';
 
 const MAX_ERROR_MESSAGE = 1000;
 
@@ -16,8 +16,8 @@ export async function cohereHttpError(provider: string, res: UpstreamResponse): 
   }
   let message = text.slice(0, MAX_ERROR_MESSAGE);
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (isObject(parsed) && typeof parsed.message === 'string') message = parsed.message;
+    const body = cohereErrorSchema.safeParse(JSON.parse(text));
+    if (body.success) message = body.data.message;
   } catch {
     // Not JSON: keep the text.
   }

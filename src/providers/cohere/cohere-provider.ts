@@ -12,7 +12,14 @@ import type {
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
-import { type CohereUsage, readChatResponse, readStreamEvent } from './cohere-api.js';
+import { parseUpstream } from '../wire-schema.js';
+import {
+  answerText,
+  type CohereUsage,
+  cohereChatResponseSchema,
+  cohereStreamEventSchema,
+  toToolCall,
+} from './cohere-api.js';
 import { cohereGenerationError, cohereHttpError } from './cohere-error.js';
 import { toCohereRequest } from './cohere-request.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
@@ -21,20 +28,22 @@ import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
  * Cohere reports the tokens it bills (`billed_units`) and the tokens the model saw (`tokens`, which include
  * Cohere's own prompt template). Usage is what the call costs, so billed units come first.
  */
-export function toUsage(usage: CohereUsage | undefined): Usage | undefined {
-  const prompt = usage?.billedInput ?? usage?.input;
-  const completion = usage?.billedOutput ?? usage?.output;
-  if (prompt === undefined || completion === undefined) return undefined;
+export function toUsage(usage: CohereUsage | null | undefined): Usage | undefined {
+  const prompt = usage?.billed_units?.input_tokens ?? usage?.tokens?.input_tokens;
+  const completion = usage?.billed_units?.output_tokens ?? usage?.tokens?.output_tokens;
+  if (prompt == null || completion == null) return undefined;
   const out: Usage = {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
   };
-  if (usage?.cached !== undefined) out.prompt_tokens_details = { cached_tokens: usage.cached };
+  const cached = usage?.cached_tokens;
+  if (cached != null) out.prompt_tokens_details = { cached_tokens: cached };
   return out;
 }
 
-const failed = (finishReason: string | null) => finishReason === 'ERROR' || finishReason === 'TIMEOUT';
+const failed = (finishReason: string | null | undefined) =>
+  finishReason === 'ERROR' || finishReason === 'TIMEOUT';
 
 export function createCohereProvider(settings: ProviderSettings, http: HttpClient): Provider {
   const { id } = settings;
@@ -54,9 +63,9 @@ export function createCohereProvider(settings: ProviderSettings, http: HttpClien
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const res = await send(call, false);
     const parsed = await readJsonBody(id, res, call.signal);
-    const answer = readChatResponse(parsed);
-    if (!answer) throw invalidUpstreamResponse(id, 'no message in the answer');
-    if (failed(answer.finishReason)) throw cohereGenerationError(id, answer.finishReason ?? '', undefined);
+    const answer = parseUpstream(id, cohereChatResponseSchema, parsed, 'no message in the answer');
+    if (failed(answer.finish_reason)) throw cohereGenerationError(id, answer.finish_reason ?? '', undefined);
+    const toolCalls = (answer.message.tool_calls ?? []).map(toToolCall);
     const response: ChatResponse = {
       id: `chatcmpl-${answer.id ?? randomUUID()}`,
       object: 'chat.completion',
@@ -67,11 +76,11 @@ export function createCohereProvider(settings: ProviderSettings, http: HttpClien
           index: 0,
           message: {
             role: 'assistant',
-            content: answer.text,
+            content: answerText(answer),
             refusal: null,
-            ...(answer.toolCalls.length > 0 ? { tool_calls: answer.toolCalls } : {}),
+            ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
           },
-          finish_reason: mapCohereFinishReason(answer.finishReason),
+          finish_reason: mapCohereFinishReason(answer.finish_reason ?? null),
           logprobs: null,
         },
       ],
@@ -102,9 +111,12 @@ export function createCohereProvider(settings: ProviderSettings, http: HttpClien
     try {
       yield* translateBatches(readSseEvents(res.body), (sse, batch) => {
         if (sse.data === '[DONE]') return 'end';
-        const parsed = eventJson(id, sse.data);
-        const event = readStreamEvent(parsed);
-        if (!event) throw invalidUpstreamResponse(id, 'a stream event has no type');
+        const event = parseUpstream(
+          id,
+          cohereStreamEventSchema,
+          eventJson(id, sse.data),
+          'a stream event has no type',
+        );
         if (event.type === 'other' || ended) return undefined;
         if (!chatId) {
           // message-start comes first and names the message; the role chunk goes out with it.
@@ -112,13 +124,16 @@ export function createCohereProvider(settings: ProviderSettings, http: HttpClien
           batch.push(delta({ role: 'assistant', content: '', refusal: null }));
         }
         switch (event.type) {
-          case 'content-delta':
-            if (event.text) batch.push(delta({ content: event.text }));
+          case 'content-start':
+          case 'content-delta': {
+            const text = event.delta?.message?.content?.text;
+            if (text) batch.push(delta({ content: text }));
             break;
+          }
           case 'tool-call-start': {
             const index = toolIndex.size;
-            toolIndex.set(event.index, index);
-            const { id: callId, function: fn } = event.call;
+            toolIndex.set(event.index ?? 0, index);
+            const { id: callId, function: fn } = toToolCall(event.delta.message.tool_calls);
             batch.push(
               delta({
                 tool_calls: [
@@ -134,27 +149,29 @@ export function createCohereProvider(settings: ProviderSettings, http: HttpClien
             break;
           }
           case 'tool-call-delta': {
-            const index = toolIndex.get(event.index);
-            if (index !== undefined && event.arguments) {
-              batch.push(delta({ tool_calls: [{ index, function: { arguments: event.arguments } }] }));
+            const index = toolIndex.get(event.index ?? 0);
+            const args = event.delta?.message?.tool_calls?.function?.arguments;
+            if (index !== undefined && args) {
+              batch.push(delta({ tool_calls: [{ index, function: { arguments: args } }] }));
             }
             break;
           }
           case 'message-end': {
-            if (failed(event.finishReason))
-              throw cohereGenerationError(id, event.finishReason ?? '', event.error);
+            const finishReason = event.delta?.finish_reason ?? null;
+            if (failed(finishReason))
+              throw cohereGenerationError(id, finishReason ?? '', event.delta?.error ?? undefined);
             ended = true;
             batch.push(
               chunk([
                 {
                   index: 0,
                   delta: {},
-                  finish_reason: mapCohereFinishReason(event.finishReason),
+                  finish_reason: mapCohereFinishReason(finishReason),
                   logprobs: null,
                 },
               ]),
             );
-            const usage = toUsage(event.usage);
+            const usage = toUsage(event.delta?.usage);
             if (usage) batch.push(chunk([], usage));
             break;
           }

@@ -1,7 +1,8 @@
 // A canonical ChatRequest → the Cohere v2 chat request body, following the table in parameters.ts.
+import { isObject } from '../../core/is-object.js';
 import type { ChatRequest } from '../../core/types.js';
 import { applyParameterTable, droppedWarning } from '../parameter-rules.js';
-import { COHERE_NATIVE_EXTRAS, type CohereChatRequest, isObject } from './cohere-api.js';
+import { COHERE_NATIVE_EXTRAS, type CohereChatRequest } from './cohere-api.js';
 import { convertToCohereMessages, convertToCohereTools } from './convert-to-cohere-messages.js';
 import { COHERE_P_RANGE, COHERE_PARAMETERS, COHERE_PENALTY_RANGE } from './parameters.js';
 

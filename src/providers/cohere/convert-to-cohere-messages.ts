@@ -2,9 +2,9 @@
 // close (Cohere v2 took OpenAI's tool calls as they are); content Cohere cannot take is refused, never
 // silently dropped.
 import { invalidRequest } from '../../core/errors.js';
+import { isObject } from '../../core/is-object.js';
 import type { ChatMessage, ChatRequest } from '../../core/types.js';
 import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './cohere-api.js';
-import { isObject } from './cohere-api.js';
 
 function textOf(content: ChatMessage['content'], at: string): string {
   if (typeof content === 'string') return content;

@@ -2,7 +2,8 @@
 // subset. Local `$ref`s are inlined, `["x","null"]` types become `nullable`, `const` becomes a one-value
 // `enum`, `oneOf` becomes `anyOf`; every keyword Gemini lacks (additionalProperties, $schema, ...) is dropped
 // and reported, so the caller can warn.
-import { type GoogleSchema, isObject } from './google-api.js';
+import { isObject } from '../../core/is-object.js';
+import type { GoogleSchema } from './google-api.js';
 
 type SchemaType = NonNullable<GoogleSchema['type']>;
 

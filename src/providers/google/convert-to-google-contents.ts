@@ -2,8 +2,9 @@
 // developer messages become the system instruction, tool results become user turns of functionResponse parts
 // (named through the assistant tool calls they answer), and consecutive turns of one role are merged.
 import { invalidRequest } from '../../core/errors.js';
+import { isObject } from '../../core/is-object.js';
 import type { ChatMessage, ContentPart } from '../../core/types.js';
-import { type GoogleContent, type GooglePart, isObject } from './google-api.js';
+import type { GoogleContent, GooglePart } from './google-api.js';
 
 /**
  * Google's documented stand-in for a thought signature the gateway does not have: Gemini 3 refuses function

@@ -1,15 +1,15 @@
 // A canonical ChatRequest as a Gemini GenerateContentRequest: messages, generationConfig, tools and tool
 // choice. What Gemini cannot take is dropped with a warning, as parameters.ts says.
 import { invalidRequest } from '../../core/errors.js';
+import { isObject } from '../../core/is-object.js';
 import type { ChatRequest } from '../../core/types.js';
 import { toGoogleSchema } from './convert-json-schema.js';
 import { convertToGoogleContents } from './convert-to-google-contents.js';
-import {
-  type GoogleFunctionDeclaration,
-  type GoogleGenerationConfig,
-  type GoogleRequest,
-  type GoogleThinkingConfig,
-  isObject,
+import type {
+  GoogleFunctionDeclaration,
+  GoogleGenerationConfig,
+  GoogleRequest,
+  GoogleThinkingConfig,
 } from './google-api.js';
 import { parameterRule } from './parameters.js';
 

@@ -1,5 +1,7 @@
 // The Gemini API wire format (https://ai.google.dev/api/generate-content): what the provider sends, typed
-// exactly, and lenient readers of what Gemini answers (only what the gateway relies on is required).
+// exactly, and lenient schemas of what Gemini answers (after vercel/ai's google-generative-ai-api.ts): only
+// what the gateway relies on is required; unknown fields and part kinds pass, absent or null ones are absent.
+import { z } from 'zod';
 
 export interface GoogleInlineData {
   mimeType: string;
@@ -88,6 +90,71 @@ export interface GoogleRequest {
 
 // ---- Answers, read leniently ----
 
+/** proto3 JSON omits zero counts, so an absent count inside usageMetadata is 0 (see `readGoogleResponse`). */
+const count = z.number().nonnegative().nullish();
+
+const googleUsageSchema = z.object({
+  promptTokenCount: count,
+  candidatesTokenCount: count,
+  thoughtsTokenCount: count,
+  cachedContentTokenCount: count,
+  toolUsePromptTokenCount: count,
+});
+
+const googlePartSchema = z.object({
+  text: z.string().nullish(),
+  /** A thought summary (only sent when includeThoughts is set): never part of the answer. */
+  thought: z.boolean().nullish(),
+  functionCall: z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+});
+
+const googleCandidateSchema = z.object({
+  // Gemini omits `index` in some stream events; then the position in the array is the index.
+  index: z.number().int().nullish(),
+  // A candidate stopped by a safety filter may have no content at all.
+  content: z.object({ parts: z.array(googlePartSchema).nullish() }).nullish(),
+  finishReason: z.string().nullish(),
+});
+
+/** A GenerateContentResponse (the JSON answer, or one stream event). */
+export const googleResponseSchema = z.object({
+  // Error bodies are read by googleErrorBodySchema instead.
+  error: z.undefined().optional(),
+  candidates: z.array(googleCandidateSchema).nullish(),
+  usageMetadata: googleUsageSchema.nullish(),
+  modelVersion: z.string().nullish(),
+  responseId: z.string().nullish(),
+  promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
+});
+
+const googleErrorSchema = z.object({
+  error: z.object({
+    code: z.number().optional().catch(undefined),
+    message: z.string().catch(''),
+    status: z.string().optional().catch(undefined),
+    details: z
+      .array(
+        z
+          .object({
+            reason: z.string().optional().catch(undefined),
+            retryDelay: z.string().optional().catch(undefined),
+          })
+          .catch({}),
+      )
+      .optional()
+      .catch(undefined),
+  }),
+});
+
+/** Google's error body `{"error":{"code","message","status","details"}}`, sometimes wrapped in an array. */
+export const googleErrorBodySchema = z.union([
+  googleErrorSchema,
+  z.tuple([googleErrorSchema], z.unknown()).transform(([first]) => first),
+]);
+
+/** What a 200 answer or stream event holds: a response, or an error sent in-band. */
+export const googleAnswerSchema = z.union([googleResponseSchema, googleErrorBodySchema]);
+
 export interface GoogleFunctionCall {
   name: string;
   args: Record<string, unknown>;
@@ -119,67 +186,44 @@ export interface GoogleResponse {
   blockReason: string | undefined;
 }
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const count = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-
-function readCandidate(value: unknown, position: number): GoogleCandidate | undefined {
-  if (!isObject(value)) return undefined;
-  const content = isObject(value.content) ? value.content : {};
-  const parts = Array.isArray(content.parts) ? content.parts : [];
+function readCandidate(candidate: z.output<typeof googleCandidateSchema>, position: number): GoogleCandidate {
   let text = '';
   const functionCalls: GoogleFunctionCall[] = [];
-  for (const part of parts) {
-    if (!isObject(part) || part.thought === true) continue;
+  for (const part of candidate.content?.parts ?? []) {
+    if (part.thought === true) continue;
     if (typeof part.text === 'string') text += part.text;
     const call = part.functionCall;
-    if (isObject(call) && typeof call.name === 'string') {
-      functionCalls.push({ name: call.name, args: isObject(call.args) ? call.args : {} });
-    }
+    if (call) functionCalls.push({ name: call.name, args: call.args ?? {} });
   }
   return {
-    // Gemini omits `index` in some stream events; then the position in the array is the index.
-    index: Number.isInteger(value.index) ? (value.index as number) : position,
+    index: candidate.index ?? position,
     text,
     functionCalls,
-    finishReason: typeof value.finishReason === 'string' ? value.finishReason : undefined,
+    finishReason: candidate.finishReason ?? undefined,
   };
 }
 
-function readUsage(value: unknown): GoogleUsageMetadata | undefined {
-  if (!isObject(value)) return undefined;
+/** A parsed GenerateContentResponse as the gateway uses it: each candidate's parts joined. */
+export function readGoogleResponse(response: z.output<typeof googleResponseSchema>): GoogleResponse {
+  const usage = response.usageMetadata;
   return {
-    promptTokenCount: count(value.promptTokenCount) ?? 0,
-    candidatesTokenCount: count(value.candidatesTokenCount) ?? 0,
-    thoughtsTokenCount: count(value.thoughtsTokenCount),
-    cachedContentTokenCount: count(value.cachedContentTokenCount),
-    toolUsePromptTokenCount: count(value.toolUsePromptTokenCount),
+    candidates: (response.candidates ?? []).map(readCandidate),
+    usage: usage
+      ? {
+          promptTokenCount: usage.promptTokenCount ?? 0,
+          candidatesTokenCount: usage.candidatesTokenCount ?? 0,
+          thoughtsTokenCount: usage.thoughtsTokenCount ?? undefined,
+          cachedContentTokenCount: usage.cachedContentTokenCount ?? undefined,
+          toolUsePromptTokenCount: usage.toolUsePromptTokenCount ?? undefined,
+        }
+      : undefined,
+    modelVersion: response.modelVersion ?? undefined,
+    responseId: response.responseId ?? undefined,
+    blockReason: response.promptFeedback?.blockReason ?? undefined,
   };
 }
 
-/** A GenerateContentResponse, or undefined when the value is not one (an error object, or garbage). */
-export function readGoogleResponse(value: unknown): GoogleResponse | undefined {
-  if (!isObject(value) || value.error !== undefined) return undefined;
-  const candidates: GoogleCandidate[] = [];
-  if (Array.isArray(value.candidates)) {
-    value.candidates.forEach((raw, position) => {
-      const candidate = readCandidate(raw, position);
-      if (candidate) candidates.push(candidate);
-    });
-  }
-  const feedback = isObject(value.promptFeedback) ? value.promptFeedback : {};
-  return {
-    candidates,
-    usage: readUsage(value.usageMetadata),
-    modelVersion: typeof value.modelVersion === 'string' ? value.modelVersion : undefined,
-    responseId: typeof value.responseId === 'string' ? value.responseId : undefined,
-    blockReason: typeof feedback.blockReason === 'string' ? feedback.blockReason : undefined,
-  };
-}
-
-/** Google's error body `{"error":{"code","message","status","details"}}` (sometimes wrapped in an array). */
+/** A Google error, as googleError (google-error.ts) maps it. */
 export interface GoogleErrorDetail {
   code: number | undefined;
   message: string;
@@ -190,24 +234,15 @@ export interface GoogleErrorDetail {
   retryDelaySeconds: number | undefined;
 }
 
-export function readGoogleError(value: unknown): GoogleErrorDetail | undefined {
-  const body = Array.isArray(value) ? value[0] : value;
-  if (!isObject(body) || !isObject(body.error)) return undefined;
-  const error = body.error;
+export function toGoogleErrorDetail(body: z.output<typeof googleErrorBodySchema>): GoogleErrorDetail {
+  const { error } = body;
   let reason: string | undefined;
   let retryDelaySeconds: number | undefined;
-  for (const detail of Array.isArray(error.details) ? error.details : []) {
-    if (!isObject(detail)) continue;
-    if (typeof detail.reason === 'string') reason ??= detail.reason;
+  for (const detail of error.details ?? []) {
+    reason ??= detail.reason;
     // Durations are JSON strings like "37s" or "0.5s".
-    const delay = typeof detail.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay) : null;
+    const delay = detail.retryDelay === undefined ? null : /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay);
     if (delay?.[1]) retryDelaySeconds = Math.ceil(Number(delay[1]));
   }
-  return {
-    code: typeof error.code === 'number' ? error.code : undefined,
-    message: typeof error.message === 'string' ? error.message : '',
-    status: typeof error.status === 'string' ? error.status : undefined,
-    reason,
-    retryDelaySeconds,
-  };
+  return { code: error.code, message: error.message, status: error.status, reason, retryDelaySeconds };
 }

@@ -3,7 +3,7 @@
 import type { GatewayError } from '../../core/errors.js';
 import type { UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
-import { type GoogleErrorDetail, readGoogleError } from './google-api.js';
+import { type GoogleErrorDetail, googleErrorBodySchema, toGoogleErrorDetail } from './google-api.js';
 
 const MAX_ERROR_MESSAGE = 1000;
 
@@ -41,7 +41,8 @@ export async function googleHttpError(provider: string, res: UpstreamResponse): 
   }
   let detail: GoogleErrorDetail | undefined;
   try {
-    detail = readGoogleError(JSON.parse(text));
+    const body = googleErrorBodySchema.safeParse(JSON.parse(text));
+    detail = body.success ? toGoogleErrorDetail(body.data) : undefined;
   } catch {
     detail = undefined;
   }

@@ -6,10 +6,16 @@ import type { CallSignal, ChatChunk, ChatResponse, Provider, UpstreamCall } from
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
+import { parseUpstream } from '../wire-schema.js';
 import { candidateBatches, candidateCap, completeInBatches, streamInBatches } from './candidates.js';
 import { GoogleStreamTranslator, toChatResponse } from './convert-from-google-response.js';
 import { convertToGoogleRequest } from './convert-to-google-request.js';
-import { type GoogleRequest, readGoogleError, readGoogleResponse } from './google-api.js';
+import {
+  type GoogleRequest,
+  googleAnswerSchema,
+  readGoogleResponse,
+  toGoogleErrorDetail,
+} from './google-api.js';
 import { googleError, googleHttpError } from './google-error.js';
 
 /** `gemini-2.5-flash` → `models/gemini-2.5-flash`; full resource names (`tunedModels/x`) are kept. */
@@ -71,11 +77,14 @@ export function createGoogleProvider(settings: ProviderSettings, http: HttpClien
   ): Promise<ChatResponse> {
     const res = await send(model, body, false, signal);
     const parsed = await readJsonBody(id, res, signal);
-    const error = readGoogleError(parsed);
-    if (error) throw googleError(id, error.code ?? 500, res.headers, error);
-    const response = readGoogleResponse(parsed);
-    const chat = response && toChatResponse(response, model, count);
-    if (!chat) throw invalidUpstreamResponse(id, 'no candidates and no block reason in the answer');
+    const what = 'no candidates and no block reason in the answer';
+    const answer = parseUpstream(id, googleAnswerSchema, parsed, what);
+    if (answer.error) {
+      const error = toGoogleErrorDetail(answer);
+      throw googleError(id, error.code ?? 500, res.headers, error);
+    }
+    const chat = toChatResponse(readGoogleResponse(answer), model, count);
+    if (!chat) throw invalidUpstreamResponse(id, what);
     return chat;
   }
 
@@ -92,12 +101,17 @@ export function createGoogleProvider(settings: ProviderSettings, http: HttpClien
     try {
       // Gemini's stream has no end marker: it is whole when every choice has a finish reason.
       yield* translateBatches(readSseEvents(res.body), (event, batch) => {
-        const parsed = eventJson(id, event.data);
-        const error = readGoogleError(parsed);
-        if (error) throw googleError(id, error.code ?? 500, res.headers, error);
-        const response = readGoogleResponse(parsed);
-        if (!response) throw invalidUpstreamResponse(id, 'a stream event is not a GenerateContentResponse');
-        for (const chunk of translator.push(response)) batch.push(chunk);
+        const answer = parseUpstream(
+          id,
+          googleAnswerSchema,
+          eventJson(id, event.data),
+          'a stream event is not a GenerateContentResponse',
+        );
+        if (answer.error) {
+          const error = toGoogleErrorDetail(answer);
+          throw googleError(id, error.code ?? 500, res.headers, error);
+        }
+        for (const chunk of translator.push(readGoogleResponse(answer))) batch.push(chunk);
         return undefined;
       });
       finished = true;

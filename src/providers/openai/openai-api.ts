@@ -1,28 +1,41 @@
-// Lenient checks of what OpenAI-compatible upstreams send: only what the gateway relies on is required,
-// every other field travels untouched.
+// Lenient schemas of what OpenAI-compatible upstreams send (after vercel/ai's openai-chat-api.ts). The
+// canonical types are this wire format, so answers are only checked, never rebuilt: what the gateway relies on
+// is required, and every other field travels to the client untouched.
+import { z } from 'zod';
 import type { ChatChunk, ChatResponse } from '../../core/types.js';
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A chat.completion: choices are what the router reads (their count, each one's message and finish). */
+export const openaiChatResponseSchema = z.object({ choices: z.array(z.object({})) });
 
-export function isChatResponse(value: unknown): value is ChatResponse {
-  return isObject(value) && Array.isArray(value.choices);
+/**
+ * Whether a stream event is a chat.completion.chunk. A hand check, not a schema: chunks are relayed as they
+ * came on the hot path, and `z.object({ choices: z.array(z.unknown()) })` checks the same for 6 to 10 times
+ * the CPU (~0.04 µs a chunk against ~0.006; bench/readers.ts).
+ */
+export function isChatChunk(value: unknown): value is ChatChunk {
+  return (
+    typeof value === 'object' && value !== null && Array.isArray((value as { choices?: unknown }).choices)
+  );
 }
 
-export function isChatChunk(value: unknown): value is ChatChunk {
-  return isObject(value) && Array.isArray(value.choices);
+/** Checks an answer, which then goes on as it came (the schema's output keeps only what it names). */
+export function isChatResponse(value: unknown): value is ChatResponse {
+  return openaiChatResponseSchema.safeParse(value).success;
 }
 
 /** An error object sent in-band, as a JSON body or as an SSE event (`{"error": {...}}`). */
-export function readErrorObject(value: unknown): {
-  message: string;
-  param?: string | null;
-  code?: string | null;
-} {
-  const error = isObject(value) && isObject(value.error) ? value.error : undefined;
-  if (!error) return { message: '' };
-  const message = typeof error.message === 'string' ? error.message : '';
-  const param = typeof error.param === 'string' ? error.param : null;
-  const code = typeof error.code === 'string' ? error.code : null;
-  return { message, param, code };
+export const openaiErrorSchema = z.object({
+  error: z.object({
+    message: z.string().catch(''),
+    // Some vendors send a number or an object here: it says nothing the gateway can pass on.
+    param: z.string().nullable().catch(null),
+    code: z.string().nullable().catch(null),
+  }),
+});
+
+export type OpenAIErrorDetail = { message: string; param?: string | null; code?: string | null };
+
+/** The error an in-band or HTTP error body holds; `{message: ''}` when it holds none. */
+export function readErrorObject(value: unknown): OpenAIErrorDetail {
+  return openaiErrorSchema.safeParse(value).data?.error ?? { message: '' };
 }
