@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import type { Ledger } from './accounting/ledger.js';
+import type { DeadLetterPlace, Ledger } from './accounting/ledger.js';
 import { Spool } from './accounting/spool.js';
 import { LocalWallet } from './accounting/wallet/local-wallet.js';
 import { RedisWallet } from './accounting/wallet/redis-wallet.js';
@@ -28,6 +28,8 @@ export interface Fleet {
   redis: RedisHub | undefined;
   /** The exact-match response cache: in Redis when configured (shared by the fleet), else in memory. */
   cache: ResponseCache;
+  /** Counts a ledger row the database refused (`tokgate_ledger_dead_letters_total`). */
+  deadLettered(place: DeadLetterPlace): void;
   /** Connects authentication and the ledger; replays dead processes' spools; starts the periodic work. */
   start(auth: Authenticator, ledger: Ledger): Promise<void>;
   readiness(ledger: Ledger): Readiness;
@@ -57,6 +59,12 @@ export async function createFleet(
     labelNames: ['op'] as const,
     registers: [options.registry],
   });
+  const deadLetters = new Counter({
+    name: 'tokgate_ledger_dead_letters_total',
+    help: 'Ledger rows the database refused, set aside so the rows after them are written, by where they went',
+    labelNames: ['to'] as const,
+    registers: [options.registry],
+  });
   const redisWallet = redis ? new RedisWallet(store, redis) : undefined;
   const wallet: Wallet = redisWallet ?? new LocalWallet(store);
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, failOpen) : new LocalRateLimiter();
@@ -74,6 +82,7 @@ export async function createFleet(
     spool,
     redis,
     cache,
+    deadLettered: (place) => deadLetters.inc({ to: place }),
     async start(auth, ledger) {
       if (redis) {
         auth.broadcastTo((id) => redis.publish({ kind: 'key', id }));
@@ -93,7 +102,7 @@ export async function createFleet(
     },
     readiness: (ledger) => ({
       redis: () => redis?.status() ?? 'disabled',
-      ledger: () => ledger.status(),
+      ledger: () => ledger.health(),
     }),
     async close() {
       for (const timer of timers) clearInterval(timer);

@@ -103,6 +103,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         if (row.cost_micros) wallet.invalidate(row.account_id ?? undefined, row.key_id ?? undefined);
     },
     ...(fleet.spool ? { spool: fleet.spool } : {}),
+    stallMs: config.ledgerStallMs,
+    onDeadLetter: (_row, place) => fleet.deadLettered(place),
   });
   await fleet.start(auth, ledger);
   const admitter = new Admitter(wallet, fleet.limiter, router.catalog, {

@@ -6,9 +6,19 @@
 // back; a process that died with rows unwritten leaves them in its spool, and the next start replays them.
 // The store writes each row exactly once by request id, so replaying a row that did reach the database
 // changes nothing.
+//
+// One row must never stop the others. Every row is made storable before it is queued (storableRow), and a
+// batch the database still refuses for its data (not an outage) is split in halves until the refused rows
+// stand alone: those go to the dead-letter table (or, failing that, a file beside the spool), the rest are
+// written. An outage keeps everything queued, as before. `health()` tells /ready when rows wait and none
+// has been written for `stallMs`.
 import type { Logger } from 'pino';
-import type { RequestRow, Store } from '../store/store.js';
+import { failureCode, isRowRefused, type RequestRow, type Store } from '../store/store.js';
+import { storableRow, storableText } from './ledger-record.js';
 import { type Segment, Spool } from './spool.js';
+
+/** Where a refused row was set aside: the dead-letter table, the spool's dead-letter file, or only the log. */
+export type DeadLetterPlace = 'database' | 'file' | 'log';
 
 export interface LedgerOptions {
   flushIntervalMs?: number;
@@ -25,6 +35,10 @@ export interface LedgerOptions {
   spool?: Spool;
   /** With a spool: rows kept in memory while the database is down; older ones wait on disk only. */
   maxBuffered?: number;
+  /** Rows waiting this long with none written make `health()` say stalled; 0: never. Default 60 s. */
+  stallMs?: number;
+  /** Told of every row set aside because the database refused it (the metric's cue). */
+  onDeadLetter?: (row: RequestRow, place: DeadLetterPlace) => void;
 }
 
 export interface LedgerStatus {
@@ -34,6 +48,21 @@ export interface LedgerStatus {
   spooled: number;
   /** The last write error, while writes fail. */
   error: string | undefined;
+}
+
+export interface LedgerHealth extends LedgerStatus {
+  /** `stalled`: rows wait and none has been written for the stall time. */
+  status: 'ok' | 'stalled';
+  /** Since the last row was written (or set aside); null before the first. */
+  last_write_ms_ago: number | null;
+  /** Rows this process set aside because the database refused them. */
+  dead_letters: number;
+}
+
+/** A write that stopped on an outage: what is left unwritten, and why. */
+interface Stuck<T> {
+  left: T[];
+  error: unknown;
 }
 
 interface Entry {
@@ -55,8 +84,14 @@ export class Ledger {
   private readonly beforeWrite: ((rows: readonly RequestRow[]) => Promise<void>) | undefined;
   private readonly onWriteFailed: ((rows: readonly RequestRow[]) => void) | undefined;
   private readonly spool: Spool | undefined;
+  private readonly stallMs: number;
+  private readonly onDeadLetter: ((row: RequestRow, place: DeadLetterPlace) => void) | undefined;
   private writeError: string | undefined;
   private spoolFailed = false;
+  /** When a row (or dead letter) last reached the database; when rows started waiting after none did. */
+  private lastWriteAt: number | undefined;
+  private waitingSince: number | undefined;
+  private deadLetters = 0;
 
   constructor(
     private readonly store: Store,
@@ -71,13 +106,18 @@ export class Ledger {
     this.beforeWrite = options.beforeWrite;
     this.onWriteFailed = options.onWriteFailed;
     this.spool = options.spool;
+    this.stallMs = options.stallMs ?? 60_000;
+    this.onDeadLetter = options.onDeadLetter;
   }
 
   /**
    * Queues a row; never throws. With a spool the row is also appended to it, and the returned promise
    * settles once it is on disk: await it before the answer's last byte so an answered request is never lost.
    */
-  record(row: RequestRow): Promise<void> {
+  record(given: RequestRow): Promise<void> {
+    // Storable before it is spooled: the spool never holds a row that cannot be written.
+    const row = storableRow(given);
+    this.waitingSince ??= Date.now();
     const entry: Entry = { row, segment: undefined, onDisk: false };
     let durable: Promise<void> = Promise.resolve();
     if (this.spool) {
@@ -131,6 +171,20 @@ export class Ledger {
     };
   }
 
+  /** `status()`, and whether the ledger is stalled: rows waiting, none written for the stall time. */
+  health(now = Date.now()): LedgerHealth {
+    const status = this.status();
+    const waiting = status.buffered + status.spooled > 0;
+    const since = Math.max(this.lastWriteAt ?? 0, this.waitingSince ?? 0);
+    const stalled = waiting && this.stallMs > 0 && now - since > this.stallMs;
+    return {
+      ...status,
+      status: stalled ? 'stalled' : 'ok',
+      last_write_ms_ago: this.lastWriteAt === undefined ? null : now - this.lastWriteAt,
+      dead_letters: this.deadLetters,
+    };
+  }
+
   /** Writes everything queued so far. Rows that fail to write stay queued for the next flush. */
   flush(): Promise<void> {
     if (this.timer) {
@@ -140,25 +194,113 @@ export class Ledger {
     this.flushing = this.flushing.then(async () => {
       while (this.buffer.length > 0) {
         const batch = this.buffer.splice(0, this.maxBatch);
-        const rows = batch.map((e) => e.row);
-        try {
-          await this.beforeWrite?.(rows).catch(() => undefined);
-          await this.store.insertRequests(rows);
-        } catch (error) {
-          this.onWriteFailed?.(rows);
-          this.buffer.unshift(...batch);
-          this.failed(error, batch.length);
+        const stuck = await this.writeIsolating(
+          [batch],
+          (e) => e.row,
+          true,
+          (part) => {
+            if (this.spool) this.written(part);
+          },
+        );
+        if (stuck) {
+          this.buffer.unshift(...stuck.left);
+          this.failed(stuck.error, stuck.left.length);
           return;
         }
         this.writeError = undefined;
-        this.onFlushed?.(rows);
-        if (this.spool) this.written(batch);
         // Let the requests waiting meanwhile run before the next batch (a synchronous driver would not).
         if (this.buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
       await this.drainDropped();
+      if (this.buffer.length === 0 && (this.spool?.pending ?? 0) === 0) this.waitingSince = undefined;
     });
     return this.flushing;
+  }
+
+  /**
+   * Writes the parts in order. A part the database refuses for its data is split in halves until each
+   * refused row stands alone, and that row is set aside (`deadLetter`); `done` hears of every part written
+   * or set aside. On an outage it stops and returns what is left, in order. `live`: rows of this process
+   * (the wallet hears of them), not a dead process's replayed ones.
+   */
+  private async writeIsolating<T>(
+    parts: T[][],
+    rowOf: (item: T) => RequestRow,
+    live: boolean,
+    done: (part: T[], inserted: number) => void,
+  ): Promise<Stuck<T> | undefined> {
+    const queue = parts.filter((part) => part.length > 0);
+    for (let part = queue.shift(); part; part = queue.shift()) {
+      const rows = part.map(rowOf);
+      let inserted: number | undefined;
+      let failure: unknown;
+      try {
+        if (live) await this.beforeWrite?.(rows).catch(() => undefined);
+        inserted = await this.store.insertRequests(rows);
+      } catch (error) {
+        failure = error;
+      }
+      if (inserted !== undefined) {
+        this.progress();
+        if (live) this.onFlushed?.(rows);
+        done(part, inserted);
+        continue;
+      }
+      if (live) this.onWriteFailed?.(rows);
+      if (!isRowRefused(failure)) return { left: [part, ...queue].flat(), error: failure };
+      if (part.length > 1) {
+        const half = Math.ceil(part.length / 2);
+        queue.unshift(part.slice(0, half), part.slice(half));
+        continue;
+      }
+      try {
+        await this.deadLetter(rows[0]!, failure, live);
+      } catch (error) {
+        return { left: [part, ...queue].flat(), error };
+      }
+      this.progress();
+      done(part, 0);
+    }
+    return undefined;
+  }
+
+  private progress(): void {
+    this.lastWriteAt = Date.now();
+  }
+
+  /**
+   * Sets aside one row the database refused: into the dead-letter table (which charges its cost, once),
+   * else into the spool's dead-letter file, else only into the log. Throws on an outage (the row stays
+   * queued, like any other).
+   */
+  private async deadLetter(row: RequestRow, refusal: unknown, live: boolean): Promise<void> {
+    const error = storableText(String((refusal as Error)?.message ?? refusal), 1024);
+    const code = failureCode(refusal);
+    const at = Date.now();
+    let place: DeadLetterPlace = 'database';
+    try {
+      if (live) await this.beforeWrite?.([row]).catch(() => undefined);
+      await this.store.insertDeadLetter(row, error, code, at);
+      // Its cost is in the database's spend now, as for a written row.
+      if (live) this.onFlushed?.([row]);
+    } catch (failure) {
+      if (live) this.onWriteFailed?.([row]);
+      if (!isRowRefused(failure)) throw failure;
+      // Not charged in the database: the wallet keeps counting it here, the safe side.
+      place = 'file';
+      try {
+        if (!this.spool) throw new Error('no spool');
+        this.spool.deadLetter({ id: row.id, created_at: at, row, error, error_code: code });
+      } catch {
+        place = 'log';
+      }
+    }
+    this.deadLetters += 1;
+    this.onDeadLetter?.(row, place);
+    this.log.error(
+      { reqId: row.id, err: refusal, code, place, ...(place === 'log' ? { row } : {}) },
+      'ledger: the database refused a row; set aside so the others are written',
+    );
   }
 
   private failed(error: unknown, rows: number): void {
@@ -182,19 +324,24 @@ export class Ledger {
   private async drainDropped(): Promise<void> {
     for (const segment of this.spool?.withDropped() ?? []) {
       const rows = this.spool!.droppedRows(segment);
-      try {
-        await this.beforeWrite?.(rows).catch(() => undefined);
-        for (let i = 0; i < rows.length; i += this.maxBatch)
-          await this.store.insertRequests(rows.slice(i, i + this.maxBatch));
-      } catch (error) {
-        this.onWriteFailed?.(rows);
-        this.failed(error, rows.length);
+      const stuck = await this.writeIsolating(this.chunks(rows), storableRow, true, (part) =>
+        this.spool!.droppedWritten(
+          segment,
+          part.map((r) => r.id),
+        ),
+      );
+      if (stuck) {
+        this.failed(stuck.error, stuck.left.length);
         return;
       }
-      this.onFlushed?.(rows);
-      this.spool!.droppedWritten(segment);
       this.log.warn({ rows: rows.length }, 'ledger: spooled rows written after an outage');
     }
+  }
+
+  private chunks<T>(items: T[]): T[][] {
+    const out: T[][] = [];
+    for (let i = 0; i < items.length; i += this.maxBatch) out.push(items.slice(i, i + this.maxBatch));
+    return out;
   }
 
   /**
@@ -205,13 +352,19 @@ export class Ledger {
     if (!this.spool) return 0;
     let replayed = 0;
     for (const path of this.spool.orphans()) {
-      const rows = Spool.read(path);
+      // Spools written before rows were made storable may hold rows that cannot be written as they are.
+      const rows = Spool.read(path).map((row) => storableRow(row));
       let inserted = 0;
-      try {
-        for (let i = 0; i < rows.length; i += this.maxBatch)
-          inserted += await this.store.insertRequests(rows.slice(i, i + this.maxBatch));
-      } catch (error) {
-        this.log.error({ err: error, path }, 'ledger: replaying a spool failed; kept for the next try');
+      const stuck = await this.writeIsolating(
+        this.chunks(rows),
+        (row) => row,
+        false,
+        (_, n) => {
+          inserted += n;
+        },
+      );
+      if (stuck) {
+        this.log.error({ err: stuck.error, path }, 'ledger: replaying a spool failed; kept for the next try');
         continue;
       }
       this.onReplayed?.(rows);

@@ -9,7 +9,17 @@
 // `<host>~<pid>~<start>~<seq>.jsonl` in a directory per database (see Ledger), so a process only replays
 // files left by dead processes of its own host, never another live replica's, and never into another
 // database. Each replica should have its own spool directory (a volume per replica).
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, write } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  write,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RequestRow } from '../store/store.js';
@@ -62,6 +72,9 @@ function alive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Where rows go that neither the ledger nor its dead-letter table would take (see `deadLetter`). */
+export const DEAD_LETTERS = 'dead-letters.ndjson';
 
 /** Host names may hold characters we use as separators. */
 const HOST = hostname().replace(/[^\w.-]/g, '_');
@@ -180,11 +193,23 @@ export class Spool {
     return Spool.read(segment.path).filter((row) => segment.dropped.has(row.id));
   }
 
-  /** The dropped rows of `segment` are in the database. */
-  droppedWritten(segment: Segment): void {
-    segment.dropped.clear();
+  /** These dropped rows of `segment` are in the database (or set aside as dead letters). */
+  droppedWritten(segment: Segment, ids: Iterable<string>): void {
+    for (const id of ids) segment.dropped.delete(id);
+    if (segment.dropped.size > 0) return;
     if (segment === this.active) this.seal(segment);
     else this.release(segment);
+  }
+
+  /**
+   * Keeps a row the database refused, and could not even set aside, in `dead-letters.ndjson` beside the
+   * segments (never replayed: not a segment's name). Synchronous: it is rare, and must land before its
+   * segment may be deleted. Throws when the disk refuses.
+   */
+  deadLetter(record: unknown): string {
+    const path = join(this.dir, DEAD_LETTERS);
+    appendFileSync(path, `${JSON.stringify(record)}\n`);
+    return path;
   }
 
   /** Files left by dead processes of this host: to replay, then `remove`. */
@@ -200,16 +225,26 @@ export class Spool {
       .map((name) => join(this.dir, name));
   }
 
-  /** A segment's rows. A torn last line (the process died mid-write, before answering) is skipped. */
+  /**
+   * A segment's rows. A torn last line (the process died mid-write, before answering) is skipped, and so is
+   * a line that is not a row at all. Rows are read as written: the ledger makes them storable again.
+   */
   static read(path: string): RequestRow[] {
     const rows: RequestRow[] = [];
     for (const line of readFileSync(path, 'utf8').split('\n')) {
       if (!line) continue;
+      let parsed: unknown;
       try {
-        rows.push(JSON.parse(line) as RequestRow);
+        parsed = JSON.parse(line);
       } catch {
-        // torn write
+        continue; // torn write
       }
+      if (
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        typeof (parsed as { id?: unknown }).id === 'string'
+      )
+        rows.push(parsed as RequestRow);
     }
     return rows;
   }

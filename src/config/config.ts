@@ -53,6 +53,11 @@ export interface GatewayConfig {
   spoolDir: string | undefined;
   /** Key prefix in Redis (TOKGATE_REDIS_PREFIX), so several gateways (or test runs) can share one Redis. */
   redisPrefix: string;
+  /**
+   * /ready fails once ledger rows have waited this long with none written (TOKGATE_LEDGER_STALL_SECONDS,
+   * default 60 s); 0: never.
+   */
+  ledgerStallMs: number;
   /** Upstream timeouts in ms: connecting and waiting for headers, and the whole call. */
   upstreamHeadersTimeoutMs: number;
   upstreamBodyTimeoutMs: number;
@@ -342,6 +347,15 @@ function parsePositiveEnv(env: NodeJS.ProcessEnv, name: string): number | undefi
   return value;
 }
 
+function parseSecondsEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0)
+    throw new ConfigError(`${name} must be a number of seconds, 0 or more`);
+  return value;
+}
+
 function parseLogLevel(env: NodeJS.ProcessEnv): LogLevel | undefined {
   const raw = env.LOG_LEVEL;
   if (!raw) return undefined;
@@ -513,6 +527,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     logLevel: parseLogLevel(env) ?? server.log_level ?? 'info',
     spoolDir: resolveSpoolDir(databaseUrl, env.TOKGATE_SPOOL_DIR),
     redisPrefix: env.TOKGATE_REDIS_PREFIX || 'tokgate:',
+    ledgerStallMs: Math.round((parseSecondsEnv(env, 'TOKGATE_LEDGER_STALL_SECONDS') ?? 60) * 1000),
     upstreamHeadersTimeoutMs: server.upstream_headers_timeout_ms ?? 300_000,
     upstreamBodyTimeoutMs: server.upstream_body_timeout_ms ?? 600_000,
     providers: resolveProviders(file, env),

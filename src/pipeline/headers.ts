@@ -15,7 +15,8 @@ export function gatewayHeaders(exchange: Exchange, warnings: readonly string[]):
   const target = exchange.deployment?.target;
   if (target) {
     headers['x-tokgate-provider'] = target.provider.id;
-    headers['x-tokgate-deployment'] = target.model;
+    // The model id may be the client's own text: visible ASCII, bounded, like the warnings.
+    headers['x-tokgate-deployment'] = headerSafe([target.model]);
   }
   headers['x-tokgate-attempts'] = String(Math.max(1, exchange.attempts.length));
   Object.assign(headers, exchange.admission?.headers);

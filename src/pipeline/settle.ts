@@ -1,6 +1,13 @@
 // The last stage of every request, whatever its end: settle the admission (the reservation becomes the real
 // cost), write the ledger row, count it in the metrics and log one line.
-import { chargeOf, ledgerRow, type RequestStatus, type ServedBy } from '../accounting/ledger-record.js';
+import {
+  chargeOf,
+  LEDGER_TEXT_LIMITS,
+  ledgerRow,
+  type RequestStatus,
+  type ServedBy,
+  storableText,
+} from '../accounting/ledger-record.js';
 import type { Metered } from '../accounting/meter.js';
 import type { PipelineDeps } from './deps.js';
 import type { Exchange } from './exchange.js';
@@ -34,23 +41,22 @@ export function settle(deps: PipelineDeps, door: string, exchange: Exchange, end
     deps.admitter.settle(exchange.admission, chargeOf(status, metered) ?? 0, tokens);
   }
   const servedBy = end.servedBy ?? servedByDeployment(exchange);
-  const durable = deps.ledger.record(
-    ledgerRow({
-      id: exchange.id,
-      createdAt: exchange.createdAt,
-      principal,
-      model: request.model,
-      servedBy,
-      status,
-      httpStatus,
-      stream: request.stream === true,
-      metered,
-      latencyMs,
-      ttftMs: exchange.ttftMs,
-      errorCode,
-      attempts: exchange.attempts,
-    }),
-  );
+  const row = ledgerRow({
+    id: exchange.id,
+    createdAt: exchange.createdAt,
+    principal,
+    model: request.model,
+    servedBy,
+    status,
+    httpStatus,
+    stream: request.stream === true,
+    metered,
+    latencyMs,
+    ttftMs: exchange.ttftMs,
+    errorCode,
+    attempts: exchange.attempts,
+  });
+  const durable = deps.ledger.record(row);
   const provider = servedBy.provider;
   metrics.requests.inc({ provider, status: String(httpStatus), code: errorCode ?? status });
   metrics.duration.observe({ provider, stream: String(Boolean(request.stream)) }, latencyMs / 1000);
@@ -62,8 +68,9 @@ export function settle(deps: PipelineDeps, door: string, exchange: Exchange, end
       {
         reqId: exchange.id,
         keyId: principal.kind === 'key' ? principal.key.id : 'admin',
-        model: request.model,
-        deployment: exchange.deployment?.id,
+        // Capped and cleaned as in the ledger: the client's model id may be megabytes long.
+        model: row.model,
+        deployment: exchange.deployment && storableText(exchange.deployment.id, LEDGER_TEXT_LIMITS.model),
         attempts: exchange.attempts.length,
         status,
         httpStatus,

@@ -1,5 +1,5 @@
-// GET /health (liveness: the process answers), GET /ready (readiness: 503 while the database is down, with
-// what Redis and the ledger's spool are doing), GET /metrics.
+// GET /health (liveness: the process answers), GET /ready (readiness: 503 while the database is down or
+// the ledger is stalled, with what Redis and the ledger's spool are doing), GET /metrics.
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { Store } from '../store/store.js';
@@ -8,7 +8,15 @@ import type { Store } from '../store/store.js';
 export interface Readiness {
   /** 'ok', 'disabled' (no REDIS_URL), or why Redis cannot be used. Redis down does not fail readiness. */
   redis(): string;
-  ledger(): { buffered: number; spooled: number; error: string | undefined };
+  /** `status: 'stalled'` (rows waiting, none written for the stall time) fails readiness. */
+  ledger(): {
+    buffered: number;
+    spooled: number;
+    error: string | undefined;
+    status: 'ok' | 'stalled';
+    last_write_ms_ago: number | null;
+    dead_letters: number;
+  };
 }
 
 const PING_TIMEOUT_MS = 2_000;
@@ -33,12 +41,15 @@ export function registerHealthRoutes(
     const extra = { redis: probe.redis(), ledger: probe.ledger() };
     try {
       await withTimeout(store.ping(), PING_TIMEOUT_MS);
-      return { status: 'ready', database: 'ok', ...extra };
     } catch (error) {
       return reply
         .code(503)
         .send({ status: 'not_ready', database: String((error as Error).message), ...extra });
     }
+    // The database answers but the ledger writes nothing: answered requests are not being recorded.
+    if (extra.ledger.status === 'stalled')
+      return reply.code(503).send({ status: 'not_ready', database: 'ok', ...extra });
+    return { status: 'ready', database: 'ok', ...extra };
   });
 
   app.get('/metrics', async (_request, reply) =>

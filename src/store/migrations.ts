@@ -178,11 +178,31 @@ const partitionedLedger: Migration = {
   },
 };
 
+/** Expand only: a table for ledger rows the database refused (see Ledger), on both engines. */
+const ledgerDeadLetters: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('ledger_dead_letters')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('row_json', 'text', (c) => c.notNull())
+      .addColumn('error', 'text', (c) => c.notNull())
+      .addColumn('error_code', 'text')
+      .execute();
+    await db.schema
+      .createIndex('ledger_dead_letters_created_at')
+      .on('ledger_dead_letters')
+      .column('created_at')
+      .execute();
+  },
+};
+
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     ...coreMigrations,
     // The same name on both engines keeps the migration history linear; on SQLite it changes nothing.
     '0003_partitioned_ledger': engine === 'postgres' ? partitionedLedger : { up: async () => undefined },
+    '0004_ledger_dead_letters': ledgerDeadLetters,
   };
 }
 

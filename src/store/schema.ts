@@ -90,6 +90,21 @@ export interface UsageHourlyTable {
   latency_ms: number;
 }
 
+/**
+ * Ledger rows the database refused even after they were made storable, kept aside so the rows after them
+ * are written (see Ledger). Keyed by request id: a replayed dead letter is neither kept nor charged twice.
+ */
+export interface LedgerDeadLettersTable {
+  id: string;
+  /** When it was set aside, ms since the epoch. */
+  created_at: number;
+  /** The row as JSON (which escapes U+0000 and lone surrogates, so any text column holds it). */
+  row_json: string;
+  error: string;
+  /** SQLSTATE or SQLite result code, when the driver gave one. */
+  error_code: string | null;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -100,7 +115,9 @@ export interface Schema {
   request_log: RequestsTable;
   usage_hourly: UsageHourlyTable;
   credit_entries: CreditEntriesTable;
+  ledger_dead_letters: LedgerDeadLettersTable;
 }
 
 /** One ledger row as stored and read back. */
 export type RequestRow = Selectable<RequestsTable>;
+export type DeadLetterRow = Selectable<LedgerDeadLettersTable>;

@@ -8,9 +8,17 @@ import { type Insertable, Kysely, PostgresDialect, type Selectable, SqliteDialec
 import { postgresLedgerWriter, sqliteLedgerWriter } from './ledger-writes.js';
 import { migrate } from './migrations.js';
 import { ensureLedgerPartitions } from './partitions.js';
-import type { AccountsTable, ApiKeysTable, CreditEntriesTable, RequestRow, Schema } from './schema.js';
+import type {
+  AccountsTable,
+  ApiKeysTable,
+  CreditEntriesTable,
+  DeadLetterRow,
+  RequestRow,
+  Schema,
+} from './schema.js';
 
-export type { RequestRow } from './schema.js';
+export { failureCode, isRowRefused } from './errors.js';
+export type { DeadLetterRow, RequestRow } from './schema.js';
 
 export type KeyRow = Selectable<ApiKeysTable>;
 export type NewKeyRow = Insertable<ApiKeysTable>;
@@ -420,6 +428,51 @@ export class Store {
       if (queued === undefined) throw new Error('the SQLite connection is still in a transaction');
       return queued;
     });
+  }
+
+  /**
+   * Sets aside a ledger row the database refused, and adds its cost to key and account spend (it was
+   * answered, so it is paid for), in one transaction. Once by request id: setting the same row aside again
+   * (a replayed spool) changes nothing. Returns whether it was new.
+   */
+  async insertDeadLetter(
+    row: RequestRow,
+    error: string,
+    errorCode: string | null,
+    at: number,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const result = await tx
+        .insertInto('ledger_dead_letters')
+        .values({ id: row.id, created_at: at, row_json: JSON.stringify(row), error, error_code: errorCode })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+      const cost = row.cost_micros ?? 0;
+      if (cost !== 0 && row.key_id)
+        await tx
+          .updateTable('api_keys')
+          .set({ spend_micros: sql`spend_micros + ${cost}` })
+          .where('id', '=', row.key_id)
+          .execute();
+      if (cost !== 0 && row.account_id)
+        await tx
+          .updateTable('accounts')
+          .set({ spend_micros: sql`spend_micros + ${cost}` })
+          .where('id', '=', row.account_id)
+          .execute();
+      return true;
+    });
+  }
+
+  async listDeadLetters(limit = 100): Promise<DeadLetterRow[]> {
+    return this.db
+      .selectFrom('ledger_dead_letters')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   async listRequests(query: RequestQuery): Promise<RequestRow[]> {

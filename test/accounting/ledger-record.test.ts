@@ -1,10 +1,17 @@
 // The ledger row of an outcome: charges by status, the default account, price versions only where priced.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chargeOf, ledgerRow, type Outcome } from '../../src/accounting/ledger-record.js';
+import {
+  chargeOf,
+  LEDGER_TEXT_LIMITS,
+  ledgerRow,
+  type Outcome,
+  storableRow,
+  storableText,
+} from '../../src/accounting/ledger-record.js';
 import type { Metered } from '../../src/accounting/meter.js';
 import type { ApiKey } from '../../src/auth/authenticator.js';
-import { DEFAULT_ACCOUNT_ID } from '../../src/store/schema.js';
+import { DEFAULT_ACCOUNT_ID, type RequestRow } from '../../src/store/schema.js';
 
 const metered = (costMicros: number | undefined): Metered => ({
   usage: {
@@ -91,4 +98,123 @@ test('the admin key is charged to the default account; attempts are stored as JS
   assert.equal(row.key_id, null);
   assert.equal(row.account_id, DEFAULT_ACCOUNT_ID);
   assert.deepEqual(JSON.parse(row.attempts!), attempts);
+});
+
+// ---- Storable rows: one odd value must not make a batch unwritable (PostgreSQL refuses U+0000 in text,
+// lone surrogates, integers out of range). ----
+
+const base = (): RequestRow => ledgerRow(outcome());
+const unstorable =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: what must not reach the database
+  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+test('control characters and lone surrogates become U+FFFD; pairs and ordinary text are kept', () => {
+  assert.equal(storableText('openai/gpt\u0000-4o', 256), 'openai/gpt\ufffd-4o');
+  assert.equal(storableText('a\tb\nc\u007f\u0085', 256), 'a\ufffdb\ufffdc\ufffd\ufffd');
+  assert.equal(storableText('x\ud800y\udc00z', 256), 'x\ufffdy\ufffdz');
+  assert.equal(storableText('tail\ud83d', 256), 'tail\ufffd');
+  assert.equal(storableText('emoji 😀 ü 模型', 256), 'emoji 😀 ü 模型');
+});
+
+test('long text is cut to its limit and ends in …, never in half a surrogate pair', () => {
+  const cut = storableText('m'.repeat(10 * 1024 * 1024), 256);
+  assert.equal(cut.length, 256);
+  assert.ok(cut.endsWith('…'));
+  // The cut would fall between the halves of 😀: the whole pair goes.
+  const emoji = storableText(`${'a'.repeat(254)}😀😀`, 256);
+  assert.ok(emoji.length <= 256);
+  assert.ok(!unstorable.test(emoji));
+  assert.equal(emoji, `${'a'.repeat(254)}…`);
+  assert.equal(storableText('short', 256), 'short');
+});
+
+test('every text column is cleaned and capped to its documented limit', () => {
+  const long = 'x\u0000'.repeat(50_000);
+  const row = storableRow({
+    ...base(),
+    id: long,
+    key_id: long,
+    account_id: long,
+    model: long,
+    provider: long,
+    upstream_model: long,
+    usage_source: long,
+    error_code: long,
+    price_version: long,
+  });
+  for (const [column, limit] of Object.entries(LEDGER_TEXT_LIMITS)) {
+    const value = row[column as keyof RequestRow];
+    if (column === 'attempts' || column === 'status') continue;
+    assert.equal(typeof value, 'string', column);
+    assert.equal((value as string).length, limit, column);
+    assert.ok(!unstorable.test(value as string), column);
+  }
+  assert.equal(LEDGER_TEXT_LIMITS.model, 256);
+  assert.equal(LEDGER_TEXT_LIMITS.error_code, 64);
+});
+
+test('a 10 MB or NUL-holding model id through ledgerRow: the row is storable', () => {
+  const huge = ledgerRow(outcome({ model: `openai/${'a'.repeat(10 * 1024 * 1024)}` }));
+  assert.equal(huge.model.length, 256);
+  assert.ok(huge.model.startsWith('openai/aaa'));
+  const nul = ledgerRow(outcome({ model: 'openai/gpt-4o\u0000evil', errorCode: 'bad\u0000code' }));
+  assert.equal(nul.model, 'openai/gpt-4o\ufffdevil');
+  assert.equal(nul.error_code, 'bad\ufffdcode');
+});
+
+test('numbers: finite integers within their column, required ones never missing', () => {
+  const row = storableRow({
+    ...base(),
+    created_at: 1_700_000_000_000.6,
+    prompt_tokens: Number.POSITIVE_INFINITY,
+    completion_tokens: Number.NaN,
+    cached_tokens: 2 ** 40,
+    reasoning_tokens: -(2 ** 40),
+    latency_ms: Number.NaN,
+    ttft_ms: 12.5,
+    http_status: Number.NaN,
+    cost_micros: 2 ** 60,
+  });
+  assert.equal(row.created_at, 1_700_000_000_001);
+  assert.equal(row.prompt_tokens, null, 'not finite: unknown, not 0');
+  assert.equal(row.completion_tokens, null);
+  assert.equal(row.cached_tokens, 2_147_483_647, 'PostgreSQL integer');
+  assert.equal(row.reasoning_tokens, -2_147_483_648);
+  assert.equal(row.latency_ms, 0, 'a required column gets 0');
+  assert.equal(row.http_status, 0);
+  assert.equal(row.ttft_ms, 13);
+  assert.equal(row.cost_micros, Number.MAX_SAFE_INTEGER, 'bigint, as a safe integer');
+  const noTime = storableRow({ ...base(), created_at: Number.NaN }, 42);
+  assert.equal(noTime.created_at, 42);
+  assert.equal(storableRow({ ...base(), cost_micros: Number.NEGATIVE_INFINITY }).cost_micros, null);
+});
+
+test('attempts JSON over its limit keeps the attempts that fit, and says how many it left out', () => {
+  const attempts = Array.from({ length: 200 }, (_, i) => ({
+    deployment: `openai/gpt-4o-${i}`,
+    provider: 'openai',
+    upstream_model: 'g'.repeat(1000),
+    status: 502,
+    code: 'upstream_error',
+    ms: 12,
+  }));
+  const row = ledgerRow(outcome({ attempts }));
+  assert.ok(row.attempts!.length <= LEDGER_TEXT_LIMITS.attempts);
+  const parsed = JSON.parse(row.attempts!) as Array<Record<string, unknown>>;
+  const last = parsed.at(-1)!;
+  assert.ok(typeof last.omitted === 'number' && last.omitted > 0);
+  assert.equal(parsed.length - 1 + (last.omitted as number), 200, 'kept + omitted = all');
+  assert.equal(parsed[0]!.deployment, 'openai/gpt-4o-0');
+  assert.equal((parsed[0]!.upstream_model as string).length, 256, 'long strings inside are cut too');
+  // Short attempts are kept exactly; text that is not JSON and too long is dropped rather than cut invalid.
+  const small = [{ deployment: 'openai/gpt-4o', status: 200 }];
+  assert.deepEqual(JSON.parse(ledgerRow(outcome({ attempts: small })).attempts!), small);
+  assert.equal(storableRow({ ...base(), attempts: `[${'x'.repeat(5000)}` }).attempts, null);
+});
+
+test('storableRow is idempotent and leaves an ordinary row as it was', () => {
+  const ordinary = base();
+  assert.deepEqual(storableRow(ordinary), ordinary);
+  const odd = storableRow({ ...base(), model: `a\u0000${'b'.repeat(1000)}`, prompt_tokens: 1e12 });
+  assert.deepEqual(storableRow(odd), odd);
 });

@@ -56,6 +56,21 @@ describe('TOKGATE_SPOOL_DIR', () => {
   });
 });
 
+describe('TOKGATE_LEDGER_STALL_SECONDS', () => {
+  test('60 s by default, seconds (fractions too), 0 turns the check off; anything else stops the start', () => {
+    assert.equal(load({}).ledgerStallMs, 60_000);
+    assert.equal(load({ TOKGATE_LEDGER_STALL_SECONDS: '5' }).ledgerStallMs, 5_000);
+    assert.equal(load({ TOKGATE_LEDGER_STALL_SECONDS: '0.5' }).ledgerStallMs, 500);
+    assert.equal(load({ TOKGATE_LEDGER_STALL_SECONDS: '0' }).ledgerStallMs, 0);
+    for (const bad of ['-1', 'soon', 'Infinity'])
+      assert.throws(
+        () => load({ TOKGATE_LEDGER_STALL_SECONDS: bad }),
+        (error: unknown) =>
+          error instanceof ConfigError && error.message.includes('TOKGATE_LEDGER_STALL_SECONDS'),
+      );
+  });
+});
+
 describe('TOKGATE_REDIS_PREFIX', () => {
   test('prefixes Redis keys; tokgate: by default', () => {
     assert.equal(load({}).redisPrefix, 'tokgate:');
