@@ -6,6 +6,8 @@ import { Ledger } from './accounting/ledger.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ModelCatalog } from './catalog/catalog.js';
 import type { GatewayConfig } from './config/config.js';
+import { configSecrets } from './config/secrets.js';
+import { createRedactor } from './core/redact.js';
 import { createFleet } from './fleet.js';
 import { Metrics } from './pipeline/metrics.js';
 import { createHttpClient } from './providers/http.js';
@@ -76,6 +78,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const http = createHttpClient({
     headersTimeoutMs: config.upstreamHeadersTimeoutMs,
     bodyTimeoutMs: config.upstreamBodyTimeoutMs,
+    maxAnswerBytes: config.maxUpstreamAnswerBytes,
   });
   const providers = await createProviders(config.providers, http);
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
@@ -111,6 +114,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     refuseUnpriced: config.refuseUnpriced,
   });
   const app = await createApp({
+    redact: createRedactor(configSecrets(config)),
     store,
     auth,
     router,

@@ -61,6 +61,8 @@ export interface GatewayConfig {
   /** Upstream timeouts in ms: connecting and waiting for headers, and the whole call. */
   upstreamHeadersTimeoutMs: number;
   upstreamBodyTimeoutMs: number;
+  /** The largest upstream answer, a JSON body or a whole stream (TOKGATE_MAX_UPSTREAM_ANSWER_MB). */
+  maxUpstreamAnswerBytes: number;
   providers: ProviderSettings[];
   /** Catalog overrides and additions, keyed `provider/model`. */
   models: Record<string, ModelSettings>;
@@ -278,6 +280,7 @@ const fileSchema = z.strictObject({
       log_level: z.enum(LOG_LEVELS).optional(),
       upstream_headers_timeout_ms: z.number().int().positive().optional(),
       upstream_body_timeout_ms: z.number().int().positive().optional(),
+      max_upstream_answer_mb: z.number().positive().optional(),
     })
     .optional(),
   billing: z.strictObject({ refuse_unpriced: z.boolean().optional() }).optional(),
@@ -530,6 +533,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     ledgerStallMs: Math.round((parseSecondsEnv(env, 'TOKGATE_LEDGER_STALL_SECONDS') ?? 60) * 1000),
     upstreamHeadersTimeoutMs: server.upstream_headers_timeout_ms ?? 300_000,
     upstreamBodyTimeoutMs: server.upstream_body_timeout_ms ?? 600_000,
+    maxUpstreamAnswerBytes: Math.floor(
+      (parsePositiveEnv(env, 'TOKGATE_MAX_UPSTREAM_ANSWER_MB') ?? server.max_upstream_answer_mb ?? 64) *
+        1024 *
+        1024,
+    ),
     providers: resolveProviders(file, env),
     routing: resolveRouting(file.routes, file.routing),
     models: resolveModels(file),

@@ -265,6 +265,13 @@ export const ERROR_CATALOG = {
     retryable: true,
     message: 'Could not reach the upstream provider.',
   },
+  // Not retried: the same call would send the same flood again.
+  upstream_answer_too_large: {
+    type: 'upstream_error',
+    status: 502,
+    retryable: false,
+    message: 'The upstream provider sent an answer larger than the gateway accepts.',
+  },
   upstream_invalid_response: {
     type: 'upstream_error',
     status: 502,

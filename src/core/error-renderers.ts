@@ -80,6 +80,7 @@ const ANTHROPIC_TYPE: Record<GatewayErrorCode, AnthropicErrorType> = {
   upstream_error: 'api_error',
   upstream_model_error: 'api_error',
   upstream_unreachable: 'api_error',
+  upstream_answer_too_large: 'api_error',
   upstream_invalid_response: 'api_error',
   upstream_rejected: 'invalid_request_error',
 };

@@ -74,7 +74,7 @@ export async function completeStream(
   } catch (error) {
     clearTimeout(keepAlive);
     const aborted = client.aborted;
-    const failure = aborted ? undefined : asGatewayError(error);
+    const failure = aborted ? undefined : asGatewayError(error, deps.redact);
     const metered =
       answer.committed || aborted
         ? deps.meter.measure(exchange.target, exchange.request, answer.reported, answer.generated)
@@ -84,6 +84,7 @@ export async function completeStream(
       httpStatus: failure?.status ?? 499,
       metered,
       errorCode: failure?.wireCode ?? null,
+      ...(failure ? { errorMessage: failure.message } : {}),
     });
     if (!sink)
       return failure

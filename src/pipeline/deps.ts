@@ -4,6 +4,7 @@ import type { Admitter } from '../accounting/admission.js';
 import type { Ledger } from '../accounting/ledger.js';
 import type { Meter } from '../accounting/meter.js';
 import type { ResponseCache } from '../cache/response-cache.js';
+import type { Redactor } from '../core/redact.js';
 import type { Router } from '../router/router.js';
 import type { Metrics } from './metrics.js';
 
@@ -16,4 +17,6 @@ export interface PipelineDeps {
   log: Logger;
   /** The exact-match response cache, used when a request asks for it (`x-tokgate-cache: true`). */
   cache: ResponseCache;
+  /** Masks the gateway's own secrets (provider keys, the admin key) in text bound for a client. */
+  redact: Redactor;
 }

@@ -102,6 +102,7 @@ export async function runPipeline(
       httpStatus: refusal.status,
       metered: undefined,
       errorCode: refusal.wireCode,
+      errorMessage: refusal.message,
     });
     return { kind: 'error', error: refusal, headers: {} };
   }
@@ -119,12 +120,13 @@ export async function runPipeline(
       });
       return { kind: 'gone' };
     }
-    const failure = asGatewayError(error);
+    const failure = asGatewayError(error, deps.redact);
     void settle(deps, door.name, exchange, {
       status: 'error',
       httpStatus: failure.status,
       metered: undefined,
       errorCode: failure.wireCode,
+      errorMessage: failure.message,
     });
     return { kind: 'error', error: failure, headers: failureHeaders(exchange) };
   }
@@ -148,6 +150,7 @@ async function answerFromCache(
       httpStatus: refusal.status,
       metered: undefined,
       errorCode: refusal.wireCode,
+      errorMessage: refusal.message,
       servedBy: SERVED_BY_CACHE,
     });
     return { kind: 'error', error: refusal, headers: {} };

@@ -17,6 +17,8 @@ export interface Settlement {
   httpStatus: number;
   metered: Metered | undefined;
   errorCode: string | null;
+  /** The failure as the client was told it (secrets masked), for the log line. */
+  errorMessage?: string;
   /** Who served the answer, when it was not the exchange's deployment (the response cache). */
   servedBy?: ServedBy;
 }
@@ -78,6 +80,7 @@ export function settle(deps: PipelineDeps, door: string, exchange: Exchange, end
         promptTokens: metered?.usage.prompt_tokens,
         completionTokens: metered?.usage.completion_tokens,
         errorCode,
+        ...(end.errorMessage === undefined ? {} : { error: end.errorMessage.slice(0, 1000) }),
         ...(end.servedBy ? { servedBy: end.servedBy.provider } : {}),
       },
       door,

@@ -10,6 +10,8 @@ import { invalidUpstreamResponse } from './upstream-error.js';
 export interface HttpOptions {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /** The largest answer body (a JSON answer, or a whole stream); beyond it the connection is cut. */
+  maxAnswerBytes?: number;
 }
 
 export interface UpstreamResponse {
@@ -35,6 +37,8 @@ export interface HttpClient {
 export function createHttpClient(options: HttpOptions): HttpClient {
   const { headersTimeoutMs, bodyTimeoutMs } = options;
   const agent = new Agent({
+    // Counted by undici as the bytes arrive: no per-chunk work of ours, and the socket is destroyed at once.
+    maxResponseSize: options.maxAnswerBytes ?? -1,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
     // Streams hold a connection for their whole length: allow many at once per upstream.
@@ -83,6 +87,13 @@ export function isAbort(error: unknown): boolean {
 export function transportError(error: unknown, provider: string): GatewayError {
   if (error instanceof GatewayError) return error;
   const code = (error as { code?: string }).code;
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    return gatewayError('upstream_answer_too_large', {
+      message: `Upstream provider '${provider}' sent an answer larger than the gateway's limit; the connection was closed.`,
+      provider,
+      cause: error,
+    });
+  }
   if (
     code === 'UND_ERR_HEADERS_TIMEOUT' ||
     code === 'UND_ERR_BODY_TIMEOUT' ||

@@ -1,6 +1,9 @@
 // How an upstream HTTP failure becomes a GatewayError: one table for every provider. Each provider's
 // `*-error.ts` extracts the message from its own error body and calls `fromUpstreamStatus`.
 import { type GatewayError, gatewayError } from '../core/errors.js';
+import { createRedactor } from '../core/redact.js';
+
+const maskCredentials = createRedactor([]);
 
 export interface UpstreamErrorDetail {
   message: string;
@@ -26,7 +29,8 @@ export function fromUpstreamStatus(
   headers: Record<string, string | string[] | undefined>,
   detail: UpstreamErrorDetail,
 ): GatewayError {
-  const said = detail.message ? `: ${detail.message}` : '';
+  // Credential-shaped text is masked here, where it enters; the gateway's own keys again at the door.
+  const said = detail.message ? `: ${maskCredentials(detail.message)}` : '';
   const base = { provider, param: detail.param ?? null };
   if (status === 401 || status === 403) {
     // The gateway's own credentials for the provider are wrong: not the client's fault, and not retryable.

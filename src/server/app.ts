@@ -11,6 +11,7 @@ import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { forbidden, gatewayError, invalidRequest } from '../core/errors.js';
 import { RAW_JSON_MIN_LENGTH } from '../core/raw-json.js';
+import type { Redactor } from '../core/redact.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { Router } from '../router/router.js';
 import type { Store } from '../store/store.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   requestTimeoutMs: number;
   /** Open client connections at most; more are closed at once. */
   maxConnections: number;
+  /** Masks the gateway's secrets in upstream text bound for clients. */
+  redact: Redactor;
   /** Redis and ledger state for /ready. */
   readiness: Readiness;
 }
@@ -197,6 +200,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       metrics,
       log,
       cache: deps.cache,
+      redact: deps.redact,
     });
     registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -78,19 +78,17 @@ for (const database of DATABASES) {
     const segments = () =>
       readdirSync(spoolDir, { recursive: true }).filter((f) => String(f).endsWith('.jsonl'));
 
-    test('model ids holding U+0000 or 10 MB long are written, capped and cleaned, and so are the 20 after them', async () => {
+    test('model ids holding U+0000 or 10 MB long are refused at the door, and the 20 after them are written', async () => {
+      // The model id grammar stops them before anything is stored (test/accounting/ledger-poison.test.ts
+      // covers such rows reaching the ledger by any other way).
       const nul = await chat('openai/gpt-4o\u0000evil');
-      assert.equal(nul.status, 200);
+      assert.equal(nul.status, 400);
       await nul.arrayBuffer();
       const huge = await chat(`openai/${'m'.repeat(10 * 1024 * 1024)}`);
-      assert.equal(huge.status, 200);
+      assert.equal(huge.status, 400);
       await huge.arrayBuffer();
       const ids = await twenty();
       await gw.gateway.ledger.flush();
-      const nulRow = await gw.gateway.store.getRequest(nul.headers.get('x-request-id')!);
-      assert.equal(nulRow?.model, 'openai/gpt-4o\ufffdevil');
-      const hugeRow = await gw.gateway.store.getRequest(huge.headers.get('x-request-id')!);
-      assert.equal(hugeRow?.model.length, 256);
       assert.equal(await written(ids), 20, 'the next 20 requests are written');
       const logged = gw.logs.reduce((n, line) => n + line.length, 0);
       assert.ok(logged < 1_000_000, `the 10 MB id is not in the log (${logged} characters logged)`);
