@@ -115,6 +115,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const app = await createApp({
     redact: createRedactor(configSecrets(config)),
+    metricsToken: config.metricsToken,
     store,
     auth,
     router,

@@ -43,6 +43,8 @@ export interface GatewayConfig {
   databaseUrl: string;
   redisUrl: string | undefined;
   adminKey: string | undefined;
+  /** When set, /metrics and /ready's details need it as a Bearer token (TOKGATE_METRICS_TOKEN). */
+  metricsToken: string | undefined;
   bodyLimitBytes: number;
   /** Time a client has to send a whole request, headers and body (TOKGATE_REQUEST_TIMEOUT_SECONDS). */
   requestTimeoutMs: number;
@@ -521,6 +523,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     databaseUrl,
     redisUrl: env.REDIS_URL || undefined,
     adminKey: env.TOKGATE_ADMIN_KEY || undefined,
+    metricsToken: env.TOKGATE_METRICS_TOKEN || undefined,
     bodyLimitBytes: Math.floor((bodyLimitMb ?? 20) * 1024 * 1024),
     // nginx's client_header_timeout and client_body_timeout are 60 s each.
     requestTimeoutMs: 1000 * requestTimeoutSeconds,

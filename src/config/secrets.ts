@@ -6,6 +6,7 @@ const SECRET_OPTION = /key|secret|token|password/i;
 export function configSecrets(config: GatewayConfig): string[] {
   const secrets: string[] = [];
   if (config.adminKey) secrets.push(config.adminKey);
+  if (config.metricsToken) secrets.push(config.metricsToken);
   for (const provider of config.providers) {
     if (provider.apiKey) secrets.push(provider.apiKey);
     // Custom headers carry auth for self-hosted servers; treat every value as secret.

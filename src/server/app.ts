@@ -53,6 +53,8 @@ export interface AppDeps {
   maxConnections: number;
   /** Masks the gateway's secrets in upstream text bound for clients. */
   redact: Redactor;
+  /** When set, /metrics and /ready's details need it as a Bearer token. */
+  metricsToken: string | undefined;
   /** Redis and ledger state for /ready. */
   readiness: Readiness;
 }
@@ -183,7 +185,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ),
   );
 
-  registerHealthRoutes(app, store, metrics, deps.readiness);
+  registerHealthRoutes(app, store, metrics, deps.readiness, deps.metricsToken);
   // The console's files are public; everything it shows comes from the authenticated APIs.
   registerConsoleRoutes(app, CONSOLE_DIST);
 

@@ -1,6 +1,8 @@
 // GET /health (liveness: the process answers), GET /ready (readiness: 503 while the database is down or
 // the ledger is stalled, with what Redis and the ledger's spool are doing), GET /metrics.
 import type { FastifyInstance } from 'fastify';
+import { hashesEqual, hashKey } from '../auth/key-format.js';
+import { unauthorized } from '../core/errors.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { Store } from '../store/store.js';
 
@@ -29,30 +31,49 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * With a metrics token (TOKGATE_METRICS_TOKEN), /metrics needs `Authorization: Bearer <token>` and /ready
+ * tells its details (database errors, ledger state) only to that token; its status code, all a load
+ * balancer needs, stays public.
+ */
+function tokenCheck(token: string | undefined): (authorization: string | undefined) => boolean {
+  if (token === undefined) return () => true;
+  const expected = hashKey(token);
+  return (authorization) =>
+    typeof authorization === 'string' &&
+    /^bearer /i.test(authorization) &&
+    hashesEqual(hashKey(authorization.slice(7).trim()), expected);
+}
+
 export function registerHealthRoutes(
   app: FastifyInstance,
   store: Store,
   metrics: Metrics,
   probe: Readiness,
+  metricsToken: string | undefined,
 ): void {
+  const trusted = tokenCheck(metricsToken);
+
   app.get('/health', async () => ({ status: 'ok' }));
 
-  app.get('/ready', async (_request, reply) => {
-    const extra = { redis: probe.redis(), ledger: probe.ledger() };
+  app.get('/ready', async (request, reply) => {
+    const detailed = trusted(request.headers.authorization);
+    const answer = (code: number, body: { status: string; database: string }) => {
+      if (!detailed) return reply.code(code).send({ status: body.status });
+      return reply.code(code).send({ ...body, redis: probe.redis(), ledger: probe.ledger() });
+    };
     try {
       await withTimeout(store.ping(), PING_TIMEOUT_MS);
     } catch (error) {
-      return reply
-        .code(503)
-        .send({ status: 'not_ready', database: String((error as Error).message), ...extra });
+      return answer(503, { status: 'not_ready', database: String((error as Error).message) });
     }
     // The database answers but the ledger writes nothing: answered requests are not being recorded.
-    if (extra.ledger.status === 'stalled')
-      return reply.code(503).send({ status: 'not_ready', database: 'ok', ...extra });
-    return { status: 'ready', database: 'ok', ...extra };
+    if (probe.ledger().status === 'stalled') return answer(503, { status: 'not_ready', database: 'ok' });
+    return answer(200, { status: 'ready', database: 'ok' });
   });
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  app.get('/metrics', async (request, reply) => {
+    if (!trusted(request.headers.authorization)) throw unauthorized('/metrics needs the metrics token.');
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 }
