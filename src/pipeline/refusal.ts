@@ -1,0 +1,27 @@
+// A request that ends in an error: the row and the metrics say so, and the door tells the client.
+import type { ServedBy } from '../accounting/ledger-record.js';
+import type { GatewayError } from '../core/errors.js';
+import type { PipelineDeps } from './deps.js';
+import type { Exchange } from './exchange.js';
+import type { Answer } from './front-door.js';
+import { settle } from './settle.js';
+
+/** Settles a failed request (nothing is charged) and answers with its error and these headers. */
+export function failed(
+  deps: PipelineDeps,
+  door: string,
+  exchange: Exchange,
+  error: GatewayError,
+  headers: Record<string, string> = {},
+  servedBy?: ServedBy,
+): Answer {
+  void settle(deps, door, exchange, {
+    status: 'error',
+    httpStatus: error.status,
+    metered: undefined,
+    errorCode: error.wireCode,
+    errorMessage: error.message,
+    ...(servedBy ? { servedBy } : {}),
+  });
+  return { kind: 'error', error, headers };
+}
