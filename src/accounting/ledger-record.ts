@@ -43,11 +43,11 @@ export function chargeOf(status: RequestStatus, metered: Metered | undefined): n
   return metered?.costMicros ?? null;
 }
 
-/** The row of an outcome, storable (see `storableRow`). */
+/** The row of an outcome; `Ledger.record` makes it storable (`storableRow`) as it queues it. */
 export function ledgerRow(outcome: Outcome): RequestRow {
   const { principal, metered, servedBy } = outcome;
   const usage = metered?.usage;
-  return storableRow({
+  return {
     id: outcome.id,
     created_at: outcome.createdAt,
     key_id: keyIdOf(principal),
@@ -70,7 +70,7 @@ export function ledgerRow(outcome: Outcome): RequestRow {
     attempts: outcome.attempts.length > 0 ? JSON.stringify(outcome.attempts) : null,
     // A price version only where a price was applied.
     price_version: metered?.costMicros === undefined ? null : servedBy.priceVersion,
-  });
+  };
 }
 
 /**

@@ -153,11 +153,13 @@ test('every text column is cleaned and capped to its documented limit', () => {
   assert.equal(LEDGER_TEXT_LIMITS.error_code, 64);
 });
 
-test('a 10 MB or NUL-holding model id through ledgerRow: the row is storable', () => {
-  const huge = ledgerRow(outcome({ model: `openai/${'a'.repeat(10 * 1024 * 1024)}` }));
+test('a 10 MB or NUL-holding model id through ledgerRow and storableRow (as the ledger queues it): the row is storable', () => {
+  const huge = storableRow(ledgerRow(outcome({ model: `openai/${'a'.repeat(10 * 1024 * 1024)}` })));
   assert.equal(huge.model.length, 256);
   assert.ok(huge.model.startsWith('openai/aaa'));
-  const nul = ledgerRow(outcome({ model: 'openai/gpt-4o\u0000evil', errorCode: 'bad\u0000code' }));
+  const nul = storableRow(
+    ledgerRow(outcome({ model: 'openai/gpt-4o\u0000evil', errorCode: 'bad\u0000code' })),
+  );
   assert.equal(nul.model, 'openai/gpt-4o\ufffdevil');
   assert.equal(nul.error_code, 'bad\ufffdcode');
 });
@@ -198,7 +200,7 @@ test('attempts JSON over its limit keeps the attempts that fit, and says how man
     code: 'upstream_error',
     ms: 12,
   }));
-  const row = ledgerRow(outcome({ attempts }));
+  const row = storableRow(ledgerRow(outcome({ attempts })));
   assert.ok(row.attempts!.length <= LEDGER_TEXT_LIMITS.attempts);
   const parsed = JSON.parse(row.attempts!) as Array<Record<string, unknown>>;
   const last = parsed.at(-1)!;
