@@ -9,8 +9,13 @@ export const MAX_MODEL_ID_LENGTH = 256;
 /** Letters, digits and the punctuation real model ids use (`:` versions, `@` Vertex and Cloudflare). */
 const SAFE = /^[A-Za-z0-9._:@+~=-]+$/;
 
+/** Safe segments separated by single slashes, none of them `.` or `..`: the whole grammar in one test. */
+const MODEL_ID = /^(?!\.\.?(?:\/|$))(?!.*\/\.\.?(?:\/|$))[A-Za-z0-9._:@+~=-]+(?:\/[A-Za-z0-9._:@+~=-]+)*$/;
+
 /** Why a model id is not acceptable, or undefined when it is. */
 export function modelIdProblem(id: string): string | undefined {
+  // The common case in one regular expression test; the reason is worked out only for a refusal.
+  if (id.length <= MAX_MODEL_ID_LENGTH && MODEL_ID.test(id)) return undefined;
   if (id.length > MAX_MODEL_ID_LENGTH) return `it is longer than ${MAX_MODEL_ID_LENGTH} characters`;
   for (const segment of id.split('/')) {
     if (segment === '') return 'it has an empty path segment';
@@ -18,5 +23,5 @@ export function modelIdProblem(id: string): string | undefined {
     if (!SAFE.test(segment))
       return 'it may contain only letters, digits, and the characters . _ - : @ + ~ = separated by /';
   }
-  return undefined;
+  return 'it is not a model id';
 }
