@@ -68,6 +68,15 @@ const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /** A request that may take more than this share of its key's tpm has its prompt counted exactly. */
 const TPM_SHARE_FOR_EXACT_COUNT = 0.01;
 
+/** An admission that holds nothing yet. */
+const emptyAdmission = (scope: Scope, keyId: string | null): Admission => ({
+  scope,
+  reservation: undefined,
+  tpmTokens: 0,
+  keyId,
+  headers: {},
+});
+
 export function scopeOf(principal: Principal): Scope {
   if (principal.kind === 'admin')
     return { accountId: accountOf(principal), keyId: null, keyBudgetMicros: null };
@@ -96,13 +105,7 @@ export class Admitter {
     const key = principal.kind === 'key' ? principal.key : undefined;
     const limits: RateLimits | undefined =
       key && (key.rpm !== null || key.tpm !== null) ? { rpm: key.rpm, tpm: key.tpm } : undefined;
-    const admission: Admission = {
-      scope,
-      reservation: undefined,
-      tpmTokens: 0,
-      keyId: key?.id ?? null,
-      headers: {},
-    };
+    const admission = emptyAdmission(scope, key?.id ?? null);
     const metered = await this.wallet.isMetered(scope);
     if (!metered && limits?.tpm == null) {
       if (key && limits) await this.limiter.admit(key.id, limits, 0);
@@ -208,13 +211,7 @@ export class Admitter {
   async admitKnownCost(principal: Principal, costMicros: number): Promise<Admission> {
     const scope = scopeOf(principal);
     const key = principal.kind === 'key' ? principal.key : undefined;
-    const admission: Admission = {
-      scope,
-      reservation: undefined,
-      tpmTokens: 0,
-      keyId: key?.id ?? null,
-      headers: {},
-    };
+    const admission = emptyAdmission(scope, key?.id ?? null);
     if (key && (key.rpm !== null || key.tpm !== null))
       await this.limiter.admit(key.id, { rpm: key.rpm, tpm: key.tpm }, 0);
     if (costMicros > 0 && (await this.wallet.isMetered(scope)))

@@ -2,6 +2,7 @@
 // (a model id holding U+0000, a 10 MB one), a row the database still refuses is split out of its batch and
 // dead-lettered while the rest are written (also when replayed from a dead process's spool, once), and a
 // database that is down keeps every row queued: nothing good is dead-lettered, and health says stalled.
+
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import type { RequestRow } from '../../src/store/store.js';
 import { Store } from '../../src/store/store.js';
 import { startTcpProxy } from '../scale/support.js';
 import { DATABASES, type TestDatabase } from '../support/databases.js';
+import { requestRow } from '../support/request-row.js';
 
 const log = pino({ level: 'silent' });
 let seq = 0;
@@ -23,33 +25,8 @@ let seq = 0;
  * the database refuses after it was made storable. */
 const REFUSED = 'poison/refused';
 
-function row(accountId: string, over: Partial<RequestRow> = {}): RequestRow {
-  seq += 1;
-  return {
-    id: `req_poison_${process.pid}_${seq}`,
-    created_at: Date.now(),
-    key_id: null,
-    account_id: accountId,
-    model: 'openai/gpt-4o',
-    provider: 'openai',
-    upstream_model: 'gpt-4o',
-    status: 'ok',
-    http_status: 200,
-    stream: 0,
-    prompt_tokens: 4,
-    cached_tokens: null,
-    completion_tokens: 11,
-    reasoning_tokens: null,
-    usage_source: 'provider',
-    cost_micros: 10,
-    latency_ms: 3,
-    ttft_ms: null,
-    error_code: null,
-    attempts: null,
-    price_version: null,
-    ...over,
-  };
-}
+const row = (accountId: string, over: Partial<RequestRow> = {}) =>
+  requestRow({ account_id: accountId, ...over });
 
 const builder = (store: Store) => (store as unknown as { db: Kysely<unknown> }).db;
 

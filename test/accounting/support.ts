@@ -1,10 +1,12 @@
 // Fixtures for the money tests: accounts, keys and ledger rows in a real store, and a ledger wired to
 // the wallet as the gateway wires it.
+
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { Ledger } from '../../src/accounting/ledger.js';
 import type { Scope, Wallet } from '../../src/accounting/wallet/wallet.js';
 import type { RequestRow, Store } from '../../src/store/store.js';
+import { requestRow } from '../support/request-row.js';
 
 const unique = () => randomBytes(6).toString('hex');
 
@@ -39,31 +41,8 @@ export async function key(
   return { accountId, keyId: id, keyBudgetMicros: budget };
 }
 
-export function ledgerRow(scope: Scope, cost: number): RequestRow {
-  return {
-    id: `req_${unique()}`,
-    created_at: Date.now(),
-    key_id: scope.keyId,
-    account_id: scope.accountId,
-    model: 'openai/gpt-4o',
-    provider: 'openai',
-    upstream_model: 'gpt-4o',
-    status: 'ok',
-    http_status: 200,
-    stream: 0,
-    prompt_tokens: 4,
-    cached_tokens: null,
-    completion_tokens: 11,
-    reasoning_tokens: null,
-    usage_source: 'provider',
-    cost_micros: cost,
-    latency_ms: 3,
-    ttft_ms: null,
-    error_code: null,
-    attempts: null,
-    price_version: null,
-  };
-}
+export const ledgerRow = (scope: Scope, cost: number): RequestRow =>
+  requestRow({ key_id: scope.keyId, account_id: scope.accountId, cost_micros: cost });
 
 /** A ledger wired to the wallet as the gateway wires it (src/gateway.ts): `record` rows, then `flush`. */
 export function ledgerFor(store: Store, wallet: Wallet): Ledger {

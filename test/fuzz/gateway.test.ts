@@ -4,7 +4,6 @@
 // stack trace or internal path; afterwards the gateway is healthy, answers, and its ledger writes.
 // Seeded, so a failure reproduces; FUZZ_RUNS scales it (default: about a minute in CI for both databases).
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { type FakeAnthropic, startFakeAnthropic } from '../fakes/anthropic.js';
@@ -12,6 +11,7 @@ import { type FakeGoogle, startFakeGoogle } from '../fakes/google.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 import { DATABASES, type TestDatabase } from '../support/databases.js';
 import { ADMIN_KEY, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { rawExchange } from '../support/raw-http.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
@@ -242,18 +242,8 @@ for (const database of DATABASES) {
     });
 
     test('malformed HTTP gets a 4xx in the API’s shape, or the connection closed', async () => {
-      const { port } = new URL(gw.url);
       for (const request of MALFORMED_HTTP) {
-        const answer = await new Promise<string>((resolve) => {
-          let out = '';
-          const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
-          socket.on('data', (data) => {
-            out += data;
-          });
-          socket.on('close', () => resolve(out));
-          socket.on('error', () => resolve(out));
-          setTimeout(() => socket.destroy(), 3000);
-        });
+        const answer = await rawExchange(gw.url, request);
         if (answer === '') continue;
         const status = Number(answer.slice(9, 12));
         assert.ok(

@@ -1,6 +1,7 @@
 // The ledger's write-ahead spool and exactly-once writes, on SQLite and PostgreSQL: rows wait on disk while
 // the database is down (also beyond the memory bound), drain once it is back, and a dead process's spool is
 // replayed without counting anything twice.
+
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,36 +14,12 @@ import { Spool } from '../../src/accounting/spool.js';
 import type { RequestRow } from '../../src/store/store.js';
 import { Store } from '../../src/store/store.js';
 import { DATABASES, type TestDatabase } from '../support/databases.js';
+import { requestRow } from '../support/request-row.js';
 
 const log = pino({ level: 'silent' });
 let seq = 0;
 
-function row(accountId: string, cost = 10): RequestRow {
-  seq += 1;
-  return {
-    id: `req_spool_${process.pid}_${seq}`,
-    created_at: Date.now(),
-    key_id: null,
-    account_id: accountId,
-    model: 'openai/gpt-4o',
-    provider: 'openai',
-    upstream_model: 'gpt-4o',
-    status: 'ok',
-    http_status: 200,
-    stream: 0,
-    prompt_tokens: 4,
-    cached_tokens: null,
-    completion_tokens: 11,
-    reasoning_tokens: null,
-    usage_source: 'provider',
-    cost_micros: cost,
-    latency_ms: 3,
-    ttft_ms: null,
-    error_code: null,
-    attempts: null,
-    price_version: null,
-  };
-}
+const row = (accountId: string, cost = 10) => requestRow({ account_id: accountId, cost_micros: cost });
 
 /** The store, with writes that fail while `down` is set (the database unreachable). */
 function flaky(store: Store) {

@@ -2,10 +2,10 @@
 // the door (also past a key's allow-list), deep JSON is refused, and errors from below the routes (bad
 // URLs, malformed HTTP) come out in the API's own error shape.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { type FakeGoogle, startFakeGoogle } from '../fakes/google.js';
 import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { rawBody, rawExchange } from '../support/raw-http.js';
 
 let google: FakeGoogle;
 let gw: TestGateway;
@@ -25,21 +25,7 @@ const chat = (model: unknown, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-/** Sends raw bytes and returns what the gateway wrote back before closing. */
-function rawExchange(text: string): Promise<string> {
-  const { port } = new URL(gw.url);
-  return new Promise((resolve) => {
-    let out = '';
-    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(text));
-    socket.on('data', (data) => {
-      out += data;
-    });
-    socket.on('close', () => resolve(out));
-    socket.on('error', () => resolve(out));
-  });
-}
-
-const errorBodyOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
+const errorBodyOf = (response: string) => rawBody(response) as { error: Record<string, unknown> };
 
 describe('model ids', () => {
   test('`..` in a Gemini model id is refused before any upstream call, also for a key limited to a glob', async () => {
@@ -127,13 +113,14 @@ describe('errors from below the routes are in the API’s error shape', () => {
   });
 
   test('malformed HTTP', async () => {
-    const response = await rawExchange('GARBAGE\r\n\r\n');
+    const response = await rawExchange(gw.url, 'GARBAGE\r\n\r\n');
     assert.match(response, /^HTTP\/1.1 400 /);
     assert.equal(errorBodyOf(response).error.type, 'invalid_request_error');
   });
 
   test('headers too large', async () => {
     const response = await rawExchange(
+      gw.url,
       `GET /v1/models HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`,
     );
     assert.match(response, /^HTTP\/1.1 431 /);
