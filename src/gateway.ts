@@ -20,6 +20,8 @@ export interface Gateway {
   app: FastifyInstance;
   store: Store;
   ledger: Ledger;
+  /** Routes and the shared reliability state (health, slots), for metrics and tests. */
+  router: Router;
   log: Logger;
   /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
   close(): Promise<void>;
@@ -143,5 +145,5 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     })();
     return closing;
   };
-  return { app, store, ledger, log, close };
+  return { app, store, ledger, router, log, close };
 }

@@ -156,6 +156,21 @@ export interface RoutingSettings {
   /** Half-life of the decaying latency estimate used by the weighted balancer. */
   latencyHalfLifeMs: number;
   idempotency: { windowMs: number; maxEntries: number };
+  /** Upstream calls in flight per deployment, and the queue of those waiting for one. */
+  slots: SlotLimits;
+  /** Retries to a deployment at once: at most `percent` of its active requests, but always `minConcurrency`. */
+  retryBudget: { percent: number; minConcurrency: number };
+}
+
+export interface SlotLimits {
+  /** Upstream calls in flight per deployment (`provider/model`), unless `perDeployment` names it. */
+  maxInFlight: number;
+  /** Calls waiting for a slot per deployment, FIFO; 0: none wait, an attempt over the limit fails at once. */
+  maxQueued: number;
+  /** The longest a call waits in the queue. */
+  queueTimeoutMs: number;
+  /** `max_in_flight` set on a route's deployment: the limit of that deployment wherever it is used. */
+  perDeployment: Record<string, number>;
 }
 
 const positiveInt = () => z.number().int().positive();
@@ -169,7 +184,11 @@ const timeoutsSchema = z.strictObject({
 
 const deploymentSchema = z.union([
   z.string().includes('/'),
-  z.strictObject({ model: z.string().includes('/'), weight: z.number().positive().optional() }),
+  z.strictObject({
+    model: z.string().includes('/'),
+    weight: z.number().positive().optional(),
+    max_in_flight: positiveInt().optional(),
+  }),
 ]);
 
 const routesSchema = z.record(
@@ -205,6 +224,15 @@ const routingSchema = z.strictObject({
   idempotency: z
     .strictObject({ window_ms: positiveInt().optional(), max_entries: positiveInt().optional() })
     .optional(),
+  max_in_flight: positiveInt().optional(),
+  max_queued: z.number().int().nonnegative().optional(),
+  queue_timeout_ms: positiveInt().optional(),
+  retry_budget: z
+    .strictObject({
+      percent: z.number().min(0).max(100).optional(),
+      min_concurrency: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 function resolveTimeouts(
@@ -230,8 +258,19 @@ function resolveRouting(
     totalMs: 600_000,
   });
   const resolved: Record<string, RouteSettings> = {};
+  const perDeployment: Record<string, number> = {};
   for (const [name, entry] of Object.entries(routes ?? {})) {
     const spec = Array.isArray(entry) ? { deployments: entry } : entry;
+    for (const d of spec.deployments) {
+      if (typeof d === 'string' || d.max_in_flight === undefined) continue;
+      // The limit protects the deployment, whichever route reaches it: two routes must not disagree.
+      const set = perDeployment[d.model];
+      if (set !== undefined && set !== d.max_in_flight)
+        throw new ConfigError(
+          `routes.${name}: '${d.model}' has max_in_flight ${d.max_in_flight} here and ${set} in another route`,
+        );
+      perDeployment[d.model] = d.max_in_flight;
+    }
     const deployments = spec.deployments.map((d) =>
       typeof d === 'string' ? { model: d, weight: 1 } : { model: d.model, weight: d.weight ?? 1 },
     );
@@ -265,6 +304,18 @@ function resolveRouting(
     idempotency: {
       windowMs: routing?.idempotency?.window_ms ?? 24 * 3600_000,
       maxEntries: routing?.idempotency?.max_entries ?? 10_000,
+    },
+    // Envoy's circuit-breaker defaults (max_requests, max_pending_requests: 1024 each); see the README.
+    slots: {
+      maxInFlight: routing?.max_in_flight ?? 1024,
+      maxQueued: routing?.max_queued ?? 1024,
+      queueTimeoutMs: routing?.queue_timeout_ms ?? 10_000,
+      perDeployment,
+    },
+    // Envoy's retry budget defaults: 20 % of active requests, at least 3 retries at once.
+    retryBudget: {
+      percent: routing?.retry_budget?.percent ?? 20,
+      minConcurrency: routing?.retry_budget?.min_concurrency ?? 3,
     },
   };
 }

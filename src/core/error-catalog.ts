@@ -215,6 +215,15 @@ export const ERROR_CATALOG = {
     message:
       'The gateway cannot check the balance of this account right now (its shared wallet is unreachable). Nothing was sent upstream; try again shortly.',
   },
+  // Every deployment that could serve had its in-flight limit reached and its queue full (or waited too
+  // long): the router falls back on it like on an upstream failure; the client gets it when none is left.
+  deployment_saturated: {
+    type: 'api_error',
+    status: 503,
+    retryable: true,
+    message:
+      'Every deployment that can serve this model is at its limit of requests in flight. Try again shortly.',
+  },
   console_not_built: {
     type: 'api_error',
     status: 503,

@@ -72,6 +72,7 @@ const ANTHROPIC_TYPE: Record<GatewayErrorCode, AnthropicErrorType> = {
   rate_limit_exceeded: 'rate_limit_error',
   internal_error: 'api_error',
   wallet_unavailable: 'api_error',
+  deployment_saturated: 'overloaded_error',
   console_not_built: 'api_error',
   upstream_auth_failed: 'api_error',
   upstream_rate_limited: 'rate_limit_error',

@@ -2,13 +2,18 @@
 // breakers, panic when all are open), runs one attempt under its timers, records every attempt for the
 // ledger, feeds deployment health, and decides from the error's `retryable` flag and the policy whether
 // and when to try again, within the request's total deadline. A client that went away ends it at once.
+// Each attempt holds one of its deployment's slots (slots.ts) from its start to its end, waiting in the
+// deployment's queue when none is free; a deployment whose queue is full or too slow is "saturated" and the
+// request moves on to the next one, never back to it. A second round on a deployment already tried (a
+// retry, as opposed to a first try of a fallback) needs that deployment's retry budget.
 import { performance } from 'node:perf_hooks';
-import { GatewayError, internalError } from '../core/errors.js';
+import { GatewayError, gatewayError, internalError } from '../core/errors.js';
 import { orderCandidates } from './balancer.js';
 import { decideRetry } from './retry-policy.js';
 import type { Router } from './router.js';
 import type { Deployment, RoutePlan } from './routes.js';
-import { type ClientAbort, TimedSignal, type TimeLimit, upstreamTimeout } from './timeouts.js';
+import type { Waiter } from './slots.js';
+import { type ClientAbort, settleOrAbort, TimedSignal, type TimeLimit, upstreamTimeout } from './timeouts.js';
 
 /** One upstream attempt, as the ledger's `attempts` JSON holds it. */
 export interface AttemptRecord {
@@ -35,6 +40,21 @@ export interface Attempt {
   deployment: Deployment;
   timer: TimedSignal;
   startedAt: number;
+  /** Holds one of the deployment's slots (given back when the attempt ends). */
+  slot: boolean;
+  /** Counts against the deployment's retry budget (a second round on it). */
+  retry: boolean;
+}
+
+/** Seconds a client told "saturated" is asked to wait: slots free as calls end, and the queue is bounded. */
+const SATURATED_RETRY_AFTER = 1;
+
+export function deploymentSaturated(deployment: Deployment, why: string): GatewayError {
+  return gatewayError('deployment_saturated', {
+    message: `Deployment '${deployment.id}' is saturated: ${why}.`,
+    provider: deployment.target.provider.id,
+    retryAfter: SATURATED_RETRY_AFTER,
+  });
 }
 
 /** When every attempt failed: the last error, with every attempt's story in the message. */
@@ -55,6 +75,8 @@ export class AttemptLoop {
   private readonly lastError = new Map<string, GatewayError>();
   private made = 0;
   private current: Deployment | undefined;
+  /** Deployments that had no slot for this request: not tried again by it. Made on the first one. */
+  private saturated: Set<string> | undefined;
 
   constructor(
     private readonly router: Router,
@@ -76,13 +98,19 @@ export class AttemptLoop {
     };
   }
 
-  /** The next deployment: an untried one first, else a second round; open circuits only when nothing else is. */
-  private pick(claim: boolean): Deployment {
-    const { health } = this.router;
+  /**
+   * The next deployment: an untried one first, else a second round among those that were not saturated and
+   * have retry budget left (undefined when there is none); open circuits only when nothing else is.
+   */
+  private pick(claim: boolean): Deployment | undefined {
+    const { health, slots } = this.router;
     const untried = this.order.filter((d) => !this.tried.has(d.id));
-    const pool = untried.length > 0 ? untried : this.order;
+    const pool =
+      untried.length > 0
+        ? untried
+        : this.order.filter((d) => !this.saturated?.has(d.id) && slots.retryAllowed(d.id));
     for (const d of pool) if (claim ? health.acquire(d.id) : health.available(d.id)) return d;
-    return pool[0]!;
+    return pool[0];
   }
 
   /**
@@ -90,9 +118,13 @@ export class AttemptLoop {
    * must dispose) or the request must give up (throws the failure, or the client's abort).
    */
   async run<T>(attempt: (a: Attempt) => Promise<T>): Promise<{ value: T; attempt: Attempt }> {
-    const { health, clock } = this.router;
+    const { health, clock, slots } = this.router;
     for (;;) {
       const deployment = this.pick(true);
+      // Only after a failure: the first pick always has every deployment untried.
+      if (!deployment) throw this.failure();
+      const retry = this.tried.has(deployment.id);
+      if (retry) slots.retryBegan(deployment.id);
       this.made += 1;
       this.tried.add(deployment.id);
       this.current = deployment;
@@ -102,8 +134,12 @@ export class AttemptLoop {
         deployment,
         timer: new TimedSignal(this.options.client, this.deadline),
         startedAt: clock.now(),
+        slot: false,
+        retry,
       };
       try {
+        if (!slots.tryAcquire(deployment.id)) await this.queue(current);
+        current.slot = true;
         return { value: await attempt(current), attempt: current };
       } catch (error) {
         const failure = this.failed(current, error);
@@ -113,9 +149,47 @@ export class AttemptLoop {
     }
   }
 
+  /**
+   * Waits in the deployment's queue for a slot, under the attempt's timer (so also until the client leaves
+   * or the request's deadline), at most the queue timeout. Throws `deployment_saturated` when the queue is
+   * full or the wait too long.
+   */
+  private async queue(attempt: Attempt): Promise<void> {
+    const { slots } = this.router;
+    const { deployment, timer } = attempt;
+    let waiter: Waiter | undefined;
+    const granted = new Promise<void>((resolve) => {
+      waiter = slots.enqueue(deployment.id, resolve);
+    });
+    if (!waiter) throw deploymentSaturated(deployment, 'every slot is taken and its queue is full');
+    const ms = slots.queueTimeoutMs;
+    timer.arm(ms, () => deploymentSaturated(deployment, `no slot came free within ${ms} ms`));
+    try {
+      await settleOrAbort(granted, timer);
+    } catch (error) {
+      slots.leave(deployment.id, waiter);
+      throw error;
+    }
+    timer.disarm();
+  }
+
+  /** Gives back what the attempt held: its slot (to the next waiter), its share of the retry budget. */
+  private endAttempt(attempt: Attempt): void {
+    const { slots } = this.router;
+    if (attempt.slot) {
+      attempt.slot = false;
+      slots.release(attempt.deployment.id);
+    }
+    if (attempt.retry) {
+      attempt.retry = false;
+      slots.retryEnded(attempt.deployment.id);
+    }
+  }
+
   /** Records a failed attempt. Returns the failure, or undefined when the client is gone (no verdict). */
   failed(attempt: Attempt, error: unknown): GatewayError | undefined {
     attempt.timer.dispose();
+    this.endAttempt(attempt);
     const { deployment } = attempt;
     if (this.options.client.aborted) {
       this.record(attempt, 499, 'client_closed');
@@ -125,7 +199,12 @@ export class AttemptLoop {
     const failure = this.asGatewayError(attempt, error);
     // The code the client is told, the provider's own included: what the ledger has always held.
     this.record(attempt, failure.status, failure.wireCode);
-    if (failure.retryable) {
+    if (failure.kind === 'deployment_saturated') {
+      // Our own limit, not the upstream's health: no verdict on it, and no second try in this request.
+      this.router.health.released(deployment.id);
+      this.saturated ??= new Set();
+      this.saturated.add(deployment.id);
+    } else if (failure.retryable) {
       this.router.health.failed(
         deployment.id,
         failure.retryAfter === undefined ? undefined : failure.retryAfter * 1000,
@@ -139,6 +218,7 @@ export class AttemptLoop {
   /** Records the attempt that served the answer. */
   succeeded(attempt: Attempt, latencyMs: number): void {
     attempt.timer.dispose();
+    this.endAttempt(attempt);
     this.record(attempt, 200, null);
     this.router.health.succeeded(attempt.deployment.id, latencyMs);
   }
@@ -153,6 +233,7 @@ export class AttemptLoop {
     const { clock } = this.router;
     if (performance.now() >= this.deadline.at) throw this.failure();
     const next = this.pick(false);
+    if (!next) throw this.failure();
     const decision = decideRetry(
       this.plan.policy,
       failure,

@@ -1,6 +1,6 @@
 // Resolves a requested model id to the provider that serves it. Model ids split on the first `/`:
 // `openai/gpt-4o` → provider `openai`, upstream model `gpt-4o`; `together/meta-llama/Llama-3-8b` keeps the rest.
-// Configured routes (aliases → deployments) and the shared reliability state (deployment health,
+// Configured routes (aliases → deployments) and the shared reliability state (deployment health, slots,
 // idempotency) hang off the router too, so the server needs no more wiring than the router itself.
 
 import type { ModelCatalog } from '../catalog/catalog.js';
@@ -13,6 +13,7 @@ import type { ModelInfo, Provider } from '../core/types.js';
 import { HealthBoard } from './health.js';
 import { IdempotencyStore } from './idempotency.js';
 import { type RoutePlan, RouteTable } from './routes.js';
+import { SlotBoard } from './slots.js';
 
 /** A fixed `created` for routes listed by /v1/models, so listings are stable across restarts. */
 const ROUTE_CREATED = 1_700_000_000;
@@ -22,6 +23,7 @@ export class Router {
   readonly routes: RouteTable;
   readonly health: HealthBoard;
   readonly idempotency: IdempotencyStore;
+  readonly slots: SlotBoard;
 
   constructor(
     private readonly providers: ReadonlyMap<string, Provider>,
@@ -33,6 +35,7 @@ export class Router {
     this.routes = new RouteTable(routing, (model) => this.resolve(model));
     this.health = new HealthBoard(routing, clock);
     this.idempotency = new IdempotencyStore(routing.idempotency, clock);
+    this.slots = new SlotBoard(routing.slots, routing.retryBudget);
   }
 
   /** The deployments a request may use, and the policy to use them with (404 for an unknown model). */

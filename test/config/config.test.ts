@@ -77,3 +77,55 @@ describe('TOKGATE_REDIS_PREFIX', () => {
     assert.equal(load({ TOKGATE_REDIS_PREFIX: 'blue:' }).redisPrefix, 'blue:');
   });
 });
+
+describe('routing limits', () => {
+  test("Envoy's defaults: 1024 in flight and 1024 queued per deployment, a 10 s queue wait, a 20 % retry budget", () => {
+    const { slots, retryBudget } = load({}).routing;
+    assert.deepEqual(slots, {
+      maxInFlight: 1024,
+      maxQueued: 1024,
+      queueTimeoutMs: 10_000,
+      perDeployment: {},
+    });
+    assert.deepEqual(retryBudget, { percent: 20, minConcurrency: 3 });
+  });
+
+  test('set in routing:, and per deployment in routes:, the same wherever a deployment is named', () => {
+    const path = yamlFile(
+      [
+        'routes:',
+        '  smart:',
+        '    - { model: a/x, max_in_flight: 8 }',
+        '    - b/x',
+        '  other: { deployments: [{ model: a/x, max_in_flight: 8, weight: 2 }] }',
+        'routing:',
+        '  max_in_flight: 64',
+        '  max_queued: 0',
+        '  queue_timeout_ms: 500',
+        '  retry_budget: { percent: 50, min_concurrency: 1 }',
+      ].join('\n'),
+    );
+    const { slots, retryBudget } = load({ TOKGATE_CONFIG: path }).routing;
+    assert.deepEqual(slots, {
+      maxInFlight: 64,
+      maxQueued: 0,
+      queueTimeoutMs: 500,
+      perDeployment: { 'a/x': 8 },
+    });
+    assert.deepEqual(retryBudget, { percent: 50, minConcurrency: 1 });
+
+    const conflict = yamlFile(
+      [
+        'routes:',
+        '  one: [{ model: a/x, max_in_flight: 8 }]',
+        '  two: [{ model: a/x, max_in_flight: 9 }]',
+      ].join('\n'),
+    );
+    assert.throws(
+      () => load({ TOKGATE_CONFIG: conflict }),
+      (error: unknown) =>
+        error instanceof ConfigError && /routes\.two: 'a\/x' has max_in_flight 9/.test(error.message),
+    );
+    assert.throws(() => load({ TOKGATE_CONFIG: yamlFile('routing: { max_in_flight: 0 }') }), ConfigError);
+  });
+});

@@ -61,7 +61,9 @@ export type Fault =
   | { kind: 'empty-stream' }
   /** Stream: every chunk but the finish chunks (no `finish_reason` ever), then usage if asked and [DONE].
    * Non-stream: the answer with `finish_reason: null`. */
-  | { kind: 'no-finish' };
+  | { kind: 'no-finish' }
+  /** Holds the request until `open` settles (or the client leaves), then answers normally, or with `then`. */
+  | { kind: 'gate'; open: Promise<unknown>; then?: Fault };
 
 export interface FakeOpenAIOptions {
   /** Text of every answer; default 'Hello from the fake upstream. It speaks the OpenAI wire format.' */
@@ -292,7 +294,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     exchanges.add(exchange);
     res.on('close', () => exchanges.delete(exchange));
 
-    const fault = fake.faults.length > 0 ? fake.faults.shift() : fake.options.chaos?.();
+    let fault = fake.faults.length > 0 ? fake.faults.shift() : fake.options.chaos?.();
+    if (fault?.kind === 'gate') {
+      const { signal } = exchange.controller;
+      const left = new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      await Promise.race([fault.open, left]);
+      if (exchange.gone) return;
+      fault = fault.then;
+    }
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'reset') {
       exchange.destroy();
