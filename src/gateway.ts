@@ -86,6 +86,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
   const router = new Router(providers, new ModelCatalog(config.models, extraModels), config.routing);
   const metrics = new Metrics(options.defaultMetrics ?? false);
+  metrics.watchRouter(router.slots);
   // Local wallet and limiter, or fleet-wide ones over Redis (REDIS_URL); the ledger's spool.
   const fleet = await createFleet(store, {
     spoolDir: config.spoolDir,

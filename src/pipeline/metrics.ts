@@ -1,5 +1,6 @@
 // Prometheus metrics, one registry per app so tests can build several apps side by side.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { SlotBoard } from '../router/slots.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -32,5 +33,59 @@ export class Metrics {
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'tokgate_' });
+  }
+
+  /** The router's attempts and limits, read from its counters at scrape time (nothing on the hot path). */
+  watchRouter(slots: SlotBoard): void {
+    const { counters } = slots;
+    const registers = [this.registry];
+    // Counters only go up: each scrape adds what the router counted since the last one.
+    const reported = { first: 0, fallback: 0, retry: 0, saturated: 0, budgetSpent: 0 };
+    const catchUp = (counter: Counter, field: keyof typeof reported, labels?: Record<string, string>) => {
+      const delta = counters[field] - reported[field];
+      reported[field] = counters[field];
+      if (delta > 0) {
+        if (labels) counter.inc(labels, delta);
+        else counter.inc(delta);
+      }
+    };
+    new Counter({
+      name: 'tokgate_upstream_attempts_total',
+      help: "Upstream attempts: a request's first, a fallback to a deployment it had not tried, a retry of one it had",
+      labelNames: ['kind'] as const,
+      registers,
+      collect() {
+        catchUp(this, 'first', { kind: 'first' });
+        catchUp(this, 'fallback', { kind: 'fallback' });
+        catchUp(this, 'retry', { kind: 'retry' });
+      },
+    });
+    new Counter({
+      name: 'tokgate_deployment_saturated_total',
+      help: 'Attempts that found their deployment at max_in_flight with its queue full, or waited too long',
+      registers,
+      collect() {
+        catchUp(this, 'saturated');
+      },
+    });
+    new Counter({
+      name: 'tokgate_retry_budget_exhausted_total',
+      help: 'Requests answered with their error instead of a retry, the retry budget of their deployments spent',
+      registers,
+      collect() {
+        catchUp(this, 'budgetSpent');
+      },
+    });
+    new Gauge({
+      name: 'tokgate_upstream_calls',
+      help: 'Upstream calls holding a slot (in flight) or waiting for one (queued), over every deployment',
+      labelNames: ['state'] as const,
+      registers,
+      collect() {
+        const { inFlight, queued } = slots.totals();
+        this.set({ state: 'in_flight' }, inFlight);
+        this.set({ state: 'queued' }, queued);
+      },
+    });
   }
 }

@@ -77,6 +77,8 @@ export class AttemptLoop {
   private current: Deployment | undefined;
   /** Deployments that had no slot for this request: not tried again by it. Made on the first one. */
   private saturated: Set<string> | undefined;
+  /** A second round was wanted but no deployment had retry budget left. */
+  private budgetSpent = false;
 
   constructor(
     private readonly router: Router,
@@ -105,10 +107,12 @@ export class AttemptLoop {
   private pick(claim: boolean): Deployment | undefined {
     const { health, slots } = this.router;
     const untried = this.order.filter((d) => !this.tried.has(d.id));
-    const pool =
-      untried.length > 0
-        ? untried
-        : this.order.filter((d) => !this.saturated?.has(d.id) && slots.retryAllowed(d.id));
+    let pool = untried;
+    if (untried.length === 0) {
+      const again = this.order.filter((d) => !this.saturated?.has(d.id));
+      pool = again.filter((d) => slots.retryAllowed(d.id));
+      this.budgetSpent = pool.length === 0 && again.length > 0;
+    }
     for (const d of pool) if (claim ? health.acquire(d.id) : health.available(d.id)) return d;
     return pool[0];
   }
@@ -122,9 +126,14 @@ export class AttemptLoop {
     for (;;) {
       const deployment = this.pick(true);
       // Only after a failure: the first pick always has every deployment untried.
-      if (!deployment) throw this.failure();
+      if (!deployment) throw this.noNext();
       const retry = this.tried.has(deployment.id);
-      if (retry) slots.retryBegan(deployment.id);
+      const { counters } = slots;
+      if (retry) {
+        slots.retryBegan(deployment.id);
+        counters.retry += 1;
+      } else if (this.made === 0) counters.first += 1;
+      else counters.fallback += 1;
       this.made += 1;
       this.tried.add(deployment.id);
       this.current = deployment;
@@ -202,6 +211,7 @@ export class AttemptLoop {
     if (failure.kind === 'deployment_saturated') {
       // Our own limit, not the upstream's health: no verdict on it, and no second try in this request.
       this.router.health.released(deployment.id);
+      this.router.slots.counters.saturated += 1;
       this.saturated ??= new Set();
       this.saturated.add(deployment.id);
     } else if (failure.retryable) {
@@ -228,12 +238,18 @@ export class AttemptLoop {
     return allFailed(this.failures);
   }
 
+  /** The failure, when no deployment may take another attempt. */
+  private noNext(): GatewayError {
+    if (this.budgetSpent) this.router.slots.counters.budgetSpent += 1;
+    return this.failure();
+  }
+
   /** Waits before the next attempt, or throws when there must be none. */
   private async beforeNext(failure: GatewayError): Promise<void> {
     const { clock } = this.router;
     if (performance.now() >= this.deadline.at) throw this.failure();
     const next = this.pick(false);
-    if (!next) throw this.failure();
+    if (!next) throw this.noNext();
     const decision = decideRetry(
       this.plan.policy,
       failure,

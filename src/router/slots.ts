@@ -57,8 +57,23 @@ export interface SlotSnapshot {
   retries: number;
 }
 
+/** What the router did, counted since the start (read by the metrics at scrape time). */
+export class RouterCounters {
+  /** A request's first attempt. */
+  first = 0;
+  /** A later attempt on a deployment the request had not tried (the route's next one, or `models`). */
+  fallback = 0;
+  /** A second attempt on a deployment the request already tried. */
+  retry = 0;
+  /** Attempts that found their deployment saturated (queue full, or waited too long). */
+  saturated = 0;
+  /** Requests that ended without the retry they could have had, their deployments' budget spent. */
+  budgetSpent = 0;
+}
+
 export class SlotBoard {
   private readonly deployments = new Map<string, DeploymentSlots>();
+  readonly counters = new RouterCounters();
 
   constructor(
     private readonly limits: SlotLimits,
@@ -147,6 +162,17 @@ export class SlotBoard {
   retryEnded(id: string): void {
     const slots = this.get(id);
     slots.retries = Math.max(0, slots.retries - 1);
+  }
+
+  /** Calls in flight and queued over every deployment (walks them all: for scrapes, not the hot path). */
+  totals(): { inFlight: number; queued: number } {
+    let inFlight = 0;
+    let queued = 0;
+    for (const slots of this.deployments.values()) {
+      inFlight += slots.inFlight;
+      queued += slots.queued;
+    }
+    return { inFlight, queued };
   }
 
   snapshot(id: string): SlotSnapshot {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent } from 'undici';
 import { anthropicErrorBody } from '../../src/core/error-renderers.js';
 import { gatewayError } from '../../src/core/errors.js';
 import { DEFAULT_REPLY, type FakeOpenAI, type Fault } from '../fakes/openai.js';
@@ -38,22 +39,42 @@ const labels = (fake: FakeOpenAI, from = 0) =>
     return body.messages[0]!.content;
   });
 
+/** A sample's value in the gateway's /metrics (0 when absent). */
+async function metric(r: Routed, sample: string): Promise<number> {
+  const text = await (await r.gw.call('/metrics')).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
+}
+
 const summary = (row: Parameters<typeof attemptsOf>[0]) =>
   attemptsOf(row).map((x) => [x.deployment, x.status, x.code]);
 
-function client(r: Routed) {
-  return (model: string, label: string, init: { signal?: AbortSignal; stream?: boolean } = {}) =>
-    r.gw.call('/v1/chat/completions', {
+/**
+ * Chat requests over the test's own connection pool: requests the test aborts leave their connections open
+ * on the gateway's side until the pool is destroyed, and the gateway's close would wait for them.
+ */
+function client(r: Routed, agent: Agent) {
+  return (model: string, label: string, init: { signal?: AbortSignal; stream?: boolean } = {}) => {
+    const request: RequestInit = {
       method: 'POST',
-      key: r.key,
-      json: { model, messages: [{ role: 'user', content: label }], stream: init.stream ?? false },
+      headers: { authorization: `Bearer ${r.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model,
+        messages: [{ role: 'user', content: label }],
+        stream: init.stream ?? false,
+      }),
       ...(init.signal ? { signal: init.signal } : {}),
-    });
+    };
+    // undici's own Agent: global fetch takes it, though its types are undici-types' Dispatcher.
+    Object.assign(request, { dispatcher: agent });
+    return fetch(`${r.gw.url}/v1/chat/completions`, request);
+  };
 }
 
 describe('slots and queues (queue timeout far away)', () => {
   let r: Routed;
   let chat: ReturnType<typeof client>;
+  const agent = new Agent();
   const slots = (id: string) => r.gw.gateway.router.slots.snapshot(id);
 
   before(async () => {
@@ -73,9 +94,10 @@ describe('slots and queues (queue timeout far away)', () => {
         circuit: { consecutive_failures: 1_000, min_requests: 1_000 },
       },
     });
-    chat = client(r);
+    chat = client(r, agent);
   });
   after(async () => {
+    await agent.destroy();
     await r.close();
   });
 
@@ -167,6 +189,14 @@ describe('slots and queues (queue timeout far away)', () => {
   test('the retry budget keeps a 429 storm from being multiplied by max_attempts', async () => {
     const requests = 20;
     const from = r.a.requests.length;
+    const RETRIES = 'tokgate_upstream_attempts_total{kind="retry"}';
+    const FIRSTS = 'tokgate_upstream_attempts_total{kind="first"}';
+    const SPENT = 'tokgate_retry_budget_exhausted_total';
+    const counted = {
+      retries: await metric(r, RETRIES),
+      firsts: await metric(r, FIRSTS),
+      spent: await metric(r, SPENT),
+    };
     const held = gate({ kind: 'status', status: 429 });
     for (let i = 0; i < requests; i++) r.a.faults.push(held.fault());
     // Retries that get through hang: they hold their share of the budget while the storm lasts.
@@ -192,6 +222,9 @@ describe('slots and queues (queue timeout far away)', () => {
     assert.ok(retried() >= 3 && retried() <= 5, `${retried()} retries`);
     assert.ok(r.a.requests.length - from <= requests + 5, 'far fewer calls than requests × max_attempts');
     assert.ok(answered.every((status) => status === 429));
+    assert.equal((await metric(r, FIRSTS)) - counted.firsts, requests);
+    assert.equal((await metric(r, RETRIES)) - counted.retries, retried());
+    assert.equal((await metric(r, SPENT)) - counted.spent, answered.length);
     for (const c of controllers) c.abort();
     await Promise.all(pending);
     r.a.faults.length = 0;
@@ -203,6 +236,7 @@ describe('slots and queues (queue timeout far away)', () => {
 describe('saturation: fallback and 503 (short queue timeout)', () => {
   let r: Routed;
   let chat: ReturnType<typeof client>;
+  const agent = new Agent();
   const slots = (id: string) => r.gw.gateway.router.slots.snapshot(id);
 
   before(async () => {
@@ -221,9 +255,10 @@ describe('saturation: fallback and 503 (short queue timeout)', () => {
         circuit: { consecutive_failures: 1_000, min_requests: 1_000 },
       },
     });
-    chat = client(r);
+    chat = client(r, agent);
   });
   after(async () => {
+    await agent.destroy();
     await r.close();
   });
 
