@@ -198,6 +198,8 @@ export class AttemptLoop {
   /** Records a failed attempt. Returns the failure, or undefined when the client is gone (no verdict). */
   failed(attempt: Attempt, error: unknown): GatewayError | undefined {
     attempt.timer.dispose();
+    // An attempt that never got a slot never reached the upstream: nothing to say of its health.
+    const reached = attempt.slot;
     this.endAttempt(attempt);
     const { deployment } = attempt;
     if (this.options.client.aborted) {
@@ -209,12 +211,13 @@ export class AttemptLoop {
     // The code the client is told, the provider's own included: what the ledger has always held.
     this.record(attempt, failure.status, failure.wireCode);
     if (failure.kind === 'deployment_saturated') {
-      // Our own limit, not the upstream's health: no verdict on it, and no second try in this request.
-      this.router.health.released(deployment.id);
+      // Our own limit: no second try of it in this request.
       this.router.slots.counters.saturated += 1;
       this.saturated ??= new Set();
       this.saturated.add(deployment.id);
-    } else if (failure.retryable) {
+    }
+    if (!reached) this.router.health.released(deployment.id);
+    else if (failure.retryable) {
       this.router.health.failed(
         deployment.id,
         failure.retryAfter === undefined ? undefined : failure.retryAfter * 1000,
@@ -249,16 +252,19 @@ export class AttemptLoop {
     const { clock } = this.router;
     if (performance.now() >= this.deadline.at) throw this.failure();
     const next = this.pick(false);
-    if (!next) throw this.noNext();
     const decision = decideRetry(
       this.plan.policy,
       failure,
       this.made,
-      { tried: this.tried.has(next.id), retryAfter: this.lastError.get(next.id)?.retryAfter },
+      // None left: asked as a second round, so that only a retry the policy allows counts as refused.
+      next
+        ? { tried: this.tried.has(next.id), retryAfter: this.lastError.get(next.id)?.retryAfter }
+        : { tried: true, retryAfter: undefined },
       this.startedAt + this.plan.timeouts.totalMs - clock.now(),
       clock.random(),
     );
     if (!decision.retry) throw this.failure();
+    if (!next) throw this.noNext();
     if (decision.delayMs <= 0) return;
     try {
       // The policy keeps the delay within what is left of the deadline.
