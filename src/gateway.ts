@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Admitter } from './accounting/admission.js';
 import { Ledger } from './accounting/ledger.js';
+import { sharedTokenPool, TokenCounter } from './accounting/token-pool.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ModelCatalog } from './catalog/catalog.js';
 import type { GatewayConfig } from './config/config.js';
@@ -19,6 +20,8 @@ export interface Gateway {
   store: Store;
   ledger: Ledger;
   log: Logger;
+  /** Exact token counts (a worker pool shared by the process; `tokens.pool.warm()` loads the encodings). */
+  tokens: TokenCounter;
   /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
   close(): Promise<void>;
 }
@@ -105,9 +108,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ...(fleet.spool ? { spool: fleet.spool } : {}),
   });
   await fleet.start(auth, ledger);
-  const admitter = new Admitter(wallet, fleet.limiter, router.catalog, {
-    refuseUnpriced: config.refuseUnpriced,
-  });
+  const tokens = new TokenCounter(sharedTokenPool(config.tokenizer.workers), config.tokenizer.budgetMs);
+  const admitter = new Admitter(
+    wallet,
+    fleet.limiter,
+    router.catalog,
+    { refuseUnpriced: config.refuseUnpriced },
+    tokens,
+  );
   const app = await createApp({
     store,
     auth,
@@ -115,6 +123,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ledger,
     wallet,
     admitter,
+    tokens,
     cache: fleet.cache,
     metrics,
     log,
@@ -136,5 +145,5 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     })();
     return closing;
   };
-  return { app, store, ledger, log, close };
+  return { app, store, ledger, log, tokens, close };
 }
