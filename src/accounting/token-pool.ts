@@ -163,8 +163,6 @@ export class TokenPool {
   private spawn(): Slot | undefined {
     if (this.slots.length >= this.workers) return undefined;
     const worker = startWorker();
-    // Idle workers never keep the process alive; a count in flight has its timer for that.
-    worker.unref();
     const slot: Slot = { worker, busy: undefined };
     worker.on('message', (reply: TokenReply) => {
       const pending = slot.busy;
@@ -182,6 +180,9 @@ export class TokenPool {
     };
     worker.on('error', gone);
     worker.on('exit', gone);
+    // Idle workers never keep the process alive; a count in flight has its timer for that. (After the
+    // listeners: adding a 'message' listener refs the worker again.)
+    worker.unref();
     this.slots.push(slot);
     return slot;
   }
