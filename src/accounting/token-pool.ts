@@ -60,7 +60,8 @@ const WORKER_URL = new URL(UNDER_TSX ? './token-worker.ts' : './token-worker.js'
 const startWorker = () =>
   UNDER_TSX
     ? new Worker(
-        `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`,
+        // tsx resolved here: an eval'd worker would resolve it from the working directory.
+        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`,
         { eval: true },
       )
     : new Worker(WORKER_URL);
@@ -126,7 +127,9 @@ export class TokenPool {
               deadline: Date.now() + 60_000,
               warm: true,
             };
+            // The timer also keeps the process alive while the encodings load (idle workers do not).
             const pending: Pending = { done: false, job, resolve, timer: undefined };
+            pending.timer = setTimeout(() => this.expire(pending), 60_000);
             slot.busy = pending;
             slot.worker.postMessage(job);
           }),
