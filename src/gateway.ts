@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Admitter } from './accounting/admission.js';
 import { Ledger } from './accounting/ledger.js';
+import { sharedTokenPool, TokenCounter } from './accounting/token-pool.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ModelCatalog } from './catalog/catalog.js';
 import type { GatewayConfig } from './config/config.js';
@@ -23,6 +24,8 @@ export interface Gateway {
   /** Routes and the shared reliability state (health, slots), for metrics and tests. */
   router: Router;
   log: Logger;
+  /** Exact token counts (a worker pool shared by the process; `tokens.pool.warm()` loads the encodings). */
+  tokens: TokenCounter;
   /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
   close(): Promise<void>;
 }
@@ -113,9 +116,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onDeadLetter: (_row, place) => fleet.deadLettered(place),
   });
   await fleet.start(auth, ledger);
-  const admitter = new Admitter(wallet, fleet.limiter, router.catalog, {
-    refuseUnpriced: config.refuseUnpriced,
-  });
+  const tokens = new TokenCounter(sharedTokenPool(config.tokenizer.workers), config.tokenizer.budgetMs);
+  const admitter = new Admitter(
+    wallet,
+    fleet.limiter,
+    router.catalog,
+    { refuseUnpriced: config.refuseUnpriced },
+    tokens,
+  );
   const app = await createApp({
     redact: createRedactor(configSecrets(config)),
     metricsToken: config.metricsToken,
@@ -125,6 +133,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ledger,
     wallet,
     admitter,
+    tokens,
     cache: fleet.cache,
     metrics,
     log,
@@ -146,5 +155,5 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     })();
     return closing;
   };
-  return { app, store, ledger, router, log, close };
+  return { app, store, ledger, router, log, tokens, close };
 }

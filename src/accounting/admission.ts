@@ -1,7 +1,8 @@
 // Admission: before anything goes upstream, a request passes its key's rate limits and reserves its
 // worst-case cost (an upper bound of its prompt tokens × input price + the most it may generate × output
 // price, for every choice). When it ends, the reservation is settled to the real cost. The prompt is
-// bounded by its bytes, and counted with the model's tokenizer only where that bound could refuse it.
+// bounded by its bytes, and counted with the model's tokenizer (off the event loop, within a time budget)
+// only where that bound could refuse it.
 import type { Principal } from '../auth/authenticator.js';
 import { accountOf } from '../auth/principal.js';
 import type { ModelCatalog } from '../catalog/catalog.js';
@@ -9,7 +10,8 @@ import type { Target } from '../catalog/target.js';
 import { forbidden, GatewayError } from '../core/errors.js';
 import type { ChatRequest } from '../core/types.js';
 import type { RateLimiter, RateLimits } from '../limits/rate-limiter.js';
-import { countPromptTokens, promptTokenBound } from './tokenizer.js';
+import type { TokenCounter } from './token-pool.js';
+import { promptTokenBound } from './tokenizer.js';
 import type { Reservation, Scope, Wallet } from './wallet/wallet.js';
 
 /** What a model may generate when neither the client nor the catalog says (used only to bound costs). */
@@ -93,6 +95,7 @@ export class Admitter {
     private readonly limiter: RateLimiter,
     private readonly catalog: ModelCatalog,
     private readonly options: AdmissionOptions,
+    private readonly tokens: TokenCounter,
   ) {}
 
   /**
@@ -124,22 +127,24 @@ export class Admitter {
     }
 
     // The prompt is first bounded by its UTF-8 bytes (a BPE token is at least one byte): free, and never
-    // under-reserves. The tokenizer (costly in time and memory: bench/README.md) runs only
-    // where the bound could refuse what the exact count admits: a tight balance, or a tpm the request is
-    // a noticeable share of. While its encoding loads, the bound stands.
+    // under-reserves. The tokenizer (costly in time and memory: bench/README.md) runs only where the bound
+    // could refuse what the exact count admits: a tight balance, or a tpm the request is a noticeable share
+    // of. It runs in a worker within a time budget; when the budget runs out (or the encoding is still
+    // loading, or the pool is busy), the bound stands: admission may hold more, never less.
     let prompt = promptTokenBound(upstream.messages);
     let counted = false;
-    const countExactly = (): boolean => {
+    const countExactly = async (): Promise<boolean> => {
       if (counted) return false;
       counted = true;
       const tokenizer = this.catalog.tokenizerFor(target.model, target.provider.id);
-      const exact = Math.min(prompt, countPromptTokens(upstream.messages, tokenizer, 'upper'));
-      const tighter = exact < prompt;
+      const exact = (await this.tokens.count(upstream.messages, tokenizer, 'upper'))?.prompt;
+      if (exact === undefined || exact >= prompt) return false;
       prompt = exact;
-      return tighter;
+      return true;
     };
     const tpm = limits?.tpm ?? null;
-    if (tpm !== null && (prompt + maxTokens) * choices > tpm * TPM_SHARE_FOR_EXACT_COUNT) countExactly();
+    if (tpm !== null && (prompt + maxTokens) * choices > tpm * TPM_SHARE_FOR_EXACT_COUNT)
+      await countExactly();
 
     const outputPerToken = price ? price.output * choices : 0;
     const promptCost = () => (price ? ceilDiv(prompt * choices * price.input, 1_000_000) : 0);
@@ -163,7 +168,7 @@ export class Admitter {
       } catch (refusal) {
         const code = refusal instanceof GatewayError ? refusal.code : undefined;
         if (code !== 'insufficient_credits' && code !== 'budget_exceeded') throw refusal;
-        let retry = countExactly();
+        let retry = await countExactly();
         if (requestedMax === undefined && outputPerToken > 0) {
           const available = await this.wallet.available(scope);
           if (available !== null && worstCost() > available) {

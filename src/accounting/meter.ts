@@ -1,11 +1,12 @@
 // Turns what an upstream call produced into metered usage and cost: provider-reported counts where given,
-// the model's tokenizer otherwise (and the row says which).
+// the model's tokenizer otherwise (and the row says which). Only the latter touches the token pool.
 
 import type { ModelCatalog } from '../catalog/catalog.js';
 import type { Target } from '../catalog/target.js';
 import type { ChatRequest, ChatResponse, Usage, UsageSource } from '../core/types.js';
 import { costMicros } from './pricing.js';
-import { countGeneratedTokens, countPromptTokens } from './tokenizer.js';
+import type { TokenCounter } from './token-pool.js';
+import { fallbackCount, messageText, promptFraming } from './tokenizer.js';
 
 export interface Metered {
   usage: Usage;
@@ -33,26 +34,36 @@ export function isUsable(usage: Usage | null | undefined): usage is Usage {
 }
 
 export class Meter {
-  constructor(private readonly catalog: ModelCatalog) {}
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly tokens: TokenCounter,
+  ) {}
 
-  measure(
+  async measure(
     target: Target,
     request: ChatRequest,
     reported: Usage | null | undefined,
     generated: readonly string[],
-  ) {
-    let usage: Usage;
-    let source: UsageSource;
+  ): Promise<Metered> {
     if (isUsable(reported)) {
-      usage = reported;
-      source = 'provider';
-    } else {
-      const tokenizer = this.catalog.tokenizerFor(target.model, target.provider.id);
-      const prompt = countPromptTokens(request.messages, tokenizer);
-      const completion = countGeneratedTokens(generated, tokenizer);
-      usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-      source = 'estimated';
+      return { usage: reported, source: 'provider', costMicros: costMicros(target.entry?.price, reported) };
     }
-    return { usage, source, costMicros: costMicros(target.entry?.price, usage) } satisfies Metered;
+    const tokenizer = this.catalog.tokenizerFor(target.model, target.provider.id);
+    const text = generated.join('');
+    const counted = await this.tokens.count(request.messages, tokenizer, 'estimate', text);
+    // Past the time budget: about four characters a token (as while an encoding loads), for the prompt as
+    // for the answer. The byte bound would be safe only for reserving: here it is what the client pays, and
+    // it would charge ASCII text about four times over. The row says 'estimated' either way.
+    const prompt = counted?.prompt ?? estimatePrompt(request);
+    const completion = counted?.generated ?? fallbackCount(text, 'estimate');
+    const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+    const source: UsageSource = 'estimated';
+    return { usage, source, costMicros: costMicros(target.entry?.price, usage) };
   }
+}
+
+function estimatePrompt(request: ChatRequest): number {
+  let total = promptFraming(request.messages);
+  for (const message of request.messages) total += fallbackCount(messageText(message), 'estimate');
+  return total;
 }

@@ -72,6 +72,13 @@ export interface GatewayConfig {
   refuseUnpriced: boolean;
   /** Routes and the reliability policy (see the routing section below). */
   routing: RoutingSettings;
+  /** Exact token counts (admission of metered keys, answers without usage), off the event loop. */
+  tokenizer: {
+    /** Time one count may take (TOKGATE_TOKENIZER_BUDGET_MS, 50); past it, a bound or an estimate stands. */
+    budgetMs: number;
+    /** Worker threads (TOKGATE_TOKENIZER_WORKERS, 1; 1–4), each ~70 MB per encoding it has used. */
+    workers: number;
+  };
 }
 
 /** pino's levels; LOG_LEVEL and server.log_level take only these. */
@@ -337,6 +344,12 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   billing: z.strictObject({ refuse_unpriced: z.boolean().optional() }).optional(),
+  tokenizer: z
+    .strictObject({
+      budget_ms: positiveInt().max(60_000).optional(),
+      workers: positiveInt().max(4).optional(),
+    })
+    .optional(),
   routes: routesSchema.optional(),
   routing: routingSchema.optional(),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/), providerSchema).optional(),
@@ -558,6 +571,13 @@ function resolveModels(file: FileConfig): Record<string, ModelSettings> {
   return out;
 }
 
+function resolveTokenizer(file: FileConfig, env: NodeJS.ProcessEnv): GatewayConfig['tokenizer'] {
+  const budgetMs = parsePositiveEnv(env, 'TOKGATE_TOKENIZER_BUDGET_MS') ?? file.tokenizer?.budget_ms ?? 50;
+  const workers = parseIntEnv(env, 'TOKGATE_TOKENIZER_WORKERS') ?? file.tokenizer?.workers ?? 1;
+  if (workers < 1 || workers > 4) throw new ConfigError('TOKGATE_TOKENIZER_WORKERS must be 1 to 4');
+  return { budgetMs, workers };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const file = readFileConfig(env);
   const server = file.server ?? {};
@@ -595,6 +615,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     providers: resolveProviders(file, env),
     routing: resolveRouting(file.routes, file.routing),
     models: resolveModels(file),
+    tokenizer: resolveTokenizer(file, env),
     refuseUnpriced: env.TOKGATE_REFUSE_UNPRICED
       ? env.TOKGATE_REFUSE_UNPRICED !== 'false'
       : (file.billing?.refuse_unpriced ?? true),

@@ -30,7 +30,7 @@ export async function completeJson(
   const response = served.value;
   exchange.deployment = served.deployment;
   exchange.upstreamModel = typeof response.model === 'string' ? response.model : null;
-  const metered = deps.meter.measure(
+  const metered = await deps.meter.measure(
     exchange.target,
     exchange.request,
     response.usage,

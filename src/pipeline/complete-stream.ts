@@ -77,7 +77,7 @@ export async function completeStream(
     const failure = aborted ? undefined : asGatewayError(error, deps.redact);
     const metered =
       answer.committed || aborted
-        ? deps.meter.measure(exchange.target, exchange.request, answer.reported, answer.generated)
+        ? await deps.meter.measure(exchange.target, exchange.request, answer.reported, answer.generated)
         : undefined;
     void settle(deps, door.name, exchange, {
       status: aborted ? 'aborted' : 'error',
@@ -100,7 +100,12 @@ export async function completeStream(
     clearTimeout(keepAlive);
   }
 
-  const metered = deps.meter.measure(exchange.target, exchange.request, answer.reported, answer.generated);
+  const metered = await deps.meter.measure(
+    exchange.target,
+    exchange.request,
+    answer.reported,
+    answer.generated,
+  );
   if (!sink) {
     // The upstream ended without a single choice chunk: answer with an empty stream all the same.
     sink = open(gatewayHeaders(exchange, served.warnings));

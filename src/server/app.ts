@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Admitter } from '../accounting/admission.js';
 import type { Ledger } from '../accounting/ledger.js';
 import { Meter } from '../accounting/meter.js';
+import type { TokenCounter } from '../accounting/token-pool.js';
 import type { Wallet } from '../accounting/wallet/wallet.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { ResponseCache } from '../cache/response-cache.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   ledger: Ledger;
   wallet: Wallet;
   admitter: Admitter;
+  /** Exact token counts, for answers without usage (the meter). */
+  tokens: TokenCounter;
   cache: ResponseCache;
   /** Enabled providers, for the catalog listing. */
   providers: Array<{ id: string; format: string }>;
@@ -197,7 +200,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     registerChatRoute(scope, {
       router,
       admitter,
-      meter: new Meter(router.catalog),
+      meter: new Meter(router.catalog, deps.tokens),
       ledger,
       metrics,
       log,

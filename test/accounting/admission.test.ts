@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Admission, Admitter } from '../../src/accounting/admission.js';
+import { sharedTokenPool, TokenCounter } from '../../src/accounting/token-pool.js';
 import { countPromptTokens, promptTokenBound, warmTokenizers } from '../../src/accounting/tokenizer.js';
 import { LocalWallet } from '../../src/accounting/wallet/local-wallet.js';
 import type { Principal } from '../../src/auth/authenticator.js';
@@ -14,6 +15,9 @@ import type { ChatRequest, Provider } from '../../src/core/types.js';
 import { LocalRateLimiter } from '../../src/limits/rate-limiter.js';
 import { Store } from '../../src/store/store.js';
 import { account, key, settled } from './support.js';
+
+/** Exact counts in the process's worker pool, with a budget no test run can exhaust. */
+const tokens = new TokenCounter(sharedTokenPool(1), 10_000);
 
 // $1 and $2 per million input and output tokens: 1 and 2 µ$ per token.
 const catalog = new ModelCatalog({
@@ -97,7 +101,7 @@ describe('admission', () => {
     store = await Store.open('sqlite::memory:');
     wallet = new LocalWallet(store);
     limiter = new LocalRateLimiter();
-    admitter = new Admitter(wallet, limiter, catalog, { refuseUnpriced: true });
+    admitter = new Admitter(wallet, limiter, catalog, { refuseUnpriced: true }, tokens);
   });
   after(() => store.close());
 
@@ -228,7 +232,7 @@ describe('admission', () => {
     await refusal(admitter.admit(budgeted, t, request(t.model)), 403, 'model_unpriced');
     const unmetered = await principal(null);
     assert.equal((await admitter.admit(unmetered, t, request(t.model))).reservation, undefined);
-    const lenient = new Admitter(wallet, limiter, catalog, { refuseUnpriced: false });
+    const lenient = new Admitter(wallet, limiter, catalog, { refuseUnpriced: false }, tokens);
     assert.equal((await lenient.admit(metered, t, request(t.model))).reservation, undefined);
     assert.equal(await available(metered), 1_000_000);
   });

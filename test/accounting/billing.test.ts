@@ -226,6 +226,9 @@ for (const database of DATABASES) {
     test('tpm holds under concurrency and counts what was really used', async () => {
       // Each request is admitted at 9 (gateway prompt count) + 11 (max_tokens) = 20 tokens against tpm 50.
       const { key } = await gw.createKey({ tpm: 50 });
+      // Answers held until every request of the burst was admitted: admission now waits for the token
+      // pool, and an answer settled early would free tokens for a later request of the same burst.
+      fake.options = { firstByteDelayMs: 300 };
       const burst = await Promise.all(
         Array.from({ length: 6 }, () =>
           gw.call('/v1/chat/completions', {
@@ -240,6 +243,7 @@ for (const database of DATABASES) {
         burst.filter((r) => r.status === 429).every((r) => Number(r.headers.get('retry-after')) >= 1),
       );
       // Settled at real usage (4 + 11 = 15 each): 30 used, so one more 20-token request fits.
+      fake.options = {};
       const next = await gw.call('/v1/chat/completions', {
         method: 'POST',
         key,

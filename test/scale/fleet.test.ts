@@ -87,6 +87,9 @@ describe('three replicas on one PostgreSQL and one Redis', () => {
       OPENAI_API_KEY: 'sk-upstream',
       OPENAI_BASE_URL: fake.url,
       LOG_LEVEL: 'warn',
+      // Exact counts however busy the machine (three replicas on two cores): the 50 ms default would let
+      // a count under load fall back to the byte bound, which refuses a request the balance can pay for.
+      TOKGATE_TOKENIZER_BUDGET_MS: '10000',
     };
     // All three at once on a fresh database: the migrations take a lock, the others wait for it.
     replicas.push(...(await Promise.all(['r0', 'r1', 'r2'].map((name) => startReplica(name, env)))));

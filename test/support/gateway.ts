@@ -2,7 +2,6 @@
 import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import pino from 'pino';
-import { warmTokenizers } from '../../src/accounting/tokenizer.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 
@@ -32,11 +31,13 @@ export async function startTestGateway(env: Record<string, string>): Promise<Tes
     DATABASE_URL: 'sqlite::memory:',
     TOKGATE_ADMIN_KEY: ADMIN_KEY,
     TOKGATE_CONFIG: '',
+    // Exact counts in tests, however busy the machine: the default 50 ms budget is for production.
+    TOKGATE_TOKENIZER_BUDGET_MS: '10000',
     ...env,
   });
   const gateway = await createGateway(config, { log: pino({ level: 'info' }, sink) });
   // Exact token counts from the first request on (in production the first use loads them in the background).
-  await warmTokenizers();
+  await gateway.tokens.pool.warm();
   await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const address = gateway.app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');

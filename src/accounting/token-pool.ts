@@ -1,0 +1,239 @@
+// Exact token counts, off the event loop: a small pool of worker threads (token-worker.ts) with a time
+// budget per count. A count that would take longer, or finds the pool busy, gives way to the caller's
+// fallback (admission: the byte bound; the meter: an estimate), so no request holds the gateway's thread.
+import { Worker } from 'node:worker_threads';
+import type { TokenizerName } from '../catalog/catalog.js';
+import type { ChatMessage } from '../core/types.js';
+import { messageText, type Purpose, promptFraming } from './tokenizer.js';
+
+/** One count, as sent to a worker: `deadline` is a `Date.now()` time. */
+export interface TokenJob {
+  id: number;
+  tokenizer: TokenizerName;
+  texts: string[];
+  purpose: Purpose;
+  deadline: number;
+  /** Load every encoding first (`TokenPool.warm`). */
+  warm?: true;
+}
+
+/** A worker's answer: a count per text, or null when the deadline passed (or counting failed). */
+export interface TokenReply {
+  id: number;
+  counts: number[] | null;
+}
+
+/** What became of counts, for tests and the curious. */
+export interface TokenPoolStats {
+  /** Counted by a worker within the budget. */
+  counted: number;
+  /** Given up: the budget ran out (in the queue, in a worker, or the text was too long to try). */
+  expired: number;
+  /** Refused at once: the queue was full. */
+  saturated: number;
+}
+
+/**
+ * Characters a worker counts per millisecond of budget, at best (ordinary prose runs at about 40 000;
+ * runs of one character at 2 000): a text longer than budget × this is not sent at all.
+ */
+const CHARS_PER_MS_AT_BEST = 64 * 1024;
+/** Jobs waiting for a worker, per worker, beyond which a count falls back at once. */
+const QUEUE_PER_WORKER = 32;
+
+interface Pending {
+  done: boolean;
+  job: TokenJob;
+  resolve: (counts: number[] | undefined) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: Pending | undefined;
+}
+
+// Under tsx (tests, benches) this module is TypeScript, and so is its worker; Node 20 does not apply
+// tsx's `--import` hooks to a worker's entry, so the worker registers them itself first.
+const UNDER_TSX = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(UNDER_TSX ? './token-worker.ts' : './token-worker.js', import.meta.url);
+const startWorker = () =>
+  UNDER_TSX
+    ? new Worker(
+        // tsx resolved here: an eval'd worker would resolve it from the working directory.
+        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`,
+        { eval: true },
+      )
+    : new Worker(WORKER_URL);
+
+export class TokenPool {
+  readonly stats: TokenPoolStats = { counted: 0, expired: 0, saturated: 0 };
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+
+  /** `workers`: threads at most, each holding the encodings it was asked for (about 70 MB each). */
+  constructor(private readonly workers: number) {}
+
+  /**
+   * Counts each text within `budgetMs`, or resolves undefined: the budget ran out, the pool is saturated,
+   * or the texts are too long to be counted in time.
+   */
+  count(
+    tokenizer: TokenizerName,
+    texts: string[],
+    purpose: Purpose,
+    budgetMs: number,
+  ): Promise<number[] | undefined> {
+    let chars = 0;
+    for (const text of texts) chars += text.length;
+    if (chars > budgetMs * CHARS_PER_MS_AT_BEST) {
+      this.stats.expired++;
+      return Promise.resolve(undefined);
+    }
+    if (this.queue.length >= this.workers * QUEUE_PER_WORKER) {
+      this.stats.saturated++;
+      return Promise.resolve(undefined);
+    }
+    const job: TokenJob = { id: this.nextId++, tokenizer, texts, purpose, deadline: Date.now() + budgetMs };
+    return new Promise((resolve) => {
+      const pending: Pending = {
+        done: false,
+        job,
+        resolve,
+        timer: setTimeout(() => this.expire(pending), budgetMs),
+      };
+      this.queue.push(pending);
+      this.dispatch();
+    });
+  }
+
+  /**
+   * Starts every worker and loads every encoding in it, so the first counts need not wait for them
+   * (otherwise a worker starts on the first count, and loads an encoding on its first use).
+   */
+  async warm(): Promise<void> {
+    while (this.spawn());
+    const idle = this.slots.filter((slot) => !slot.busy);
+    await Promise.all(
+      idle.map(
+        (slot) =>
+          new Promise((resolve) => {
+            const job: TokenJob = {
+              id: this.nextId++,
+              tokenizer: 'o200k_base',
+              texts: [],
+              purpose: 'estimate',
+              deadline: Date.now() + 60_000,
+              warm: true,
+            };
+            // The timer also keeps the process alive while the encodings load (idle workers do not).
+            const pending: Pending = { done: false, job, resolve, timer: undefined };
+            pending.timer = setTimeout(() => this.expire(pending), 60_000);
+            slot.busy = pending;
+            slot.worker.postMessage(job);
+          }),
+      ),
+    );
+  }
+
+  /** Ends the workers (counts in flight resolve undefined). */
+  async close(): Promise<void> {
+    const slots = this.slots.splice(0);
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private expire(pending: Pending): void {
+    if (pending.done) return;
+    pending.done = true;
+    const queued = this.queue.indexOf(pending);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    // A job in a worker stops there at the same deadline; its late answer is ignored.
+    this.stats.expired++;
+    pending.resolve(undefined);
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const slot = this.slots.find((s) => !s.busy) ?? this.spawn();
+      if (!slot) return;
+      const pending = this.queue.shift()!;
+      slot.busy = pending;
+      slot.worker.postMessage(pending.job);
+    }
+  }
+
+  private spawn(): Slot | undefined {
+    if (this.slots.length >= this.workers) return undefined;
+    const worker = startWorker();
+    const slot: Slot = { worker, busy: undefined };
+    worker.on('message', (reply: TokenReply) => {
+      const pending = slot.busy;
+      slot.busy = undefined;
+      if (pending && pending.job.id === reply.id) this.settle(pending, reply.counts ?? undefined);
+      this.dispatch();
+    });
+    // A worker that dies takes its job with it (that count falls back); the next count starts another.
+    const gone = () => {
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots.splice(index, 1);
+      if (slot.busy) this.settle(slot.busy, undefined);
+      slot.busy = undefined;
+      this.dispatch();
+    };
+    worker.on('error', gone);
+    worker.on('exit', gone);
+    // Idle workers never keep the process alive; a count in flight has its timer for that. (After the
+    // listeners: adding a 'message' listener refs the worker again.)
+    worker.unref();
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private settle(pending: Pending, counts: number[] | undefined): void {
+    if (pending.done) return;
+    pending.done = true;
+    clearTimeout(pending.timer);
+    if (counts) this.stats.counted++;
+    else this.stats.expired++;
+    pending.resolve(counts);
+  }
+}
+
+let shared: TokenPool | undefined;
+
+/**
+ * The process's pool, started with `workers` threads by its first user: the encodings are immutable and
+ * large, so every gateway in a process (tests start many) shares them.
+ */
+export function sharedTokenPool(workers: number): TokenPool {
+  shared ??= new TokenPool(workers);
+  return shared;
+}
+
+/** Exact counts for one gateway: the shared pool, with this gateway's time budget per count. */
+export class TokenCounter {
+  constructor(
+    readonly pool: TokenPool,
+    readonly budgetMs: number,
+  ) {}
+
+  /**
+   * The prompt's tokens (`countPromptTokens`' formula) and, when given, a generated text's, counted in one
+   * job; undefined when the budget ran out or the pool is saturated (the caller falls back).
+   */
+  async count(
+    messages: readonly ChatMessage[],
+    tokenizer: TokenizerName,
+    purpose: Purpose,
+    generated?: string,
+  ): Promise<{ prompt: number; generated: number } | undefined> {
+    const texts = messages.map(messageText);
+    if (generated !== undefined) texts.push(generated);
+    const counts = await this.pool.count(tokenizer, texts, purpose, this.budgetMs);
+    if (!counts) return undefined;
+    let prompt = promptFraming(messages);
+    for (let i = 0; i < messages.length; i++) prompt += counts[i]!;
+    return { prompt, generated: generated === undefined ? 0 : counts[messages.length]! };
+  }
+}
