@@ -1,8 +1,9 @@
 // Property-based fuzzing of every input a client controls: the chat body (mutations of valid requests and
 // arbitrary JSON, on several providers), the admin bodies, the query parameters, and malformed HTTP. On
-// SQLite and on PostgreSQL. For every input: no 500, no internal error, errors in the API's shape with no
+// SQLite and on PostgreSQL. For every input: no 5xx, errors in the API's shape with no
 // stack trace or internal path; afterwards the gateway is healthy, answers, and its ledger writes.
-// Seeded, so a failure reproduces; FUZZ_RUNS scales it (default: about a minute in CI for both databases).
+// Seeded, so a failure reproduces (FUZZ_SEED); FUZZ_RUNS scales it (default 1500 a property: 12,000 inputs,
+// about 20 s here for both databases).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -18,16 +19,14 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 
 /** What must hold of every answer, whatever was sent. */
 function assertSound(status: number, text: string, what: string): void {
-  assert.notEqual(status, 500, `${what}: 500 ${text.slice(0, 300)}`);
+  // No 5xx at all: the fakes answer sensible requests, and nonsense never reaches them.
+  assert.ok(status < 500, `${what}: ${status} ${text.slice(0, 300)}`);
   assert.doesNotMatch(text, /\n\s+at [\w.<>]+ \(|node_modules|\/src\/|\/work\//, `${what}: internals leaked`);
   if (status < 400) return;
   const body = JSON.parse(text) as { error?: Record<string, unknown> };
   assert.equal(typeof body.error?.message, 'string', `${what}: error shape ${text.slice(0, 200)}`);
   assert.equal(typeof body.error?.type, 'string', `${what}: error type`);
   assert.ok('param' in body.error! && 'code' in body.error!, `${what}: param and code`);
-  // A 5xx may only be an upstream's failure (a fake refusing nonsense), never the gateway's own.
-  if (status >= 500)
-    assert.match(String(body.error?.code), /^upstream_|^null$/, `${what}: ${text.slice(0, 200)}`);
 }
 
 const MODELS = [
