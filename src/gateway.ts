@@ -117,6 +117,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   await fleet.start(auth, ledger);
   const tokens = new TokenCounter(sharedTokenPool(config.tokenizer.workers), config.tokenizer.budgetMs);
+  metrics.watchTokenizer(tokens.pool.stats);
   const admitter = new Admitter(
     wallet,
     fleet.limiter,

@@ -1,5 +1,7 @@
 // Prometheus metrics, one registry per app so tests can build several apps side by side.
+
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { TokenPoolStats } from '../accounting/token-pool.js';
 import type { SlotBoard } from '../router/slots.js';
 
 export class Metrics {
@@ -85,6 +87,27 @@ export class Metrics {
         const { inFlight, queued } = slots.totals();
         this.set({ state: 'in_flight' }, inFlight);
         this.set({ state: 'queued' }, queued);
+      },
+    });
+  }
+
+  /**
+   * Exact token counts, and those that fell back to a bound or an estimate (the budget ran out, or the
+   * pool was saturated). The pool is the process's, so these are the process's counts.
+   */
+  watchTokenizer(stats: Readonly<TokenPoolStats>): void {
+    const reported: TokenPoolStats = { counted: 0, expired: 0, saturated: 0 };
+    new Counter({
+      name: 'tokgate_tokenizer_counts_total',
+      help: 'Exact token counts asked of the worker pool, by result: counted, expired (fell back), saturated (fell back)',
+      labelNames: ['result'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const result of ['counted', 'expired', 'saturated'] as const) {
+          const delta = stats[result] - reported[result];
+          reported[result] = stats[result];
+          if (delta > 0) this.inc({ result }, delta);
+        }
       },
     });
   }

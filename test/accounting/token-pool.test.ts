@@ -105,6 +105,12 @@ describe('admission under a tiny budget', () => {
       });
       assert.equal(res.status, 200);
       assert.ok(stats.expired > expired, 'the exact count was given up');
+      const metrics = await (await gw.call('/metrics')).text();
+      assert.match(
+        metrics,
+        /tokgate_tokenizer_counts_total\{result="expired"\} [1-9]/,
+        'and /metrics says so',
+      );
       // What the fallback held is at least what the tokenizer counts.
       assert.ok(bound >= countPromptTokens(messages, 'o200k_base', 'upper'));
       // And the gateway's thread stayed free for others.
