@@ -400,30 +400,26 @@ function readFileConfig(env: NodeJS.ProcessEnv): FileConfig {
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
-function parseIntEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+/** A number from the environment (undefined when unset); `accepts` says which, `expected` names them. */
+function numberEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  accepts: (value: number) => boolean,
+  expected: string,
+): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer`);
+  if (!accepts(value)) throw new ConfigError(`${name} must be ${expected}`);
   return value;
 }
 
-function parsePositiveEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(`${name} must be a positive number`);
-  return value;
-}
-
-function parseSecondsEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0)
-    throw new ConfigError(`${name} must be a number of seconds, 0 or more`);
-  return value;
-}
+const parseIntEnv = (env: NodeJS.ProcessEnv, name: string) =>
+  numberEnv(env, name, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
+const parsePositiveEnv = (env: NodeJS.ProcessEnv, name: string) =>
+  numberEnv(env, name, (n) => Number.isFinite(n) && n > 0, 'a positive number');
+const parseSecondsEnv = (env: NodeJS.ProcessEnv, name: string) =>
+  numberEnv(env, name, (n) => Number.isFinite(n) && n >= 0, 'a number of seconds, 0 or more');
 
 function parseLogLevel(env: NodeJS.ProcessEnv): LogLevel | undefined {
   const raw = env.LOG_LEVEL;
@@ -581,10 +577,7 @@ function resolveTokenizer(file: FileConfig, env: NodeJS.ProcessEnv): GatewayConf
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const file = readFileConfig(env);
   const server = file.server ?? {};
-  const bodyLimitMb = env.TOKGATE_BODY_LIMIT_MB ? Number(env.TOKGATE_BODY_LIMIT_MB) : server.body_limit_mb;
-  if (bodyLimitMb !== undefined && !(bodyLimitMb > 0)) {
-    throw new ConfigError('TOKGATE_BODY_LIMIT_MB must be a positive number');
-  }
+  const bodyLimitMb = parsePositiveEnv(env, 'TOKGATE_BODY_LIMIT_MB') ?? server.body_limit_mb;
   const databaseUrl = env.DATABASE_URL || 'sqlite:./data/tokgate.db';
   const requestTimeoutSeconds =
     parsePositiveEnv(env, 'TOKGATE_REQUEST_TIMEOUT_SECONDS') ?? server.request_timeout_seconds ?? 60;
