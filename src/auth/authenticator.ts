@@ -4,7 +4,7 @@
 import { LRUCache } from 'lru-cache';
 import { unauthorized } from '../core/errors.js';
 import type { KeyRow, Store } from '../store/store.js';
-import { hashesEqual, hashKey, keyIdOf, randomBase62 } from './key-format.js';
+import { bearerToken, hashesEqual, hashKey, keyIdOf, randomBase62 } from './key-format.js';
 
 export interface ApiKey {
   id: string;
@@ -114,8 +114,7 @@ export class Authenticator {
     if (!authorization) {
       throw unauthorized('You did not provide an API key. Pass it as `Authorization: Bearer <key>`.');
     }
-    // The scheme is case-insensitive (RFC 7235): `bearer` and `BEARER` are Bearer too.
-    const token = /^bearer /i.test(authorization) ? authorization.slice(7).trim() : '';
+    const token = bearerToken(authorization);
     if (!token) throw unauthorized('The Authorization header must be `Bearer <key>`.');
     const known = this.verified.get(token);
     if (known === ADMIN) return ADMIN_PRINCIPAL;

@@ -31,6 +31,11 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** The token of an `Authorization: Bearer <token>` header ('' for none); the scheme is case-insensitive (RFC 7235). */
+export function bearerToken(authorization: string | undefined): string {
+  return authorization !== undefined && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : '';
+}
+
 /** Constant-time comparison of two hex digests. */
 export function hashesEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');

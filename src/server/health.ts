@@ -1,7 +1,7 @@
 // GET /health (liveness: the process answers), GET /ready (readiness: 503 while the database is down or
 // the ledger is stalled, with what Redis and the ledger's spool are doing), GET /metrics.
 import type { FastifyInstance } from 'fastify';
-import { hashesEqual, hashKey } from '../auth/key-format.js';
+import { bearerToken, hashesEqual, hashKey } from '../auth/key-format.js';
 import { unauthorized } from '../core/errors.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { Store } from '../store/store.js';
@@ -39,10 +39,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 function tokenCheck(token: string | undefined): (authorization: string | undefined) => boolean {
   if (token === undefined) return () => true;
   const expected = hashKey(token);
-  return (authorization) =>
-    typeof authorization === 'string' &&
-    /^bearer /i.test(authorization) &&
-    hashesEqual(hashKey(authorization.slice(7).trim()), expected);
+  return (authorization) => hashesEqual(hashKey(bearerToken(authorization)), expected);
 }
 
 export function registerHealthRoutes(
