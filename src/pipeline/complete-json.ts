@@ -1,15 +1,17 @@
 // Execute, for a whole (non-streaming) answer: the attempts over the route, then metering, the ledger row,
-// the cache and the idempotency record, and the door's rendering.
+// the cache and the idempotency record, and the door's rendering; or the failure of every attempt.
 import { performance } from 'node:perf_hooks';
 import { responseText } from '../accounting/meter.js';
 import type { ChatRequest } from '../core/types.js';
 import { runJson } from '../router/executor.js';
-import type { Claim } from '../router/idempotency.js';
 import { finishResponse } from './canonical-answer.js';
 import type { PipelineDeps } from './deps.js';
 import type { Exchange } from './exchange.js';
+import { asGatewayError } from './failure.js';
 import type { Answer, FrontDoor } from './front-door.js';
-import { gatewayHeaders } from './headers.js';
+import { failureHeaders, gatewayHeaders } from './headers.js';
+import type { OwnedClaim } from './recall.js';
+import { failed } from './refusal.js';
 import { runOptions } from './run-options.js';
 import { settle } from './settle.js';
 
@@ -18,7 +20,31 @@ export async function completeJson(
   door: FrontDoor,
   exchange: Exchange,
   upstream: ChatRequest,
-  claim: Claim | undefined,
+  claim: OwnedClaim | undefined,
+): Promise<Answer> {
+  try {
+    return await answer(deps, door, exchange, upstream, claim);
+  } catch (error) {
+    claim?.abandon();
+    if (exchange.client.aborted) {
+      void settle(deps, door.name, exchange, {
+        status: 'aborted',
+        httpStatus: 499,
+        metered: undefined,
+        errorCode: null,
+      });
+      return { kind: 'gone' };
+    }
+    return failed(deps, door.name, exchange, asGatewayError(error, deps.redact), failureHeaders(exchange));
+  }
+}
+
+async function answer(
+  deps: PipelineDeps,
+  door: FrontDoor,
+  exchange: Exchange,
+  upstream: ChatRequest,
+  claim: OwnedClaim | undefined,
 ): Promise<Answer> {
   const upstreamStart = performance.now();
   let served: Awaited<ReturnType<typeof runJson>>;
@@ -53,6 +79,6 @@ export async function completeJson(
       deps.log.warn({ err: error, reqId: exchange.id }, 'response cache write failed');
     });
   }
-  if (claim?.kind === 'owner') claim.complete({ status: 200, headers, body });
+  claim?.complete({ status: 200, headers, body });
   return { kind: 'json', status: 200, headers, body };
 }

@@ -4,7 +4,6 @@
 // between APIs.
 import { costliestTarget } from '../accounting/admission.js';
 import type { ChatRequest } from '../core/types.js';
-import type { Claim } from '../router/idempotency.js';
 import type { ClientAbort } from '../router/timeouts.js';
 import { authorize } from './authorize.js';
 import { completeJson } from './complete-json.js';
@@ -13,10 +12,8 @@ import type { PipelineDeps } from './deps.js';
 import { Exchange } from './exchange.js';
 import { asGatewayError } from './failure.js';
 import type { Answer, DoorRequest, FrontDoor, OpenStream } from './front-door.js';
-import { failureHeaders } from './headers.js';
 import { idempotencyKeyOf, recall } from './recall.js';
 import { failed } from './refusal.js';
-import { settle } from './settle.js';
 
 /** The HTTP side of one request, as the pipeline needs it. */
 export interface Connection {
@@ -57,30 +54,5 @@ export async function runPipeline(
     return failed(deps, door.name, exchange, asGatewayError(error));
   }
   if (exchange.request.stream) return completeStream(deps, door, exchange, upstream, connection.openStream);
-  return execute(deps, door, exchange, upstream, claim);
-}
-
-/** A whole answer, or the failure of every attempt. */
-async function execute(
-  deps: PipelineDeps,
-  door: FrontDoor,
-  exchange: Exchange,
-  upstream: ChatRequest,
-  claim: Claim | undefined,
-): Promise<Answer> {
-  try {
-    return await completeJson(deps, door, exchange, upstream, claim);
-  } catch (error) {
-    if (claim?.kind === 'owner') claim.abandon();
-    if (exchange.client.aborted) {
-      void settle(deps, door.name, exchange, {
-        status: 'aborted',
-        httpStatus: 499,
-        metered: undefined,
-        errorCode: null,
-      });
-      return { kind: 'gone' };
-    }
-    return failed(deps, door.name, exchange, asGatewayError(error, deps.redact), failureHeaders(exchange));
-  }
+  return completeJson(deps, door, exchange, upstream, claim);
 }

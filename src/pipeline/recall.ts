@@ -31,11 +31,14 @@ export function idempotencyKeyOf(input: DoorRequest): IdempotencyKey | undefined
   return key === undefined ? undefined : { key, print: fingerprint(input.body) };
 }
 
+/** A claim on an Idempotency-Key this request owns: it must complete or abandon it. */
+export type OwnedClaim = Claim & { kind: 'owner' };
+
 export interface Recalled {
   /** An answer given already: a replay or a cache hit (or the error of a refused hit). */
   answer?: Answer;
   /** This request owns its Idempotency-Key: it must complete or abandon the claim. */
-  claim?: Claim & { kind: 'owner' };
+  claim?: OwnedClaim;
 }
 
 export async function recall(
