@@ -17,10 +17,10 @@ import type { RequestRow } from '../../src/store/store.js';
 import { Store } from '../../src/store/store.js';
 import { startTcpProxy } from '../scale/support.js';
 import { DATABASES, type TestDatabase } from '../support/databases.js';
+import { ledgerStoreHelpers } from '../support/ledger-store.js';
 import { requestRow } from '../support/request-row.js';
 
 const log = pino({ level: 'silent' });
-let seq = 0;
 /** A model id the test database is told to refuse (a constraint or trigger), as a stand-in for any row
  * the database refuses after it was made storable. */
 const REFUSED = 'poison/refused';
@@ -66,17 +66,7 @@ for (const database of DATABASES) {
       await db.drop();
     });
 
-    async function account(): Promise<string> {
-      const id = `acct_poison_${++seq}`;
-      await store.insertAccount({ id, name: id, credits_micros: 1_000_000, created_at: Date.now() });
-      return id;
-    }
-    const spend = async (id: string) => (await store.accountSpend(id))!.spendMicros;
-    async function count(ids: readonly string[]): Promise<number> {
-      let n = 0;
-      for (const id of ids) if (await store.getRequest(id)) n += 1;
-      return n;
-    }
+    const { account, spend, count } = ledgerStoreHelpers(() => store, 'poison');
     const deadLetter = async (id: string) => (await store.listDeadLetters(1000)).find((d) => d.id === id);
 
     test('the database itself refuses the raw poison, and the refusal is told from an outage', async () => {

@@ -14,10 +14,10 @@ import { Spool } from '../../src/accounting/spool.js';
 import type { RequestRow } from '../../src/store/store.js';
 import { Store } from '../../src/store/store.js';
 import { DATABASES, type TestDatabase } from '../support/databases.js';
+import { ledgerStoreHelpers } from '../support/ledger-store.js';
 import { requestRow } from '../support/request-row.js';
 
 const log = pino({ level: 'silent' });
-let seq = 0;
 
 const row = (accountId: string, cost = 10) => requestRow({ account_id: accountId, cost_micros: cost });
 
@@ -43,17 +43,7 @@ for (const database of DATABASES) {
       await db.drop();
     });
 
-    async function account(): Promise<string> {
-      const id = `acct_spool_${++seq}`;
-      await store.insertAccount({ id, name: id, credits_micros: 1_000_000, created_at: Date.now() });
-      return id;
-    }
-    const spend = async (id: string) => (await store.accountSpend(id))!.spendMicros;
-    async function count(ids: readonly string[]): Promise<number> {
-      let n = 0;
-      for (const id of ids) if (await store.getRequest(id)) n += 1;
-      return n;
-    }
+    const { account, spend, count } = ledgerStoreHelpers(() => store, 'spool');
 
     test('rows are written exactly once by id: a replay changes nothing, and is not charged twice', async () => {
       const acct = await account();
