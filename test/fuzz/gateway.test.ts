@@ -241,9 +241,11 @@ for (const database of DATABASES) {
     });
 
     test('malformed HTTP gets a 4xx in the API’s shape, or the connection closed', async () => {
+      let answered = 0;
       for (const request of MALFORMED_HTTP) {
         const answer = await rawExchange(gw.url, request);
         if (answer === '') continue;
+        answered++;
         const status = Number(answer.slice(9, 12));
         assert.ok(
           status >= 400 && status < 500,
@@ -251,6 +253,11 @@ for (const database of DATABASES) {
         );
         assertSound(status, answer.slice(answer.indexOf('\r\n\r\n') + 4), request.slice(0, 60));
       }
+      // Silence is allowed for a request, not for all of them: most get an answer to check.
+      assert.ok(
+        answered >= MALFORMED_HTTP.length / 2,
+        `only ${answered} of ${MALFORMED_HTTP.length} answered`,
+      );
     });
 
     test('afterwards the gateway is healthy, answers, and its ledger writes', async () => {
