@@ -209,8 +209,3 @@ export function promptTokenBound(messages: readonly ChatMessage[]): number {
   }
   return total;
 }
-
-/** Tokens of several generated pieces, counted as one text (the pieces of a stream join into the answer). */
-export function countGeneratedTokens(pieces: readonly string[], tokenizer: TokenizerName): number {
-  return pieces.length === 0 ? 0 : countTextTokens(pieces.join(''), tokenizer);
-}

@@ -14,7 +14,7 @@ const CREDENTIAL_SHAPES = [
   /\b(?=[A-Za-z0-9+/]*\d)(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0-9+/]{32,}={0,2}/g,
 ];
 
-export const maskSecret = (secret: string) => `${'*'.repeat(8)}${secret.slice(-4)}`;
+const maskSecret = (secret: string) => `${'*'.repeat(8)}${secret.slice(-4)}`;
 
 export type Redactor = (text: string) => string;
 

@@ -90,7 +90,7 @@ function encoder(request: ChatRequest, exchangeId: string): StreamEncoder {
   };
 }
 
-export const chatCompletionsDoor: FrontDoor = {
+const chatCompletionsDoor: FrontDoor = {
   name: 'chat completion',
   parse,
   answer: (response) => JSON.stringify(response),

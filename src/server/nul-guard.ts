@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { invalidRequest } from '../core/errors.js';
 
 /** The path of the first string holding U+0000 (`name`, `models[1]`), or undefined. */
-export function nulPath(value: unknown, path = ''): string | undefined {
+function nulPath(value: unknown, path = ''): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
