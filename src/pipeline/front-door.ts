@@ -27,6 +27,10 @@ export interface ParsedRequest {
 export interface EventSink {
   /** One `data:` event. */
   data(text: string): void;
+  /** One named event: `event: name` then `data: text`. */
+  event(name: string, text: string): void;
+  /** Text already framed as whole SSE events (an upstream's, relayed as they came). */
+  raw(text: string): void;
 }
 
 /** Writes one request's canonical stream in a door's wire format. */

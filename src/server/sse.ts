@@ -72,6 +72,27 @@ export class SseWriter {
   data(json: string): void {
     if (this.isClosed) return;
     this.pending += `data: ${json}\n\n`;
+    this.schedule();
+  }
+
+  /** Queues one named event (`event:` then `data:`), as Anthropic's and the Responses API's streams have. */
+  event(name: string, json: string): void {
+    if (this.isClosed) return;
+    this.pending += `event: ${name}\ndata: ${json}\n\n`;
+    this.schedule();
+  }
+
+  /**
+   * Queues text that is already SSE framing (whole events, each ending in a blank line): an upstream's
+   * events relayed as they came.
+   */
+  raw(text: string): void {
+    if (this.isClosed) return;
+    this.pending += text;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       // setImmediate runs right after this turn's I/O callbacks: every event of this read is in by then.
