@@ -110,11 +110,21 @@ export class Authenticator {
     return new Authenticator(store, (await store.getSetting('admin_key_hash'))!);
   }
 
-  async authenticate(authorization: string | undefined): Promise<Principal> {
-    if (!authorization) {
-      throw unauthorized('You did not provide an API key. Pass it as `Authorization: Bearer <key>`.');
+  /**
+   * The principal behind a request's credentials: `Authorization: Bearer <key>`, or, where `apiKey` is
+   * given (the public API, for Anthropic's SDKs), an `x-api-key` header. Authorization wins when both are
+   * sent.
+   */
+  async authenticate(authorization: string | undefined, apiKey?: string | string[]): Promise<Principal> {
+    const alternative = typeof apiKey === 'string' ? apiKey.trim() : '';
+    if (!authorization && !alternative) {
+      throw unauthorized(
+        apiKey === undefined
+          ? 'You did not provide an API key. Pass it as `Authorization: Bearer <key>`.'
+          : 'You did not provide an API key. Pass it as `Authorization: Bearer <key>` or `x-api-key: <key>`.',
+      );
     }
-    const token = bearerToken(authorization);
+    const token = authorization ? bearerToken(authorization) : alternative;
     if (!token) throw unauthorized('The Authorization header must be `Bearer <key>`.');
     const known = this.verified.get(token);
     if (known === ADMIN) return ADMIN_PRINCIPAL;

@@ -173,6 +173,11 @@ export interface Provider {
    * gateway-side stop matching), so providers never fake either. Absent means native.
    */
   readonly supports?: { readonly n?: boolean; readonly stop?: boolean };
+  /**
+   * Front-door protocols the provider takes natively (see core/native.ts): a request carrying one of these
+   * goes upstream as the client sent it. Any other gets the canonical translation.
+   */
+  readonly speaks?: readonly string[];
   complete(call: UpstreamCall): Promise<ChatResponse>;
   /**
    * Yields canonical chunks in batches: the chunks that one network read produced, together (never an
@@ -180,4 +185,9 @@ export interface Provider {
    * last chunk carries `usage` when the upstream reports it (see `translateBatches` in providers/sse.ts).
    */
   stream(call: UpstreamCall): AsyncIterable<ChatChunk[]>;
+  /**
+   * The upstream's own count of a request's input tokens (Anthropic's count_tokens), for requests in a
+   * protocol it `speaks`; free and unmetered.
+   */
+  countTokens?(request: ChatRequest, signal: CallSignal): Promise<number>;
 }

@@ -49,6 +49,8 @@ export interface StreamEncoder {
 export interface FrontDoor {
   /** Names the door in the per-request log line. */
   readonly name: string;
+  /** A header that carries the request id besides `x-request-id` (Anthropic's SDKs read `request-id`). */
+  readonly requestIdHeader?: string;
   /** Reads and validates the wire request (throws a 400 GatewayError naming the bad field). */
   parse(request: DoorRequest): ParsedRequest;
   /** The body of a whole JSON answer, from the canonical answer the gateway gives. */

@@ -3,6 +3,8 @@
 //   streaming); usage is the sum over the calls made, so every choice is billed;
 // - `stop` without native support: matched by the gateway, also across chunk boundaries, never emitted.
 import { linkedController } from '../core/call-signal.js';
+import { invalidRequest } from '../core/errors.js';
+import { nativeRequestOf } from '../core/native.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall, Usage } from '../core/types.js';
 import { cutAtStop, StreamStopMatcher, stopList } from './stop-matcher.js';
 
@@ -48,7 +50,21 @@ export function sumUsage(usages: ReadonlyArray<Usage | null | undefined>): Usage
   return total;
 }
 
+/**
+ * A front door's native request (core/native.ts) reaching a provider that does not speak its protocol: the
+ * canonical translation goes instead, with what it drops said in the warnings, or the request is refused
+ * when the translation would change its meaning.
+ */
+function translateNative(provider: Provider, call: UpstreamCall): void {
+  const native = nativeRequestOf(call.request);
+  if (!native || provider.speaks?.includes(native.protocol)) return;
+  const { refusal, warnings } = native.translation;
+  if (refusal !== undefined) throw invalidRequest(refusal);
+  for (const warning of warnings) if (!call.warnings.includes(warning)) call.warnings.push(warning);
+}
+
 export async function completeVia(provider: Provider, call: UpstreamCall): Promise<ChatResponse> {
+  translateNative(provider, call);
   const { request, calls, stops } = plan(provider, call.request);
   let response: ChatResponse;
   if (calls === 1) {
@@ -118,6 +134,7 @@ async function* interleave<T>(streams: AsyncIterator<T>[]): AsyncGenerator<[numb
 }
 
 export function streamVia(provider: Provider, call: UpstreamCall): AsyncIterable<ChatChunk[]> {
+  translateNative(provider, call);
   const { request, calls, stops } = plan(provider, call.request);
   // Nothing to emulate: the provider's own stream, with no generator in between.
   if (calls === 1 && stops.length === 0) return provider.stream({ ...call, request });

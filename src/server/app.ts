@@ -13,6 +13,7 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import { forbidden, gatewayError, invalidRequest } from '../core/errors.js';
 import { RAW_JSON_MIN_LENGTH } from '../core/raw-json.js';
 import type { Redactor } from '../core/redact.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { Router } from '../router/router.js';
 import type { Store } from '../store/store.js';
@@ -24,6 +25,7 @@ import { registerChatRoute } from './chat.js';
 import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } from './errors.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
+import { registerMessagesRoutes } from './messages.js';
 import { refuseNul } from './nul-guard.js';
 import { registerSelfServiceRoutes } from './self-service.js';
 
@@ -165,6 +167,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Hooks that never wait take the callback form: an async hook costs a promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    const { requestIdHeader } = request.routeOptions.config;
+    if (requestIdHeader !== undefined) reply.header(requestIdHeader, request.id);
     // Every answer is what its content-type says: browsers must not guess otherwise.
     reply.header('x-content-type-options', 'nosniff');
     const clientId = request.headers['x-client-request-id'];
@@ -195,9 +199,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Public API: any API key, or the admin key. Authentication runs before the body is read.
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (request: FastifyRequest) => {
-      request.principal = await auth.authenticate(request.headers.authorization);
+      request.principal = await auth.authenticate(
+        request.headers.authorization,
+        request.headers['x-api-key'] ?? '',
+      );
     });
-    registerChatRoute(scope, {
+    const pipeline: PipelineDeps = {
       router,
       admitter,
       meter: new Meter(router.catalog, deps.tokens),
@@ -206,7 +213,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       log,
       cache: deps.cache,
       redact: deps.redact,
-    });
+    };
+    registerChatRoute(scope, pipeline);
+    registerMessagesRoutes(scope, pipeline);
     registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;

@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Renders an error in the route's own wire shape (OpenAI's when unset). */
     errorBody?: ErrorRenderer;
+    /** A second header carrying the request id (set with `x-request-id`, before authentication). */
+    requestIdHeader?: string;
   }
 }
 
@@ -21,6 +23,9 @@ export function mountFrontDoor(
   door: FrontDoor,
   deps: PipelineDeps,
 ): void {
+  const { requestIdHeader } = door;
+  const idHeader = (id: string): Record<string, string> =>
+    requestIdHeader === undefined ? {} : { [requestIdHeader]: id };
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const client = new ClientAbort();
     // The client went away before the answer was complete: stop the upstream call at once.
@@ -30,7 +35,7 @@ export function mountFrontDoor(
     const openStream = (headers: Record<string, string>) => {
       reply.hijack();
       const writer = new SseWriter(reply.raw);
-      writer.open({ 'x-request-id': request.id, ...headers });
+      writer.open({ 'x-request-id': request.id, ...idHeader(request.id), ...headers });
       return writer;
     };
     const answer = await runPipeline(
@@ -59,5 +64,14 @@ export function mountFrontDoor(
         return reply.hijack();
     }
   };
-  app.post(path, { config: { errorBody: (error) => door.errorBody(error) } }, handler);
+  app.post(
+    path,
+    {
+      config: {
+        errorBody: (error) => door.errorBody(error),
+        ...(requestIdHeader === undefined ? {} : { requestIdHeader }),
+      },
+    },
+    handler,
+  );
 }

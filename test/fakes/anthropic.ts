@@ -26,7 +26,7 @@
 // Faults (`fake.faults`) are shifted one per request, whatever its path, before authentication or any
 // validation, and the request is recorded first.
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Exchange, parseBody, readBody } from './exchange.js';
@@ -56,6 +56,9 @@ export interface FakeToolCall {
   input: Record<string, unknown>;
   /** Text before the tool_use block (only when tool_choice is auto, as Claude does). */
   text?: string;
+  /** Call the tool only while no tool result has come back (then answer with text, as a model that has
+   * what it needs does): for agents that run the tool and ask again. */
+  untilResult?: boolean;
 }
 
 export interface FakeAnthropicOptions {
@@ -251,9 +254,56 @@ function rejectsTemperatureWithTopP(model: string): boolean {
   return version >= (match[1] === 'opus' ? 4.1 : 4.5);
 }
 
+/** Fields accepted only with their beta flag in `anthropic-beta`, as the real API does. */
+const BETA_FIELDS: Record<string, string> = {
+  context_management: 'context-management-2025-06-27',
+};
+
+/** Tool fields accepted only with their beta flag. */
+const BETA_TOOL_FIELDS: Record<string, string> = {
+  defer_loading: 'advanced-tool-use-2025-11-20',
+  input_examples: 'advanced-tool-use-2025-11-20',
+  eager_input_streaming: 'fine-grained-tool-streaming-2025-05-14',
+};
+
+/**
+ * The signature the fake gives a thinking block: a digest of its text under the fake's own secret, so a
+ * block that comes back changed (or made up by a gateway) fails as Anthropic's own check does.
+ */
+export function thinkingSignature(thinking: string): string {
+  return createHmac('sha256', 'fake-anthropic-thinking').update(thinking).digest('base64');
+}
+
+/** What the fake thinks when thinking is on (streamed as thinking_delta pieces). */
+export const FAKE_THINKING = 'The user wants an answer. I will give it.';
+
+/**
+ * With thinking on, an assistant turn that used tools must start with its thinking block, unchanged
+ * (Anthropic: "Expected `thinking` or `redacted_thinking`, but found `tool_use`").
+ */
+function validateThinking(body: Record<string, unknown>): string | undefined {
+  if (!isRecord(body.thinking) || body.thinking.type !== 'enabled') return undefined;
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (const [i, message] of messages.entries()) {
+    if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content)) continue;
+    const blocks = message.content.filter(isRecord);
+    if (!blocks.some((b) => b.type === 'tool_use')) continue;
+    const first = blocks[0];
+    if (first?.type !== 'thinking' && first?.type !== 'redacted_thinking') {
+      return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks).`;
+    }
+    if (first.type === 'thinking' && first.signature !== thinkingSignature(String(first.thinking))) {
+      return `messages.${i}.content.0: Invalid \`signature\` in \`thinking\` block`;
+    }
+  }
+  return undefined;
+}
+
 /** The request's problems, as the real API words them; undefined when it is valid. */
-function validate(body: Record<string, unknown>): string | undefined {
+function validate(body: Record<string, unknown>, betas: readonly string[] = []): string | undefined {
   for (const key of Object.keys(body)) {
+    const beta = BETA_FIELDS[key];
+    if (beta !== undefined && betas.includes(beta)) continue;
     if (!KNOWN_FIELDS.has(key)) return `${key}: Extra inputs are not permitted`;
   }
   for (const key of ['model', 'messages', 'max_tokens']) {
@@ -301,10 +351,10 @@ function validate(body: Record<string, unknown>): string | undefined {
       }
     }
   }
-  return validateTools(body) ?? validateMessages(body);
+  return validateTools(body, betas) ?? validateMessages(body) ?? validateThinking(body);
 }
 
-function validateTools(body: Record<string, unknown>): string | undefined {
+function validateTools(body: Record<string, unknown>, betas: readonly string[]): string | undefined {
   const names: string[] = [];
   if (body.tools !== undefined) {
     if (!Array.isArray(body.tools)) return 'tools: Input should be a valid list';
@@ -318,6 +368,8 @@ function validateTools(body: Record<string, unknown>): string | undefined {
         return `tools.${i}.custom.input_schema.type: Input should be 'object'`;
       }
       for (const key of Object.keys(tool)) {
+        const beta = BETA_TOOL_FIELDS[key];
+        if (beta !== undefined && betas.includes(beta)) continue;
         if (!['name', 'description', 'input_schema', 'type', 'cache_control', 'strict'].includes(key)) {
           return `tools.${i}.custom.${key}: Extra inputs are not permitted`;
         }
@@ -368,6 +420,11 @@ function validateBlock(block: unknown, at: string): string | undefined {
       return typeof block.tool_use_id === 'string'
         ? undefined
         : `${at}.tool_result.tool_use_id: Field required`;
+    case 'thinking':
+      if (typeof block.thinking !== 'string') return `${at}.thinking.thinking: Field required`;
+      return typeof block.signature === 'string' ? undefined : `${at}.thinking.signature: Field required`;
+    case 'redacted_thinking':
+      return typeof block.data === 'string' ? undefined : `${at}.redacted_thinking.data: Field required`;
     default:
       return `${at}: Input tag '${String(block.type)}' found using 'type' does not match any of the expected tags`;
   }
@@ -428,6 +485,15 @@ interface ToolAnswer {
   text: string | undefined;
 }
 
+function lastTurnHasToolResult(body: Record<string, unknown>): boolean {
+  const last = Array.isArray(body.messages) ? body.messages.at(-1) : undefined;
+  return (
+    isRecord(last) &&
+    Array.isArray(last.content) &&
+    last.content.some((block) => isRecord(block) && block.type === 'tool_result')
+  );
+}
+
 /** Whether (and how) to answer with a tool_use block. */
 function toolAnswer(body: Record<string, unknown>, option: FakeToolCall | undefined): ToolAnswer | undefined {
   const tools = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
@@ -436,6 +502,7 @@ function toolAnswer(body: Record<string, unknown>, option: FakeToolCall | undefi
   if (names.length === 0 || choice.type === 'none') return undefined;
   const forced = choice.type === 'any' || choice.type === 'tool';
   if (!forced && !option) return undefined;
+  if (option?.untilResult && !forced && lastTurnHasToolResult(body)) return undefined;
   const name =
     choice.type === 'tool'
       ? String(choice.name)
@@ -448,6 +515,16 @@ function toolAnswer(body: Record<string, unknown>, option: FakeToolCall | undefi
     input: option?.input ?? {},
     text: forced ? undefined : option?.text,
   };
+}
+
+/** The beta flags of a request's `anthropic-beta` header (comma-separated). */
+function betasOf(req: IncomingMessage): string[] {
+  const header = req.headers['anthropic-beta'];
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return value
+    .split(',')
+    .map((flag) => flag.trim())
+    .filter((flag) => flag !== '');
 }
 
 /** An API key in `x-api-key`, or (as the official SDK now sends it) `Authorization: Bearer <key>`. */
@@ -541,12 +618,40 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         );
         return;
       }
-      const problem = validate(body);
+      const problem = validate(body, betasOf(req));
       if (problem) {
         sendJson(res, 400, errorBody('invalid_request_error', problem));
         return;
       }
       await messages(exchange, body, fault);
+      return;
+    }
+    if (path === '/v1/messages/count_tokens' && method === 'POST') {
+      if (!authenticated(req)) {
+        sendJson(res, 401, errorBody('authentication_error', 'x-api-key header is required'));
+        return;
+      }
+      if (!isRecord(body)) {
+        sendJson(
+          res,
+          400,
+          errorBody('invalid_request_error', 'There was an error parsing the body of your request.'),
+        );
+        return;
+      }
+      // count_tokens takes a Messages body without max_tokens (and refuses max_tokens and stream).
+      for (const key of ['max_tokens', 'stream']) {
+        if (body[key] !== undefined) {
+          sendJson(res, 400, errorBody('invalid_request_error', `${key}: Extra inputs are not permitted`));
+          return;
+        }
+      }
+      const problem = validate({ ...body, max_tokens: 1 }, betasOf(req));
+      if (problem) {
+        sendJson(res, 400, errorBody('invalid_request_error', problem));
+        return;
+      }
+      sendJson(res, 200, { input_tokens: countInputTokens(body) });
       return;
     }
     if (path === '/v1/models' && method === 'GET') {
@@ -584,7 +689,10 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     if (fake.options.refuse) stopReason = 'refusal';
     const stopSequence = stopReason === 'stop_sequence' ? generation.stopSequence : null;
     const emitTool = tool !== undefined && stopReason === 'tool_use';
-    const outputTokens = generation.pieces.length + (emitTool ? toolPieces.length : 0);
+    const thinking = isRecord(body.thinking) && body.thinking.type === 'enabled';
+    const thinkingPieces = thinking ? tokenize(FAKE_THINKING) : [];
+    const outputTokens =
+      thinkingPieces.length + generation.pieces.length + (emitTool ? toolPieces.length : 0);
     const inputTokens = countInputTokens(body);
     const cacheRead = fake.options.cacheReadInputTokens ?? 0;
     const cacheCreation = fake.options.cacheCreationInputTokens ?? 0;
@@ -601,6 +709,13 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
 
     if (body.stream !== true) {
       const content: unknown[] = [];
+      if (thinking) {
+        content.push({
+          type: 'thinking',
+          thinking: FAKE_THINKING,
+          signature: thinkingSignature(FAKE_THINKING),
+        });
+      }
       if (textContent !== '' || !emitTool) content.push({ type: 'text', text: textContent });
       if (emitTool) content.push({ type: 'tool_use', id: tool.id, name: tool.name, input: tool.input });
       sendJson(res, 200, {
@@ -651,6 +766,18 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     }
 
     let index = 0;
+    if (thinking) {
+      const block = { type: 'thinking', thinking: '', signature: '' };
+      if (!(await send({ type: 'content_block_start', index, content_block: block }))) return;
+      for (const piece of thinkingPieces) {
+        const delta = { type: 'thinking_delta', thinking: piece };
+        if (!(await send({ type: 'content_block_delta', index, delta }))) return;
+      }
+      const signature = { type: 'signature_delta', signature: thinkingSignature(FAKE_THINKING) };
+      if (!(await send({ type: 'content_block_delta', index, delta: signature }))) return;
+      if (!(await send({ type: 'content_block_stop', index }))) return;
+      index += 1;
+    }
     const hasText = textContent !== '' || !emitTool;
     if (hasText) {
       if (!(await send({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } })))

@@ -77,6 +77,13 @@ export interface FakeOpenAIOptions {
   models?: string[];
   /** Asked for a fault for each request when `faults` is empty (e.g. a seeded random failure rate). */
   chaos?: () => Fault | undefined;
+  /**
+   * When the request has tools (and tool_choice is not 'none'), answer with this tool call instead of text
+   * (finish_reason 'tool_calls'); `name` defaults to the forced tool, else the first. Streamed as the call's
+   * head (id, name, empty arguments) then its arguments split after each ',' and ':' (one token each).
+   * With `untilResult`, only while the last message is not a tool result.
+   */
+  toolCall?: { name?: string; arguments: string; untilResult?: boolean } | undefined;
 }
 
 export interface FakeOpenAI {
@@ -94,6 +101,31 @@ export interface FakeOpenAI {
 }
 
 export const DEFAULT_REPLY = 'Hello from the fake upstream. It speaks the OpenAI wire format.';
+
+/** The tool call to answer with (see `FakeOpenAIOptions.toolCall`), when the request allows one. */
+function toolCallFor(
+  body: Record<string, unknown>,
+  option: FakeOpenAIOptions['toolCall'],
+): { id: string; type: 'function'; function: { name: string; arguments: string } } | undefined {
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  if (!option || tools.length === 0 || body.tool_choice === 'none') return undefined;
+  // `untilResult`: once a tool result has come back, the fake answers with text.
+  const last = Array.isArray(body.messages)
+    ? (body.messages.at(-1) as { role?: unknown } | undefined)
+    : undefined;
+  if (option.untilResult && last?.role === 'tool') return undefined;
+  const forced = body.tool_choice as { function?: { name?: unknown } } | undefined;
+  const first = tools[0] as { function?: { name?: unknown } } | undefined;
+  const name =
+    typeof forced?.function?.name === 'string'
+      ? forced.function.name
+      : (option.name ?? String(first?.function?.name ?? ''));
+  return {
+    id: `call_${randomBytes(12).toString('hex')}`,
+    type: 'function',
+    function: { name, arguments: option.arguments },
+  };
+}
 const DEFAULT_MODELS = ['gpt-4o', 'gpt-4o-mini'];
 const MODEL_CREATED = 1715367049;
 const SYSTEM_FINGERPRINT = 'fp_fake';
@@ -460,12 +492,19 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           ? stop.filter((s) => typeof s === 'string')
           : [];
 
-    const generation = generate(
-      fake.options.reply ?? DEFAULT_REPLY,
-      typeof maxTokens === 'number' ? maxTokens : undefined,
-      stops,
+    const call = toolCallFor(body, fake.options.toolCall);
+    const generation = call
+      ? { pieces: [] as string[], finishReason: 'tool_calls' as const }
+      : generate(
+          fake.options.reply ?? DEFAULT_REPLY,
+          typeof maxTokens === 'number' ? maxTokens : undefined,
+          stops,
+        );
+    const argumentPieces = call ? call.function.arguments.split(/(?<=[,:])/) : [];
+    const usage = usageOf(
+      countPromptTokens(body.messages),
+      (generation.pieces.length + argumentPieces.length) * n,
     );
-    const usage = usageOf(countPromptTokens(body.messages), generation.pieces.length * n);
     const id = newId('chatcmpl-fake', 18);
     const created = Math.floor(Date.now() / 1000);
 
@@ -478,7 +517,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         model,
         choices: Array.from({ length: n }, (_, index) => ({
           index,
-          message: { role: 'assistant', content, refusal: null, annotations: [] },
+          message: call
+            ? { role: 'assistant', content: null, refusal: null, tool_calls: [call], annotations: [] }
+            : { role: 'assistant', content, refusal: null, annotations: [] },
           logprobs: null,
           finish_reason: noFinish ? null : generation.finishReason,
         })),
@@ -521,11 +562,25 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         null,
       ),
     );
-    const contentChunks = generation.pieces.flatMap((content) =>
-      indexes.map((index) =>
-        chunk([{ index, delta: { content }, logprobs: null, finish_reason: null }], null),
-      ),
-    );
+    const contentChunks = call
+      ? [
+          {
+            index: 0,
+            id: call.id,
+            type: 'function' as const,
+            function: { name: call.function.name, arguments: '' },
+          },
+          ...argumentPieces.map((piece) => ({ index: 0, function: { arguments: piece } })),
+        ].flatMap((toolCall) =>
+          indexes.map((index) =>
+            chunk([{ index, delta: { tool_calls: [toolCall] }, logprobs: null, finish_reason: null }], null),
+          ),
+        )
+      : generation.pieces.flatMap((content) =>
+          indexes.map((index) =>
+            chunk([{ index, delta: { content }, logprobs: null, finish_reason: null }], null),
+          ),
+        );
     const finishChunks = indexes.map((index) =>
       chunk([{ index, delta: {}, logprobs: null, finish_reason: generation.finishReason }], null),
     );

@@ -197,12 +197,13 @@ describe('fault matrix: route [a, b], fault on a', () => {
         : c.attempts.length === 1 && 'inBand' in c.client
           ? 'stream, after the first content'
           : 'stream, before the first content';
-    test(`${c.name} — ${where}`, async () => {
+    // A hang fails the test by its timeout (not by a timed assertion: the first answer's schema check
+    // compiles the OpenAPI spec, seconds on a busy machine).
+    test(`${c.name} — ${where}`, { timeout: 15_000 }, async () => {
       const { a, b, gw, key } = routed;
       const before = { a: a.requests.length, b: b.requests.length };
       a.faults.length = 0;
       a.faults.push(c.fault);
-      const started = Date.now();
       const res = await gw.call('/v1/chat/completions', {
         method: 'POST',
         key,
@@ -265,7 +266,6 @@ describe('fault matrix: route [a, b], fault on a', () => {
         assert.ok(!row.cost_micros, 'a failure costs nothing');
         assert.equal(row.error_code, 'status' in client ? client.code : client.inBand);
       }
-      assert.ok(Date.now() - started < 4_000, 'bounded time');
     });
   });
 });

@@ -129,8 +129,10 @@ const streamDeltaSchema = withOther(
   z.discriminatedUnion('type', [
     z.object({ type: z.literal('text_delta'), text: z.string() }),
     z.object({ type: z.literal('input_json_delta'), partial_json: z.string() }),
+    // Thinking streams as `reasoning_content` (as DeepSeek and OpenRouter's chat APIs do).
+    z.object({ type: z.literal('thinking_delta'), thinking: z.string().catch('') }),
     // Known, not translated; listed so that reasoning models' many deltas take the fast path.
-    z.object({ type: z.enum(['thinking_delta', 'signature_delta', 'citations_delta']) }),
+    z.object({ type: z.enum(['signature_delta', 'citations_delta']) }),
   ]),
   'other',
 );

@@ -1,9 +1,15 @@
 // The Anthropic Messages API (POST {ANTHROPIC_BASE_URL}/v1/messages): the canonical request is translated
 // by convert-to-anthropic-messages.ts (rules in parameters.ts), and the Message or the SSE events are
 // translated back to chat.completion / chat.completion.chunk objects exactly like OpenAI's.
+
+import type { EventSourceMessage } from 'eventsource-parser';
 import type { ProviderSettings } from '../../config/config.js';
+import { attachNativeAnswer, attachRelayed, type NativeRequest, nativeRequestOf } from '../../core/native.js';
+import { stringifyJson } from '../../core/raw-json.js';
 import type {
+  CallSignal,
   ChatChunk,
+  ChatRequest,
   ChatResponse,
   ChunkDelta,
   FinishReason,
@@ -112,34 +118,70 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
   const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
   const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
 
-  async function send(
+  async function post(
     call: UpstreamCall,
-    converted: ConvertedRequest,
-    stream: boolean,
+    headers: Record<string, string>,
+    body: string,
   ): Promise<UpstreamResponse> {
-    const body = stream ? { ...converted.body, stream: true } : converted.body;
-    const res = await http.request(
-      id,
-      url,
-      stream ? streamHeaders : jsonHeaders,
-      JSON.stringify(body),
-      call.signal,
-    );
+    const res = await http.request(id, url, headers, body, call.signal);
     if (res.status >= 200 && res.status < 300) return res;
     throw await anthropicHttpError(id, res);
   }
 
+  /** The canonical request translated to a Messages body. */
+  function send(call: UpstreamCall, converted: ConvertedRequest, stream: boolean): Promise<UpstreamResponse> {
+    const body = stream ? { ...converted.body, stream: true } : converted.body;
+    return post(call, stream ? streamHeaders : jsonHeaders, JSON.stringify(body));
+  }
+
+  /**
+   * A Messages request passed through (see core/native.ts): the client's body as sent, with the upstream's
+   * model name and the max_tokens admission allows; its `anthropic-beta` (and `anthropic-version`) go
+   * along, since Anthropic refuses beta-only fields without them.
+   */
+  function sendNative(call: UpstreamCall, native: NativeRequest, stream: boolean): Promise<UpstreamResponse> {
+    const body: Record<string, unknown> = { ...native.body, model: call.request.model };
+    if (typeof call.request.max_tokens === 'number') body.max_tokens = call.request.max_tokens;
+    if (stream) body.stream = true;
+    else delete body.stream;
+    const headers = { ...(stream ? streamHeaders : jsonHeaders), ...native.headers };
+    return post(call, headers, stringifyJson(body));
+  }
+
+  const countUrl = new URL(`${settings.baseUrl}/v1/messages/count_tokens`);
+
+  /** Anthropic's count of a passed-through request (POST /v1/messages/count_tokens). */
+  async function countTokens(request: ChatRequest, signal: CallSignal): Promise<number> {
+    const native = nativeRequestOf(request, 'anthropic-messages');
+    if (!native) throw new Error('countTokens needs a Messages request');
+    const body: Record<string, unknown> = { ...native.body, model: request.model };
+    delete body.max_tokens;
+    delete body.stream;
+    const headers = { ...jsonHeaders, ...native.headers };
+    const res = await http.request(id, countUrl, headers, stringifyJson(body), signal);
+    if (res.status < 200 || res.status >= 300) throw await anthropicHttpError(id, res);
+    const parsed = await readJsonBody(id, res, signal);
+    const count = (parsed as { input_tokens?: unknown } | null)?.input_tokens;
+    if (typeof count !== 'number') throw invalidUpstreamResponse(id, 'the answer has no input_tokens');
+    return count;
+  }
+
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
-    const converted = convertToAnthropicRequest(call.request, id, call.warnings);
-    const res = await send(call, converted, false);
+    const native = nativeRequestOf(call.request, 'anthropic-messages');
+    const converted = native ? undefined : convertToAnthropicRequest(call.request, id, call.warnings);
+    const res = await (converted ? send(call, converted, false) : sendNative(call, native!, false));
     const parsed = await readJsonBody(id, res, call.signal);
     const message = parseUpstream(id, anthropicMessageSchema, parsed, 'the answer is not a message');
-    return toChatResponse(message, converted.jsonTool);
+    const response = toChatResponse(message, converted?.jsonTool);
+    if (native) attachNativeAnswer(response, 'anthropic-messages', parsed);
+    return response;
   }
 
   async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk[]> {
-    const converted = convertToAnthropicRequest(call.request, id, call.warnings);
-    const res = await send(call, converted, true);
+    const native = nativeRequestOf(call.request, 'anthropic-messages');
+    const converted = native ? undefined : convertToAnthropicRequest(call.request, id, call.warnings);
+    const res = await (converted ? send(call, converted, true) : sendNative(call, native!, true));
+    const jsonToolName = converted?.jsonTool;
     const created = Math.floor(Date.now() / 1000);
     let chunkId = '';
     let model = call.request.model;
@@ -151,98 +193,33 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
     let toolCalls = 0;
     let finished = false;
 
-    const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk => ({
+    const chunk = (delta: ChunkDelta, finish: FinishReason | null = null, carrier = false): ChatChunk => ({
       id: chunkId,
       object: 'chat.completion.chunk',
       created,
       model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      choices: carrier ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     });
+
+    /**
+     * Passing through: every upstream event rides on the chunk it made, or on a chunk of its own (no
+     * choices) when it made none, so the door can relay the events as they came. message_stop is the
+     * door's to send, once the ledger row is safe.
+     */
+    const relay = (sse: EventSourceMessage, batch: ChatChunk[], before: number) => {
+      if (sse.event === 'message_stop') return;
+      const framed = `event: ${sse.event ?? 'message'}\ndata: ${sse.data}\n\n`;
+      if (batch.length === before) batch.push(chunk({}, null, true));
+      attachRelayed(batch[before]!, 'anthropic-messages', framed);
+    };
 
     try {
       const stopped = yield* translateBatches(readSseEvents(res.body), (sse, batch) => {
-        const result = anthropicStreamEventSchema.safeParse(eventJson(id, sse.data));
-        // Not parseUpstream: the message is built only when it is needed, not once per event.
-        if (!result.success) {
-          throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
-        }
-        const event = result.data;
-        if (event.type === 'error') throw anthropicStreamError(id, event.error);
-        if (event.type !== 'message_start' && chunkId === '') {
-          if (event.type === 'ping' || event.type === 'unknown') return undefined;
-          throw invalidUpstreamResponse(id, `'${event.type}' before message_start`);
-        }
-        switch (event.type) {
-          case 'message_start':
-            chunkId = `chatcmpl-${event.message.id ?? ''}`;
-            model = event.message.model || model;
-            usage = event.message.usage ?? {};
-            batch.push(chunk({ role: 'assistant', content: '' }));
-            break;
-          case 'content_block_start': {
-            const { content_block: block, index } = event;
-            if (block.type === 'text') {
-              blocks.set(index, { kind: 'text' });
-              if (block.text !== '') batch.push(chunk({ content: block.text }));
-            } else if (block.type === 'tool_use' && block.name === converted.jsonTool) {
-              blocks.set(index, { kind: 'json' });
-              jsonAnswered = true;
-            } else if (block.type === 'tool_use') {
-              const toolIndex = toolCalls++;
-              blocks.set(index, { kind: 'tool', index: toolIndex });
-              batch.push(
-                chunk({
-                  tool_calls: [
-                    {
-                      index: toolIndex,
-                      id: block.id,
-                      type: 'function',
-                      function: { name: block.name, arguments: '' },
-                    },
-                  ],
-                }),
-              );
-            }
-            break;
-          }
-          case 'content_block_delta': {
-            const target = blocks.get(event.index);
-            const { delta } = event;
-            if (
-              delta.type === 'text_delta' &&
-              (target === undefined || target.kind === 'text') &&
-              delta.text !== ''
-            ) {
-              batch.push(chunk({ content: delta.text }));
-            } else if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
-              if (target?.kind === 'json') batch.push(chunk({ content: delta.partial_json }));
-              else if (target?.kind === 'tool') {
-                batch.push(
-                  chunk({
-                    tool_calls: [{ index: target.index, function: { arguments: delta.partial_json } }],
-                  }),
-                );
-              }
-            }
-            break;
-          }
-          case 'message_delta':
-            stopReason = event.delta?.stop_reason ?? stopReason;
-            // message_delta counts are cumulative: they replace what message_start said.
-            usage = mergeUsage(usage, event.usage);
-            break;
-          case 'message_stop': {
-            finished = true;
-            batch.push(chunk({}, finishReason(stopReason, jsonAnswered, toolCalls)));
-            const total = toUsage(usage);
-            if (total) batch.push({ ...chunk({}), choices: [], usage: total });
-            return 'end';
-          }
-          default:
-            // content_block_stop, ping, and event types newer than this code: nothing to translate.
-            break;
-        }
-        return undefined;
+        if (!native) return translate(sse, batch);
+        const before = batch.length;
+        const result = translate(sse, batch);
+        relay(sse, batch, before);
+        return result;
       });
       if (!stopped) throw invalidUpstreamResponse(id, 'the stream ended before message_stop');
     } catch (error) {
@@ -252,7 +229,102 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
       // Stop reading from the upstream when the consumer stops early (client gone, error).
       if (!finished) res.body.destroy();
     }
+
+    function translate(sse: EventSourceMessage, batch: ChatChunk[]): 'end' | undefined {
+      const result = anthropicStreamEventSchema.safeParse(eventJson(id, sse.data));
+      // Not parseUpstream: the message is built only when it is needed, not once per event.
+      if (!result.success) {
+        throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
+      }
+      const event = result.data;
+      if (event.type === 'error') throw anthropicStreamError(id, event.error);
+      if (event.type !== 'message_start' && chunkId === '') {
+        if (event.type === 'ping' || event.type === 'unknown') return undefined;
+        throw invalidUpstreamResponse(id, `'${event.type}' before message_start`);
+      }
+      switch (event.type) {
+        case 'message_start':
+          chunkId = `chatcmpl-${event.message.id ?? ''}`;
+          model = event.message.model || model;
+          usage = event.message.usage ?? {};
+          batch.push(chunk({ role: 'assistant', content: '' }));
+          break;
+        case 'content_block_start': {
+          const { content_block: block, index } = event;
+          if (block.type === 'text') {
+            blocks.set(index, { kind: 'text' });
+            if (block.text !== '') batch.push(chunk({ content: block.text }));
+          } else if (block.type === 'tool_use' && block.name === jsonToolName) {
+            blocks.set(index, { kind: 'json' });
+            jsonAnswered = true;
+          } else if (block.type === 'tool_use') {
+            const toolIndex = toolCalls++;
+            blocks.set(index, { kind: 'tool', index: toolIndex });
+            batch.push(
+              chunk({
+                tool_calls: [
+                  {
+                    index: toolIndex,
+                    id: block.id,
+                    type: 'function',
+                    function: { name: block.name, arguments: '' },
+                  },
+                ],
+              }),
+            );
+          }
+          break;
+        }
+        case 'content_block_delta': {
+          const target = blocks.get(event.index);
+          const { delta } = event;
+          if (
+            delta.type === 'text_delta' &&
+            (target === undefined || target.kind === 'text') &&
+            delta.text !== ''
+          ) {
+            batch.push(chunk({ content: delta.text }));
+          } else if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
+            if (target?.kind === 'json') batch.push(chunk({ content: delta.partial_json }));
+            else if (target?.kind === 'tool') {
+              batch.push(
+                chunk({
+                  tool_calls: [{ index: target.index, function: { arguments: delta.partial_json } }],
+                }),
+              );
+            }
+          } else if (delta.type === 'thinking_delta' && delta.thinking !== '') {
+            batch.push(chunk({ reasoning_content: delta.thinking }));
+          }
+          break;
+        }
+        case 'message_delta':
+          stopReason = event.delta?.stop_reason ?? stopReason;
+          // message_delta counts are cumulative: they replace what message_start said.
+          usage = mergeUsage(usage, event.usage);
+          break;
+        case 'message_stop': {
+          finished = true;
+          batch.push(chunk({}, finishReason(stopReason, jsonAnswered, toolCalls)));
+          const total = toUsage(usage);
+          if (total) batch.push({ ...chunk({}), choices: [], usage: total });
+          return 'end';
+        }
+        default:
+          // content_block_stop, ping, and event types newer than this code: nothing to translate.
+          break;
+      }
+      return undefined;
+    }
   }
 
-  return { id, format: 'anthropic', supports: { n: false }, complete, stream };
+  return {
+    id,
+    format: 'anthropic',
+    supports: { n: false },
+    speaks: ['anthropic-messages'],
+    countTokens,
+    complete,
+    stream,
+  };
 }
