@@ -32,6 +32,8 @@ export interface Outcome {
   errorCode: string | null;
   /** The router's attempt records (JSON-serialisable), empty when no upstream was tried. */
   attempts: readonly unknown[];
+  /** The front door the request came through. */
+  door: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export function ledgerRow(outcome: Outcome): RequestRow {
     attempts: outcome.attempts.length > 0 ? JSON.stringify(outcome.attempts) : null,
     // A price version only where a price was applied.
     price_version: metered?.costMicros === undefined ? null : servedBy.priceVersion,
+    door: outcome.door,
   };
 }
 
@@ -89,6 +92,7 @@ export const LEDGER_TEXT_LIMITS = {
   usage_source: 32,
   error_code: 64,
   price_version: 128,
+  door: 64,
   /** JSON; an array over this length keeps the attempts that fit and ends in `{"omitted": n}`. */
   attempts: 4096,
 } as const satisfies Partial<Record<keyof RequestRow, number>>;
@@ -199,5 +203,6 @@ export function storableRow(row: RequestRow, now = Date.now()): RequestRow {
     error_code: text(row.error_code, t.error_code),
     attempts: storableAttempts(row.attempts),
     price_version: text(row.price_version, t.price_version),
+    door: text(row.door, t.door),
   };
 }

@@ -57,6 +57,7 @@ export function settle(deps: PipelineDeps, door: string, exchange: Exchange, end
     ttftMs: exchange.ttftMs,
     errorCode,
     attempts: exchange.attempts,
+    door,
   });
   const durable = deps.ledger.record(row);
   const provider = servedBy.provider;

@@ -29,6 +29,7 @@ export function requestObject(row: RequestRow) {
     ttft_ms: row.ttft_ms,
     error_code: row.error_code,
     price_version: row.price_version,
+    door: row.door,
   };
 }
 

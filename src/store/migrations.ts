@@ -115,9 +115,12 @@ const coreMigrations: Record<string, Migration> = {
  * Contract (a later release, once no replica older than this one runs): drop the trigger
  * `requests_forward`, its function, and the table `requests`.
  */
+/** The ledger's columns when 0003 ran (later migrations add theirs, and replace the trigger). */
+const LEDGER_COLUMNS_0003 = LEDGER_COLUMNS.slice(0, LEDGER_COLUMNS.indexOf('price_version') + 1);
+
 const partitionedLedger: Migration = {
   async up(db: Kysely<unknown>) {
-    const columns = LEDGER_COLUMNS.join(', ');
+    const columns = LEDGER_COLUMNS_0003.join(', ');
     await sql`create table request_log (like requests including defaults, primary key (id, created_at))
       partition by range (created_at)`.execute(db);
     await sql`create index request_log_created_at on request_log (created_at)`.execute(db);
@@ -197,12 +200,47 @@ const ledgerDeadLetters: Migration = {
   },
 };
 
+/**
+ * Expand only: the front door of each request (`door`, nullable: rows of earlier releases have none). On
+ * PostgreSQL the column goes on both ledgers, and the forwarding trigger is replaced to carry it (the legacy
+ * table's `(new).*` now ends with it, as LEDGER_COLUMNS does).
+ */
+function requestDoor(engine: Engine): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('requests').addColumn('door', 'text').execute();
+      if (engine !== 'postgres') return;
+      await db.schema.alterTable('request_log').addColumn('door', 'text').execute();
+      const columns = LEDGER_COLUMNS.join(', ');
+      await sql`create or replace function tokgate_forward_request() returns trigger language plpgsql as $$
+        begin
+          insert into request_log (${sql.raw(columns)}) select (new).*  on conflict do nothing;
+          if found then
+            insert into usage_hourly values (new.created_at - new.created_at % 3600000,
+              coalesce(new.account_id, ''), coalesce(new.key_id, ''), new.model, 1,
+              case when new.status = 'error' then 1 else 0 end, coalesce(new.prompt_tokens, 0),
+              coalesce(new.completion_tokens, 0), coalesce(new.cost_micros, 0), new.latency_ms)
+            on conflict (hour, account_id, key_id, model) do update set
+              requests = usage_hourly.requests + excluded.requests,
+              errors = usage_hourly.errors + excluded.errors,
+              prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
+              completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
+              cost_micros = usage_hourly.cost_micros + excluded.cost_micros,
+              latency_ms = usage_hourly.latency_ms + excluded.latency_ms;
+          end if;
+          return null;
+        end $$`.execute(db);
+    },
+  };
+}
+
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     ...coreMigrations,
     // The same name on both engines keeps the migration history linear; on SQLite it changes nothing.
     '0003_partitioned_ledger': engine === 'postgres' ? partitionedLedger : { up: async () => undefined },
     '0004_ledger_dead_letters': ledgerDeadLetters,
+    '0005_request_door': requestDoor(engine),
   };
 }
 

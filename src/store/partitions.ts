@@ -27,6 +27,7 @@ export const LEDGER_COLUMNS = [
   'error_code',
   'attempts',
   'price_version',
+  'door',
 ] as const;
 
 export const MONTHS_AHEAD = 2;

@@ -63,6 +63,8 @@ export interface RequestsTable {
   attempts: string | null;
   /** Which price the cost was computed with (`<source>@<effective date>`), so it can be re-rated. */
   price_version: string | null;
+  /** The front door (API) the request came through: `chat completion`, `messages`, ... */
+  door: string | null;
 }
 
 export interface CreditEntriesTable {

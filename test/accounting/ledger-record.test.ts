@@ -32,6 +32,7 @@ const outcome = (over: Partial<Outcome> = {}): Outcome => ({
   createdAt: 1_700_000_000_000,
   principal: { kind: 'key', key },
   model: 'openai/gpt-4o',
+  door: 'messages',
   servedBy: { provider: 'openai', upstreamModel: 'gpt-4o-2024-08-06', priceVersion: 'builtin@2025-11-01' },
   status: 'ok',
   httpStatus: 200,
@@ -68,6 +69,7 @@ test('an answered request: every usage column, its cost and price version, round
     error_code: null,
     attempts: null,
     price_version: 'builtin@2025-11-01',
+    door: 'messages',
   });
 });
 
@@ -141,6 +143,7 @@ test('every text column is cleaned and capped to its documented limit', () => {
     usage_source: long,
     error_code: long,
     price_version: long,
+    door: long,
   });
   for (const [column, limit] of Object.entries(LEDGER_TEXT_LIMITS)) {
     const value = row[column as keyof RequestRow];

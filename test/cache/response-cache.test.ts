@@ -208,6 +208,7 @@ test('a hit is answered under its own id with its own price, and is a ledger row
     principal: principal('acct_a'),
     model: 'openai/gpt-4o',
     servedBy: SERVED_BY_CACHE,
+    door: 'chat completion',
     status: 'ok',
     httpStatus: 200,
     stream: false,

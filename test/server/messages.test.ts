@@ -108,6 +108,7 @@ describe('pass-through to an Anthropic upstream', () => {
 
     const row = await ledgerRow(requestId);
     assert.equal(row.model, SONNET);
+    assert.equal(row.door, 'messages');
     assert.equal(row.prompt_tokens, 11 + 1000 + 200);
     assert.equal(row.cached_tokens, 1000);
     assert.equal(row.completion_tokens, ANTHROPIC_REPLY.split(' ').length);

@@ -28,6 +28,7 @@ export function requestRow(over: Partial<RequestRow> = {}): RequestRow {
     error_code: null,
     attempts: null,
     price_version: null,
+    door: 'chat completion',
     ...over,
   };
 }
