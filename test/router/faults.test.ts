@@ -172,6 +172,9 @@ before(async () => {
     const first = c.first ?? 'a';
     routes[`case-${i}`] = [`${first}/m${i}`, `b/m${i}`];
     models.push(`${first}/m${i}`, `b/m${i}`);
+    // The same case through /v1/messages: models of its own, so health never leaks between the doors.
+    routes[`messages-case-${i}`] = [`${first}/mm${i}`, `b/mm${i}`];
+    models.push(`${first}/mm${i}`, `b/mm${i}`);
   });
   routed = await startRouted({
     routes,
@@ -266,6 +269,99 @@ describe('fault matrix: route [a, b], fault on a', () => {
         assert.ok(!row.cost_micros, 'a failure costs nothing');
         assert.equal(row.error_code, 'status' in client ? client.code : client.inBand);
       }
+    });
+  });
+});
+
+/** An Anthropic event stream as the Messages door writes it: event names, text deltas, the last event. */
+function parseAnthropicSse(body: string) {
+  const events: Array<{ name: string; data: Record<string, unknown> }> = [];
+  for (const frame of body.split('\n\n')) {
+    if (frame === '' || frame.startsWith(':')) continue;
+    const [eventLine = '', dataLine = ''] = frame.split('\n');
+    assert.ok(eventLine?.startsWith('event: ') && dataLine?.startsWith('data: '), `framed: ${frame}`);
+    const data = JSON.parse(dataLine.slice(6)) as Record<string, unknown>;
+    assert.equal(data.type, eventLine.slice(7), 'the event name is its type');
+    events.push({ name: eventLine.slice(7), data });
+  }
+  let text = '';
+  for (const { data } of events) {
+    const delta = data.delta as { type?: string; text?: string } | undefined;
+    if (data.type === 'content_block_delta' && delta?.type === 'text_delta') text += delta.text ?? '';
+  }
+  return { events, text, last: events.at(-1) };
+}
+
+/** Our error codes as Anthropic's error types (src/core/error-renderers.ts). */
+const ANTHROPIC_TYPE: Record<string, string> = {
+  upstream_error: 'api_error',
+  upstream_unavailable: 'overloaded_error',
+  upstream_rate_limited: 'rate_limit_error',
+  upstream_unreachable: 'api_error',
+  upstream_timeout: 'timeout_error',
+  upstream_invalid_response: 'api_error',
+  upstream_rejected: 'invalid_request_error',
+  upstream_auth_failed: 'api_error',
+};
+
+describe('fault matrix through /v1/messages (translated), stream path', () => {
+  cases.forEach((c, i) => {
+    if (c.path !== 'stream') return;
+    const where =
+      c.attempts.length === 1 && 'inBand' in c.client
+        ? 'after the first content'
+        : 'before the first content';
+    test(`${c.name} — ${where}`, { timeout: 15_000 }, async () => {
+      const { a, b, gw, key } = routed;
+      const before = { a: a.requests.length, b: b.requests.length };
+      a.faults.length = 0;
+      a.faults.push(c.fault);
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({
+          model: `messages-case-${i}`,
+          max_tokens: 100,
+          messages: [{ role: 'user', content: 'Hi' }],
+          stream: true,
+        }),
+      });
+      const id = res.headers.get('x-request-id')!;
+      assert.equal(res.headers.get('request-id'), id);
+      const client = c.client;
+      if ('served' in client) {
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('x-tokgate-deployment'), `${client.served}/mm${i}`);
+        const sse = parseAnthropicSse(await res.text());
+        assert.equal(sse.events[0]?.name, 'message_start');
+        const start = sse.events[0]?.data.message as { model?: string } | undefined;
+        assert.equal(start?.model, `messages-case-${i}`);
+        assert.equal(sse.last?.name, 'message_stop');
+        assert.equal(sse.text, DEFAULT_REPLY, 'one upstream stream, never stitched');
+      } else if ('status' in client) {
+        assert.equal(res.status, client.status);
+        const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+        assert.equal(body.type, 'error');
+        assert.equal(body.error.type, ANTHROPIC_TYPE[client.code]);
+      } else {
+        assert.equal(res.status, 200);
+        const sse = parseAnthropicSse(await res.text());
+        assert.equal(sse.last?.name, 'error', 'ends with an error event, no message_stop');
+        const error = sse.last?.data.error as { type?: string } | undefined;
+        assert.equal(error?.type, ANTHROPIC_TYPE[client.inBand]);
+        assert.ok(DEFAULT_REPLY.startsWith(sse.text) && sse.text.length > 0, 'a clean prefix of one answer');
+      }
+      const calls = (who: Who) => c.attempts.filter(([w]) => w === who).length;
+      assert.equal(a.requests.length - before.a, calls('a'), 'calls to a');
+      assert.equal(b.requests.length - before.b, calls('b'), 'calls to b');
+      const row = await routed.row(id);
+      assert.equal(row.door, 'messages');
+      assert.deepEqual(
+        attemptsOf(row).map((x) => [x.provider, x.status, x.code]),
+        c.attempts,
+      );
+      if ('served' in client) assert.equal(row.cost_micros, COST[client.served]);
+      else assert.ok(!row.cost_micros, 'a failure costs nothing');
     });
   });
 });

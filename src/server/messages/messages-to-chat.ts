@@ -18,6 +18,8 @@ export interface Translation {
 /** Fields of a Messages request that chat has no equivalent for and that only tune the answer. */
 const DROPPED_FIELDS: Record<string, string> = {
   thinking: "'thinking' is only supported by Anthropic models and was dropped",
+  // OpenAI's API refuses top_k; chat completions has no such parameter.
+  top_k: "'top_k' is only supported by Anthropic models and was dropped",
   context_management: "'context_management' is only supported by Anthropic models and was dropped",
   service_tier: "'service_tier' is only supported by Anthropic models and was dropped",
   container: "'container' is only supported by Anthropic models and was dropped",
@@ -35,7 +37,6 @@ const TRANSLATED_FIELDS = new Set([
   'stream',
   'temperature',
   'top_p',
-  'top_k',
   'tools',
   'tool_choice',
   'metadata',
@@ -208,7 +209,6 @@ export function messagesToChat(request: MessagesRequest): Translation {
   if (request.stop_sequences && request.stop_sequences.length > 0) chat.stop = request.stop_sequences;
   if (request.temperature !== undefined) chat.temperature = request.temperature;
   if (request.top_p !== undefined) chat.top_p = request.top_p;
-  if (request.top_k !== undefined) chat.top_k = request.top_k;
   const userId = request.metadata?.user_id;
   if (typeof userId === 'string' && userId !== '') chat.user = userId;
   t.tools(request, chat);
