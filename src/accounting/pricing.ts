@@ -11,11 +11,15 @@ export function costMicros(price: Price | undefined, usage: Usage): number | und
   const details = usage.prompt_tokens_details;
   const cached = Math.min(details?.cached_tokens ?? 0, usage.prompt_tokens);
   const written = Math.min(Number(details?.cache_write_tokens ?? 0) || 0, usage.prompt_tokens - cached);
+  // Of the writes, those to Anthropic's 1-hour cache have a price of their own.
+  const writtenHour = Math.min(Number(details?.cache_write_1h_tokens ?? 0) || 0, written);
   const uncached = usage.prompt_tokens - cached - written;
+  const writePrice = price.cacheWrite ?? price.input;
   const scaled =
     uncached * price.input +
     cached * price.cachedInput +
-    written * (price.cacheWrite ?? price.input) +
+    (written - writtenHour) * writePrice +
+    writtenHour * (price.cacheWrite1h ?? writePrice) +
     usage.completion_tokens * price.output;
   return Math.round(scaled / 1_000_000);
 }

@@ -24,7 +24,10 @@ export interface CatalogEntryData {
     input: number;
     output: number;
     cachedInput?: number;
+    /** Writing the prompt cache (Anthropic: its 5-minute cache). */
     cacheWrite?: number;
+    /** Writing Anthropic's 1-hour prompt cache (twice the input price); the 5-minute price when unset. */
+    cacheWrite1h?: number;
   };
   /** The BPE encoding (gpt-tokenizer) closest to the model's tokenizer: 'o200k_base' for gpt-4o/4.1/o-series/gpt-5, 'cl100k_base' for older OpenAI and as the approximation for others. */
   tokenizer: 'o200k_base' | 'cl100k_base';
@@ -180,14 +183,15 @@ export const BUILTIN_CATALOG = [
   },
 
   // Anthropic (https://docs.anthropic.com/en/docs/about-claude/pricing).
-  // cacheWrite is the 5-minute cache-write rate; cachedInput is the cache-hit rate.
+  // cacheWrite is the 5-minute cache-write rate, cacheWrite1h the 1-hour one (2x input); cachedInput is the
+  // cache-hit rate.
   {
     provider: 'anthropic',
     model: 'claude-opus-4-5',
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1763942400,
-    price: { input: 5, cachedInput: 0.5, cacheWrite: 6.25, output: 25 },
+    price: { input: 5, cachedInput: 0.5, cacheWrite: 6.25, cacheWrite1h: 10, output: 25 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -196,7 +200,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1763942400,
-    price: { input: 5, cachedInput: 0.5, cacheWrite: 6.25, output: 25 },
+    price: { input: 5, cachedInput: 0.5, cacheWrite: 6.25, cacheWrite1h: 10, output: 25 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -205,7 +209,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 32000,
     created: 1754352000,
-    price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+    price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, cacheWrite1h: 30, output: 75 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -214,7 +218,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 32000,
     created: 1754352000,
-    price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+    price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, cacheWrite1h: 30, output: 75 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -223,7 +227,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 32000,
     created: 1747872000,
-    price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+    price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, cacheWrite1h: 30, output: 75 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -232,7 +236,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 32000,
     created: 1747872000,
-    price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+    price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, cacheWrite1h: 30, output: 75 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -241,7 +245,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1759104000,
-    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, output: 15 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -250,7 +254,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1759104000,
-    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, output: 15 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -259,7 +263,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1747872000,
-    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, output: 15 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -268,7 +272,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1747872000,
-    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, output: 15 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -277,7 +281,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1740355200,
-    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, output: 15 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -286,7 +290,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1740355200,
-    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    price: { input: 3, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, output: 15 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -295,7 +299,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1760486400,
-    price: { input: 1, cachedInput: 0.1, cacheWrite: 1.25, output: 5 },
+    price: { input: 1, cachedInput: 0.1, cacheWrite: 1.25, cacheWrite1h: 2, output: 5 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -304,7 +308,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 64000,
     created: 1760486400,
-    price: { input: 1, cachedInput: 0.1, cacheWrite: 1.25, output: 5 },
+    price: { input: 1, cachedInput: 0.1, cacheWrite: 1.25, cacheWrite1h: 2, output: 5 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -313,7 +317,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 8192,
     created: 1729555200,
-    price: { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
+    price: { input: 0.8, cachedInput: 0.08, cacheWrite: 1, cacheWrite1h: 1.6, output: 4 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -322,7 +326,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 8192,
     created: 1729555200,
-    price: { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
+    price: { input: 0.8, cachedInput: 0.08, cacheWrite: 1, cacheWrite1h: 1.6, output: 4 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -331,7 +335,7 @@ export const BUILTIN_CATALOG = [
     contextWindow: 200000,
     maxOutputTokens: 4096,
     created: 1710288000,
-    price: { input: 0.25, cachedInput: 0.03, cacheWrite: 0.3, output: 1.25 },
+    price: { input: 0.25, cachedInput: 0.03, cacheWrite: 0.3, cacheWrite1h: 0.5, output: 1.25 },
     tokenizer: 'cl100k_base',
   },
 

@@ -12,6 +12,8 @@ export interface Price {
   output: number;
   cachedInput: number;
   cacheWrite: number | undefined;
+  /** Anthropic's 1-hour cache writes; `cacheWrite` when the model has no price of its own for them. */
+  cacheWrite1h: number | undefined;
 }
 
 export interface ModelEntry {
@@ -40,6 +42,7 @@ function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | unde
     output: toMicros(price.output),
     cachedInput: toMicros(price.cachedInput ?? price.input),
     cacheWrite: price.cacheWrite === undefined ? undefined : toMicros(price.cacheWrite),
+    cacheWrite1h: price.cacheWrite1h === undefined ? undefined : toMicros(price.cacheWrite1h),
   };
 }
 

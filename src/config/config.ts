@@ -27,6 +27,8 @@ export interface PriceSettings {
   output: number;
   cachedInput?: number;
   cacheWrite?: number;
+  /** Anthropic's 1-hour cache writes. */
+  cacheWrite1h?: number;
   /** The date this price took effect (recorded on ledger rows so costs can be re-rated). */
   effectiveFrom?: string;
 }
@@ -90,6 +92,7 @@ const priceSchema = z.object({
   output: z.number().nonnegative(),
   cached_input: z.number().nonnegative().optional(),
   cache_write: z.number().nonnegative().optional(),
+  cache_write_1h: z.number().nonnegative().optional(),
   effective_from: z.iso.date().optional(),
 });
 
@@ -556,11 +559,12 @@ function resolveModels(file: FileConfig): Record<string, ModelSettings> {
     if (entry.context_window !== undefined) settings.contextWindow = entry.context_window;
     if (entry.max_output_tokens !== undefined) settings.maxOutputTokens = entry.max_output_tokens;
     if (entry.price) {
-      const { input, output, cached_input, cache_write, effective_from } = entry.price;
+      const { input, output, cached_input, cache_write, cache_write_1h, effective_from } = entry.price;
       settings.price = { input, output };
       if (effective_from !== undefined) settings.price.effectiveFrom = effective_from;
       if (cached_input !== undefined) settings.price.cachedInput = cached_input;
       if (cache_write !== undefined) settings.price.cacheWrite = cache_write;
+      if (cache_write_1h !== undefined) settings.price.cacheWrite1h = cache_write_1h;
     }
     out[id] = settings;
   }

@@ -32,6 +32,7 @@ export function sumUsage(usages: ReadonlyArray<Usage | null | undefined>): Usage
   const total: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   let cached = 0;
   let written = 0;
+  let writtenHour = 0;
   let reasoning = 0;
   for (const usage of usages) {
     if (!usage) return undefined;
@@ -40,11 +41,13 @@ export function sumUsage(usages: ReadonlyArray<Usage | null | undefined>): Usage
     total.total_tokens += usage.total_tokens ?? usage.prompt_tokens + usage.completion_tokens;
     cached += usage.prompt_tokens_details?.cached_tokens ?? 0;
     written += Number(usage.prompt_tokens_details?.cache_write_tokens ?? 0) || 0;
+    writtenHour += Number(usage.prompt_tokens_details?.cache_write_1h_tokens ?? 0) || 0;
     reasoning += usage.completion_tokens_details?.reasoning_tokens ?? 0;
   }
   total.prompt_tokens_details = {
     cached_tokens: cached,
     ...(written > 0 ? { cache_write_tokens: written } : {}),
+    ...(writtenHour > 0 ? { cache_write_1h_tokens: writtenHour } : {}),
   };
   total.completion_tokens_details = { reasoning_tokens: reasoning };
   return total;

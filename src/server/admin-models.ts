@@ -12,6 +12,7 @@ function priceObject(price: Price | undefined) {
     output: perMillionUsd(price.output),
     cached_input: perMillionUsd(price.cachedInput),
     cache_write: price.cacheWrite === undefined ? null : perMillionUsd(price.cacheWrite),
+    cache_write_1h: price.cacheWrite1h === undefined ? null : perMillionUsd(price.cacheWrite1h),
   };
 }
 

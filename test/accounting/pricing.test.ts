@@ -7,7 +7,13 @@ import type { Price } from '../../src/catalog/catalog.js';
 import type { Usage } from '../../src/core/types.js';
 
 // $2.50 in, $1.25 cached in, $3.125 cache write, $10 out per million tokens.
-const price: Price = { input: 2_500_000, cachedInput: 1_250_000, cacheWrite: 3_125_000, output: 10_000_000 };
+const price: Price = {
+  input: 2_500_000,
+  cachedInput: 1_250_000,
+  cacheWrite: 3_125_000,
+  cacheWrite1h: 5_000_000,
+  output: 10_000_000,
+};
 
 const usage = (prompt: number, completion: number, details?: Usage['prompt_tokens_details']): Usage => ({
   prompt_tokens: prompt,
@@ -29,8 +35,21 @@ test('cached and cache-write tokens are part of prompt_tokens and priced on thei
   assert.equal(costMicros(price, usage(1_000, 0, { cached_tokens: 1_000 })), 1_250);
 });
 
+test("writes to Anthropic's 1-hour cache have their own price; without one, the 5-minute price", () => {
+  // 1000 prompt tokens: 300 written, 200 of them to the 1-hour cache; 700 plain.
+  // 700 × 2.5 + 100 × 3.125 + 200 × 5 = 3062.5 µ$, rounded half up.
+  const details = { cache_write_tokens: 300, cache_write_1h_tokens: 200 };
+  assert.equal(costMicros(price, usage(1_000, 0, details)), 3_063);
+  assert.equal(costMicros({ ...price, cacheWrite1h: undefined }, usage(1_000, 0, details)), 2_688);
+  // More 1-hour writes than writes: clamped to the writes.
+  assert.equal(
+    costMicros(price, usage(1_000, 0, { cache_write_tokens: 100, cache_write_1h_tokens: 900 })),
+    2_750,
+  );
+});
+
 test('a cache write without a price of its own is priced as input', () => {
-  const noWritePrice: Price = { ...price, cacheWrite: undefined };
+  const noWritePrice: Price = { ...price, cacheWrite: undefined, cacheWrite1h: undefined };
   assert.equal(costMicros(noWritePrice, usage(1_000, 0, { cache_write_tokens: 400 })), 2_500);
 });
 
@@ -48,13 +67,20 @@ test('rounded once per answer, half up, to whole micro-dollars', () => {
     input: 1_500_000,
     cachedInput: 1_500_000,
     cacheWrite: undefined,
+    cacheWrite1h: undefined,
     output: 400_000,
   };
   assert.equal(costMicros(perToken, usage(1, 0)), 2, '1.5 µ$ rounds up');
   assert.equal(costMicros(perToken, usage(1, 1)), 2, '1.9 µ$');
   assert.equal(costMicros(perToken, usage(0, 1)), 0, '0.4 µ$');
   assert.equal(costMicros(perToken, usage(0, 3)), 1, '1.2 µ$: the sum is rounded, not each part');
-  const cheap: Price = { input: 100_000, cachedInput: 100_000, cacheWrite: undefined, output: 100_000 };
+  const cheap: Price = {
+    input: 100_000,
+    cachedInput: 100_000,
+    cacheWrite: undefined,
+    cacheWrite1h: undefined,
+    output: 100_000,
+  };
   assert.equal(costMicros(cheap, usage(3, 2)), 1, '5 × 0.1 µ$ = 0.5 µ$ rounds up');
 });
 

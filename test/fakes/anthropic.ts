@@ -70,6 +70,8 @@ export interface FakeAnthropicOptions {
   /** Reported as usage.cache_read_input_tokens / cache_creation_input_tokens (default 0). */
   cacheReadInputTokens?: number;
   cacheCreationInputTokens?: number;
+  /** How many of the cache writes went to the 1-hour cache (`usage.cache_creation`; default 0). */
+  cacheCreation1hInputTokens?: number;
   /** Answer with stop_reason 'refusal' (after the reply text). */
   refuse?: boolean;
   /** Delay before each stream event, ms (default 0). */
@@ -696,11 +698,15 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     const inputTokens = countInputTokens(body);
     const cacheRead = fake.options.cacheReadInputTokens ?? 0;
     const cacheCreation = fake.options.cacheCreationInputTokens ?? 0;
+    const cacheCreation1h = fake.options.cacheCreation1hInputTokens ?? 0;
     const usage = (output: number) => ({
       input_tokens: inputTokens,
       cache_creation_input_tokens: cacheCreation,
       cache_read_input_tokens: cacheRead,
-      cache_creation: { ephemeral_5m_input_tokens: cacheCreation, ephemeral_1h_input_tokens: 0 },
+      cache_creation: {
+        ephemeral_5m_input_tokens: cacheCreation - cacheCreation1h,
+        ephemeral_1h_input_tokens: cacheCreation1h,
+      },
       output_tokens: output,
       service_tier: 'standard',
     });

@@ -113,7 +113,25 @@ describe('pass-through to an Anthropic upstream', () => {
     assert.equal(row.cached_tokens, 1000);
     assert.equal(row.completion_tokens, ANTHROPIC_REPLY.split(' ').length);
     // claude-sonnet-4-5: $3 input, $0.30 cache read, $3.75 cache write (5 minutes), $15 output per million.
-    const expected = Math.round(11 * 3 + 1000 * 0.3 + 200 * 3.75 + row.completion_tokens * 15);
+    const expected = Math.round(11 * 3 + 1000 * 0.3 + 200 * 3.75 + (row.completion_tokens ?? 0) * 15);
+    assert.equal(row.cost_micros, expected);
+  });
+
+  test('writes to the 1-hour cache are priced as such (twice the input price, not the 5-minute price)', async () => {
+    anthropic.options.cacheCreationInputTokens = 300;
+    anthropic.options.cacheCreation1hInputTokens = 100;
+    const { data, response } = await client.messages
+      .create({
+        model: SONNET,
+        max_tokens: 100,
+        system: [{ type: 'text', text: 'Long rules.', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+        messages: [{ role: 'user', content: 'hi' }],
+      })
+      .withResponse();
+    assert.equal(data.usage.cache_creation?.ephemeral_1h_input_tokens, 100);
+    const row = await ledgerRow(response.headers.get('x-request-id')!);
+    // input 3 + 2 (system) + 3 + 1 = 9; writes: 200 at $3.75, 100 at $6 per million; output at $15.
+    const expected = Math.round(9 * 3 + 200 * 3.75 + 100 * 6 + (row.completion_tokens ?? 0) * 15);
     assert.equal(row.cost_micros, expected);
   });
 

@@ -91,6 +91,11 @@ export const anthropicUsageSchema = z.object({
   output_tokens: count,
   cache_read_input_tokens: count,
   cache_creation_input_tokens: count,
+  /** The cache writes by lifetime (5 minutes, 1 hour), priced apart. */
+  cache_creation: z
+    .object({ ephemeral_5m_input_tokens: count, ephemeral_1h_input_tokens: count })
+    .nullish()
+    .catch(undefined),
 });
 export type AnthropicUsage = z.output<typeof anthropicUsageSchema>;
 

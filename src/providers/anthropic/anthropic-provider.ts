@@ -40,12 +40,15 @@ export function toUsage(usage: AnthropicUsage | null | undefined): Usage | undef
   if (input == null || output == null) return undefined;
   const cacheRead = usage?.cache_read_input_tokens ?? undefined;
   const cacheWrite = usage?.cache_creation_input_tokens ?? undefined;
+  // Writes to the 1-hour cache cost more than those to the 5-minute one (see accounting/pricing.ts).
+  const hourWrites = usage?.cache_creation?.ephemeral_1h_input_tokens ?? 0;
   const prompt = input + (cacheRead ?? 0) + (cacheWrite ?? 0);
   const out: Usage = { prompt_tokens: prompt, completion_tokens: output, total_tokens: prompt + output };
   if (cacheRead !== undefined || cacheWrite !== undefined) {
     out.prompt_tokens_details = {
       ...(cacheRead === undefined ? {} : { cached_tokens: cacheRead }),
       ...(cacheWrite === undefined ? {} : { cache_write_tokens: cacheWrite }),
+      ...(hourWrites > 0 ? { cache_write_1h_tokens: hourWrites } : {}),
     };
   }
   return out;
@@ -59,6 +62,7 @@ function mergeUsage(base: AnthropicUsage, next: AnthropicUsage | null | undefine
     output_tokens: next.output_tokens ?? base.output_tokens,
     cache_read_input_tokens: next.cache_read_input_tokens ?? base.cache_read_input_tokens,
     cache_creation_input_tokens: next.cache_creation_input_tokens ?? base.cache_creation_input_tokens,
+    cache_creation: next.cache_creation ?? base.cache_creation,
   };
 }
 
