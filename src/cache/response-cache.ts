@@ -11,6 +11,7 @@ import { microsToUsd } from '../accounting/pricing.js';
 import type { Principal } from '../auth/authenticator.js';
 import { accountOf } from '../auth/principal.js';
 import { lruClock, lruTtl } from '../core/clock.js';
+import { nativeRequestOf } from '../core/native.js';
 import type { ChatRequest, ChatResponse } from '../core/types.js';
 import type { RedisHub } from '../store/redis.js';
 
@@ -107,13 +108,19 @@ export class ResponseCache {
     this.hitPriceMicros = options.hitPriceMicros ?? 0;
   }
 
-  /** The cache key: the account is always part of it, so tenants cannot share entries. */
+  /**
+   * The cache key: the account is always part of it, so tenants cannot share entries. A front door's native
+   * body (core/native.ts) is too: two requests that translate alike may still differ (thinking, cache
+   * control), and must not share an answer.
+   */
   key(principal: Principal, request: ChatRequest): string {
-    return createHash('sha256')
+    const hash = createHash('sha256')
       .update(accountOf(principal))
       .update('\u0000')
-      .update(canonicalJson(request))
-      .digest('hex');
+      .update(canonicalJson(request));
+    const native = nativeRequestOf(request);
+    if (native) hash.update(`\u0000${native.protocol}\u0000`).update(canonicalJson(native.body));
+    return hash.digest('hex');
   }
 
   async get(principal: Principal, request: ChatRequest): Promise<ChatResponse | undefined> {

@@ -206,6 +206,26 @@ describe('pass-through to an Anthropic upstream', () => {
     assert.deepEqual(sent[1]?.content, JSON.parse(JSON.stringify(first.content)));
   });
 
+  test('the response cache keys on the body as sent: a hit is a Message; a different thinking setting is a miss', async () => {
+    const params = {
+      model: SONNET,
+      max_tokens: 2000,
+      messages: [{ role: 'user' as const, content: 'cache me' }],
+    };
+    const headers = { 'x-tokgate-cache': 'true' };
+    const first = await client.messages.create(params, { headers });
+    const { data: hit, response } = await client.messages.create(params, { headers }).withResponse();
+    assert.equal(response.headers.get('x-tokgate-cache'), 'hit');
+    assert.equal(hit.type, 'message');
+    assert.deepEqual(hit.content, first.content);
+    assert.equal(anthropic.requests.length, 1);
+    await client.messages.create(
+      { ...params, thinking: { type: 'enabled', budget_tokens: 1024 } },
+      { headers },
+    );
+    assert.equal(anthropic.requests.length, 2, 'the same translation, another body: not the same answer');
+  });
+
   test('count_tokens is the upstream own count', async () => {
     const res = await client.messages.countTokens({
       model: SONNET,
@@ -260,7 +280,7 @@ describe('translation for an OpenAI upstream', () => {
     assert.equal(body.user, 'user-7');
     assert.equal(message.model, GPT);
     assert.match(message.id, /^msg_/);
-    assert.deepEqual(message.content, [{ type: 'text', text: OPENAI_REPLY, citations: null }]);
+    assert.deepEqual(message.content, [{ type: 'text', text: OPENAI_REPLY }]);
     assert.equal(message.stop_reason, 'end_turn');
     assert.equal(message.usage.input_tokens, 3 + 3 + 3 + 2);
     assert.equal(message.usage.output_tokens, OPENAI_REPLY.split(' ').length);

@@ -65,7 +65,7 @@ export function chatToMessage(response: ChatResponse, requestId: string, model: 
     content.push({ type: 'thinking', thinking: reasoning, signature: '' });
   }
   const text = choice?.message.content;
-  if (typeof text === 'string' && text !== '') content.push({ type: 'text', text, citations: null });
+  if (typeof text === 'string' && text !== '') content.push({ type: 'text', text });
   for (const call of choice?.message.tool_calls ?? []) {
     content.push({
       type: 'tool_use',
@@ -76,7 +76,7 @@ export function chatToMessage(response: ChatResponse, requestId: string, model: 
   }
   const refusal = choice?.message.refusal;
   if (content.length === 0 && typeof refusal === 'string' && refusal !== '') {
-    content.push({ type: 'text', text: refusal, citations: null });
+    content.push({ type: 'text', text: refusal });
   }
   return {
     id: messageId(requestId),
