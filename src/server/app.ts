@@ -25,6 +25,7 @@ import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } from './errors.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { refuseNul } from './nul-guard.js';
+import { registerResponsesRoutes } from './responses.js';
 import { registerSelfServiceRoutes } from './self-service.js';
 
 declare module 'fastify' {
@@ -52,6 +53,8 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** Time a client has to send a whole request, headers and body; then 408 and the connection closed. */
   requestTimeoutMs: number;
+  /** How long stored Responses API answers are kept, days. */
+  responsesRetentionDays: number;
   /** Open client connections at most; more are closed at once. */
   maxConnections: number;
   /** Masks the gateway's secrets in upstream text bound for clients. */
@@ -197,7 +200,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scope.addHook('onRequest', async (request: FastifyRequest) => {
       request.principal = await auth.authenticate(request.headers.authorization);
     });
-    registerChatRoute(scope, {
+    const pipeline = {
       router,
       admitter,
       meter: new Meter(router.catalog, deps.tokens),
@@ -206,7 +209,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       log,
       cache: deps.cache,
       redact: deps.redact,
-    });
+    };
+    registerChatRoute(scope, pipeline);
+    registerResponsesRoutes(scope, pipeline, { store, retentionDays: deps.responsesRetentionDays, log });
     registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;

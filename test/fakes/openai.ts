@@ -77,6 +77,11 @@ export interface FakeOpenAIOptions {
   models?: string[];
   /** Asked for a fault for each request when `faults` is empty (e.g. a seeded random failure rate). */
   chaos?: () => Fault | undefined;
+  /** When the request has tools (and tool_choice is not 'none'), answer with this function call (after the
+   * reply text when `text` is set), finish_reason 'tool_calls'; streamed, the arguments come in 3 pieces. */
+  toolCall?: { name?: string; arguments: string; text?: string };
+  /** Reasoning text sent beside the answer as `reasoning_content` (as DeepSeek and vLLM do), first. */
+  reasoning?: string;
 }
 
 export interface FakeOpenAI {
@@ -469,6 +474,28 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const id = newId('chatcmpl-fake', 18);
     const created = Math.floor(Date.now() / 1000);
 
+    const toolCall =
+      fake.options.toolCall &&
+      Array.isArray(body.tools) &&
+      body.tools.length > 0 &&
+      body.tool_choice !== 'none'
+        ? {
+            id: newId('call_', 24),
+            type: 'function' as const,
+            function: {
+              name:
+                fake.options.toolCall.name ??
+                String((body.tools[0] as { function?: { name?: unknown } }).function?.name),
+              arguments: fake.options.toolCall.arguments,
+            },
+          }
+        : undefined;
+    if (toolCall) {
+      generation.pieces = tokenize(fake.options.toolCall?.text ?? '');
+      generation.finishReason = 'tool_calls';
+    }
+    const reasoning = fake.options.reasoning;
+
     if (!stream) {
       const content = generation.pieces.join('');
       const response: ChatResponse = {
@@ -478,7 +505,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         model,
         choices: Array.from({ length: n }, (_, index) => ({
           index,
-          message: { role: 'assistant', content, refusal: null, annotations: [] },
+          message: {
+            role: 'assistant',
+            content: toolCall && content === '' ? null : content,
+            refusal: null,
+            annotations: [],
+            ...(toolCall ? { tool_calls: [toolCall] } : {}),
+            ...(reasoning ? { reasoning_content: reasoning } : {}),
+          },
           logprobs: null,
           finish_reason: noFinish ? null : generation.finishReason,
         })),
@@ -526,6 +560,56 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         chunk([{ index, delta: { content }, logprobs: null, finish_reason: null }], null),
       ),
     );
+    if (reasoning) {
+      contentChunks.unshift(
+        ...tokenize(reasoning).map((piece) =>
+          chunk(
+            [{ index: 0, delta: { reasoning_content: piece }, logprobs: null, finish_reason: null }],
+            null,
+          ),
+        ),
+      );
+    }
+    if (toolCall) {
+      const args = toolCall.function.arguments;
+      const third = Math.ceil(args.length / 3);
+      const pieces = [args.slice(0, third), args.slice(third, 2 * third), args.slice(2 * third)];
+      contentChunks.push(
+        chunk(
+          [
+            {
+              index: 0,
+              delta: {
+                tool_calls: [
+                  {
+                    index: 0,
+                    id: toolCall.id,
+                    type: 'function',
+                    function: { name: toolCall.function.name, arguments: '' },
+                  },
+                ],
+              },
+              logprobs: null,
+              finish_reason: null,
+            },
+          ],
+          null,
+        ),
+        ...pieces.map((piece) =>
+          chunk(
+            [
+              {
+                index: 0,
+                delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] },
+                logprobs: null,
+                finish_reason: null,
+              },
+            ],
+            null,
+          ),
+        ),
+      );
+    }
     const finishChunks = indexes.map((index) =>
       chunk([{ index, delta: {}, logprobs: null, finish_reason: generation.finishReason }], null),
     );
