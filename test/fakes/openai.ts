@@ -77,8 +77,9 @@ export interface FakeOpenAIOptions {
   models?: string[];
   /** Asked for a fault for each request when `faults` is empty (e.g. a seeded random failure rate). */
   chaos?: () => Fault | undefined;
-  /** When the request has tools (and tool_choice is not 'none'), answer with this function call (after the
-   * reply text when `text` is set), finish_reason 'tool_calls'; streamed, the arguments come in 3 pieces. */
+  /** When the request has tools (and tool_choice is not 'none') and does not end with a tool result, answer
+   * with this function call (after the reply text when `text` is set), finish_reason 'tool_calls';
+   * streamed, the arguments come in 3 pieces. */
   toolCall?: { name?: string; arguments: string; text?: string };
   /** Reasoning text sent beside the answer as `reasoning_content` (as DeepSeek and vLLM do), first. */
   reasoning?: string;
@@ -478,7 +479,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       fake.options.toolCall &&
       Array.isArray(body.tools) &&
       body.tools.length > 0 &&
-      body.tool_choice !== 'none'
+      body.tool_choice !== 'none' &&
+      // Given a tool's result, a model answers it (an agent loop would otherwise never end).
+      (body.messages as Array<{ role?: unknown }>).at(-1)?.role !== 'tool'
         ? {
             id: newId('call_', 24),
             type: 'function' as const,
