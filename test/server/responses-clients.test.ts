@@ -228,7 +228,9 @@ describe('the Codex CLI', () => {
     const names = first.tools.map((t: { function: { name: string } }) => t.function.name);
     assert.ok(names.includes('exec_command'));
     assert.ok(names.some((name: string) => name.includes('__')));
-    const call = second.messages.find((m: { role: string; tool_calls?: unknown }) => m.role === 'assistant' && m.tool_calls);
+    const call = second.messages.find(
+      (m: { role: string; tool_calls?: unknown }) => m.role === 'assistant' && m.tool_calls,
+    );
     assert.equal(call.tool_calls[0].function.name, 'exec_command');
     const output = second.messages.find((m: { role: string }) => m.role === 'tool');
     assert.equal(output.tool_call_id, call.tool_calls[0].id);
