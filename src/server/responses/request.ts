@@ -130,7 +130,10 @@ export type NamespaceTool = z.output<typeof namespaceTool>;
 export const functionToolSchema = functionTool;
 export const namespaceToolSchema = namespaceTool;
 
+// Compiled once into generated code, as chat's schema is (strict: a schema zod cannot compile fails at load).
+const compiled = z.compile(responsesRequest, { strict: true });
+
 /** Validates a CreateResponse body (400 naming the first bad field); the client's object is returned as is. */
 export function validateResponsesRequest(body: unknown): ResponsesRequest {
-  return validateOpenAI(responsesRequest, body) as ResponsesRequest;
+  return validateOpenAI(compiled, body) as ResponsesRequest;
 }

@@ -32,8 +32,10 @@ function fromRow(row: StoredResponseRow): StoredResponse {
 }
 
 export class StoredResponses {
-  /** Written soon; read from here until then. */
+  /** Queued, not taken by a write yet. */
   private readonly pending = new Map<string, StoredResponseRow>();
+  /** Being written: still read from here until the write is done. */
+  private readonly inFlight = new Map<string, StoredResponseRow>();
   private scheduled = false;
   private writing: Promise<void> = Promise.resolve();
   private readonly pruner: NodeJS.Timeout;
@@ -70,6 +72,8 @@ export class StoredResponses {
   /** Writes what is queued; settles once every write begun so far is done. */
   flush(): Promise<void> {
     const rows = [...this.pending.values()];
+    this.pending.clear();
+    for (const row of rows) this.inFlight.set(row.id, row);
     this.writing = this.writing.then(async () => {
       if (rows.length === 0) return;
       try {
@@ -78,7 +82,7 @@ export class StoredResponses {
         // Conversation state is not money: the answers went out; a follow-up naming them gets a 404.
         this.log.error({ err: error, responses: rows.length }, 'storing responses failed');
       } finally {
-        for (const row of rows) if (this.pending.get(row.id) === row) this.pending.delete(row.id);
+        for (const row of rows) if (this.inFlight.get(row.id) === row) this.inFlight.delete(row.id);
       }
     });
     return this.writing;
@@ -90,7 +94,7 @@ export class StoredResponses {
 
   /** A response this account kept and may read, or undefined (another account's is as absent as none). */
   async get(id: string, accountId: string): Promise<StoredResponse | undefined> {
-    const queued = this.pending.get(id);
+    const queued = this.pending.get(id) ?? this.inFlight.get(id);
     const row = queued ?? (await this.store.getStoredResponse(id, accountId, this.notBefore));
     if (!row || row.account_id !== accountId || row.created_at < this.notBefore) return undefined;
     return fromRow(row);
@@ -99,10 +103,15 @@ export class StoredResponses {
   /** Deletes a response of this account; whether there was one. */
   async delete(id: string, accountId: string): Promise<boolean> {
     const queued = this.pending.get(id);
-    if (queued && queued.account_id !== accountId) return false;
-    // A queued write must land first, or it would bring the row back after the delete.
-    if (queued) await this.flush();
-    else await this.writing;
+    if (queued) {
+      if (queued.account_id !== accountId) return false;
+      this.pending.delete(id);
+      return true;
+    }
+    // A write under way must land first, or it would bring the row back after the delete.
+    const writing = this.inFlight.get(id);
+    if (writing && writing.account_id !== accountId) return false;
+    if (writing) await this.writing;
     return this.store.deleteStoredResponse(id, accountId);
   }
 
