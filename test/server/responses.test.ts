@@ -417,6 +417,58 @@ describe('tools', () => {
   });
 });
 
+describe('through the pipeline', () => {
+  test('metered and in the ledger like chat: the row has the tokens and the cost the client saw', async () => {
+    const res = await gw.call('/v1/responses', {
+      method: 'POST',
+      key,
+      json: { model: 'openai/gpt-4o', input: 'Hi' },
+    });
+    assert.equal(res.status, 200);
+    const body = await readJson(res);
+    await gw.gateway.ledger.flush();
+    const row = await gw.gateway.store.getRequest(res.headers.get('x-request-id')!);
+    assert.ok(row);
+    assert.equal(row.model, 'openai/gpt-4o');
+    assert.equal(row.prompt_tokens, body.usage.input_tokens);
+    assert.equal(row.completion_tokens, body.usage.output_tokens);
+    assert.equal(row.cost_micros! / 1e6, body.usage.cost);
+    assert.equal(res.headers.get('x-tokgate-provider'), 'openai');
+  });
+
+  test("a key's model allowlist holds: 403 in OpenAI's shape, nothing upstream", async () => {
+    const limited = gw.client((await gw.createKey({ models: ['anthropic/*'] })).key);
+    await assert.rejects(limited.responses.create({ model: 'openai/gpt-4o', input: 'Hi' }), { status: 403 });
+    assert.equal(openai.requests.length, 0);
+  });
+
+  test('an Anthropic tool call, streamed: function_call events from tool_use deltas', async () => {
+    anthropic.options.toolCall = { input: { city: 'Paris' } };
+    const stream = await client.responses.create({
+      model: CLAUDE,
+      input: 'Weather in Paris?',
+      tools: [weatherTool],
+      stream: true,
+    });
+    const events = await collect(stream);
+    const done = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+    assert.equal(done.type, 'response.completed');
+    const call = done.response.output.find((item) => item.type === 'function_call');
+    assert.ok(call && call.type === 'function_call');
+    assert.equal(call.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call.arguments), { city: 'Paris' });
+    const argsDone = events.find((e) => e.type === 'response.function_call_arguments.done');
+    assert.equal((argsDone as { arguments: string }).arguments, call.arguments);
+    assert.deepEqual(lastBody(anthropic).tools, [
+      {
+        name: 'get_weather',
+        description: 'The weather in a city',
+        input_schema: weatherTool.parameters,
+      },
+    ]);
+  });
+});
+
 describe('stored responses', () => {
   test('previous_response_id continues a conversation on another model; retrieve, input_items, delete', async () => {
     const first = await client.responses.create({ model: 'openai/gpt-4o', input: 'My name is Ada.' });
