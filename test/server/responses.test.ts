@@ -177,6 +177,15 @@ describe('POST /v1/responses, whole answers', () => {
         'input[0].type',
       ],
       [{ model: 'openai/gpt-4o', input: 'x', background: true }, 'background'],
+      [
+        {
+          model: 'openai/gpt-4o',
+          input: [{ role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/a.pdf' }] }],
+        },
+        'input[0].content[0].file_data',
+      ],
+      [{ model: 'openai/gpt-4o', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]'],
+      [{ model: 'openai/gpt-4o', input: 'x', tool_choice: { type: 'file_search' } }, 'tool_choice.type'],
     ];
     for (const [body, param] of cases) {
       const res = await gw.call('/v1/responses', { method: 'POST', key, json: body });

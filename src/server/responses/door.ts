@@ -67,9 +67,12 @@ function chatRequest(
   set('temperature', request.temperature);
   set('top_p', request.top_p);
   set('max_completion_tokens', request.max_output_tokens);
+  // Checked even without tools (a built-in choice is refused either way); sent only with them, as chat
+  // refuses tool settings without tools.
+  const toolChoice = mapToolChoice(request.tool_choice);
   if (tools.tools.length > 0) {
     chat.tools = tools.tools;
-    set('tool_choice', mapToolChoice(request.tool_choice));
+    set('tool_choice', toolChoice);
     set('parallel_tool_calls', request.parallel_tool_calls);
   }
   const format = request.text?.format;
