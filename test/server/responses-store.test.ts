@@ -94,16 +94,26 @@ describe('a gateway on PostgreSQL', () => {
     await database.drop();
   });
 
-  test('previous_response_id continues a conversation kept there', async () => {
-    const gw = await startTestGateway({
+  test('previous_response_id continues a conversation kept there, also after a restart', async () => {
+    const env = {
       OPENAI_API_KEY: 'sk-upstream',
       OPENAI_BASE_URL: fake.url,
       DATABASE_URL: database.url,
       TOKGATE_SPOOL_DIR: 'off',
-    });
+    };
+    const gw = await startTestGateway(env);
+    const key = (await gw.createKey()).key;
+    let first: { id: string };
     try {
-      const client = gw.client((await gw.createKey()).key);
-      const first = await client.responses.create({ model: 'openai/gpt-4o', input: 'One.' });
+      const client = gw.client(key);
+      first = await client.responses.create({ model: 'openai/gpt-4o', input: 'One.' });
+      // Closed at once: the queued write is flushed on shutdown.
+    } finally {
+      await gw.close();
+    }
+    const again = await startTestGateway(env);
+    try {
+      const client = again.client(key);
       const second = await client.responses.create({
         model: 'openai/gpt-4o-mini',
         previous_response_id: first.id,
@@ -116,7 +126,7 @@ describe('a gateway on PostgreSQL', () => {
       ]);
       assert.equal((await client.responses.retrieve(second.id)).previous_response_id, first.id);
     } finally {
-      await gw.close();
+      await again.close();
     }
   });
 });
