@@ -56,6 +56,9 @@ export interface FakeToolCall {
   input: Record<string, unknown>;
   /** Text before the tool_use block (only when tool_choice is auto, as Claude does). */
   text?: string;
+  /** Answer a request whose last turn carries a tool_result with text instead (as a model answers its
+   * tool's result), so an agent loop ends. */
+  untilResult?: boolean;
 }
 
 export interface FakeAnthropicOptions {
@@ -429,6 +432,15 @@ interface ToolAnswer {
 }
 
 /** Whether (and how) to answer with a tool_use block. */
+function endsWithToolResult(body: Record<string, unknown>): boolean {
+  const last = Array.isArray(body.messages) ? body.messages.at(-1) : undefined;
+  return (
+    isRecord(last) &&
+    Array.isArray(last.content) &&
+    last.content.some((block) => isRecord(block) && block.type === 'tool_result')
+  );
+}
+
 function toolAnswer(body: Record<string, unknown>, option: FakeToolCall | undefined): ToolAnswer | undefined {
   const tools = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
   const names = tools.map((t) => String(t.name));
@@ -436,6 +448,7 @@ function toolAnswer(body: Record<string, unknown>, option: FakeToolCall | undefi
   if (names.length === 0 || choice.type === 'none') return undefined;
   const forced = choice.type === 'any' || choice.type === 'tool';
   if (!forced && !option) return undefined;
+  if (!forced && option?.untilResult && endsWithToolResult(body)) return undefined;
   const name =
     choice.type === 'tool'
       ? String(choice.name)

@@ -236,4 +236,25 @@ describe('the Codex CLI', () => {
     assert.equal(output.tool_call_id, call.tool_calls[0].id);
     assert.match(JSON.stringify(output.content), /tokgate-tool-ran/);
   });
+
+  test('codex exec runs a tool call turn on an Anthropic model', async () => {
+    anthropic.options.toolCall = {
+      name: 'exec_command',
+      input: { cmd: 'echo tokgate-tool-ran' },
+      untilResult: true,
+    };
+    const result = await codex(CLAUDE, 'Run echo.');
+    assert.match(result.stdout, /It speaks the Anthropic wire format\./);
+    const [first, second] = bodies(anthropic);
+    assert.ok(first.tools.some((t: { name: string }) => t.name === 'exec_command'));
+    const use = second.messages
+      .flatMap((m: { content: unknown }) => (Array.isArray(m.content) ? m.content : []))
+      .find((block: { type: string }) => block.type === 'tool_use');
+    assert.equal(use.name, 'exec_command');
+    const toolResult = second.messages
+      .at(-1)
+      .content.find((block: { type: string }) => block.type === 'tool_result');
+    assert.equal(toolResult.tool_use_id, use.id);
+    assert.match(JSON.stringify(toolResult.content), /tokgate-tool-ran/);
+  });
 });
