@@ -136,11 +136,34 @@ describe('the OpenAI Agents SDK', () => {
     assert.deepEqual(calls, ['Paris', 'Paris']);
   });
 
-  test('an agent on an Anthropic model', async () => {
-    const agent = new Agent({ name: 'Greeter', instructions: 'Greet.', model: CLAUDE });
+  test('an agent with a tool on an Anthropic model', async () => {
+    const calls: string[] = [];
+    const lookup = tool({
+      name: 'lookup',
+      description: 'Looks a word up',
+      parameters: {
+        type: 'object',
+        properties: { word: { type: 'string' } },
+        required: ['word'],
+        additionalProperties: false,
+      },
+      strict: true,
+      execute: async (input) => {
+        calls.push((input as { word: string }).word);
+        return 'a greeting';
+      },
+    });
+    anthropic.options.toolCall = { input: { word: 'hello' }, untilResult: true };
+    const agent = new Agent({ name: 'Greeter', instructions: 'Greet.', model: CLAUDE, tools: [lookup] });
     const result = await run(agent, 'Hello');
     assert.equal(result.finalOutput, ANTHROPIC_REPLY);
-    assert.equal(bodies(anthropic)[0].system, 'Greet.');
+    assert.deepEqual(calls, ['hello']);
+    const [first, second] = bodies(anthropic);
+    assert.equal(first.system, 'Greet.');
+    assert.equal(first.tools[0].name, 'lookup');
+    const toolResult = second.messages.at(-1).content[0];
+    assert.equal(toolResult.type, 'tool_result');
+    assert.equal(toolResult.content, 'a greeting');
   });
 });
 
