@@ -436,7 +436,10 @@ describe('through the pipeline', () => {
     assert.equal(res.status, 200);
     const body = await readJson(res);
     await gw.gateway.ledger.flush();
-    const row = await gw.gateway.store.getRequest(res.headers.get('x-request-id')!);
+    const requestId = res.headers.get('x-request-id')!;
+    // One id per request: the response's is the request id's random part, as chat's chatcmpl- ids are.
+    assert.equal(body.id, `resp_${requestId.slice('req_'.length)}`);
+    const row = await gw.gateway.store.getRequest(requestId);
     assert.ok(row);
     assert.equal(row.model, 'openai/gpt-4o');
     assert.equal(row.prompt_tokens, body.usage.input_tokens);

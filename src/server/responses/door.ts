@@ -11,7 +11,12 @@ import { appendItems } from './input.js';
 import { responseState } from './output.js';
 import type { InputItem, ResponsesRequest } from './request.js';
 import { validateResponsesRequest } from './request.js';
-import { type ResponseContext, responseId, responseObject } from './response-object.js';
+import {
+  type ResponseContext,
+  responseId,
+  responseIdOfCompletion,
+  responseObject,
+} from './response-object.js';
 import type { StoredResponses } from './stored-responses.js';
 import { ResponsesStreamEncoder } from './stream-encoder.js';
 import { mapToolChoice, mapTools } from './tools.js';
@@ -168,7 +173,7 @@ export async function prepareResponsesDoor(
     name: 'response',
     parse,
     answer(response: ChatResponse) {
-      const id = responseId(response.id.replace(/^chatcmpl-/, 'req_'));
+      const id = responseIdOfCompletion(response.id);
       const full = { id, ...context };
       const object = responseObject(full, responseState(full, response));
       keep(id, object);

@@ -43,6 +43,10 @@ export interface ResponseState {
 export const responseId = (requestId: string) =>
   `resp_${requestId.startsWith('req_') ? requestId.slice(4) : requestId}`;
 
+/** The response id of the request whose canonical answer has this `chatcmpl-` id (the same random part). */
+export const responseIdOfCompletion = (completionId: string) =>
+  `resp_${completionId.startsWith('chatcmpl-') ? completionId.slice('chatcmpl-'.length) : completionId}`;
+
 /** An output item's id: its kind's prefix, the response's random part and its position. */
 export const itemId = (responseId: string, prefix: 'msg' | 'fc' | 'rs', index: number) =>
   `${prefix}_${responseId.slice('resp_'.length)}${index.toString(16).padStart(4, '0')}`;
