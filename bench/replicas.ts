@@ -19,7 +19,7 @@ import {
 } from './children.js';
 import { runLoad } from './load.js';
 import { cpuSeconds } from './proc-stats.js';
-import { SCENARIOS, type ScenarioName } from './scenarios.js';
+import { API_PATHS, SCENARIOS, type ScenarioName } from './scenarios.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -110,7 +110,7 @@ async function measure(
   const per = (i: number) =>
     Math.floor(connections / targets.length) + (i < connections % targets.length ? 1 : 0);
   const spec = (r: Replica, i: number, durationSec: number) => ({
-    url: `${r.base}/v1/chat/completions`,
+    url: `${r.base}${API_PATHS[SCENARIOS[scenario].api]}`,
     connections: Math.max(1, per(i)),
     durationSec,
     headers: { authorization: `Bearer ${key}` },

@@ -60,6 +60,8 @@ const LABELS: Record<ScenarioName, string> = {
   small: 'small JSON',
   prompt32k: '32 KB prompt',
   stream200: 'stream 200 chunks',
+  responses: 'small JSON, /v1/responses',
+  'responses-stream200': 'stream 200 chunks, /v1/responses',
 };
 
 function gridTable(cells: readonly Cell[]): string {

@@ -40,7 +40,7 @@ import { cpuSeconds, RssSampler } from './proc-stats.js';
 import { type CpuProfile, summarise } from './profile-summary.js';
 import { replicasRun } from './replicas.js';
 import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
-import { SCENARIOS, type ScenarioName, STREAM_BODY } from './scenarios.js';
+import { API_PATHS, SCENARIOS, type ScenarioName, STREAM_BODY } from './scenarios.js';
 import { soak } from './soak.js';
 import { median } from './stats.js';
 import { probeStreams } from './stream-probe.js';
@@ -57,7 +57,7 @@ const HELP = `npm run bench -- [options]
   --warmup=S            unmeasured seconds before each cell (default 2; quick 1)
   --soak=S              soak length in seconds (default 60; quick 0 = skipped)
   --concurrency=LIST    default 1,16,64
-  --scenarios=LIST      default small,prompt32k,stream200
+  --scenarios=LIST      default small,prompt32k,stream200; also responses,responses-stream200 (the Responses API: gateway cells only)
   --streams=N           concurrent open streams for the memory test (default 1000; 0 skips)
   --probe=N             streams per target for TTFT and chunk gaps (default 200; quick 50)
   --store=sqlite|postgres   postgres uses ${PG_URL} and ${REDIS_URL}
@@ -186,10 +186,24 @@ function pin(pid: number, cpu: number): void {
 }
 
 interface Server {
+  /** Its chat completions URL. */
   url: string;
   pid: number;
   headers: Record<string, string>;
 }
+
+/** The URL a scenario calls on a server: the chat URL, or the same server's path of the scenario's API. */
+function urlFor(server: Server, scenario: ScenarioName): string {
+  return server.url.replace(API_PATHS.chat, API_PATHS[SCENARIOS[scenario].api]);
+}
+
+/** Only the gateway serves the Responses API: the fake and the bare proxy have chat completions alone. */
+const servesScenario = (target: TargetName, scenario: ScenarioName) =>
+  target === 'gateway' || SCENARIOS[scenario].api === 'chat';
+
+/** How a complete stream of the scenario's API ends. */
+const streamEnd = (scenario: ScenarioName) =>
+  SCENARIOS[scenario].api === 'chat' ? 'data: [DONE]' : '"type":"response.completed"';
 
 interface GatewayProcess extends Spawned, Server {
   port: number;
@@ -257,7 +271,9 @@ async function setMode(fake: Forked, streamChunks: number, chunkIntervalMs: numb
 /** A quick check that a target answers 200 to every scenario before it is loaded. */
 async function smokeTest(name: string, server: Server, scenarios: readonly ScenarioName[]): Promise<void> {
   for (const scenario of scenarios) {
-    const res = await fetch(server.url, {
+    if (name !== 'gateway' && name !== 'base' && name !== 'current' && SCENARIOS[scenario].api !== 'chat')
+      continue;
+    const res = await fetch(urlFor(server, scenario), {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...server.headers },
       body: SCENARIOS[scenario].body,
@@ -265,8 +281,11 @@ async function smokeTest(name: string, server: Server, scenarios: readonly Scena
     const text = await res.text();
     if (res.status !== 200)
       throw new Error(`${name} answered ${res.status} to ${scenario}: ${text.slice(0, 500)}`);
-    if (SCENARIOS[scenario].stream && !text.trimEnd().endsWith('data: [DONE]')) {
-      throw new Error(`${name}: the ${scenario} stream did not end with [DONE]: …${text.slice(-300)}`);
+    const last = text.trimEnd().split('\n\n').at(-1) ?? '';
+    if (SCENARIOS[scenario].stream && !last.includes(streamEnd(scenario))) {
+      throw new Error(
+        `${name}: the ${scenario} stream did not end with ${streamEnd(scenario)}: …${text.slice(-300)}`,
+      );
     }
   }
 }
@@ -281,7 +300,12 @@ async function measureCell(
   scenario: ScenarioName,
   connections: number,
 ): Promise<Cell> {
-  const spec = { url: server.url, connections, headers: server.headers, body: SCENARIOS[scenario].body };
+  const spec = {
+    url: urlFor(server, scenario),
+    connections,
+    headers: server.headers,
+    body: SCENARIOS[scenario].body,
+  };
   if (options.warmupSec > 0) await runLoad({ ...spec, durationSec: options.warmupSec });
   const cpuBefore = cpuSeconds(server.pid);
   const upstreamBefore = cpuSeconds(upstreamPid);
@@ -355,7 +379,12 @@ async function profileRun(options: Options, tmp: string): Promise<void> {
   const scenario = options.scenarios[0] ?? 'small';
   const connections = options.concurrency[0] ?? 16;
   await smokeTest('gateway', gateway, [scenario]);
-  const spec = { url: gateway.url, connections, headers: gateway.headers, body: SCENARIOS[scenario].body };
+  const spec = {
+    url: urlFor(gateway, scenario),
+    connections,
+    headers: gateway.headers,
+    body: SCENARIOS[scenario].body,
+  };
   await runLoad({ ...spec, durationSec: options.warmupSec });
   const cpuBefore = cpuSeconds(gateway.pid);
   const measuredFromMs = Date.now() - spawnedAt;
@@ -403,6 +432,10 @@ async function compareRun(options: Options, tmp: string, rev: string): Promise<v
     for (const server of Object.values(servers)) pin(server.pid, 1);
   }
   const scenario = options.scenarios[0] ?? 'small';
+  if (SCENARIOS[scenario].api !== 'chat')
+    throw new Error(
+      '--compare measures chat scenarios (each round has a bare-proxy cell, which has no Responses API)',
+    );
   const connections = options.concurrency[0] ?? 16;
   for (const [name, server] of Object.entries(servers)) await smokeTest(name, server, [scenario]);
   await setMode(fake, 200, 0);
@@ -506,6 +539,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
     for (const connections of options.concurrency) {
       const group: Cell[] = [];
       for (const target of ['direct', 'bare', 'gateway'] as const) {
+        if (!servesScenario(target, scenario)) continue;
         const cell = await measureCell(options, target, servers[target], fake.pid, scenario, connections);
         group.push(cell);
         if (target === 'gateway') gatewayPeak = Math.max(gatewayPeak, cell.peakRssMb);

@@ -141,6 +141,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     providers: config.providers.map((p) => ({ id: p.id, format: p.format })),
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
+    responsesRetentionDays: config.responsesRetentionDays,
     maxConnections: config.maxConnections,
     readiness: fleet.readiness(ledger),
   });

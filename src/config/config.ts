@@ -48,6 +48,8 @@ export interface GatewayConfig {
   /** When set, /metrics and /ready's details need it as a Bearer token (TOKGATE_METRICS_TOKEN). */
   metricsToken: string | undefined;
   bodyLimitBytes: number;
+  /** How long stored Responses API answers are kept, days (TOKGATE_RESPONSES_RETENTION_DAYS, 30). */
+  responsesRetentionDays: number;
   /** Time a client has to send a whole request, headers and body (TOKGATE_REQUEST_TIMEOUT_SECONDS). */
   requestTimeoutMs: number;
   /** Open client connections at most (TOKGATE_MAX_CONNECTIONS); more are closed at once. */
@@ -593,6 +595,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     adminKey: env.TOKGATE_ADMIN_KEY || undefined,
     metricsToken: env.TOKGATE_METRICS_TOKEN || undefined,
     bodyLimitBytes: Math.floor((bodyLimitMb ?? 20) * 1024 * 1024),
+    responsesRetentionDays: parsePositiveEnv(env, 'TOKGATE_RESPONSES_RETENTION_DAYS') ?? 30,
     // nginx's client_header_timeout and client_body_timeout are 60 s each.
     requestTimeoutMs: 1000 * requestTimeoutSeconds,
     maxConnections: Math.floor(

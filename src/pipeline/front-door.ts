@@ -21,6 +21,8 @@ export interface ParsedRequest {
   request: ChatRequest;
   /** Further models to fall back to, in order, after the requested model's own deployments. */
   fallbacks: string[];
+  /** What the door changed or dropped in reading the request, for `x-tokgate-warnings`. */
+  notes?: string[];
 }
 
 /** Where a stream's events go (the server's SSE writer). */

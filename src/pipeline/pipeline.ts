@@ -37,6 +37,7 @@ export async function runPipeline(
   const parsed = door.parse(input);
   const plan = authorize(deps.router, input.principal, parsed);
   const exchange = new Exchange(input.id, input.principal, parsed.request, plan, connection.client);
+  if (parsed.notes) exchange.notes.push(...parsed.notes);
 
   const { answer, claim } = await recall(deps, door, exchange, idempotency, input.headers);
   if (answer) return answer;

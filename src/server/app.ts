@@ -27,6 +27,7 @@ import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } fr
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerMessagesRoutes } from './messages.js';
 import { refuseNul } from './nul-guard.js';
+import { registerResponsesRoutes } from './responses.js';
 import { registerSelfServiceRoutes } from './self-service.js';
 
 declare module 'fastify' {
@@ -54,6 +55,8 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** Time a client has to send a whole request, headers and body; then 408 and the connection closed. */
   requestTimeoutMs: number;
+  /** How long stored Responses API answers are kept, days. */
+  responsesRetentionDays: number;
   /** Open client connections at most; more are closed at once. */
   maxConnections: number;
   /** Masks the gateway's secrets in upstream text bound for clients. */
@@ -216,6 +219,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     registerChatRoute(scope, pipeline);
     registerMessagesRoutes(scope, pipeline);
+    registerResponsesRoutes(scope, pipeline, { store, retentionDays: deps.responsesRetentionDays, log });
     registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;

@@ -17,16 +17,29 @@ declare module 'fastify' {
   }
 }
 
+export interface MountOptions {
+  /**
+   * Makes the door for one request, when it needs asynchronous work first (the Responses API loads the
+   * stored conversation a request continues). Errors it throws are answered in `door`'s error shape.
+   */
+  prepare?: (request: FastifyRequest) => Promise<FrontDoor>;
+  /** The content type of whole answers (default JSON). */
+  contentType?: string;
+}
+
 export function mountFrontDoor(
   app: FastifyInstance,
   path: string,
   door: FrontDoor,
   deps: PipelineDeps,
+  options: MountOptions = {},
 ): void {
   const { requestIdHeader } = door;
   const idHeader = (id: string): Record<string, string> =>
     requestIdHeader === undefined ? {} : { [requestIdHeader]: id };
+  const contentType = options.contentType ?? 'application/json';
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const requestDoor = options.prepare ? await options.prepare(request) : door;
     const client = new ClientAbort();
     // The client went away before the answer was complete: stop the upstream call at once.
     reply.raw.once('close', () => {
@@ -40,7 +53,7 @@ export function mountFrontDoor(
     };
     const answer = await runPipeline(
       deps,
-      door,
+      requestDoor,
       {
         id: request.id,
         principal: request.principal!,
@@ -54,7 +67,7 @@ export function mountFrontDoor(
       case 'json':
         // During a graceful shutdown, close the connection after this answer rather than wait for the client.
         if (isClosing(reply.raw)) reply.header('connection', 'close');
-        return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
+        return reply.code(answer.status).headers(answer.headers).type(contentType).send(answer.body);
       case 'error':
         reply.headers(answer.headers);
         throw answer.error;

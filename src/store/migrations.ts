@@ -233,6 +233,25 @@ function requestDoor(engine: Engine): Migration {
     },
   };
 }
+/** Expand only: stored Responses API answers (conversation state), on both engines. */
+const storedResponses: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('stored_responses')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('input_json', 'text', (c) => c.notNull())
+      .addColumn('response_json', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('stored_responses_created_at')
+      .on('stored_responses')
+      .column('created_at')
+      .execute();
+  },
+};
 
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
@@ -241,6 +260,7 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     '0003_partitioned_ledger': engine === 'postgres' ? partitionedLedger : { up: async () => undefined },
     '0004_ledger_dead_letters': ledgerDeadLetters,
     '0005_request_door': requestDoor(engine),
+    '0006_stored_responses': storedResponses,
   };
 }
 

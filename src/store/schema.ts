@@ -107,6 +107,22 @@ export interface LedgerDeadLettersTable {
   error_code: string | null;
 }
 
+/** Responses API answers kept for `previous_response_id` and GET /v1/responses/{id} (store: true). */
+export interface StoredResponsesTable {
+  /** `resp_...`. */
+  id: string;
+  /** Only this account's keys (and, for the default account, the admin key) may read or delete it. */
+  account_id: string;
+  /** ms since the epoch; rows older than the retention are neither read nor kept. */
+  created_at: number;
+  /** The model id the client asked for. */
+  model: string;
+  /** JSON array of the conversation's input items up to this response (each with an id). */
+  input_json: string;
+  /** The Response object as answered, JSON. */
+  response_json: string;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -118,7 +134,10 @@ export interface Schema {
   usage_hourly: UsageHourlyTable;
   credit_entries: CreditEntriesTable;
   ledger_dead_letters: LedgerDeadLettersTable;
+  stored_responses: StoredResponsesTable;
 }
+
+export type StoredResponseRow = Selectable<StoredResponsesTable>;
 
 /** One ledger row as stored and read back. */
 export type RequestRow = Selectable<RequestsTable>;

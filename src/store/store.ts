@@ -15,10 +15,11 @@ import type {
   DeadLetterRow,
   RequestRow,
   Schema,
+  StoredResponseRow,
 } from './schema.js';
 
 export { failureCode, isRowRefused } from './errors.js';
-export type { DeadLetterRow, RequestRow } from './schema.js';
+export type { DeadLetterRow, RequestRow, StoredResponseRow } from './schema.js';
 
 export type KeyRow = Selectable<ApiKeysTable>;
 export type NewKeyRow = Insertable<ApiKeysTable>;
@@ -484,5 +485,49 @@ export class Store {
     if (query.from !== undefined) q = q.where('created_at', '>=', query.from);
     if (query.to !== undefined) q = q.where('created_at', '<', query.to);
     return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+  }
+
+  /** Keeps Responses API answers (a batch, in one statement); an id kept already stays as it was. */
+  async insertStoredResponses(rows: readonly StoredResponseRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db
+      .insertInto('stored_responses')
+      .values([...rows])
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  /** A stored response of this account, if kept and created at or after `notBefore` (ms). */
+  async getStoredResponse(
+    id: string,
+    accountId: string,
+    notBefore: number,
+  ): Promise<StoredResponseRow | undefined> {
+    return this.db
+      .selectFrom('stored_responses')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .where('created_at', '>=', notBefore)
+      .executeTakeFirst();
+  }
+
+  /** Deletes a stored response of this account; whether there was one. */
+  async deleteStoredResponse(id: string, accountId: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('stored_responses')
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Deletes stored responses created before `before` (ms); how many. */
+  async pruneStoredResponses(before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('stored_responses')
+      .where('created_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

@@ -147,11 +147,8 @@ describe('Claude Code through tokgate', { timeout: 120_000 }, () => {
   test('an OpenAI model through translation, with a tool turn', async () => {
     const file = join(home, 'notes.txt');
     writeFileSync(file, 'The secret word is avocado.\n');
-    openai.options.toolCall = {
-      name: 'Read',
-      arguments: JSON.stringify({ file_path: file }),
-      untilResult: true,
-    };
+    // The OpenAI fake answers a tool result with text (so Claude Code's loop ends).
+    openai.options.toolCall = { name: 'Read', arguments: JSON.stringify({ file_path: file }) };
     const run = await claude('Read notes.txt', 'openai/gpt-4o', ['--allowedTools', 'Read']);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.result?.result, OPENAI_REPLY);

@@ -71,6 +71,20 @@ describe('TOKGATE_LEDGER_STALL_SECONDS', () => {
   });
 });
 
+describe('TOKGATE_RESPONSES_RETENTION_DAYS', () => {
+  test('30 days by default, any positive number of days; anything else stops the start', () => {
+    assert.equal(load({}).responsesRetentionDays, 30);
+    assert.equal(load({ TOKGATE_RESPONSES_RETENTION_DAYS: '7' }).responsesRetentionDays, 7);
+    assert.equal(load({ TOKGATE_RESPONSES_RETENTION_DAYS: '0.5' }).responsesRetentionDays, 0.5);
+    for (const bad of ['0', '-1', 'forever'])
+      assert.throws(
+        () => load({ TOKGATE_RESPONSES_RETENTION_DAYS: bad }),
+        (error: unknown) =>
+          error instanceof ConfigError && error.message.includes('TOKGATE_RESPONSES_RETENTION_DAYS'),
+      );
+  });
+});
+
 describe('TOKGATE_REDIS_PREFIX', () => {
   test('prefixes Redis keys; tokgate: by default', () => {
     assert.equal(load({}).redisPrefix, 'tokgate:');

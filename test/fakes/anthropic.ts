@@ -56,8 +56,8 @@ export interface FakeToolCall {
   input: Record<string, unknown>;
   /** Text before the tool_use block (only when tool_choice is auto, as Claude does). */
   text?: string;
-  /** Call the tool only while no tool result has come back (then answer with text, as a model that has
-   * what it needs does): for agents that run the tool and ask again. */
+  /** Answer a request whose last turn carries a tool_result with text instead (as a model answers its
+   * tool's result), so an agent loop ends. */
   untilResult?: boolean;
 }
 
@@ -487,7 +487,8 @@ interface ToolAnswer {
   text: string | undefined;
 }
 
-function lastTurnHasToolResult(body: Record<string, unknown>): boolean {
+/** Whether (and how) to answer with a tool_use block. */
+function endsWithToolResult(body: Record<string, unknown>): boolean {
   const last = Array.isArray(body.messages) ? body.messages.at(-1) : undefined;
   return (
     isRecord(last) &&
@@ -496,7 +497,6 @@ function lastTurnHasToolResult(body: Record<string, unknown>): boolean {
   );
 }
 
-/** Whether (and how) to answer with a tool_use block. */
 function toolAnswer(body: Record<string, unknown>, option: FakeToolCall | undefined): ToolAnswer | undefined {
   const tools = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
   const names = tools.map((t) => String(t.name));
@@ -504,7 +504,7 @@ function toolAnswer(body: Record<string, unknown>, option: FakeToolCall | undefi
   if (names.length === 0 || choice.type === 'none') return undefined;
   const forced = choice.type === 'any' || choice.type === 'tool';
   if (!forced && !option) return undefined;
-  if (option?.untilResult && !forced && lastTurnHasToolResult(body)) return undefined;
+  if (!forced && option?.untilResult && endsWithToolResult(body)) return undefined;
   const name =
     choice.type === 'tool'
       ? String(choice.name)

@@ -77,13 +77,12 @@ export interface FakeOpenAIOptions {
   models?: string[];
   /** Asked for a fault for each request when `faults` is empty (e.g. a seeded random failure rate). */
   chaos?: () => Fault | undefined;
-  /**
-   * When the request has tools (and tool_choice is not 'none'), answer with this tool call instead of text
-   * (finish_reason 'tool_calls'); `name` defaults to the forced tool, else the first. Streamed as the call's
-   * head (id, name, empty arguments) then its arguments split after each ',' and ':' (one token each).
-   * With `untilResult`, only while the last message is not a tool result.
-   */
-  toolCall?: { name?: string; arguments: string; untilResult?: boolean } | undefined;
+  /** When the request has tools (and tool_choice is not 'none') and does not end with a tool result, answer
+   * with this function call (after the reply text when `text` is set), finish_reason 'tool_calls';
+   * streamed, the arguments come in 3 pieces. */
+  toolCall?: { name?: string; arguments: string; text?: string };
+  /** Reasoning text sent beside the answer as `reasoning_content` (as DeepSeek and vLLM do), first. */
+  reasoning?: string;
 }
 
 export interface FakeOpenAI {
@@ -101,31 +100,6 @@ export interface FakeOpenAI {
 }
 
 export const DEFAULT_REPLY = 'Hello from the fake upstream. It speaks the OpenAI wire format.';
-
-/** The tool call to answer with (see `FakeOpenAIOptions.toolCall`), when the request allows one. */
-function toolCallFor(
-  body: Record<string, unknown>,
-  option: FakeOpenAIOptions['toolCall'],
-): { id: string; type: 'function'; function: { name: string; arguments: string } } | undefined {
-  const tools = Array.isArray(body.tools) ? body.tools : [];
-  if (!option || tools.length === 0 || body.tool_choice === 'none') return undefined;
-  // `untilResult`: once a tool result has come back, the fake answers with text.
-  const last = Array.isArray(body.messages)
-    ? (body.messages.at(-1) as { role?: unknown } | undefined)
-    : undefined;
-  if (option.untilResult && last?.role === 'tool') return undefined;
-  const forced = body.tool_choice as { function?: { name?: unknown } } | undefined;
-  const first = tools[0] as { function?: { name?: unknown } } | undefined;
-  const name =
-    typeof forced?.function?.name === 'string'
-      ? forced.function.name
-      : (option.name ?? String(first?.function?.name ?? ''));
-  return {
-    id: `call_${randomBytes(12).toString('hex')}`,
-    type: 'function',
-    function: { name, arguments: option.arguments },
-  };
-}
 const DEFAULT_MODELS = ['gpt-4o', 'gpt-4o-mini'];
 const MODEL_CREATED = 1715367049;
 const SYSTEM_FINGERPRINT = 'fp_fake';
@@ -492,21 +466,38 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           ? stop.filter((s) => typeof s === 'string')
           : [];
 
-    const call = toolCallFor(body, fake.options.toolCall);
-    const generation = call
-      ? { pieces: [] as string[], finishReason: 'tool_calls' as const }
-      : generate(
-          fake.options.reply ?? DEFAULT_REPLY,
-          typeof maxTokens === 'number' ? maxTokens : undefined,
-          stops,
-        );
-    const argumentPieces = call ? call.function.arguments.split(/(?<=[,:])/) : [];
-    const usage = usageOf(
-      countPromptTokens(body.messages),
-      (generation.pieces.length + argumentPieces.length) * n,
+    const generation = generate(
+      fake.options.reply ?? DEFAULT_REPLY,
+      typeof maxTokens === 'number' ? maxTokens : undefined,
+      stops,
     );
+    const usage = usageOf(countPromptTokens(body.messages), generation.pieces.length * n);
     const id = newId('chatcmpl-fake', 18);
     const created = Math.floor(Date.now() / 1000);
+
+    const toolCall =
+      fake.options.toolCall &&
+      Array.isArray(body.tools) &&
+      body.tools.length > 0 &&
+      body.tool_choice !== 'none' &&
+      // Given a tool's result, a model answers it (an agent loop would otherwise never end).
+      (body.messages as Array<{ role?: unknown }>).at(-1)?.role !== 'tool'
+        ? {
+            id: newId('call_', 24),
+            type: 'function' as const,
+            function: {
+              name:
+                fake.options.toolCall.name ??
+                String((body.tools[0] as { function?: { name?: unknown } }).function?.name),
+              arguments: fake.options.toolCall.arguments,
+            },
+          }
+        : undefined;
+    if (toolCall) {
+      generation.pieces = tokenize(fake.options.toolCall?.text ?? '');
+      generation.finishReason = 'tool_calls';
+    }
+    const reasoning = fake.options.reasoning;
 
     if (!stream) {
       const content = generation.pieces.join('');
@@ -517,9 +508,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         model,
         choices: Array.from({ length: n }, (_, index) => ({
           index,
-          message: call
-            ? { role: 'assistant', content: null, refusal: null, tool_calls: [call], annotations: [] }
-            : { role: 'assistant', content, refusal: null, annotations: [] },
+          message: {
+            role: 'assistant',
+            content: toolCall && content === '' ? null : content,
+            refusal: null,
+            annotations: [],
+            ...(toolCall ? { tool_calls: [toolCall] } : {}),
+            ...(reasoning ? { reasoning_content: reasoning } : {}),
+          },
           logprobs: null,
           finish_reason: noFinish ? null : generation.finishReason,
         })),
@@ -562,25 +558,61 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         null,
       ),
     );
-    const contentChunks = call
-      ? [
-          {
-            index: 0,
-            id: call.id,
-            type: 'function' as const,
-            function: { name: call.function.name, arguments: '' },
-          },
-          ...argumentPieces.map((piece) => ({ index: 0, function: { arguments: piece } })),
-        ].flatMap((toolCall) =>
-          indexes.map((index) =>
-            chunk([{ index, delta: { tool_calls: [toolCall] }, logprobs: null, finish_reason: null }], null),
+    const contentChunks = generation.pieces.flatMap((content) =>
+      indexes.map((index) =>
+        chunk([{ index, delta: { content }, logprobs: null, finish_reason: null }], null),
+      ),
+    );
+    if (reasoning) {
+      contentChunks.unshift(
+        ...tokenize(reasoning).map((piece) =>
+          chunk(
+            [{ index: 0, delta: { reasoning_content: piece }, logprobs: null, finish_reason: null }],
+            null,
           ),
-        )
-      : generation.pieces.flatMap((content) =>
-          indexes.map((index) =>
-            chunk([{ index, delta: { content }, logprobs: null, finish_reason: null }], null),
+        ),
+      );
+    }
+    if (toolCall) {
+      const args = toolCall.function.arguments;
+      const third = Math.ceil(args.length / 3);
+      const pieces = [args.slice(0, third), args.slice(third, 2 * third), args.slice(2 * third)];
+      contentChunks.push(
+        chunk(
+          [
+            {
+              index: 0,
+              delta: {
+                tool_calls: [
+                  {
+                    index: 0,
+                    id: toolCall.id,
+                    type: 'function',
+                    function: { name: toolCall.function.name, arguments: '' },
+                  },
+                ],
+              },
+              logprobs: null,
+              finish_reason: null,
+            },
+          ],
+          null,
+        ),
+        ...pieces.map((piece) =>
+          chunk(
+            [
+              {
+                index: 0,
+                delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] },
+                logprobs: null,
+                finish_reason: null,
+              },
+            ],
+            null,
           ),
-        );
+        ),
+      );
+    }
     const finishChunks = indexes.map((index) =>
       chunk([{ index, delta: {}, logprobs: null, finish_reason: generation.finishReason }], null),
     );

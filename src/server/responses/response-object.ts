@@ -1,0 +1,111 @@
+// The Response object (OpenAI's `Response` schema) as the gateway gives it: what the request asked for,
+// echoed with OpenAI's defaults, around the output items and the usage. One builder for JSON answers,
+// stream events and stored responses, so all three agree.
+import type { Usage } from '../../core/types.js';
+import type { ResponsesRequest } from './request.js';
+import type { NamespacedName } from './tools.js';
+
+export type OutputItem = Record<string, unknown> & { type: string; id: string };
+
+/** What one request's answer is built from, whichever way it goes out. */
+export interface ResponseContext {
+  /** `resp_` + the gateway's request id. */
+  id: string;
+  request: ResponsesRequest;
+  /** Chat function names that stand for functions in a namespace (see tools.ts). */
+  namespaced: ReadonlyMap<string, NamespacedName>;
+  /** Built-in tools the request listed that were dropped: not echoed as offered. */
+  offeredTools: unknown[];
+}
+
+export interface ResponseUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+  /** tokgate extension, as chat's usage.cost: what the request cost, in USD. */
+  cost?: number;
+}
+
+export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
+
+export interface ResponseState {
+  createdAt: number;
+  status: ResponseStatus;
+  output: OutputItem[];
+  usage?: ResponseUsage | null;
+  incompleteReason?: 'max_output_tokens' | 'content_filter';
+  error?: { code: string; message: string } | null;
+}
+
+/** `resp_` and the request id's random part, as chat's `chatcmpl-` ids are made. */
+export const responseId = (requestId: string) =>
+  `resp_${requestId.startsWith('req_') ? requestId.slice(4) : requestId}`;
+
+/** The response id of the request whose canonical answer has this `chatcmpl-` id (the same random part). */
+export const responseIdOfCompletion = (completionId: string) =>
+  `resp_${completionId.startsWith('chatcmpl-') ? completionId.slice('chatcmpl-'.length) : completionId}`;
+
+/** An output item's id: its kind's prefix, the response's random part and its position. */
+export const itemId = (responseId: string, prefix: 'msg' | 'fc' | 'rs', index: number) =>
+  `${prefix}_${responseId.slice('resp_'.length)}${index.toString(16).padStart(4, '0')}`;
+
+const numberOr0 = (value: unknown) => (typeof value === 'number' ? value : 0);
+
+export function responseUsage(usage: Usage): ResponseUsage {
+  const out: ResponseUsage = {
+    input_tokens: usage.prompt_tokens,
+    input_tokens_details: {
+      cached_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+      cache_write_tokens: numberOr0(usage.prompt_tokens_details?.cache_write_tokens),
+    },
+    output_tokens: usage.completion_tokens,
+    output_tokens_details: { reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0 },
+    total_tokens: usage.total_tokens,
+  };
+  if (usage.cost !== undefined) out.cost = usage.cost;
+  return out;
+}
+
+export function responseObject(context: ResponseContext, state: ResponseState): Record<string, unknown> {
+  const { request } = context;
+  const done = state.status !== 'in_progress';
+  return {
+    id: context.id,
+    object: 'response',
+    created_at: state.createdAt,
+    status: state.status,
+    background: false,
+    completed_at: state.status === 'completed' ? Math.floor(Date.now() / 1000) : null,
+    error: state.error ?? null,
+    incomplete_details: state.incompleteReason ? { reason: state.incompleteReason } : null,
+    instructions: request.instructions ?? null,
+    max_output_tokens: request.max_output_tokens ?? null,
+    max_tool_calls: null,
+    model: request.model,
+    output: state.output,
+    parallel_tool_calls: request.parallel_tool_calls ?? true,
+    previous_response_id: request.previous_response_id ?? null,
+    prompt_cache_key: request.prompt_cache_key ?? null,
+    reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
+    safety_identifier: request.safety_identifier ?? null,
+    service_tier: 'default',
+    store: request.store ?? true,
+    temperature: request.temperature ?? 1,
+    text: {
+      format: request.text?.format ?? { type: 'text' },
+      verbosity: request.text?.verbosity ?? 'medium',
+    },
+    tool_choice: request.tool_choice ?? 'auto',
+    tools: context.offeredTools,
+    top_logprobs: 0,
+    top_p: request.top_p ?? 1,
+    truncation: request.truncation ?? 'disabled',
+    // An object or absent: a response still in progress has none yet.
+    ...(done && state.usage ? { usage: state.usage } : {}),
+    // A string or absent (the spec has no null here).
+    ...(request.user != null ? { user: request.user } : {}),
+    metadata: request.metadata ?? {},
+  };
+}

@@ -1,0 +1,132 @@
+// Stored responses on both databases: the write-behind queue, account scoping, deletion and retention; and a
+// conversation continued through a gateway that keeps its state on PostgreSQL.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { StoredResponses } from '../../src/server/responses/stored-responses.js';
+import { Store } from '../../src/store/store.js';
+import { DEFAULT_REPLY, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
+import { DATABASES, type TestDatabase } from '../support/databases.js';
+import { startTestGateway } from '../support/gateway.js';
+
+const DAY_MS = 86_400_000;
+const silent = pino({ level: 'silent' });
+
+const entry = (id: string, accountId: string) => ({
+  id,
+  accountId,
+  model: 'openai/gpt-4o',
+  input: [{ id: 'msg_in', type: 'message', role: 'user', content: 'hi' }],
+  response: { id, object: 'response', output: [] },
+});
+
+for (const { name, create } of DATABASES) {
+  describe(`stored responses on ${name}`, () => {
+    let database: TestDatabase;
+    let store: Store;
+    let stored: StoredResponses;
+
+    before(async () => {
+      database = await create();
+      store = await Store.open(database.url);
+      stored = new StoredResponses(store, DAY_MS, silent);
+    });
+
+    after(async () => {
+      await stored.close();
+      await store.close();
+      await database.drop();
+    });
+
+    test('readable at once (queued), then from the database; only by its own account', async () => {
+      stored.put(entry('resp_a', 'acct_1'));
+      const queued = await stored.get('resp_a', 'acct_1');
+      assert.deepEqual(queued?.input, entry('resp_a', 'acct_1').input);
+      assert.equal(await stored.get('resp_a', 'acct_2'), undefined);
+      await stored.flush();
+      const row = await store.getStoredResponse('resp_a', 'acct_1', 0);
+      assert.equal(row?.account_id, 'acct_1');
+      const read = await stored.get('resp_a', 'acct_1');
+      assert.deepEqual(read?.response, entry('resp_a', 'acct_1').response);
+      assert.equal(await stored.get('resp_a', 'acct_2'), undefined);
+    });
+
+    test('deleted only by its own account; a queued one never comes back', async () => {
+      stored.put(entry('resp_b', 'acct_1'));
+      assert.equal(await stored.delete('resp_b', 'acct_2'), false);
+      assert.equal(await stored.delete('resp_b', 'acct_1'), true);
+      await stored.flush();
+      assert.equal(await stored.get('resp_b', 'acct_1'), undefined);
+      assert.equal(await stored.delete('resp_b', 'acct_1'), false);
+    });
+
+    test('older than the retention: not read, and pruned', async () => {
+      const old = Date.now() - 2 * DAY_MS;
+      await store.insertStoredResponses([
+        {
+          id: 'resp_old',
+          account_id: 'acct_1',
+          created_at: old,
+          model: 'openai/gpt-4o',
+          input_json: '[]',
+          response_json: '{}',
+        },
+      ]);
+      assert.equal(await stored.get('resp_old', 'acct_1'), undefined);
+      assert.equal(await store.pruneStoredResponses(Date.now() - DAY_MS), 1);
+      assert.equal(await store.getStoredResponse('resp_old', 'acct_1', 0), undefined);
+      assert.ok(await store.getStoredResponse('resp_a', 'acct_1', 0));
+    });
+  });
+}
+
+describe('a gateway on PostgreSQL', () => {
+  let fake: FakeOpenAI;
+  let database: TestDatabase;
+
+  before(async () => {
+    fake = await startFakeOpenAI();
+    database = await DATABASES.find((d) => d.name === 'postgres')!.create();
+  });
+
+  after(async () => {
+    await fake.close();
+    await database.drop();
+  });
+
+  test('previous_response_id continues a conversation kept there, also after a restart', async () => {
+    const env = {
+      OPENAI_API_KEY: 'sk-upstream',
+      OPENAI_BASE_URL: fake.url,
+      DATABASE_URL: database.url,
+      TOKGATE_SPOOL_DIR: 'off',
+    };
+    const gw = await startTestGateway(env);
+    const key = (await gw.createKey()).key;
+    let first: { id: string };
+    try {
+      const client = gw.client(key);
+      first = await client.responses.create({ model: 'openai/gpt-4o', input: 'One.' });
+      // Closed at once: the queued write is flushed on shutdown.
+    } finally {
+      await gw.close();
+    }
+    const again = await startTestGateway(env);
+    try {
+      const client = again.client(key);
+      const second = await client.responses.create({
+        model: 'openai/gpt-4o-mini',
+        previous_response_id: first.id,
+        input: 'Two.',
+      });
+      assert.deepEqual((fake.requests.at(-1)!.body as { messages: unknown[] }).messages, [
+        { role: 'user', content: [{ type: 'text', text: 'One.' }] },
+        { role: 'assistant', content: DEFAULT_REPLY },
+        { role: 'user', content: [{ type: 'text', text: 'Two.' }] },
+      ]);
+      assert.equal((await client.responses.retrieve(second.id)).previous_response_id, first.id);
+    } finally {
+      await again.close();
+    }
+  });
+});
