@@ -85,6 +85,9 @@ export interface RequestRecord {
   latency_ms: number | null;
   ttft_ms: number | null;
   error_code: string | null;
+  /** The API the request came through: 'chat completion', 'messages', ...; null for rows from before the
+   * gateway recorded it. */
+  door: string | null;
 }
 
 export interface RequestDetail extends RequestRecord {

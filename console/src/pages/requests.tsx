@@ -1,10 +1,10 @@
-// The request log: filter by key, model, status and time; a request's detail with tokens, cost, latency,
-// time to first token, the provider that served it and every upstream attempt.
+// The request log: filter by key, model, status and time; a request's detail with the API it came through,
+// tokens, cost, latency, time to first token, the provider that served it and every upstream attempt.
 import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { RequestTable } from '../components/request-table.js';
 import { Badge, Empty, ErrorBox, Link, Loading, PageHeader, Panel, StatusBadge } from '../components/ui.js';
-import { DASH, dateTime, int, ms, usd } from '../format.js';
+import { DASH, dateTime, doorLabel, int, ms, usd } from '../format.js';
 import { useAsync } from '../hooks.js';
 import { navigate, useRoute } from '../router.js';
 import { useSession } from '../session.js';
@@ -298,6 +298,7 @@ function RequestView(props: {
         <Panel title="Request">
           <dl class="props">
             <Prop label="Time">{dateTime(record.created_at)}</Prop>
+            <Prop label="API">{doorLabel(record.door)}</Prop>
             <Prop label="Model">
               <span class="mono">{record.model}</span>
             </Prop>
