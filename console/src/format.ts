@@ -76,15 +76,15 @@ export function lastDays(days: number, now = new Date()): string[] {
 }
 
 /** The gateway's names of its front doors, as the console labels them; a door not listed reads as named. */
-const DOOR_LABELS: Record<string, string> = {
-  'chat completion': 'Chat completions',
-  messages: 'Messages',
-};
+const DOOR_LABELS = new Map([
+  ['chat completion', 'Chat completions'],
+  ['messages', 'Messages'],
+]);
 
 /** The API a request came through; null (a row from before the gateway recorded it) as a dash. */
 export function doorLabel(door: string | null | undefined): string {
   if (door === null || door === undefined || door === '') return DASH;
-  return DOOR_LABELS[door] ?? door;
+  return DOOR_LABELS.get(door) ?? door;
 }
 
 /** Parses a number typed in a form; '' → undefined, junk → NaN (the caller reports it). */
