@@ -398,6 +398,23 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
     await heading('My key').waitFor();
     await shot('17-tenant-key');
 
+    // A tenant's Messages answer: its cost comes from the tenant's own request log.
+    await go('Playground');
+    await page.getByLabel('API', { exact: true }).selectOption({ label: 'Anthropic Messages' });
+    await page.getByLabel('Model').selectOption(CLAUDE);
+    await page.getByLabel('Message', { exact: true }).fill('Hello as a tenant');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const answer = page.locator('.message-assistant').last();
+    await answer.getByTestId('answer-cost').filter({ hasText: /^\$/ }).waitFor();
+    const [row] = await gw.gateway.store.listRequests({ limit: 1 });
+    assert.equal(row?.key_id, tenant.id);
+    assert.equal(row?.door, 'messages');
+    const logged = (await (await gw.call(`/admin/requests/${row?.id}`, { key: ADMIN_KEY })).json()) as {
+      cost_usd: number;
+    };
+    assert.ok(logged.cost_usd > 0);
+    assert.equal(await text(answer.getByTestId('answer-cost')), usd(logged.cost_usd));
+
     await page.setViewportSize({ width: 390, height: 844 });
     await go('Overview');
     await heading('Overview').waitFor();
