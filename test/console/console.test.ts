@@ -228,6 +228,14 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
     await page.getByText('e2e-app').waitFor();
     const request = page.getByRole('region', { name: 'Request', exact: true });
     assert.equal(await text(property(request, 'API')), 'Chat completions');
+    // The one upstream attempt, read from the ledger's attempt record (HTTP status, code, ms).
+    const attempt = await page
+      .getByRole('region', { name: 'Attempts' })
+      .locator('tbody tr')
+      .locator('td')
+      .allTextContents();
+    assert.deepEqual(attempt.slice(0, 6), ['1', 'openai', 'gpt-4o', 'ok', '200', '—']);
+    assert.match(attempt[6] ?? '', /^\d+ ms$/);
     await shot('08-request-detail');
 
     await page.getByRole('link', { name: '← Requests' }).click();
