@@ -1,6 +1,6 @@
 // Streams a chat completion from the gateway (OpenAI's SSE format) for the playground.
-import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { ApiError } from './api.js';
+import { refusal, requestIdOf, sseEvents } from './sse.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -20,29 +20,14 @@ export interface StreamResult {
   finishReason: string | undefined;
   ttftMs: number | undefined;
   totalMs: number;
+  /** The gateway's request id (`x-request-id`): the answer's row in the request log. */
+  requestId: string | undefined;
 }
 
 interface ChunkShape {
   choices?: { delta?: { content?: unknown }; finish_reason?: unknown }[];
   usage?: unknown;
   error?: { message?: unknown; code?: unknown };
-}
-
-/** The data of each event of an SSE byte stream (events without data are skipped). */
-async function* sseData(body: ReadableStream<Uint8Array<ArrayBuffer>>): AsyncGenerator<string> {
-  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-  const reader = events.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      if (value.data) yield value.data;
-    }
-  } finally {
-    reader.releaseLock();
-    // Also cancels the response body: the gateway sees the client go.
-    await events.cancel().catch(() => undefined);
-  }
 }
 
 export async function streamChat(
@@ -58,22 +43,12 @@ export async function streamChat(
     body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
     signal,
   });
-  if (!res.ok || !res.body) {
-    const text = await res.text();
-    let message = `The gateway answered HTTP ${res.status}.`;
-    try {
-      const parsed = JSON.parse(text) as ChunkShape;
-      if (typeof parsed.error?.message === 'string') message = parsed.error.message;
-    } catch {
-      // Not JSON: keep the status message.
-    }
-    throw new ApiError(message, res.status);
-  }
+  if (!res.ok || !res.body) throw await refusal(res);
 
   let usage: StreamUsage | undefined;
   let finishReason: string | undefined;
   let ttftMs: number | undefined;
-  for await (const data of sseData(res.body)) {
+  for await (const { data } of sseEvents(res.body)) {
     if (data === '[DONE]') break;
     let chunk: ChunkShape;
     try {
@@ -84,7 +59,7 @@ export async function streamChat(
     if (chunk.error) {
       throw new ApiError(
         typeof chunk.error.message === 'string' ? chunk.error.message : 'The stream ended with an error.',
-        200,
+        res.status,
       );
     }
     const choice = chunk.choices?.[0];
@@ -96,5 +71,5 @@ export async function streamChat(
     if (typeof choice?.finish_reason === 'string') finishReason = choice.finish_reason;
     if (chunk.usage && typeof chunk.usage === 'object') usage = chunk.usage as StreamUsage;
   }
-  return { usage, finishReason, ttftMs, totalMs: performance.now() - started };
+  return { usage, finishReason, ttftMs, totalMs: performance.now() - started, requestId: requestIdOf(res) };
 }

@@ -75,6 +75,18 @@ export function lastDays(days: number, now = new Date()): string[] {
   return out;
 }
 
+/** The gateway's names of its front doors, as the console labels them; a door not listed reads as named. */
+const DOOR_LABELS = new Map([
+  ['chat completion', 'Chat completions'],
+  ['messages', 'Messages'],
+]);
+
+/** The API a request came through; null (a row from before the gateway recorded it) as a dash. */
+export function doorLabel(door: string | null | undefined): string {
+  if (door === null || door === undefined || door === '') return DASH;
+  return DOOR_LABELS.get(door) ?? door;
+}
+
 /** Parses a number typed in a form; '' → undefined, junk → NaN (the caller reports it). */
 export function parseNumber(text: string): number | undefined {
   const trimmed = text.trim();

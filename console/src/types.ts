@@ -85,24 +85,28 @@ export interface RequestRecord {
   latency_ms: number | null;
   ttft_ms: number | null;
   error_code: string | null;
+  /** The API the request came through: 'chat completion', 'messages', ...; null for rows from before the
+   * gateway recorded it. */
+  door: string | null;
 }
 
 export interface RequestDetail extends RequestRecord {
   attempts?: Attempt[];
 }
 
-/** One upstream attempt; the gateway's shape is open, so every field is optional. */
+/**
+ * One upstream attempt as the ledger records it (src/router/attempts.ts). A list too long for its column
+ * ends in `{"omitted": n}`.
+ */
 export interface Attempt {
+  deployment?: string;
   provider?: string;
   upstream_model?: string;
-  model?: string;
-  status?: string;
-  http_status?: number | null;
-  error_code?: string | null;
-  error?: string | null;
-  message?: string | null;
-  latency_ms?: number | null;
-  [field: string]: unknown;
+  /** 200 when it served the answer; the error's HTTP status; 499 when the client went away. */
+  status?: number;
+  code?: string | null;
+  ms?: number;
+  omitted?: number;
 }
 
 export interface Price {

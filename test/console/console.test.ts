@@ -1,19 +1,29 @@
 // The web console end to end: headless Chromium (Debian's, driven by playwright-core) against a real gateway
-// with a fake OpenAI upstream. Signs in as admin, creates a key in the UI and uses it with the openai client,
-// finds the request in the log and its spend on the overview, revokes the key in the UI and sees it refused,
-// chats in the playground, and looks at the console as a tenant. Screenshots of every page go to
-// test-artifacts/console/.
+// with fake OpenAI and Anthropic upstreams. Signs in as admin, creates a key in the UI and uses it with the
+// openai and Anthropic clients, finds both requests in the log (with the API each came through) and the
+// spend on the overview, revokes the key in the UI and sees it refused, chats in the playground through
+// Chat completions and through Anthropic Messages, and looks at the console as a tenant. Screenshots of every
+// page go to test-artifacts/console/.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { DEFAULT_REPLY, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
+import { usd } from '../../console/src/format.js';
+import {
+  DEFAULT_REPLY as ANTHROPIC_REPLY,
+  countInputTokens,
+  type FakeAnthropic,
+  startFakeAnthropic,
+} from '../fakes/anthropic.js';
+import { DEFAULT_REPLY, type FakeOpenAI, startFakeOpenAI, tokenize } from '../fakes/openai.js';
 import { ADMIN_KEY, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/console';
 const MODEL = 'openai/gpt-4o';
+const CLAUDE = 'anthropic/claude-sonnet-4-5';
 
 // Locally a machine without Chromium skips this suite; CI must run it.
 const skip =
@@ -23,6 +33,7 @@ const skip =
 
 describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
   let fake: FakeOpenAI;
+  let anthropic: FakeAnthropic;
   let gw: TestGateway;
   let browser: Browser;
   let page: Page;
@@ -30,6 +41,9 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
   /** Script errors and console errors (a CSP violation is one); failed API calls are expected and left out. */
   const pageErrors: string[] = [];
   let keyId = '';
+  /** The gateway's ids of the key's first requests: one through each API. */
+  let chatRequestId = '';
+  let messagesRequestId = '';
 
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
   const go = async (label: string) => {
@@ -37,11 +51,20 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
   };
   const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
   const text = async (locator: Locator) => (await locator.textContent()) ?? '';
+  /** The value of a `<dt>label</dt><dd>value</dd>` pair inside `scope`. */
+  const property = (scope: Locator, label: string) =>
+    scope.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     fake = await startFakeOpenAI({ chunkDelayMs: 15 });
-    gw = await startTestGateway({ OPENAI_API_KEY: 'sk-upstream', OPENAI_BASE_URL: fake.url });
+    anthropic = await startFakeAnthropic({ chunkDelayMs: 15 });
+    gw = await startTestGateway({
+      OPENAI_API_KEY: 'sk-upstream',
+      OPENAI_BASE_URL: fake.url,
+      ANTHROPIC_API_KEY: 'sk-ant-upstream',
+      ANTHROPIC_BASE_URL: anthropic.url,
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -74,6 +97,7 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
     await browser?.close();
     await gw?.close();
     await fake?.close();
+    await anthropic?.close();
   });
 
   test('serves the built console with caching headers', async () => {
@@ -109,7 +133,7 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
     await shot('02-overview-empty');
   });
 
-  test('creates a key in the UI, shows its secret once, and the key works with the openai client', async () => {
+  test('creates a key in the UI, shows its secret once, and the key works with the openai and Anthropic clients', async () => {
     await go('Keys');
     await heading('API keys').waitFor();
     await page.getByRole('button', { name: 'Create key' }).first().click();
@@ -142,42 +166,83 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
     keyId = (await row.getAttribute('data-key-id')) ?? '';
     assert.ok(keyId);
 
-    const completion = await gw.client(secret).chat.completions.create({
-      model: MODEL,
-      messages: [{ role: 'user', content: 'Say hello to the console test' }],
-    });
-    assert.equal(completion.choices[0]?.message.content, DEFAULT_REPLY);
+    const chat = await gw
+      .client(secret)
+      .chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Say hello to the console test' }],
+      })
+      .withResponse();
+    assert.equal(chat.data.choices[0]?.message.content, DEFAULT_REPLY);
+    chatRequestId = chat.response.headers.get('x-request-id') ?? '';
+    const claude = new Anthropic({ baseURL: gw.url, apiKey: secret, maxRetries: 0 });
+    const message = await claude.messages
+      .create({ model: CLAUDE, max_tokens: 100, messages: [{ role: 'user', content: 'Hello, Claude' }] })
+      .withResponse();
+    assert.deepEqual(message.data.content, [{ type: 'text', text: ANTHROPIC_REPLY }]);
+    messagesRequestId = message.response.headers.get('request-id') ?? '';
+    assert.ok(chatRequestId && messagesRequestId);
     await gw.gateway.ledger.flush();
     await page.reload();
     await page.locator('tr', { hasText: 'e2e-app' }).waitFor();
     await shot('05-keys');
   });
 
-  test('the request appears in the log, with its detail', async () => {
+  test('the requests appear in the log with the API each came through, and with their detail', async () => {
     await go('Requests');
     await heading('Requests').waitFor();
-    const row = page.locator('tbody tr', { hasText: 'e2e-app' });
-    await row.waitFor();
-    assert.match(await text(row), /gpt-4o/);
-    assert.match(await text(row), /ok/);
+    const chatRow = page.locator(`tbody tr[data-request-id="${chatRequestId}"]`);
+    const messagesRow = page.locator(`tbody tr[data-request-id="${messagesRequestId}"]`);
+    await chatRow.waitFor();
+    await messagesRow.waitFor();
+    // The API column sits between Model and Key.
+    const headers = await page.locator('thead th').allTextContents();
+    const door = headers.indexOf('API');
+    assert.deepEqual(headers.slice(door - 1, door + 2), ['Model', 'API', 'Key']);
+    const cells = async (row: Locator) => row.locator('td').allTextContents();
+    const chatCells = await cells(chatRow);
+    assert.equal(chatCells[door], 'Chat completions');
+    assert.match(chatCells[door - 1] ?? '', /gpt-4o/);
+    assert.equal(chatCells[door + 1], 'e2e-app');
+    const messagesCells = await cells(messagesRow);
+    assert.equal(messagesCells[door], 'Messages');
+    assert.match(messagesCells[door - 1] ?? '', /claude-sonnet-4-5/);
+    assert.equal(messagesCells[door + 1], 'e2e-app');
+    assert.match(await text(chatRow), /ok/);
 
     // Filters: this key's requests only, then a status with none.
     await page.getByLabel('Key', { exact: true }).selectOption({ label: 'e2e-app' });
-    await page.locator('tbody tr', { hasText: 'e2e-app' }).waitFor();
+    await chatRow.waitFor();
     await page.getByLabel('Status').selectOption('error');
     await page.getByText('No request matches these filters.').waitFor();
     await shot('06-requests-filtered-empty');
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await page.locator('tbody tr', { hasText: 'e2e-app' }).waitFor();
+    await chatRow.waitFor();
     await shot('07-requests');
 
-    await page.locator('tbody tr', { hasText: 'e2e-app' }).getByRole('link').click();
+    await chatRow.getByRole('link').click();
     await heading(MODEL).waitFor();
     const stats = await text(page.locator('.stats'));
     assert.match(stats, /Cost\s*\$0\.\d+/);
     assert.match(stats, /Time to first token/);
     await page.getByText('e2e-app').waitFor();
+    const request = page.getByRole('region', { name: 'Request', exact: true });
+    assert.equal(await text(property(request, 'API')), 'Chat completions');
+    // The one upstream attempt, read from the ledger's attempt record (HTTP status, code, ms).
+    const attempt = await page
+      .getByRole('region', { name: 'Attempts' })
+      .locator('tbody tr')
+      .locator('td')
+      .allTextContents();
+    assert.deepEqual(attempt.slice(0, 6), ['1', 'openai', 'gpt-4o', 'ok', '200', '—']);
+    assert.match(attempt[6] ?? '', /^\d+ ms$/);
     await shot('08-request-detail');
+
+    await page.getByRole('link', { name: '← Requests' }).click();
+    await messagesRow.getByRole('link').click();
+    await heading(CLAUDE).waitFor();
+    assert.equal(await text(property(request, 'API')), 'Messages');
+    await shot('08b-request-detail-messages');
   });
 
   test('the spend shows on the overview charts', async () => {
@@ -234,6 +299,69 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
     await shot('13-playground');
   });
 
+  test('playground: a streamed answer through the Anthropic Messages API, with its usage and cost', async () => {
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.getByLabel('API', { exact: true }).selectOption({ label: 'Anthropic Messages' });
+    await page.getByText('POST /v1/messages').waitFor();
+    await page.getByLabel('Model').selectOption(CLAUDE);
+    await page.getByLabel('System prompt').fill('You are terse.');
+    await page.getByLabel('Temperature').fill('0.5');
+    await page.getByLabel('Message').fill('Hello from the playground');
+    const sent = page.waitForRequest((request) => new URL(request.url()).pathname === '/v1/messages');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const answer = page.locator('.message-assistant').last();
+    await answer.locator('.answer-meta').waitFor();
+    assert.equal(await text(answer.locator('.message-body')), ANTHROPIC_REPLY);
+
+    // The Messages API's own request: its headers, max_tokens (required) by default, system at the top.
+    const request = await sent;
+    const headers = await request.allHeaders();
+    assert.equal(headers['x-api-key'], ADMIN_KEY);
+    assert.equal(headers['anthropic-version'], '2023-06-01');
+    assert.equal(headers.authorization, undefined);
+    const body = {
+      model: CLAUDE,
+      max_tokens: 1024,
+      system: 'You are terse.',
+      messages: [{ role: 'user', content: 'Hello from the playground' }],
+      temperature: 0.5,
+      stream: true,
+    };
+    assert.deepEqual(request.postDataJSON(), body);
+    // Passed through to the Anthropic upstream as sent.
+    const upstream = anthropic.requests.at(-1);
+    assert.deepEqual(upstream?.body, { ...body, model: 'claude-sonnet-4-5' });
+    // The fake's counts, as the stream's message_start (input) and message_delta (output) reported them.
+    const input = countInputTokens(upstream?.body as Record<string, unknown>);
+    const output = tokenize(ANTHROPIC_REPLY).length;
+    assert.equal(await text(answer.getByTestId('answer-tokens')), `${input} in · ${output} out`);
+    assert.equal(await text(property(answer, 'API')), 'Anthropic Messages');
+
+    // Anthropic's usage has no price: the playground shows what the request log recorded.
+    const cost = answer.getByTestId('answer-cost');
+    await cost.filter({ hasText: /^\$/ }).waitFor();
+    const rows = await gw.gateway.store.listRequests({ limit: 1 });
+    assert.equal(rows[0]?.door, 'messages');
+    assert.equal(rows[0]?.prompt_tokens, input);
+    assert.equal(rows[0]?.completion_tokens, output);
+    const logged = (await (await gw.call(`/admin/requests/${rows[0]?.id}`, { key: ADMIN_KEY })).json()) as {
+      cost_usd: number;
+    };
+    assert.ok(logged.cost_usd > 0);
+    assert.equal(await text(cost), usd(logged.cost_usd));
+    await shot('13b-playground-messages');
+
+    // An error event in the stream ends the answer with the error shown.
+    anthropic.faults.push({ kind: 'stream-error', afterChunks: 2 });
+    await page.getByLabel('Message', { exact: true }).fill('And again');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const failed = page.locator('.message-assistant').last();
+    await failed.getByRole('alert').waitFor();
+    assert.equal(await text(failed.locator('.message-body')), tokenize(ANTHROPIC_REPLY).slice(0, 2).join(''));
+    assert.equal(await failed.locator('.answer-meta').count(), 0);
+    await shot('13c-playground-messages-error');
+  });
+
   test('revokes the key in the UI, after which the gateway refuses it', async () => {
     await go('Keys');
     await page.getByRole('button', { name: 'Revoke e2e-app' }).click();
@@ -277,6 +405,23 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
     await go('My key');
     await heading('My key').waitFor();
     await shot('17-tenant-key');
+
+    // A tenant's Messages answer: its cost comes from the tenant's own request log.
+    await go('Playground');
+    await page.getByLabel('API', { exact: true }).selectOption({ label: 'Anthropic Messages' });
+    await page.getByLabel('Model').selectOption(CLAUDE);
+    await page.getByLabel('Message', { exact: true }).fill('Hello as a tenant');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const answer = page.locator('.message-assistant').last();
+    await answer.getByTestId('answer-cost').filter({ hasText: /^\$/ }).waitFor();
+    const [row] = await gw.gateway.store.listRequests({ limit: 1 });
+    assert.equal(row?.key_id, tenant.id);
+    assert.equal(row?.door, 'messages');
+    const logged = (await (await gw.call(`/admin/requests/${row?.id}`, { key: ADMIN_KEY })).json()) as {
+      cost_usd: number;
+    };
+    assert.ok(logged.cost_usd > 0);
+    assert.equal(await text(answer.getByTestId('answer-cost')), usd(logged.cost_usd));
 
     await page.setViewportSize({ width: 390, height: 844 });
     await go('Overview');

@@ -1,5 +1,5 @@
 // The request log as a table; each row links to the request's detail.
-import { dateTime, int, ms, usd } from '../format.js';
+import { dateTime, doorLabel, int, ms, usd } from '../format.js';
 import { navigate } from '../router.js';
 import type { RequestRecord } from '../types.js';
 import { Link, StatusBadge } from './ui.js';
@@ -17,6 +17,7 @@ export function RequestTable(props: {
           <tr>
             <th scope="col">Time</th>
             <th scope="col">Model</th>
+            {!compact && <th scope="col">API</th>}
             {keyNames && <th scope="col">Key</th>}
             <th scope="col">Status</th>
             <th scope="col" class="num">
@@ -55,6 +56,7 @@ export function RequestTable(props: {
                 <span class="mono">{record.model}</span>
                 {record.provider && <span class="sub">{record.provider}</span>}
               </td>
+              {!compact && <td class="nowrap">{doorLabel(record.door)}</td>}
               {keyNames && (
                 <td>{record.key_id ? (keyNames.get(record.key_id) ?? record.key_id) : 'admin key'}</td>
               )}

@@ -1,24 +1,59 @@
-// Playground: pick a model and chat with it, streamed, with the tokens and cost of every answer.
+// Playground: pick an API (Chat completions or Anthropic Messages) and a model and chat with it, streamed,
+// with the tokens and cost of every answer.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type ChatMessage, type StreamResult, streamChat } from '../chat-stream.js';
-import { Empty, ErrorBox, Field, FormError, Loading, PageHeader, Panel } from '../components/ui.js';
+import type { Api } from '../api.js';
+import { Empty, ErrorBox, Field, FormError, Link, Loading, PageHeader, Panel } from '../components/ui.js';
 import { int, ms, parseNumber, usd } from '../format.js';
 import { useAsync } from '../hooks.js';
+import {
+  type AnswerStats,
+  ask,
+  MAX_TEMPERATURE,
+  MESSAGES_DEFAULT_MAX_TOKENS,
+  PLAYGROUND_APIS,
+  type PlaygroundApi,
+} from '../playground-apis.js';
 import { useSession } from '../session.js';
 
 interface Turn {
+  /** Tells turns apart for updates that land after the stream (a cost looked up in the log). */
+  id: number;
   role: 'user' | 'assistant';
   content: string;
   model?: string;
-  result?: StreamResult;
+  api?: PlaygroundApi;
+  answer?: AnswerStats;
+  /** The answer's cost is being read from the request log. */
+  costPending?: boolean;
   error?: string;
   streaming?: boolean;
 }
 
+/** The cost the request log recorded for an answer; undefined when the row is not found. */
+async function loggedCost(api: Api, admin: boolean, requestId: string): Promise<number | null | undefined> {
+  // Tenants have no per-request route; their newest rows hold the one just written.
+  const record = admin
+    ? await api.requestDetail(requestId)
+    : (await api.requests(false, { limit: 20 })).find((row) => row.id === requestId);
+  return record?.cost_usd;
+}
+
+function Cost(props: { turn: Turn; answer: AnswerStats }) {
+  const { answer } = props;
+  if (typeof answer.cost === 'number') return <>{usd(answer.cost)}</>;
+  if (answer.cost === null) return <>no price</>;
+  if (props.turn.costPending) return <span class="muted">looking up…</span>;
+  return answer.requestId ? (
+    <Link to={`/requests/${answer.requestId}`}>see request log</Link>
+  ) : (
+    <>see request log</>
+  );
+}
+
 function AnswerMeta(props: { turn: Turn }) {
-  const { result, model } = props.turn;
-  if (!result) return null;
-  const usage = result.usage;
+  const { answer, model, api } = props.turn;
+  if (!answer) return null;
+  const reported = answer.inputTokens !== undefined || answer.outputTokens !== undefined;
   return (
     <dl class="answer-meta" aria-label="Answer usage">
       {model && (
@@ -27,31 +62,48 @@ function AnswerMeta(props: { turn: Turn }) {
           <dd class="mono">{model}</dd>
         </div>
       )}
+      {api && (
+        <div>
+          <dt>API</dt>
+          <dd>{PLAYGROUND_APIS.find((entry) => entry.id === api)?.label}</dd>
+        </div>
+      )}
       <div>
         <dt>Tokens</dt>
-        <dd>
-          {usage ? `${int(usage.prompt_tokens)} in · ${int(usage.completion_tokens)} out` : 'not reported'}
+        <dd data-testid="answer-tokens">
+          {reported ? `${int(answer.inputTokens)} in · ${int(answer.outputTokens)} out` : 'not reported'}
         </dd>
       </div>
       <div>
         <dt>Cost</dt>
-        <dd data-testid="answer-cost">{usage?.cost === undefined ? 'no price' : usd(usage.cost)}</dd>
+        <dd data-testid="answer-cost">
+          <Cost turn={props.turn} answer={answer} />
+        </dd>
       </div>
       <div>
         <dt>First token</dt>
-        <dd>{ms(result.ttftMs)}</dd>
+        <dd>{ms(answer.ttftMs)}</dd>
       </div>
       <div>
         <dt>Total</dt>
-        <dd>{ms(result.totalMs)}</dd>
+        <dd>{ms(answer.totalMs)}</dd>
       </div>
+      {answer.requestId && (
+        <div>
+          <dt class="sr-only">Request</dt>
+          <dd>
+            <Link to={`/requests/${answer.requestId}`}>In the request log</Link>
+          </dd>
+        </div>
+      )}
     </dl>
   );
 }
 
 export function PlaygroundPage() {
-  const { api } = useSession();
+  const { api, admin } = useSession();
   const models = useAsync(() => api.models(), [api]);
+  const [apiKind, setApiKind] = useState<PlaygroundApi>('chat');
   const [model, setModel] = useState('');
   const [system, setSystem] = useState('');
   const [temperature, setTemperature] = useState('');
@@ -61,6 +113,7 @@ export function PlaygroundPage() {
   const [formError, setFormError] = useState<string>();
   const controller = useRef<AbortController | null>(null);
   const log = useRef<HTMLDivElement>(null);
+  const nextTurnId = useRef(0);
   const streaming = turns.some((turn) => turn.streaming);
 
   useEffect(() => {
@@ -71,8 +124,8 @@ export function PlaygroundPage() {
     log.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
   }, [turns]);
 
-  const updateLast = (change: (turn: Turn) => Turn) =>
-    setTurns((current) => [...current.slice(0, -1), change(current[current.length - 1]!)]);
+  const update = (id: number, change: (turn: Turn) => Turn) =>
+    setTurns((current) => current.map((turn) => (turn.id === id ? change(turn) : turn)));
 
   const send = async (event: Event) => {
     event.preventDefault();
@@ -84,8 +137,9 @@ export function PlaygroundPage() {
     }
     const temp = parseNumber(temperature);
     const max = parseNumber(maxTokens);
-    if (temp !== undefined && !(temp >= 0 && temp <= 2)) {
-      setFormError('Temperature must be between 0 and 2.');
+    const maxTemperature = MAX_TEMPERATURE[apiKind];
+    if (temp !== undefined && !(temp >= 0 && temp <= maxTemperature)) {
+      setFormError(`Temperature must be between 0 and ${maxTemperature}.`);
       return;
     }
     if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
@@ -93,43 +147,61 @@ export function PlaygroundPage() {
       return;
     }
     setFormError(undefined);
-    const history: ChatMessage[] = [
-      ...(system.trim() ? [{ role: 'system' as const, content: system.trim() }] : []),
-      ...turns.filter((turn) => !turn.error).map((turn) => ({ role: turn.role, content: turn.content })),
-      { role: 'user', content: text },
-    ];
+    const conversation = {
+      model,
+      system: system.trim(),
+      turns: [
+        ...turns.filter((turn) => !turn.error).map((turn) => ({ role: turn.role, content: turn.content })),
+        { role: 'user' as const, content: text },
+      ],
+      temperature: temp,
+      maxTokens: max,
+    };
+    const userId = nextTurnId.current++;
+    const id = nextTurnId.current++;
     setInput('');
     setTurns((current) => [
       ...current,
-      { role: 'user', content: text },
-      { role: 'assistant', content: '', model, streaming: true },
+      { id: userId, role: 'user', content: text },
+      { id, role: 'assistant', content: '', model, api: apiKind, streaming: true },
     ]);
     const abort = new AbortController();
     controller.current = abort;
+    let answer: AnswerStats;
     try {
-      const result = await streamChat(
+      answer = await ask(
+        apiKind,
         api.key,
-        {
-          model,
-          messages: history,
-          ...(temp === undefined ? {} : { temperature: temp }),
-          ...(max === undefined ? {} : { max_tokens: max }),
-        },
-        (delta) => updateLast((turn) => ({ ...turn, content: turn.content + delta })),
+        conversation,
+        (delta) => update(id, (turn) => ({ ...turn, content: turn.content + delta })),
         abort.signal,
       );
-      updateLast((turn) => ({ ...turn, result, streaming: false }));
     } catch (failure) {
       const aborted = failure instanceof DOMException && failure.name === 'AbortError';
       const message = aborted ? 'Stopped.' : failure instanceof Error ? failure.message : String(failure);
-      updateLast((turn) => ({ ...turn, streaming: false, error: message }));
+      update(id, (turn) => ({ ...turn, streaming: false, error: message }));
+      return;
     } finally {
       controller.current = null;
     }
+    const lookUp = answer.cost === undefined && answer.requestId !== undefined;
+    update(id, (turn) => ({ ...turn, answer, streaming: false, costPending: lookUp }));
+    if (!lookUp) return;
+    // The answer is complete once its row is written, so the log already has its cost.
+    const cost = await loggedCost(api, admin, answer.requestId!).catch(() => undefined);
+    update(id, (turn) => ({
+      ...turn,
+      costPending: false,
+      ...(turn.answer ? { answer: { ...turn.answer, cost } } : {}),
+    }));
   };
 
-  const spent = turns.reduce((sum, turn) => sum + (turn.result?.usage?.cost ?? 0), 0);
-  const answered = turns.filter((turn) => turn.result).length;
+  const spent = turns.reduce(
+    (sum, turn) => sum + (typeof turn.answer?.cost === 'number' ? turn.answer.cost : 0),
+    0,
+  );
+  const answered = turns.filter((turn) => turn.answer).length;
+  const endpoint = PLAYGROUND_APIS.find((entry) => entry.id === apiKind)?.endpoint;
 
   return (
     <>
@@ -161,6 +233,20 @@ export function PlaygroundPage() {
       ) : (
         <div class="playground">
           <Panel title="Settings" class="playground-settings">
+            <Field id="pg-api" label="API" {...(endpoint ? { hint: endpoint } : {})}>
+              <select
+                id="pg-api"
+                value={apiKind}
+                aria-describedby="pg-api-hint"
+                onChange={(event) => setApiKind(event.currentTarget.value as PlaygroundApi)}
+              >
+                {PLAYGROUND_APIS.map((entry) => (
+                  <option key={entry.id} value={entry.id}>
+                    {entry.label}
+                  </option>
+                ))}
+              </select>
+            </Field>
             <Field id="pg-model" label="Model">
               <select id="pg-model" value={model} onChange={(event) => setModel(event.currentTarget.value)}>
                 {models.data.map((m) => (
@@ -193,7 +279,7 @@ export function PlaygroundPage() {
                 <input
                   id="pg-max-tokens"
                   inputMode="numeric"
-                  placeholder="Default"
+                  placeholder={apiKind === 'messages' ? String(MESSAGES_DEFAULT_MAX_TOKENS) : 'Default'}
                   value={maxTokens}
                   onInput={(event) => setMaxTokens(event.currentTarget.value)}
                 />
@@ -217,9 +303,9 @@ export function PlaygroundPage() {
               </Empty>
             ) : (
               <div class="messages" ref={log} role="log" aria-live="polite" aria-label="Messages">
-                {turns.map((turn, index) => (
+                {turns.map((turn) => (
                   <article
-                    key={index}
+                    key={turn.id}
                     class={`message message-${turn.role}`}
                     aria-busy={turn.streaming ? true : undefined}
                   >

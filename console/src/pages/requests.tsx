@@ -1,10 +1,10 @@
-// The request log: filter by key, model, status and time; a request's detail with tokens, cost, latency,
-// time to first token, the provider that served it and every upstream attempt.
+// The request log: filter by key, model, status and time; a request's detail with the API it came through,
+// tokens, cost, latency, time to first token, the provider that served it and every upstream attempt.
 import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { RequestTable } from '../components/request-table.js';
 import { Badge, Empty, ErrorBox, Link, Loading, PageHeader, Panel, StatusBadge } from '../components/ui.js';
-import { DASH, dateTime, int, ms, usd } from '../format.js';
+import { DASH, dateTime, doorLabel, int, ms, usd } from '../format.js';
 import { useAsync } from '../hooks.js';
 import { navigate, useRoute } from '../router.js';
 import { useSession } from '../session.js';
@@ -195,9 +195,10 @@ function Prop(props: { label: string; children: ComponentChildren }) {
   );
 }
 
-function attemptText(attempt: Attempt, field: string): string {
-  const value = attempt[field];
-  return value === undefined || value === null || value === '' ? DASH : String(value);
+/** What became of an attempt, from its HTTP status (499: the client went away first). */
+function attemptOutcome(status: number | undefined): string {
+  if (status === undefined) return DASH;
+  return status === 200 ? 'ok' : status === 499 ? 'aborted' : 'error';
 }
 
 function Attempts(props: { attempts: Attempt[] | undefined }) {
@@ -206,6 +207,8 @@ function Attempts(props: { attempts: Attempt[] | undefined }) {
   if (attempts.length === 0) {
     return <p class="muted">Served on the first attempt: no retries or fallbacks.</p>;
   }
+  const omitted = attempts.find((attempt) => typeof attempt.omitted === 'number')?.omitted;
+  const listed = attempts.filter((attempt) => attempt.omitted === undefined);
   return (
     <div class="table-wrap">
       <table class="table">
@@ -214,7 +217,7 @@ function Attempts(props: { attempts: Attempt[] | undefined }) {
             <th scope="col">#</th>
             <th scope="col">Provider</th>
             <th scope="col">Upstream model</th>
-            <th scope="col">Status</th>
+            <th scope="col">Outcome</th>
             <th scope="col">HTTP</th>
             <th scope="col">Error</th>
             <th scope="col" class="num">
@@ -223,19 +226,27 @@ function Attempts(props: { attempts: Attempt[] | undefined }) {
           </tr>
         </thead>
         <tbody>
-          {attempts.map((attempt, index) => (
-            <tr key={index}>
-              <td>{index + 1}</td>
-              <td>{attemptText(attempt, 'provider')}</td>
-              <td class="mono">{attempt.upstream_model ?? attempt.model ?? DASH}</td>
-              <td>{attempt.status ? <StatusBadge status={attempt.status} /> : DASH}</td>
-              <td>{attemptText(attempt, 'http_status')}</td>
-              <td>{attempt.error_code ?? attempt.error ?? attempt.message ?? DASH}</td>
-              <td class="num">{typeof attempt.latency_ms === 'number' ? ms(attempt.latency_ms) : DASH}</td>
-            </tr>
-          ))}
+          {listed.map((attempt, index) => {
+            const outcome = attemptOutcome(attempt.status);
+            return (
+              <tr key={index}>
+                <td>{index + 1}</td>
+                <td>{attempt.provider ?? DASH}</td>
+                <td class="mono">{attempt.upstream_model ?? DASH}</td>
+                <td>{outcome === DASH ? DASH : <StatusBadge status={outcome} />}</td>
+                <td>{attempt.status ?? DASH}</td>
+                <td>{attempt.code ?? DASH}</td>
+                <td class="num">{ms(attempt.ms)}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
+      {omitted !== undefined && (
+        <p class="table-caption muted">
+          {omitted} more attempt{omitted === 1 ? '' : 's'} not recorded (the list was too long).
+        </p>
+      )}
     </div>
   );
 }
@@ -298,6 +309,7 @@ function RequestView(props: {
         <Panel title="Request">
           <dl class="props">
             <Prop label="Time">{dateTime(record.created_at)}</Prop>
+            <Prop label="API">{doorLabel(record.door)}</Prop>
             <Prop label="Model">
               <span class="mono">{record.model}</span>
             </Prop>
