@@ -443,12 +443,29 @@ function resolveSpoolDir(databaseUrl: string, given: string | undefined): string
   return resolve('data', 'spool');
 }
 
+/** The first of the vendor's key variables that is set. */
+function vendorKey(spec: VendorSpec, env: NodeJS.ProcessEnv): string | undefined {
+  const names = typeof spec.keyEnv === 'string' ? [spec.keyEnv] : (spec.keyEnv ?? []);
+  for (const name of names) if (env[name]) return env[name];
+  return undefined;
+}
+
+/** Fills `{NAME}` in a default base URL from the environment; a missing one stops the start. */
+function fillBaseUrl(id: string, template: string, env: NodeJS.ProcessEnv): string {
+  return template.replace(/\{([A-Z0-9_]+)\}/g, (_, name: string) => {
+    const value = env[name];
+    if (!value) throw new ConfigError(`Provider '${id}' is enabled but ${name} (part of its URL) is not set`);
+    if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new ConfigError(`${name} may contain only letters, digits, _ and -`);
+    return value;
+  });
+}
+
 function vendorFromEnv(id: string, spec: VendorSpec, env: NodeJS.ProcessEnv): ProviderSettings | undefined {
-  const apiKey = spec.keyEnv ? env[spec.keyEnv] : undefined;
+  const apiKey = vendorKey(spec, env);
   const baseUrlOverride = spec.baseUrlEnv ? env[spec.baseUrlEnv] : undefined;
   const enabled = spec.enabledByBaseUrl ? Boolean(baseUrlOverride) : Boolean(apiKey);
   if (!enabled) return undefined;
-  let baseUrl = trimSlash(baseUrlOverride || spec.defaultBaseUrl);
+  let baseUrl = trimSlash(baseUrlOverride || fillBaseUrl(id, spec.defaultBaseUrl, env));
   // Ollama's conventional base URL is the server root; its OpenAI-compatible API lives under /v1.
   if (id === 'ollama' && !baseUrl.endsWith('/v1')) baseUrl += '/v1';
   return {
@@ -524,7 +541,8 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
   for (const [id, entry] of Object.entries(file.providers ?? {})) {
     const known = vendors[id];
     const base = byId.get(id);
-    const baseUrl = entry.base_url ?? base?.baseUrl ?? known?.defaultBaseUrl;
+    const baseUrl =
+      entry.base_url ?? base?.baseUrl ?? (known ? fillBaseUrl(id, known.defaultBaseUrl, env) : undefined);
     if (!baseUrl)
       throw new ConfigError(`providers.${id}: base_url is required for a provider tokgate does not know`);
     const quirks: VendorQuirks = {
