@@ -1,4 +1,5 @@
 // Configuration: environment variables and the optional YAML file, validated once at start.
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -93,7 +94,15 @@ const priceSchema = z.object({
   effective_from: z.iso.date().optional(),
 });
 
-export const PROVIDER_FORMATS = ['openai', 'anthropic', 'google', 'azure', 'bedrock', 'cohere'] as const;
+export const PROVIDER_FORMATS = [
+  'openai',
+  'anthropic',
+  'google',
+  'azure',
+  'bedrock',
+  'cohere',
+  'vertex',
+] as const;
 
 const providerSchema = z.object({
   format: z.enum(PROVIDER_FORMATS).optional(),
@@ -455,7 +464,8 @@ function fillBaseUrl(id: string, template: string, env: NodeJS.ProcessEnv): stri
   return template.replace(/\{([A-Z0-9_]+)\}/g, (_, name: string) => {
     const value = env[name];
     if (!value) throw new ConfigError(`Provider '${id}' is enabled but ${name} (part of its URL) is not set`);
-    if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new ConfigError(`${name} may contain only letters, digits, _ and -`);
+    if (!/^[A-Za-z0-9_-]+$/.test(value))
+      throw new ConfigError(`${name} may contain only letters, digits, _ and -`);
     return value;
   });
 }
@@ -530,6 +540,59 @@ function nativeFromEnv(env: NodeJS.ProcessEnv): ProviderSettings[] {
   return out;
 }
 
+/**
+ * Google Vertex AI, enabled by a service-account key (GOOGLE_APPLICATION_CREDENTIALS, a file path as Google's
+ * libraries read it, or GOOGLE_APPLICATION_CREDENTIALS_JSON, the key itself) and GOOGLE_VERTEX_PROJECT or
+ * GOOGLE_VERTEX_LOCATION (the AI SDK's names; the project defaults to the key's project_id, the location to
+ * us-central1). Read once at start.
+ */
+function vertexFromEnv(env: NodeJS.ProcessEnv): ProviderSettings | undefined {
+  const path = env.GOOGLE_APPLICATION_CREDENTIALS;
+  const inline = env.GOOGLE_APPLICATION_CREDENTIALS_JSON;
+  if (!(path || inline) || !(env.GOOGLE_VERTEX_PROJECT || env.GOOGLE_VERTEX_LOCATION)) return undefined;
+  const source = inline ? 'GOOGLE_APPLICATION_CREDENTIALS_JSON' : `GOOGLE_APPLICATION_CREDENTIALS (${path})`;
+  let key: Record<string, unknown>;
+  try {
+    key = JSON.parse(inline || readFileSync(path as string, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`${source} is not a readable JSON key: ${(error as Error).message}`);
+  }
+  const field = (name: string) => (typeof key[name] === 'string' ? (key[name] as string) : '');
+  if (field('type') !== 'service_account' || !field('client_email') || !field('private_key')) {
+    throw new ConfigError(
+      `${source} must be a service-account key (type service_account, client_email, private_key)`,
+    );
+  }
+  try {
+    createPrivateKey(field('private_key'));
+  } catch {
+    throw new ConfigError(`${source}: private_key is not a PEM private key`);
+  }
+  const project = env.GOOGLE_VERTEX_PROJECT || field('project_id');
+  const location = env.GOOGLE_VERTEX_LOCATION || 'us-central1';
+  if (!project) throw new ConfigError('GOOGLE_VERTEX_PROJECT is not set and the key names no project_id');
+  if (!/^[a-z0-9-]+$/.test(location))
+    throw new ConfigError('GOOGLE_VERTEX_LOCATION must be a region like us-east5');
+  const host = location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`;
+  return {
+    id: 'vertex',
+    format: 'vertex',
+    baseUrl: trimSlash(env.VERTEX_BASE_URL || `https://${host}`),
+    apiKey: undefined,
+    headers: {},
+    quirks: {},
+    models: [],
+    options: {
+      project,
+      location,
+      client_email: field('client_email'),
+      private_key: field('private_key'),
+      token_uri: field('token_uri') || 'https://oauth2.googleapis.com/token',
+      ...(field('private_key_id') ? { private_key_id: field('private_key_id') } : {}),
+    },
+  };
+}
+
 function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSettings[] {
   const vendors: Record<string, VendorSpec> = OPENAI_COMPATIBLE_VENDORS;
   const byId = new Map<string, ProviderSettings>();
@@ -538,6 +601,8 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
     if (settings) byId.set(id, settings);
   }
   for (const settings of nativeFromEnv(env)) byId.set(settings.id, settings);
+  const vertex = vertexFromEnv(env);
+  if (vertex) byId.set(vertex.id, vertex);
   for (const [id, entry] of Object.entries(file.providers ?? {})) {
     const known = vendors[id];
     const base = byId.get(id);

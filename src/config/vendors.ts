@@ -117,7 +117,14 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     baseUrlEnv: 'CEREBRAS_BASE_URL',
     defaultBaseUrl: 'https://api.cerebras.ai/v1',
     quirks: {
-      drop: ['frequency_penalty', 'presence_penalty', 'logit_bias', 'parallel_tool_calls', 'service_tier', 'store'],
+      drop: [
+        'frequency_penalty',
+        'presence_penalty',
+        'logit_bias',
+        'parallel_tool_calls',
+        'service_tier',
+        'store',
+      ],
       n: false,
     },
   },
@@ -127,7 +134,10 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     keyEnv: 'SAMBANOVA_API_KEY',
     baseUrlEnv: 'SAMBANOVA_BASE_URL',
     defaultBaseUrl: 'https://api.sambanova.ai/v1',
-    quirks: { drop: ['logit_bias', 'logprobs', 'top_logprobs', 'store', 'metadata', 'service_tier'], n: false },
+    quirks: {
+      drop: ['logit_bias', 'logprobs', 'top_logprobs', 'store', 'metadata', 'service_tier'],
+      n: false,
+    },
   },
   // https://deepinfra.com/docs/openai_api (its examples call the key DEEPINFRA_TOKEN).
   deepinfra: {

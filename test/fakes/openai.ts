@@ -477,7 +477,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const { res } = exchange;
     const vendor = fake.options.vendor ?? {};
     const bad = (message: string, param: string | null, code: string | null = null) =>
-      sendJson(res, 400, inVendorShape(errorBody(message, 'invalid_request_error', param, code), vendor.errors));
+      sendJson(
+        res,
+        400,
+        inVendorShape(errorBody(message, 'invalid_request_error', param, code), vendor.errors),
+      );
 
     for (const param of vendor.rejects ?? []) {
       if (body[param] !== undefined) return bad(`Unsupported parameter: '${param}'.`, param);

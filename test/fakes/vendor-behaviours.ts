@@ -136,7 +136,12 @@ export const VENDOR_CASES: VendorCase[] = [
     env: local('LMSTUDIO_BASE_URL'),
     behaviour: { singleChoice: true, keyless: true },
   },
-  { id: 'vllm', model: 'vllm/meta-llama/Llama-3.1-8B-Instruct', env: local('VLLM_BASE_URL'), behaviour: { keyless: true } },
+  {
+    id: 'vllm',
+    model: 'vllm/meta-llama/Llama-3.1-8B-Instruct',
+    env: local('VLLM_BASE_URL'),
+    behaviour: { keyless: true },
+  },
   {
     id: 'llamacpp',
     model: 'llamacpp/default',

@@ -100,7 +100,17 @@ export function toChatResponse(message: ResponseMessage, jsonTool: string | unde
   return response;
 }
 
-export function createAnthropicProvider(settings: ProviderSettings, http: HttpClient): Provider {
+/** The Messages API at another address (Vertex AI: the model in the URL, the version in the body). */
+export interface AnthropicWire {
+  url(model: string, stream: boolean): URL;
+  body(body: Record<string, unknown>): Record<string, unknown>;
+}
+
+export function createAnthropicProvider(
+  settings: ProviderSettings,
+  http: HttpClient,
+  wire?: AnthropicWire,
+): Provider {
   const { id } = settings;
   const url = new URL(`${settings.baseUrl}/v1/messages`);
   const baseHeaders: Record<string, string> = {
@@ -117,10 +127,11 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
     converted: ConvertedRequest,
     stream: boolean,
   ): Promise<UpstreamResponse> {
-    const body = stream ? { ...converted.body, stream: true } : converted.body;
+    const native = stream ? { ...converted.body, stream: true } : converted.body;
+    const body = wire ? wire.body(native) : native;
     const res = await http.request(
       id,
-      url,
+      wire ? wire.url(call.request.model, stream) : url,
       stream ? streamHeaders : jsonHeaders,
       JSON.stringify(body),
       call.signal,

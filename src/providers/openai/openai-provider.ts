@@ -41,7 +41,8 @@ export function createOpenAIProvider(
 
   function body(original: ChatRequest, stream: boolean, warnings: string[]): string {
     const request = wire.prepare ? wire.prepare(original, warnings) : original;
-    if (!stream && drop.length === 0 && rename.length === 0 && askForStreamUsage) return stringifyJson(request);
+    if (!stream && drop.length === 0 && rename.length === 0 && askForStreamUsage)
+      return stringifyJson(request);
     const out: Record<string, unknown> = { ...request };
     for (const param of drop) {
       if (out[param] === undefined) continue;
