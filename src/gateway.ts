@@ -87,7 +87,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const providers = await createProviders(config.providers, http);
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
-  const router = new Router(providers, new ModelCatalog(config.models, extraModels), config.routing);
+  const free = new Set(config.providers.filter((p) => p.free).map((p) => p.id));
+  const router = new Router(providers, new ModelCatalog(config.models, extraModels, free), config.routing);
   const metrics = new Metrics(options.defaultMetrics ?? false);
   metrics.watchRouter(router.slots);
   // Local wallet and limiter, or fleet-wide ones over Redis (REDIS_URL); the ledger's spool.

@@ -20,6 +20,8 @@ export interface ProviderSettings {
   models: string[];
   /** Format-specific settings: Azure `api_version`, Bedrock `region`/`secret_access_key`/`session_token`, ... */
   options: Record<string, string>;
+  /** Bills nothing (a local server): its models are priced at zero. */
+  free?: boolean;
 }
 
 export interface PriceSettings {
@@ -116,6 +118,7 @@ const providerSchema = z.object({
   supports_n: z.boolean().optional(),
   supports_stop: z.boolean().optional(),
   options: z.record(z.string(), z.string()).optional(),
+  free: z.boolean().optional(),
 });
 
 // ---- Routing: `routes:` (a model id or alias → deployments) and `routing:` (the reliability
@@ -487,6 +490,7 @@ function vendorFromEnv(id: string, spec: VendorSpec, env: NodeJS.ProcessEnv): Pr
     quirks: spec.quirks ?? {},
     models: [],
     options: {},
+    ...(spec.free ? { free: true } : {}),
   };
 }
 
@@ -627,6 +631,7 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
       quirks,
       models: entry.models ?? [],
       options: { ...base?.options, ...entry.options },
+      ...((entry.free ?? base?.free ?? known?.free) ? { free: true } : {}),
     });
   }
   return [...byId.values()];

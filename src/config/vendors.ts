@@ -26,6 +26,8 @@ export interface VendorSpec {
   readonly defaultBaseUrl: string;
   /** Enabled only when the base URL variable is set (local servers with no key). */
   readonly enabledByBaseUrl?: boolean;
+  /** A local server: nothing is billed, so every model of it is priced at zero. */
+  readonly free?: boolean;
   readonly quirks?: VendorQuirks;
 }
 
@@ -81,6 +83,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     baseUrlEnv: 'OLLAMA_BASE_URL',
     defaultBaseUrl: 'http://127.0.0.1:11434/v1',
     enabledByBaseUrl: true,
+    free: true,
   },
   // Each entry below names the vendor's own API reference it was read from. `n: false` where the reference
   // does not document `n` (or caps it at 1): the router fans out, which is correct everywhere. `streamUsage:
@@ -283,6 +286,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     baseUrlEnv: 'LMSTUDIO_BASE_URL',
     defaultBaseUrl: 'http://127.0.0.1:1234/v1',
     enabledByBaseUrl: true,
+    free: true,
     quirks: { n: false },
   },
   // https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html: the whole chat API; the key is
@@ -292,6 +296,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     baseUrlEnv: 'VLLM_BASE_URL',
     defaultBaseUrl: 'http://127.0.0.1:8000/v1',
     enabledByBaseUrl: true,
+    free: true,
   },
   // https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md: "Only one completion choice
   // is allowed"; the key is the server's --api-key (LLAMA_API_KEY).
@@ -300,6 +305,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     baseUrlEnv: 'LLAMACPP_BASE_URL',
     defaultBaseUrl: 'http://127.0.0.1:8080/v1',
     enabledByBaseUrl: true,
+    free: true,
     quirks: { n: false },
   },
   // https://docs.ai21.com/reference/jamba-1-6-api-ref: n up to 16; no penalties, seed, logit_bias or

@@ -44,9 +44,10 @@ const tools: OpenAI.ChatCompletionTool[] = [
   },
 ];
 
-test('every vendor case names an enabled provider, and /v1/models lists each one’s catalog models', async () => {
+test('/v1/models lists each enabled vendor’s catalog models', async () => {
   const listed = (await client.models.list()).data.map((m) => m.id);
   for (const vendor of VENDOR_CASES) {
+    if (vendor.listed === false) continue;
     assert.ok(listed.includes(vendor.model), `${vendor.model} is listed`);
   }
 });

@@ -7,8 +7,13 @@ import type { VendorBehaviour } from './openai.js';
 export interface VendorCase {
   /** The provider id (`src/config/vendors.ts`). */
   id: string;
-  /** A model of its catalog, as the client names it. */
+  /** A model, as the client names it: one of its catalog's unless `listed` is false. */
   model: string;
+  /**
+   * False for vendors with no built-in models: local servers (any model, free) and vendors without a
+   * per-token list price (served unpriced).
+   */
+  listed?: boolean;
   /** Environment enabling the vendor against a fake at `url`. */
   env(url: string): Record<string, string>;
   behaviour: VendorBehaviour;
@@ -31,7 +36,7 @@ export const VENDOR_CASES: VendorCase[] = [
   },
   {
     id: 'cerebras',
-    model: 'cerebras/llama-3.3-70b',
+    model: 'cerebras/gpt-oss-120b',
     env: keyed('CEREBRAS_API_KEY', 'CEREBRAS_BASE_URL'),
     behaviour: {
       rejects: ['frequency_penalty', 'presence_penalty', 'logit_bias', 'parallel_tool_calls', 'service_tier'],
@@ -65,6 +70,7 @@ export const VENDOR_CASES: VendorCase[] = [
   {
     id: 'novita',
     model: 'novita/meta-llama/llama-3.3-70b-instruct',
+    listed: false,
     env: keyed('NOVITA_API_KEY', 'NOVITA_BASE_URL'),
     behaviour: { rejects: ['service_tier'] },
   },
@@ -76,7 +82,7 @@ export const VENDOR_CASES: VendorCase[] = [
   },
   {
     id: 'zhipu',
-    model: 'zhipu/glm-4.6',
+    model: 'zhipu/glm-5.2',
     env: keyed('ZAI_API_KEY', 'ZHIPU_BASE_URL'),
     behaviour: {
       rejects: ['frequency_penalty', 'presence_penalty', 'logit_bias', 'seed', 'user'],
@@ -104,6 +110,7 @@ export const VENDOR_CASES: VendorCase[] = [
   {
     id: 'nvidia',
     model: 'nvidia/meta/llama-3.3-70b-instruct',
+    listed: false,
     env: keyed('NVIDIA_API_KEY', 'NVIDIA_BASE_URL'),
     behaviour: { rejects: ['logit_bias'], singleChoice: true },
   },
@@ -121,30 +128,35 @@ export const VENDOR_CASES: VendorCase[] = [
   {
     id: 'huggingface',
     model: 'huggingface/meta-llama/Llama-3.3-70B-Instruct',
+    listed: false,
     env: keyed('HF_TOKEN', 'HF_BASE_URL'),
     behaviour: { singleChoice: true, errors: 'string' },
   },
   {
     id: 'github',
     model: 'github/openai/gpt-4.1-mini',
+    listed: false,
     env: keyed('GITHUB_TOKEN', 'GITHUB_MODELS_BASE_URL'),
     behaviour: { singleChoice: true },
   },
   {
     id: 'lmstudio',
     model: 'lmstudio/qwen2.5-7b-instruct',
+    listed: false,
     env: local('LMSTUDIO_BASE_URL'),
     behaviour: { singleChoice: true, keyless: true },
   },
   {
     id: 'vllm',
     model: 'vllm/meta-llama/Llama-3.1-8B-Instruct',
+    listed: false,
     env: local('VLLM_BASE_URL'),
     behaviour: { keyless: true },
   },
   {
     id: 'llamacpp',
     model: 'llamacpp/default',
+    listed: false,
     env: local('LLAMACPP_BASE_URL'),
     behaviour: { singleChoice: true, keyless: true },
   },
