@@ -170,8 +170,9 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     defaultBaseUrl: 'https://api.novita.ai/openai',
     quirks: { drop: ['store', 'metadata', 'service_tier'] },
   },
-  // https://platform.moonshot.ai/docs/api/chat: n up to 5; no logit_bias or logprobs; a stream's usage
-  // comes inside its last choice, not as a usage chunk (so the gateway counts).
+  // https://platform.moonshot.ai/docs/api/chat: n up to 5; no logit_bias or logprobs (`max_tokens` is
+  // deprecated there for `max_completion_tokens`, but still taken); a stream's usage comes inside its last
+  // choice, not as a usage chunk (so the gateway counts).
   moonshot: {
     keyEnv: 'MOONSHOT_API_KEY',
     baseUrlEnv: 'MOONSHOT_BASE_URL',
@@ -182,8 +183,10 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     },
   },
   // https://docs.z.ai/api-reference/llm/chat-completion (international; China: open.bigmodel.cn/api/paas/v4):
-  // no n, penalties, seed or logprobs; `user_id` for the end user; at most one stop word (the router
-  // enforces stop instead).
+  // its parameters are model, messages, max_tokens, temperature, top_p, do_sample, stop, stream, tools,
+  // tool_choice, response_format, thinking, user_id, request_id: no n, penalties, seed, logprobs or
+  // stream_options; `user_id` for the end user; "only one stop word is supported" (the router matches stop
+  // instead).
   zhipu: {
     keyEnv: ['ZAI_API_KEY', 'ZHIPUAI_API_KEY'],
     baseUrlEnv: 'ZHIPU_BASE_URL',
@@ -207,8 +210,9 @@ export const OPENAI_COMPATIBLE_VENDORS = {
       streamUsage: false,
     },
   },
-  // https://www.alibabacloud.com/help/en/model-studio/use-qwen-by-calling-api (international endpoint):
-  // stream_options documented; n only on some models; no logit_bias.
+  // https://www.alibabacloud.com/help/en/model-studio/compatibility-of-openai-with-dashscope (Singapore,
+  // the international endpoint; Virginia: dashscope-us, Beijing: dashscope): stream_options documented; n
+  // only on some models; no logit_bias.
   dashscope: {
     keyEnv: 'DASHSCOPE_API_KEY',
     baseUrlEnv: 'DASHSCOPE_BASE_URL',

@@ -15,6 +15,7 @@ import {
 import { startFakeCohere } from '../fakes/cohere.js';
 import { startFakeGoogle } from '../fakes/google.js';
 import { startFakeOpenAI } from '../fakes/openai.js';
+import { type FakeVertex, startVertexContractFake } from '../fakes/vertex.js';
 import { readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assertMatchesSchema } from '../support/openapi.js';
 
@@ -32,7 +33,7 @@ interface ProviderCase {
   name: string;
   model: string;
   start(): Promise<Fake>;
-  env(url: string): Record<string, string>;
+  env(url: string, fake: Fake): Record<string, string>;
   /** Make the fake answer with a call of this tool. */
   callTool(fake: Fake, name: string, args: Record<string, unknown>): void;
   /** The status the upstream uses for "overloaded". */
@@ -69,6 +70,26 @@ const cases: ProviderCase[] = [
     overloadedStatus: 503,
   },
   {
+    name: 'vertex (Gemini)',
+    model: 'vertex/gemini-2.5-flash',
+    start: () => startVertexContractFake('google') as Promise<Fake>,
+    env: (url, fake) => vertexEnv(url, fake),
+    callTool: (fake, name, args) => {
+      (fake.options as { functionCall?: unknown }).functionCall = { name, args };
+    },
+    overloadedStatus: 503,
+  },
+  {
+    name: 'vertex (Claude)',
+    model: 'vertex/claude-sonnet-4-5@20250929',
+    start: () => startVertexContractFake('anthropic') as Promise<Fake>,
+    env: (url, fake) => vertexEnv(url, fake),
+    callTool: (fake, name, input) => {
+      (fake.options as { toolCall?: unknown }).toolCall = { name, input };
+    },
+    overloadedStatus: 529,
+  },
+  {
     name: 'bedrock',
     model: 'bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0',
     start: () => startFakeBedrock() as Promise<Fake>,
@@ -103,6 +124,16 @@ const cases: ProviderCase[] = [
   },
 ];
 
+/** Vertex AI against a fake Vertex: its service-account key, and its URL as the endpoint. */
+function vertexEnv(url: string, fake: Fake): Record<string, string> {
+  const { vertex } = fake as unknown as { vertex: FakeVertex };
+  return {
+    GOOGLE_APPLICATION_CREDENTIALS_JSON: JSON.stringify(vertex.key),
+    GOOGLE_VERTEX_LOCATION: 'us-east5',
+    VERTEX_BASE_URL: url,
+  };
+}
+
 const REPLY = 'alpha beta gamma delta epsilon zeta eta theta';
 
 for (const pc of cases) {
@@ -114,7 +145,7 @@ for (const pc of cases) {
 
     before(async () => {
       fake = await pc.start();
-      gw = await startTestGateway(pc.env(fake.url));
+      gw = await startTestGateway(pc.env(fake.url, fake));
       key = (await gw.createKey()).key;
       client = gw.client(key);
     });

@@ -129,6 +129,9 @@ export async function startFakeVertex(): Promise<FakeVertex> {
   function relay(target: string, headers: Record<string, string>, body: string, res: ServerResponse) {
     const upstream = httpRequest(target, { method: 'POST', headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
+      // A connection the relayed fake cuts is cut here too (pipe alone would leave this one open).
+      answer.on('aborted', () => res.destroy());
+      answer.on('error', () => res.destroy());
       answer.pipe(res);
     });
     res.on('close', () => upstream.destroy());
@@ -217,4 +220,34 @@ export async function startFakeVertex(): Promise<FakeVertex> {
   fake.key = account.key;
   publicKeyPem = account.publicKeyPem;
   return fake;
+}
+
+/**
+ * The shape the provider contract suite drives (test/contract/providers.test.ts), for one publisher on a
+ * fake Vertex: requests, faults and options are the relayed Gemini or Anthropic fake's, so its faults
+ * travel back through Vertex's paths as they would from the real service.
+ */
+export async function startVertexContractFake(publisher: 'google' | 'anthropic') {
+  const vertex = await startFakeVertex();
+  const inner: FakeGoogle | FakeAnthropic = publisher === 'google' ? vertex.google : vertex.anthropic;
+  return {
+    url: vertex.url,
+    vertex,
+    get requests() {
+      return inner.requests;
+    },
+    get faults() {
+      return inner.faults;
+    },
+    get options() {
+      return inner.options;
+    },
+    set options(value) {
+      inner.options = value;
+    },
+    get aborted() {
+      return inner.aborted;
+    },
+    close: () => vertex.close(),
+  };
 }
