@@ -8,6 +8,8 @@ export interface VendorQuirks {
   readonly rename?: Readonly<Record<string, string>>;
   /** Whether the vendor honours `stream_options.include_usage` (else usage is counted by the gateway). */
   readonly streamUsage?: boolean;
+  /** The vendor reports a stream's usage inside its last choice (`choices[0].usage`, Moonshot): read there. */
+  readonly usageInChoice?: boolean;
   /** False when the vendor only produces one choice per call: the router fans `n` out. */
   readonly n?: boolean;
   /** False when the vendor ignores or rejects `stop`: the router enforces it. */
@@ -172,7 +174,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
   },
   // https://platform.moonshot.ai/docs/api/chat: n up to 5; no logit_bias or logprobs (`max_tokens` is
   // deprecated there for `max_completion_tokens`, but still taken); a stream's usage comes inside its last
-  // choice, not as a usage chunk (so the gateway counts).
+  // choice, not as a usage chunk, unasked.
   moonshot: {
     keyEnv: 'MOONSHOT_API_KEY',
     baseUrlEnv: 'MOONSHOT_BASE_URL',
@@ -180,6 +182,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     quirks: {
       drop: ['logit_bias', 'logprobs', 'top_logprobs', 'store', 'metadata', 'service_tier'],
       streamUsage: false,
+      usageInChoice: true,
     },
   },
   // https://docs.z.ai/api-reference/llm/chat-completion (international; China: open.bigmodel.cn/api/paas/v4):

@@ -86,10 +86,20 @@ export function createOpenAIProvider(
     return parsed;
   }
 
+  /** Moves a usage reported inside a choice (Moonshot's last chunk) to where every reader looks for it. */
+  function liftChoiceUsage(chunk: ChatChunk): ChatChunk {
+    for (const choice of chunk.choices as Array<{ usage?: ChatChunk['usage'] }>) {
+      if (!choice.usage) continue;
+      chunk.usage = choice.usage;
+      delete choice.usage;
+    }
+    return chunk;
+  }
+
   /** One `data:` event as a chunk. */
   function parseChunk(data: string): ChatChunk {
     const parsed = eventJson(id, data);
-    if (isChatChunk(parsed)) return parsed;
+    if (isChatChunk(parsed)) return quirks.usageInChoice ? liftChoiceUsage(parsed) : parsed;
     const detail = readErrorObject(parsed);
     throw invalidUpstreamResponse(id, detail.message || 'a stream event has no choices');
   }
