@@ -144,19 +144,21 @@ export const OPENAI_COMPATIBLE_VENDORS = {
       n: false,
     },
   },
-  // https://deepinfra.com/docs/openai_api (its examples call the key DEEPINFRA_TOKEN).
+  // https://deepinfra.com/docs/openai_api (its examples call the key DEEPINFRA_TOKEN). `n` may come back
+  // with fewer choices than asked (duplicates are dropped), so the router fans it out.
   deepinfra: {
     keyEnv: ['DEEPINFRA_API_KEY', 'DEEPINFRA_TOKEN'],
     baseUrlEnv: 'DEEPINFRA_BASE_URL',
     defaultBaseUrl: 'https://api.deepinfra.com/v1/openai',
-    quirks: { drop: ['logit_bias', 'store', 'metadata', 'service_tier'] },
+    quirks: { drop: ['logit_bias', 'store', 'metadata', 'service_tier'], n: false },
   },
-  // https://docs.nebius.com/studio/inference/api (AI Studio, now Token Factory; the studio host still serves).
+  // https://docs.nebius.com/studio/inference/api (AI Studio, now Token Factory; the studio host still
+  // serves). `n` is not documented.
   nebius: {
     keyEnv: 'NEBIUS_API_KEY',
     baseUrlEnv: 'NEBIUS_BASE_URL',
     defaultBaseUrl: 'https://api.studio.nebius.com/v1',
-    quirks: { drop: ['store', 'metadata', 'service_tier'] },
+    quirks: { drop: ['store', 'metadata', 'service_tier'], n: false },
   },
   // https://docs.hyperbolic.xyz/docs/rest-api: OpenAI's chat shape, no n or logit_bias.
   hyperbolic: {
@@ -165,12 +167,12 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     defaultBaseUrl: 'https://api.hyperbolic.xyz/v1',
     quirks: { drop: ['logit_bias', 'store', 'metadata', 'service_tier'], n: false },
   },
-  // https://novita.ai/docs/api-reference/model-apis-llm-create-chat-completion
+  // https://novita.ai/docs/api-reference/model-apis-llm-create-chat-completion; `n` not relied on.
   novita: {
     keyEnv: 'NOVITA_API_KEY',
     baseUrlEnv: 'NOVITA_BASE_URL',
     defaultBaseUrl: 'https://api.novita.ai/openai',
-    quirks: { drop: ['store', 'metadata', 'service_tier'] },
+    quirks: { drop: ['store', 'metadata', 'service_tier'], n: false },
   },
   // https://platform.moonshot.ai/docs/api/chat: n up to 5; no logit_bias or logprobs (`max_tokens` is
   // deprecated there for `max_completion_tokens`, but still taken); a stream's usage comes inside its last
