@@ -3,6 +3,7 @@
 import type { ModelSettings, PriceSettings } from '../config/config.js';
 import type { ModelInfo } from '../core/types.js';
 import { BUILTIN_CATALOG, type CatalogEntryData } from './catalog-data.js';
+import { modelIdProblem } from './model-id.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
 
@@ -121,6 +122,21 @@ export class ModelCatalog {
       priceVersion: free ? FREE_PRICE_VERSION : undefined,
       tokenizer: defaultTokenizer(provider),
     };
+  }
+
+  /**
+   * Adds the models a provider's live list names that the catalog does not know (unpriced, or free on a
+   * local server); ids that are not valid model ids are skipped. Returns how many were added.
+   */
+  learn(provider: string, models: readonly string[]): number {
+    let added = 0;
+    for (const model of models) {
+      const id = `${provider}/${model}`;
+      if (this.entries.has(id) || modelIdProblem(id) !== undefined) continue;
+      this.ensure(provider, model);
+      added++;
+    }
+    return added;
   }
 
   get(id: string): ModelEntry | undefined {

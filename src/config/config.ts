@@ -22,6 +22,8 @@ export interface ProviderSettings {
   options: Record<string, string>;
   /** Bills nothing (a local server): its models are priced at zero. */
   free?: boolean;
+  /** Its live `GET /models` list is read in the background and added to /v1/models (OpenAI format only). */
+  listModels?: boolean;
 }
 
 export interface PriceSettings {
@@ -69,6 +71,8 @@ export interface GatewayConfig {
   /** The largest upstream answer, a JSON body or a whole stream (TOKGATE_MAX_UPSTREAM_ANSWER_MB). */
   maxUpstreamAnswerBytes: number;
   providers: ProviderSettings[];
+  /** How often the live model lists are read again (TOKGATE_LIST_MODELS_INTERVAL_MINUTES, 60). */
+  listModelsIntervalMs: number;
   /** Catalog overrides and additions, keyed `provider/model`. */
   models: Record<string, ModelSettings>;
   /** Refuse unpriced models for metered keys (prepaid accounts, key budgets): their cost cannot be bounded. */
@@ -119,6 +123,7 @@ const providerSchema = z.object({
   supports_stop: z.boolean().optional(),
   options: z.record(z.string(), z.string()).optional(),
   free: z.boolean().optional(),
+  list_models: z.boolean().optional(),
 });
 
 // ---- Routing: `routes:` (a model id or alias → deployments) and `routing:` (the reliability
@@ -632,9 +637,33 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
       models: entry.models ?? [],
       options: { ...base?.options, ...entry.options },
       ...((entry.free ?? base?.free ?? known?.free) ? { free: true } : {}),
+      ...(entry.list_models ? { listModels: true } : {}),
     });
   }
-  return [...byId.values()];
+  const providers = [...byId.values()];
+  markListedProviders(providers, env.TOKGATE_LIST_MODELS);
+  return providers;
+}
+
+/**
+ * TOKGATE_LIST_MODELS: a comma-separated list of providers whose live model list is read (as YAML's
+ * `list_models: true`). Only the OpenAI format has the endpoint; a name that is not an enabled provider
+ * stops the start.
+ */
+function markListedProviders(providers: ProviderSettings[], names: string | undefined): void {
+  const byId = new Map(providers.map((p) => [p.id, p]));
+  for (const name of (names ?? '').split(',').map((n) => n.trim())) {
+    if (name === '') continue;
+    const provider = byId.get(name);
+    if (!provider)
+      throw new ConfigError(`TOKGATE_LIST_MODELS names '${name}', which is not an enabled provider`);
+    provider.listModels = true;
+  }
+  for (const provider of providers) {
+    if (provider.listModels && provider.format !== 'openai') {
+      throw new ConfigError(`Provider '${provider.id}' has no OpenAI-compatible /models list to read`);
+    }
+  }
 }
 
 function resolveModels(file: FileConfig): Record<string, ModelSettings> {
@@ -694,6 +723,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
         1024,
     ),
     providers: resolveProviders(file, env),
+    listModelsIntervalMs: Math.round(
+      (parsePositiveEnv(env, 'TOKGATE_LIST_MODELS_INTERVAL_MINUTES') ?? 60) * 60_000,
+    ),
     routing: resolveRouting(file.routes, file.routing),
     models: resolveModels(file),
     tokenizer: resolveTokenizer(file, env),

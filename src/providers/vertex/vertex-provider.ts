@@ -37,17 +37,17 @@ export function createVertexProvider(settings: ProviderSettings, http: HttpClien
     http,
   );
   // Every call carries the current access token; the translations underneath never see the credential.
+  const bearer = async (headers: Record<string, string>) => ({
+    ...headers,
+    authorization: `Bearer ${await tokens.get()}`,
+  });
   const authorized: HttpClient = {
     request: async (provider, url, headers, body, signal) =>
-      http.request(
-        provider,
-        url,
-        { ...headers, authorization: `Bearer ${await tokens.get()}` },
-        body,
-        signal,
-      ),
+      http.request(provider, url, await bearer(headers), body, signal),
+    get: async (provider, url, headers, signal) => http.get(provider, url, await bearer(headers), signal),
     close: () => http.close(),
   };
+
   const publishers = `${settings.baseUrl}/v1/projects/${pathSegment(project)}/locations/${pathSegment(location)}/publishers`;
   const keyless = { ...settings, apiKey: undefined };
 
