@@ -12,6 +12,7 @@ import { createRedactor } from './core/redact.js';
 import { createFleet } from './fleet.js';
 import { Metrics } from './pipeline/metrics.js';
 import { createHttpClient } from './providers/http.js';
+import { ModelListRefresher } from './providers/model-lists.js';
 import { createProviders } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { createApp } from './server/app.js';
@@ -26,6 +27,8 @@ export interface Gateway {
   log: Logger;
   /** Exact token counts (a worker pool shared by the process; `tokens.pool.warm()` loads the encodings). */
   tokens: TokenCounter;
+  /** The opt-in live model lists (`refresh()` reads them now). */
+  modelLists: ModelListRefresher;
   /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
   close(): Promise<void>;
 }
@@ -87,7 +90,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const providers = await createProviders(config.providers, http);
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
-  const router = new Router(providers, new ModelCatalog(config.models, extraModels), config.routing);
+  const free = new Set(config.providers.filter((p) => p.free).map((p) => p.id));
+  const catalog = new ModelCatalog(config.models, extraModels, free);
+  const router = new Router(providers, catalog, config.routing);
+  const modelLists = new ModelListRefresher(
+    config.providers.filter((p) => p.listModels),
+    http,
+    (provider, ids) => catalog.learn(provider, ids),
+    log,
+    config.listModelsIntervalMs,
+  );
+  modelLists.start();
   const metrics = new Metrics(options.defaultMetrics ?? false);
   metrics.watchRouter(router.slots);
   // Local wallet and limiter, or fleet-wide ones over Redis (REDIS_URL); the ledger's spool.
@@ -149,6 +162,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      await modelLists.stop();
       await app.close();
       await ledger.close();
       await fleet.close();
@@ -157,5 +171,5 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     })();
     return closing;
   };
-  return { app, store, ledger, router, log, tokens, close };
+  return { app, store, ledger, router, log, tokens, modelLists, close };
 }

@@ -29,6 +29,11 @@ export interface CatalogEntryData {
     /** Writing Anthropic's 1-hour prompt cache (twice the input price); the 5-minute price when unset. */
     cacheWrite1h?: number;
   };
+  /**
+   * The day the price was last checked against the vendor's page (YYYY-MM-DD); the ledger's price version
+   * says it (`builtin@<date>`). Entries without one date from BUILTIN_PRICES_AS_OF.
+   */
+  priceDate?: string;
   /** The BPE encoding (gpt-tokenizer) closest to the model's tokenizer: 'o200k_base' for gpt-4o/4.1/o-series/gpt-5, 'cl100k_base' for older OpenAI and as the approximation for others. */
   tokenizer: 'o200k_base' | 'cl100k_base';
 }
@@ -981,5 +986,393 @@ export const BUILTIN_CATALOG = [
     created: 1744761600,
     price: { input: 1.1, cachedInput: 0.275, output: 4.4 },
     tokenizer: 'o200k_base',
+  },
+
+  // ---- Providers added with issue 18. Each section names the vendor's price page and the day its prices
+  // were checked (`priceDate`): the date pydantic/genai-prices (commit 47df840) records for its own check
+  // where it lists the vendor, else 2026-12-06, when they were read from stored copies of the vendor's
+  // pages (and, where noted, Hugging Face's router listing, which shows each provider's own price). Vendors with
+  // no per-token list price have no entries here and are served unpriced (see the README): NVIDIA's hosted
+  // NIM (credits), GitHub Models (free tier, then per-model multipliers) and Hugging Face's router (the
+  // chosen provider's own price). Local servers (ollama, lmstudio, vllm, llamacpp) bill nothing: their
+  // models are free by rule (catalog.ts), not listed here.
+
+  // Perplexity (https://docs.perplexity.ai/getting-started/pricing). Token prices only: the per-request
+  // search fee ($5–$14 per 1,000 requests by search context size) and Deep Research's citation, search and
+  // reasoning meters are not modelled, so these costs are a lower bound.
+  {
+    provider: 'perplexity',
+    model: 'sonar',
+    contextWindow: 127072,
+    created: 1737417600,
+    price: { input: 1, output: 1 },
+    priceDate: '2025-07-03',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'perplexity',
+    model: 'sonar-pro',
+    contextWindow: 200000,
+    maxOutputTokens: 8000,
+    created: 1737417600,
+    price: { input: 3, output: 15 },
+    priceDate: '2025-07-03',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'perplexity',
+    model: 'sonar-reasoning-pro',
+    contextWindow: 127072,
+    created: 1737417600,
+    price: { input: 2, output: 8 },
+    priceDate: '2025-07-03',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'perplexity',
+    model: 'sonar-deep-research',
+    contextWindow: 127072,
+    created: 1737417600,
+    price: { input: 2, output: 8 },
+    priceDate: '2026-07-22',
+    tokenizer: 'cl100k_base',
+  },
+  // Cerebras (https://www.cerebras.ai/pricing, developer tier; https://inference-docs.cerebras.ai/models).
+  {
+    provider: 'cerebras',
+    model: 'gpt-oss-120b',
+    contextWindow: 131072,
+    created: 1754352000,
+    price: { input: 0.35, output: 0.75 },
+    priceDate: '2025-11-06',
+    tokenizer: 'o200k_base',
+  },
+  {
+    provider: 'cerebras',
+    model: 'llama3.1-8b',
+    contextWindow: 32768,
+    created: 1721692800,
+    price: { input: 0.1, output: 0.1 },
+    priceDate: '2025-11-07',
+    tokenizer: 'cl100k_base',
+  },
+  // SambaNova Cloud (https://cloud.sambanova.ai/plans/pricing; the same rates as Hugging Face's router lists
+  // for SambaNova).
+  {
+    provider: 'sambanova',
+    model: 'Meta-Llama-3.3-70B-Instruct',
+    contextWindow: 131072,
+    created: 1733443200,
+    price: { input: 0.6, output: 1.2 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'sambanova',
+    model: 'Meta-Llama-3.1-8B-Instruct',
+    contextWindow: 16384,
+    created: 1721692800,
+    price: { input: 0.1, output: 0.2 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'sambanova',
+    model: 'gpt-oss-120b',
+    contextWindow: 131072,
+    created: 1754352000,
+    price: { input: 0.22, output: 0.59 },
+    priceDate: '2026-12-06',
+    tokenizer: 'o200k_base',
+  },
+  {
+    provider: 'sambanova',
+    model: 'DeepSeek-V3.1',
+    contextWindow: 131072,
+    created: 1755648000,
+    price: { input: 3, output: 4.5 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  // DeepInfra (https://deepinfra.com/meta-llama/Llama-3.3-70B-Instruct-Turbo, https://deepinfra.com/pricing):
+  // copies of the model page show $0.12–0.13 in and $0.30–0.40 out; the highest is used, so budgets trip
+  // early rather than late.
+  {
+    provider: 'deepinfra',
+    model: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+    contextWindow: 131072,
+    created: 1733443200,
+    price: { input: 0.13, output: 0.4 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  // Nebius AI Studio / Token Factory (https://nebius.com/token-factory/prices), the rates Hugging Face's
+  // router lists for Nebius.
+  {
+    provider: 'nebius',
+    model: 'meta-llama/Llama-3.3-70B-Instruct',
+    contextWindow: 131072,
+    created: 1733443200,
+    price: { input: 0.25, output: 0.75 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'nebius',
+    model: 'openai/gpt-oss-120b',
+    contextWindow: 131072,
+    created: 1754352000,
+    price: { input: 0.15, output: 0.6 },
+    priceDate: '2026-12-06',
+    tokenizer: 'o200k_base',
+  },
+  {
+    provider: 'nebius',
+    model: 'Qwen/Qwen3-235B-A22B-Instruct-2507',
+    contextWindow: 262144,
+    created: 1753056000,
+    price: { input: 0.2, output: 0.6 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  // Hyperbolic (https://app.hyperbolic.xyz/models), the rates Hugging Face's router lists for Hyperbolic.
+  {
+    provider: 'hyperbolic',
+    model: 'meta-llama/Llama-3.3-70B-Instruct',
+    contextWindow: 131072,
+    created: 1733443200,
+    price: { input: 0.4, output: 0.4 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'hyperbolic',
+    model: 'openai/gpt-oss-120b',
+    contextWindow: 131072,
+    created: 1754352000,
+    price: { input: 0.3, output: 0.3 },
+    priceDate: '2026-12-06',
+    tokenizer: 'o200k_base',
+  },
+  // Moonshot AI (https://platform.moonshot.ai/docs/pricing/chat); cachedInput is the cache-hit rate.
+  {
+    provider: 'moonshot',
+    model: 'kimi-k2-0905-preview',
+    contextWindow: 262144,
+    created: 1757030400,
+    price: { input: 0.6, cachedInput: 0.15, output: 2.5 },
+    priceDate: '2026-03-11',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'moonshot',
+    model: 'kimi-k2-turbo-preview',
+    contextWindow: 262144,
+    created: 1754265600,
+    price: { input: 1.15, cachedInput: 0.15, output: 8 },
+    priceDate: '2026-03-11',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'moonshot',
+    model: 'kimi-k2-thinking',
+    contextWindow: 262144,
+    created: 1762387200,
+    price: { input: 0.6, cachedInput: 0.15, output: 2.5 },
+    priceDate: '2026-03-11',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'moonshot',
+    model: 'kimi-k2.5',
+    contextWindow: 262144,
+    created: 1769472000,
+    price: { input: 0.6, cachedInput: 0.1, output: 3 },
+    priceDate: '2026-03-11',
+    tokenizer: 'cl100k_base',
+  },
+  // Z.ai, the international endpoint (https://docs.z.ai/guides/overview/pricing); cachedInput is the
+  // cache-hit rate. The China endpoint (open.bigmodel.cn) bills in CNY at other rates: price it in YAML.
+  {
+    provider: 'zhipu',
+    model: 'glm-5.2',
+    contextWindow: 1000000,
+    created: 1785801600,
+    price: { input: 1.4, cachedInput: 0.26, output: 4.4 },
+    priceDate: '2026-08-04',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'zhipu',
+    model: 'glm-5.3',
+    contextWindow: 1000000,
+    created: 1787097600,
+    price: { input: 1.4, cachedInput: 0.26, output: 4.4 },
+    priceDate: '2026-08-19',
+    tokenizer: 'cl100k_base',
+  },
+  // Alibaba Cloud Model Studio, international (Singapore) endpoint
+  // (https://www.alibabacloud.com/help/en/model-studio/billing-for-model-studio, https://www.alibabacloud.com/help/en/model-studio/models).
+  // The lowest context tier (qwen-plus bills more above 128k prompt tokens; not modelled). The copy read was
+  // last updated 2025-04-22.
+  {
+    provider: 'dashscope',
+    model: 'qwen-max',
+    contextWindow: 32768,
+    created: 1727740800,
+    price: { input: 1.6, output: 6.4 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'dashscope',
+    model: 'qwen-plus',
+    contextWindow: 131072,
+    created: 1727740800,
+    price: { input: 0.4, output: 1.2 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'dashscope',
+    model: 'qwen-turbo',
+    contextWindow: 1008192,
+    created: 1727740800,
+    price: { input: 0.05, output: 0.2 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  // MiniMax (https://platform.minimax.io/docs/guides/pricing-paygo); cachedInput / cacheWrite are the
+  // prompt-cache read and write rates.
+  {
+    provider: 'minimax',
+    model: 'MiniMax-M2',
+    contextWindow: 204800,
+    created: 1761523200,
+    price: { input: 0.3, cachedInput: 0.03, cacheWrite: 0.375, output: 1.2 },
+    priceDate: '2026-05-23',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'minimax',
+    model: 'MiniMax-M2.7',
+    contextWindow: 204800,
+    created: 1773792000,
+    price: { input: 0.3, cachedInput: 0.06, cacheWrite: 0.375, output: 1.2 },
+    priceDate: '2026-05-23',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'minimax',
+    model: 'MiniMax-M2.7-highspeed',
+    contextWindow: 204800,
+    created: 1773792000,
+    price: { input: 0.6, cachedInput: 0.06, cacheWrite: 0.375, output: 2.4 },
+    priceDate: '2026-05-23',
+    tokenizer: 'cl100k_base',
+  },
+  // Cloudflare Workers AI (https://developers.cloudflare.com/workers-ai/platform/pricing; each model's page
+  // gives its unit price, billed in neurons).
+  {
+    provider: 'cloudflare',
+    model: '@cf/meta/llama-3.3-70b-instruct-fp8-fast',
+    contextWindow: 24000,
+    created: 1733443200,
+    price: { input: 0.29, output: 2.25 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  // AI21 (https://www.ai21.com/pricing; the same rates as Jamba on AWS Bedrock).
+  {
+    provider: 'ai21',
+    model: 'jamba-large',
+    contextWindow: 256000,
+    created: 1741219200,
+    price: { input: 2, output: 8 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'ai21',
+    model: 'jamba-mini',
+    contextWindow: 256000,
+    created: 1741219200,
+    price: { input: 0.2, output: 0.4 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  // Google Vertex AI (https://cloud.google.com/vertex-ai/generative-ai/pricing). Gemini at the Gemini API's
+  // rates (the <=200k prompt tier); Claude at the regional endpoints' rates, which for Claude 4.5 models are
+  // 10% above Anthropic's list (the global endpoint bills list: over-, never under-counted). Model ids are
+  // Vertex's, with `@` versions.
+  {
+    provider: 'vertex',
+    model: 'gemini-2.5-pro',
+    contextWindow: 1048576,
+    maxOutputTokens: 65536,
+    created: 1750118400,
+    price: { input: 1.25, cachedInput: 0.125, output: 10 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'vertex',
+    model: 'gemini-2.5-flash',
+    contextWindow: 1048576,
+    maxOutputTokens: 65536,
+    created: 1750118400,
+    price: { input: 0.3, cachedInput: 0.03, output: 2.5 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'vertex',
+    model: 'gemini-2.5-flash-lite',
+    contextWindow: 1048576,
+    maxOutputTokens: 65536,
+    created: 1753142400,
+    price: { input: 0.1, cachedInput: 0.01, output: 0.4 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'vertex',
+    model: 'claude-sonnet-4-5@20250929',
+    contextWindow: 200000,
+    maxOutputTokens: 64000,
+    created: 1759104000,
+    price: { input: 3.3, cachedInput: 0.33, cacheWrite: 4.125, output: 16.5 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'vertex',
+    model: 'claude-haiku-4-5@20251001',
+    contextWindow: 200000,
+    maxOutputTokens: 64000,
+    created: 1760486400,
+    price: { input: 1.1, cachedInput: 0.11, cacheWrite: 1.375, output: 5.5 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'vertex',
+    model: 'claude-opus-4-5@20251101',
+    contextWindow: 200000,
+    maxOutputTokens: 64000,
+    created: 1763942400,
+    price: { input: 5.5, cachedInput: 0.55, cacheWrite: 6.875, output: 27.5 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
+  },
+  {
+    provider: 'vertex',
+    model: 'claude-opus-4-1@20250805',
+    contextWindow: 200000,
+    maxOutputTokens: 32000,
+    created: 1754352000,
+    price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+    priceDate: '2026-12-06',
+    tokenizer: 'cl100k_base',
   },
 ] as const satisfies readonly CatalogEntryData[];

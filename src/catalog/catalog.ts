@@ -3,6 +3,7 @@
 import type { ModelSettings, PriceSettings } from '../config/config.js';
 import type { ModelInfo } from '../core/types.js';
 import { BUILTIN_CATALOG, type CatalogEntryData } from './catalog-data.js';
+import { modelIdProblem } from './model-id.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
 
@@ -53,10 +54,24 @@ const defaultTokenizer = (provider: string): TokenizerName =>
 // A fixed `created` for models known only from config, so listings are stable across restarts.
 const CONFIG_MODEL_CREATED = 1_700_000_000;
 
+/** What a model of a local server costs: nothing is billed per token (ollama, LM Studio, vLLM, llama.cpp). */
+const FREE: Price = { input: 0, output: 0, cachedInput: 0, cacheWrite: 0, cacheWrite1h: 0 };
+export const FREE_PRICE_VERSION = 'free@local';
+
 export class ModelCatalog {
   private readonly entries = new Map<string, ModelEntry>();
+  private readonly freeProviders: ReadonlySet<string>;
 
-  constructor(overrides: Record<string, ModelSettings> = {}, extraModels: Record<string, string[]> = {}) {
+  /**
+   * `freeProviders`: providers that bill nothing (local servers): any model of theirs is priced at zero,
+   * listed or not. Every other provider's unknown models stay unpriced (refused for metered keys).
+   */
+  constructor(
+    overrides: Record<string, ModelSettings> = {},
+    extraModels: Record<string, string[]> = {},
+    freeProviders: ReadonlySet<string> = new Set(),
+  ) {
+    this.freeProviders = freeProviders;
     for (const data of BUILTIN_CATALOG as readonly CatalogEntryData[]) {
       const id = `${data.provider}/${data.model}`;
       this.entries.set(id, {
@@ -67,7 +82,7 @@ export class ModelCatalog {
         maxOutputTokens: data.maxOutputTokens,
         created: data.created,
         price: toPrice(data.price),
-        priceVersion: data.price ? `builtin@${BUILTIN_PRICES_AS_OF}` : undefined,
+        priceVersion: data.price ? `builtin@${data.priceDate ?? BUILTIN_PRICES_AS_OF}` : undefined,
         tokenizer: data.tokenizer,
       });
     }
@@ -90,24 +105,52 @@ export class ModelCatalog {
     const id = `${provider}/${model}`;
     let entry = this.entries.get(id);
     if (!entry) {
-      entry = {
-        id,
-        provider,
-        model,
-        contextWindow: undefined,
-        maxOutputTokens: undefined,
-        created: CONFIG_MODEL_CREATED,
-        price: undefined,
-        priceVersion: undefined,
-        tokenizer: defaultTokenizer(provider),
-      };
+      entry = this.unlisted(provider, model);
       this.entries.set(id, entry);
     }
     return entry;
   }
 
+  /** An entry for a model the built-in catalog does not know: free on a local server, else unpriced. */
+  private unlisted(provider: string, model: string): ModelEntry {
+    const free = this.freeProviders.has(provider);
+    return {
+      id: `${provider}/${model}`,
+      provider,
+      model,
+      contextWindow: undefined,
+      maxOutputTokens: undefined,
+      created: CONFIG_MODEL_CREATED,
+      price: free ? FREE : undefined,
+      priceVersion: free ? FREE_PRICE_VERSION : undefined,
+      tokenizer: defaultTokenizer(provider),
+    };
+  }
+
+  /**
+   * Adds the models a provider's live list names that the catalog does not know (unpriced, or free on a
+   * local server); ids that are not valid model ids are skipped. Returns how many were added.
+   */
+  learn(provider: string, models: readonly string[]): number {
+    let added = 0;
+    for (const model of models) {
+      const id = `${provider}/${model}`;
+      if (this.entries.has(id) || modelIdProblem(id) !== undefined) continue;
+      this.ensure(provider, model);
+      added++;
+    }
+    return added;
+  }
+
   get(id: string): ModelEntry | undefined {
-    return this.entries.get(id);
+    const entry = this.entries.get(id);
+    if (entry || this.freeProviders.size === 0) return entry;
+    // Not stored: model ids come from clients, and the catalog must not grow with them.
+    const slash = id.indexOf('/');
+    const provider = id.slice(0, slash);
+    return slash > 0 && this.freeProviders.has(provider)
+      ? this.unlisted(provider, id.slice(slash + 1))
+      : undefined;
   }
 
   /** The tokenizer for a model, known or not. */

@@ -1,4 +1,5 @@
 // Configuration: environment variables and the optional YAML file, validated once at start.
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -19,6 +20,10 @@ export interface ProviderSettings {
   models: string[];
   /** Format-specific settings: Azure `api_version`, Bedrock `region`/`secret_access_key`/`session_token`, ... */
   options: Record<string, string>;
+  /** Bills nothing (a local server): its models are priced at zero. */
+  free?: boolean;
+  /** Its live `GET /models` list is read in the background and added to /v1/models (OpenAI format only). */
+  listModels?: boolean;
 }
 
 export interface PriceSettings {
@@ -70,6 +75,8 @@ export interface GatewayConfig {
   /** The largest upstream answer, a JSON body or a whole stream (TOKGATE_MAX_UPSTREAM_ANSWER_MB). */
   maxUpstreamAnswerBytes: number;
   providers: ProviderSettings[];
+  /** How often the live model lists are read again (TOKGATE_LIST_MODELS_INTERVAL_MINUTES, 60). */
+  listModelsIntervalMs: number;
   /** Catalog overrides and additions, keyed `provider/model`. */
   models: Record<string, ModelSettings>;
   /** Refuse unpriced models for metered keys (prepaid accounts, key budgets): their cost cannot be bounded. */
@@ -98,7 +105,15 @@ const priceSchema = z.object({
   effective_from: z.iso.date().optional(),
 });
 
-export const PROVIDER_FORMATS = ['openai', 'anthropic', 'google', 'azure', 'bedrock', 'cohere'] as const;
+export const PROVIDER_FORMATS = [
+  'openai',
+  'anthropic',
+  'google',
+  'azure',
+  'bedrock',
+  'cohere',
+  'vertex',
+] as const;
 
 const providerSchema = z.object({
   format: z.enum(PROVIDER_FORMATS).optional(),
@@ -112,6 +127,8 @@ const providerSchema = z.object({
   supports_n: z.boolean().optional(),
   supports_stop: z.boolean().optional(),
   options: z.record(z.string(), z.string()).optional(),
+  free: z.boolean().optional(),
+  list_models: z.boolean().optional(),
 });
 
 // ---- Routing: `routes:` (a model id or alias → deployments) and `routing:` (the reliability
@@ -448,12 +465,30 @@ function resolveSpoolDir(databaseUrl: string, given: string | undefined): string
   return resolve('data', 'spool');
 }
 
+/** The first of the vendor's key variables that is set. */
+function vendorKey(spec: VendorSpec, env: NodeJS.ProcessEnv): string | undefined {
+  const names = typeof spec.keyEnv === 'string' ? [spec.keyEnv] : (spec.keyEnv ?? []);
+  for (const name of names) if (env[name]) return env[name];
+  return undefined;
+}
+
+/** Fills `{NAME}` in a default base URL from the environment; a missing one stops the start. */
+function fillBaseUrl(id: string, template: string, env: NodeJS.ProcessEnv): string {
+  return template.replace(/\{([A-Z0-9_]+)\}/g, (_, name: string) => {
+    const value = env[name];
+    if (!value) throw new ConfigError(`Provider '${id}' is enabled but ${name} (part of its URL) is not set`);
+    if (!/^[A-Za-z0-9_-]+$/.test(value))
+      throw new ConfigError(`${name} may contain only letters, digits, _ and -`);
+    return value;
+  });
+}
+
 function vendorFromEnv(id: string, spec: VendorSpec, env: NodeJS.ProcessEnv): ProviderSettings | undefined {
-  const apiKey = spec.keyEnv ? env[spec.keyEnv] : undefined;
+  const apiKey = vendorKey(spec, env);
   const baseUrlOverride = spec.baseUrlEnv ? env[spec.baseUrlEnv] : undefined;
   const enabled = spec.enabledByBaseUrl ? Boolean(baseUrlOverride) : Boolean(apiKey);
   if (!enabled) return undefined;
-  let baseUrl = trimSlash(baseUrlOverride || spec.defaultBaseUrl);
+  let baseUrl = trimSlash(baseUrlOverride || fillBaseUrl(id, spec.defaultBaseUrl, env));
   // Ollama's conventional base URL is the server root; its OpenAI-compatible API lives under /v1.
   if (id === 'ollama' && !baseUrl.endsWith('/v1')) baseUrl += '/v1';
   return {
@@ -465,6 +500,7 @@ function vendorFromEnv(id: string, spec: VendorSpec, env: NodeJS.ProcessEnv): Pr
     quirks: spec.quirks ?? {},
     models: [],
     options: {},
+    ...(spec.free ? { free: true } : {}),
   };
 }
 
@@ -518,6 +554,59 @@ function nativeFromEnv(env: NodeJS.ProcessEnv): ProviderSettings[] {
   return out;
 }
 
+/**
+ * Google Vertex AI, enabled by a service-account key (GOOGLE_APPLICATION_CREDENTIALS, a file path as Google's
+ * libraries read it, or GOOGLE_APPLICATION_CREDENTIALS_JSON, the key itself) and GOOGLE_VERTEX_PROJECT or
+ * GOOGLE_VERTEX_LOCATION (the AI SDK's names; the project defaults to the key's project_id, the location to
+ * us-central1). Read once at start.
+ */
+function vertexFromEnv(env: NodeJS.ProcessEnv): ProviderSettings | undefined {
+  const path = env.GOOGLE_APPLICATION_CREDENTIALS;
+  const inline = env.GOOGLE_APPLICATION_CREDENTIALS_JSON;
+  if (!(path || inline) || !(env.GOOGLE_VERTEX_PROJECT || env.GOOGLE_VERTEX_LOCATION)) return undefined;
+  const source = inline ? 'GOOGLE_APPLICATION_CREDENTIALS_JSON' : `GOOGLE_APPLICATION_CREDENTIALS (${path})`;
+  let key: Record<string, unknown>;
+  try {
+    key = JSON.parse(inline || readFileSync(path as string, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`${source} is not a readable JSON key: ${(error as Error).message}`);
+  }
+  const field = (name: string) => (typeof key[name] === 'string' ? (key[name] as string) : '');
+  if (field('type') !== 'service_account' || !field('client_email') || !field('private_key')) {
+    throw new ConfigError(
+      `${source} must be a service-account key (type service_account, client_email, private_key)`,
+    );
+  }
+  try {
+    createPrivateKey(field('private_key'));
+  } catch {
+    throw new ConfigError(`${source}: private_key is not a PEM private key`);
+  }
+  const project = env.GOOGLE_VERTEX_PROJECT || field('project_id');
+  const location = env.GOOGLE_VERTEX_LOCATION || 'us-central1';
+  if (!project) throw new ConfigError('GOOGLE_VERTEX_PROJECT is not set and the key names no project_id');
+  if (!/^[a-z0-9-]+$/.test(location))
+    throw new ConfigError('GOOGLE_VERTEX_LOCATION must be a region like us-east5');
+  const host = location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`;
+  return {
+    id: 'vertex',
+    format: 'vertex',
+    baseUrl: trimSlash(env.VERTEX_BASE_URL || `https://${host}`),
+    apiKey: undefined,
+    headers: {},
+    quirks: {},
+    models: [],
+    options: {
+      project,
+      location,
+      client_email: field('client_email'),
+      private_key: field('private_key'),
+      token_uri: field('token_uri') || 'https://oauth2.googleapis.com/token',
+      ...(field('private_key_id') ? { private_key_id: field('private_key_id') } : {}),
+    },
+  };
+}
+
 function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSettings[] {
   const vendors: Record<string, VendorSpec> = OPENAI_COMPATIBLE_VENDORS;
   const byId = new Map<string, ProviderSettings>();
@@ -526,10 +615,13 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
     if (settings) byId.set(id, settings);
   }
   for (const settings of nativeFromEnv(env)) byId.set(settings.id, settings);
+  const vertex = vertexFromEnv(env);
+  if (vertex) byId.set(vertex.id, vertex);
   for (const [id, entry] of Object.entries(file.providers ?? {})) {
     const known = vendors[id];
     const base = byId.get(id);
-    const baseUrl = entry.base_url ?? base?.baseUrl ?? known?.defaultBaseUrl;
+    const baseUrl =
+      entry.base_url ?? base?.baseUrl ?? (known ? fillBaseUrl(id, known.defaultBaseUrl, env) : undefined);
     if (!baseUrl)
       throw new ConfigError(`providers.${id}: base_url is required for a provider tokgate does not know`);
     const quirks: VendorQuirks = {
@@ -549,9 +641,34 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
       quirks,
       models: entry.models ?? [],
       options: { ...base?.options, ...entry.options },
+      ...((entry.free ?? base?.free ?? known?.free) ? { free: true } : {}),
+      ...(entry.list_models ? { listModels: true } : {}),
     });
   }
-  return [...byId.values()];
+  const providers = [...byId.values()];
+  markListedProviders(providers, env.TOKGATE_LIST_MODELS);
+  return providers;
+}
+
+/**
+ * TOKGATE_LIST_MODELS: a comma-separated list of providers whose live model list is read (as YAML's
+ * `list_models: true`). Only the OpenAI format has the endpoint; a name that is not an enabled provider
+ * stops the start.
+ */
+function markListedProviders(providers: ProviderSettings[], names: string | undefined): void {
+  const byId = new Map(providers.map((p) => [p.id, p]));
+  for (const name of (names ?? '').split(',').map((n) => n.trim())) {
+    if (name === '') continue;
+    const provider = byId.get(name);
+    if (!provider)
+      throw new ConfigError(`TOKGATE_LIST_MODELS names '${name}', which is not an enabled provider`);
+    provider.listModels = true;
+  }
+  for (const provider of providers) {
+    if (provider.listModels && provider.format !== 'openai') {
+      throw new ConfigError(`Provider '${provider.id}' has no OpenAI-compatible /models list to read`);
+    }
+  }
 }
 
 function resolveModels(file: FileConfig): Record<string, ModelSettings> {
@@ -613,6 +730,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
         1024,
     ),
     providers: resolveProviders(file, env),
+    listModelsIntervalMs: Math.round(
+      (parsePositiveEnv(env, 'TOKGATE_LIST_MODELS_INTERVAL_MINUTES') ?? 60) * 60_000,
+    ),
     routing: resolveRouting(file.routes, file.routing),
     models: resolveModels(file),
     tokenizer: resolveTokenizer(file, env),

@@ -8,6 +8,8 @@ export interface VendorQuirks {
   readonly rename?: Readonly<Record<string, string>>;
   /** Whether the vendor honours `stream_options.include_usage` (else usage is counted by the gateway). */
   readonly streamUsage?: boolean;
+  /** The vendor reports a stream's usage inside its last choice (`choices[0].usage`, Moonshot): read there. */
+  readonly usageInChoice?: boolean;
   /** False when the vendor only produces one choice per call: the router fans `n` out. */
   readonly n?: boolean;
   /** False when the vendor ignores or rejects `stop`: the router enforces it. */
@@ -15,13 +17,19 @@ export interface VendorQuirks {
 }
 
 export interface VendorSpec {
-  /** Environment variable holding the API key; absent for vendors that need none (ollama). */
-  readonly keyEnv?: string;
+  /**
+   * Environment variable holding the API key (the first set one, when the vendor's docs use several names);
+   * absent for vendors that need none (ollama).
+   */
+  readonly keyEnv?: string | readonly string[];
   /** Environment variable overriding the base URL (which includes the version path, like `/v1`). */
   readonly baseUrlEnv?: string;
+  /** `{NAME}` in it is replaced by the environment variable NAME, which must then be set (Cloudflare's account). */
   readonly defaultBaseUrl: string;
   /** Enabled only when the base URL variable is set (local servers with no key). */
   readonly enabledByBaseUrl?: boolean;
+  /** A local server: nothing is billed, so every model of it is priced at zero. */
+  readonly free?: boolean;
   readonly quirks?: VendorQuirks;
 }
 
@@ -77,6 +85,260 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     baseUrlEnv: 'OLLAMA_BASE_URL',
     defaultBaseUrl: 'http://127.0.0.1:11434/v1',
     enabledByBaseUrl: true,
+    free: true,
+  },
+  // Each entry below names the vendor's own API reference it was read from. `n: false` where the reference
+  // does not document `n` (or caps it at 1): the router fans out, which is correct everywhere. `streamUsage:
+  // false` where the vendor does not document `stream_options` (usage is then taken from whatever chunk
+  // carries it, or counted by the gateway).
+
+  // https://docs.perplexity.ai/api-reference/chat-completions-post: no n, seed, logit_bias, logprobs or
+  // tools; usage rides on every stream chunk unasked.
+  perplexity: {
+    keyEnv: 'PERPLEXITY_API_KEY',
+    baseUrlEnv: 'PERPLEXITY_BASE_URL',
+    defaultBaseUrl: 'https://api.perplexity.ai',
+    quirks: {
+      drop: [
+        'logit_bias',
+        'logprobs',
+        'top_logprobs',
+        'seed',
+        'tools',
+        'tool_choice',
+        'parallel_tool_calls',
+        'user',
+        'store',
+        'metadata',
+        'service_tier',
+      ],
+      n: false,
+      streamUsage: false,
+    },
+  },
+  // https://inference-docs.cerebras.ai/resources/openai: these answer 400.
+  cerebras: {
+    keyEnv: 'CEREBRAS_API_KEY',
+    baseUrlEnv: 'CEREBRAS_BASE_URL',
+    defaultBaseUrl: 'https://api.cerebras.ai/v1',
+    quirks: {
+      drop: [
+        'frequency_penalty',
+        'presence_penalty',
+        'logit_bias',
+        'parallel_tool_calls',
+        'service_tier',
+        'store',
+      ],
+      n: false,
+    },
+  },
+  // https://docs.sambanova.ai/docs/api-reference/chat/create-chat-based-completion: stream_options
+  // documented; no n, logit_bias or logprobs.
+  sambanova: {
+    keyEnv: 'SAMBANOVA_API_KEY',
+    baseUrlEnv: 'SAMBANOVA_BASE_URL',
+    defaultBaseUrl: 'https://api.sambanova.ai/v1',
+    quirks: {
+      drop: ['logit_bias', 'logprobs', 'top_logprobs', 'store', 'metadata', 'service_tier'],
+      n: false,
+    },
+  },
+  // https://deepinfra.com/docs/openai_api (its examples call the key DEEPINFRA_TOKEN). `n` may come back
+  // with fewer choices than asked (duplicates are dropped), so the router fans it out.
+  deepinfra: {
+    keyEnv: ['DEEPINFRA_API_KEY', 'DEEPINFRA_TOKEN'],
+    baseUrlEnv: 'DEEPINFRA_BASE_URL',
+    defaultBaseUrl: 'https://api.deepinfra.com/v1/openai',
+    quirks: { drop: ['logit_bias', 'store', 'metadata', 'service_tier'], n: false },
+  },
+  // https://docs.nebius.com/studio/inference/api (AI Studio, now Token Factory; the studio host still
+  // serves). `n` is not documented.
+  nebius: {
+    keyEnv: 'NEBIUS_API_KEY',
+    baseUrlEnv: 'NEBIUS_BASE_URL',
+    defaultBaseUrl: 'https://api.studio.nebius.com/v1',
+    quirks: { drop: ['store', 'metadata', 'service_tier'], n: false },
+  },
+  // https://docs.hyperbolic.xyz/docs/rest-api: OpenAI's chat shape, no n or logit_bias.
+  hyperbolic: {
+    keyEnv: 'HYPERBOLIC_API_KEY',
+    baseUrlEnv: 'HYPERBOLIC_BASE_URL',
+    defaultBaseUrl: 'https://api.hyperbolic.xyz/v1',
+    quirks: { drop: ['logit_bias', 'store', 'metadata', 'service_tier'], n: false },
+  },
+  // https://novita.ai/docs/api-reference/model-apis-llm-create-chat-completion; `n` not relied on.
+  novita: {
+    keyEnv: 'NOVITA_API_KEY',
+    baseUrlEnv: 'NOVITA_BASE_URL',
+    defaultBaseUrl: 'https://api.novita.ai/openai',
+    quirks: { drop: ['store', 'metadata', 'service_tier'], n: false },
+  },
+  // https://platform.moonshot.ai/docs/api/chat: n up to 5; no logit_bias or logprobs (`max_tokens` is
+  // deprecated there for `max_completion_tokens`, but still taken); a stream's usage comes inside its last
+  // choice, not as a usage chunk, unasked.
+  moonshot: {
+    keyEnv: 'MOONSHOT_API_KEY',
+    baseUrlEnv: 'MOONSHOT_BASE_URL',
+    defaultBaseUrl: 'https://api.moonshot.ai/v1',
+    quirks: {
+      drop: ['logit_bias', 'logprobs', 'top_logprobs', 'store', 'metadata', 'service_tier'],
+      streamUsage: false,
+      usageInChoice: true,
+    },
+  },
+  // https://docs.z.ai/api-reference/llm/chat-completion (international; China: open.bigmodel.cn/api/paas/v4):
+  // its parameters are model, messages, max_tokens, temperature, top_p, do_sample, stop, stream, tools,
+  // tool_choice, response_format, thinking, user_id, request_id: no n, penalties, seed, logprobs or
+  // stream_options; `user_id` for the end user; "only one stop word is supported" (the router matches stop
+  // instead).
+  zhipu: {
+    keyEnv: ['ZAI_API_KEY', 'ZHIPUAI_API_KEY'],
+    baseUrlEnv: 'ZHIPU_BASE_URL',
+    defaultBaseUrl: 'https://api.z.ai/api/paas/v4',
+    quirks: {
+      drop: [
+        'frequency_penalty',
+        'presence_penalty',
+        'logit_bias',
+        'logprobs',
+        'top_logprobs',
+        'seed',
+        'parallel_tool_calls',
+        'store',
+        'metadata',
+        'service_tier',
+      ],
+      rename: { user: 'user_id' },
+      n: false,
+      stop: false,
+      streamUsage: false,
+    },
+  },
+  // https://www.alibabacloud.com/help/en/model-studio/compatibility-of-openai-with-dashscope (Singapore,
+  // the international endpoint; Virginia: dashscope-us, Beijing: dashscope): stream_options documented; n
+  // only on some models; no logit_bias.
+  dashscope: {
+    keyEnv: 'DASHSCOPE_API_KEY',
+    baseUrlEnv: 'DASHSCOPE_BASE_URL',
+    defaultBaseUrl: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
+    quirks: { drop: ['logit_bias', 'store', 'metadata', 'service_tier'], n: false },
+  },
+  // https://platform.minimax.io/docs/api-reference/text-openai-api: n is 1 only; penalties, logit_bias and
+  // logprobs are not part of its schema.
+  minimax: {
+    keyEnv: 'MINIMAX_API_KEY',
+    baseUrlEnv: 'MINIMAX_BASE_URL',
+    defaultBaseUrl: 'https://api.minimax.io/v1',
+    quirks: {
+      drop: [
+        'frequency_penalty',
+        'presence_penalty',
+        'logit_bias',
+        'logprobs',
+        'top_logprobs',
+        'seed',
+        'store',
+        'metadata',
+        'service_tier',
+      ],
+      n: false,
+    },
+  },
+  // https://docs.api.nvidia.com/nim/reference/llm-apis: OpenAI's schema; n is 1 on the hosted endpoints.
+  nvidia: {
+    keyEnv: 'NVIDIA_API_KEY',
+    baseUrlEnv: 'NVIDIA_BASE_URL',
+    defaultBaseUrl: 'https://integrate.api.nvidia.com/v1',
+    quirks: { drop: ['logit_bias', 'store', 'metadata', 'service_tier'], n: false },
+  },
+  // https://developers.cloudflare.com/workers-ai/configuration/open-ai-compatibility: the account id is in
+  // the path (its example names the key CLOUDFLARE_API_KEY; wrangler's is CLOUDFLARE_API_TOKEN); errors
+  // come as `{"errors":[{"message"}],"success":false}`.
+  cloudflare: {
+    keyEnv: ['CLOUDFLARE_API_KEY', 'CLOUDFLARE_API_TOKEN'],
+    baseUrlEnv: 'CLOUDFLARE_BASE_URL',
+    defaultBaseUrl: 'https://api.cloudflare.com/client/v4/accounts/{CLOUDFLARE_ACCOUNT_ID}/ai/v1',
+    quirks: {
+      drop: [
+        'logit_bias',
+        'logprobs',
+        'top_logprobs',
+        'parallel_tool_calls',
+        'user',
+        'store',
+        'metadata',
+        'service_tier',
+      ],
+      n: false,
+      streamUsage: false,
+    },
+  },
+  // https://huggingface.co/docs/inference-providers/tasks/chat-completion: one router in front of many
+  // providers, so only what all of them take: no n.
+  huggingface: {
+    keyEnv: ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'],
+    baseUrlEnv: 'HF_BASE_URL',
+    defaultBaseUrl: 'https://router.huggingface.co/v1',
+    quirks: { drop: ['store', 'metadata', 'service_tier'], n: false },
+  },
+  // https://docs.github.com/en/rest/models/inference: model ids are `publisher/model`
+  // (github/openai/gpt-4.1); no n.
+  github: {
+    keyEnv: 'GITHUB_TOKEN',
+    baseUrlEnv: 'GITHUB_MODELS_BASE_URL',
+    defaultBaseUrl: 'https://models.github.ai/inference',
+    quirks: { drop: ['store', 'metadata', 'service_tier'], n: false },
+  },
+  // https://lmstudio.ai/docs/app/api/endpoints/openai: local, no key; one choice per call.
+  lmstudio: {
+    baseUrlEnv: 'LMSTUDIO_BASE_URL',
+    defaultBaseUrl: 'http://127.0.0.1:1234/v1',
+    enabledByBaseUrl: true,
+    free: true,
+    quirks: { n: false },
+  },
+  // https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html: the whole chat API; the key is
+  // the server's --api-key (VLLM_API_KEY).
+  vllm: {
+    keyEnv: 'VLLM_API_KEY',
+    baseUrlEnv: 'VLLM_BASE_URL',
+    defaultBaseUrl: 'http://127.0.0.1:8000/v1',
+    enabledByBaseUrl: true,
+    free: true,
+  },
+  // https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md: "Only one completion choice
+  // is allowed"; the key is the server's --api-key (LLAMA_API_KEY).
+  llamacpp: {
+    keyEnv: 'LLAMA_API_KEY',
+    baseUrlEnv: 'LLAMACPP_BASE_URL',
+    defaultBaseUrl: 'http://127.0.0.1:8080/v1',
+    enabledByBaseUrl: true,
+    free: true,
+    quirks: { n: false },
+  },
+  // https://docs.ai21.com/reference/jamba-1-6-api-ref: n up to 16; no penalties, seed, logit_bias or
+  // logprobs; usage arrives on the last chunk unasked.
+  ai21: {
+    keyEnv: 'AI21_API_KEY',
+    baseUrlEnv: 'AI21_BASE_URL',
+    defaultBaseUrl: 'https://api.ai21.com/studio/v1',
+    quirks: {
+      drop: [
+        'frequency_penalty',
+        'presence_penalty',
+        'logit_bias',
+        'logprobs',
+        'top_logprobs',
+        'seed',
+        'parallel_tool_calls',
+        'user',
+        'store',
+        'metadata',
+        'service_tier',
+      ],
+      streamUsage: false,
+    },
   },
 } as const satisfies Record<string, VendorSpec>;
 

@@ -174,10 +174,11 @@ export interface Provider {
    */
   readonly supports?: { readonly n?: boolean; readonly stop?: boolean };
   /**
-   * Front-door protocols the provider takes natively (see core/native.ts): a request carrying one of these
-   * goes upstream as the client sent it. Any other gets the canonical translation.
+   * Whether the provider takes a front door's protocol natively for this (upstream) model (see
+   * core/native.ts): such a request goes upstream as the client sent it; any other gets the canonical
+   * translation.
    */
-  readonly speaks?: readonly string[];
+  speaks?(protocol: string, model: string): boolean;
   complete(call: UpstreamCall): Promise<ChatResponse>;
   /**
    * Yields canonical chunks in batches: the chunks that one network read produced, together (never an

@@ -30,6 +30,13 @@ export interface HttpClient {
     body: string,
     signal: CallSignal,
   ): Promise<UpstreamResponse>;
+  /** GETs a resource (a vendor's model list; never on a request's path). */
+  get(
+    provider: string,
+    url: URL,
+    headers: Record<string, string>,
+    signal: CallSignal,
+  ): Promise<UpstreamResponse>;
   /** Lets requests in flight finish, then closes the pool's connections. */
   close(): Promise<void>;
 }
@@ -46,18 +53,19 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     connect: { timeout: 10_000 },
   });
 
-  async function request(
+  async function send(
+    method: 'POST' | 'GET',
     provider: string,
     url: URL,
     headers: Record<string, string>,
-    body: string,
+    body: string | null,
     signal: CallSignal,
   ): Promise<UpstreamResponse> {
     try {
       const res = await agent.request({
         origin: url.origin,
         path: url.pathname + url.search,
-        method: 'POST',
+        method,
         headers,
         body,
         // undici needs only aborted, reason and add/removeEventListener (it also takes an EventEmitter).
@@ -72,7 +80,11 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     }
   }
 
-  return { request, close: () => agent.close() };
+  return {
+    request: (provider, url, headers, body, signal) => send('POST', provider, url, headers, body, signal),
+    get: (provider, url, headers, signal) => send('GET', provider, url, headers, null, signal),
+    close: () => agent.close(),
+  };
 }
 
 // The helpers below hold no state: providers use them on the answers of their gateway's client.

@@ -14,6 +14,7 @@ const factories: Record<string, () => Promise<Factory>> = {
   azure: async () => (await import('./azure/azure-provider.js')).createAzureProvider,
   bedrock: async () => (await import('./bedrock/bedrock-provider.js')).createBedrockProvider,
   cohere: async () => (await import('./cohere/cohere-provider.js')).createCohereProvider,
+  vertex: async () => (await import('./vertex/vertex-provider.js')).createVertexProvider,
 };
 
 /** Every provider calls upstream through `http`, the gateway's own client (closed with the gateway). */

@@ -60,7 +60,7 @@ export function sumUsage(usages: ReadonlyArray<Usage | null | undefined>): Usage
  */
 function translateNative(provider: Provider, call: UpstreamCall): void {
   const native = nativeRequestOf(call.request);
-  if (!native || provider.speaks?.includes(native.protocol)) return;
+  if (!native || provider.speaks?.(native.protocol, call.request.model)) return;
   const { refusal, warnings } = native.translation;
   if (refusal !== undefined) throw invalidRequest(refusal);
   for (const warning of warnings) if (!call.warnings.includes(warning)) call.warnings.push(warning);

@@ -143,3 +143,35 @@ describe('routing limits', () => {
     assert.throws(() => load({ TOKGATE_CONFIG: yamlFile('routing: { max_in_flight: 0 }') }), ConfigError);
   });
 });
+
+describe('OpenAI-compatible vendors from the environment', () => {
+  test("Cloudflare's account id goes into its URL; missing or odd, the start stops", () => {
+    const providers = load({ CLOUDFLARE_API_TOKEN: 'cf-token', CLOUDFLARE_ACCOUNT_ID: 'abc123' }).providers;
+    const cloudflare = providers.find((p) => p.id === 'cloudflare');
+    assert.equal(cloudflare?.baseUrl, 'https://api.cloudflare.com/client/v4/accounts/abc123/ai/v1');
+    assert.equal(cloudflare?.apiKey, 'cf-token');
+    assert.throws(
+      () => load({ CLOUDFLARE_API_TOKEN: 'cf-token' }),
+      (error: unknown) => error instanceof ConfigError && /CLOUDFLARE_ACCOUNT_ID/.test(error.message),
+    );
+    assert.throws(() => load({ CLOUDFLARE_API_KEY: 'k', CLOUDFLARE_ACCOUNT_ID: '../x' }), ConfigError);
+    // A base URL of one's own (an AI Gateway, a test) needs no account id.
+    const own = load({ CLOUDFLARE_API_KEY: 'k', CLOUDFLARE_BASE_URL: 'http://127.0.0.1:9/v1/' }).providers;
+    assert.equal(own.find((p) => p.id === 'cloudflare')?.baseUrl, 'http://127.0.0.1:9/v1');
+  });
+
+  test('the first of a vendor’s key variables that is set enables it; local servers need only their URL', () => {
+    const byId = (env: Record<string, string>) => new Map(load(env).providers.map((p) => [p.id, p]));
+    assert.equal(byId({ DEEPINFRA_TOKEN: 't' }).get('deepinfra')?.apiKey, 't');
+    assert.equal(byId({ DEEPINFRA_API_KEY: 'a', DEEPINFRA_TOKEN: 't' }).get('deepinfra')?.apiKey, 'a');
+    assert.equal(byId({ ZHIPUAI_API_KEY: 'z' }).get('zhipu')?.baseUrl, 'https://api.z.ai/api/paas/v4');
+    assert.equal(
+      byId({ LLAMA_API_KEY: 'k' }).has('llamacpp'),
+      false,
+      'a key alone does not enable a local server',
+    );
+    const local = byId({ LLAMACPP_BASE_URL: 'http://127.0.0.1:8081/v1', LLAMA_API_KEY: 'k' }).get('llamacpp');
+    assert.equal(local?.apiKey, 'k');
+    assert.equal(local?.free, true);
+  });
+});

@@ -83,6 +83,49 @@ export interface FakeOpenAIOptions {
   toolCall?: { name?: string; arguments: string; text?: string };
   /** Reasoning text sent beside the answer as `reasoning_content` (as DeepSeek and vLLM do), first. */
   reasoning?: string;
+  /** How an OpenAI-compatible vendor departs from OpenAI (see VendorBehaviour); OpenAI's own by default. */
+  vendor?: VendorBehaviour;
+}
+
+/**
+ * What an OpenAI-compatible vendor does differently, as its API reference says: what it refuses with a 400,
+ * how it reports a stream's usage and how its error bodies look. The gateway's vendor table
+ * (src/config/vendors.ts) says what tokgate does about it; tests run one against the other.
+ */
+export interface VendorBehaviour {
+  /** Parameters answered with a 400 naming them. */
+  rejects?: readonly string[];
+  /** `n` above 1 is a 400. */
+  singleChoice?: boolean;
+  /** More stop sequences than this are a 400. */
+  maxStops?: number;
+  /** `stream_options` is a 400 (a vendor that does not document it). */
+  rejectsStreamOptions?: boolean;
+  /**
+   * A stream's usage: OpenAI's usage-only chunk when asked (`on-request`, the default), on every chunk
+   * unasked (`every-chunk`: Perplexity), on the finish chunk unasked (`finish-chunk`: AI21, Zhipu), or
+   * inside the last choice (`in-choice`: Moonshot).
+   */
+  streamUsage?: 'on-request' | 'every-chunk' | 'finish-chunk' | 'in-choice';
+  /** A local server started without a key: requests without Authorization are served. */
+  keyless?: boolean;
+  /** Error bodies: OpenAI's, Cloudflare's `{errors:[{message,code}],success:false}`, `{error:"..."}`, FastAPI's `{detail:"..."}`. */
+  errors?: 'openai' | 'cloudflare' | 'string' | 'detail';
+}
+
+/** An OpenAI error body in a vendor's error shape. */
+export function inVendorShape(body: ErrorBody, shape: VendorBehaviour['errors']): unknown {
+  const { message, code } = body.error;
+  switch (shape) {
+    case 'cloudflare':
+      return { errors: [{ message, code: 5000 }], success: false, result: null, messages: [] };
+    case 'string':
+      return { error: message };
+    case 'detail':
+      return { detail: message };
+    default:
+      return { error: { ...body.error, code } };
+  }
 }
 
 export interface FakeOpenAI {
@@ -104,7 +147,7 @@ const DEFAULT_MODELS = ['gpt-4o', 'gpt-4o-mini'];
 const MODEL_CREATED = 1715367049;
 const SYSTEM_FINGERPRINT = 'fp_fake';
 
-interface ErrorBody {
+export interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
@@ -321,7 +364,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const chat = path === '/v1/chat/completions' && isRecord(body);
       switch (fault.kind) {
         case 'status':
-          sendJson(res, fault.status, fault.body ?? defaultErrorBody(fault.status), fault.headers);
+          sendJson(
+            res,
+            fault.status,
+            fault.body ?? inVendorShape(defaultErrorBody(fault.status), fake.options.vendor?.errors),
+            fault.headers,
+          );
           return;
         case 'invalid-json':
           if (wantsStream && chat && fault.afterChunks !== undefined) {
@@ -400,6 +448,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   }
 
   function authorized(req: IncomingMessage): boolean {
+    if (fake.options.vendor?.keyless && req.headers.authorization === undefined) return true;
     return /^Bearer\s+\S+/i.test(req.headers.authorization ?? '');
   }
 
@@ -432,8 +481,24 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   ): Promise<void> {
     const { dropAfter, stallAfter, breakAfter, errorAfter, noFinish = false } = bend;
     const { res } = exchange;
+    const vendor = fake.options.vendor ?? {};
     const bad = (message: string, param: string | null, code: string | null = null) =>
-      sendJson(res, 400, errorBody(message, 'invalid_request_error', param, code));
+      sendJson(
+        res,
+        400,
+        inVendorShape(errorBody(message, 'invalid_request_error', param, code), vendor.errors),
+      );
+
+    for (const param of vendor.rejects ?? []) {
+      if (body[param] !== undefined) return bad(`Unsupported parameter: '${param}'.`, param);
+    }
+    if (vendor.singleChoice && body.n !== undefined && body.n !== 1) return bad("'n' must be 1.", 'n');
+    if (vendor.rejectsStreamOptions && body.stream_options !== undefined) {
+      return bad("Unsupported parameter: 'stream_options'.", 'stream_options');
+    }
+    if (vendor.maxStops !== undefined && Array.isArray(body.stop) && body.stop.length > vendor.maxStops) {
+      return bad(`'stop' takes at most ${vendor.maxStops} sequences.`, 'stop');
+    }
 
     if (typeof body.model !== 'string' || body.model === '')
       return bad('you must provide a model parameter', null);
@@ -527,7 +592,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       return;
     }
 
-    const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
+    const usageMode = vendor.streamUsage ?? 'on-request';
+    const includeUsage =
+      usageMode === 'on-request' && isRecord(streamOptions) && streamOptions.include_usage === true;
     const obfuscate = !(isRecord(streamOptions) && streamOptions.include_obfuscation === false);
     const chunk = (choices: ChunkChoice[], chunkUsage: Usage | null): ChatChunk => {
       const c: ChatChunk = {
@@ -616,6 +683,20 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const finishChunks = indexes.map((index) =>
       chunk([{ index, delta: {}, logprobs: null, finish_reason: generation.finishReason }], null),
     );
+    // Vendors that report a stream's usage unasked, on their own chunks.
+    if (usageMode === 'every-chunk') {
+      const all = [...roleChunks, ...contentChunks, ...finishChunks];
+      let emitted = 0;
+      for (const c of all) {
+        if (c.choices[0]?.delta.content) emitted += 1;
+        c.usage = usageOf(usage.prompt_tokens, emitted);
+      }
+    }
+    const lastFinish = finishChunks.at(-1);
+    if (usageMode === 'finish-chunk' && lastFinish) lastFinish.usage = usage;
+    if (usageMode === 'in-choice' && lastFinish?.choices[0]) {
+      (lastFinish.choices[0] as unknown as { usage: Usage }).usage = usage;
+    }
 
     startStream(res);
     const send = async (c: ChatChunk): Promise<boolean> => {

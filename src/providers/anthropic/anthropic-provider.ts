@@ -110,7 +110,17 @@ export function toChatResponse(message: ResponseMessage, jsonTool: string | unde
   return response;
 }
 
-export function createAnthropicProvider(settings: ProviderSettings, http: HttpClient): Provider {
+/** The Messages API at another address (Vertex AI: the model in the URL, the version in the body). */
+export interface AnthropicWire {
+  url(model: string, stream: boolean): URL;
+  body(body: Record<string, unknown>): Record<string, unknown>;
+}
+
+export function createAnthropicProvider(
+  settings: ProviderSettings,
+  http: HttpClient,
+  wire?: AnthropicWire,
+): Provider {
   const { id } = settings;
   const url = new URL(`${settings.baseUrl}/v1/messages`);
   const baseHeaders: Record<string, string> = {
@@ -122,12 +132,16 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
   const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
   const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
 
+  /** POSTs a Messages body (to Vertex's publisher path and in its body shape when `wire` says so). */
   async function post(
     call: UpstreamCall,
+    stream: boolean,
     headers: Record<string, string>,
-    body: string,
+    body: Record<string, unknown>,
   ): Promise<UpstreamResponse> {
-    const res = await http.request(id, url, headers, body, call.signal);
+    const target = wire ? wire.url(call.request.model, stream) : url;
+    const payload = stringifyJson(wire ? wire.body(body) : body);
+    const res = await http.request(id, target, headers, payload, call.signal);
     if (res.status >= 200 && res.status < 300) return res;
     throw await anthropicHttpError(id, res);
   }
@@ -135,7 +149,7 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
   /** The canonical request translated to a Messages body. */
   function send(call: UpstreamCall, converted: ConvertedRequest, stream: boolean): Promise<UpstreamResponse> {
     const body = stream ? { ...converted.body, stream: true } : converted.body;
-    return post(call, stream ? streamHeaders : jsonHeaders, JSON.stringify(body));
+    return post(call, stream, stream ? streamHeaders : jsonHeaders, body);
   }
 
   /**
@@ -149,7 +163,7 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
     if (stream) body.stream = true;
     else delete body.stream;
     const headers = { ...(stream ? streamHeaders : jsonHeaders), ...native.headers };
-    return post(call, headers, stringifyJson(body));
+    return post(call, stream, headers, body);
   }
 
   const countUrl = new URL(`${settings.baseUrl}/v1/messages/count_tokens`);
@@ -326,8 +340,9 @@ export function createAnthropicProvider(settings: ProviderSettings, http: HttpCl
     id,
     format: 'anthropic',
     supports: { n: false },
-    speaks: ['anthropic-messages'],
-    countTokens,
+    speaks: (protocol) => protocol === 'anthropic-messages',
+    // Vertex has a count endpoint of its own; there the gateway counts.
+    ...(wire ? {} : { countTokens }),
     complete,
     stream,
   };

@@ -30,7 +30,14 @@ function withCandidates(request: GoogleRequest, count: number): GoogleRequest {
   return { ...request, generationConfig: { ...request.generationConfig, candidateCount: count } };
 }
 
-export function createGoogleProvider(settings: ProviderSettings, http: HttpClient): Provider {
+/** Where a model's calls go, when not the Gemini API's `models/` paths (Vertex AI's publisher paths). */
+export type GoogleModelUrl = (model: string, stream: boolean) => URL;
+
+export function createGoogleProvider(
+  settings: ProviderSettings,
+  http: HttpClient,
+  modelUrl?: GoogleModelUrl,
+): Provider {
   const { id } = settings;
   const apiVersion = settings.options.api_version ?? 'v1beta';
   const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
@@ -38,10 +45,12 @@ export function createGoogleProvider(settings: ProviderSettings, http: HttpClien
   const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
   const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
 
-  const urlFor = (model: string, stream: boolean) =>
-    new URL(
-      `${settings.baseUrl}/${apiVersion}/${modelPath(model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
-    );
+  const urlFor =
+    modelUrl ??
+    ((model: string, stream: boolean) =>
+      new URL(
+        `${settings.baseUrl}/${apiVersion}/${modelPath(model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+      ));
 
   /** Translates once (warnings are pushed once), then says how to split `n` into calls. */
   function prepare(call: UpstreamCall, stream: boolean) {

@@ -41,7 +41,8 @@ export function createOpenAIProvider(
 
   function body(original: ChatRequest, stream: boolean, warnings: string[]): string {
     const request = wire.prepare ? wire.prepare(original, warnings) : original;
-    if (!stream && drop.length === 0 && rename.length === 0) return stringifyJson(request);
+    if (!stream && drop.length === 0 && rename.length === 0 && askForStreamUsage)
+      return stringifyJson(request);
     const out: Record<string, unknown> = { ...request };
     for (const param of drop) {
       if (out[param] === undefined) continue;
@@ -56,6 +57,9 @@ export function createOpenAIProvider(
     if (stream && askForStreamUsage) {
       // Always ask for usage so every stream is metered; the server strips the chunk if the client did not ask.
       out.stream_options = { ...request.stream_options, include_usage: true };
+    } else if (!askForStreamUsage) {
+      // A vendor without `stream_options` may refuse it; usage is then counted or read from its own chunks.
+      delete out.stream_options;
     }
     return stringifyJson(out);
   }
@@ -82,10 +86,20 @@ export function createOpenAIProvider(
     return parsed;
   }
 
+  /** Moves a usage reported inside a choice (Moonshot's last chunk) to where every reader looks for it. */
+  function liftChoiceUsage(chunk: ChatChunk): ChatChunk {
+    for (const choice of chunk.choices as Array<{ usage?: ChatChunk['usage'] }>) {
+      if (!choice.usage) continue;
+      chunk.usage = choice.usage;
+      delete choice.usage;
+    }
+    return chunk;
+  }
+
   /** One `data:` event as a chunk. */
   function parseChunk(data: string): ChatChunk {
     const parsed = eventJson(id, data);
-    if (isChatChunk(parsed)) return parsed;
+    if (isChatChunk(parsed)) return quirks.usageInChoice ? liftChoiceUsage(parsed) : parsed;
     const detail = readErrorObject(parsed);
     throw invalidUpstreamResponse(id, detail.message || 'a stream event has no choices');
   }

@@ -1,0 +1,82 @@
+// Google Vertex AI: Gemini models (publishers/google, generateContent) and Anthropic's Claude models
+// (publishers/anthropic, rawPredict) under one project and location, authorised by a service account's
+// OAuth2 access token. The wire formats are Gemini's and Anthropic's own, so both are the google/ and
+// anthropic/ providers' translations, pointed at Vertex's paths: `vertex/gemini-2.5-pro`,
+// `vertex/claude-sonnet-4-5@20250929`.
+import type { ProviderSettings } from '../../config/config.js';
+import type { Provider } from '../../core/types.js';
+import { createAnthropicProvider } from '../anthropic/anthropic-provider.js';
+import { createGoogleProvider } from '../google/google-provider.js';
+import type { HttpClient } from '../http.js';
+import { AccessTokenSource } from './service-account-token.js';
+
+/** The body version Anthropic's models on Vertex take, in place of the `anthropic-version` header. */
+export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
+
+/** A model id segment for a URL path: `@` (Vertex's version separator) stays as it is. */
+const pathSegment = (value: string) =>
+  value
+    .split('/')
+    .map((part) => encodeURIComponent(part).replace(/%40/g, '@'))
+    .join('/');
+
+const isAnthropicModel = (model: string) => model.startsWith('claude-');
+
+export function createVertexProvider(settings: ProviderSettings, http: HttpClient): Provider {
+  const { id, options } = settings;
+  const project = options.project ?? '';
+  const location = options.location ?? 'us-central1';
+  const tokens = new AccessTokenSource(
+    id,
+    {
+      clientEmail: options.client_email ?? '',
+      privateKey: options.private_key ?? '',
+      tokenUri: options.token_uri ?? 'https://oauth2.googleapis.com/token',
+      ...(options.private_key_id ? { privateKeyId: options.private_key_id } : {}),
+    },
+    http,
+  );
+  // Every call carries the current access token; the translations underneath never see the credential.
+  const bearer = async (headers: Record<string, string>) => ({
+    ...headers,
+    authorization: `Bearer ${await tokens.get()}`,
+  });
+  const authorized: HttpClient = {
+    request: async (provider, url, headers, body, signal) =>
+      http.request(provider, url, await bearer(headers), body, signal),
+    get: async (provider, url, headers, signal) => http.get(provider, url, await bearer(headers), signal),
+    close: () => http.close(),
+  };
+
+  const publishers = `${settings.baseUrl}/v1/projects/${pathSegment(project)}/locations/${pathSegment(location)}/publishers`;
+  const keyless = { ...settings, apiKey: undefined };
+
+  const gemini = createGoogleProvider(
+    keyless,
+    authorized,
+    (model, stream) =>
+      new URL(
+        `${publishers}/google/models/${pathSegment(model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+      ),
+  );
+  const claude = createAnthropicProvider(keyless, authorized, {
+    url: (model, stream) =>
+      new URL(
+        `${publishers}/anthropic/models/${pathSegment(model)}:${stream ? 'streamRawPredict' : 'rawPredict'}`,
+      ),
+    // The model is in the URL; the version in the body.
+    body: ({ model: _model, ...rest }) => ({ ...rest, anthropic_version: VERTEX_ANTHROPIC_VERSION }),
+  });
+  const serving = (model: string) => (isAnthropicModel(model) ? claude : gemini);
+
+  return {
+    id,
+    format: 'vertex',
+    // Claude takes one choice per call: the router fans `n` out (for Gemini too, which costs nothing more).
+    supports: { n: false, stop: true },
+    // Claude on Vertex takes the Messages API as sent (in Vertex's body shape), as Anthropic does.
+    speaks: (protocol, model) => isAnthropicModel(model) && claude.speaks!(protocol, model),
+    complete: (call) => serving(call.request.model).complete(call),
+    stream: (call) => serving(call.request.model).stream(call),
+  };
+}

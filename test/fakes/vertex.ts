@@ -1,0 +1,253 @@
+// A fake Google Vertex AI: an OAuth2 token endpoint that verifies the service account's signed JWT (RS256,
+// with the test key's public half) and issues access tokens, and Vertex's publisher paths
+// (`/v1/projects/{p}/locations/{l}/publishers/{google|anthropic}/models/{m}:{method}`), which check the
+// access token and Vertex's own rules, then hand the call to the fake Gemini API or fake Anthropic API
+// (test/fakes/google.ts, anthropic.ts) in their own wire formats, so every translation check of those
+// fakes applies here too.
+//
+// Vertex's rules reproduced: `Authorization: Bearer <access token>` (401 UNAUTHENTICATED otherwise);
+// Anthropic models take the body without `model` and with `anthropic_version: "vertex-2023-10-16"`
+// (400 otherwise), on `:rawPredict` and `:streamRawPredict`.
+import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type FakeAnthropic, startFakeAnthropic } from './anthropic.js';
+import { parseBody, readBody } from './exchange.js';
+import { type FakeGoogle, startFakeGoogle } from './google.js';
+
+/** A service-account key pair for tests, and its JSON key file pointing at the fake's token endpoint. */
+export function testServiceAccount(tokenUri: string, project = 'tokgate-test') {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = {
+    type: 'service_account',
+    project_id: project,
+    private_key_id: 'test-key-1',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    client_email: `gateway@${project}.iam.gserviceaccount.com`,
+    client_id: '1',
+    token_uri: tokenUri,
+  };
+  return { key, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+export interface VertexCall {
+  path: string;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+export interface FakeVertex {
+  /** Base URL, as VERTEX_BASE_URL (the fake's root). */
+  url: string;
+  tokenUri: string;
+  /** The service-account key file the fake trusts. */
+  key: Record<string, string>;
+  /** Token exchanges, with the JWT claims each presented. */
+  exchanges: Array<Record<string, unknown>>;
+  calls: VertexCall[];
+  /** Lifetime of the tokens issued, seconds (default 3600). */
+  tokenLifetimeS: number;
+  /** Answer the next token exchanges with this status and OAuth error body. */
+  tokenFaults: number[];
+  google: FakeGoogle;
+  anthropic: FakeAnthropic;
+  close(): Promise<void>;
+}
+
+const fromBase64url = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+
+export async function startFakeVertex(): Promise<FakeVertex> {
+  const google = await startFakeGoogle();
+  const anthropic = await startFakeAnthropic();
+  const issued = new Set<string>();
+  let publicKeyPem = '';
+
+  const fake: FakeVertex = {
+    url: '',
+    tokenUri: '',
+    key: {},
+    exchanges: [],
+    calls: [],
+    tokenLifetimeS: 3600,
+    tokenFaults: [],
+    google,
+    anthropic,
+    close,
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const rpcError = (res: ServerResponse, status: number, state: string, message: string) =>
+    send(res, status, { error: { code: status, message, status: state } });
+
+  /** The grant's header and claims, or why Google's token endpoint would refuse it. */
+  function checkAssertion(
+    form: URLSearchParams,
+  ): string | { head: Record<string, unknown>; body: Record<string, unknown> } {
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return 'Invalid grant_type';
+    const [header, claims, signature] = (form.get('assertion') ?? '').split('.');
+    if (!header || !claims || !signature) return 'Invalid JWT';
+    const verified = createVerify('RSA-SHA256')
+      .update(`${header}.${claims}`)
+      .verify(publicKeyPem, Buffer.from(signature, 'base64url'));
+    if (!verified) return 'Invalid JWT Signature.';
+    const head = fromBase64url(header);
+    const body = fromBase64url(claims);
+    const now = Math.floor(Date.now() / 1000);
+    if (head.alg !== 'RS256') return 'Invalid JWT: alg';
+    if (body.iss !== fake.key.client_email) return 'Invalid JWT: iss';
+    if (body.aud !== fake.tokenUri) return 'Invalid JWT: aud';
+    if (body.scope !== 'https://www.googleapis.com/auth/cloud-platform') return 'Invalid JWT: scope';
+    if (typeof body.iat !== 'number' || Math.abs(body.iat - now) > 300) return 'Invalid JWT: iat';
+    if (typeof body.exp !== 'number' || body.exp - body.iat > 3600) return 'Invalid JWT: exp';
+    return { head, body };
+  }
+
+  /** Checks the JWT bearer grant the way Google's token endpoint does (the parts a client can get wrong). */
+  function token(raw: string, res: ServerResponse): void {
+    const form = new URLSearchParams(raw);
+    const fault = fake.tokenFaults.shift();
+    if (fault !== undefined) {
+      send(res, fault, { error: 'invalid_grant', error_description: 'Invalid JWT Signature. (fake fault)' });
+      return;
+    }
+    const checked = checkAssertion(form);
+    if (typeof checked === 'string') {
+      send(res, 400, { error: 'invalid_grant', error_description: checked });
+      return;
+    }
+    const { head, body } = checked;
+    fake.exchanges.push({ ...head, ...body });
+    const accessToken = `ya29.fake-${randomBytes(12).toString('base64url')}`;
+    issued.add(accessToken);
+    send(res, 200, { access_token: accessToken, expires_in: fake.tokenLifetimeS, token_type: 'Bearer' });
+  }
+
+  /** Relays a call to a fake in its own wire format and pipes its answer back. */
+  function relay(target: string, headers: Record<string, string>, body: string, res: ServerResponse) {
+    const upstream = httpRequest(target, { method: 'POST', headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      // A connection the relayed fake cuts is cut here too (pipe alone would leave this one open).
+      answer.on('aborted', () => res.destroy());
+      answer.on('error', () => res.destroy());
+      answer.pipe(res);
+    });
+    res.on('close', () => upstream.destroy());
+    upstream.on('error', () => res.destroy());
+    upstream.end(body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    if (url.pathname === '/token' && req.method === 'POST') return token(raw, res);
+    const body = parseBody(raw);
+    fake.calls.push({ path: url.pathname + url.search, authorization: req.headers.authorization, body });
+    const route =
+      /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(\w+)$/.exec(
+        url.pathname,
+      );
+    if (!route) return rpcError(res, 404, 'NOT_FOUND', `${url.pathname} is not a Vertex AI path`);
+    const [, , , publisher, model, method] = route as unknown as string[];
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!bearer || !issued.has(bearer)) {
+      return rpcError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+    }
+    if (publisher === 'google') {
+      if (method !== 'generateContent' && method !== 'streamGenerateContent') {
+        return rpcError(res, 400, 'INVALID_ARGUMENT', `Unknown method ${method}`);
+      }
+      relay(
+        `${google.url}/v1beta/models/${model}:${method}${url.search}`,
+        { 'content-type': 'application/json', 'x-goog-api-key': 'vertex-relay' },
+        raw,
+        res,
+      );
+      return;
+    }
+    if (method !== 'rawPredict' && method !== 'streamRawPredict') {
+      return rpcError(res, 400, 'INVALID_ARGUMENT', `Unknown method ${method}`);
+    }
+    if (typeof body !== 'object' || body === null)
+      return rpcError(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON');
+    const message = body as Record<string, unknown>;
+    if ('model' in message) {
+      return send(res, 400, {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'model: Extra inputs are not permitted' },
+      });
+    }
+    if (message.anthropic_version !== 'vertex-2023-10-16') {
+      return send(res, 400, {
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: 'anthropic_version: Input should be "vertex-2023-10-16"',
+        },
+      });
+    }
+    const { anthropic_version: _version, ...rest } = message;
+    relay(
+      `${anthropic.url}/v1/messages`,
+      { 'content-type': 'application/json', 'x-api-key': 'vertex-relay', 'anthropic-version': '2023-06-01' },
+      JSON.stringify({ ...rest, model: decodeURIComponent(model ?? '') }),
+      res,
+    );
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) rpcError(res, 500, 'INTERNAL', `fake crashed: ${String(error)}`);
+      else res.destroy();
+    });
+  });
+
+  async function close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    await google.close();
+    await anthropic.close();
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  fake.url = `http://127.0.0.1:${port}`;
+  fake.tokenUri = `${fake.url}/token`;
+  const account = testServiceAccount(fake.tokenUri);
+  fake.key = account.key;
+  publicKeyPem = account.publicKeyPem;
+  return fake;
+}
+
+/**
+ * The shape the provider contract suite drives (test/contract/providers.test.ts), for one publisher on a
+ * fake Vertex: requests, faults and options are the relayed Gemini or Anthropic fake's, so its faults
+ * travel back through Vertex's paths as they would from the real service.
+ */
+export async function startVertexContractFake(publisher: 'google' | 'anthropic') {
+  const vertex = await startFakeVertex();
+  const inner: FakeGoogle | FakeAnthropic = publisher === 'google' ? vertex.google : vertex.anthropic;
+  return {
+    url: vertex.url,
+    vertex,
+    get requests() {
+      return inner.requests;
+    },
+    get faults() {
+      return inner.faults;
+    },
+    get options() {
+      return inner.options;
+    },
+    set options(value) {
+      inner.options = value;
+    },
+    get aborted() {
+      return inner.aborted;
+    },
+    close: () => vertex.close(),
+  };
+}
