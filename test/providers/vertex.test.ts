@@ -3,6 +3,7 @@
 // publisher paths, in their own wire formats.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { type FakeVertex, startFakeVertex, testServiceAccount } from '../fakes/vertex.js';
@@ -104,6 +105,28 @@ describe('Vertex AI', () => {
       assert.equal(body.anthropic_version, 'vertex-2023-10-16');
     }
     assert.equal((fake.calls[1]?.body as { stream?: boolean } | undefined)?.stream, true);
+  });
+});
+
+describe('Vertex AI through /v1/messages', () => {
+  test('Claude takes the Messages body as sent (in Vertex shape); its events come back relayed', async () => {
+    fake.calls.length = 0;
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
+    const params = {
+      model: 'vertex/claude-sonnet-4-5@20250929',
+      max_tokens: 300,
+      thinking: { type: 'enabled' as const, budget_tokens: 200 },
+      system: [{ type: 'text' as const, text: 'Be brief.', cache_control: { type: 'ephemeral' as const } }],
+      messages: [{ role: 'user' as const, content: 'Hi' }],
+    };
+    const message = await anthropic.messages.stream(params).finalMessage();
+    assert.equal(message.model, params.model);
+    assert.equal(message.content[0]?.type, 'thinking', 'thinking passed through, and its block relayed');
+    const last = message.content.at(-1);
+    assert.equal(last?.type === 'text' && last.text, REPLY);
+    const body = fake.calls.at(-1)?.body as Record<string, unknown>;
+    const { model: _model, ...sent } = params;
+    assert.deepEqual(body, { ...sent, stream: true, anthropic_version: 'vertex-2023-10-16' });
   });
 });
 
