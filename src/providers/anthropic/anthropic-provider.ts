@@ -2,75 +2,26 @@
 // by convert-to-anthropic-messages.ts (rules in parameters.ts), and the Message or the SSE events are
 // translated back to chat.completion / chat.completion.chunk objects exactly like OpenAI's.
 
-import type { EventSourceMessage } from 'eventsource-parser';
 import type { ProviderSettings } from '../../config/config.js';
-import { attachNativeAnswer, attachRelayed, type NativeRequest, nativeRequestOf } from '../../core/native.js';
+import { attachNativeAnswer, type NativeRequest, nativeRequestOf } from '../../core/native.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type {
   CallSignal,
   ChatChunk,
   ChatRequest,
   ChatResponse,
-  ChunkDelta,
-  FinishReason,
   Provider,
   ToolCall,
   UpstreamCall,
-  Usage,
 } from '../../core/types.js';
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
-import { eventJson, readSseEvents, translateBatches } from '../sse.js';
+import { readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
-import {
-  ANTHROPIC_VERSION,
-  type AnthropicUsage,
-  anthropicMessageSchema,
-  anthropicStreamEventSchema,
-  type ResponseMessage,
-} from './anthropic-api.js';
-import { anthropicHttpError, anthropicStreamError } from './anthropic-error.js';
+import { ANTHROPIC_VERSION, anthropicMessageSchema, type ResponseMessage } from './anthropic-api.js';
+import { anthropicHttpError } from './anthropic-error.js';
+import { AnthropicEvents, finishReason, toUsage } from './anthropic-events.js';
 import { type ConvertedRequest, convertToAnthropicRequest } from './convert-to-anthropic-messages.js';
-import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
-
-/** OpenAI usage from Anthropic's: cache reads and writes are prompt tokens too (Anthropic counts them apart). */
-export function toUsage(usage: AnthropicUsage | null | undefined): Usage | undefined {
-  const input = usage?.input_tokens;
-  const output = usage?.output_tokens;
-  if (input == null || output == null) return undefined;
-  const cacheRead = usage?.cache_read_input_tokens ?? undefined;
-  const cacheWrite = usage?.cache_creation_input_tokens ?? undefined;
-  // Writes to the 1-hour cache cost more than those to the 5-minute one (see accounting/pricing.ts).
-  const hourWrites = usage?.cache_creation?.ephemeral_1h_input_tokens ?? 0;
-  const prompt = input + (cacheRead ?? 0) + (cacheWrite ?? 0);
-  const out: Usage = { prompt_tokens: prompt, completion_tokens: output, total_tokens: prompt + output };
-  if (cacheRead !== undefined || cacheWrite !== undefined) {
-    out.prompt_tokens_details = {
-      ...(cacheRead === undefined ? {} : { cached_tokens: cacheRead }),
-      ...(cacheWrite === undefined ? {} : { cache_write_tokens: cacheWrite }),
-      ...(hourWrites > 0 ? { cache_write_1h_tokens: hourWrites } : {}),
-    };
-  }
-  return out;
-}
-
-/** The counts `next` reports replace those of `base`; one it leaves out or sends as null does not. */
-function mergeUsage(base: AnthropicUsage, next: AnthropicUsage | null | undefined): AnthropicUsage {
-  if (!next) return base;
-  return {
-    input_tokens: next.input_tokens ?? base.input_tokens,
-    output_tokens: next.output_tokens ?? base.output_tokens,
-    cache_read_input_tokens: next.cache_read_input_tokens ?? base.cache_read_input_tokens,
-    cache_creation_input_tokens: next.cache_creation_input_tokens ?? base.cache_creation_input_tokens,
-    cache_creation: next.cache_creation ?? base.cache_creation,
-  };
-}
-
-/** A forced JSON tool's stop is the end of the answer, not a request to call a tool. */
-function finishReason(stopReason: string | null, jsonAnswered: boolean, toolCalls: number): FinishReason {
-  if (jsonAnswered && toolCalls === 0 && stopReason === 'tool_use') return 'stop';
-  return mapAnthropicFinishReason(stopReason);
-}
 
 export function toChatResponse(message: ResponseMessage, jsonTool: string | undefined): ChatResponse {
   let text = '';
@@ -199,140 +150,18 @@ export function createAnthropicProvider(
     const native = nativeRequestOf(call.request, 'anthropic-messages');
     const converted = native ? undefined : convertToAnthropicRequest(call.request, id, call.warnings);
     const res = await (converted ? send(call, converted, true) : sendNative(call, native!, true));
-    const jsonToolName = converted?.jsonTool;
-    const created = Math.floor(Date.now() / 1000);
-    let chunkId = '';
-    let model = call.request.model;
-    let usage: AnthropicUsage = {};
-    let stopReason: string | null = null;
-    let jsonAnswered = false;
-    /** Content block index → what its deltas become. */
-    const blocks = new Map<number, { kind: 'text' } | { kind: 'json' } | { kind: 'tool'; index: number }>();
-    let toolCalls = 0;
-    let finished = false;
-
-    const chunk = (delta: ChunkDelta, finish: FinishReason | null = null, carrier = false): ChatChunk => ({
-      id: chunkId,
-      object: 'chat.completion.chunk',
-      created,
-      model,
-      choices: carrier ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    });
-
-    /**
-     * Passing through: every upstream event rides on the chunk it made, or on a chunk of its own (no
-     * choices) when it made none, so the door can relay the events as they came. message_stop is the
-     * door's to send, once the ledger row is safe.
-     */
-    const relay = (sse: EventSourceMessage, batch: ChatChunk[], before: number) => {
-      if (sse.event === 'message_stop') return;
-      const framed = `event: ${sse.event ?? 'message'}\ndata: ${sse.data}\n\n`;
-      if (batch.length === before) batch.push(chunk({}, null, true));
-      attachRelayed(batch[before]!, 'anthropic-messages', framed);
-    };
-
+    const events = new AnthropicEvents(id, call.request.model, converted?.jsonTool, native !== undefined);
     try {
-      const stopped = yield* translateBatches(readSseEvents(res.body), (sse, batch) => {
-        if (!native) return translate(sse, batch);
-        const before = batch.length;
-        const result = translate(sse, batch);
-        relay(sse, batch, before);
-        return result;
-      });
+      const stopped = yield* translateBatches(readSseEvents(res.body), (sse, batch) =>
+        events.take(sse.data, sse.event, batch),
+      );
       if (!stopped) throw invalidUpstreamResponse(id, 'the stream ended before message_stop');
     } catch (error) {
       if (isAbort(error) || call.signal.aborted) throw error;
       throw transportError(error, id);
     } finally {
       // Stop reading from the upstream when the consumer stops early (client gone, error).
-      if (!finished) res.body.destroy();
-    }
-
-    function translate(sse: EventSourceMessage, batch: ChatChunk[]): 'end' | undefined {
-      const result = anthropicStreamEventSchema.safeParse(eventJson(id, sse.data));
-      // Not parseUpstream: the message is built only when it is needed, not once per event.
-      if (!result.success) {
-        throw invalidUpstreamResponse(id, `a malformed '${sse.event ?? 'message'}' event`);
-      }
-      const event = result.data;
-      if (event.type === 'error') throw anthropicStreamError(id, event.error);
-      if (event.type !== 'message_start' && chunkId === '') {
-        if (event.type === 'ping' || event.type === 'unknown') return undefined;
-        throw invalidUpstreamResponse(id, `'${event.type}' before message_start`);
-      }
-      switch (event.type) {
-        case 'message_start':
-          chunkId = `chatcmpl-${event.message.id ?? ''}`;
-          model = event.message.model || model;
-          usage = event.message.usage ?? {};
-          batch.push(chunk({ role: 'assistant', content: '' }));
-          break;
-        case 'content_block_start': {
-          const { content_block: block, index } = event;
-          if (block.type === 'text') {
-            blocks.set(index, { kind: 'text' });
-            if (block.text !== '') batch.push(chunk({ content: block.text }));
-          } else if (block.type === 'tool_use' && block.name === jsonToolName) {
-            blocks.set(index, { kind: 'json' });
-            jsonAnswered = true;
-          } else if (block.type === 'tool_use') {
-            const toolIndex = toolCalls++;
-            blocks.set(index, { kind: 'tool', index: toolIndex });
-            batch.push(
-              chunk({
-                tool_calls: [
-                  {
-                    index: toolIndex,
-                    id: block.id,
-                    type: 'function',
-                    function: { name: block.name, arguments: '' },
-                  },
-                ],
-              }),
-            );
-          }
-          break;
-        }
-        case 'content_block_delta': {
-          const target = blocks.get(event.index);
-          const { delta } = event;
-          if (
-            delta.type === 'text_delta' &&
-            (target === undefined || target.kind === 'text') &&
-            delta.text !== ''
-          ) {
-            batch.push(chunk({ content: delta.text }));
-          } else if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
-            if (target?.kind === 'json') batch.push(chunk({ content: delta.partial_json }));
-            else if (target?.kind === 'tool') {
-              batch.push(
-                chunk({
-                  tool_calls: [{ index: target.index, function: { arguments: delta.partial_json } }],
-                }),
-              );
-            }
-          } else if (delta.type === 'thinking_delta' && delta.thinking !== '') {
-            batch.push(chunk({ reasoning_content: delta.thinking }));
-          }
-          break;
-        }
-        case 'message_delta':
-          stopReason = event.delta?.stop_reason ?? stopReason;
-          // message_delta counts are cumulative: they replace what message_start said.
-          usage = mergeUsage(usage, event.usage);
-          break;
-        case 'message_stop': {
-          finished = true;
-          batch.push(chunk({}, finishReason(stopReason, jsonAnswered, toolCalls)));
-          const total = toUsage(usage);
-          if (total) batch.push({ ...chunk({}), choices: [], usage: total });
-          return 'end';
-        }
-        default:
-          // content_block_stop, ping, and event types newer than this code: nothing to translate.
-          break;
-      }
-      return undefined;
+      if (!events.finished) res.body.destroy();
     }
   }
 
