@@ -525,11 +525,13 @@ async function suite(options: Options, tmp: string): Promise<void> {
   await setMode(fake, 200, 0);
 
   // With --rounds=N the whole grid is measured N times over, so cells compared with each other (the bare
-  // proxy, and chat completions against /v1/messages) sit minutes apart in no round.
+  // proxy, and chat completions against /v1/messages) sit minutes apart in no round. Even rounds take the
+  // scenarios in reverse order, so no scenario always follows the same one (and its garbage).
   const cells: Cell[] = [];
   const total = options.rounds * options.scenarios.length * options.concurrency.length * 3;
   for (let round = 1; round <= options.rounds; round++) {
-    for (const scenario of options.scenarios) {
+    const scenarios = round % 2 === 0 ? [...options.scenarios].reverse() : options.scenarios;
+    for (const scenario of scenarios) {
       for (const connections of options.concurrency) {
         const group: Cell[] = [];
         for (const target of ['direct', 'bare', 'gateway'] as const) {
