@@ -1,12 +1,19 @@
-// A lean OpenAI-compatible upstream for the benchmark, run in its own child process (so its CPU is counted
-// apart from the server under test). Every answer is serialised once and reused:
+// A lean OpenAI-compatible and Anthropic-compatible upstream for the benchmark, run in its own child process
+// (so its CPU is counted apart from the server under test). Every answer is serialised once and reused:
 // - `POST .../chat/completions` without `stream: true`: one canned JSON completion;
 // - with `stream: true`: a role chunk, N content chunks, a finish chunk, the usage chunk (only when
-//   `stream_options.include_usage` is true, as OpenAI does) and `data: [DONE]`. With `chunkIntervalMs` 0 the
-//   whole stream goes out back-to-back in one write; otherwise the role chunk goes out at once and one content
-//   chunk follows per tick of a single shared timer (slow streams that stay open, for the memory test).
+//   `stream_options.include_usage` is true, as OpenAI does) and `data: [DONE]`;
+// - `POST .../v1/messages` (Anthropic's Messages API; `anthropic-version` required, as Anthropic does):
+//   one canned message, or with `stream: true` the events of test/fakes/anthropic.ts's wire format:
+//   message_start, content_block_start, ping, N content_block_delta (text_delta), content_block_stop,
+//   message_delta (stop_reason, usage.output_tokens N), message_stop, each `event:` named as its `type`.
+// With `chunkIntervalMs` 0 a whole stream goes out back-to-back in one write; otherwise its head (role chunk,
+// or message_start to ping) goes out at once and one content chunk or delta follows per tick of a single
+// shared timer (slow streams that stay open, for the memory test).
 // The parent sets the mode over IPC ({type:'mode', streamChunks, chunkIntervalMs}) and gets {type:'mode-ok'}.
-// The fake ignores the request's model and answers as gpt-4o; it does not send OpenAI's `obfuscation` field.
+// The fake ignores the request's model and answers as gpt-4o or claude-sonnet-4-5; it does not send OpenAI's
+// `obfuscation` field, nor validate more of a request than `stream`, `stream_options` and the Anthropic
+// version header (it is the cheap end of the measurement, not a test fake).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -112,14 +119,89 @@ function streamParts(chunks: number, includeUsage: boolean): StreamParts {
 
 const wholeCache = new Map<string, Buffer>();
 
-function wholeStream(chunks: number, includeUsage: boolean): Buffer {
-  const cacheKey = `${chunks}:${includeUsage}`;
+function wholeStream(cacheKey: string, parts: StreamParts, chunks: number): Buffer {
   const cached = wholeCache.get(cacheKey);
   if (cached) return cached;
-  const parts = streamParts(chunks, includeUsage);
   const whole = Buffer.concat([parts.head, ...Array<Buffer>(chunks).fill(parts.content), parts.tail]);
   wholeCache.set(cacheKey, whole);
   return whole;
+}
+
+const ANTHROPIC_MODEL = 'claude-sonnet-4-5-20250929';
+const MESSAGE_ID = 'msg_01Bench';
+
+function anthropicUsage(outputTokens: number) {
+  return {
+    input_tokens: 14,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    output_tokens: outputTokens,
+    service_tier: 'standard',
+  };
+}
+
+const MESSAGE_ANSWER = Buffer.from(
+  JSON.stringify({
+    id: MESSAGE_ID,
+    type: 'message',
+    role: 'assistant',
+    model: ANTHROPIC_MODEL,
+    content: [{ type: 'text', text: REPLY }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: anthropicUsage(REPLY.split(' ').length),
+  }),
+);
+
+/** One Anthropic SSE event: the `event:` name is the JSON's `type`. */
+function anthropicEvent(data: { type: string } & Record<string, unknown>): string {
+  return `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The serialised pieces of a Messages stream: message_start to ping, one text delta, and the end. */
+function messageStreamParts(deltas: number): StreamParts {
+  const cacheKey = `messages:${deltas}`;
+  const cached = partsCache.get(cacheKey);
+  if (cached) return cached;
+  const start = {
+    type: 'message_start',
+    message: {
+      id: MESSAGE_ID,
+      type: 'message',
+      role: 'assistant',
+      model: ANTHROPIC_MODEL,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: anthropicUsage(1),
+    },
+  };
+  const parts = {
+    head: Buffer.from(
+      anthropicEvent(start) +
+        anthropicEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) +
+        anthropicEvent({ type: 'ping' }),
+    ),
+    content: Buffer.from(
+      anthropicEvent({
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: 'token ' },
+      }),
+    ),
+    tail: Buffer.from(
+      anthropicEvent({ type: 'content_block_stop', index: 0 }) +
+        anthropicEvent({
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', stop_sequence: null },
+          usage: { output_tokens: deltas },
+        }) +
+        anthropicEvent({ type: 'message_stop' }),
+    ),
+  };
+  partsCache.set(cacheKey, parts);
+  return parts;
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
@@ -149,8 +231,14 @@ function tick(): void {
   }
 }
 
-function startPaced(res: ServerResponse, parts: StreamParts, chunks: number, intervalMs: number): void {
-  res.writeHead(200, SSE_HEADERS);
+function startPaced(
+  res: ServerResponse,
+  parts: StreamParts,
+  chunks: number,
+  intervalMs: number,
+  headers: Record<string, string>,
+): void {
+  res.writeHead(200, headers);
   res.write(parts.head);
   const stream: PacedStream = { res, parts, remaining: chunks };
   paced.add(stream);
@@ -161,33 +249,69 @@ function startPaced(res: ServerResponse, parts: StreamParts, chunks: number, int
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function answer(res: ServerResponse, body: string): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    res.writeHead(400, { 'content-type': 'application/json' });
-    res.end('{"error":{"message":"The body is not JSON.","type":"invalid_request_error"}}');
-    return;
-  }
-  if (!isObject(parsed) || parsed.stream !== true) {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': JSON_ANSWER.length });
-    res.end(JSON_ANSWER);
-    return;
-  }
-  const options = parsed.stream_options;
-  const includeUsage = isObject(options) && options.include_usage === true;
+function badRequest(res: ServerResponse, anthropic: boolean, message: string): void {
+  res.writeHead(400, { 'content-type': 'application/json' });
+  const error = { type: 'invalid_request_error', message };
+  res.end(JSON.stringify(anthropic ? { type: 'error', error } : { error }));
+}
+
+function sendJson(res: ServerResponse, body: Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, ...headers });
+  res.end(body);
+}
+
+function sendStream(res: ServerResponse, cacheKey: string, parts: StreamParts, headers = SSE_HEADERS): void {
   const { streamChunks, chunkIntervalMs } = mode;
   if (chunkIntervalMs > 0) {
-    startPaced(res, streamParts(streamChunks, includeUsage), streamChunks, chunkIntervalMs);
+    startPaced(res, parts, streamChunks, chunkIntervalMs, headers);
     return;
   }
-  res.writeHead(200, SSE_HEADERS);
-  res.end(wholeStream(streamChunks, includeUsage));
+  res.writeHead(200, headers);
+  res.end(wholeStream(`${cacheKey}:${streamChunks}`, parts, streamChunks));
+}
+
+function answerChat(res: ServerResponse, body: Record<string, unknown>): void {
+  if (body.stream !== true) {
+    sendJson(res, JSON_ANSWER);
+    return;
+  }
+  const options = body.stream_options;
+  const includeUsage = isObject(options) && options.include_usage === true;
+  sendStream(res, `chat:${includeUsage}`, streamParts(mode.streamChunks, includeUsage));
+}
+
+const MESSAGE_HEADERS = { 'request-id': 'req_011Bench' };
+const MESSAGE_SSE_HEADERS = { ...SSE_HEADERS, ...MESSAGE_HEADERS };
+
+function answerMessages(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
+  if (typeof req.headers['anthropic-version'] !== 'string') {
+    badRequest(res, true, 'anthropic-version: header is required');
+    return;
+  }
+  if (body.stream !== true) {
+    sendJson(res, MESSAGE_ANSWER, MESSAGE_HEADERS);
+    return;
+  }
+  sendStream(res, 'messages', messageStreamParts(mode.streamChunks), MESSAGE_SSE_HEADERS);
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, text: string, messages: boolean): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    badRequest(res, messages, 'The body is not JSON.');
+    return;
+  }
+  if (!isObject(parsed)) badRequest(res, messages, 'The body is not a JSON object.');
+  else if (messages) answerMessages(req, res, parsed);
+  else answerChat(res, parsed);
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
-  if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+  const url = req.url ?? '';
+  const messages = url.endsWith('/v1/messages');
+  if (req.method !== 'POST' || !(messages || url.endsWith('/chat/completions'))) {
     req.resume();
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"error":{"message":"Not found.","type":"invalid_request_error"}}');
@@ -196,7 +320,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const parts: Buffer[] = [];
   req.on('data', (part: Buffer) => parts.push(part));
   req.on('end', () =>
-    answer(res, parts.length === 1 ? parts[0]!.toString() : Buffer.concat(parts).toString()),
+    answer(req, res, parts.length === 1 ? parts[0]!.toString() : Buffer.concat(parts).toString(), messages),
   );
 }
 

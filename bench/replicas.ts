@@ -19,7 +19,7 @@ import {
 } from './children.js';
 import { runLoad } from './load.js';
 import { cpuSeconds } from './proc-stats.js';
-import { API_PATHS, SCENARIOS, type ScenarioName } from './scenarios.js';
+import { SCENARIOS, type ScenarioName } from './scenarios.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -110,10 +110,10 @@ async function measure(
   const per = (i: number) =>
     Math.floor(connections / targets.length) + (i < connections % targets.length ? 1 : 0);
   const spec = (r: Replica, i: number, durationSec: number) => ({
-    url: `${r.base}${API_PATHS[SCENARIOS[scenario].api]}`,
+    url: `${r.base}${SCENARIOS[scenario].path}`,
     connections: Math.max(1, per(i)),
     durationSec,
-    headers: { authorization: `Bearer ${key}` },
+    headers: { ...SCENARIOS[scenario].headers, authorization: `Bearer ${key}` },
     body: SCENARIOS[scenario].body,
   });
   if (options.warmupSec > 0) await Promise.all(targets.map((r, i) => runLoad(spec(r, i, options.warmupSec))));
@@ -150,6 +150,8 @@ export async function replicasRun(options: ReplicaOptions, tmp: string): Promise
     TOKGATE_ADMIN_KEY: adminKey,
     OPENAI_API_KEY: 'x',
     OPENAI_BASE_URL: `http://127.0.0.1:${fake.port}/v1`,
+    ANTHROPIC_API_KEY: 'x',
+    ANTHROPIC_BASE_URL: `http://127.0.0.1:${fake.port}`,
   };
   const replicas: Replica[] = [];
   try {

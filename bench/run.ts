@@ -40,7 +40,7 @@ import { cpuSeconds, RssSampler } from './proc-stats.js';
 import { type CpuProfile, summarise } from './profile-summary.js';
 import { replicasRun } from './replicas.js';
 import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
-import { API_PATHS, SCENARIOS, type ScenarioName, STREAM_BODY } from './scenarios.js';
+import { CHAT_PATH, requestFor, SCENARIOS, type ScenarioName, STREAM_BODY, streamEnd } from './scenarios.js';
 import { soak } from './soak.js';
 import { median } from './stats.js';
 import { probeStreams } from './stream-probe.js';
@@ -57,7 +57,12 @@ const HELP = `npm run bench -- [options]
   --warmup=S            unmeasured seconds before each cell (default 2; quick 1)
   --soak=S              soak length in seconds (default 60; quick 0 = skipped)
   --concurrency=LIST    default 1,16,64
-  --scenarios=LIST      default small,prompt32k,stream200; also responses,responses-stream200 (the Responses API: gateway cells only)
+  --scenarios=LIST      default small,prompt32k,stream200; also messages-small, messages-stream200 (POST
+                        /v1/messages passed through to the fake's Anthropic API), messages-openai-small,
+                        messages-openai-stream200 (POST /v1/messages translated for an OpenAI model),
+                        responses, responses-stream200 (POST /v1/responses translated for an OpenAI model)
+  --rounds=N            the suite: measure the load grid N times, alternating (default 1); --compare: rounds
+                        of the comparison (default 5)
   --streams=N           concurrent open streams for the memory test (default 1000; 0 skips)
   --probe=N             streams per target for TTFT and chunk gaps (default 200; quick 50)
   --store=sqlite|postgres   postgres uses ${PG_URL} and ${REDIS_URL}
@@ -164,7 +169,7 @@ function parseOptions(): Options {
     replicas,
     spool: values.spool !== 'off',
     compare: values.compare,
-    rounds: Math.max(1, num(values.rounds, 5, 'rounds')),
+    rounds: Math.max(1, num(values.rounds, values.compare ? 5 : 1, 'rounds')),
   };
 }
 
@@ -186,24 +191,11 @@ function pin(pid: number, cpu: number): void {
 }
 
 interface Server {
-  /** Its chat completions URL. */
-  url: string;
+  /** http://127.0.0.1:PORT; the scenario gives the path. */
+  origin: string;
   pid: number;
   headers: Record<string, string>;
 }
-
-/** The URL a scenario calls on a server: the chat URL, or the same server's path of the scenario's API. */
-function urlFor(server: Server, scenario: ScenarioName): string {
-  return server.url.replace(API_PATHS.chat, API_PATHS[SCENARIOS[scenario].api]);
-}
-
-/** Only the gateway serves the Responses API: the fake and the bare proxy have chat completions alone. */
-const servesScenario = (target: TargetName, scenario: ScenarioName) =>
-  target === 'gateway' || SCENARIOS[scenario].api === 'chat';
-
-/** How a complete stream of the scenario's API ends. */
-const streamEnd = (scenario: ScenarioName) =>
-  SCENARIOS[scenario].api === 'chat' ? 'data: [DONE]' : '"type":"response.completed"';
 
 interface GatewayProcess extends Spawned, Server {
   port: number;
@@ -228,6 +220,9 @@ async function startGateway(
     TOKGATE_ADMIN_KEY: adminKey,
     OPENAI_API_KEY: 'x',
     OPENAI_BASE_URL: `http://127.0.0.1:${fakePort}/v1`,
+    // The same fake answers Anthropic's Messages API (for the /v1/messages pass-through scenarios).
+    ANTHROPIC_API_KEY: 'x',
+    ANTHROPIC_BASE_URL: `http://127.0.0.1:${fakePort}`,
     LOG_LEVEL: 'warn',
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
@@ -259,7 +254,7 @@ async function startGateway(
   return {
     ...spawned,
     port,
-    url: `${base}/v1/chat/completions`,
+    origin: base,
     headers: { authorization: `Bearer ${created.key}` },
   };
 }
@@ -271,23 +266,32 @@ async function setMode(fake: Forked, streamChunks: number, chunkIntervalMs: numb
 /** A quick check that a target answers 200 to every scenario before it is loaded. */
 async function smokeTest(name: string, server: Server, scenarios: readonly ScenarioName[]): Promise<void> {
   for (const scenario of scenarios) {
-    if (name !== 'gateway' && name !== 'base' && name !== 'current' && SCENARIOS[scenario].api !== 'chat')
-      continue;
-    const res = await fetch(urlFor(server, scenario), {
+    const request = requestFor(SCENARIOS[scenario], name !== 'direct' && name !== 'bare');
+    const res = await fetch(`${server.origin}${request.path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...server.headers },
-      body: SCENARIOS[scenario].body,
+      headers: { 'content-type': 'application/json', ...request.headers, ...server.headers },
+      body: request.body,
     });
     const text = await res.text();
     if (res.status !== 200)
       throw new Error(`${name} answered ${res.status} to ${scenario}: ${text.slice(0, 500)}`);
-    const last = text.trimEnd().split('\n\n').at(-1) ?? '';
-    if (SCENARIOS[scenario].stream && !last.includes(streamEnd(scenario))) {
-      throw new Error(
-        `${name}: the ${scenario} stream did not end with ${streamEnd(scenario)}: …${text.slice(-300)}`,
-      );
+    const end = streamEnd(request);
+    const lastEvent = text.trimEnd().split('\n\n').at(-1) ?? '';
+    if (SCENARIOS[scenario].stream && !lastEvent.includes(end)) {
+      throw new Error(`${name}: the ${scenario} stream did not end with ${end}: …${text.slice(-300)}`);
     }
   }
+}
+
+/** autocannon's request for a target: the gateway gets the scenario's request, the others its upstream's. */
+function loadSpec(server: Server, target: TargetName, scenario: ScenarioName, connections: number) {
+  const request = requestFor(SCENARIOS[scenario], target === 'gateway');
+  return {
+    url: `${server.origin}${request.path}`,
+    connections,
+    headers: { ...request.headers, ...server.headers },
+    body: request.body,
+  };
 }
 
 const MB = 1024 * 1024;
@@ -299,13 +303,9 @@ async function measureCell(
   upstreamPid: number,
   scenario: ScenarioName,
   connections: number,
+  round = 1,
 ): Promise<Cell> {
-  const spec = {
-    url: urlFor(server, scenario),
-    connections,
-    headers: server.headers,
-    body: SCENARIOS[scenario].body,
-  };
+  const spec = loadSpec(server, target, scenario, connections);
   if (options.warmupSec > 0) await runLoad({ ...spec, durationSec: options.warmupSec });
   const cpuBefore = cpuSeconds(server.pid);
   const upstreamBefore = cpuSeconds(upstreamPid);
@@ -317,6 +317,7 @@ async function measureCell(
     scenario,
     connections,
     target,
+    round,
     responses: load.responses,
     ok: load.ok,
     non2xx: load.non2xx,
@@ -352,7 +353,7 @@ function compare(group: Cell[]): void {
 function estimateSeconds(options: Options): number {
   if (options.profile) return options.durationSec + 60;
   if (options.compare) return options.rounds * 3 * (options.durationSec + options.warmupSec + 1) + 90;
-  const cells = options.scenarios.length * options.concurrency.length * 3;
+  const cells = options.rounds * options.scenarios.length * options.concurrency.length * 3;
   return (
     cells * (options.durationSec + options.warmupSec + 1) +
     3 * (options.probe + 10) * 0.1 +
@@ -379,12 +380,7 @@ async function profileRun(options: Options, tmp: string): Promise<void> {
   const scenario = options.scenarios[0] ?? 'small';
   const connections = options.concurrency[0] ?? 16;
   await smokeTest('gateway', gateway, [scenario]);
-  const spec = {
-    url: urlFor(gateway, scenario),
-    connections,
-    headers: gateway.headers,
-    body: SCENARIOS[scenario].body,
-  };
+  const spec = loadSpec(gateway, 'gateway', scenario, connections);
   await runLoad({ ...spec, durationSec: options.warmupSec });
   const cpuBefore = cpuSeconds(gateway.pid);
   const measuredFromMs = Date.now() - spawnedAt;
@@ -422,7 +418,7 @@ async function compareRun(options: Options, tmp: string, rev: string): Promise<v
   const dirs = { base: join(tmp, 'base'), current: join(tmp, 'current') };
   for (const dir of Object.values(dirs)) mkdirSync(dir);
   const servers = {
-    bare: { url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, pid: bare.pid, headers: {} },
+    bare: { origin: `http://127.0.0.1:${bare.port}`, pid: bare.pid, headers: {} },
     base: await startGateway(options, dirs.base, fake.port, [], baseline.root),
     current: await startGateway(options, dirs.current, fake.port),
   };
@@ -432,12 +428,9 @@ async function compareRun(options: Options, tmp: string, rev: string): Promise<v
     for (const server of Object.values(servers)) pin(server.pid, 1);
   }
   const scenario = options.scenarios[0] ?? 'small';
-  if (SCENARIOS[scenario].api !== 'chat')
-    throw new Error(
-      '--compare measures chat scenarios (each round has a bare-proxy cell, which has no Responses API)',
-    );
   const connections = options.concurrency[0] ?? 16;
-  for (const [name, server] of Object.entries(servers)) await smokeTest(name, server, [scenario]);
+  for (const [name, server] of Object.entries(servers))
+    await smokeTest(name === 'bare' ? 'bare' : `gateway (${name})`, server, [scenario]);
   await setMode(fake, 200, 0);
 
   const rows: string[] = [];
@@ -484,8 +477,8 @@ async function suite(options: Options, tmp: string): Promise<void> {
   const bare = await forkServer('./bare-proxy.ts', { UPSTREAM_PORT: String(fake.port) });
   const gateway = await startGateway(options, tmp, fake.port);
   const servers: Record<TargetName, Server> = {
-    direct: { url: `http://127.0.0.1:${fake.port}/v1/chat/completions`, pid: fake.pid, headers: {} },
-    bare: { url: `http://127.0.0.1:${bare.port}/v1/chat/completions`, pid: bare.pid, headers: {} },
+    direct: { origin: `http://127.0.0.1:${fake.port}`, pid: fake.pid, headers: {} },
+    bare: { origin: `http://127.0.0.1:${bare.port}`, pid: bare.pid, headers: {} },
     gateway,
   };
   if (options.pin) {
@@ -500,7 +493,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
 
   // Warm the gateway's JIT before the memory test, which runs first on a fresh process.
   await runLoad({
-    url: gateway.url,
+    url: `${gateway.origin}${CHAT_PATH}`,
     connections: 16,
     durationSec: 2,
     headers: gateway.headers,
@@ -515,7 +508,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
       const server = servers[name];
       log(`bench: ${options.streams} open streams through ${name}`);
       const result = await openStreams({
-        url: server.url,
+        url: `${server.origin}${CHAT_PATH}`,
         headers: { 'content-type': 'application/json', ...server.headers },
         body: STREAM_BODY,
         count: options.streams,
@@ -533,22 +526,28 @@ async function suite(options: Options, tmp: string): Promise<void> {
   }
   await setMode(fake, 200, 0);
 
+  // With --rounds=N the whole grid is measured N times over, so cells compared with each other (the bare
+  // proxy, and chat completions against /v1/messages) sit minutes apart in no round. Even rounds take the
+  // scenarios in reverse order, so no scenario always follows the same one (and its garbage).
   const cells: Cell[] = [];
-  const total = options.scenarios.length * options.concurrency.length * 3;
-  for (const scenario of options.scenarios) {
-    for (const connections of options.concurrency) {
-      const group: Cell[] = [];
-      for (const target of ['direct', 'bare', 'gateway'] as const) {
-        if (!servesScenario(target, scenario)) continue;
-        const cell = await measureCell(options, target, servers[target], fake.pid, scenario, connections);
-        group.push(cell);
-        if (target === 'gateway') gatewayPeak = Math.max(gatewayPeak, cell.peakRssMb);
-        log(
-          `[${cells.length + group.length}/${total}] ${scenario} c${connections} ${target}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.latency.p50.toFixed(2)} ms, p99 ${cell.latency.p99.toFixed(2)} ms, ${cell.cpuUsPerRequest.toFixed(0)} µs CPU/req${cell.errors + cell.non2xx ? `, ${cell.errors + cell.non2xx} errors` : ''}`,
-        );
+  const total = options.rounds * options.scenarios.length * options.concurrency.length * 3;
+  for (let round = 1; round <= options.rounds; round++) {
+    const scenarios = round % 2 === 0 ? [...options.scenarios].reverse() : options.scenarios;
+    for (const scenario of scenarios) {
+      for (const connections of options.concurrency) {
+        const group: Cell[] = [];
+        for (const target of ['direct', 'bare', 'gateway'] as const) {
+          const server = servers[target];
+          const cell = await measureCell(options, target, server, fake.pid, scenario, connections, round);
+          group.push(cell);
+          if (target === 'gateway') gatewayPeak = Math.max(gatewayPeak, cell.peakRssMb);
+          log(
+            `[${cells.length + group.length}/${total}] ${options.rounds > 1 ? `round ${round} ` : ''}${scenario} c${connections} ${target}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.latency.p50.toFixed(2)} ms, p99 ${cell.latency.p99.toFixed(2)} ms, ${cell.cpuUsPerRequest.toFixed(0)} µs CPU/req${cell.errors + cell.non2xx ? `, ${cell.errors + cell.non2xx} errors` : ''}`,
+          );
+        }
+        compare(group);
+        cells.push(...group);
       }
-      compare(group);
-      cells.push(...group);
     }
   }
 
@@ -559,7 +558,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
     for (const target of ['direct', 'bare', 'gateway'] as const) {
       const server = servers[target];
       probe[target] = await probeStreams(
-        server.url,
+        `${server.origin}${CHAT_PATH}`,
         { 'content-type': 'application/json', ...server.headers },
         STREAM_BODY,
         options.probe,
@@ -574,7 +573,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
   if (options.soakSec > 0) {
     log(`bench: soak ${options.soakSec} s`);
     soakResult = await soak({
-      url: gateway.url,
+      url: `${gateway.origin}${CHAT_PATH}`,
       headers: gateway.headers,
       bodies: [SCENARIOS.small.body, STREAM_BODY],
       connections: 16,
@@ -596,6 +595,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
       store: options.databaseUrl ? `${options.store}${options.redisUrl ? ' + redis' : ''}` : 'sqlite',
       durationSec: options.durationSec,
       warmupSec: options.warmupSec,
+      rounds: options.rounds,
       argv: process.argv.slice(2),
       pinned: options.pin,
       gatewayLogTail: logTail(gateway.logPath, 10),

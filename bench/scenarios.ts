@@ -1,24 +1,40 @@
-// The request bodies of the benchmark: the same bytes go to the fake upstream, the bare proxy and the gateway.
+// The request bodies of the benchmark. The fake upstream and the bare proxy get the same bytes as the gateway,
+// except where the gateway translates between front door and provider (`upstream` below): then they get the
+// request the gateway itself sends upstream, so the bare proxy is the floor for the same answer.
 
 export const MODEL = 'openai/gpt-4o';
+/** An Anthropic model: `/v1/messages` requests for it are passed through natively. */
+export const ANTHROPIC_MODEL = 'anthropic/claude-sonnet-4-5';
 
-export type ScenarioName = 'small' | 'prompt32k' | 'stream200' | 'responses' | 'responses-stream200';
+export const CHAT_PATH = '/v1/chat/completions';
+export const MESSAGES_PATH = '/v1/messages';
+export const RESPONSES_PATH = '/v1/responses';
 
-/** The API a scenario calls. The Responses API is the gateway's own door: direct and bare have no cell. */
-export type ScenarioApi = 'chat' | 'responses';
+export type ScenarioName =
+  | 'small'
+  | 'prompt32k'
+  | 'stream200'
+  | 'messages-small'
+  | 'messages-stream200'
+  | 'messages-openai-small'
+  | 'messages-openai-stream200'
+  | 'responses'
+  | 'responses-stream200';
 
-export interface Scenario {
-  name: ScenarioName;
-  label: string;
-  api: ScenarioApi;
+export interface BenchRequest {
+  path: string;
   body: string;
-  stream: boolean;
+  /** Besides content-type and the gateway's key. */
+  headers: Record<string, string>;
 }
 
-export const API_PATHS: Record<ScenarioApi, string> = {
-  chat: '/v1/chat/completions',
-  responses: '/v1/responses',
-};
+export interface Scenario extends BenchRequest {
+  name: ScenarioName;
+  label: string;
+  stream: boolean;
+  /** What the fake upstream and the bare proxy are sent when it differs from the gateway's request. */
+  upstream?: BenchRequest;
+}
 
 /** About 32 KB of plain prose, deterministic so runs compare. */
 function longPrompt(bytes: number): string {
@@ -47,56 +63,111 @@ function longPrompt(bytes: number): string {
 
 const ask = [{ role: 'user', content: 'Say hello in five words.' }];
 
+const chat = (body: object): BenchRequest => ({ path: CHAT_PATH, body: JSON.stringify(body), headers: {} });
+
+// What Claude Code and Anthropic's SDKs send: max_tokens is required, anthropic-version always set.
+const messages = (body: object): BenchRequest => ({
+  path: MESSAGES_PATH,
+  body: JSON.stringify(body),
+  headers: { 'anthropic-version': '2023-06-01' },
+});
+
+// The Responses API with OpenAI's defaults (store: true): the answer is kept for previous_response_id.
+const responses = (body: object): BenchRequest => ({
+  path: RESPONSES_PATH,
+  body: JSON.stringify(body),
+  headers: {},
+});
+
+const smallChat = chat({ model: MODEL, messages: ask });
+// The client asks for usage like most SDK users do; the gateway asks the upstream for it anyway.
+const streamChat = chat({
+  model: MODEL,
+  messages: ask,
+  stream: true,
+  stream_options: { include_usage: true },
+});
+
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
-  small: {
-    name: 'small',
-    label: 'small JSON',
-    api: 'chat',
-    body: JSON.stringify({ model: MODEL, messages: ask }),
-    stream: false,
-  },
+  small: { name: 'small', label: 'small JSON', stream: false, ...smallChat },
   prompt32k: {
     name: 'prompt32k',
     label: '32 KB prompt',
-    api: 'chat',
-    body: JSON.stringify({
+    stream: false,
+    ...chat({
       model: MODEL,
       messages: [
         { role: 'system', content: 'You are a careful assistant. Summarise the text.' },
         { role: 'user', content: longPrompt(32 * 1024) },
       ],
     }),
+  },
+  stream200: { name: 'stream200', label: 'stream 200 chunks', stream: true, ...streamChat },
+  'messages-small': {
+    name: 'messages-small',
+    label: 'messages pass-through, small JSON',
     stream: false,
+    ...messages({ model: ANTHROPIC_MODEL, max_tokens: 1024, messages: ask }),
   },
-  stream200: {
-    name: 'stream200',
-    label: 'stream 200 chunks',
-    api: 'chat',
-    // The client asks for usage like most SDK users do; the gateway asks the upstream for it anyway.
-    body: JSON.stringify({
-      model: MODEL,
-      messages: ask,
-      stream: true,
-      stream_options: { include_usage: true },
-    }),
+  'messages-stream200': {
+    name: 'messages-stream200',
+    label: 'messages pass-through, stream 200 deltas',
     stream: true,
+    ...messages({ model: ANTHROPIC_MODEL, max_tokens: 1024, messages: ask, stream: true }),
   },
-  // The small and streamed cells through the Responses API, translated to the fake's chat completions; the
-  // answers are stored (store defaults to true), as most clients but Codex leave it.
+  'messages-openai-small': {
+    name: 'messages-openai-small',
+    label: 'messages → OpenAI, small JSON',
+    stream: false,
+    ...messages({ model: MODEL, max_tokens: 1024, messages: ask }),
+    upstream: smallChat,
+  },
+  'messages-openai-stream200': {
+    name: 'messages-openai-stream200',
+    label: 'messages → OpenAI, stream 200 chunks',
+    stream: true,
+    ...messages({ model: MODEL, max_tokens: 1024, messages: ask, stream: true }),
+    upstream: streamChat,
+  },
   responses: {
     name: 'responses',
-    label: 'small JSON, /v1/responses',
-    api: 'responses',
-    body: JSON.stringify({ model: MODEL, input: 'Say hello in five words.' }),
+    label: 'responses → OpenAI, small JSON',
     stream: false,
+    ...responses({ model: MODEL, input: 'Say hello in five words.' }),
+    upstream: smallChat,
   },
   'responses-stream200': {
     name: 'responses-stream200',
-    label: 'stream 200 chunks, /v1/responses',
-    api: 'responses',
-    body: JSON.stringify({ model: MODEL, input: 'Say hello in five words.', stream: true }),
+    label: 'responses → OpenAI, stream 200 chunks',
     stream: true,
+    ...responses({ model: MODEL, input: 'Say hello in five words.', stream: true }),
+    upstream: streamChat,
   },
+};
+
+/** What a target is sent: the gateway the scenario's request, the fake and the bare proxy its upstream's. */
+export function requestFor(scenario: Scenario, gateway: boolean): BenchRequest {
+  return gateway ? scenario : (scenario.upstream ?? scenario);
+}
+
+/** What the last event of a complete stream of this request holds (checked before a cell is loaded). */
+export function streamEnd(request: BenchRequest): string {
+  if (request.path === MESSAGES_PATH) return '{"type":"message_stop"}';
+  if (request.path === RESPONSES_PATH) return '"type":"response.completed"';
+  return 'data: [DONE]';
+}
+
+/**
+ * The chat completions cell each messages cell is compared with (same answer size, same run): the issue's
+ * target is pass-through costing no more CPU per request than chat completions for OpenAI (within 10 %).
+ */
+export const CHAT_COUNTERPART: Partial<Record<ScenarioName, ScenarioName>> = {
+  'messages-small': 'small',
+  'messages-stream200': 'stream200',
+  'messages-openai-small': 'small',
+  'messages-openai-stream200': 'stream200',
+  responses: 'small',
+  'responses-stream200': 'stream200',
 };
 
 /** A streaming body for the TTFT probe, the open-streams test and the soak. */
