@@ -1,6 +1,7 @@
 // The model catalog: built-in entries plus config overrides, with prices converted once to integer
 // micro-dollars per million tokens. Read on the hot path, so lookups are a single Map get.
 import type { ModelSettings, PriceSettings } from '../config/config.js';
+import type { Operation } from '../core/embeddings.js';
 import type { ModelInfo } from '../core/types.js';
 import { BUILTIN_CATALOG, type CatalogEntryData } from './catalog-data.js';
 
@@ -12,7 +13,12 @@ export interface Price {
   output: number;
   cachedInput: number;
   cacheWrite: number | undefined;
+  /** Micro-USD per search unit (rerank models billed per search, as Cohere's): undefined for per-token. */
+  searchUnit?: number | undefined;
 }
+
+/** What a model does: which door may name it (`chat` for entries that do not say). */
+export type ModelKind = Operation;
 
 export interface ModelEntry {
   /** `provider/model` */
@@ -26,6 +32,7 @@ export interface ModelEntry {
   /** Where the price came from and since when (`builtin@2025-11-01`, `config@2026-01-15`): on every ledger row. */
   priceVersion: string | undefined;
   tokenizer: TokenizerName;
+  kind: ModelKind;
 }
 
 /** The date the built-in price list was taken from the vendors' pages. */
@@ -40,6 +47,10 @@ function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | unde
     output: toMicros(price.output),
     cachedInput: toMicros(price.cachedInput ?? price.input),
     cacheWrite: price.cacheWrite === undefined ? undefined : toMicros(price.cacheWrite),
+    // USD per 1,000 searches (how vendors list it) → micro-USD per search.
+    ...(price.perThousandSearches === undefined
+      ? {}
+      : { searchUnit: Math.round(price.perThousandSearches * 1000) }),
   };
 }
 
@@ -66,6 +77,7 @@ export class ModelCatalog {
         price: toPrice(data.price),
         priceVersion: data.price ? `builtin@${BUILTIN_PRICES_AS_OF}` : undefined,
         tokenizer: data.tokenizer,
+        kind: data.kind ?? 'chat',
       });
     }
     for (const [provider, models] of Object.entries(extraModels)) {
@@ -76,6 +88,7 @@ export class ModelCatalog {
       const entry = this.ensure(id.slice(0, slash), id.slice(slash + 1));
       if (settings.contextWindow !== undefined) entry.contextWindow = settings.contextWindow;
       if (settings.maxOutputTokens !== undefined) entry.maxOutputTokens = settings.maxOutputTokens;
+      if (settings.kind !== undefined) entry.kind = settings.kind;
       if (settings.price) {
         entry.price = toPrice(settings.price);
         entry.priceVersion = `config@${settings.price.effectiveFrom ?? 'start'}`;
@@ -97,6 +110,7 @@ export class ModelCatalog {
         price: undefined,
         priceVersion: undefined,
         tokenizer: defaultTokenizer(provider),
+        kind: 'chat',
       };
       this.entries.set(id, entry);
     }

@@ -25,6 +25,7 @@ import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } from './errors.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { refuseNul } from './nul-guard.js';
+import { registerRetrievalRoutes } from './retrieval.js';
 import { registerSelfServiceRoutes } from './self-service.js';
 
 declare module 'fastify' {
@@ -197,7 +198,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scope.addHook('onRequest', async (request: FastifyRequest) => {
       request.principal = await auth.authenticate(request.headers.authorization);
     });
-    registerChatRoute(scope, {
+    const pipeline = {
       router,
       admitter,
       meter: new Meter(router.catalog, deps.tokens),
@@ -206,7 +207,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       log,
       cache: deps.cache,
       redact: deps.redact,
-    });
+    };
+    registerChatRoute(scope, pipeline);
+    registerRetrievalRoutes(scope, pipeline);
     registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;

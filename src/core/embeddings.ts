@@ -1,0 +1,94 @@
+// Canonical shapes of the two retrieval operations, embeddings and rerank: what the gateway asks a
+// provider and what it gets back. Requests are OpenAI's (embeddings) and Cohere's/TokModel's (rerank),
+// already validated and normalised (one input list, documents as strings); results are the least every
+// vendor gives, so each provider folder only translates. A provider offers an operation by having its
+// method: `canEmbed` / `canRerank` ask.
+import type { CallSignal, Provider } from './types.js';
+
+/** A validated `/v1/embeddings` request. Vendor fields the gateway does not read travel in the signature. */
+export interface EmbeddingRequest {
+  model: string;
+  /** Texts, or token arrays (OpenAI's own tokens): one vector per item, in order. */
+  input: string[] | number[][];
+  encoding_format?: 'float' | 'base64';
+  dimensions?: number;
+  user?: string;
+  [field: string]: unknown;
+}
+
+/** A vector as an upstream gave it: numbers, or base64 of little-endian float32 (OpenAI's base64). */
+export type Vector = number[] | string;
+
+export interface EmbeddingResult {
+  /** One vector per input, in input order. */
+  vectors: Vector[];
+  /** Input tokens as the upstream counted them; undefined when it did not say. */
+  inputTokens: number | undefined;
+}
+
+/** A validated `/v1/rerank` request: documents are their texts (a `{text}` object is read to its text). */
+export interface RerankRequest {
+  model: string;
+  query: string;
+  documents: string[];
+  top_n?: number;
+  return_documents?: boolean;
+  [field: string]: unknown;
+}
+
+export interface RerankScore {
+  /** Index into the request's documents. */
+  index: number;
+  relevance_score: number;
+}
+
+export interface RerankResult {
+  /** Any order, any subset the upstream chose (the gateway sorts and cuts). */
+  scores: RerankScore[];
+  /** Tokens the upstream counted (query and documents), when it said. */
+  tokens: number | undefined;
+  /** Search units the upstream billed (Cohere's unit), when it said. */
+  searchUnits: number | undefined;
+}
+
+/** One upstream call of an operation: the request with `model` already the upstream's model name. */
+export interface OperationCall<R> {
+  request: R;
+  signal: CallSignal;
+  /** Settings the provider could not honour and dropped. */
+  warnings: string[];
+}
+
+export interface Embedder {
+  /** One call; the router splits a request over `embedBatchLimit` inputs and merges the answers. */
+  embed(call: OperationCall<EmbeddingRequest>): Promise<EmbeddingResult>;
+  /** Inputs one upstream call may carry. */
+  readonly embedBatchLimit: number;
+}
+
+export interface Reranker {
+  rerank(call: OperationCall<RerankRequest>): Promise<RerankResult>;
+}
+
+export type Operation = 'chat' | 'embedding' | 'rerank';
+
+export const canEmbed = (provider: Provider): provider is Provider & Embedder =>
+  typeof (provider as Partial<Embedder>).embed === 'function';
+
+export const canRerank = (provider: Provider): provider is Provider & Reranker =>
+  typeof (provider as Partial<Reranker>).rerank === 'function';
+
+/** Float vector → OpenAI's base64: the bytes of little-endian float32s. */
+export function vectorToBase64(vector: readonly number[]): string {
+  const bytes = Buffer.allocUnsafe(vector.length * 4);
+  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * 4);
+  return bytes.toString('base64');
+}
+
+/** OpenAI's base64 → float vector (float32 precision). */
+export function base64ToVector(text: string): number[] {
+  const bytes = Buffer.from(text, 'base64');
+  const out = new Array<number>(bytes.length >> 2);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
+}
