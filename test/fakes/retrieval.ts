@@ -126,3 +126,126 @@ export function fakeRerank(dialect: RetrievalDialect, body: unknown): RetrievalA
         : { model: body.model, usage, results: kept },
   };
 }
+
+// Cohere v2 (docs.cohere.com/reference/embed, /reference/rerank): `POST /v2/embed` `{model, texts (≤ 96),
+// input_type (required), embedding_types, output_dimension, truncate}` → `{id, embeddings: {float: [...]},
+// texts, meta: {api_version, billed_units: {input_tokens}}, response_type: 'embeddings_by_type'}`;
+// `POST /v2/rerank` `{model, query, documents, top_n, max_tokens_per_doc}` → `{id, results: [{index,
+// relevance_score}], meta: {api_version, billed_units: {search_units}}}`. Unknown fields are refused.
+// Errors are `{id, message}`.
+
+const cohereInvalid = (message: string): RetrievalAnswer => ({
+  status: 400,
+  body: { id: 'fake-error', message: `invalid request: ${message}` },
+});
+
+const COHERE_META = { api_version: { version: '2' } };
+
+/** Cohere's search units: a chunk per 500 tokens of query + document, 100 chunks to a unit. */
+export function fakeSearchUnits(query: string, documents: readonly string[]): number {
+  let chunks = 0;
+  for (const d of documents) chunks += Math.max(1, Math.ceil((fakeTokens(query) + fakeTokens(d)) / 500));
+  return Math.max(1, Math.ceil(chunks / 100));
+}
+
+function unknownField(body: Record<string, unknown>, known: readonly string[]): string | undefined {
+  return Object.keys(body).find((field) => !known.includes(field));
+}
+
+export function fakeCohereEmbed(body: unknown): RetrievalAnswer {
+  if (!isRecord(body)) return cohereInvalid('could not parse the JSON body');
+  const unknown = unknownField(body, [
+    'model',
+    'texts',
+    'images',
+    'inputs',
+    'input_type',
+    'embedding_types',
+    'output_dimension',
+    'max_tokens',
+    'truncate',
+  ]);
+  if (unknown) return cohereInvalid(`unknown field: parameter '${unknown}' is not a valid field`);
+  if (typeof body.input_type !== 'string')
+    return cohereInvalid('valid input_type must be provided with the provided model');
+  const { texts } = body;
+  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string'))
+    return cohereInvalid('texts must be a list of strings');
+  if (texts.length > 96) return cohereInvalid('too many texts - max is 96');
+  const dims = typeof body.output_dimension === 'number' ? body.output_dimension : FAKE_DIMENSIONS;
+  const tokens = (texts as string[]).reduce((n, t) => n + fakeTokens(t), 0);
+  return {
+    status: 200,
+    body: {
+      id: 'fake-embed',
+      embeddings: { float: (texts as string[]).map((t) => fakeVector(t, dims)) },
+      texts,
+      meta: { ...COHERE_META, billed_units: { input_tokens: tokens } },
+      response_type: 'embeddings_by_type',
+    },
+  };
+}
+
+export function fakeCohereRerank(body: unknown): RetrievalAnswer {
+  if (!isRecord(body)) return cohereInvalid('could not parse the JSON body');
+  const unknown = unknownField(body, ['model', 'query', 'documents', 'top_n', 'max_tokens_per_doc']);
+  if (unknown) return cohereInvalid(`unknown field: parameter '${unknown}' is not a valid field`);
+  const { query, documents } = body;
+  if (typeof query !== 'string') return cohereInvalid('query must be a string');
+  if (!Array.isArray(documents) || documents.some((d) => typeof d !== 'string'))
+    return cohereInvalid('documents must be a list of strings');
+  const results = (documents as string[])
+    .map((text, index) => ({ index, relevance_score: fakeRelevance(query, text) }))
+    .sort((a, b) => b.relevance_score - a.relevance_score);
+  return {
+    status: 200,
+    body: {
+      id: 'fake-rerank',
+      results: typeof body.top_n === 'number' ? results.slice(0, body.top_n) : results,
+      meta: { ...COHERE_META, billed_units: { search_units: fakeSearchUnits(query, documents as string[]) } },
+    },
+  };
+}
+
+// Gemini (ai.google.dev/api/embeddings): `POST /v1beta/models/{model}:embedContent` `{content: {parts:
+// [{text}]}, taskType, title, outputDimensionality}` → `{embedding: {values}}`; `:batchEmbedContents`
+// `{requests: [{model: 'models/{model}', content, taskType, outputDimensionality}]}` (at most 100) →
+// `{embeddings: [{values}]}`. No usage. Errors are Google's `{error: {code, message, status}}`.
+
+const googleInvalid = (message: string): RetrievalAnswer => ({
+  status: 400,
+  body: { error: { code: 400, message, status: 'INVALID_ARGUMENT' } },
+});
+
+function googleEmbedOne(request: unknown): { values: number[] } | string {
+  if (!isRecord(request) || !isRecord(request.content) || !Array.isArray(request.content.parts))
+    return '* EmbedContentRequest.content: contents.parts must not be empty.';
+  const text = (request.content.parts as unknown[])
+    .map((p) => (isRecord(p) && typeof p.text === 'string' ? p.text : ''))
+    .join('');
+  const dims =
+    typeof request.outputDimensionality === 'number' ? request.outputDimensionality : FAKE_DIMENSIONS;
+  return { values: fakeVector(text, dims) };
+}
+
+export function fakeGoogleEmbed(model: string, method: string, body: unknown): RetrievalAnswer {
+  if (method === 'embedContent') {
+    const one = googleEmbedOne(body);
+    return typeof one === 'string' ? googleInvalid(one) : { status: 200, body: { embedding: one } };
+  }
+  if (!isRecord(body) || !Array.isArray(body.requests) || body.requests.length === 0)
+    return googleInvalid('* BatchEmbedContentsRequest.requests: must not be empty.');
+  if (body.requests.length > 100)
+    return googleInvalid('* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch');
+  const embeddings: Array<{ values: number[] }> = [];
+  for (const request of body.requests as unknown[]) {
+    if (!isRecord(request) || request.model !== `models/${model}`)
+      return googleInvalid(
+        `* BatchEmbedContentsRequest.requests[].model: Model names should match the parent model: models/${model}.`,
+      );
+    const one = googleEmbedOne(request);
+    if (typeof one === 'string') return googleInvalid(one);
+    embeddings.push(one);
+  }
+  return { status: 200, body: { embeddings } };
+}

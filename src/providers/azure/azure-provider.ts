@@ -15,7 +15,9 @@ import { AZURE_PARAMETERS } from './parameters.js';
 
 export function createAzureProvider(settings: ProviderSettings, http: HttpClient): Provider & Embedder {
   const apiVersion = settings.options.api_version || DEFAULT_AZURE_API_VERSION;
-  const openai = createOpenAIProvider(settings, http, {
+  // Azure's embeddings are OpenAI's: base64 made upstream, token arrays taken.
+  const retrieval = { base64: true, tokenInput: true, ...settings.quirks.retrieval };
+  const openai = createOpenAIProvider({ ...settings, quirks: { ...settings.quirks, retrieval } }, http, {
     format: 'azure',
     url: (request) => deploymentUrl(settings.baseUrl, request.model, apiVersion),
     authHeaders: (apiKey) => ({ 'api-key': apiKey }),
