@@ -12,6 +12,8 @@ function priceObject(price: Price | undefined) {
     output: perMillionUsd(price.output),
     cached_input: perMillionUsd(price.cachedInput),
     cache_write: price.cacheWrite === undefined ? null : perMillionUsd(price.cacheWrite),
+    // Rerank models billed per search: USD per 1,000 searches.
+    ...(price.searchUnit === undefined ? {} : { per_thousand_searches: price.searchUnit / 1000 }),
   };
 }
 
@@ -26,6 +28,7 @@ export function registerAdminModelRoutes(
       id: entry.id,
       provider: entry.provider,
       model: entry.model,
+      kind: entry.kind,
       context_window: entry.contextWindow ?? null,
       max_output_tokens: entry.maxOutputTokens ?? null,
       price: priceObject(entry.price),

@@ -313,7 +313,16 @@ for (const c of cases) {
           .map((r) => ({ ...r, document: { text: documents[r.index] } }));
         assert.deepEqual(json.results, expected);
         assert.ok(json.usage.total_tokens > 0);
-        if (c.name === 'cohere') assert.equal(json.usage.search_units, fakeSearchUnits(query, documents));
+        if (c.name === 'cohere') {
+          // Billed per search: $2 per 1,000 searches, whatever the tokens.
+          const units = fakeSearchUnits(query, documents);
+          assert.equal(json.usage.search_units, units);
+          assert.equal(json.usage.cost, units * 0.002);
+          await gw.gateway.ledger.flush();
+          const row = await gw.gateway.store.getRequest(res.headers.get('x-request-id')!);
+          assert.equal(row?.cost_micros, units * 2000);
+          assert.equal(row?.usage_source, 'provider');
+        }
         const sent = take();
         assert.equal(sent[0]!.path, rerank.path);
         assert.deepEqual(sent[0]!.body, rerank.body(query, documents, 2));

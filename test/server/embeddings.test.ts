@@ -29,8 +29,6 @@ function configFile(): string {
       'routes:',
       '  search-embed:',
       '    deployments: [openai/text-embedding-3-small, voyage/voyage-3.5]',
-      '  mixed:',
-      '    deployments: [openai/text-embedding-3-small, openai/gpt-4o]',
     ].join('\n'),
   );
   return path;
@@ -212,7 +210,6 @@ describe('POST /v1/embeddings', () => {
       [{ model: SMALL, input: 'x', encoding_format: 'int8' }, 400, 'encoding_format'],
       [{ model: SMALL, input: 'x', dimensions: 0 }, 400, 'dimensions'],
       [{ model: 'openai/gpt-4o', input: 'x' }, 400, 'model'],
-      [{ model: 'mixed', input: 'x' }, 400, 'model'],
       [{ model: 'nope/thing', input: 'x' }, 404, 'model'],
     ];
     for (const [body, status, param] of cases) {
