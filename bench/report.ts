@@ -60,6 +60,8 @@ const LABELS: Record<ScenarioName, string> = {
   small: 'small JSON',
   prompt32k: '32 KB prompt',
   stream200: 'stream 200 chunks',
+  embed16: 'embeddings ×16 (base64)',
+  embed16f: 'embeddings ×16 (float)',
 };
 
 function gridTable(cells: readonly Cell[]): string {

@@ -40,7 +40,7 @@ import { cpuSeconds, RssSampler } from './proc-stats.js';
 import { type CpuProfile, summarise } from './profile-summary.js';
 import { replicasRun } from './replicas.js';
 import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
-import { SCENARIOS, type ScenarioName, STREAM_BODY } from './scenarios.js';
+import { SCENARIOS, type ScenarioName, STREAM_BODY, scenarioUrl } from './scenarios.js';
 import { soak } from './soak.js';
 import { median } from './stats.js';
 import { probeStreams } from './stream-probe.js';
@@ -57,7 +57,7 @@ const HELP = `npm run bench -- [options]
   --warmup=S            unmeasured seconds before each cell (default 2; quick 1)
   --soak=S              soak length in seconds (default 60; quick 0 = skipped)
   --concurrency=LIST    default 1,16,64
-  --scenarios=LIST      default small,prompt32k,stream200
+  --scenarios=LIST      default small,prompt32k,stream200 (also embed16, embed16f: /v1/embeddings, 16 inputs)
   --streams=N           concurrent open streams for the memory test (default 1000; 0 skips)
   --probe=N             streams per target for TTFT and chunk gaps (default 200; quick 50)
   --store=sqlite|postgres   postgres uses ${PG_URL} and ${REDIS_URL}
@@ -257,7 +257,7 @@ async function setMode(fake: Forked, streamChunks: number, chunkIntervalMs: numb
 /** A quick check that a target answers 200 to every scenario before it is loaded. */
 async function smokeTest(name: string, server: Server, scenarios: readonly ScenarioName[]): Promise<void> {
   for (const scenario of scenarios) {
-    const res = await fetch(server.url, {
+    const res = await fetch(scenarioUrl(server.url, SCENARIOS[scenario]), {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...server.headers },
       body: SCENARIOS[scenario].body,
@@ -281,7 +281,12 @@ async function measureCell(
   scenario: ScenarioName,
   connections: number,
 ): Promise<Cell> {
-  const spec = { url: server.url, connections, headers: server.headers, body: SCENARIOS[scenario].body };
+  const spec = {
+    url: scenarioUrl(server.url, SCENARIOS[scenario]),
+    connections,
+    headers: server.headers,
+    body: SCENARIOS[scenario].body,
+  };
   if (options.warmupSec > 0) await runLoad({ ...spec, durationSec: options.warmupSec });
   const cpuBefore = cpuSeconds(server.pid);
   const upstreamBefore = cpuSeconds(upstreamPid);
@@ -355,7 +360,12 @@ async function profileRun(options: Options, tmp: string): Promise<void> {
   const scenario = options.scenarios[0] ?? 'small';
   const connections = options.concurrency[0] ?? 16;
   await smokeTest('gateway', gateway, [scenario]);
-  const spec = { url: gateway.url, connections, headers: gateway.headers, body: SCENARIOS[scenario].body };
+  const spec = {
+    url: scenarioUrl(gateway.url, SCENARIOS[scenario]),
+    connections,
+    headers: gateway.headers,
+    body: SCENARIOS[scenario].body,
+  };
   await runLoad({ ...spec, durationSec: options.warmupSec });
   const cpuBefore = cpuSeconds(gateway.pid);
   const measuredFromMs = Date.now() - spawnedAt;

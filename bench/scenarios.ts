@@ -2,14 +2,23 @@
 
 export const MODEL = 'openai/gpt-4o';
 
-export type ScenarioName = 'small' | 'prompt32k' | 'stream200';
+export type ScenarioName = 'small' | 'prompt32k' | 'stream200' | 'embed16' | 'embed16f';
 
 export interface Scenario {
   name: ScenarioName;
   label: string;
   body: string;
   stream: boolean;
+  /** Where it is sent; `/v1/chat/completions` when unset. */
+  path?: string;
 }
+
+/** The URL of a scenario on a server whose chat completions URL is `chatUrl`. */
+export const scenarioUrl = (chatUrl: string, scenario: Scenario) =>
+  scenario.path ? chatUrl.replace(/\/v1\/chat\/completions$/, scenario.path) : chatUrl;
+
+/** 16 passages of about 200 characters: a typical embeddings batch of a RAG ingest. */
+const passages = Array.from({ length: 16 }, (_, i) => `Passage ${i}: ${longPrompt(200)}`);
 
 /** About 32 KB of plain prose, deterministic so runs compare. */
 function longPrompt(bytes: number): string {
@@ -56,6 +65,30 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       ],
     }),
     stream: false,
+  },
+  // The openai SDK asks for base64 unless told otherwise (OpenAI makes it: the gateway passes it on); the AI
+  // SDK asks for floats.
+  embed16: {
+    name: 'embed16',
+    label: 'embeddings, 16 inputs (base64)',
+    body: JSON.stringify({
+      model: 'openai/text-embedding-3-small',
+      input: passages,
+      encoding_format: 'base64',
+    }),
+    stream: false,
+    path: '/v1/embeddings',
+  },
+  embed16f: {
+    name: 'embed16f',
+    label: 'embeddings, 16 inputs (float)',
+    body: JSON.stringify({
+      model: 'openai/text-embedding-3-small',
+      input: passages,
+      encoding_format: 'float',
+    }),
+    stream: false,
+    path: '/v1/embeddings',
   },
   stream200: {
     name: 'stream200',

@@ -20,10 +20,23 @@ export interface EmbeddingRequest {
 export type Vector = number[] | string;
 
 export interface EmbeddingResult {
-  /** One vector per input, in input order. */
-  vectors: Vector[];
+  /** One vector per input, in input order; undefined when only `raw` holds them (see `vectorsOf`). */
+  vectors: Vector[] | undefined;
+  /**
+   * OpenAI's `data` array as the upstream's JSON text, checked to hold the inputs in order, and the
+   * encoding of its vectors: relayed as it came when the client asked for that encoding, so tens of
+   * thousands of numbers are neither parsed nor printed again.
+   */
+  raw?: { data: string; encoding: 'float' | 'base64' };
   /** Input tokens as the upstream counted them; undefined when it did not say. */
   inputTokens: number | undefined;
+}
+
+/** The vectors of a result, read from its raw text when it has only that. */
+export function vectorsOf(result: EmbeddingResult): Vector[] {
+  if (result.vectors) return result.vectors;
+  const items = JSON.parse(result.raw?.data ?? '[]') as Array<{ embedding: Vector }>;
+  return items.map((item) => item.embedding);
 }
 
 /** A validated `/v1/rerank` request: documents are their texts (a `{text}` object is read to its text). */

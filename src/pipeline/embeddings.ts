@@ -9,6 +9,7 @@ import {
   type EmbeddingRequest,
   type EmbeddingResult,
   type Vector,
+  vectorsOf,
   vectorToBase64,
 } from '../core/embeddings.js';
 import { runEmbeddings } from '../router/operations.js';
@@ -26,15 +27,18 @@ export function embeddingAnswer(
   result: EmbeddingResult,
   metered: Metered,
 ): string {
-  const format = request.encoding_format;
-  const data = result.vectors.map((vector, index) => ({
+  const format = request.encoding_format ?? 'float';
+  const { prompt_tokens, total_tokens } = metered.usage;
+  const usage = { prompt_tokens, total_tokens, ...costOf(metered) };
+  const tail = `,"model":${JSON.stringify(request.model)},"usage":${JSON.stringify(usage)}}`;
+  // The upstream's own data in the encoding asked for: spliced in as it came.
+  if (result.raw?.encoding === format) return `{"object":"list","data":${result.raw.data}${tail}`;
+  const data = vectorsOf(result).map((vector, index) => ({
     object: 'embedding',
     index,
     embedding: encoded(vector, format),
   }));
-  const { prompt_tokens, total_tokens } = metered.usage;
-  const usage = { prompt_tokens, total_tokens, ...costOf(metered) };
-  return JSON.stringify({ object: 'list', data, model: request.model, usage });
+  return `{"object":"list","data":${JSON.stringify(data)}${tail}`;
 }
 
 export const embeddingStages: Omit<

@@ -12,7 +12,7 @@ import type {
   RerankRequest,
   RerankResult,
 } from '../core/embeddings.js';
-import { canEmbed, canRerank } from '../core/embeddings.js';
+import { canEmbed, canRerank, vectorsOf } from '../core/embeddings.js';
 import { invalidRequest } from '../core/errors.js';
 import type { CallSignal, Provider } from '../core/types.js';
 import { AttemptLoop, type RunOptions } from './attempts.js';
@@ -98,7 +98,7 @@ export async function embedVia(
   let tokens: number | undefined = 0;
   for (const result of results)
     tokens = result.inputTokens === undefined ? undefined : tokens! + result.inputTokens;
-  return { vectors: results.flatMap((r) => r.vectors), inputTokens: tokens };
+  return { vectors: results.flatMap(vectorsOf), inputTokens: tokens };
 }
 
 export function runEmbeddings(

@@ -109,6 +109,25 @@ describe('POST /v1/embeddings', () => {
     assert.equal(openai.requests[0]!.headers.authorization, 'Bearer sk-upstream');
   });
 
+  test('large answers (relayed as the upstream wrote them) read the same, float and base64', async () => {
+    const client = gw.client(ADMIN_KEY);
+    const floats = await client.embeddings.create({
+      model: SMALL,
+      input: texts,
+      dimensions: 512,
+      encoding_format: 'float',
+    });
+    assertMatchesSchema('CreateEmbeddingResponse', floats);
+    assert.equal(floats.model, SMALL);
+    const base64 = await client.embeddings.create({ model: SMALL, input: texts, dimensions: 512 });
+    for (const answer of [floats, base64]) {
+      assert.deepEqual(
+        answer.data.map((d) => d.embedding),
+        texts.map((t) => fakeVector(t, 512)),
+      );
+    }
+  });
+
   test('one string, token arrays, dimensions and user go upstream as sent', async () => {
     const client = gw.client(ADMIN_KEY);
     const one = await client.embeddings.create({

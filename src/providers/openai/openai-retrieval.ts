@@ -14,8 +14,8 @@ import type {
   RerankResult,
 } from '../../core/embeddings.js';
 import { isObject } from '../../core/is-object.js';
-import { type HttpClient, readJsonBody } from '../http.js';
-import { countOf, readScores, textInputs, vectorsByIndex } from '../retrieval-wire.js';
+import { type HttpClient, readJsonBody, readTextBody } from '../http.js';
+import { countOf, readOpenAIEmbeddings, readScores, textInputs } from '../retrieval-wire.js';
 import { openaiHttpError } from './openai-error.js';
 
 /** OpenAI's own limit of inputs per embeddings call. */
@@ -59,10 +59,14 @@ export function openaiRetrieval(
   const rerankUrl = new URL(`${settings.baseUrl}/rerank`);
   const urlFor = wire.url ?? ((operation) => (operation === 'embeddings' ? embeddingsUrl : rerankUrl));
 
-  async function post(url: URL, body: Record<string, unknown>, call: OperationCall<unknown>) {
+  async function send(url: URL, body: Record<string, unknown>, call: OperationCall<unknown>) {
     const res = await http.request(id, url, wire.headers, JSON.stringify(body), call.signal);
     if (res.status < 200 || res.status >= 300) throw await openaiHttpError(id, res);
-    return readJsonBody(id, res, call.signal);
+    return res;
+  }
+
+  async function post(url: URL, body: Record<string, unknown>, call: OperationCall<unknown>) {
+    return readJsonBody(id, await send(url, body, call), call.signal);
   }
 
   async function embed(call: OperationCall<EmbeddingRequest>): Promise<EmbeddingResult> {
@@ -72,13 +76,10 @@ export function openaiRetrieval(
     // The format goes upstream only where the vendor makes base64; elsewhere the gateway encodes the floats.
     const asked = quirks.base64 && encoding_format !== undefined ? { encoding_format } : {};
     const body = vendorBody(id, { ...rest, ...asked }, quirks, drop, call.warnings);
-    const answer = await post(urlFor('embeddings', request.model), body, call);
-    const data = isObject(answer) ? answer.data : undefined;
-    const usage = isObject(answer) && isObject(answer.usage) ? answer.usage : undefined;
-    return {
-      vectors: vectorsByIndex(id, data, request.input.length),
-      inputTokens: countOf(usage?.prompt_tokens) ?? countOf(usage?.total_tokens),
-    };
+    const res = await send(urlFor('embeddings', request.model), body, call);
+    const text = await readTextBody(id, res, call.signal);
+    const encoding = asked.encoding_format === 'base64' ? 'base64' : 'float';
+    return readOpenAIEmbeddings(id, text, request.input.length, encoding);
   }
 
   async function rerank(call: OperationCall<RerankRequest>): Promise<RerankResult> {
