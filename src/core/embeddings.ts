@@ -3,6 +3,7 @@
 // already validated and normalised (one input list, documents as strings); results are the least every
 // vendor gives, so each provider folder only translates. A provider offers an operation by having its
 // method: `canEmbed` / `canRerank` ask.
+import { gatewayError } from './errors.js';
 import type { CallSignal, Provider } from './types.js';
 
 /** A validated `/v1/embeddings` request. Vendor fields the gateway does not read travel in the signature. */
@@ -35,8 +36,16 @@ export interface EmbeddingResult {
 /** The vectors of a result, read from its raw text when it has only that. */
 export function vectorsOf(result: EmbeddingResult): Vector[] {
   if (result.vectors) return result.vectors;
-  const items = JSON.parse(result.raw?.data ?? '[]') as Array<{ embedding: Vector }>;
-  return items.map((item) => item.embedding);
+  try {
+    const items = JSON.parse(result.raw?.data ?? '[]') as Array<{ embedding: Vector }>;
+    return items.map((item) => item.embedding);
+  } catch (cause) {
+    // Only its bounds were checked when it was read: broken inside is the upstream's fault.
+    throw gatewayError('upstream_invalid_response', {
+      message: 'Upstream sent an invalid response: the embeddings are not JSON.',
+      cause,
+    });
+  }
 }
 
 /** A validated `/v1/rerank` request: documents are their texts (a `{text}` object is read to its text). */
