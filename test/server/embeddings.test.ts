@@ -380,6 +380,25 @@ describe('POST /v1/rerank', () => {
   });
 });
 
+test('/v1/models lists embedding and rerank models; /admin/models tells each model’s kind and price', async () => {
+  const listed = await readJson(await gw.call('/v1/models', { key: ADMIN_KEY }));
+  const ids = listed.data.map((m: { id: string }) => m.id);
+  for (const id of [
+    SMALL,
+    'voyage/voyage-3.5',
+    'voyage/rerank-2.5',
+    'jina/jina-reranker-v2-base-multilingual',
+  ])
+    assert.ok(ids.includes(id), id);
+  const catalog = await readJson(await gw.call('/admin/models', { key: ADMIN_KEY }));
+  const byId = new Map(catalog.data.map((m: { id: string }) => [m.id, m]));
+  assert.equal((byId.get(SMALL) as { kind: string }).kind, 'embedding');
+  assert.equal((byId.get('openai/gpt-4o') as { kind: string }).kind, 'chat');
+  const cohere = byId.get('cohere/rerank-v3.5') as { kind: string; price: Record<string, number> };
+  assert.equal(cohere.kind, 'rerank');
+  assert.equal(cohere.price.per_thousand_searches, 2);
+});
+
 describe('money, keys and idempotency', () => {
   test('a prepaid account is charged exactly usage.cost and the ledger row says so', async () => {
     const acct = await readJson(
