@@ -10,6 +10,8 @@
 // With `chunkIntervalMs` 0 a whole stream goes out back-to-back in one write; otherwise its head (role chunk,
 // or message_start to ping) goes out at once and one content chunk or delta follows per tick of a single
 // shared timer (slow streams that stay open, for the memory test).
+// - `POST .../embeddings`: one vector of 1536 numbers (text-embedding-3-small's size) per input, as floats or
+//   (`encoding_format: "base64"`) as OpenAI's base64 of float32s, with usage.
 // The parent sets the mode over IPC ({type:'mode', streamChunks, chunkIntervalMs}) and gets {type:'mode-ok'}.
 // The fake ignores the request's model and answers as gpt-4o or claude-sonnet-4-5; it does not send OpenAI's
 // `obfuscation` field, nor validate more of a request than `stream`, `stream_options` and the Anthropic
@@ -308,7 +310,52 @@ function answer(req: IncomingMessage, res: ServerResponse, text: string, message
   else answerChat(res, parsed);
 }
 
+const EMBEDDING_DIMENSIONS = 1536;
+const VECTOR = Array.from({ length: EMBEDDING_DIMENSIONS }, (_, i) => Math.fround(Math.sin(i) / 10));
+const VECTOR_BASE64 = (() => {
+  const bytes = Buffer.alloc(EMBEDDING_DIMENSIONS * 4);
+  VECTOR.forEach((v, i) => {
+    bytes.writeFloatLE(v, i * 4);
+  });
+  return bytes.toString('base64');
+})();
+const embeddingsCache = new Map<string, Buffer>();
+
+/** The answer to `inputs` inputs in one encoding, serialised once. */
+function embeddingsAnswer(inputs: number, base64: boolean): Buffer {
+  const key = `${inputs}:${base64}`;
+  let answer = embeddingsCache.get(key);
+  if (!answer) {
+    const embedding = base64 ? VECTOR_BASE64 : VECTOR;
+    answer = Buffer.from(
+      JSON.stringify({
+        object: 'list',
+        data: Array.from({ length: inputs }, (_, index) => ({ object: 'embedding', index, embedding })),
+        model: 'text-embedding-3-small',
+        usage: { prompt_tokens: inputs * 40, total_tokens: inputs * 40 },
+      }),
+    );
+    embeddingsCache.set(key, answer);
+  }
+  return answer;
+}
+
+function embed(res: ServerResponse, body: string): void {
+  const parsed: unknown = JSON.parse(body);
+  const input = isObject(parsed) ? parsed.input : undefined;
+  const inputs = Array.isArray(input) ? input.length : 1;
+  const base64 = isObject(parsed) && parsed.encoding_format === 'base64';
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(embeddingsAnswer(inputs, base64));
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method === 'POST' && req.url?.endsWith('/embeddings')) {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', () => embed(res, Buffer.concat(parts).toString()));
+    return;
+  }
   const url = req.url ?? '';
   const messages = url.endsWith('/v1/messages');
   if (req.method !== 'POST' || !(messages || url.endsWith('/chat/completions'))) {

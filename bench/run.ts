@@ -60,7 +60,8 @@ const HELP = `npm run bench -- [options]
   --scenarios=LIST      default small,prompt32k,stream200; also messages-small, messages-stream200 (POST
                         /v1/messages passed through to the fake's Anthropic API), messages-openai-small,
                         messages-openai-stream200 (POST /v1/messages translated for an OpenAI model),
-                        responses, responses-stream200 (POST /v1/responses translated for an OpenAI model)
+                        responses, responses-stream200 (POST /v1/responses translated for an OpenAI model),
+                        embed16, embed16f (POST /v1/embeddings, 16 inputs, base64 / float)
   --rounds=N            the suite: measure the load grid N times, alternating (default 1); --compare: rounds
                         of the comparison (default 5)
   --streams=N           concurrent open streams for the memory test (default 1000; 0 skips)

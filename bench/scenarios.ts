@@ -9,6 +9,7 @@ export const ANTHROPIC_MODEL = 'anthropic/claude-sonnet-4-5';
 export const CHAT_PATH = '/v1/chat/completions';
 export const MESSAGES_PATH = '/v1/messages';
 export const RESPONSES_PATH = '/v1/responses';
+export const EMBEDDINGS_PATH = '/v1/embeddings';
 
 export type ScenarioName =
   | 'small'
@@ -19,7 +20,9 @@ export type ScenarioName =
   | 'messages-openai-small'
   | 'messages-openai-stream200'
   | 'responses'
-  | 'responses-stream200';
+  | 'responses-stream200'
+  | 'embed16'
+  | 'embed16f';
 
 export interface BenchRequest {
   path: string;
@@ -62,6 +65,19 @@ function longPrompt(bytes: number): string {
 }
 
 const ask = [{ role: 'user', content: 'Say hello in five words.' }];
+
+/** 16 passages of about 200 characters: a typical embeddings batch of a RAG ingest. */
+const passages = Array.from({ length: 16 }, (_, i) => `Passage ${i}: ${longPrompt(200)}`);
+
+const embeddings = (encoding: 'base64' | 'float'): BenchRequest => ({
+  path: EMBEDDINGS_PATH,
+  body: JSON.stringify({
+    model: 'openai/text-embedding-3-small',
+    input: passages,
+    encoding_format: encoding,
+  }),
+  headers: {},
+});
 
 const chat = (body: object): BenchRequest => ({ path: CHAT_PATH, body: JSON.stringify(body), headers: {} });
 
@@ -142,6 +158,20 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     stream: true,
     ...responses({ model: MODEL, input: 'Say hello in five words.', stream: true }),
     upstream: streamChat,
+  },
+  // The openai SDK asks for base64 unless told otherwise (OpenAI makes it: the gateway passes it on); the AI
+  // SDK asks for floats.
+  embed16: {
+    name: 'embed16',
+    label: 'embeddings, 16 inputs (base64)',
+    stream: false,
+    ...embeddings('base64'),
+  },
+  embed16f: {
+    name: 'embed16f',
+    label: 'embeddings, 16 inputs (float)',
+    stream: false,
+    ...embeddings('float'),
   },
 };
 

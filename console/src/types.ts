@@ -113,12 +113,16 @@ export interface Price {
   input: number;
   output: number;
   cached_input?: number | null;
+  /** Rerank models billed per search: USD per 1,000 searches. */
+  per_thousand_searches?: number;
 }
 
 export interface CatalogModel {
   id: string;
   provider: string;
   model: string;
+  /** What the model does: which endpoint serves it. */
+  kind: 'chat' | 'embedding' | 'rerank';
   context_window: number | null;
   price: Price | null;
   enabled: boolean;

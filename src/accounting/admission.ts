@@ -60,6 +60,16 @@ export function costliestTarget(plan: CandidateTargets, request: ChatRequest): T
   return best;
 }
 
+/** What a request billed by its input may cost: its tokens' bound, their exact count, their price. */
+export interface InputDemand {
+  /** Never below the tokens billed (UTF-8 bytes of the texts, or a token array's length). */
+  bound: number;
+  /** The exact count (off the event loop, within the budget); undefined when it could not be had. */
+  exact: () => Promise<number | undefined>;
+  /** Micro-USD that many tokens cost at most (rounded up); only asked of a priced model. */
+  cost: (tokens: number) => number;
+}
+
 export interface AdmissionOptions {
   /** Refuse models without a price for metered (prepaid or budgeted) keys: their cost cannot be bounded. */
   refuseUnpriced: boolean;
@@ -187,17 +197,28 @@ export class Admitter {
       admission.reservation = await reserveMoney();
       return admission;
     }
-
-    // Rate limits and money are asked at once (with Redis: two round trips in parallel, not in a row). The
-    // tpm reservation counts max_tokens before any cap (settling corrects it); each side is undone when
-    // the other refuses.
+    // The tpm reservation counts max_tokens before any cap (settling corrects it).
     const tpmTokens = tpm === null ? 0 : prompt + maxTokens * choices;
+    return this.reserveBoth(admission, key.id, limits, tpmTokens, reserveMoney);
+  }
+
+  /**
+   * Rate limits and money asked at once (with Redis: two round trips in parallel, not in a row); each
+   * side is undone when the other refuses.
+   */
+  private async reserveBoth(
+    admission: Admission,
+    keyId: string,
+    limits: RateLimits,
+    tpmTokens: number,
+    reserveMoney: () => Promise<Reservation | undefined>,
+  ): Promise<Admission> {
     const [money, rate] = await Promise.allSettled([
       reserveMoney(),
-      this.limiter.admit(key.id, limits, tpmTokens),
+      this.limiter.admit(keyId, limits, tpmTokens),
     ]);
     if (money.status === 'rejected') {
-      if (rate.status === 'fulfilled' && tpmTokens > 0) this.limiter.adjust(key.id, tpmTokens, 0);
+      if (rate.status === 'fulfilled' && tpmTokens > 0) this.limiter.adjust(keyId, tpmTokens, 0);
       throw money.reason;
     }
     if (rate.status === 'rejected') {
@@ -207,6 +228,58 @@ export class Admitter {
     admission.reservation = money.value;
     admission.tpmTokens = tpmTokens;
     return admission;
+  }
+
+  /**
+   * Admits a request billed by its input alone (embeddings, rerank): the same rules as `admit`, with the
+   * worst case `demand.cost(demand.bound)`, and the exact count asked only where the bound would refuse.
+   */
+  async admitInput(principal: Principal, target: Target, demand: InputDemand): Promise<Admission> {
+    const scope = scopeOf(principal);
+    const key = principal.kind === 'key' ? principal.key : undefined;
+    const limits: RateLimits | undefined =
+      key && (key.rpm !== null || key.tpm !== null) ? { rpm: key.rpm, tpm: key.tpm } : undefined;
+    const admission = emptyAdmission(scope, key?.id ?? null);
+    const metered = await this.wallet.isMetered(scope);
+    if (!metered && limits?.tpm == null) {
+      if (key && limits) await this.limiter.admit(key.id, limits, 0);
+      return admission;
+    }
+    const priced = target.entry?.price !== undefined;
+    if (metered && !priced && this.options.refuseUnpriced) {
+      throw forbidden(
+        `The model \`${target.model}\` has no price, so its cost cannot be bounded; this key is metered and may not use it. Add a price for it in the config.`,
+        'model_unpriced',
+      );
+    }
+    let tokens = demand.bound;
+    let counted = false;
+    const countExactly = async (): Promise<boolean> => {
+      if (counted) return false;
+      counted = true;
+      const exact = await demand.exact();
+      if (exact === undefined || exact >= tokens) return false;
+      tokens = exact;
+      return true;
+    };
+    const tpm = limits?.tpm ?? null;
+    if (tpm !== null && tokens > tpm * TPM_SHARE_FOR_EXACT_COUNT) await countExactly();
+    const reserveMoney = async (): Promise<Reservation | undefined> => {
+      if (!metered || !priced) return undefined;
+      try {
+        return await this.wallet.reserve(scope, demand.cost(tokens));
+      } catch (refusal) {
+        const code = refusal instanceof GatewayError ? refusal.code : undefined;
+        if (code !== 'insufficient_credits' && code !== 'budget_exceeded') throw refusal;
+        if (!(await countExactly())) throw refusal;
+        return this.wallet.reserve(scope, demand.cost(tokens));
+      }
+    };
+    if (!key || !limits) {
+      admission.reservation = await reserveMoney();
+      return admission;
+    }
+    return this.reserveBoth(admission, key.id, limits, tpm === null ? 0 : tokens, reserveMoney);
   }
 
   /**

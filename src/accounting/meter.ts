@@ -35,8 +35,8 @@ export function isUsable(usage: Usage | null | undefined): usage is Usage {
 
 export class Meter {
   constructor(
-    private readonly catalog: ModelCatalog,
-    private readonly tokens: TokenCounter,
+    readonly catalog: ModelCatalog,
+    readonly tokens: TokenCounter,
   ) {}
 
   async measure(

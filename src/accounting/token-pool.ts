@@ -236,4 +236,27 @@ export class TokenCounter {
     for (let i = 0; i < messages.length; i++) prompt += counts[i]!;
     return { prompt, generated: generated === undefined ? 0 : counts[messages.length]! };
   }
+
+  /** The tokens of each text (no framing); undefined when the budget ran out (the caller falls back). */
+  async countEach(
+    texts: readonly string[],
+    tokenizer: TokenizerName,
+    purpose: Purpose,
+  ): Promise<number[] | undefined> {
+    if (texts.length === 0) return [];
+    return (await this.pool.count(tokenizer, [...texts], purpose, this.budgetMs)) ?? undefined;
+  }
+
+  /** The tokens of several texts, summed; undefined when the budget ran out. */
+  async countTexts(
+    texts: readonly string[],
+    tokenizer: TokenizerName,
+    purpose: Purpose,
+  ): Promise<number | undefined> {
+    const counts = await this.countEach(texts, tokenizer, purpose);
+    if (!counts) return undefined;
+    let total = 0;
+    for (const count of counts) total += count;
+    return total;
+  }
 }

@@ -28,6 +28,8 @@ export interface CatalogEntryData {
     cacheWrite?: number;
     /** Writing Anthropic's 1-hour prompt cache (twice the input price); the 5-minute price when unset. */
     cacheWrite1h?: number;
+    /** Rerank models billed per search (Cohere's search unit): USD per 1,000 searches. */
+    perThousandSearches?: number;
   };
   /**
    * The day the price was last checked against the vendor's page (YYYY-MM-DD); the ledger's price version
@@ -36,6 +38,8 @@ export interface CatalogEntryData {
   priceDate?: string;
   /** The BPE encoding (gpt-tokenizer) closest to the model's tokenizer: 'o200k_base' for gpt-4o/4.1/o-series/gpt-5, 'cl100k_base' for older OpenAI and as the approximation for others. */
   tokenizer: 'o200k_base' | 'cl100k_base';
+  /** What the model does; absent: chat. Embedding and rerank models are priced by their input only. */
+  kind?: 'chat' | 'embedding' | 'rerank';
 }
 
 export const BUILTIN_CATALOG = [
@@ -1374,5 +1378,201 @@ export const BUILTIN_CATALOG = [
     price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
     priceDate: '2026-12-06',
     tokenizer: 'cl100k_base',
+  },
+
+  // Embedding and rerank models (kind: 'embedding' | 'rerank'): priced by their input; the OpenAI
+  // embedding models use cl100k_base. Rerank billed per search unit (Cohere: a query with up to 100
+  // documents) carries `perThousandSearches`; the others are billed per token of query and documents.
+  {
+    provider: 'openai',
+    model: 'text-embedding-3-small',
+    contextWindow: 8191,
+    created: 1705948997,
+    price: { input: 0.02, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'openai',
+    model: 'text-embedding-3-large',
+    contextWindow: 8191,
+    created: 1705948997,
+    price: { input: 0.13, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'openai',
+    model: 'text-embedding-ada-002',
+    contextWindow: 8191,
+    created: 1671217299,
+    price: { input: 0.1, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'azure',
+    model: 'text-embedding-3-small',
+    contextWindow: 8191,
+    created: 1705948997,
+    price: { input: 0.02, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'azure',
+    model: 'text-embedding-3-large',
+    contextWindow: 8191,
+    created: 1705948997,
+    price: { input: 0.13, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'mistral',
+    model: 'mistral-embed',
+    contextWindow: 8192,
+    created: 1702339200,
+    price: { input: 0.1, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'google',
+    model: 'gemini-embedding-001',
+    contextWindow: 2048,
+    created: 1752537600,
+    price: { input: 0.15, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'cohere',
+    model: 'embed-v4.0',
+    contextWindow: 128000,
+    created: 1744675200,
+    price: { input: 0.12, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'cohere',
+    model: 'embed-english-v3.0',
+    contextWindow: 512,
+    created: 1699401600,
+    price: { input: 0.1, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'cohere',
+    model: 'embed-multilingual-v3.0',
+    contextWindow: 512,
+    created: 1699401600,
+    price: { input: 0.1, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'cohere',
+    model: 'rerank-v3.5',
+    contextWindow: 4096,
+    created: 1733097600,
+    price: { input: 0, output: 0, perThousandSearches: 2 },
+    tokenizer: 'cl100k_base',
+    kind: 'rerank',
+  },
+  {
+    provider: 'cohere',
+    model: 'rerank-english-v3.0',
+    contextWindow: 4096,
+    created: 1712188800,
+    price: { input: 0, output: 0, perThousandSearches: 2 },
+    tokenizer: 'cl100k_base',
+    kind: 'rerank',
+  },
+  {
+    provider: 'cohere',
+    model: 'rerank-multilingual-v3.0',
+    contextWindow: 4096,
+    created: 1712188800,
+    price: { input: 0, output: 0, perThousandSearches: 2 },
+    tokenizer: 'cl100k_base',
+    kind: 'rerank',
+  },
+  // Voyage AI (https://docs.voyageai.com/docs/pricing).
+  {
+    provider: 'voyage',
+    model: 'voyage-3.5',
+    contextWindow: 32000,
+    created: 1747267200,
+    price: { input: 0.06, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'voyage',
+    model: 'voyage-3.5-lite',
+    contextWindow: 32000,
+    created: 1747267200,
+    price: { input: 0.02, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'voyage',
+    model: 'voyage-3-large',
+    contextWindow: 32000,
+    created: 1736294400,
+    price: { input: 0.18, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'voyage',
+    model: 'voyage-code-3',
+    contextWindow: 32000,
+    created: 1733184000,
+    price: { input: 0.18, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'voyage',
+    model: 'rerank-2.5',
+    contextWindow: 32000,
+    created: 1754956800,
+    price: { input: 0.05, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'rerank',
+  },
+  {
+    provider: 'voyage',
+    model: 'rerank-2.5-lite',
+    contextWindow: 32000,
+    created: 1754956800,
+    price: { input: 0.02, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'rerank',
+  },
+  // Jina AI sells prepaid token packs (https://jina.ai/pricing); unverified: $0.05 per million tokens,
+  // the price of its largest pack.
+  {
+    provider: 'jina',
+    model: 'jina-embeddings-v3',
+    contextWindow: 8192,
+    created: 1726531200,
+    price: { input: 0.05, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'jina',
+    model: 'jina-reranker-v2-base-multilingual',
+    contextWindow: 8192,
+    created: 1718755200,
+    price: { input: 0.05, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'rerank',
   },
 ] as const satisfies readonly CatalogEntryData[];

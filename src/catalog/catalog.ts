@@ -1,6 +1,7 @@
 // The model catalog: built-in entries plus config overrides, with prices converted once to integer
 // micro-dollars per million tokens. Read on the hot path, so lookups are a single Map get.
 import type { ModelSettings, PriceSettings } from '../config/config.js';
+import type { Operation } from '../core/embeddings.js';
 import type { ModelInfo } from '../core/types.js';
 import { BUILTIN_CATALOG, type CatalogEntryData } from './catalog-data.js';
 import { modelIdProblem } from './model-id.js';
@@ -15,7 +16,12 @@ export interface Price {
   cacheWrite: number | undefined;
   /** Anthropic's 1-hour cache writes; `cacheWrite` when the model has no price of its own for them. */
   cacheWrite1h: number | undefined;
+  /** Micro-USD per search unit (rerank models billed per search, as Cohere's): undefined for per-token. */
+  searchUnit?: number | undefined;
 }
+
+/** What a model does: which door may name it (`chat` for entries that do not say). */
+export type ModelKind = Operation;
 
 export interface ModelEntry {
   /** `provider/model` */
@@ -29,6 +35,7 @@ export interface ModelEntry {
   /** Where the price came from and since when (`builtin@2025-11-01`, `config@2026-01-15`): on every ledger row. */
   priceVersion: string | undefined;
   tokenizer: TokenizerName;
+  kind: ModelKind;
 }
 
 /** The date the built-in price list was taken from the vendors' pages. */
@@ -44,6 +51,10 @@ function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | unde
     cachedInput: toMicros(price.cachedInput ?? price.input),
     cacheWrite: price.cacheWrite === undefined ? undefined : toMicros(price.cacheWrite),
     cacheWrite1h: price.cacheWrite1h === undefined ? undefined : toMicros(price.cacheWrite1h),
+    // USD per 1,000 searches (how vendors list it) → micro-USD per search.
+    ...(price.perThousandSearches === undefined
+      ? {}
+      : { searchUnit: Math.round(price.perThousandSearches * 1000) }),
   };
 }
 
@@ -84,6 +95,7 @@ export class ModelCatalog {
         price: toPrice(data.price),
         priceVersion: data.price ? `builtin@${data.priceDate ?? BUILTIN_PRICES_AS_OF}` : undefined,
         tokenizer: data.tokenizer,
+        kind: data.kind ?? 'chat',
       });
     }
     for (const [provider, models] of Object.entries(extraModels)) {
@@ -94,6 +106,7 @@ export class ModelCatalog {
       const entry = this.ensure(id.slice(0, slash), id.slice(slash + 1));
       if (settings.contextWindow !== undefined) entry.contextWindow = settings.contextWindow;
       if (settings.maxOutputTokens !== undefined) entry.maxOutputTokens = settings.maxOutputTokens;
+      if (settings.kind !== undefined) entry.kind = settings.kind;
       if (settings.price) {
         entry.price = toPrice(settings.price);
         entry.priceVersion = `config@${settings.price.effectiveFrom ?? 'start'}`;
@@ -124,6 +137,7 @@ export class ModelCatalog {
       price: free ? FREE : undefined,
       priceVersion: free ? FREE_PRICE_VERSION : undefined,
       tokenizer: defaultTokenizer(provider),
+      kind: 'chat',
     };
   }
 

@@ -34,11 +34,15 @@ export interface PriceSettings {
   cacheWrite?: number;
   /** Anthropic's 1-hour cache writes. */
   cacheWrite1h?: number;
+  /** Rerank models billed per search: USD per 1,000 searches. */
+  perThousandSearches?: number;
   /** The date this price took effect (recorded on ledger rows so costs can be re-rated). */
   effectiveFrom?: string;
 }
 
 export interface ModelSettings {
+  /** What the model does (chat, embedding, rerank): which door may name it. */
+  kind?: 'chat' | 'embedding' | 'rerank';
   contextWindow?: number;
   maxOutputTokens?: number;
   price?: PriceSettings;
@@ -102,6 +106,7 @@ const priceSchema = z.object({
   cached_input: z.number().nonnegative().optional(),
   cache_write: z.number().nonnegative().optional(),
   cache_write_1h: z.number().nonnegative().optional(),
+  per_thousand_searches: z.number().nonnegative().optional(),
   effective_from: z.iso.date().optional(),
 });
 
@@ -126,6 +131,10 @@ const providerSchema = z.object({
   stream_usage: z.boolean().optional(),
   supports_n: z.boolean().optional(),
   supports_stop: z.boolean().optional(),
+  /** OpenAI-compatible servers: `POST {base_url}/rerank` in Jina's shape (vLLM, Infinity, TEI's /v1 route). */
+  rerank: z.boolean().optional(),
+  /** Inputs one embeddings call may carry; larger requests are split (default 2048). */
+  embedding_batch: z.number().int().positive().optional(),
   options: z.record(z.string(), z.string()).optional(),
   free: z.boolean().optional(),
   list_models: z.boolean().optional(),
@@ -379,6 +388,7 @@ const fileSchema = z.strictObject({
     .record(
       z.string().includes('/'),
       z.strictObject({
+        kind: z.enum(['chat', 'embedding', 'rerank']).optional(),
         context_window: z.number().int().positive().optional(),
         max_output_tokens: z.number().int().positive().optional(),
         price: priceSchema.optional(),
@@ -624,7 +634,7 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
       entry.base_url ?? base?.baseUrl ?? (known ? fillBaseUrl(id, known.defaultBaseUrl, env) : undefined);
     if (!baseUrl)
       throw new ConfigError(`providers.${id}: base_url is required for a provider tokgate does not know`);
-    const quirks: VendorQuirks = {
+    let quirks: VendorQuirks = {
       ...(base?.quirks ?? known?.quirks ?? {}),
       ...(entry.drop ? { drop: entry.drop } : {}),
       ...(entry.rename ? { rename: entry.rename } : {}),
@@ -632,6 +642,16 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
       ...(entry.supports_n === undefined ? {} : { n: entry.supports_n }),
       ...(entry.supports_stop === undefined ? {} : { stop: entry.supports_stop }),
     };
+    if (entry.rerank !== undefined || entry.embedding_batch !== undefined) {
+      quirks = {
+        ...quirks,
+        retrieval: {
+          ...quirks.retrieval,
+          ...(entry.rerank === undefined ? {} : { rerank: entry.rerank }),
+          ...(entry.embedding_batch === undefined ? {} : { maxInputs: entry.embedding_batch }),
+        },
+      };
+    }
     byId.set(id, {
       id,
       format: entry.format ?? base?.format ?? 'openai',
@@ -675,11 +695,21 @@ function resolveModels(file: FileConfig): Record<string, ModelSettings> {
   const out: Record<string, ModelSettings> = {};
   for (const [id, entry] of Object.entries(file.models ?? {})) {
     const settings: ModelSettings = {};
+    if (entry.kind !== undefined) settings.kind = entry.kind;
     if (entry.context_window !== undefined) settings.contextWindow = entry.context_window;
     if (entry.max_output_tokens !== undefined) settings.maxOutputTokens = entry.max_output_tokens;
     if (entry.price) {
-      const { input, output, cached_input, cache_write, cache_write_1h, effective_from } = entry.price;
+      const {
+        input,
+        output,
+        cached_input,
+        cache_write,
+        cache_write_1h,
+        effective_from,
+        per_thousand_searches,
+      } = entry.price;
       settings.price = { input, output };
+      if (per_thousand_searches !== undefined) settings.price.perThousandSearches = per_thousand_searches;
       if (effective_from !== undefined) settings.price.effectiveFrom = effective_from;
       if (cached_input !== undefined) settings.price.cachedInput = cached_input;
       if (cache_write !== undefined) settings.price.cacheWrite = cache_write;

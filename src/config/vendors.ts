@@ -1,6 +1,20 @@
 // The OpenAI-compatible vendors, as data. Each differs from OpenAI only in small ways; those differences
 // are described here and applied by one piece of code (openai-provider.ts), never special-cased elsewhere.
 
+/** How a vendor's `/embeddings` and `/rerank` differ from OpenAI's (embeddings) and Jina's (rerank). */
+export interface RetrievalQuirks {
+  /** Inputs one embeddings call may carry; the gateway splits larger requests (default 2048, OpenAI's). */
+  readonly maxInputs?: number;
+  /** Answers `encoding_format: "base64"` itself; otherwise the gateway asks for floats and encodes them. */
+  readonly base64?: boolean;
+  /** Takes token arrays as `input` (OpenAI's own token ids). */
+  readonly tokenInput?: boolean;
+  /** Request fields the vendor names differently: the gateway's name → the vendor's. */
+  readonly rename?: Readonly<Record<string, string>>;
+  /** Serves `POST {base}/rerank` in Jina's shape (Cohere-like; Voyage's differs only by names). */
+  readonly rerank?: boolean;
+}
+
 export interface VendorQuirks {
   /** Parameters the vendor rejects; dropped with a warning. */
   readonly drop?: readonly string[];
@@ -14,6 +28,7 @@ export interface VendorQuirks {
   readonly n?: boolean;
   /** False when the vendor ignores or rejects `stop`: the router enforces it. */
   readonly stop?: boolean;
+  readonly retrieval?: RetrievalQuirks;
 }
 
 export interface VendorSpec {
@@ -38,6 +53,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     keyEnv: 'OPENAI_API_KEY',
     baseUrlEnv: 'OPENAI_BASE_URL',
     defaultBaseUrl: 'https://api.openai.com/v1',
+    quirks: { retrieval: { base64: true, tokenInput: true } },
   },
   mistral: {
     keyEnv: 'MISTRAL_API_KEY',
@@ -47,6 +63,8 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     quirks: {
       rename: { seed: 'random_seed' },
       drop: ['logit_bias', 'logprobs', 'top_logprobs', 'user', 'store', 'metadata', 'service_tier'],
+      // codestral-embed's reduced dimensions are `output_dimension`.
+      retrieval: { rename: { dimensions: 'output_dimension' } },
     },
   },
   groq: {
@@ -65,6 +83,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     keyEnv: 'TOGETHER_API_KEY',
     baseUrlEnv: 'TOGETHER_BASE_URL',
     defaultBaseUrl: 'https://api.together.xyz/v1',
+    quirks: { retrieval: { rerank: true } },
   },
   fireworks: {
     keyEnv: 'FIREWORKS_API_KEY',
@@ -339,6 +358,27 @@ export const OPENAI_COMPATIBLE_VENDORS = {
       ],
       streamUsage: false,
     },
+  },
+  // The embedding specialists: OpenAI's `/embeddings` and a `/rerank`, no chat.
+  voyage: {
+    keyEnv: 'VOYAGE_API_KEY',
+    baseUrlEnv: 'VOYAGE_BASE_URL',
+    defaultBaseUrl: 'https://api.voyageai.com/v1',
+    // docs.voyageai.com/reference: 1,000 texts a call; `output_dimension`, and rerank's `top_k`.
+    quirks: {
+      retrieval: {
+        maxInputs: 1000,
+        rename: { dimensions: 'output_dimension', top_n: 'top_k' },
+        rerank: true,
+      },
+    },
+  },
+  jina: {
+    keyEnv: 'JINA_API_KEY',
+    baseUrlEnv: 'JINA_BASE_URL',
+    defaultBaseUrl: 'https://api.jina.ai/v1',
+    // api.jina.ai: 2,048 texts a call.
+    quirks: { retrieval: { maxInputs: 2048, rerank: true } },
   },
 } as const satisfies Record<string, VendorSpec>;
 

@@ -43,6 +43,34 @@ function skipString(text: string, start: number): number {
   return -1;
 }
 
+const isNumberStart = (c: number) => (c >= 48 && c <= 57) || c === 45;
+
+/** Whether `char` occurs in text[from, to). indexOf is native: far cheaper than a loop over the characters. */
+const occursBefore = (text: string, char: string, from: number, to: number) => {
+  const at = text.indexOf(char, from);
+  return at !== -1 && at < to;
+};
+
+/**
+ * Index just past a flat array of numbers opening at `start` (an embedding vector: thousands of numbers),
+ * found with indexOf; -1 when the array is anything else (it is then walked character by character).
+ */
+function numberArrayEnd(text: string, start: number): number {
+  let j = start + 1;
+  while (isSpace(text.charCodeAt(j))) j += 1;
+  if (!isNumberStart(text.charCodeAt(j))) return -1;
+  const close = text.indexOf(']', j);
+  if (close === -1) return -1;
+  // Numbers hold none of these: finding one inside means nesting, strings or objects.
+  if (
+    occursBefore(text, '[', j, close) ||
+    occursBefore(text, '"', j, close) ||
+    occursBefore(text, '{', j, close)
+  )
+    return -1;
+  return close + 1;
+}
+
 /** Index just past the value that starts at `start` (no leading whitespace). */
 function skipValue(text: string, start: number): number {
   const first = text.charCodeAt(start);
@@ -66,6 +94,14 @@ function skipValue(text: string, start: number): number {
       if (i === -1) return -1;
       continue;
     }
+    if (c === OPEN_BRACKET) {
+      const close = numberArrayEnd(text, i);
+      if (close !== -1) {
+        if (depth === 0) return close;
+        i = close;
+        continue;
+      }
+    }
     if (c === OPEN_BRACE || c === OPEN_BRACKET) depth += 1;
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth -= 1;
@@ -82,15 +118,15 @@ function skipSpace(text: string, i: number): number {
 }
 
 /**
- * The raw text of a top-level member's value in `text`, a JSON object that JSON.parse accepted; the last
- * one when the key repeats (JSON.parse keeps the last). Undefined when absent, or when any top-level key
- * is spelled with an escape (it might be this key in disguise).
+ * Where a top-level member's value lies in `text`, a JSON object that JSON.parse accepted: [start, end) of
+ * the last one when the key repeats (JSON.parse keeps the last). Undefined when absent, or when any
+ * top-level key is spelled with an escape (it might be this key in disguise).
  */
-export function rawTopLevelValue(text: string, key: string): string | undefined {
+export function rawTopLevelSpan(text: string, key: string): [number, number] | undefined {
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
   i = skipSpace(text, i + 1);
-  let found: string | undefined;
+  let found: [number, number] | undefined;
   while (i < text.length && text.charCodeAt(i) === QUOTE) {
     const keyEnd = skipString(text, i);
     if (keyEnd === -1) return undefined;
@@ -101,11 +137,17 @@ export function rawTopLevelValue(text: string, key: string): string | undefined 
     i = skipSpace(text, i + 1);
     const valueEnd = skipValue(text, i);
     if (valueEnd === -1) return undefined;
-    if (name === key) found = text.slice(i, valueEnd);
+    if (name === key) found = [i, valueEnd];
     i = skipSpace(text, valueEnd);
     if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
   }
   return text.charCodeAt(i) === CLOSE_BRACE ? found : undefined;
+}
+
+/** The raw text of a top-level member's value (see `rawTopLevelSpan`). */
+export function rawTopLevelValue(text: string, key: string): string | undefined {
+  const span = rawTopLevelSpan(text, key);
+  return span && text.slice(span[0], span[1]);
 }
 
 /** A string no client can guess, to stand in for a spliced value in the skeleton. */

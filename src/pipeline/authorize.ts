@@ -1,11 +1,18 @@
-// Authorize: the requested model and every fallback resolve to a route (404 for an unknown one), and the
-// key may use each of them (403 otherwise).
+// Authorize: the requested model and every fallback resolve to a route (404 for an unknown one) of models
+// that do what the door asks (400: an embedding model on chat, a chat model on embeddings), and the key
+// may use each of them (403 otherwise).
 import type { Principal } from '../auth/authenticator.js';
 import { modelIdProblem } from '../catalog/model-id.js';
+import type { Operation } from '../core/embeddings.js';
 import { forbidden, invalidRequest } from '../core/errors.js';
 import type { Router } from '../router/router.js';
 import type { RoutePlan } from '../router/routes.js';
-import type { ParsedRequest } from './front-door.js';
+
+/** The models a request names: the one it asks for, and those it may fall back to. */
+export interface NamedModels {
+  request: { model: string };
+  fallbacks: readonly string[];
+}
 
 /** Refuses a model id outside the grammar, unless it names a configured route (those come from config). */
 function checkModelId(router: Router, model: string, param: string): void {
@@ -21,11 +28,39 @@ function checkModelId(router: Router, model: string, param: string): void {
   }
 }
 
-export function authorize(router: Router, principal: Principal, parsed: ParsedRequest): RoutePlan {
+/** Each kind of model, as an error names it, and the door that serves it. */
+const KINDS: Record<Operation, { noun: string; door: string }> = {
+  chat: { noun: 'a chat model', door: '/v1/chat/completions' },
+  embedding: { noun: 'an embedding model', door: '/v1/embeddings' },
+  rerank: { noun: 'a rerank model', door: '/v1/rerank' },
+};
+
+/** Refuses a plan with a deployment the catalog knows as another kind of model. */
+function checkKind(plan: RoutePlan, operation: Operation): void {
+  for (const group of plan.groups) {
+    for (const { target } of group.deployments) {
+      const kind = target.entry?.kind;
+      if (kind === undefined || kind === operation) continue;
+      throw invalidRequest(
+        `The model \`${target.model}\` is ${KINDS[kind].noun}, not ${KINDS[operation].noun}: use it with ${KINDS[kind].door}.`,
+        'model',
+        'invalid_value',
+      );
+    }
+  }
+}
+
+export function authorize(
+  router: Router,
+  principal: Principal,
+  parsed: NamedModels,
+  operation: Operation = 'chat',
+): RoutePlan {
   const { request, fallbacks } = parsed;
   checkModelId(router, request.model, 'model');
   for (const model of fallbacks) checkModelId(router, model, 'models');
   const plan = router.plan(request.model, fallbacks);
+  checkKind(plan, operation);
   if (principal.kind === 'key' && principal.key.allows) {
     for (const model of [request.model, ...fallbacks]) {
       if (!principal.key.allows(model)) {

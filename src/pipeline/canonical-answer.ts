@@ -14,6 +14,10 @@ export function withCost(usage: Usage, metered: Metered): Usage {
   return usage;
 }
 
+/** `{cost}` (USD) for answers that build their own usage object; nothing when the model is unpriced. */
+export const costOf = (metered: Metered): { cost?: number } =>
+  metered.costMicros === undefined ? {} : { cost: microsToUsd(metered.costMicros) };
+
 /** Finishes an upstream's answer in place. */
 export function finishResponse(
   response: ChatResponse,

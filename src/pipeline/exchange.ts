@@ -10,7 +10,13 @@ import type { AttemptRecord } from '../router/executor.js';
 import type { Deployment, RoutePlan } from '../router/routes.js';
 import type { ClientAbort } from '../router/timeouts.js';
 
-export class Exchange {
+/** What every operation's request has: the model asked for (echoed, recorded), and whether it streams. */
+export interface OperationRequest {
+  model: string;
+  stream?: boolean | null | undefined;
+}
+
+export class Exchange<R extends OperationRequest = ChatRequest> {
   readonly started = performance.now();
   readonly createdAt = Date.now();
   /** Time spent waiting on the upstream, to compute the gateway's own overhead. */
@@ -30,7 +36,7 @@ export class Exchange {
     readonly id: string,
     readonly principal: Principal,
     /** The canonical request as the client sent it (the upstream gets a copy admission may change). */
-    readonly request: ChatRequest,
+    readonly request: R,
     readonly plan: RoutePlan,
     /** Fires when the client goes away: every wait of the request stops. */
     readonly client: ClientAbort,

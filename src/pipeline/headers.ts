@@ -1,6 +1,6 @@
 // The gateway's own response headers: who served the answer, after how many attempts, what admission
 // changed, and what was dropped or is worth knowing (`x-tokgate-warnings`).
-import type { Exchange } from './exchange.js';
+import type { Exchange, OperationRequest } from './exchange.js';
 
 function headerSafe(warnings: readonly string[]): string {
   // Header values must be visible ASCII; warnings are written by us but may quote user input.
@@ -10,7 +10,10 @@ function headerSafe(warnings: readonly string[]): string {
     .slice(0, 2000);
 }
 
-export function gatewayHeaders(exchange: Exchange, warnings: readonly string[]): Record<string, string> {
+export function gatewayHeaders(
+  exchange: Exchange<OperationRequest>,
+  warnings: readonly string[],
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const target = exchange.deployment?.target;
   if (target) {
@@ -28,6 +31,6 @@ export function gatewayHeaders(exchange: Exchange, warnings: readonly string[]):
 }
 
 /** The headers of a failed request: how many attempts it took, when any were made. */
-export function failureHeaders(exchange: Exchange): Record<string, string> {
+export function failureHeaders(exchange: Exchange<OperationRequest>): Record<string, string> {
   return exchange.attempts.length > 0 ? { 'x-tokgate-attempts': String(exchange.attempts.length) } : {};
 }

@@ -11,7 +11,7 @@ import {
 import { type Claim, fingerprint, IdempotencyStore } from '../router/idempotency.js';
 import { completionId } from './canonical-answer.js';
 import type { PipelineDeps } from './deps.js';
-import type { Exchange } from './exchange.js';
+import type { Exchange, OperationRequest } from './exchange.js';
 import { asGatewayError } from './failure.js';
 import type { Answer, DoorRequest, FrontDoor } from './front-door.js';
 import { failed } from './refusal.js';
@@ -48,27 +48,12 @@ export async function recall(
   idempotency: IdempotencyKey | undefined,
   headers: DoorRequest['headers'],
 ): Promise<Recalled> {
-  const recalled: Recalled = {};
+  let recalled: Recalled = {};
   if (idempotency !== undefined && exchange.request.stream) {
     exchange.notes.push('Idempotency-Key is ignored on streaming requests');
   } else if (idempotency !== undefined) {
-    const { client, principal } = exchange;
-    const scope = principal.kind === 'key' ? principal.key.id : 'admin';
-    let claim: Claim;
-    try {
-      claim = await deps.router.idempotency.claim(scope, idempotency.key, idempotency.print, client.signal);
-    } catch (error) {
-      if (client.aborted) return { answer: { kind: 'gone' } };
-      throw error;
-    }
-    if (claim.kind === 'replay') {
-      const { status, headers: stored, body } = claim.response;
-      deps.log.info({ reqId: exchange.id, idempotencyKey: idempotency.key }, `${door.name} replayed`);
-      return {
-        answer: { kind: 'json', status, headers: { ...stored, 'x-tokgate-idempotent-replay': 'true' }, body },
-      };
-    }
-    recalled.claim = claim;
+    recalled = await claimIdempotency(deps, door.name, exchange, idempotency);
+    if (recalled.answer) return recalled;
   }
 
   exchange.cacheable = wantsCache(headers, exchange.request);
@@ -80,6 +65,32 @@ export async function recall(
     }
   }
   return recalled;
+}
+
+/** The answer given already under this Idempotency-Key (a replay), or the claim this request now owns. */
+export async function claimIdempotency(
+  deps: PipelineDeps,
+  doorName: string,
+  exchange: Exchange<OperationRequest>,
+  idempotency: IdempotencyKey,
+): Promise<Recalled> {
+  const { client, principal } = exchange;
+  const scope = principal.kind === 'key' ? principal.key.id : 'admin';
+  let claim: Claim;
+  try {
+    claim = await deps.router.idempotency.claim(scope, idempotency.key, idempotency.print, client.signal);
+  } catch (error) {
+    if (client.aborted) return { answer: { kind: 'gone' } };
+    throw error;
+  }
+  if (claim.kind === 'replay') {
+    const { status, headers: stored, body } = claim.response;
+    deps.log.info({ reqId: exchange.id, idempotencyKey: idempotency.key }, `${doorName} replayed`);
+    return {
+      answer: { kind: 'json', status, headers: { ...stored, 'x-tokgate-idempotent-replay': 'true' }, body },
+    };
+  }
+  return { claim };
 }
 
 async function answerFromCache(

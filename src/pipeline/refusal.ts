@@ -2,7 +2,7 @@
 import type { ServedBy } from '../accounting/ledger-record.js';
 import type { GatewayError } from '../core/errors.js';
 import type { PipelineDeps } from './deps.js';
-import type { Exchange } from './exchange.js';
+import type { Exchange, OperationRequest } from './exchange.js';
 import type { Answer } from './front-door.js';
 import { settle } from './settle.js';
 
@@ -10,7 +10,7 @@ import { settle } from './settle.js';
 export function failed(
   deps: PipelineDeps,
   door: string,
-  exchange: Exchange,
+  exchange: Exchange<OperationRequest>,
   error: GatewayError,
   headers: Record<string, string> = {},
   servedBy?: ServedBy,

@@ -10,7 +10,7 @@ import {
 } from '../accounting/ledger-record.js';
 import type { Metered } from '../accounting/meter.js';
 import type { PipelineDeps } from './deps.js';
-import type { Exchange } from './exchange.js';
+import type { Exchange, OperationRequest } from './exchange.js';
 
 export interface Settlement {
   status: RequestStatus;
@@ -23,7 +23,7 @@ export interface Settlement {
   servedBy?: ServedBy;
 }
 
-function servedByDeployment(exchange: Exchange): ServedBy {
+function servedByDeployment(exchange: Exchange<OperationRequest>): ServedBy {
   const { target } = exchange;
   return {
     provider: target.provider.id,
@@ -33,7 +33,12 @@ function servedByDeployment(exchange: Exchange): ServedBy {
 }
 
 /** Settles the request; resolves when its ledger row is durable (spooled), so an answer can follow. */
-export function settle(deps: PipelineDeps, door: string, exchange: Exchange, end: Settlement): Promise<void> {
+export function settle(
+  deps: PipelineDeps,
+  door: string,
+  exchange: Exchange<OperationRequest>,
+  end: Settlement,
+): Promise<void> {
   const { metrics, log } = deps;
   const { principal, request } = exchange;
   const { status, httpStatus, metered, errorCode } = end;

@@ -124,19 +124,27 @@ export function transportError(error: unknown, provider: string): GatewayError {
   });
 }
 
+/** Reads a whole answer's text; a transport failure becomes a GatewayError. */
+export async function readTextBody(
+  provider: string,
+  res: UpstreamResponse,
+  signal: CallSignal,
+): Promise<string> {
+  try {
+    return await res.body.text();
+  } catch (error) {
+    if (isAbort(error) || signal.aborted) throw error;
+    throw transportError(error, provider);
+  }
+}
+
 /** Reads a whole JSON answer; a transport failure or a body that is not JSON becomes a GatewayError. */
 export async function readJsonBody(
   provider: string,
   res: UpstreamResponse,
   signal: CallSignal,
 ): Promise<unknown> {
-  let text: string;
-  try {
-    text = await res.body.text();
-  } catch (error) {
-    if (isAbort(error) || signal.aborted) throw error;
-    throw transportError(error, provider);
-  }
+  const text = await readTextBody(provider, res, signal);
   try {
     return JSON.parse(text);
   } catch {

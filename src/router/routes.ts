@@ -37,15 +37,24 @@ export class RouteTable {
     private readonly direct: (model: string) => Target,
   ) {
     // Every deployment must resolve now: a route naming a provider that is not enabled is a config error.
+    // A route serves one door: its deployments may not mix kinds of model (chat, embedding, rerank).
     for (const [name, route] of Object.entries(routing.routes)) {
+      const kinds = new Map<string, string>();
       for (const deployment of route.deployments) {
+        let target: Target;
         try {
-          direct(deployment.model);
+          target = direct(deployment.model);
         } catch {
           throw new Error(
             `routes.${name}: deployment '${deployment.model}' names a provider that is not enabled`,
           );
         }
+        const kind = target.entry?.kind;
+        if (kind !== undefined && !kinds.has(kind)) kinds.set(kind, deployment.model);
+      }
+      if (kinds.size > 1) {
+        const named = [...kinds].map(([kind, model]) => `'${model}' is ${kind}`).join(', ');
+        throw new Error(`routes.${name}: a route may not mix kinds of model (${named})`);
       }
     }
   }

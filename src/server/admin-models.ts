@@ -13,6 +13,8 @@ function priceObject(price: Price | undefined) {
     cached_input: perMillionUsd(price.cachedInput),
     cache_write: price.cacheWrite === undefined ? null : perMillionUsd(price.cacheWrite),
     cache_write_1h: price.cacheWrite1h === undefined ? null : perMillionUsd(price.cacheWrite1h),
+    // Rerank models billed per search: USD per 1,000 searches.
+    ...(price.searchUnit === undefined ? {} : { per_thousand_searches: price.searchUnit / 1000 }),
   };
 }
 
@@ -27,6 +29,7 @@ export function registerAdminModelRoutes(
       id: entry.id,
       provider: entry.provider,
       model: entry.model,
+      kind: entry.kind,
       context_window: entry.contextWindow ?? null,
       max_output_tokens: entry.maxOutputTokens ?? null,
       price: priceObject(entry.price),

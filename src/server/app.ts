@@ -28,6 +28,7 @@ import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerMessagesRoutes } from './messages.js';
 import { refuseNul } from './nul-guard.js';
 import { registerResponsesRoutes } from './responses.js';
+import { registerRetrievalRoutes } from './retrieval.js';
 import { registerSelfServiceRoutes } from './self-service.js';
 
 declare module 'fastify' {
@@ -220,6 +221,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     registerChatRoute(scope, pipeline);
     registerMessagesRoutes(scope, pipeline);
     registerResponsesRoutes(scope, pipeline, { store, retentionDays: deps.responsesRetentionDays, log });
+    registerRetrievalRoutes(scope, pipeline);
     registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;

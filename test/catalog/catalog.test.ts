@@ -29,7 +29,13 @@ describe('the built-in catalog', () => {
       const id = `${entry.provider}/${entry.model}`;
       assert.ok(!freeVendors.includes(entry.provider), `${id}: local servers have no built-in models`);
       assert.ok(entry.price, `${id} has a price`);
-      assert.ok(entry.price.input > 0 && entry.price.output > 0, `${id} is not priced at zero`);
+      // Embedding and rerank models bill their input only; rerank billed per search, its searches only.
+      const kind = (entry as { kind?: string }).kind ?? 'chat';
+      const perSearch = (entry.price as { perThousandSearches?: number }).perThousandSearches;
+      if (perSearch !== undefined) assert.ok(perSearch > 0, `${id}: searches are not priced at zero`);
+      else assert.ok(entry.price.input > 0, `${id} is not priced at zero`);
+      if (kind === 'chat') assert.ok(entry.price.output > 0, `${id}: output is not priced at zero`);
+      else assert.equal(entry.price.output, 0, `${id}: a ${kind} model bills no output`);
       if (entry.price.cachedInput !== undefined) {
         assert.ok(entry.price.cachedInput <= entry.price.input, `${id}: cache reads cost at most input`);
       }

@@ -75,3 +75,23 @@ describe('stringifyJson', () => {
     assert.match(stringifyJson({ messages: [...messages] }), /now/);
   });
 });
+
+test('arrays of numbers (embedding vectors) are skipped whole, nested and mixed arrays walked', () => {
+  const text = JSON.stringify({
+    a: [1, 2, [3, 4], { x: [5] }],
+    b: [
+      { index: 0, embedding: [0.5, -1e-7, 3] },
+      { index: 1, embedding: [2, 1] },
+    ],
+    c: [1, '2]', 3],
+    d: [-1, 2],
+    e: 'end',
+  });
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  for (const key of ['a', 'b', 'c', 'd', 'e']) {
+    assert.deepEqual(JSON.parse(rawTopLevelValue(text, key)!), parsed[key], key);
+  }
+  const spaced = '{"v" : [ 1 , 2 ] , "w": [ 3, "x" ], "z": 1}';
+  assert.equal(rawTopLevelValue(spaced, 'v'), '[ 1 , 2 ]');
+  assert.equal(rawTopLevelValue(spaced, 'w'), '[ 3, "x" ]');
+});

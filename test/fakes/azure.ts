@@ -1,6 +1,7 @@
 // A fake Azure OpenAI resource: a real node:http server on 127.0.0.1 (port 0) that speaks the OpenAI chat
 // completions format at Azure's deployment URLs
-// (`POST /openai/deployments/{deployment}/chat/completions?api-version=...`), records every request (with
+// (`POST /openai/deployments/{deployment}/chat/completions?api-version=...`, and `/embeddings` as OpenAI's,
+// see retrieval.ts), records every request (with
 // its query string in `path`) and can be told to fail.
 //
 // Faithful details of the real service that it reproduces:
@@ -26,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OPENAI_CHAT_PARAMETERS } from '../../src/providers/parameter-rules.js';
 import { countPromptTokens, DEFAULT_REPLY, generate, type RecordedRequest } from './openai.js';
+import { fakeEmbeddings } from './retrieval.js';
 
 export { DEFAULT_REPLY, type RecordedRequest };
 
@@ -222,7 +224,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     }
     if (fault?.kind === 'drop-mid-stream' && !streaming) return endByServer(res, true);
 
-    const route = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
+    const route = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(url.pathname);
     const apiVersion = url.searchParams.get('api-version');
     if (method !== 'POST' || !route || !apiVersion)
       return sendJson(res, 404, azureError('404', 'Resource not found'));
@@ -248,6 +250,11 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
           'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
         ),
       );
+    }
+    if (route[2] === 'embeddings') {
+      // Azure's embeddings are OpenAI's at the deployment's URL; the answer names the deployment's model.
+      const answer = fakeEmbeddings('openai', isRecord(body) ? { ...body, model } : body);
+      return sendJson(res, answer.status, answer.body);
     }
     if (!isRecord(body) || !Array.isArray(body.messages)) {
       return sendJson(

@@ -1,5 +1,5 @@
 // A fake Cohere API: a real node:http server on 127.0.0.1 (port 0) that speaks the v2 Chat API
-// (`POST /v2/chat`, JSON and SSE), records every request and can be told to fail.
+// (`POST /v2/chat`, JSON and SSE), v2 Embed and Rerank (see retrieval.ts), records every request and can be told to fail.
 //
 // Faithful details of the real API that it reproduces:
 // - `Authorization: Bearer <key>`; 401 `{"id","message":"invalid api token"}` otherwise;
@@ -23,6 +23,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countPromptTokens, DEFAULT_REPLY, generate, type RecordedRequest } from './openai.js';
+import { fakeCohereEmbed, fakeCohereRerank } from './retrieval.js';
 
 export { DEFAULT_REPLY, type RecordedRequest };
 
@@ -265,11 +266,16 @@ export async function startFakeCohere(options: FakeCohereOptions = {}): Promise<
     }
     if (fault?.kind === 'drop-mid-stream' && !streaming) return endByServer(res, true);
 
-    if (method !== 'POST' || path !== '/v2/chat')
+    const retrieval = path === '/v2/embed' || path === '/v2/rerank';
+    if (method !== 'POST' || (path !== '/v2/chat' && !retrieval))
       return sendError(res, 404, `no route for ${method} ${path}`);
     const auth = req.headers.authorization ?? '';
     if (!/^Bearer\s+\S+/i.test(auth)) {
       return sendError(res, 401, auth ? 'invalid api token' : 'no api key supplied');
+    }
+    if (retrieval) {
+      const answer = path === '/v2/embed' ? fakeCohereEmbed(body) : fakeCohereRerank(body);
+      return sendJson(res, answer.status, answer.body);
     }
     if (!isRecord(body)) return sendError(res, 400, 'invalid request: could not parse the JSON body');
     const invalid = validate(body);

@@ -1,6 +1,7 @@
 // A fake Gemini API upstream: a real node:http server on 127.0.0.1 (port 0) that speaks the Gemini API wire
 // format (https://ai.google.dev/api/generate-content) for `POST /v1beta/models/{model}:generateContent` and
-// `:streamGenerateContent` (`?alt=sse` for server-sent events, else a JSON array), records every request and
+// `:streamGenerateContent` (`?alt=sse` for server-sent events, else a JSON array), `:embedContent` and
+// `:batchEmbedContents` (see retrieval.ts), records every request and
 // can be told to fail.
 //
 // The fake's "tokenizer" is the OpenAI fake's: a token is a word of the reply split on single spaces, with its
@@ -32,6 +33,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Exchange, parseBody, readBody } from './exchange.js';
 import { generate } from './openai.js';
+import { fakeGoogleEmbed } from './retrieval.js';
 
 export interface RecordedRequest {
   method: string;
@@ -491,7 +493,10 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     const fault = fake.faults.shift();
     if (fault?.kind === 'hang') return;
     if (!(await exchange.wait(fake.options.firstByteDelayMs))) return;
-    const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname);
+    const route =
+      /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|embedContent|batchEmbedContents)$/.exec(
+        url.pathname,
+      );
     const model = decodeURIComponent(route?.[1] ?? 'gemini-2.5-flash');
     const stream = route?.[2] === 'streamGenerateContent';
     const sse = stream && query.alt === 'sse';
@@ -545,6 +550,11 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
           },
         ]),
       );
+      return;
+    }
+    if (route[2] === 'embedContent' || route[2] === 'batchEmbedContents') {
+      const embedded = fakeGoogleEmbed(model, route[2], body);
+      sendJson(res, embedded.status, embedded.body);
       return;
     }
     await answer(exchange, model, body, stream, undefined, sse);

@@ -1,5 +1,6 @@
 // A fake OpenAI-compatible upstream: a real node:http server on 127.0.0.1 (port 0) that speaks OpenAI's wire
-// format for `POST /v1/chat/completions` and `GET /v1/models`, records every request and can be told to fail.
+// format for `POST /v1/chat/completions`, `POST /v1/embeddings` (and Jina's or Voyage's `/v1/rerank`, see
+// retrieval.ts) and `GET /v1/models`, records every request and can be told to fail.
 //
 // The fake's "tokenizer": a token is a word of the reply split on single spaces, emitted with its trailing
 // space, so the tokens concatenate back to the reply exactly ('Hi there.' → 'Hi ', 'there.').
@@ -25,6 +26,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ChatChunk, ChatResponse, ChunkChoice, FinishReason, Usage } from '../../src/core/types.js';
 import { Exchange, parseBody, readBody } from './exchange.js';
+import { fakeEmbeddings, fakeRerank, type RetrievalDialect } from './retrieval.js';
 
 export interface RecordedRequest {
   method: string;
@@ -75,6 +77,8 @@ export interface FakeOpenAIOptions {
   /** Model ids listed by GET /v1/models (default ['gpt-4o', 'gpt-4o-mini']). Chat answers echo the
    * request's model. */
   models?: string[];
+  /** Whose `/v1/embeddings` and `/v1/rerank` the fake speaks (see retrieval.ts); default OpenAI's (no rerank). */
+  retrieval?: RetrievalDialect;
   /** Asked for a fault for each request when `faults` is empty (e.g. a seeded random failure rate). */
   chaos?: () => Fault | undefined;
   /** When the request has tools (and tool_choice is not 'none') and does not end with a tool result, answer
@@ -433,6 +437,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return;
       }
       await chatCompletion(exchange, body, {});
+      return;
+    }
+    if ((path === '/v1/embeddings' || path === '/v1/rerank') && method === 'POST') {
+      if (!authorized(req)) return unauthorized(res, req);
+      const dialect = fake.options.retrieval ?? 'openai';
+      const answer = path === '/v1/embeddings' ? fakeEmbeddings(dialect, body) : fakeRerank(dialect, body);
+      sendJson(res, answer.status, answer.body);
       return;
     }
     if (path === '/v1/models' && method === 'GET') {

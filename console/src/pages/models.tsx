@@ -92,6 +92,7 @@ function Catalog() {
                     <tr>
                       <th scope="col">Model</th>
                       <th scope="col">Provider</th>
+                      <th scope="col">Kind</th>
                       <th scope="col" class="num">
                         Context
                       </th>
@@ -115,8 +116,13 @@ function Catalog() {
                           {model.model !== model.id && <span class="sub mono">{model.model}</span>}
                         </td>
                         <td>{model.provider}</td>
+                        <td>{model.kind}</td>
                         <td class="num">{model.context_window ? int(model.context_window) : DASH}</td>
-                        <td class="num">{perMillion(model.price?.input)}</td>
+                        <td class="num">
+                          {model.price?.per_thousand_searches === undefined
+                            ? perMillion(model.price?.input)
+                            : `${perMillion(model.price.per_thousand_searches)} / 1K searches`}
+                        </td>
                         <td class="num">{perMillion(model.price?.cached_input)}</td>
                         <td class="num">{perMillion(model.price?.output)}</td>
                         <td>

@@ -8,8 +8,13 @@ import type { ChatChunk } from '../../core/types.js';
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 
 /** `POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version={version}` */
-export function deploymentUrl(endpoint: string, deployment: string, apiVersion: string): URL {
-  const url = new URL(`${endpoint}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions`);
+export function deploymentUrl(
+  endpoint: string,
+  deployment: string,
+  apiVersion: string,
+  operation = 'chat/completions',
+): URL {
+  const url = new URL(`${endpoint}/openai/deployments/${encodeURIComponent(deployment)}/${operation}`);
   url.searchParams.set('api-version', apiVersion);
   return url;
 }

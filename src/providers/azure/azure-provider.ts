@@ -2,6 +2,7 @@
 // provider with another address (`OpenAIWire`). What is Azure's own: the parameter table, the developer-role
 // fallback for older API versions, and folding the prompt-filter chunk into the canonical stream.
 import type { ProviderSettings } from '../../config/config.js';
+import type { Embedder } from '../../core/embeddings.js';
 import { isObject } from '../../core/is-object.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import type { HttpClient } from '../http.js';
@@ -12,12 +13,16 @@ import { convertToAzureMessages } from './convert-to-azure-messages.js';
 import { mapAzureFinishReason } from './map-azure-finish-reason.js';
 import { AZURE_PARAMETERS } from './parameters.js';
 
-export function createAzureProvider(settings: ProviderSettings, http: HttpClient): Provider {
+export function createAzureProvider(settings: ProviderSettings, http: HttpClient): Provider & Embedder {
   const apiVersion = settings.options.api_version || DEFAULT_AZURE_API_VERSION;
-  const openai = createOpenAIProvider(settings, http, {
+  // Azure's embeddings are OpenAI's: base64 made upstream, token arrays taken.
+  const retrieval = { base64: true, tokenInput: true, ...settings.quirks.retrieval };
+  const openai = createOpenAIProvider({ ...settings, quirks: { ...settings.quirks, retrieval } }, http, {
     format: 'azure',
     url: (request) => deploymentUrl(settings.baseUrl, request.model, apiVersion),
     authHeaders: (apiKey) => ({ 'api-key': apiKey }),
+    // `POST {endpoint}/openai/deployments/{deployment}/embeddings?api-version=` (Azure has no rerank).
+    retrievalUrl: (_operation, model) => deploymentUrl(settings.baseUrl, model, apiVersion, 'embeddings'),
     prepare: (request, warnings) => {
       applyParameterTable(settings.id, request, AZURE_PARAMETERS, warnings);
       return { ...request, messages: convertToAzureMessages(request.messages, apiVersion) };
@@ -55,5 +60,13 @@ export function createAzureProvider(settings: ProviderSettings, http: HttpClient
     }
   }
 
-  return { id: settings.id, format: 'azure', supports: openai.supports ?? {}, complete, stream };
+  return {
+    id: settings.id,
+    format: 'azure',
+    supports: openai.supports ?? {},
+    complete,
+    stream,
+    embed: openai.embed,
+    embedBatchLimit: openai.embedBatchLimit,
+  };
 }

@@ -1,6 +1,7 @@
 // Cohere through its v2 Chat API (POST /v2/chat), JSON and SSE.
 import { randomUUID } from 'node:crypto';
 import type { ProviderSettings } from '../../config/config.js';
+import type { Embedder, Reranker } from '../../core/embeddings.js';
 import type {
   ChatChunk,
   ChatResponse,
@@ -22,6 +23,7 @@ import {
 } from './cohere-api.js';
 import { cohereGenerationError, cohereHttpError } from './cohere-error.js';
 import { toCohereRequest } from './cohere-request.js';
+import { cohereRetrieval } from './cohere-retrieval.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 
 /**
@@ -45,7 +47,10 @@ export function toUsage(usage: CohereUsage | null | undefined): Usage | undefine
 const failed = (finishReason: string | null | undefined) =>
   finishReason === 'ERROR' || finishReason === 'TIMEOUT';
 
-export function createCohereProvider(settings: ProviderSettings, http: HttpClient): Provider {
+export function createCohereProvider(
+  settings: ProviderSettings,
+  http: HttpClient,
+): Provider & Embedder & Reranker {
   const { id } = settings;
   const url = new URL(`${settings.baseUrl}/v2/chat`);
   const baseHeaders: Record<string, string> = { ...settings.headers, 'content-type': 'application/json' };
@@ -195,5 +200,6 @@ export function createCohereProvider(settings: ProviderSettings, http: HttpClien
     supports: { n: false },
     complete,
     stream,
+    ...cohereRetrieval(settings, http),
   };
 }

@@ -2,6 +2,7 @@
 // and `:streamGenerateContent?alt=sse`, keyed by `x-goog-api-key`. Requests and answers are translated in
 // this folder; what cannot be translated is listed in parameters.ts.
 import type { ProviderSettings } from '../../config/config.js';
+import type { Embedder } from '../../core/embeddings.js';
 import type { CallSignal, ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
@@ -17,6 +18,7 @@ import {
   toGoogleErrorDetail,
 } from './google-api.js';
 import { googleError, googleHttpError } from './google-error.js';
+import { googleRetrieval } from './google-retrieval.js';
 
 /** `gemini-2.5-flash` → `models/gemini-2.5-flash`; full resource names (`tunedModels/x`) are kept. */
 function modelPath(model: string): string {
@@ -37,7 +39,7 @@ export function createGoogleProvider(
   settings: ProviderSettings,
   http: HttpClient,
   modelUrl?: GoogleModelUrl,
-): Provider {
+): Provider & Embedder {
   const { id } = settings;
   const apiVersion = settings.options.api_version ?? 'v1beta';
   const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
@@ -166,5 +168,6 @@ export function createGoogleProvider(
     supports: { n: true, stop: true },
     complete,
     stream,
+    ...googleRetrieval(settings, http, apiVersion, modelPath),
   };
 }

@@ -1,6 +1,7 @@
 // The OpenAI wire format: OpenAI itself and every OpenAI-compatible vendor or server. The canonical types are
 // this format, so a request only loses what the vendor rejects (see src/config/vendors.ts) and answers pass through.
 import type { ProviderSettings } from '../../config/config.js';
+import type { Embedder, Reranker } from '../../core/embeddings.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
@@ -8,6 +9,7 @@ import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
 import { openaiHttpError } from './openai-error.js';
+import { openaiRetrieval, type RetrievalWire } from './openai-retrieval.js';
 
 /** How a vendor that speaks OpenAI's format at another address differs (Azure: deployment URLs, `api-key`). */
 export interface OpenAIWire {
@@ -16,13 +18,15 @@ export interface OpenAIWire {
   authHeaders?: (apiKey: string) => Record<string, string>;
   /** Rewrites a request before it is serialised (a parameter table, a message conversion). */
   prepare?: (request: ChatRequest, warnings: string[]) => ChatRequest;
+  /** Where embeddings and rerank go, when not `{base}/embeddings` and `{base}/rerank`. */
+  retrievalUrl?: RetrievalWire['url'];
 }
 
 export function createOpenAIProvider(
   settings: ProviderSettings,
   http: HttpClient,
   wire: OpenAIWire = {},
-): Provider {
+): Provider & Embedder & Partial<Reranker> {
   const { id, quirks } = settings;
   const defaultUrl = new URL(`${settings.baseUrl}/chat/completions`);
   const urlFor = wire.url ?? (() => defaultUrl);
@@ -134,5 +138,9 @@ export function createOpenAIProvider(
     supports: { n: quirks.n !== false, stop: quirks.stop !== false },
     complete,
     stream,
+    ...openaiRetrieval(settings, http, {
+      headers: jsonHeaders,
+      ...(wire.retrievalUrl ? { url: wire.retrievalUrl } : {}),
+    }),
   };
 }

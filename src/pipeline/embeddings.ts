@@ -1,0 +1,54 @@
+// The embeddings operation's own stages: executed over the route by the router (batches split and
+// merged), metered by its input tokens, and answered in OpenAI's shape with the vectors in the encoding
+// the client asked for (the gateway encodes base64 itself when the upstream gave floats).
+import type { Metered } from '../accounting/meter.js';
+import { embeddingDemand, measureEmbedding } from '../accounting/retrieval-meter.js';
+import {
+  base64ToVector,
+  canEmbed,
+  type EmbeddingRequest,
+  type EmbeddingResult,
+  type Vector,
+  vectorsOf,
+  vectorToBase64,
+} from '../core/embeddings.js';
+import { runEmbeddings } from '../router/operations.js';
+import { costOf } from './canonical-answer.js';
+import type { RetrievalDoor } from './retrieval.js';
+
+function encoded(vector: Vector, format: EmbeddingRequest['encoding_format']): Vector {
+  if (format === 'base64') return typeof vector === 'string' ? vector : vectorToBase64(vector);
+  return typeof vector === 'string' ? base64ToVector(vector) : vector;
+}
+
+/** OpenAI's CreateEmbeddingResponse, the model echoed as requested, `usage.cost` as chat's. */
+export function embeddingAnswer(
+  request: EmbeddingRequest,
+  result: EmbeddingResult,
+  metered: Metered,
+): string {
+  const format = request.encoding_format ?? 'float';
+  const { prompt_tokens, total_tokens } = metered.usage;
+  const usage = { prompt_tokens, total_tokens, ...costOf(metered) };
+  const tail = `,"model":${JSON.stringify(request.model)},"usage":${JSON.stringify(usage)}}`;
+  // The upstream's own data in the encoding asked for: spliced in as it came.
+  if (result.raw?.encoding === format) return `{"object":"list","data":${result.raw.data}${tail}`;
+  const data = vectorsOf(result).map((vector, index) => ({
+    object: 'embedding',
+    index,
+    embedding: encoded(vector, format),
+  }));
+  return `{"object":"list","data":${JSON.stringify(data)}${tail}`;
+}
+
+export const embeddingStages: Omit<
+  RetrievalDoor<EmbeddingRequest, EmbeddingResult>,
+  'name' | 'parse' | 'errorBody'
+> = {
+  operation: 'embedding',
+  serves: canEmbed,
+  demand: embeddingDemand,
+  execute: runEmbeddings,
+  measure: (meter, target, request, result) => measureEmbedding(meter, target, request, result.inputTokens),
+  answer: (_id, request, result, metered) => embeddingAnswer(request, result, metered),
+};

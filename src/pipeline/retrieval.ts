@@ -1,0 +1,158 @@
+// The pipeline of the doors whose answers are not chat (embeddings, rerank): the same stages as chat's
+// (parse → authorize → idempotency → admit → execute → settle → answer) over the same router, admission,
+// ledger, metrics and log, with what is the operation's own supplied by its door: how it is priced
+// (`demand`, `measure`), executed and answered. These answers are never streamed nor cached.
+import { performance } from 'node:perf_hooks';
+import type { InputDemand } from '../accounting/admission.js';
+import type { Meter, Metered } from '../accounting/meter.js';
+import type { Target } from '../catalog/target.js';
+import type { Operation } from '../core/embeddings.js';
+import { type GatewayError, invalidRequest } from '../core/errors.js';
+import type { Provider } from '../core/types.js';
+import type { RunOptions, Served } from '../router/executor.js';
+import type { Router } from '../router/router.js';
+import type { RoutePlan } from '../router/routes.js';
+import type { ClientAbort } from '../router/timeouts.js';
+import { authorize } from './authorize.js';
+import type { PipelineDeps } from './deps.js';
+import { Exchange, type OperationRequest } from './exchange.js';
+import { asGatewayError } from './failure.js';
+import type { Answer, DoorRequest } from './front-door.js';
+import { failureHeaders, gatewayHeaders } from './headers.js';
+import { claimIdempotency, idempotencyKeyOf, type OwnedClaim } from './recall.js';
+import { failed } from './refusal.js';
+import { runOptions } from './run-options.js';
+import { settle } from './settle.js';
+
+/** What an operation's door supplies; everything else is the pipeline's. */
+export interface RetrievalDoor<R extends OperationRequest, T> {
+  /** Names the door in the log line (and the settle stage, as chat's door). */
+  readonly name: string;
+  readonly operation: Exclude<Operation, 'chat'>;
+  /** Reads and validates the wire request (throws a 400 naming the bad field). */
+  parse(input: DoorRequest): R;
+  /** Whether a provider offers the operation. */
+  serves(provider: Provider): boolean;
+  /** The worst case admission reserves. */
+  demand(meter: Meter, target: Target, request: R): InputDemand;
+  execute(router: Router, plan: RoutePlan, request: R, options: RunOptions): Promise<Served<T>>;
+  measure(meter: Meter, target: Target, request: R, result: T): Promise<Metered>;
+  /** The JSON body of the answer. */
+  answer(requestId: string, request: R, result: T, metered: Metered): string;
+  errorBody(error: GatewayError): unknown;
+}
+
+/** Refuses, before anything is reserved or sent, a route with a deployment whose provider lacks the operation. */
+function checkServed<R extends OperationRequest, T>(door: RetrievalDoor<R, T>, plan: RoutePlan): void {
+  for (const group of plan.groups) {
+    for (const { target } of group.deployments) {
+      if (door.serves(target.provider)) continue;
+      throw invalidRequest(
+        `The model \`${target.model}\` cannot be used here: provider '${target.provider.id}' does not serve ${door.operation === 'embedding' ? 'embeddings' : 'rerank'} through tokgate.`,
+        'model',
+        'invalid_value',
+      );
+    }
+  }
+}
+
+/** The deployment whose worst case costs most (an unpriced one first: its cost cannot be bounded). */
+function costliest<R extends OperationRequest, T>(
+  door: RetrievalDoor<R, T>,
+  meter: Meter,
+  plan: RoutePlan,
+  request: R,
+): Target {
+  const only = plan.groups.length === 1 ? plan.groups[0]!.deployments : undefined;
+  if (only?.length === 1) return only[0]!.target;
+  const all = plan.groups.flatMap((g) => g.deployments.map((d) => d.target));
+  const unpriced = all.find((target) => !target.entry?.price);
+  if (unpriced) return unpriced;
+  let best = all[0]!;
+  let bestCost = -1;
+  for (const target of all) {
+    const demand = door.demand(meter, target, request);
+    const cost = demand.cost(demand.bound);
+    if (cost > bestCost) {
+      best = target;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+export async function runRetrieval<R extends OperationRequest, T>(
+  deps: PipelineDeps,
+  door: RetrievalDoor<R, T>,
+  input: DoorRequest,
+  client: ClientAbort,
+): Promise<Answer> {
+  const idempotency = idempotencyKeyOf(input);
+  const request = door.parse(input);
+  const plan = authorize(deps.router, input.principal, { request, fallbacks: [] }, door.operation);
+  checkServed(door, plan);
+  const exchange = new Exchange<R>(input.id, input.principal, request, plan, client);
+
+  let claim: OwnedClaim | undefined;
+  if (idempotency !== undefined) {
+    const recalled = await claimIdempotency(deps, door.name, exchange, idempotency);
+    if (recalled.answer) return recalled.answer;
+    claim = recalled.claim;
+  }
+  try {
+    const target = costliest(door, deps.meter, plan, request);
+    exchange.admission = await deps.admitter.admitInput(
+      exchange.principal,
+      target,
+      door.demand(deps.meter, target, request),
+    );
+  } catch (error) {
+    claim?.abandon();
+    return failed(deps, door.name, exchange, asGatewayError(error));
+  }
+
+  try {
+    return await execute(deps, door, exchange, claim);
+  } catch (error) {
+    claim?.abandon();
+    if (exchange.client.aborted) {
+      void settle(deps, door.name, exchange, {
+        status: 'aborted',
+        httpStatus: 499,
+        metered: undefined,
+        errorCode: null,
+      });
+      return { kind: 'gone' };
+    }
+    return failed(deps, door.name, exchange, asGatewayError(error, deps.redact), failureHeaders(exchange));
+  }
+}
+
+async function execute<R extends OperationRequest, T>(
+  deps: PipelineDeps,
+  door: RetrievalDoor<R, T>,
+  exchange: Exchange<R>,
+  claim: OwnedClaim | undefined,
+): Promise<Answer> {
+  const upstreamStart = performance.now();
+  let served: Served<T>;
+  try {
+    served = await door.execute(deps.router, exchange.plan, exchange.request, runOptions(exchange));
+  } finally {
+    exchange.upstreamMs = performance.now() - upstreamStart;
+  }
+  exchange.deployment = served.deployment;
+  const metered = await door.measure(deps.meter, exchange.target, exchange.request, served.value);
+  // As chat's: the answer goes out once its ledger row is safe, rendered while the row is written.
+  const durable = settle(deps, door.name, exchange, {
+    status: 'ok',
+    httpStatus: 200,
+    metered,
+    errorCode: null,
+  });
+  const headers = gatewayHeaders(exchange, served.warnings);
+  const body = door.answer(exchange.id, exchange.request, served.value, metered);
+  await durable;
+  claim?.complete({ status: 200, headers, body });
+  return { kind: 'json', status: 200, headers, body };
+}
