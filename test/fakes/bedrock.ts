@@ -84,6 +84,10 @@ export interface FakeBedrock {
 const ERROR_NAMESPACE = 'http://internal.amazon.com/coral/com.amazon.bedrock/';
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
+/** What InvokeModel's Claude thinks when thinking is on, and the signature it gives that block. */
+export const INVOKE_THINKING = 'Bedrock thinks before it answers.';
+export const INVOKE_SIGNATURE = 'bedrock-signature-1';
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -460,8 +464,10 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     const fault = fake.faults.shift();
     if (fault?.kind === 'hang') return;
     if (!(await wait(res, fake.options.firstByteDelayMs))) return;
-    const route = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(rawPath);
-    const streaming = route?.[2] === 'converse-stream';
+    const route = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/.exec(
+      rawPath,
+    );
+    const streaming = route?.[2] === 'converse-stream' || route?.[2] === 'invoke-with-response-stream';
 
     if (fault) {
       switch (fault.kind) {
@@ -505,9 +511,133 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
         'ValidationException',
         'Malformed input request, please reformat your input and try again.',
       );
+    if (route[2]?.startsWith('invoke'))
+      return invoke(res, decodeURIComponent(route[1] ?? ''), body, streaming);
     const invalid = validate(body);
     if (invalid) return sendError(res, 400, 'ValidationException', invalid);
     await converse(res, body, streaming, fault);
+  }
+
+  /**
+   * InvokeModel for Anthropic models: Anthropic's Messages API with Bedrock's rules (the version in the
+   * body, no `model`, beta flags as `anthropic_beta`); streamed as `chunk` events whose `bytes` hold each
+   * of Anthropic's events, base64-encoded. Thinking, when enabled, comes first with a signature.
+   */
+  async function invoke(
+    res: ServerResponse,
+    modelId: string,
+    body: Record<string, unknown>,
+    streaming: boolean,
+  ) {
+    if (!modelId.includes('anthropic.'))
+      return sendError(
+        res,
+        400,
+        'ValidationException',
+        'This fake serves InvokeModel for Anthropic models only.',
+      );
+    if (body.anthropic_version !== 'bedrock-2023-05-31')
+      return sendError(
+        res,
+        400,
+        'ValidationException',
+        'Malformed input request: #: required key [anthropic_version] not found',
+      );
+    for (const key of ['model', 'stream']) {
+      if (body[key] !== undefined)
+        return sendError(
+          res,
+          400,
+          'ValidationException',
+          `Malformed input request: #: extraneous key [${key}] is not permitted`,
+        );
+    }
+    if (typeof body.max_tokens !== 'number' || !Array.isArray(body.messages))
+      return sendError(
+        res,
+        400,
+        'ValidationException',
+        'Malformed input request: #: required key [max_tokens] not found',
+      );
+    const reply = fake.options.reply ?? DEFAULT_REPLY;
+    const thinking =
+      isRecord(body.thinking) && body.thinking.type === 'enabled' ? INVOKE_THINKING : undefined;
+    const pieces = reply.split(/(?<= )/);
+    const usage = { input_tokens: countWords(JSON.stringify(body.messages)), output_tokens: pieces.length };
+    const id = `msg_bdrk_${randomBytes(9).toString('hex')}`;
+    const model = 'claude-sonnet-4-5-20250929';
+    const content: unknown[] = [];
+    if (thinking) content.push({ type: 'thinking', thinking, signature: INVOKE_SIGNATURE });
+    content.push({ type: 'text', text: reply });
+    if (!streaming) {
+      return sendJson(res, 200, {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content,
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage,
+      });
+    }
+    startStream(res);
+    const events: Array<Record<string, unknown>> = [
+      {
+        type: 'message_start',
+        message: {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...usage, output_tokens: 1 },
+        },
+      },
+    ];
+    let index = 0;
+    if (thinking) {
+      events.push(
+        {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'thinking', thinking: '', signature: '' },
+        },
+        { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking } },
+        {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'signature_delta', signature: INVOKE_SIGNATURE },
+        },
+        { type: 'content_block_stop', index },
+      );
+      index += 1;
+    }
+    events.push({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+    for (const piece of pieces)
+      events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
+    events.push(
+      { type: 'content_block_stop', index },
+      {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { output_tokens: pieces.length },
+      },
+      {
+        type: 'message_stop',
+        'amazon-bedrock-invocationMetrics': {
+          inputTokenCount: usage.input_tokens,
+          outputTokenCount: pieces.length,
+        },
+      },
+    );
+    for (const event of events) {
+      const bytes = Buffer.from(JSON.stringify(event)).toString('base64');
+      if (!(await write(res, eventFrame('chunk', { bytes })))) return;
+    }
+    endByServer(res, false);
   }
 
   function startStream(res: ServerResponse) {

@@ -1,7 +1,11 @@
-// Amazon Bedrock through the Converse API: one request shape for every model family Bedrock serves.
-// Requests are SigV4-signed; streams arrive in the binary AWS event-stream framing.
+// Amazon Bedrock through the Converse API: one request shape for every model family Bedrock serves. A
+// Messages API request for an Anthropic model goes through InvokeModel instead, as the client sent it
+// (core/native.ts): Bedrock runs Anthropic's own Messages API there. Requests are SigV4-signed; streams
+// arrive in the binary AWS event-stream framing.
 import { randomUUID } from 'node:crypto';
 import type { ProviderSettings } from '../../config/config.js';
+import { attachNativeAnswer, type NativeRequest, nativeRequestOf } from '../../core/native.js';
+import { stringifyJson } from '../../core/raw-json.js';
 import type {
   ChatChunk,
   ChatResponse,
@@ -11,6 +15,9 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
+import { anthropicMessageSchema } from '../anthropic/anthropic-api.js';
+import { AnthropicEvents } from '../anthropic/anthropic-events.js';
+import { toChatResponse } from '../anthropic/anthropic-provider.js';
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
@@ -29,6 +36,12 @@ export function encodeModelId(modelId: string): string {
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
 }
+
+/** The Messages API version Bedrock's InvokeModel takes for Anthropic models (in the body). */
+const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
+
+/** Anthropic's models on Bedrock: `anthropic.claude-…`, cross-region profiles `us.anthropic.claude-…`, ARNs. */
+const isAnthropicModel = (model: string) => model.includes('anthropic.');
 
 /** Converse counts cached prompt tokens apart from `inputTokens`; OpenAI's prompt_tokens include them. */
 export function toUsage(usage: BedrockUsage | null | undefined): Usage | undefined {
@@ -88,7 +101,74 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
     };
   }
 
+  /**
+   * A Messages request for an Anthropic model, as the client sent it, through InvokeModel: the model goes
+   * in the URL, the version and the beta flags (Anthropic's `anthropic-beta` header) in the body.
+   */
+  async function sendNative(
+    call: UpstreamCall,
+    native: NativeRequest,
+    stream: boolean,
+  ): Promise<UpstreamResponse> {
+    const { model: _model, stream: _stream, ...rest } = native.body;
+    const body: Record<string, unknown> = { ...rest, anthropic_version: BEDROCK_ANTHROPIC_VERSION };
+    if (typeof call.request.max_tokens === 'number') body.max_tokens = call.request.max_tokens;
+    const betas = (native.headers['anthropic-beta'] ?? '')
+      .split(',')
+      .map((flag) => flag.trim())
+      .filter((flag) => flag !== '');
+    if (betas.length > 0) body.anthropic_beta = betas;
+    const text = stringifyJson(body);
+    const action = stream ? 'invoke-with-response-stream' : 'invoke';
+    const url = new URL(`${settings.baseUrl}/model/${encodeModelId(call.request.model)}/${action}`);
+    const headers = await sign(
+      url,
+      {
+        ...settings.headers,
+        'content-type': 'application/json',
+        accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json',
+      },
+      text,
+    );
+    const res = await http.request(id, url, headers, text, call.signal);
+    if (res.status < 200 || res.status >= 300) throw await bedrockHttpError(id, res);
+    return res;
+  }
+
+  async function completeNative(call: UpstreamCall, native: NativeRequest): Promise<ChatResponse> {
+    const res = await sendNative(call, native, false);
+    const parsed = await readJsonBody(id, res, call.signal);
+    const message = parseUpstream(id, anthropicMessageSchema, parsed, 'the answer is not a message');
+    const response = toChatResponse(message, undefined);
+    attachNativeAnswer(response, 'anthropic-messages', parsed);
+    return response;
+  }
+
+  /** InvokeModelWithResponseStream: each `chunk` event carries one of Anthropic's events, base64-encoded. */
+  async function* streamNative(call: UpstreamCall, native: NativeRequest): AsyncGenerator<ChatChunk[]> {
+    const res = await sendNative(call, native, true);
+    const events = new AnthropicEvents(id, call.request.model, undefined, true);
+    try {
+      const stopped = yield* translateBatches(readEventStream(res.body), (message, batch) => {
+        if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
+        if (message.name !== 'chunk') return undefined;
+        const bytes = (message.payload as { bytes?: unknown }).bytes;
+        if (typeof bytes !== 'string') throw invalidUpstreamResponse(id, 'a chunk event without bytes');
+        return events.take(Buffer.from(bytes, 'base64').toString('utf8'), undefined, batch);
+      });
+      if (!stopped) throw invalidUpstreamResponse(id, 'the stream ended before message_stop');
+    } catch (error) {
+      if (isAbort(error) || call.signal.aborted) throw error;
+      if (error instanceof EventStreamFormatError) throw invalidUpstreamResponse(id, error.message);
+      throw transportError(error, id);
+    } finally {
+      if (!events.finished) res.body.destroy();
+    }
+  }
+
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
+    const native = nativeRequestOf(call.request, 'anthropic-messages');
+    if (native && isAnthropicModel(call.request.model)) return completeNative(call, native);
     const { res, chatId } = await send(call, false);
     const parsed = await readJsonBody(id, res, call.signal);
     const answer = parseUpstream(id, converseResponseSchema, parsed, 'no output.message in the answer');
@@ -130,6 +210,11 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
   }
 
   async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk[]> {
+    const native = nativeRequestOf(call.request, 'anthropic-messages');
+    if (native && isAnthropicModel(call.request.model)) {
+      yield* streamNative(call, native);
+      return;
+    }
     const { res, chatId } = await send(call, true);
     const created = Math.floor(Date.now() / 1000);
     const chunk = (choices: ChunkChoice[], usage?: Usage): ChatChunk => ({
@@ -221,6 +306,7 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
     id,
     format: 'bedrock',
     supports: { n: false },
+    speaks: (protocol, model) => protocol === 'anthropic-messages' && isAnthropicModel(model),
     complete,
     stream,
   };
