@@ -4,9 +4,15 @@ import type { Metered } from '../accounting/meter.js';
 import { microsToUsd } from '../accounting/pricing.js';
 import type { ChatResponse, Usage } from '../core/types.js';
 
+/**
+ * An answer's id: the door's prefix (`chatcmpl-`, `msg_`, `resp_`, ...) + the request id's random part, so
+ * an answer names its ledger row, in every wire format.
+ */
+export const answerId = (prefix: string, requestId: string) =>
+  `${prefix}${requestId.startsWith('req_') ? requestId.slice(4) : requestId}`;
+
 /** `chatcmpl-` + the request id's random part: one id per request, also across chunks and providers. */
-export const completionId = (requestId: string) =>
-  `chatcmpl-${requestId.startsWith('req_') ? requestId.slice(4) : requestId}`;
+export const completionId = (requestId: string) => answerId('chatcmpl-', requestId);
 
 /** The usage with the request's cost in USD (OpenRouter's `usage.cost`); the object is this request's own. */
 export function withCost(usage: Usage, metered: Metered): Usage {

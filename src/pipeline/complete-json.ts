@@ -7,11 +7,10 @@ import { runJson } from '../router/executor.js';
 import { finishResponse } from './canonical-answer.js';
 import type { PipelineDeps } from './deps.js';
 import type { Exchange } from './exchange.js';
-import { asGatewayError } from './failure.js';
 import type { Answer, FrontDoor } from './front-door.js';
-import { failureHeaders, gatewayHeaders } from './headers.js';
+import { gatewayHeaders } from './headers.js';
 import type { OwnedClaim } from './recall.js';
-import { failed } from './refusal.js';
+import { answerFailed } from './refusal.js';
 import { runOptions } from './run-options.js';
 import { settle } from './settle.js';
 
@@ -26,16 +25,7 @@ export async function completeJson(
     return await answer(deps, door, exchange, upstream, claim);
   } catch (error) {
     claim?.abandon();
-    if (exchange.client.aborted) {
-      void settle(deps, door.name, exchange, {
-        status: 'aborted',
-        httpStatus: 499,
-        metered: undefined,
-        errorCode: null,
-      });
-      return { kind: 'gone' };
-    }
-    return failed(deps, door.name, exchange, asGatewayError(error, deps.redact), failureHeaders(exchange));
+    return answerFailed(deps, door.name, exchange, error);
   }
 }
 

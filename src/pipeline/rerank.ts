@@ -5,12 +5,11 @@ import type { Metered } from '../accounting/meter.js';
 import { measureRerank, rerankDemand } from '../accounting/retrieval-meter.js';
 import { canRerank, type RerankRequest, type RerankResult } from '../core/embeddings.js';
 import { runRerank } from '../router/operations.js';
-import { costOf } from './canonical-answer.js';
+import { answerId, costOf } from './canonical-answer.js';
 import type { RetrievalDoor } from './retrieval.js';
 
 /** `rerank-` + the request id's own part: one id per request, as chat's `chatcmpl-`. */
-export const rerankId = (requestId: string) =>
-  `rerank-${requestId.startsWith('req_') ? requestId.slice(4) : requestId}`;
+export const rerankId = (requestId: string) => answerId('rerank-', requestId);
 
 export function rerankAnswer(
   requestId: string,

@@ -18,9 +18,9 @@ import type { PipelineDeps } from './deps.js';
 import { Exchange, type OperationRequest } from './exchange.js';
 import { asGatewayError } from './failure.js';
 import type { Answer, DoorRequest } from './front-door.js';
-import { failureHeaders, gatewayHeaders } from './headers.js';
+import { gatewayHeaders } from './headers.js';
 import { claimIdempotency, idempotencyKeyOf, type OwnedClaim } from './recall.js';
-import { failed } from './refusal.js';
+import { answerFailed, failed } from './refusal.js';
 import { runOptions } from './run-options.js';
 import { settle } from './settle.js';
 
@@ -115,16 +115,7 @@ export async function runRetrieval<R extends OperationRequest, T>(
     return await execute(deps, door, exchange, claim);
   } catch (error) {
     claim?.abandon();
-    if (exchange.client.aborted) {
-      void settle(deps, door.name, exchange, {
-        status: 'aborted',
-        httpStatus: 499,
-        metered: undefined,
-        errorCode: null,
-      });
-      return { kind: 'gone' };
-    }
-    return failed(deps, door.name, exchange, asGatewayError(error, deps.redact), failureHeaders(exchange));
+    return answerFailed(deps, door.name, exchange, error);
   }
 }
 

@@ -2,6 +2,7 @@
 // finish reasons, usage, content blocks. An Anthropic upstream's own answer is relayed instead
 // (see messages.ts).
 import type { ChatResponse, FinishReason, Usage } from '../../core/types.js';
+import { answerId } from '../../pipeline/canonical-answer.js';
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
 
@@ -40,8 +41,7 @@ export function messagesUsage(usage: Usage | undefined): MessagesUsage {
 }
 
 /** The answer's `msg_` id: the gateway's request id, as chat answers carry it in `chatcmpl-`. */
-export const messageId = (requestId: string) =>
-  `msg_${requestId.startsWith('req_') ? requestId.slice(4) : requestId}`;
+export const messageId = (requestId: string) => answerId('msg_', requestId);
 
 /** Tool input as an object: arguments that are not a JSON object (a model's mistake) are kept as text. */
 export function toolInput(args: string): Record<string, unknown> {

@@ -2,6 +2,7 @@
 // echoed with OpenAI's defaults, around the output items and the usage. One builder for JSON answers,
 // stream events and stored responses, so all three agree.
 import type { Usage } from '../../core/types.js';
+import { answerId } from '../../pipeline/canonical-answer.js';
 import type { ResponsesRequest } from './request.js';
 import type { NamespacedName } from './tools.js';
 
@@ -40,8 +41,7 @@ export interface ResponseState {
 }
 
 /** `resp_` and the request id's random part, as chat's `chatcmpl-` ids are made. */
-export const responseId = (requestId: string) =>
-  `resp_${requestId.startsWith('req_') ? requestId.slice(4) : requestId}`;
+export const responseId = (requestId: string) => answerId('resp_', requestId);
 
 /** The response id of the request whose canonical answer has this `chatcmpl-` id (the same random part). */
 export const responseIdOfCompletion = (completionId: string) =>
