@@ -115,6 +115,32 @@ const coreMigrations: Record<string, Migration> = {
  * Contract (a later release, once no replica older than this one runs): drop the trigger
  * `requests_forward`, its function, and the table `requests`.
  */
+/**
+ * (Re)creates the trigger function that forwards a legacy `requests` row (`(new).*`, in `columns` order) to
+ * the partitioned ledger and its hourly rollup: 0003 creates it, later migrations that add a ledger column
+ * replace it so the column is forwarded too.
+ */
+async function forwardRequestsFunction(db: Kysely<unknown>, columns: readonly string[]): Promise<void> {
+  await sql`create or replace function tokgate_forward_request() returns trigger language plpgsql as $$
+    begin
+      insert into request_log (${sql.raw(columns.join(', '))}) select (new).*  on conflict do nothing;
+      if found then
+        insert into usage_hourly values (new.created_at - new.created_at % 3600000,
+          coalesce(new.account_id, ''), coalesce(new.key_id, ''), new.model, 1,
+          case when new.status = 'error' then 1 else 0 end, coalesce(new.prompt_tokens, 0),
+          coalesce(new.completion_tokens, 0), coalesce(new.cost_micros, 0), new.latency_ms)
+        on conflict (hour, account_id, key_id, model) do update set
+          requests = usage_hourly.requests + excluded.requests,
+          errors = usage_hourly.errors + excluded.errors,
+          prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
+          completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
+          cost_micros = usage_hourly.cost_micros + excluded.cost_micros,
+          latency_ms = usage_hourly.latency_ms + excluded.latency_ms;
+      end if;
+      return null;
+    end $$`.execute(db);
+}
+
 /** The ledger's columns when 0003 ran (later migrations add theirs, and replace the trigger). */
 const LEDGER_COLUMNS_0003 = LEDGER_COLUMNS.slice(0, LEDGER_COLUMNS.indexOf('price_version') + 1);
 
@@ -158,24 +184,7 @@ const partitionedLedger: Migration = {
         coalesce(sum(completion_tokens), 0), coalesce(sum(cost_micros), 0), sum(latency_ms)
       from request_log group by 1, 2, 3, 4`.execute(db);
 
-    await sql`create function tokgate_forward_request() returns trigger language plpgsql as $$
-      begin
-        insert into request_log (${sql.raw(columns)}) select (new).*  on conflict do nothing;
-        if found then
-          insert into usage_hourly values (new.created_at - new.created_at % 3600000,
-            coalesce(new.account_id, ''), coalesce(new.key_id, ''), new.model, 1,
-            case when new.status = 'error' then 1 else 0 end, coalesce(new.prompt_tokens, 0),
-            coalesce(new.completion_tokens, 0), coalesce(new.cost_micros, 0), new.latency_ms)
-          on conflict (hour, account_id, key_id, model) do update set
-            requests = usage_hourly.requests + excluded.requests,
-            errors = usage_hourly.errors + excluded.errors,
-            prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
-            completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
-            cost_micros = usage_hourly.cost_micros + excluded.cost_micros,
-            latency_ms = usage_hourly.latency_ms + excluded.latency_ms;
-        end if;
-        return null;
-      end $$`.execute(db);
+    await forwardRequestsFunction(db, LEDGER_COLUMNS_0003);
     await sql`create trigger requests_forward after insert on requests
       for each row execute function tokgate_forward_request()`.execute(db);
   },
@@ -211,28 +220,11 @@ function requestDoor(engine: Engine): Migration {
       await db.schema.alterTable('requests').addColumn('door', 'text').execute();
       if (engine !== 'postgres') return;
       await db.schema.alterTable('request_log').addColumn('door', 'text').execute();
-      const columns = LEDGER_COLUMNS.join(', ');
-      await sql`create or replace function tokgate_forward_request() returns trigger language plpgsql as $$
-        begin
-          insert into request_log (${sql.raw(columns)}) select (new).*  on conflict do nothing;
-          if found then
-            insert into usage_hourly values (new.created_at - new.created_at % 3600000,
-              coalesce(new.account_id, ''), coalesce(new.key_id, ''), new.model, 1,
-              case when new.status = 'error' then 1 else 0 end, coalesce(new.prompt_tokens, 0),
-              coalesce(new.completion_tokens, 0), coalesce(new.cost_micros, 0), new.latency_ms)
-            on conflict (hour, account_id, key_id, model) do update set
-              requests = usage_hourly.requests + excluded.requests,
-              errors = usage_hourly.errors + excluded.errors,
-              prompt_tokens = usage_hourly.prompt_tokens + excluded.prompt_tokens,
-              completion_tokens = usage_hourly.completion_tokens + excluded.completion_tokens,
-              cost_micros = usage_hourly.cost_micros + excluded.cost_micros,
-              latency_ms = usage_hourly.latency_ms + excluded.latency_ms;
-          end if;
-          return null;
-        end $$`.execute(db);
+      await forwardRequestsFunction(db, LEDGER_COLUMNS);
     },
   };
 }
+
 /** Expand only: stored Responses API answers (conversation state), on both engines. */
 const storedResponses: Migration = {
   async up(db: Kysely<unknown>) {

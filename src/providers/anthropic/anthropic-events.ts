@@ -67,6 +67,8 @@ export class AnthropicEvents {
   /** Content block index → what its deltas become. */
   private readonly blocks = new Map<number, Block>();
   private toolCalls = 0;
+  /** The `type` of the event last read (what Bedrock's transport leaves as the event's only name). */
+  private lastType = 'message';
 
   constructor(
     private readonly provider: string,
@@ -85,7 +87,7 @@ export class AnthropicEvents {
     const before = batch.length;
     const result = this.translate(data, name, batch);
     if (this.relaying) {
-      const type = name ?? (JSON.parse(data) as { type?: string }).type ?? 'message';
+      const type = name ?? this.lastType;
       if (type !== 'message_stop') {
         if (batch.length === before) batch.push(this.chunk({}, null, true));
         attachRelayed(batch[before]!, 'anthropic-messages', `event: ${type}\ndata: ${data}\n\n`);
@@ -106,7 +108,10 @@ export class AnthropicEvents {
 
   private translate(data: string, name: string | undefined, batch: ChatChunk[]): 'end' | undefined {
     const { provider } = this;
-    const result = anthropicStreamEventSchema.safeParse(eventJson(provider, data));
+    const json = eventJson(provider, data);
+    const type = (json as { type?: unknown } | null)?.type;
+    this.lastType = typeof type === 'string' ? type : 'message';
+    const result = anthropicStreamEventSchema.safeParse(json);
     // Not parseUpstream: the message is built only when it is needed, not once per event.
     if (!result.success) {
       throw invalidUpstreamResponse(provider, `a malformed '${name ?? 'message'}' event`);

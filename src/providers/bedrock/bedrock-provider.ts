@@ -75,14 +75,14 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
     ...(sessionToken ? { sessionToken } : {}),
   });
 
-  async function send(
+  /** A signed POST of `body` to one of the model's actions (converse, invoke, and their streams). */
+  async function post(
     call: UpstreamCall,
+    action: string,
     stream: boolean,
-  ): Promise<{ res: UpstreamResponse; chatId: string }> {
-    const body = JSON.stringify(toConverseRequest(call.request, id, call.warnings));
-    const url = new URL(
-      `${settings.baseUrl}/model/${encodeModelId(call.request.model)}/${stream ? 'converse-stream' : 'converse'}`,
-    );
+    body: string,
+  ): Promise<UpstreamResponse> {
+    const url = new URL(`${settings.baseUrl}/model/${encodeModelId(call.request.model)}/${action}`);
     const headers = await sign(
       url,
       {
@@ -94,6 +94,15 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
     );
     const res = await http.request(id, url, headers, body, call.signal);
     if (res.status < 200 || res.status >= 300) throw await bedrockHttpError(id, res);
+    return res;
+  }
+
+  async function send(
+    call: UpstreamCall,
+    stream: boolean,
+  ): Promise<{ res: UpstreamResponse; chatId: string }> {
+    const body = JSON.stringify(toConverseRequest(call.request, id, call.warnings));
+    const res = await post(call, stream ? 'converse-stream' : 'converse', stream, body);
     const requestId = res.headers['x-amzn-requestid'];
     return {
       res,
@@ -118,21 +127,8 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
       .map((flag) => flag.trim())
       .filter((flag) => flag !== '');
     if (betas.length > 0) body.anthropic_beta = betas;
-    const text = stringifyJson(body);
     const action = stream ? 'invoke-with-response-stream' : 'invoke';
-    const url = new URL(`${settings.baseUrl}/model/${encodeModelId(call.request.model)}/${action}`);
-    const headers = await sign(
-      url,
-      {
-        ...settings.headers,
-        'content-type': 'application/json',
-        accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json',
-      },
-      text,
-    );
-    const res = await http.request(id, url, headers, text, call.signal);
-    if (res.status < 200 || res.status >= 300) throw await bedrockHttpError(id, res);
-    return res;
+    return post(call, action, stream, stringifyJson(body));
   }
 
   async function completeNative(call: UpstreamCall, native: NativeRequest): Promise<ChatResponse> {
