@@ -8,13 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import {
-  DEFAULT_REPLY as ANTHROPIC_REPLY,
-  type FakeAnthropic,
-  startFakeAnthropic,
-} from '../fakes/anthropic.js';
-import { type FakeOpenAI, DEFAULT_REPLY as OPENAI_REPLY, startFakeOpenAI } from '../fakes/openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { DEFAULT_REPLY as ANTHROPIC_REPLY, type FakeAnthropic } from '../fakes/anthropic.js';
+import { type FakeOpenAI, DEFAULT_REPLY as OPENAI_REPLY } from '../fakes/openai.js';
+import type { TestGateway } from '../support/gateway.js';
+import { startTwoUpstreams, type TwoUpstreams } from '../support/two-upstreams.js';
 
 const CLAUDE = resolve('node_modules/.bin/claude');
 
@@ -31,33 +28,22 @@ const OFFLINE = {
 let anthropic: FakeAnthropic;
 let openai: FakeOpenAI;
 let gw: TestGateway;
+let upstreams: TwoUpstreams;
 let key: string;
 let home: string;
 
 before(async () => {
-  anthropic = await startFakeAnthropic();
-  openai = await startFakeOpenAI();
-  gw = await startTestGateway({
-    ANTHROPIC_API_KEY: 'sk-ant-upstream',
-    ANTHROPIC_BASE_URL: anthropic.url,
-    OPENAI_API_KEY: 'sk-upstream',
-    OPENAI_BASE_URL: openai.url,
-  });
-  key = (await gw.createKey()).key;
+  upstreams = await startTwoUpstreams();
+  ({ openai, anthropic, gw, key } = upstreams);
 });
 
 after(async () => {
-  await gw.close();
-  await anthropic.close();
-  await openai.close();
+  await upstreams.close();
 });
 
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'tokgate-claude-code-'));
-  anthropic.requests.length = 0;
-  openai.requests.length = 0;
-  anthropic.options = {};
-  openai.options = {};
+  upstreams.reset();
 });
 
 interface Result {

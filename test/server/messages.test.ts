@@ -8,44 +8,31 @@ import {
   DEFAULT_REPLY as ANTHROPIC_REPLY,
   FAKE_THINKING,
   type FakeAnthropic,
-  startFakeAnthropic,
   thinkingSignature,
 } from '../fakes/anthropic.js';
-import { type FakeOpenAI, DEFAULT_REPLY as OPENAI_REPLY, startFakeOpenAI } from '../fakes/openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { type FakeOpenAI, DEFAULT_REPLY as OPENAI_REPLY } from '../fakes/openai.js';
+import type { TestGateway } from '../support/gateway.js';
+import { startTwoUpstreams, type TwoUpstreams } from '../support/two-upstreams.js';
 
 let anthropic: FakeAnthropic;
 let openai: FakeOpenAI;
 let gw: TestGateway;
+let upstreams: TwoUpstreams;
 let key: string;
 let client: Anthropic;
 
 before(async () => {
-  anthropic = await startFakeAnthropic();
-  openai = await startFakeOpenAI();
-  gw = await startTestGateway({
-    ANTHROPIC_API_KEY: 'sk-ant-upstream',
-    ANTHROPIC_BASE_URL: anthropic.url,
-    OPENAI_API_KEY: 'sk-upstream',
-    OPENAI_BASE_URL: openai.url,
-  });
-  key = (await gw.createKey()).key;
+  upstreams = await startTwoUpstreams();
+  ({ openai, anthropic, gw, key } = upstreams);
   client = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
 });
 
 after(async () => {
-  await gw.close();
-  await anthropic.close();
-  await openai.close();
+  await upstreams.close();
 });
 
 beforeEach(() => {
-  for (const fake of [anthropic, openai]) {
-    fake.requests.length = 0;
-    fake.faults.length = 0;
-  }
-  anthropic.options = {};
-  openai.options = {};
+  upstreams.reset();
 });
 
 const SONNET = 'anthropic/claude-sonnet-4-5';

@@ -10,45 +10,30 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
 import { Agent, run, setDefaultOpenAIClient, setTracingDisabled, tool } from '@openai/agents';
 import { generateText, streamText } from 'ai';
-import {
-  DEFAULT_REPLY as ANTHROPIC_REPLY,
-  type FakeAnthropic,
-  startFakeAnthropic,
-} from '../fakes/anthropic.js';
-import { DEFAULT_REPLY, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { DEFAULT_REPLY as ANTHROPIC_REPLY, type FakeAnthropic } from '../fakes/anthropic.js';
+import { DEFAULT_REPLY, type FakeOpenAI } from '../fakes/openai.js';
+import type { TestGateway } from '../support/gateway.js';
+import { startTwoUpstreams, type TwoUpstreams } from '../support/two-upstreams.js';
 
 let openai: FakeOpenAI;
 let anthropic: FakeAnthropic;
 let gw: TestGateway;
+let upstreams: TwoUpstreams;
 let key: string;
 
 const CLAUDE = 'anthropic/claude-sonnet-4-5-20250929';
 
 before(async () => {
-  openai = await startFakeOpenAI();
-  anthropic = await startFakeAnthropic();
-  gw = await startTestGateway({
-    OPENAI_API_KEY: 'sk-upstream',
-    OPENAI_BASE_URL: openai.url,
-    ANTHROPIC_API_KEY: 'sk-ant-upstream',
-    ANTHROPIC_BASE_URL: anthropic.url,
-  });
-  key = (await gw.createKey()).key;
+  upstreams = await startTwoUpstreams();
+  ({ openai, anthropic, gw, key } = upstreams);
 });
 
 after(async () => {
-  await gw.close();
-  await openai.close();
-  await anthropic.close();
+  await upstreams.close();
 });
 
 beforeEach(() => {
-  for (const fake of [openai, anthropic]) {
-    fake.requests.length = 0;
-    fake.faults.length = 0;
-    fake.options = {};
-  }
+  upstreams.reset();
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON
