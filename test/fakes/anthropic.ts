@@ -1,5 +1,6 @@
 // A fake Anthropic upstream: a real node:http server on 127.0.0.1 (port 0) that speaks the Messages API wire
-// format (`POST /v1/messages`, JSON and SSE; `GET /v1/models`), records every request and can be told to fail.
+// format (`POST /v1/messages`, JSON and SSE; `POST /v1/messages/count_tokens`; `GET /v1/models`), records every
+// request and can be told to fail.
 // Its `url` is the base URL without /v1, like ANTHROPIC_BASE_URL.
 //
 // The fake's tokenizer is the OpenAI fake's: a token is a word of the reply split on single spaces, emitted
@@ -603,7 +604,9 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       return;
     }
 
-    if (isMessages) {
+    const isCount = path === '/v1/messages/count_tokens' && method === 'POST';
+    if (isMessages || isCount) {
+      // What both refuse before reading the request: no key, no version, a body that is not an object.
       if (!authenticated(req)) {
         sendJson(res, 401, errorBody('authentication_error', 'x-api-key header is required'));
         return;
@@ -620,6 +623,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         );
         return;
       }
+    }
+    if (isMessages && isRecord(body)) {
       const problem = validate(body, betasOf(req));
       if (problem) {
         sendJson(res, 400, errorBody('invalid_request_error', problem));
@@ -628,19 +633,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       await messages(exchange, body, fault);
       return;
     }
-    if (path === '/v1/messages/count_tokens' && method === 'POST') {
-      if (!authenticated(req)) {
-        sendJson(res, 401, errorBody('authentication_error', 'x-api-key header is required'));
-        return;
-      }
-      if (!isRecord(body)) {
-        sendJson(
-          res,
-          400,
-          errorBody('invalid_request_error', 'There was an error parsing the body of your request.'),
-        );
-        return;
-      }
+    if (isCount && isRecord(body)) {
       // count_tokens takes a Messages body without max_tokens (and refuses max_tokens and stream).
       for (const key of ['max_tokens', 'stream']) {
         if (body[key] !== undefined) {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { invalidRequest } from '../../core/errors.js';
 
-const block = z.object({ type: z.string() }).passthrough();
+const block = z.object({ type: z.string() }).loose();
 
 const content = z.union([z.string(), z.array(block)]);
 
@@ -14,9 +14,9 @@ const message = z
     role: z.enum(['user', 'assistant'], { error: "Input should be 'user' or 'assistant'" }),
     content,
   })
-  .passthrough();
+  .loose();
 
-const tool = z.object({ name: z.string().optional(), type: z.string().optional() }).passthrough();
+const tool = z.object({ name: z.string().optional(), type: z.string().optional() }).loose();
 
 const toolChoice = z
   .object({
@@ -24,7 +24,7 @@ const toolChoice = z
     name: z.string().optional(),
     disable_parallel_tool_use: z.boolean().optional(),
   })
-  .passthrough();
+  .loose();
 
 export const messagesRequestSchema = z
   .object({
@@ -39,10 +39,10 @@ export const messagesRequestSchema = z
     top_k: z.number().int().min(0).optional(),
     tools: z.array(tool).optional(),
     tool_choice: toolChoice.optional(),
-    metadata: z.object({ user_id: z.string().nullish() }).passthrough().optional(),
-    thinking: z.object({ type: z.string() }).passthrough().optional(),
+    metadata: z.object({ user_id: z.string().nullish() }).loose().optional(),
+    thinking: z.object({ type: z.string() }).loose().optional(),
   })
-  .passthrough();
+  .loose();
 
 export type MessagesRequest = z.output<typeof messagesRequestSchema>;
 export type MessageBlock = z.output<typeof block>;
