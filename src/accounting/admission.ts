@@ -99,6 +99,16 @@ export function scopeOf(principal: Principal): Scope {
   };
 }
 
+interface Payer {
+  scope: Scope;
+  key: Extract<Principal, { kind: 'key' }>['key'] | undefined;
+  limits: RateLimits | undefined;
+  admission: Admission;
+  metered: boolean;
+  /** Set when nothing is to be reserved: the admission to return as it is. */
+  admitted?: Admission;
+}
+
 export class Admitter {
   constructor(
     private readonly wallet: Wallet,
@@ -114,27 +124,14 @@ export class Admitter {
    * holds no money, and one refused for money holds no tpm (it still counts as a request for rpm).
    */
   async admit(principal: Principal, target: Target, upstream: ChatRequest): Promise<Admission> {
-    const scope = scopeOf(principal);
-    const key = principal.kind === 'key' ? principal.key : undefined;
-    const limits: RateLimits | undefined =
-      key && (key.rpm !== null || key.tpm !== null) ? { rpm: key.rpm, tpm: key.tpm } : undefined;
-    const admission = emptyAdmission(scope, key?.id ?? null);
-    const metered = await this.wallet.isMetered(scope);
-    if (!metered && limits?.tpm == null) {
-      if (key && limits) await this.limiter.admit(key.id, limits, 0);
-      return admission;
-    }
+    const payer = await this.payer(principal, target);
+    if (payer.admitted) return payer.admitted;
+    const { scope, key, limits, admission, metered } = payer;
 
     const choices = upstream.n ?? 1;
     const requestedMax = upstream.max_completion_tokens ?? upstream.max_tokens ?? undefined;
     let maxTokens = requestedMax ?? target.entry?.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
     const price = target.entry?.price;
-    if (metered && !price && this.options.refuseUnpriced) {
-      throw forbidden(
-        `The model \`${target.model}\` has no price, so its cost cannot be bounded; this key is metered and may not use it. Add a price for it in the config.`,
-        'model_unpriced',
-      );
-    }
 
     // The prompt is first bounded by its UTF-8 bytes (a BPE token is at least one byte): free, and never
     // under-reserves. The tokenizer (costly in time and memory: bench/README.md) runs only where the bound
@@ -193,13 +190,34 @@ export class Admitter {
         return this.wallet.reserve(scope, worstCost());
       }
     };
-    if (!key || !limits) {
-      admission.reservation = await reserveMoney();
-      return admission;
-    }
     // The tpm reservation counts max_tokens before any cap (settling corrects it).
     const tpmTokens = tpm === null ? 0 : prompt + maxTokens * choices;
-    return this.reserveBoth(admission, key.id, limits, tpmTokens, reserveMoney);
+    return this.reserveBoth(admission, key, limits, tpmTokens, reserveMoney);
+  }
+
+  /**
+   * Who pays for a request and under which limits. `admitted` when there is nothing to reserve (an
+   * unmetered account and no tpm: the request only counts for rpm). A metered key may not use an unpriced
+   * model when so configured: its cost cannot be bounded.
+   */
+  private async payer(principal: Principal, target: Target): Promise<Payer> {
+    const scope = scopeOf(principal);
+    const key = principal.kind === 'key' ? principal.key : undefined;
+    const limits: RateLimits | undefined =
+      key && (key.rpm !== null || key.tpm !== null) ? { rpm: key.rpm, tpm: key.tpm } : undefined;
+    const admission = emptyAdmission(scope, key?.id ?? null);
+    const metered = await this.wallet.isMetered(scope);
+    if (!metered && limits?.tpm == null) {
+      if (key && limits) await this.limiter.admit(key.id, limits, 0);
+      return { scope, key, limits, admission, metered, admitted: admission };
+    }
+    if (metered && target.entry?.price === undefined && this.options.refuseUnpriced) {
+      throw forbidden(
+        `The model \`${target.model}\` has no price, so its cost cannot be bounded; this key is metered and may not use it. Add a price for it in the config.`,
+        'model_unpriced',
+      );
+    }
+    return { scope, key, limits, admission, metered };
   }
 
   /**
@@ -208,11 +226,16 @@ export class Admitter {
    */
   private async reserveBoth(
     admission: Admission,
-    keyId: string,
-    limits: RateLimits,
+    key: Payer['key'],
+    limits: RateLimits | undefined,
     tpmTokens: number,
     reserveMoney: () => Promise<Reservation | undefined>,
   ): Promise<Admission> {
+    if (!key || !limits) {
+      admission.reservation = await reserveMoney();
+      return admission;
+    }
+    const keyId = key.id;
     const [money, rate] = await Promise.allSettled([
       reserveMoney(),
       this.limiter.admit(keyId, limits, tpmTokens),
@@ -235,23 +258,10 @@ export class Admitter {
    * worst case `demand.cost(demand.bound)`, and the exact count asked only where the bound would refuse.
    */
   async admitInput(principal: Principal, target: Target, demand: InputDemand): Promise<Admission> {
-    const scope = scopeOf(principal);
-    const key = principal.kind === 'key' ? principal.key : undefined;
-    const limits: RateLimits | undefined =
-      key && (key.rpm !== null || key.tpm !== null) ? { rpm: key.rpm, tpm: key.tpm } : undefined;
-    const admission = emptyAdmission(scope, key?.id ?? null);
-    const metered = await this.wallet.isMetered(scope);
-    if (!metered && limits?.tpm == null) {
-      if (key && limits) await this.limiter.admit(key.id, limits, 0);
-      return admission;
-    }
+    const payer = await this.payer(principal, target);
+    if (payer.admitted) return payer.admitted;
+    const { scope, key, limits, admission, metered } = payer;
     const priced = target.entry?.price !== undefined;
-    if (metered && !priced && this.options.refuseUnpriced) {
-      throw forbidden(
-        `The model \`${target.model}\` has no price, so its cost cannot be bounded; this key is metered and may not use it. Add a price for it in the config.`,
-        'model_unpriced',
-      );
-    }
     let tokens = demand.bound;
     let counted = false;
     const countExactly = async (): Promise<boolean> => {
@@ -275,11 +285,7 @@ export class Admitter {
         return this.wallet.reserve(scope, demand.cost(tokens));
       }
     };
-    if (!key || !limits) {
-      admission.reservation = await reserveMoney();
-      return admission;
-    }
-    return this.reserveBoth(admission, key.id, limits, tpm === null ? 0 : tokens, reserveMoney);
+    return this.reserveBoth(admission, key, limits, tpm === null ? 0 : tokens, reserveMoney);
   }
 
   /**
