@@ -133,6 +133,8 @@ const providerSchema = z.object({
   supports_stop: z.boolean().optional(),
   /** OpenAI-compatible servers: `POST {base_url}/rerank` in Jina's shape (vLLM, Infinity, TEI's /v1 route). */
   rerank: z.boolean().optional(),
+  /** OpenAI-compatible servers with OpenAI's Responses API at `{base_url}/responses`: passed through. */
+  responses: z.boolean().optional(),
   /** Inputs one embeddings call may carry; larger requests are split (default 2048). */
   embedding_batch: z.number().int().positive().optional(),
   options: z.record(z.string(), z.string()).optional(),
@@ -641,6 +643,7 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
       ...(entry.stream_usage === undefined ? {} : { streamUsage: entry.stream_usage }),
       ...(entry.supports_n === undefined ? {} : { n: entry.supports_n }),
       ...(entry.supports_stop === undefined ? {} : { stop: entry.supports_stop }),
+      ...(entry.responses === undefined ? {} : { responses: entry.responses }),
     };
     if (entry.rerank !== undefined || entry.embedding_batch !== undefined) {
       quirks = {

@@ -29,6 +29,8 @@ export interface VendorQuirks {
   /** False when the vendor ignores or rejects `stop`: the router enforces it. */
   readonly stop?: boolean;
   readonly retrieval?: RetrievalQuirks;
+  /** The vendor has OpenAI's Responses API at `{base}/responses`: `/v1/responses` requests pass through. */
+  readonly responses?: boolean;
 }
 
 export interface VendorSpec {
@@ -53,7 +55,7 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     keyEnv: 'OPENAI_API_KEY',
     baseUrlEnv: 'OPENAI_BASE_URL',
     defaultBaseUrl: 'https://api.openai.com/v1',
-    quirks: { retrieval: { base64: true, tokenInput: true } },
+    quirks: { retrieval: { base64: true, tokenInput: true }, responses: true },
   },
   mistral: {
     keyEnv: 'MISTRAL_API_KEY',

@@ -4,10 +4,11 @@
 // (routing, admission, metering and the ledger read them); the native body and answer ride along on them
 // under symbol keys, which object spreads copy (the router copies requests per attempt) and JSON.stringify
 // leaves out (nothing native ever reaches an upstream or a client by accident).
+import type { GatewayError } from './errors.js';
 import type { ChatChunk, ChatRequest, ChatResponse } from './types.js';
 
 /** The wire protocols a door may ask to pass through, by name. */
-export type NativeProtocol = 'anthropic-messages';
+export type NativeProtocol = 'anthropic-messages' | 'openai-responses';
 
 export interface NativeRequest {
   protocol: NativeProtocol;
@@ -19,8 +20,8 @@ export interface NativeRequest {
   translation: {
     /** What the translation drops: said in `x-tokgate-warnings`. */
     warnings: string[];
-    /** Why the request cannot be translated without changing its meaning, when it cannot. */
-    refusal: string | undefined;
+    /** Why the request cannot be translated without changing its meaning, when it cannot (a 400). */
+    refusal: string | GatewayError | undefined;
   };
 }
 

@@ -62,7 +62,7 @@ function translateNative(provider: Provider, call: UpstreamCall): void {
   const native = nativeRequestOf(call.request);
   if (!native || provider.speaks?.(native.protocol, call.request.model)) return;
   const { refusal, warnings } = native.translation;
-  if (refusal !== undefined) throw invalidRequest(refusal);
+  if (refusal !== undefined) throw typeof refusal === 'string' ? invalidRequest(refusal) : refusal;
   for (const warning of warnings) if (!call.warnings.includes(warning)) call.warnings.push(warning);
 }
 

@@ -1,7 +1,8 @@
 // A fake Azure OpenAI resource: a real node:http server on 127.0.0.1 (port 0) that speaks the OpenAI chat
 // completions format at Azure's deployment URLs
 // (`POST /openai/deployments/{deployment}/chat/completions?api-version=...`, and `/embeddings` as OpenAI's,
-// see retrieval.ts), records every request (with
+// see retrieval.ts) and the Responses API on its v1 surface (`POST /openai/v1/responses`, see
+// responses-api.ts), records every request (with
 // its query string in `path`) and can be told to fail.
 //
 // Faithful details of the real service that it reproduces:
@@ -27,6 +28,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OPENAI_CHAT_PARAMETERS } from '../../src/providers/parameter-rules.js';
 import { countPromptTokens, DEFAULT_REPLY, generate, type RecordedRequest } from './openai.js';
+import { fakeResponsesAnswer, responsesEvent } from './responses-api.js';
 import { fakeEmbeddings } from './retrieval.js';
 
 export { DEFAULT_REPLY, type RecordedRequest };
@@ -187,6 +189,29 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     res.flushHeaders();
   }
 
+  /**
+   * The Responses API on Azure's v1 surface (`POST /openai/v1/responses`, no api-version needed): the
+   * deployment is the body's `model`, and the answer names the deployment's model.
+   */
+  async function responses(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    if (!req.headers['api-key'])
+      return sendJson(res, 401, azureError('401', 'Access denied due to invalid subscription key.'));
+    const deployment = isRecord(body) ? String(body.model) : '';
+    const model = (fake.options.deployments ?? { 'gpt-4o': 'gpt-4o-2024-11-20' })[deployment];
+    if (!model)
+      return sendJson(
+        res,
+        404,
+        azureError('DeploymentNotFound', 'The API deployment for this resource does not exist.'),
+      );
+    const answer = fakeResponsesAnswer({ ...(body as Record<string, unknown>), model }, fake.options);
+    if (answer.kind === 'error') return sendJson(res, answer.status, answer.body);
+    if ((body as { stream?: unknown }).stream !== true) return sendJson(res, 200, answer.response);
+    startStream(res);
+    for (const event of answer.events) if (!(await write(res, responsesEvent(event)))) return;
+    return endByServer(res, false);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parts: Buffer[] = [];
     for await (const part of req) parts.push(part as Buffer);
@@ -224,6 +249,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     }
     if (fault?.kind === 'drop-mid-stream' && !streaming) return endByServer(res, true);
 
+    if (url.pathname === '/openai/v1/responses' && method === 'POST') return responses(req, res, body);
     const route = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(url.pathname);
     const apiVersion = url.searchParams.get('api-version');
     if (method !== 'POST' || !route || !apiVersion)

@@ -1,6 +1,7 @@
 // A fake OpenAI-compatible upstream: a real node:http server on 127.0.0.1 (port 0) that speaks OpenAI's wire
-// format for `POST /v1/chat/completions`, `POST /v1/embeddings` (and Jina's or Voyage's `/v1/rerank`, see
-// retrieval.ts) and `GET /v1/models`, records every request and can be told to fail.
+// format for `POST /v1/chat/completions`, `POST /v1/responses` (see responses-api.ts), `POST /v1/embeddings`
+// (and Jina's or Voyage's `/v1/rerank`, see retrieval.ts) and `GET /v1/models`, records every request and
+// can be told to fail.
 //
 // The fake's "tokenizer": a token is a word of the reply split on single spaces, emitted with its trailing
 // space, so the tokens concatenate back to the reply exactly ('Hi there.' → 'Hi ', 'there.').
@@ -24,8 +25,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ChatChunk, ChatResponse, ChunkChoice, FinishReason, Usage } from '../../src/core/types.js';
+import type { ChatChunk, ChatResponse, ChunkChoice, Usage } from '../../src/core/types.js';
 import { Exchange, parseBody, readBody } from './exchange.js';
+import { DEFAULT_REPLY, generate, tokenize } from './generation.js';
+import { fakeResponsesAnswer, responsesEvent } from './responses-api.js';
 import { fakeEmbeddings, fakeRerank, type RetrievalDialect } from './retrieval.js';
 
 export interface RecordedRequest {
@@ -85,8 +88,11 @@ export interface FakeOpenAIOptions {
    * with this function call (after the reply text when `text` is set), finish_reason 'tool_calls';
    * streamed, the arguments come in 3 pieces. */
   toolCall?: { name?: string; arguments: string; text?: string };
-  /** Reasoning text sent beside the answer as `reasoning_content` (as DeepSeek and vLLM do), first. */
+  /** Reasoning text sent beside the answer as `reasoning_content` (as DeepSeek and vLLM do), first; in
+   * the Responses API, a reasoning item with this summary. */
   reasoning?: string;
+  /** Input tokens the Responses API reports as cached. */
+  cachedTokens?: number;
   /** How an OpenAI-compatible vendor departs from OpenAI (see VendorBehaviour); OpenAI's own by default. */
   vendor?: VendorBehaviour;
 }
@@ -132,6 +138,8 @@ export function inVendorShape(body: ErrorBody, shape: VendorBehaviour['errors'])
   }
 }
 
+export { DEFAULT_REPLY, generate, tokenize };
+
 export interface FakeOpenAI {
   /** Base URL including /v1, like OPENAI_BASE_URL: http://127.0.0.1:PORT/v1 */
   url: string;
@@ -146,7 +154,6 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
-export const DEFAULT_REPLY = 'Hello from the fake upstream. It speaks the OpenAI wire format.';
 const DEFAULT_MODELS = ['gpt-4o', 'gpt-4o-mini'];
 const MODEL_CREATED = 1715367049;
 const SYSTEM_FINGERPRINT = 'fp_fake';
@@ -231,47 +238,6 @@ export function countPromptTokens(messages: readonly unknown[]): number {
     }
   }
   return total;
-}
-
-/** The fake's tokens: words split on single spaces, each with its trailing space. */
-export function tokenize(text: string): string[] {
-  const words = text.split(' ');
-  return words.map((w, i) => (i < words.length - 1 ? `${w} ` : w)).filter((t) => t !== '');
-}
-
-interface Generation {
-  /** What is emitted, one stream chunk each. */
-  pieces: string[];
-  finishReason: FinishReason;
-}
-
-/** Applies max_tokens / max_completion_tokens (→ 'length') then stop sequences (→ 'stop', stop text cut). */
-export function generate(reply: string, maxTokens: number | undefined, stops: readonly string[]): Generation {
-  const all = tokenize(reply);
-  let pieces = maxTokens === undefined ? all : all.slice(0, Math.max(0, maxTokens));
-  let finishReason: FinishReason = pieces.length < all.length ? 'length' : 'stop';
-  const text = pieces.join('');
-  let cut = -1;
-  for (const stop of stops) {
-    if (stop === '') continue;
-    const at = text.indexOf(stop);
-    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
-  }
-  if (cut >= 0) {
-    const kept: string[] = [];
-    let position = 0;
-    for (const piece of pieces) {
-      if (position + piece.length <= cut) kept.push(piece);
-      else {
-        if (cut > position) kept.push(piece.slice(0, cut - position));
-        break;
-      }
-      position += piece.length;
-    }
-    pieces = kept;
-    finishReason = 'stop';
-  }
-  return { pieces, finishReason };
 }
 
 function usageOf(promptTokens: number, completionTokens: number): Usage {
@@ -364,6 +330,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (!(await exchange.wait(fake.options.firstByteDelayMs))) return;
     const wantsStream = isRecord(body) && body.stream === true;
 
+    if (
+      fault &&
+      path === '/v1/responses' &&
+      (fault.kind === 'error-event' || fault.kind === 'drop-mid-stream')
+    ) {
+      if (wantsStream) await responses(exchange, body, fault);
+      else if (fault.kind === 'drop-mid-stream') exchange.destroy();
+      else sendJson(res, 500, defaultErrorBody(500));
+      return;
+    }
     if (fault) {
       const chat = path === '/v1/chat/completions' && isRecord(body);
       switch (fault.kind) {
@@ -439,6 +415,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       await chatCompletion(exchange, body, {});
       return;
     }
+    if (path === '/v1/responses' && method === 'POST') {
+      if (!authorized(req)) return unauthorized(res, req);
+      await responses(exchange, body, undefined);
+      return;
+    }
     if ((path === '/v1/embeddings' || path === '/v1/rerank') && method === 'POST') {
       if (!authorized(req)) return unauthorized(res, req);
       const dialect = fake.options.retrieval ?? 'openai';
@@ -468,6 +449,45 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       ? 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.'
       : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
     sendJson(res, 401, errorBody(message, 'invalid_request_error', null, 'invalid_api_key'));
+  }
+
+  /**
+   * The Responses API (see responses-api.ts); a stream bent by `error-event` ends with `response.failed`
+   * after that many text deltas, by `drop-mid-stream` is cut there.
+   */
+  async function responses(
+    exchange: Exchange,
+    body: unknown,
+    fault: Extract<Fault, { kind: 'error-event' | 'drop-mid-stream' }> | undefined,
+  ): Promise<void> {
+    const answer = fakeResponsesAnswer(body, fake.options);
+    if (answer.kind === 'error') return sendJson(exchange.res, answer.status, answer.body);
+    if (!(isRecord(body) && body.stream === true)) return sendJson(exchange.res, 200, answer.response);
+    startStream(exchange.res);
+    let deltas = 0;
+    for (const event of answer.events) {
+      if (fault && event.type === 'response.output_text.delta' && deltas++ === fault.afterChunks) {
+        if (fault.kind === 'drop-mid-stream') return exchange.destroy();
+        const failed = {
+          type: 'response.failed',
+          sequence_number: event.sequence_number,
+          response: {
+            ...answer.response,
+            status: 'failed',
+            output: [],
+            usage: null,
+            error: { code: 'server_error', message: 'The model failed to generate a response (fake fault).' },
+          },
+        };
+        exchange.markServerEnded();
+        exchange.res.end(responsesEvent(failed));
+        return;
+      }
+      if (!(await exchange.wait(fake.options.chunkDelayMs))) return;
+      if (!(await exchange.write(responsesEvent(event)))) return;
+    }
+    exchange.markServerEnded();
+    exchange.res.end();
   }
 
   /** How a fault bends an otherwise normal answer. */

@@ -1,6 +1,7 @@
 // The clients that call /v1/responses, as a user would point them at tokgate: the AI SDK's default OpenAI
 // provider (v5), the OpenAI Agents SDK running an agent with a tool, and the Codex CLI itself, each on an
-// OpenAI model (the OpenAI fake) and an Anthropic model (the Anthropic fake), through the gateway.
+// OpenAI model (passed through to the OpenAI fake's Responses API) and an Anthropic model (translated for
+// the Anthropic fake), through the gateway.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -101,16 +102,16 @@ describe('the OpenAI Agents SDK', () => {
     const result = await run(agent, 'Weather in Paris?');
     assert.equal(result.finalOutput, DEFAULT_REPLY);
     assert.deepEqual(calls, ['Paris']);
+    // Passed through to OpenAI's own Responses API: its tools and items as the SDK sent them.
+    assert.ok(openai.requests.every((r) => r.path === '/v1/responses'));
     const [first, second] = bodies(openai);
-    assert.equal(first.tools[0].function.name, 'get_weather');
-    const tail = second.messages.slice(-2);
-    assert.equal(tail[0].role, 'assistant');
-    assert.equal(tail[0].tool_calls[0].function.name, 'get_weather');
-    assert.deepEqual(tail[1], {
-      role: 'tool',
-      tool_call_id: tail[0].tool_calls[0].id,
-      content: 'Sunny, 21 C',
-    });
+    assert.equal(first.tools[0].type, 'function');
+    assert.equal(first.tools[0].name, 'get_weather');
+    const call = second.input.find((item: { type?: string }) => item.type === 'function_call');
+    assert.equal(call.name, 'get_weather');
+    const output = second.input.find((item: { type?: string }) => item.type === 'function_call_output');
+    assert.equal(output.call_id, call.call_id);
+    assert.equal(output.output, 'Sunny, 21 C');
 
     const streamed = await run(agent, 'Weather in Paris?', { stream: true });
     for await (const _event of streamed) {
@@ -231,18 +232,17 @@ describe('the Codex CLI', () => {
     openai.options.toolCall = { name: 'exec_command', arguments: '{"cmd":"echo tokgate-tool-ran"}' };
     const result = await codex('openai/gpt-4o', 'Run echo.');
     assert.match(result.stdout, /Hello from the fake upstream\. It speaks the OpenAI wire format\./);
+    // Passed through to OpenAI's own Responses API, as Codex sent it (stateless: store false, the reasoning
+    // carried as encrypted content).
+    assert.ok(openai.requests.every((r) => r.path === '/v1/responses'));
     const [first, second] = bodies(openai);
-    // Codex's namespace tools arrive as <namespace>__<name> functions; its web_search is dropped.
-    const names = first.tools.map((t: { function: { name: string } }) => t.function.name);
-    assert.ok(names.includes('exec_command'));
-    assert.ok(names.some((name: string) => name.includes('__')));
-    const call = second.messages.find(
-      (m: { role: string; tool_calls?: unknown }) => m.role === 'assistant' && m.tool_calls,
-    );
-    assert.equal(call.tool_calls[0].function.name, 'exec_command');
-    const output = second.messages.find((m: { role: string }) => m.role === 'tool');
-    assert.equal(output.tool_call_id, call.tool_calls[0].id);
-    assert.match(JSON.stringify(output.content), /tokgate-tool-ran/);
+    assert.equal(first.store, false);
+    assert.ok(first.tools.some((t: { name?: string }) => t.name === 'exec_command'));
+    const call = second.input.find((item: { type?: string }) => item.type === 'function_call');
+    assert.equal(call.name, 'exec_command');
+    const output = second.input.find((item: { type?: string }) => item.type === 'function_call_output');
+    assert.equal(output.call_id, call.call_id);
+    assert.match(JSON.stringify(output.output), /tokgate-tool-ran/);
   });
 
   test('codex exec runs a tool call turn on an Anthropic model', async () => {

@@ -119,10 +119,21 @@ describe('a gateway on PostgreSQL', () => {
         previous_response_id: first.id,
         input: 'Two.',
       });
-      assert.deepEqual((fake.requests.at(-1)!.body as { messages: unknown[] }).messages, [
-        { role: 'user', content: [{ type: 'text', text: 'One.' }] },
-        { role: 'assistant', content: DEFAULT_REPLY },
-        { role: 'user', content: [{ type: 'text', text: 'Two.' }] },
+      // Passed through to OpenAI's Responses API: the conversation the gateway kept, spelled out as input
+      // items without the ids it gave them (OpenAI never stored them).
+      const upstream = fake.requests.at(-1)!;
+      assert.equal(upstream.path, '/v1/responses');
+      const body = upstream.body as { input: unknown[]; previous_response_id?: unknown; model: string };
+      assert.equal(body.model, 'gpt-4o-mini');
+      assert.equal(body.previous_response_id, undefined);
+      assert.deepEqual(body.input, [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'One.' }] },
+        {
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: DEFAULT_REPLY, annotations: [], logprobs: [] }],
+        },
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Two.' }] },
       ]);
       assert.equal((await client.responses.retrieve(second.id)).previous_response_id, first.id);
     } finally {

@@ -163,10 +163,18 @@ describe('ResponsesStreamEncoder', () => {
     assert.deepEqual(events.at(-1)!.response.output, []);
   });
 
-  test('a failure mid-stream: an error event last, nothing stored', () => {
+  test('a failure mid-stream: an error event, then response.failed with what was written; nothing stored', () => {
     const { types, events, stored } = run([{ content: 'Hel' }], { fail: true });
-    assert.equal(types.at(-1), 'error');
-    assert.equal(events.at(-1)!.message, 'upstream went away');
+    assert.deepEqual(types.slice(-2), ['error', 'response.failed']);
+    assert.equal(events.at(-2)!.message, 'upstream went away');
+    const failed = events.at(-1)!.response as {
+      status: string;
+      error: { message: string };
+      output: unknown[];
+    };
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error.message, 'upstream went away');
+    assert.equal(failed.output.length, 1);
     assert.deepEqual(stored, []);
   });
 });

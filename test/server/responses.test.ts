@@ -1,6 +1,8 @@
 // POST /v1/responses end to end with the official openai client (v6), translated through the canonical chat
-// request to the OpenAI fake (chat completions) and the Anthropic fake (messages): answers and every stream
-// event validated against OpenAI's spec, and exactly what each upstream received.
+// request to an OpenAI-format upstream without the Responses API (DeepSeek, at the OpenAI fake's chat
+// completions) and to the Anthropic fake (messages): answers and every stream event validated against
+// OpenAI's spec, and exactly what each upstream received. Passing through to OpenAI's own Responses API:
+// responses-native.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type OpenAI from 'openai';
@@ -35,6 +37,8 @@ beforeEach(() => {
 const lastBody = (fake: FakeOpenAI | FakeAnthropic): any => fake.requests.at(-1)?.body;
 
 const CLAUDE = 'anthropic/claude-sonnet-4-5-20250929';
+/** An OpenAI-format model whose upstream has no Responses API: the chat translation. */
+const CHAT_MODEL = 'deepseek/deepseek-chat';
 
 const weatherTool = {
   type: 'function' as const,
@@ -45,9 +49,9 @@ const weatherTool = {
 };
 
 describe('POST /v1/responses, whole answers', () => {
-  test('an OpenAI model: the Response object as the spec has it, and the chat request upstream', async () => {
+  test('an OpenAI-format model: the Response object as the spec has it, and the chat request upstream', async () => {
     const response = await client.responses.create({
-      model: 'openai/gpt-4o',
+      model: CHAT_MODEL,
       instructions: 'Be brief.',
       input: 'Say hello.',
       max_output_tokens: 100,
@@ -59,7 +63,7 @@ describe('POST /v1/responses, whole answers', () => {
     assert.match(response.id, /^resp_[0-9a-f]+$/);
     assert.equal(response.object, 'response');
     assert.equal(response.status, 'completed');
-    assert.equal(response.model, 'openai/gpt-4o');
+    assert.equal(response.model, CHAT_MODEL);
     assert.equal(response.output_text, DEFAULT_REPLY);
     assert.equal(response.instructions, 'Be brief.');
     assert.deepEqual(response.metadata, { ticket: '42' });
@@ -73,7 +77,7 @@ describe('POST /v1/responses, whole answers', () => {
     assert.equal(typeof usage.cost, 'number');
 
     const upstream = lastBody(openai);
-    assert.equal(upstream.model, 'gpt-4o');
+    assert.equal(upstream.model, 'deepseek-chat');
     assert.deepEqual(upstream.messages, [
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: [{ type: 'text', text: 'Say hello.' }] },
@@ -112,7 +116,7 @@ describe('POST /v1/responses, whole answers', () => {
   test('hitting max_output_tokens: status incomplete with its reason', async () => {
     openai.options.reply = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
     const response = await client.responses.create({
-      model: 'openai/gpt-4o',
+      model: CHAT_MODEL,
       input: 'Go on.',
       max_output_tokens: 16,
     });
@@ -123,7 +127,7 @@ describe('POST /v1/responses, whole answers', () => {
 
   test('text.format json_schema and reasoning.effort reach the chat request', async () => {
     await client.responses.create({
-      model: 'openai/gpt-4o',
+      model: CHAT_MODEL,
       input: 'A city, please.',
       text: {
         format: {
@@ -151,26 +155,26 @@ describe('POST /v1/responses, whole answers', () => {
 
   test('bad requests: 400 in OpenAI shape naming the field', async () => {
     const cases: Array<[unknown, string | null]> = [
-      [{ model: 'openai/gpt-4o', input: 'x', temperature: 3 }, 'temperature'],
-      [{ model: 'openai/gpt-4o' }, 'input'],
+      [{ model: CHAT_MODEL, input: 'x', temperature: 3 }, 'temperature'],
+      [{ model: CHAT_MODEL }, 'input'],
       [
-        { model: 'openai/gpt-4o', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs'] }] },
+        { model: CHAT_MODEL, input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs'] }] },
         'tools[0].type',
       ],
       [
-        { model: 'openai/gpt-4o', input: [{ type: 'computer_call_output', call_id: 'c', output: {} }] },
+        { model: CHAT_MODEL, input: [{ type: 'computer_call_output', call_id: 'c', output: {} }] },
         'input[0].type',
       ],
-      [{ model: 'openai/gpt-4o', input: 'x', background: true }, 'background'],
+      [{ model: CHAT_MODEL, input: 'x', background: true }, 'background'],
       [
         {
-          model: 'openai/gpt-4o',
+          model: CHAT_MODEL,
           input: [{ role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/a.pdf' }] }],
         },
         'input[0].content[0].file_data',
       ],
-      [{ model: 'openai/gpt-4o', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]'],
-      [{ model: 'openai/gpt-4o', input: 'x', tool_choice: { type: 'file_search' } }, 'tool_choice.type'],
+      [{ model: CHAT_MODEL, input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]'],
+      [{ model: CHAT_MODEL, input: 'x', tool_choice: { type: 'file_search' } }, 'tool_choice.type'],
     ];
     for (const [body, param] of cases) {
       const res = await gw.call('/v1/responses', { method: 'POST', key, json: body });
@@ -199,7 +203,7 @@ async function collect(stream: AsyncIterable<OpenAI.Responses.ResponseStreamEven
 
 describe('POST /v1/responses, streamed', () => {
   test('text: the full event sequence, ending with response.completed and its usage', async () => {
-    const stream = await client.responses.create({ model: 'openai/gpt-4o', input: 'Hi', stream: true });
+    const stream = await client.responses.create({ model: CHAT_MODEL, input: 'Hi', stream: true });
     const events = await collect(stream);
     const types = events.map((e) => e.type);
     const deltas = types.filter((t) => t === 'response.output_text.delta').length;
@@ -217,7 +221,7 @@ describe('POST /v1/responses, streamed', () => {
     assert.ok(deltas > 1);
     const created = events[0] as OpenAI.Responses.ResponseCreatedEvent;
     assert.match(created.response.id, /^resp_/);
-    assert.equal(created.response.model, 'openai/gpt-4o');
+    assert.equal(created.response.model, CHAT_MODEL);
     assert.equal(typeof created.response.created_at, 'number');
     const done = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
     assert.equal(done.response.id, created.response.id);
@@ -248,7 +252,7 @@ describe('POST /v1/responses, streamed', () => {
     openai.options.reasoning = 'Think about the weather first.';
     openai.options.toolCall = { arguments: '{"city":"Paris"}' };
     const stream = await client.responses.create({
-      model: 'openai/gpt-4o',
+      model: CHAT_MODEL,
       input: 'Weather in Paris?',
       tools: [weatherTool],
       stream: true,
@@ -278,12 +282,12 @@ describe('POST /v1/responses, streamed', () => {
     assert.match(fc.call_id, /^call_/);
   });
 
-  test('a failure after the 200: an error event, and the stream ends', async () => {
+  test('a failure after the 200: an error event, then response.failed, and the stream ends', async () => {
     openai.faults.push({ kind: 'error-event', afterChunks: 2 });
     const res = await gw.call('/v1/responses', {
       method: 'POST',
       key,
-      json: { model: 'openai/gpt-4o', input: 'Hi', stream: true },
+      json: { model: CHAT_MODEL, input: 'Hi', stream: true },
     });
     assert.equal(res.status, 200);
     const text = await res.text();
@@ -297,14 +301,20 @@ describe('POST /v1/responses, streamed', () => {
         assertMatchesSchema('ResponseStreamEvent', data);
         return data;
       });
-    assert.equal(events.at(-1).type, 'error');
+    assert.deepEqual(
+      events.slice(-2).map((e: { type: string }) => e.type),
+      ['error', 'response.failed'],
+    );
+    const failed = events.at(-1).response;
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error.code, 'server_error');
     assert.ok(!events.some((e: { type: string }) => e.type === 'response.completed'));
   });
 });
 
 describe('tools', () => {
   for (const [label, model, fake] of [
-    ['OpenAI', 'openai/gpt-4o', () => openai],
+    ['DeepSeek (chat format)', CHAT_MODEL, () => openai],
     ['Anthropic', CLAUDE, () => anthropic],
   ] as const) {
     test(`${label}: a function call, then its function_call_output as the follow-up`, async () => {
@@ -382,7 +392,7 @@ describe('tools', () => {
       method: 'POST',
       key,
       json: {
-        model: 'openai/gpt-4o',
+        model: CHAT_MODEL,
         input: 'Find customer 7',
         tools: [
           {
@@ -416,7 +426,7 @@ describe('through the pipeline', () => {
     const res = await gw.call('/v1/responses', {
       method: 'POST',
       key,
-      json: { model: 'openai/gpt-4o', input: 'Hi' },
+      json: { model: CHAT_MODEL, input: 'Hi' },
     });
     assert.equal(res.status, 200);
     const body = await readJson(res);
@@ -426,16 +436,16 @@ describe('through the pipeline', () => {
     assert.equal(body.id, `resp_${requestId.slice('req_'.length)}`);
     const row = await gw.gateway.store.getRequest(requestId);
     assert.ok(row);
-    assert.equal(row.model, 'openai/gpt-4o');
+    assert.equal(row.model, CHAT_MODEL);
     assert.equal(row.prompt_tokens, body.usage.input_tokens);
     assert.equal(row.completion_tokens, body.usage.output_tokens);
     assert.equal(row.cost_micros! / 1e6, body.usage.cost);
-    assert.equal(res.headers.get('x-tokgate-provider'), 'openai');
+    assert.equal(res.headers.get('x-tokgate-provider'), 'deepseek');
   });
 
   test("a key's model allowlist holds: 403 in OpenAI's shape, nothing upstream", async () => {
     const limited = gw.client((await gw.createKey({ models: ['anthropic/*'] })).key);
-    await assert.rejects(limited.responses.create({ model: 'openai/gpt-4o', input: 'Hi' }), { status: 403 });
+    await assert.rejects(limited.responses.create({ model: CHAT_MODEL, input: 'Hi' }), { status: 403 });
     assert.equal(openai.requests.length, 0);
   });
 
@@ -468,7 +478,7 @@ describe('through the pipeline', () => {
 
 describe('stored responses', () => {
   test('previous_response_id continues a conversation on another model; retrieve, input_items, delete', async () => {
-    const first = await client.responses.create({ model: 'openai/gpt-4o', input: 'My name is Ada.' });
+    const first = await client.responses.create({ model: CHAT_MODEL, input: 'My name is Ada.' });
     const second = await client.responses.create({
       model: CLAUDE,
       previous_response_id: first.id,
@@ -508,13 +518,13 @@ describe('stored responses', () => {
       await gw.call('/admin/accounts', { method: 'POST', key: 'sk-test-admin-key', json: { name: 'other' } }),
     );
     const other = gw.client((await gw.createKey({ account_id: account.id })).key);
-    const mine = await client.responses.create({ model: 'openai/gpt-4o', input: 'secret' });
+    const mine = await client.responses.create({ model: CHAT_MODEL, input: 'secret' });
     await assert.rejects(other.responses.retrieve(mine.id), { status: 404 });
     await assert.rejects(other.responses.inputItems.list(mine.id), { status: 404 });
     await assert.rejects(other.responses.delete(mine.id), { status: 404 });
     const requests = openai.requests.length;
     await assert.rejects(
-      other.responses.create({ model: 'openai/gpt-4o', previous_response_id: mine.id, input: 'and?' }),
+      other.responses.create({ model: CHAT_MODEL, previous_response_id: mine.id, input: 'and?' }),
       { status: 404 },
     );
     assert.equal(openai.requests.length, requests);
@@ -523,7 +533,7 @@ describe('stored responses', () => {
   });
 
   test('streamed responses are stored too, once written', async () => {
-    const stream = await client.responses.create({ model: 'openai/gpt-4o', input: 'Hi', stream: true });
+    const stream = await client.responses.create({ model: CHAT_MODEL, input: 'Hi', stream: true });
     const events = await collect(stream);
     const id = (events[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
     const retrieved = await client.responses.retrieve(id);

@@ -1,5 +1,6 @@
 // A gateway in front of two fake upstreams, one per wire family the front doors translate between: the
-// OpenAI fake (chat completions) and the Anthropic fake (messages), with a key to call it. The suites of the
+// OpenAI fake (chat completions and the Responses API; also DeepSeek's upstream, which has no Responses API)
+// and the Anthropic fake (messages), with a key to call it. The suites of the
 // doors (messages, responses) and of the agent clients share it.
 import { type FakeAnthropic, startFakeAnthropic } from '../fakes/anthropic.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
@@ -22,6 +23,9 @@ export async function startTwoUpstreams(): Promise<TwoUpstreams> {
   const gw = await startTestGateway({
     OPENAI_API_KEY: 'sk-upstream',
     OPENAI_BASE_URL: openai.url,
+    // An OpenAI-format vendor without the Responses API, at the same fake: the doors translate to chat.
+    DEEPSEEK_API_KEY: 'sk-deepseek-upstream',
+    DEEPSEEK_BASE_URL: openai.url,
     ANTHROPIC_API_KEY: 'sk-ant-upstream',
     ANTHROPIC_BASE_URL: anthropic.url,
   });

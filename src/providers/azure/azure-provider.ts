@@ -17,8 +17,11 @@ export function createAzureProvider(settings: ProviderSettings, http: HttpClient
   const apiVersion = settings.options.api_version || DEFAULT_AZURE_API_VERSION;
   // Azure's embeddings are OpenAI's: base64 made upstream, token arrays taken.
   const retrieval = { base64: true, tokenInput: true, ...settings.quirks.retrieval };
-  const openai = createOpenAIProvider({ ...settings, quirks: { ...settings.quirks, retrieval } }, http, {
+  // Azure's Responses API is on its v1 surface: no deployment in the path, the deployment as `model`.
+  const quirks = { ...settings.quirks, retrieval, responses: true };
+  const openai = createOpenAIProvider({ ...settings, quirks }, http, {
     format: 'azure',
+    responsesUrl: new URL(`${settings.baseUrl}/openai/v1/responses`),
     url: (request) => deploymentUrl(settings.baseUrl, request.model, apiVersion),
     authHeaders: (apiKey) => ({ 'api-key': apiKey }),
     // `POST {endpoint}/openai/deployments/{deployment}/embeddings?api-version=` (Azure has no rerank).
@@ -64,6 +67,7 @@ export function createAzureProvider(settings: ProviderSettings, http: HttpClient
     id: settings.id,
     format: 'azure',
     supports: openai.supports ?? {},
+    speaks: openai.speaks!,
     complete,
     stream,
     embed: openai.embed,

@@ -39,3 +39,27 @@ export type OpenAIErrorDetail = { message: string; param?: string | null; code?:
 export function readErrorObject(value: unknown): OpenAIErrorDetail {
   return openaiErrorSchema.safeParse(value).data?.error ?? { message: '' };
 }
+
+/** The Responses API's usage: input and output counts, with the cached and reasoning ones inside them. */
+const responsesUsageSchema = z.looseObject({
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  total_tokens: z.number().optional(),
+  input_tokens_details: z.looseObject({ cached_tokens: z.number().optional() }).nullish(),
+  output_tokens_details: z.looseObject({ reasoning_tokens: z.number().optional() }).nullish(),
+});
+
+export type ResponsesUsage = z.infer<typeof responsesUsageSchema>;
+
+/** A Response (POST /v1/responses): what the gateway reads of it; the rest goes to the client as it came. */
+export const responsesAnswerSchema = z.looseObject({
+  id: z.string(),
+  model: z.string().optional(),
+  created_at: z.number().optional(),
+  status: z.string().optional(),
+  incomplete_details: z.looseObject({ reason: z.string().optional() }).nullish(),
+  output: z.array(z.looseObject({ type: z.string() })),
+  usage: responsesUsageSchema.nullish(),
+});
+
+export type ResponsesAnswer = z.infer<typeof responsesAnswerSchema>;

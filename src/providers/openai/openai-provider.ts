@@ -2,6 +2,7 @@
 // this format, so a request only loses what the vendor rejects (see src/config/vendors.ts) and answers pass through.
 import type { ProviderSettings } from '../../config/config.js';
 import type { Embedder, Reranker } from '../../core/embeddings.js';
+import { nativeRequestOf } from '../../core/native.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
@@ -9,6 +10,7 @@ import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
 import { openaiHttpError } from './openai-error.js';
+import { openaiResponses, RESPONSES_PROTOCOL } from './openai-responses.js';
 import { openaiRetrieval, type RetrievalWire } from './openai-retrieval.js';
 
 /** How a vendor that speaks OpenAI's format at another address differs (Azure: deployment URLs, `api-key`). */
@@ -20,6 +22,8 @@ export interface OpenAIWire {
   prepare?: (request: ChatRequest, warnings: string[]) => ChatRequest;
   /** Where embeddings and rerank go, when not `{base}/embeddings` and `{base}/rerank`. */
   retrievalUrl?: RetrievalWire['url'];
+  /** Where Responses requests go, when not `{base}/responses` (only for vendors with `quirks.responses`). */
+  responsesUrl?: URL;
 }
 
 export function createOpenAIProvider(
@@ -80,7 +84,17 @@ export function createOpenAIProvider(
     throw await openaiHttpError(id, res);
   }
 
+  const responses = quirks.responses
+    ? openaiResponses(id, http, {
+        url: wire.responsesUrl ?? new URL(`${settings.baseUrl}/responses`),
+        headers: jsonHeaders,
+        streamHeaders,
+      })
+    : undefined;
+
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
+    const native = responses && nativeRequestOf(call.request, RESPONSES_PROTOCOL);
+    if (native) return responses.complete(call, native);
     const res = await send(call, false);
     const parsed = await readJsonBody(id, res, call.signal);
     if (!isChatResponse(parsed)) {
@@ -109,6 +123,8 @@ export function createOpenAIProvider(
   }
 
   async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk[]> {
+    const native = responses && nativeRequestOf(call.request, RESPONSES_PROTOCOL);
+    if (native) return yield* responses.stream(call, native);
     const res = await send(call, true);
     let finished = false;
     try {
@@ -136,6 +152,7 @@ export function createOpenAIProvider(
     id,
     format: 'openai',
     supports: { n: quirks.n !== false, stop: quirks.stop !== false },
+    speaks: (protocol) => protocol === RESPONSES_PROTOCOL && responses !== undefined,
     complete,
     stream,
     ...openaiRetrieval(settings, http, {

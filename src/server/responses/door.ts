@@ -1,17 +1,21 @@
 // The Responses API as a front door of the pipeline, made per request: the request is read (and the
 // conversation it continues loaded) before the pipeline runs, and the door's answer, stream and stored
-// response all come from that one reading.
+// response all come from that one reading. An upstream that has the Responses API itself (OpenAI, Azure)
+// gets the client's body (core/native.ts), the conversation's items in place of `previous_response_id`,
+// since the gateway keeps conversations; every other model gets the chat translation.
 import type { Principal } from '../../auth/authenticator.js';
 import { accountOf } from '../../auth/principal.js';
 import { openAIErrorBody } from '../../core/error-renderers.js';
-import { gatewayError, invalidRequest } from '../../core/errors.js';
+import { type GatewayError, gatewayError, invalidRequest } from '../../core/errors.js';
+import { attachNativeRequest, nativeAnswerOf } from '../../core/native.js';
 import type { ChatMessage, ChatRequest, ChatResponse } from '../../core/types.js';
 import type { FrontDoor, ParsedRequest } from '../../pipeline/front-door.js';
-import { appendItems } from './input.js';
+import { appendItems, type Untranslatable } from './input.js';
 import { responseState } from './output.js';
 import type { InputItem, ResponsesRequest } from './request.js';
 import { validateResponsesRequest } from './request.js';
 import {
+  asGateways,
   type ResponseContext,
   responseId,
   responseIdOfCompletion,
@@ -47,23 +51,62 @@ function withIds(items: readonly InputItem[], responseId: string): Record<string
   });
 }
 
+const PROTOCOL = 'openai-responses';
+
+/** Item types a stored conversation replays to a Responses upstream (built-in tools' records are its own). */
+const REPLAYED = new Set(['message', 'function_call', 'function_call_output', 'reasoning']);
+
+/**
+ * A stored conversation's items as a Responses upstream takes them in `input`: without the ids the gateway or
+ * another upstream gave them (ids refer to items stored upstream), and reasoning only where it carries its
+ * `encrypted_content` (a reasoning item is otherwise only a reference).
+ */
+function replayable(items: readonly InputItem[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const item of items as readonly Record<string, unknown>[]) {
+    const type = (item.type as string | undefined) ?? 'message';
+    if (!REPLAYED.has(type)) continue;
+    if (type === 'reasoning' && typeof item.encrypted_content !== 'string') continue;
+    const { id: _id, status: _status, ...rest } = item;
+    out.push(rest);
+  }
+  return out;
+}
+
+/** The body a Responses upstream gets: the client's, with the conversation it continues spelled out. */
+function upstreamBody(request: ResponsesRequest, history: readonly InputItem[]): Record<string, unknown> {
+  const { previous_response_id: _previous, ...body } = request as Record<string, unknown>;
+  if (history.length > 0) body.input = [...replayable(history), ...inputItems(request.input)];
+  return body;
+}
+
 /** The chat request a Responses request amounts to, with the notes of what was dropped. */
 function chatRequest(
   request: ResponsesRequest,
   history: readonly InputItem[],
   input: readonly InputItem[],
   compact: boolean,
+  untranslatable: Untranslatable,
 ): { chat: ChatRequest; context: Omit<ResponseContext, 'id'>; notes: string[] } {
-  const tools = mapTools(request.tools);
+  const tools = mapTools(request.tools, untranslatable);
   const messages: ChatMessage[] = [];
   // Instructions are the developer's words; `system` reaches every provider (some refuse `developer`).
   if (typeof request.instructions === 'string')
     messages.push({ role: 'system', content: request.instructions });
-  else if (request.instructions) appendItems(messages, request.instructions, 'instructions');
-  appendItems(messages, history, 'previous_response_id');
-  appendItems(messages, input, 'input');
-  if (messages.length === 0)
-    throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  else if (request.instructions) appendItems(messages, request.instructions, 'instructions', untranslatable);
+  appendItems(messages, history, 'previous_response_id', untranslatable);
+  let untranslated = false;
+  appendItems(messages, input, 'input', (why) => {
+    untranslated = true;
+    untranslatable(why);
+  });
+  if (messages.length === 0) {
+    if (!untranslated)
+      throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+    // Only items with no chat form: they pass through, or the translation refuses them. This stands in for
+    // routing and admission.
+    messages.push({ role: 'user', content: '' });
+  }
 
   const chat: ChatRequest = { model: request.model, messages, stream: !compact && request.stream === true };
   const set = (name: string, value: unknown) => {
@@ -74,7 +117,7 @@ function chatRequest(
   set('max_completion_tokens', request.max_output_tokens);
   // Checked even without tools (a built-in choice is refused either way); sent only with them, as chat
   // refuses tool settings without tools.
-  const toolChoice = mapToolChoice(request.tool_choice);
+  const toolChoice = mapToolChoice(request.tool_choice, untranslatable);
   if (tools.tools.length > 0) {
     chat.tools = tools.tools;
     set('tool_choice', toolChoice);
@@ -143,7 +186,17 @@ export async function prepareResponsesDoor(
     history = [...previous.input, ...(previous.response.output as Record<string, unknown>[])] as InputItem[];
   }
   const input = inputItems(request.input);
-  const { chat, context, notes } = chatRequest(request, history, input, compact);
+  let refusal: GatewayError | undefined;
+  const { chat, context, notes } = chatRequest(request, history, input, compact, (why) => {
+    refusal ??= why;
+  });
+  // What the translation drops or cannot do is said (or refused) only where the request is translated.
+  attachNativeRequest(chat, {
+    protocol: PROTOCOL,
+    body: upstreamBody(request, history),
+    headers: {},
+    translation: { warnings: notes, refusal },
+  });
   const store = !compact && request.store !== false;
 
   const keep = (id: string, response: Record<string, unknown>) => {
@@ -157,7 +210,7 @@ export async function prepareResponsesDoor(
     });
   };
 
-  const parse = (): ParsedRequest => ({ request: chat, fallbacks: [], notes });
+  const parse = (): ParsedRequest => ({ request: chat, fallbacks: [] });
   if (compact) {
     return {
       name: 'responses compact',
@@ -174,8 +227,11 @@ export async function prepareResponsesDoor(
     parse,
     answer(response: ChatResponse) {
       const id = responseIdOfCompletion(response.id);
+      const native = nativeAnswerOf(response, PROTOCOL);
       const full = { id, ...context };
-      const object = responseObject(full, responseState(full, response));
+      const object = native
+        ? asGateways(native as Record<string, unknown>, full, response.usage?.cost)
+        : responseObject(full, responseState(full, response));
       keep(id, object);
       return JSON.stringify(object);
     },

@@ -2,7 +2,9 @@
 // assistant's `function_call` items join its turn as `tool_calls`, and each `function_call_output` becomes a
 // `tool` message, so every provider's translation sees the pairing it needs. Reasoning items cannot go back
 // through a chat request and are left out (a provider's own reasoning is not replayable across models).
-import { invalidRequest } from '../../core/errors.js';
+// What has no chat form (an image by file id, a built-in tool's item) is told to `untranslatable` and left
+// out: it refuses the request only where it cannot pass through (see door.ts).
+import { type GatewayError, invalidRequest } from '../../core/errors.js';
 import type { ChatMessage, ContentPart as ChatPart, ToolCall } from '../../core/types.js';
 import type { ContentPart, InputItem } from './request.js';
 import { namespacedName } from './tools.js';
@@ -11,7 +13,13 @@ function unsupported(message: string, param: string) {
   return invalidRequest(message, param, 'unsupported_content');
 }
 
-function chatPart(part: ContentPart, param: string): ChatPart {
+/** Told what has no chat form; the first one is why the request cannot be translated. */
+export type Untranslatable = (why: GatewayError) => void;
+
+/** What stands for a part that has no chat form (nothing: it is left out). */
+const LEFT_OUT: ChatPart = { type: 'text', text: '' };
+
+function chatPart(part: ContentPart, param: string, untranslatable: Untranslatable): ChatPart {
   switch (part.type) {
     case 'input_text':
     case 'output_text':
@@ -19,21 +27,29 @@ function chatPart(part: ContentPart, param: string): ChatPart {
     case 'refusal':
       return { type: 'text', text: part.refusal };
     case 'input_image': {
-      if (typeof part.image_url !== 'string')
-        throw unsupported(
-          'Images by file_id are files stored at OpenAI; send the image as image_url (a URL or a data URL).',
-          `${param}.image_url`,
+      if (typeof part.image_url !== 'string') {
+        untranslatable(
+          unsupported(
+            'Images by file_id are files stored at OpenAI; send the image as image_url (a URL or a data URL).',
+            `${param}.image_url`,
+          ),
         );
+        return LEFT_OUT;
+      }
       const image: { url: string; detail?: 'auto' | 'low' | 'high' } = { url: part.image_url };
       if (part.detail) image.detail = part.detail;
       return { type: 'image_url', image_url: image };
     }
     case 'input_file': {
-      if (typeof part.file_data !== 'string')
-        throw unsupported(
-          'Files by file_id or file_url are not fetched by this gateway; send the file inline as file_data.',
-          `${param}.file_data`,
+      if (typeof part.file_data !== 'string') {
+        untranslatable(
+          unsupported(
+            'Files by file_id or file_url are not fetched by this gateway; send the file inline as file_data.',
+            `${param}.file_data`,
+          ),
         );
+        return LEFT_OUT;
+      }
       const file: Record<string, string> = { file_data: part.file_data };
       if (part.filename) file.filename = part.filename;
       return { type: 'file', file };
@@ -41,9 +57,13 @@ function chatPart(part: ContentPart, param: string): ChatPart {
   }
 }
 
-function chatContent(content: string | ContentPart[], param: string): string | ChatPart[] {
+function chatContent(
+  content: string | ContentPart[],
+  param: string,
+  untranslatable: Untranslatable,
+): string | ChatPart[] {
   if (typeof content === 'string') return content;
-  return content.map((part, i) => chatPart(part, `${param}[${i}]`));
+  return content.map((part, i) => chatPart(part, `${param}[${i}]`, untranslatable));
 }
 
 /** An assistant turn's words as one string (chat's assistant content), or null when it has none. */
@@ -57,13 +77,17 @@ function assistantText(content: string | ContentPart[]): string | null {
   return texts.length > 0 ? texts.join('') : null;
 }
 
-function toolOutput(output: string | ContentPart[], param: string): string | ChatPart[] {
-  if (typeof output === 'string') return output;
-  return output.map((part, i) => chatPart(part, `${param}[${i}]`));
-}
-
-/** Appends the chat messages for `items` to `messages`; `at` names the items in errors (`input`). */
-export function appendItems(messages: ChatMessage[], items: readonly InputItem[], at: string): void {
+/**
+ * Appends the chat messages for `items` to `messages`; `at` names the items in errors (`input`). A stored
+ * conversation's items of built-in tools (`previous_response_id`: a web search the upstream ran) are its
+ * record of what happened and are left out quietly; the messages around them carry what they found.
+ */
+export function appendItems(
+  messages: ChatMessage[],
+  items: readonly InputItem[],
+  at: string,
+  untranslatable: Untranslatable,
+): void {
   for (const [i, item] of items.entries()) {
     const param = `${at}[${i}]`;
     const last = messages[messages.length - 1];
@@ -74,7 +98,10 @@ export function appendItems(messages: ChatMessage[], items: readonly InputItem[]
         if (message.role === 'assistant') {
           messages.push({ role: 'assistant', content: assistantText(message.content) });
         } else {
-          messages.push({ role: message.role, content: chatContent(message.content, `${param}.content`) });
+          messages.push({
+            role: message.role,
+            content: chatContent(message.content, `${param}.content`, untranslatable),
+          });
         }
         break;
       }
@@ -98,21 +125,27 @@ export function appendItems(messages: ChatMessage[], items: readonly InputItem[]
         messages.push({
           role: 'tool',
           tool_call_id: result.call_id,
-          content: toolOutput(result.output, `${param}.output`),
+          content: chatContent(result.output, `${param}.output`, untranslatable),
         });
         break;
       }
       case 'reasoning':
         break;
       case 'item_reference':
-        throw unsupported(
-          'item_reference is not supported: send the item itself, or continue with previous_response_id.',
-          param,
+        untranslatable(
+          unsupported(
+            'item_reference is not supported: send the item itself, or continue with previous_response_id.',
+            param,
+          ),
         );
+        break;
       default:
-        throw unsupported(
-          `Input items of type '${item.type}' come from tools built into OpenAI's platform, which this gateway does not run.`,
-          `${param}.type`,
+        if (at === 'previous_response_id') break;
+        untranslatable(
+          unsupported(
+            `Input items of type '${item.type}' come from tools built into OpenAI's platform, which this gateway does not run for this model.`,
+            `${param}.type`,
+          ),
         );
     }
   }

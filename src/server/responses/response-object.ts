@@ -109,3 +109,22 @@ export function responseObject(context: ResponseContext, state: ResponseState): 
     metadata: request.metadata ?? {},
   };
 }
+
+/**
+ * An upstream's own Response (passed through) as the gateway answers it: the gateway's id, the client's model
+ * and conversation, and the cost in `usage`; everything else as the upstream sent it.
+ */
+export function asGateways(
+  upstream: Record<string, unknown>,
+  context: ResponseContext,
+  cost: number | undefined,
+): Record<string, unknown> {
+  const usage = upstream.usage as Record<string, unknown> | null | undefined;
+  return {
+    ...upstream,
+    id: context.id,
+    model: context.request.model,
+    previous_response_id: context.request.previous_response_id ?? null,
+    ...(usage && cost !== undefined ? { usage: { ...usage, cost } } : {}),
+  };
+}

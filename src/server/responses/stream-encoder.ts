@@ -2,12 +2,19 @@
 // first, then for each output item its `added`, its deltas and its `done` events (reasoning summaries,
 // message text, function-call arguments), and response.completed (or response.incomplete) with the usage
 // at the end. Every event carries its `sequence_number`. Clients (Codex among them) fail a stream that
-// ends without its terminal event, so a failure after the 200 is told as an `error` event.
+// ends without its terminal event, so a failure after the 200 is told as an `error` event and then
+// `response.failed`.
+//
+// A stream passed through from a Responses upstream (core/native.ts) is relayed event by event as it came,
+// with the gateway's response id and the client's model in the response objects (created, in_progress) and
+// its terminal event held until the ledger row is safe, to carry the cost.
 import type { GatewayError } from '../../core/errors.js';
+import { relayedOf } from '../../core/native.js';
 import type { ChatChunk, FinishReason, Usage } from '../../core/types.js';
 import type { EventSink, StreamEncoder } from '../../pipeline/front-door.js';
 import { ending, functionCallItem, messageItem, outputText, reasoningItem, reasoningText } from './output.js';
 import {
+  asGateways,
   itemId,
   type OutputItem,
   type ResponseContext,
@@ -43,6 +50,23 @@ type OpenItem = OpenReasoning | OpenMessage | OpenCall;
 /** Called with the finished Response when the stream completes (to store it). */
 export type OnFinished = (response: Record<string, unknown>) => void;
 
+const PROTOCOL = 'openai-responses';
+const TERMINAL = /^event: (response\.completed|response\.incomplete)\n/;
+const WITH_RESPONSE = /^event: (response\.created|response\.in_progress|response\.queued)\n/;
+
+/** A failed Response's `error.code`, from the spec's list (ResponseErrorCode). */
+function failedCode(error: GatewayError): string {
+  if (error.status === 429) return 'rate_limit_exceeded';
+  return error.status >= 400 && error.status < 500 ? 'invalid_prompt' : 'server_error';
+}
+
+/** One relayed event's type and parsed data (only for the few events the gateway rewrites). */
+function parseEvent(framed: string): { type: string; data: Record<string, unknown> } {
+  const type = framed.slice('event: '.length, framed.indexOf('\n'));
+  const dataStart = framed.indexOf('data: ') + 'data: '.length;
+  return { type, data: JSON.parse(framed.slice(dataStart, framed.lastIndexOf('\n\n'))) };
+}
+
 export class ResponsesStreamEncoder implements StreamEncoder {
   private sequence = 0;
   private started = false;
@@ -52,6 +76,10 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   /** Open function calls by the chat tool-call index. */
   private readonly calls = new Map<number, OpenCall>();
   private finish: FinishReason | null = null;
+  /** Relaying an upstream's own events (decided by the first chunk). */
+  private relaying: boolean | undefined;
+  /** The upstream's terminal event, held for end(). */
+  private terminal: { type: string; data: Record<string, unknown> } | undefined;
 
   constructor(
     private readonly context: ResponseContext,
@@ -72,6 +100,12 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   chunk(chunk: ChatChunk, created: number, sink: EventSink): void {
+    const relayed = relayedOf(chunk, PROTOCOL);
+    this.relaying ??= relayed !== undefined;
+    if (this.relaying) {
+      if (relayed !== undefined) this.relay(relayed, sink);
+      return;
+    }
     this.start(created, sink);
     // The Responses API has no `n`: its one answer is the first choice.
     const choice = chunk.choices.find((c) => c.index === 0);
@@ -283,7 +317,30 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     this.emit(sink, 'response.output_item.done', { output_index: open.index, item });
   }
 
+  /** One upstream event: as it came, but with the gateway's id where it names the response. */
+  private relay(framed: string, sink: EventSink): void {
+    this.sequence++;
+    if (TERMINAL.test(framed)) {
+      this.terminal = parseEvent(framed);
+      return;
+    }
+    if (!WITH_RESPONSE.test(framed)) {
+      sink.raw(framed);
+      return;
+    }
+    const { type, data } = parseEvent(framed);
+    data.response = asGateways(data.response as Record<string, unknown>, this.context, undefined);
+    sink.event(type, JSON.stringify(data));
+  }
+
   end(usage: Usage, _usageChunk: ChatChunk | undefined, created: number, sink: EventSink): void {
+    if (this.relaying && this.terminal) {
+      const { type, data } = this.terminal;
+      const response = asGateways(data.response as Record<string, unknown>, this.context, usage.cost);
+      sink.event(type, JSON.stringify({ ...data, response }));
+      this.onFinished(response);
+      return;
+    }
     this.start(created, sink);
     const end = ending(this.finish);
     this.close(sink, end.status === 'completed' ? 'completed' : 'incomplete');
@@ -299,5 +356,12 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 
   error(error: GatewayError, sink: EventSink): void {
     this.emit(sink, 'error', { code: error.wireCode, message: error.message, param: error.param });
+    const response = responseObject(this.context, {
+      createdAt: this.createdAt || Math.floor(Date.now() / 1000),
+      status: 'failed',
+      output: this.relaying ? [] : this.output,
+      error: { code: failedCode(error), message: error.message },
+    });
+    this.emit(sink, 'response.failed', { response });
   }
 }

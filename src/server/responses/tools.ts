@@ -2,10 +2,12 @@
 // function tools: each becomes a chat function named `<namespace>__<name>` (chat and every provider allow
 // only [a-zA-Z0-9_-] in a function name), and a call to such a name is told back as a `function_call` with
 // its `namespace` and `name`. Tools built into OpenAI's platform cannot run elsewhere: web search, which
-// Codex sends on every request, is dropped with a warning; any other is a 400 naming it.
+// Codex sends on every request, is dropped with a warning; any other is untranslatable (a 400 naming it,
+// where the request cannot pass through to an upstream that runs it).
 import { invalidRequest } from '../../core/errors.js';
 import { isObject } from '../../core/is-object.js';
 import { validateOpenAI } from '../validation.js';
+import type { Untranslatable } from './input.js';
 import { functionToolSchema, namespaceToolSchema, type ResponsesRequest } from './request.js';
 
 const NAMESPACE_SEPARATOR = '__';
@@ -51,13 +53,13 @@ function chatFunction(
 
 const builtInRefusal = (type: string, param: string) =>
   invalidRequest(
-    `The '${type}' tool is built into OpenAI's platform and cannot run through this gateway, which translates ` +
-      'Responses requests for every model; declare it as a function tool instead.',
+    `The '${type}' tool is built into OpenAI's platform and runs only where the model is OpenAI's own; ` +
+      'for this model the gateway translates the request, so declare it as a function tool instead.',
     param,
     'unsupported_content',
   );
 
-export function mapTools(tools: ResponsesRequest['tools']): MappedTools {
+export function mapTools(tools: ResponsesRequest['tools'], untranslatable: Untranslatable): MappedTools {
   const mapped: MappedTools = { tools: [], namespaced: new Map(), notes: [] };
   const names = new Set<string>();
   const add = (tool: ChatTool, param: string) => {
@@ -74,7 +76,10 @@ export function mapTools(tools: ResponsesRequest['tools']): MappedTools {
     } else if (tool.type === 'namespace') {
       const ns = validateOpenAI(namespaceToolSchema, tool);
       for (const [j, inner] of ns.tools.entries()) {
-        if (inner.type !== 'function') throw builtInRefusal(inner.type, `${param}.tools[${j}].type`);
+        if (inner.type !== 'function') {
+          untranslatable(builtInRefusal(inner.type, `${param}.tools[${j}].type`));
+          continue;
+        }
         const fn = validateOpenAI(functionToolSchema, inner);
         const name = namespacedName(ns.name, fn.name);
         const description = [ns.description, fn.description].filter(Boolean).join('\n\n');
@@ -84,14 +89,17 @@ export function mapTools(tools: ResponsesRequest['tools']): MappedTools {
     } else if (DROPPED_BUILT_INS.has(tool.type)) {
       mapped.notes.push(`the built-in '${tool.type}' tool is not available through tokgate and was dropped`);
     } else {
-      throw builtInRefusal(tool.type, `${param}.type`);
+      untranslatable(builtInRefusal(tool.type, `${param}.type`));
     }
   }
   return mapped;
 }
 
 /** A Responses tool_choice in chat's terms (a namespaced function named as mapTools names it). */
-export function mapToolChoice(choice: ResponsesRequest['tool_choice']): unknown {
+export function mapToolChoice(
+  choice: ResponsesRequest['tool_choice'],
+  untranslatable: Untranslatable,
+): unknown {
   if (choice == null || typeof choice === 'string') return choice ?? undefined;
   const named = (value: Record<string, unknown>, param: string) => {
     if (typeof value.name !== 'string')
@@ -103,12 +111,13 @@ export function mapToolChoice(choice: ResponsesRequest['tool_choice']): unknown 
   if (choice.type === 'function') return named(choice, 'tool_choice');
   if (choice.type === 'allowed_tools') {
     const list = Array.isArray(choice.tools) ? choice.tools : [];
-    const tools = list.map((tool, i) => {
-      if (!isObject(tool) || tool.type !== 'function')
-        throw builtInRefusal(String(isObject(tool) ? tool.type : tool), `tool_choice.tools[${i}]`);
-      return named(tool, `tool_choice.tools[${i}]`);
+    const tools = list.flatMap((tool, i) => {
+      if (isObject(tool) && tool.type === 'function') return [named(tool, `tool_choice.tools[${i}]`)];
+      untranslatable(builtInRefusal(String(isObject(tool) ? tool.type : tool), `tool_choice.tools[${i}]`));
+      return [];
     });
     return { type: 'allowed_tools', allowed_tools: { mode: choice.mode ?? 'auto', tools } };
   }
-  throw builtInRefusal(choice.type, 'tool_choice.type');
+  untranslatable(builtInRefusal(choice.type, 'tool_choice.type'));
+  return undefined;
 }
