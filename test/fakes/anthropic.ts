@@ -281,13 +281,23 @@ export function thinkingSignature(thinking: string): string {
 export const FAKE_THINKING = 'The user wants an answer. I will give it.';
 
 /**
- * With thinking on, an assistant turn that used tools must start with its thinking block, unchanged
- * (Anthropic: "Expected `thinking` or `redacted_thinking`, but found `tool_use`").
+ * With thinking on, the final assistant turn, when it used tools, must start with its thinking block,
+ * unchanged (Anthropic: "Expected `thinking` or `redacted_thinking`, but found `tool_use`"); earlier turns
+ * may leave theirs out. `budget_tokens` is at least 1,024 and below `max_tokens`.
  */
 function validateThinking(body: Record<string, unknown>): string | undefined {
   if (!isRecord(body.thinking) || body.thinking.type !== 'enabled') return undefined;
+  const budget = body.thinking.budget_tokens;
+  if (typeof budget !== 'number' || budget < 1024)
+    return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+  if (typeof body.max_tokens === 'number' && body.max_tokens <= budget)
+    return '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size';
+  if (body.temperature !== undefined && body.temperature !== 1)
+    return '`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility';
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  const last = messages.findLastIndex((m) => isRecord(m) && m.role === 'assistant');
   for (const [i, message] of messages.entries()) {
+    if (i !== last) continue;
     if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content)) continue;
     const blocks = message.content.filter(isRecord);
     if (!blocks.some((b) => b.type === 'tool_use')) continue;

@@ -9,7 +9,13 @@ import { GatewayError } from '../../src/core/errors.js';
 import type { ChatChunk, ChatRequest, Provider, UpstreamCall } from '../../src/core/types.js';
 import { createAnthropicProvider } from '../../src/providers/anthropic/anthropic-provider.js';
 import { JSON_TOOL_NAME, rejectsTemperatureWithTopP } from '../../src/providers/anthropic/parameters.js';
-import { DEFAULT_REPLY, type FakeAnthropic, jsonPieces, startFakeAnthropic } from '../fakes/anthropic.js';
+import {
+  DEFAULT_REPLY,
+  FAKE_THINKING,
+  type FakeAnthropic,
+  jsonPieces,
+  startFakeAnthropic,
+} from '../fakes/anthropic.js';
 import { testHttpClient } from '../support/http.js';
 
 const http = testHttpClient();
@@ -579,6 +585,68 @@ describe('createAnthropicProvider', () => {
     await provider.complete(onlyTopP);
     assert.equal(lastBody().top_p, 0.5);
     assert.deepEqual(onlyTopP.warnings, []);
+  });
+
+  it('maps reasoning_effort to extended thinking with a budget, and answers the thinking as reasoning_content', async () => {
+    const low = call({ model: 'claude-sonnet-4-5-20250929', reasoning_effort: 'low', temperature: 0.2 });
+    const response = await provider.complete(low);
+    assert.deepEqual(lastBody().thinking, { type: 'enabled', budget_tokens: 2048 });
+    // No client max_tokens: the budget comes on top of the default answer allowance.
+    assert.equal(lastBody().max_tokens, 4096 + 2048);
+    assert.equal(lastBody().temperature, undefined);
+    assert.deepEqual(low.warnings, [
+      "'temperature' cannot be set with extended thinking on Anthropic and was dropped",
+    ]);
+    assert.equal(response.choices[0]?.message.reasoning_content, FAKE_THINKING);
+    assert.equal(response.choices[0]?.message.content, DEFAULT_REPLY);
+
+    // With a client max_tokens, thinking gets at most half of it.
+    await provider.complete(call({ model: 'claude-opus-4-1', reasoning_effort: 'high', max_tokens: 6000 }));
+    assert.deepEqual(lastBody().thinking, { type: 'enabled', budget_tokens: 3000 });
+    assert.equal(lastBody().max_tokens, 6000);
+
+    const streamed = await collect(call({ model: 'claude-haiku-4-5', reasoning_effort: 'medium' }));
+    const thought = streamed.map((c) => c.choices[0]?.delta.reasoning_content ?? '').join('');
+    assert.equal(thought, FAKE_THINKING);
+
+    // Where it cannot apply, nothing is sent and a warning says why.
+    const cases: Array<[Partial<ChatRequest>, RegExp]> = [
+      [{ model: 'claude-3-5-haiku-20241022', reasoning_effort: 'low' }, /has no extended thinking/],
+      [{ reasoning_effort: 'high', max_tokens: 1500 }, /leaves less than 2048 tokens/],
+      [
+        { reasoning_effort: 'low', response_format: { type: 'json_object' } },
+        /does not think when a tool call is forced/,
+      ],
+      [
+        {
+          reasoning_effort: 'low',
+          tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
+          messages: [
+            { role: 'user', content: 'Go' },
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+            },
+            { role: 'tool', tool_call_id: 'toolu_1', content: 'done' },
+          ],
+        },
+        /continues a tool call/,
+      ],
+    ];
+    for (const [request, why] of cases) {
+      const skipped = call(request);
+      await provider.complete(skipped);
+      assert.equal(lastBody().thinking, undefined, JSON.stringify(request));
+      assert.ok(
+        skipped.warnings.some((w) => why.test(w)),
+        skipped.warnings.join(' | '),
+      );
+    }
+    const none = call({ reasoning_effort: 'none' });
+    await provider.complete(none);
+    assert.equal(lastBody().thinking, undefined);
+    assert.deepEqual(none.warnings, []);
   });
 
   it('knows which models reject temperature with top_p', () => {

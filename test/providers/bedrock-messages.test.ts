@@ -44,8 +44,8 @@ beforeEach(() => {
 
 const params = {
   model: MODEL,
-  max_tokens: 500,
-  thinking: { type: 'enabled' as const, budget_tokens: 200 },
+  max_tokens: 2000,
+  thinking: { type: 'enabled' as const, budget_tokens: 1024 },
   system: [{ type: 'text' as const, text: 'Be brief.', cache_control: { type: 'ephemeral' as const } }],
   messages: [{ role: 'user' as const, content: 'Hi' }],
 };

@@ -114,8 +114,8 @@ describe('Vertex AI through /v1/messages', () => {
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
     const params = {
       model: 'vertex/claude-sonnet-4-5@20250929',
-      max_tokens: 300,
-      thinking: { type: 'enabled' as const, budget_tokens: 200 },
+      max_tokens: 2000,
+      thinking: { type: 'enabled' as const, budget_tokens: 1024 },
       system: [{ type: 'text' as const, text: 'Be brief.', cache_control: { type: 'ephemeral' as const } }],
       messages: [{ role: 'user' as const, content: 'Hi' }],
     };

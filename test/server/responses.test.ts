@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type OpenAI from 'openai';
-import { DEFAULT_REPLY as ANTHROPIC_REPLY, type FakeAnthropic } from '../fakes/anthropic.js';
+import { DEFAULT_REPLY as ANTHROPIC_REPLY, FAKE_THINKING, type FakeAnthropic } from '../fakes/anthropic.js';
 import { DEFAULT_REPLY, type FakeOpenAI } from '../fakes/openai.js';
 import { readJson, type TestGateway } from '../support/gateway.js';
 import { assertMatchesSchema } from '../support/openapi.js';
@@ -111,6 +111,36 @@ describe('POST /v1/responses, whole answers', () => {
       assert.ok(error instanceof Error && 'status' in error && error.status === 404);
       return true;
     });
+  });
+
+  test('reasoning.effort on Claude: extended thinking upstream, the thinking back as a reasoning item', async () => {
+    const response = await client.responses.create({
+      model: CLAUDE,
+      input: 'Think first.',
+      reasoning: { effort: 'low', summary: 'auto' },
+    });
+    assertMatchesSchema('Response', response);
+    assert.deepEqual(lastBody(anthropic).thinking, { type: 'enabled', budget_tokens: 2048 });
+    assert.deepEqual(
+      response.output.map((item) => item.type),
+      ['reasoning', 'message'],
+    );
+    const reasoning = response.output[0] as OpenAI.Responses.ResponseReasoningItem;
+    assert.equal(reasoning.summary[0]?.text, FAKE_THINKING);
+    assert.equal(response.output_text, ANTHROPIC_REPLY);
+
+    const stream = await client.responses.create({
+      model: CLAUDE,
+      input: 'Think first.',
+      reasoning: { effort: 'low' },
+      stream: true,
+    });
+    const events = await collect(stream);
+    const thought = events
+      .filter((e) => e.type === 'response.reasoning_summary_text.delta')
+      .map((e) => (e as { delta: string }).delta)
+      .join('');
+    assert.equal(thought, FAKE_THINKING);
   });
 
   test('hitting max_output_tokens: status incomplete with its reason', async () => {

@@ -99,10 +99,11 @@ export const anthropicUsageSchema = z.object({
 });
 export type AnthropicUsage = z.output<typeof anthropicUsageSchema>;
 
-/** The content blocks tokgate translates; others (thinking, server tools, ...) are read as `other`. */
+/** The content blocks tokgate translates; others (redacted thinking, server tools, ...) are read as `other`. */
 export const anthropicBlockSchema = withOther(
   z.discriminatedUnion('type', [
     z.object({ type: z.literal('text'), text: z.string() }),
+    z.object({ type: z.literal('thinking'), thinking: z.string() }),
     z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
   ]),
   'other',

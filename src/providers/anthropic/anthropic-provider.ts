@@ -25,10 +25,12 @@ import { type ConvertedRequest, convertToAnthropicRequest } from './convert-to-a
 
 export function toChatResponse(message: ResponseMessage, jsonTool: string | undefined): ChatResponse {
   let text = '';
+  let reasoning = '';
   let json: string | undefined;
   const toolCalls: ToolCall[] = [];
   for (const block of message.content) {
     if (block.type === 'text') text += block.text;
+    else if (block.type === 'thinking') reasoning += block.thinking;
     else if (block.type === 'tool_use') {
       const args = JSON.stringify(block.input ?? {});
       if (jsonTool !== undefined && block.name === jsonTool) json = args;
@@ -49,6 +51,8 @@ export function toChatResponse(message: ResponseMessage, jsonTool: string | unde
           role: 'assistant',
           content,
           refusal: null,
+          // Extended thinking, as DeepSeek and vLLM send reasoning beside the answer.
+          ...(reasoning !== '' ? { reasoning_content: reasoning } : {}),
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
         logprobs: null,

@@ -82,7 +82,76 @@ export function convertToAnthropicRequest(
       warn(`'${name}' is not supported by provider '${providerId}' and was dropped`);
     }
   }
+  applyThinking(request, body, warn);
   return { body, jsonTool };
+}
+
+// --- reasoning_effort → extended thinking ---
+
+/** Whether a model has extended thinking: claude-3-7-sonnet and every Claude 4 model. */
+export function hasExtendedThinking(model: string): boolean {
+  if (/claude-3-7-sonnet/.test(model)) return true;
+  const match = /claude-(?:opus|sonnet|haiku)-(\d+)/.exec(model);
+  return match !== null && Number(match[1]) >= 4;
+}
+
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * reasoning_effort → Anthropic's extended thinking with a token budget (thinking tokens are output tokens,
+ * inside `max_tokens`). Without a client `max_tokens` the budget is added to the default answer allowance;
+ * with one, thinking gets at most half of it, and none when half is below Anthropic's minimum.
+ */
+export const THINKING_BUDGETS: Readonly<Record<string, number>> = {
+  minimal: 1024,
+  low: 2048,
+  medium: 8192,
+  high: 16384,
+  // Claude Opus 4 answers at most 32,000 tokens: the budget and the default allowance must fit.
+  xhigh: 24576,
+};
+
+function applyThinking(
+  request: ChatRequest,
+  body: AnthropicRequest & Record<string, unknown>,
+  warn: (message: string) => void,
+): void {
+  const effort = request.reasoning_effort;
+  if (typeof effort !== 'string' || effort === 'none') return;
+  const budget = THINKING_BUDGETS[effort];
+  const skip = (why: string) => warn(`'reasoning_effort' was not applied: ${why}`);
+  if (budget === undefined) return skip(`'${effort}' is not an effort tokgate maps to a thinking budget`);
+  if (!hasExtendedThinking(request.model)) return skip(`model '${request.model}' has no extended thinking`);
+  const choice = body.tool_choice?.type;
+  if (choice === 'any' || choice === 'tool')
+    return skip('Anthropic does not think when a tool call is forced (tool_choice, or response_format)');
+  // An open tool loop: Anthropic wants the earlier turn's thinking block, signed, which chat cannot carry.
+  const lastAssistant = body.messages.findLast((m) => m.role === 'assistant');
+  if (Array.isArray(lastAssistant?.content) && lastAssistant.content.some((b) => b.type === 'tool_use'))
+    return skip('the conversation continues a tool call, whose thinking block cannot be sent back');
+  const requested = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  let thinking = budget;
+  if (requested === undefined) body.max_tokens = DEFAULT_MAX_TOKENS + budget;
+  else thinking = Math.min(budget, Math.floor(requested / 2));
+  if (thinking < MIN_THINKING_BUDGET)
+    return skip(
+      `max_tokens ${requested} leaves less than ${MIN_THINKING_BUDGET * 2} tokens to think and answer`,
+    );
+  body.thinking = { type: 'enabled', budget_tokens: thinking };
+  // Thinking works only at the model's own temperature, and top_p from 0.95 up.
+  if (body.temperature !== undefined && body.temperature !== 1) {
+    warn("'temperature' cannot be set with extended thinking on Anthropic and was dropped");
+    delete body.temperature;
+  }
+  if (body.top_p !== undefined && body.top_p < 0.95) {
+    warn("'top_p' below 0.95 cannot be set with extended thinking on Anthropic and was dropped");
+    delete body.top_p;
+  }
+  if (body.top_k !== undefined) {
+    warn("'top_k' cannot be set with extended thinking on Anthropic and was dropped");
+    delete body.top_k;
+  }
 }
 
 const stringParam = (value: unknown): string | undefined =>

@@ -135,8 +135,9 @@ export const ANTHROPIC_PARAMETERS = {
     neutral: 'auto',
   },
   reasoning_effort: {
-    rule: 'dropped-with-warning',
-    note: 'not mapped to Anthropic extended thinking yet',
+    rule: 'translated',
+    to: 'thinking',
+    note: 'extended thinking with a token budget per effort (THINKING_BUDGETS), where the model has it',
   },
   verbosity: { rule: 'dropped-with-warning', note: 'no equivalent' },
   modalities: { rule: 'dropped-with-warning', note: 'text output only', neutral: ['text'] },
