@@ -10,6 +10,10 @@
 // With `chunkIntervalMs` 0 a whole stream goes out back-to-back in one write; otherwise its head (role chunk,
 // or message_start to ping) goes out at once and one content chunk or delta follows per tick of a single
 // shared timer (slow streams that stay open, for the memory test).
+// - `POST .../v1/responses` (OpenAI's Responses API): one canned Response, or with `stream: true`
+//   response.created, response.in_progress, output_item.added, content_part.added, N output_text.delta,
+//   output_text.done, content_part.done, output_item.done, response.completed (sequence numbers counted over
+//   the head and tail; the cached deltas all carry one, which no reader of this bench checks).
 // - `POST .../embeddings`: one vector of 1536 numbers (text-embedding-3-small's size) per input, as floats or
 //   (`encoding_format: "base64"`) as OpenAI's base64 of float32s, with usage.
 // The parent sets the mode over IPC ({type:'mode', streamChunks, chunkIntervalMs}) and gets {type:'mode-ok'}.
@@ -206,6 +210,96 @@ function messageStreamParts(deltas: number): StreamParts {
   return parts;
 }
 
+const RESPONSE_ID = 'resp_bench';
+const ITEM_ID = 'msg_bench';
+
+function responseObject(status: string, text: string | undefined, outputTokens: number) {
+  const done = text !== undefined;
+  return {
+    id: RESPONSE_ID,
+    object: 'response',
+    created_at: CREATED,
+    status,
+    error: null,
+    incomplete_details: null,
+    model: MODEL,
+    output: done
+      ? [
+          {
+            id: ITEM_ID,
+            type: 'message',
+            status: 'completed',
+            role: 'assistant',
+            content: [outputText(text)],
+          },
+        ]
+      : [],
+    parallel_tool_calls: true,
+    store: true,
+    tools: [],
+    ...(done
+      ? {
+          usage: {
+            input_tokens: 14,
+            input_tokens_details: { cached_tokens: 0 },
+            output_tokens: outputTokens,
+            output_tokens_details: { reasoning_tokens: 0 },
+            total_tokens: 14 + outputTokens,
+          },
+        }
+      : {}),
+  };
+}
+
+const outputText = (text: string) => ({ type: 'output_text', text, annotations: [], logprobs: [] });
+
+const RESPONSE_ANSWER = Buffer.from(
+  JSON.stringify(responseObject('completed', REPLY, REPLY.split(' ').length)),
+);
+
+/** The serialised pieces of a Responses stream: created to content_part.added, one delta, and the end. */
+function responseStreamParts(deltas: number): StreamParts {
+  const cacheKey = `responses:${deltas}`;
+  const cached = partsCache.get(cacheKey);
+  if (cached) return cached;
+  let sequence = 0;
+  const event = (type: string, fields: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...fields })}\n\n`;
+  const at = { item_id: ITEM_ID, output_index: 0, content_index: 0 };
+  const text = 'token '.repeat(deltas);
+  const head =
+    event('response.created', { response: responseObject('in_progress', undefined, 0) }) +
+    event('response.in_progress', { response: responseObject('in_progress', undefined, 0) }) +
+    event('response.output_item.added', {
+      output_index: 0,
+      item: { id: ITEM_ID, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
+    }) +
+    event('response.content_part.added', { ...at, part: outputText('') });
+  const content = event('response.output_text.delta', { ...at, delta: 'token ', logprobs: [] });
+  const tail =
+    event('response.output_text.done', { ...at, text, logprobs: [] }) +
+    event('response.content_part.done', { ...at, part: outputText(text) }) +
+    event('response.output_item.done', {
+      output_index: 0,
+      item: {
+        id: ITEM_ID,
+        type: 'message',
+        status: 'completed',
+        role: 'assistant',
+        content: [outputText(text)],
+      },
+    }) +
+    event('response.completed', { response: responseObject('completed', text, deltas) });
+  const parts = { head: Buffer.from(head), content: Buffer.from(content), tail: Buffer.from(tail) };
+  partsCache.set(cacheKey, parts);
+  return parts;
+}
+
+function answerResponses(res: ServerResponse, body: Record<string, unknown>): void {
+  if (body.stream !== true) sendJson(res, RESPONSE_ANSWER);
+  else sendStream(res, 'responses', responseStreamParts(mode.streamChunks));
+}
+
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 
 /** Slow streams: one shared timer writes the next content chunk to every open stream. */
@@ -297,7 +391,10 @@ function answerMessages(req: IncomingMessage, res: ServerResponse, body: Record<
   sendStream(res, 'messages', messageStreamParts(mode.streamChunks), MESSAGE_SSE_HEADERS);
 }
 
-function answer(req: IncomingMessage, res: ServerResponse, text: string, messages: boolean): void {
+type Api = 'chat' | 'messages' | 'responses';
+
+function answer(req: IncomingMessage, res: ServerResponse, text: string, api: Api): void {
+  const messages = api === 'messages';
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -307,6 +404,7 @@ function answer(req: IncomingMessage, res: ServerResponse, text: string, message
   }
   if (!isObject(parsed)) badRequest(res, messages, 'The body is not a JSON object.');
   else if (messages) answerMessages(req, res, parsed);
+  else if (api === 'responses') answerResponses(res, parsed);
   else answerChat(res, parsed);
 }
 
@@ -357,8 +455,14 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   const url = req.url ?? '';
-  const messages = url.endsWith('/v1/messages');
-  if (req.method !== 'POST' || !(messages || url.endsWith('/chat/completions'))) {
+  const api: Api | undefined = url.endsWith('/v1/messages')
+    ? 'messages'
+    : url.endsWith('/v1/responses')
+      ? 'responses'
+      : url.endsWith('/chat/completions')
+        ? 'chat'
+        : undefined;
+  if (req.method !== 'POST' || api === undefined) {
     req.resume();
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"error":{"message":"Not found.","type":"invalid_request_error"}}');
@@ -367,7 +471,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const parts: Buffer[] = [];
   req.on('data', (part: Buffer) => parts.push(part));
   req.on('end', () =>
-    answer(req, res, parts.length === 1 ? parts[0]!.toString() : Buffer.concat(parts).toString(), messages),
+    answer(req, res, parts.length === 1 ? parts[0]!.toString() : Buffer.concat(parts).toString(), api),
   );
 }
 

@@ -60,7 +60,9 @@ const HELP = `npm run bench -- [options]
   --scenarios=LIST      default small,prompt32k,stream200; also messages-small, messages-stream200 (POST
                         /v1/messages passed through to the fake's Anthropic API), messages-openai-small,
                         messages-openai-stream200 (POST /v1/messages translated for an OpenAI model),
-                        responses, responses-stream200 (POST /v1/responses translated for an OpenAI model),
+                        responses, responses-stream200 (POST /v1/responses passed through to the fake's
+                        Responses API), responses-chat-small, responses-chat-stream200 (translated to chat
+                        for DeepSeek, an OpenAI-format vendor without the API),
                         embed16, embed16f (POST /v1/embeddings, 16 inputs, base64 / float)
   --rounds=N            the suite: measure the load grid N times, alternating (default 1); --compare: rounds
                         of the comparison (default 5)
@@ -221,6 +223,9 @@ async function startGateway(
     TOKGATE_ADMIN_KEY: adminKey,
     OPENAI_API_KEY: 'x',
     OPENAI_BASE_URL: `http://127.0.0.1:${fakePort}/v1`,
+    // An OpenAI-format vendor without the Responses API at the same fake (the translated /v1/responses cells).
+    DEEPSEEK_API_KEY: 'x',
+    DEEPSEEK_BASE_URL: `http://127.0.0.1:${fakePort}/v1`,
     // The same fake answers Anthropic's Messages API (for the /v1/messages pass-through scenarios).
     ANTHROPIC_API_KEY: 'x',
     ANTHROPIC_BASE_URL: `http://127.0.0.1:${fakePort}`,

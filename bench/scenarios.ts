@@ -3,6 +3,8 @@
 // request the gateway itself sends upstream, so the bare proxy is the floor for the same answer.
 
 export const MODEL = 'openai/gpt-4o';
+/** An OpenAI-format model whose upstream has no Responses API: `/v1/responses` requests are translated. */
+export const CHAT_ONLY_MODEL = 'deepseek/deepseek-chat';
 /** An Anthropic model: `/v1/messages` requests for it are passed through natively. */
 export const ANTHROPIC_MODEL = 'anthropic/claude-sonnet-4-5';
 
@@ -21,6 +23,8 @@ export type ScenarioName =
   | 'messages-openai-stream200'
   | 'responses'
   | 'responses-stream200'
+  | 'responses-chat-small'
+  | 'responses-chat-stream200'
   | 'embed16'
   | 'embed16f';
 
@@ -145,18 +149,31 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     ...messages({ model: MODEL, max_tokens: 1024, messages: ask, stream: true }),
     upstream: streamChat,
   },
+  // OpenAI has the Responses API: passed through (the fake and the bare proxy get the same request).
   responses: {
     name: 'responses',
-    label: 'responses → OpenAI, small JSON',
+    label: 'responses pass-through, small JSON',
     stream: false,
     ...responses({ model: MODEL, input: 'Say hello in five words.' }),
-    upstream: smallChat,
   },
   'responses-stream200': {
     name: 'responses-stream200',
-    label: 'responses → OpenAI, stream 200 chunks',
+    label: 'responses pass-through, stream 200 deltas',
     stream: true,
     ...responses({ model: MODEL, input: 'Say hello in five words.', stream: true }),
+  },
+  'responses-chat-small': {
+    name: 'responses-chat-small',
+    label: 'responses → chat (DeepSeek), small JSON',
+    stream: false,
+    ...responses({ model: CHAT_ONLY_MODEL, input: 'Say hello in five words.' }),
+    upstream: smallChat,
+  },
+  'responses-chat-stream200': {
+    name: 'responses-chat-stream200',
+    label: 'responses → chat (DeepSeek), stream 200 chunks',
+    stream: true,
+    ...responses({ model: CHAT_ONLY_MODEL, input: 'Say hello in five words.', stream: true }),
     upstream: streamChat,
   },
   // The openai SDK asks for base64 unless told otherwise (OpenAI makes it: the gateway passes it on); the AI
@@ -198,6 +215,8 @@ export const CHAT_COUNTERPART: Partial<Record<ScenarioName, ScenarioName>> = {
   'messages-openai-stream200': 'stream200',
   responses: 'small',
   'responses-stream200': 'stream200',
+  'responses-chat-small': 'small',
+  'responses-chat-stream200': 'stream200',
 };
 
 /** A streaming body for the TTFT probe, the open-streams test and the soak. */

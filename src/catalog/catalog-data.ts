@@ -839,6 +839,63 @@ export const BUILTIN_CATALOG = [
 
   // AWS Bedrock on-demand (https://aws.amazon.com/bedrock/pricing). Anthropic models at Anthropic list price
   // (global endpoints; regional endpoints add ~10%).
+  // Embeddings and rerank on Bedrock (InvokeModel): Titan per input token, Cohere Rerank per query of up
+  // to 100 documents.
+  {
+    provider: 'bedrock',
+    model: 'amazon.titan-embed-text-v2:0',
+    contextWindow: 8192,
+    created: 1714003200,
+    price: { input: 0.02, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'bedrock',
+    model: 'amazon.titan-embed-text-v1',
+    contextWindow: 8192,
+    created: 1695859200,
+    price: { input: 0.1, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'bedrock',
+    model: 'cohere.embed-english-v3',
+    contextWindow: 512,
+    created: 1699401600,
+    price: { input: 0.1, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'bedrock',
+    model: 'cohere.embed-multilingual-v3',
+    contextWindow: 512,
+    created: 1699401600,
+    price: { input: 0.1, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  // unverified: Bedrock's price for Cohere Embed v4 text input (Cohere's own list price).
+  {
+    provider: 'bedrock',
+    model: 'cohere.embed-v4:0',
+    contextWindow: 128000,
+    created: 1744848000,
+    price: { input: 0.12, output: 0 },
+    tokenizer: 'cl100k_base',
+    kind: 'embedding',
+  },
+  {
+    provider: 'bedrock',
+    model: 'cohere.rerank-v3-5:0',
+    contextWindow: 4096,
+    created: 1733097600,
+    price: { input: 0, output: 0, perThousandSearches: 2 },
+    tokenizer: 'cl100k_base',
+    kind: 'rerank',
+  },
   {
     provider: 'bedrock',
     model: 'anthropic.claude-sonnet-4-5-20250929-v1:0',

@@ -30,6 +30,7 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { DEFAULT_REPLY, generate, type RecordedRequest } from './openai.js';
+import { fakeRelevance, fakeTokens, fakeVector } from './retrieval.js';
 
 export { DEFAULT_REPLY, type RecordedRequest };
 
@@ -519,6 +520,85 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
   }
 
   /**
+   * InvokeModel for the embedding and rerank models, in each family's body: Titan Text Embeddings (one
+   * `inputText`; `dimensions` 256/512/1024 on v2), Cohere Embed (`texts` up to 96, `input_type` required),
+   * Cohere Rerank (`api_version` 2 or above). Unknown keys are refused as Bedrock does; the input token
+   * count comes in `x-amzn-bedrock-input-token-count` (and Titan's `inputTextTokenCount`). Vectors are the
+   * shared fake's (retrieval.ts), 1024 numbers.
+   */
+  function retrieval(res: ServerResponse, modelId: string, body: Record<string, unknown>) {
+    const malformed = (why: string) =>
+      sendError(
+        res,
+        400,
+        'ValidationException',
+        `Malformed input request: ${why}, please reformat your input and try again.`,
+      );
+    const allowed = (keys: readonly string[]) => Object.keys(body).find((key) => !keys.includes(key));
+    const counted = (tokens: number) => ({ 'x-amzn-bedrock-input-token-count': String(tokens) });
+    if (modelId.includes('titan-embed')) {
+      const v2 = modelId.includes('-v2');
+      const extra = allowed(v2 ? ['inputText', 'dimensions', 'normalize', 'embeddingTypes'] : ['inputText']);
+      if (extra) return malformed(`#: extraneous key [${extra}] is not permitted`);
+      if (typeof body.inputText !== 'string') return malformed('#: required key [inputText] not found');
+      const dims = body.dimensions ?? 1024;
+      if (![256, 512, 1024].includes(dims as number))
+        return malformed(`#/dimensions: ${String(dims)} is not a valid enum value`);
+      const tokens = fakeTokens(body.inputText);
+      const embedding = fakeVector(body.inputText, dims as number);
+      return sendJson(
+        res,
+        200,
+        { embedding, embeddingsByType: { float: embedding }, inputTextTokenCount: tokens },
+        counted(tokens),
+      );
+    }
+    if (modelId.includes('cohere.embed')) {
+      const extra = allowed([
+        'texts',
+        'images',
+        'input_type',
+        'truncate',
+        'embedding_types',
+        'output_dimension',
+        'max_tokens',
+      ]);
+      if (extra) return malformed(`#: extraneous key [${extra}] is not permitted`);
+      if (!Array.isArray(body.texts) || body.texts.some((t) => typeof t !== 'string'))
+        return malformed('#: required key [texts] not found');
+      if (body.texts.length > 96)
+        return malformed(`#/texts: expected maximum item count: 96, found: ${body.texts.length}`);
+      if (typeof body.input_type !== 'string') return malformed('#: required key [input_type] not found');
+      const texts = body.texts as string[];
+      const vectors = texts.map((t) => fakeVector(t, 1024));
+      const byType = Array.isArray(body.embedding_types);
+      return sendJson(
+        res,
+        200,
+        {
+          id: randomUUID(),
+          embeddings: byType ? { float: vectors } : vectors,
+          response_type: byType ? 'embeddings_by_type' : 'embeddings_floats',
+          texts,
+        },
+        counted(texts.reduce((n, t) => n + fakeTokens(t), 0)),
+      );
+    }
+    const extra = allowed(['query', 'documents', 'top_n', 'api_version', 'max_tokens_per_doc']);
+    if (extra) return malformed(`#: extraneous key [${extra}] is not permitted`);
+    if (typeof body.api_version !== 'number' || body.api_version < 2)
+      return malformed(`#/api_version: ${String(body.api_version ?? 1)} is not greater or equal to 2`);
+    if (typeof body.query !== 'string' || !Array.isArray(body.documents))
+      return malformed('#: required key [query] not found');
+    const documents = body.documents.map(String);
+    const results = documents
+      .map((document, index) => ({ index, relevance_score: fakeRelevance(body.query as string, document) }))
+      .sort((a, b) => b.relevance_score - a.relevance_score)
+      .slice(0, typeof body.top_n === 'number' ? body.top_n : documents.length);
+    return sendJson(res, 200, { id: randomUUID(), results });
+  }
+
+  /**
    * InvokeModel for Anthropic models: Anthropic's Messages API with Bedrock's rules (the version in the
    * body, no `model`, beta flags as `anthropic_beta`); streamed as `chunk` events whose `bytes` hold each
    * of Anthropic's events, base64-encoded. Thinking, when enabled, comes first with a signature.
@@ -529,12 +609,18 @@ export async function startFakeBedrock(options: FakeBedrockOptions = {}): Promis
     body: Record<string, unknown>,
     streaming: boolean,
   ) {
+    if (
+      modelId.includes('titan-embed') ||
+      modelId.includes('cohere.embed') ||
+      modelId.includes('cohere.rerank')
+    )
+      return retrieval(res, modelId, body);
     if (!modelId.includes('anthropic.'))
       return sendError(
         res,
         400,
         'ValidationException',
-        'This fake serves InvokeModel for Anthropic models only.',
+        'This fake serves InvokeModel for Anthropic, Titan Embeddings and Cohere Embed/Rerank models only.',
       );
     if (body.anthropic_version !== 'bedrock-2023-05-31')
       return sendError(

@@ -4,6 +4,7 @@
 // arrive in the binary AWS event-stream framing.
 import { randomUUID } from 'node:crypto';
 import type { ProviderSettings } from '../../config/config.js';
+import type { Embedder, Reranker } from '../../core/embeddings.js';
 import { attachNativeAnswer, type NativeRequest, nativeRequestOf } from '../../core/native.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type {
@@ -26,6 +27,7 @@ import { type BedrockUsage, converseResponseSchema, converseStreamEventSchema } 
 import { bedrockHttpError, bedrockStreamError } from './bedrock-error.js';
 import { EventStreamFormatError, readEventStream } from './bedrock-event-stream.js';
 import { toConverseRequest } from './bedrock-request.js';
+import { bedrockRetrieval } from './bedrock-retrieval.js';
 import { mapBedrockFinishReason } from './map-bedrock-finish-reason.js';
 import { createRequestSigner } from './sign-bedrock-request.js';
 
@@ -59,7 +61,10 @@ export function toUsage(usage: BedrockUsage | null | undefined): Usage | undefin
   return out;
 }
 
-export function createBedrockProvider(settings: ProviderSettings, http: HttpClient): Provider {
+export function createBedrockProvider(
+  settings: ProviderSettings,
+  http: HttpClient,
+): Provider & Embedder & Reranker {
   const { id } = settings;
   const secretAccessKey = settings.options.secret_access_key;
   if (!settings.apiKey || !secretAccessKey) {
@@ -77,7 +82,7 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
 
   /** A signed POST of `body` to one of the model's actions (converse, invoke, and their streams). */
   async function post(
-    call: UpstreamCall,
+    call: { request: { model: string }; signal: UpstreamCall['signal'] },
     action: string,
     stream: boolean,
     body: string,
@@ -305,5 +310,6 @@ export function createBedrockProvider(settings: ProviderSettings, http: HttpClie
     speaks: (protocol, model) => protocol === 'anthropic-messages' && isAnthropicModel(model),
     complete,
     stream,
+    ...bedrockRetrieval(id, (call, body) => post(call, 'invoke', false, body)),
   };
 }
