@@ -14,6 +14,7 @@
 //   response.created, response.in_progress, output_item.added, content_part.added, N output_text.delta,
 //   output_text.done, content_part.done, output_item.done, response.completed (sequence numbers counted over
 //   the head and tail; the cached deltas all carry one, which no reader of this bench checks).
+// - `POST .../rerank` (Jina's shape): every document scored, best first, cut to `top_n`, with usage.
 // - `POST .../embeddings`: one vector of 1536 numbers (text-embedding-3-small's size) per input, as floats or
 //   (`encoding_format: "base64"`) as OpenAI's base64 of float32s, with usage.
 // The parent sets the mode over IPC ({type:'mode', streamChunks, chunkIntervalMs}) and gets {type:'mode-ok'}.
@@ -447,7 +448,32 @@ function embed(res: ServerResponse, body: string): void {
   res.end(embeddingsAnswer(inputs, base64));
 }
 
+/** Jina's rerank answer: scores falling with the index (the fake ranks in input order), cut to top_n. */
+function rerank(res: ServerResponse, body: string): void {
+  const parsed: unknown = JSON.parse(body);
+  const documents = isObject(parsed) && Array.isArray(parsed.documents) ? parsed.documents.length : 0;
+  const topN = isObject(parsed) && typeof parsed.top_n === 'number' ? parsed.top_n : documents;
+  const results = Array.from({ length: Math.min(topN, documents) }, (_, index) => ({
+    index,
+    relevance_score: 1 - index / (documents + 1),
+  }));
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      model: 'jina-reranker-v2-base-multilingual',
+      usage: { total_tokens: documents * 50 },
+      results,
+    }),
+  );
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method === 'POST' && req.url?.endsWith('/rerank')) {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', () => rerank(res, Buffer.concat(parts).toString()));
+    return;
+  }
   if (req.method === 'POST' && req.url?.endsWith('/embeddings')) {
     const parts: Buffer[] = [];
     req.on('data', (part: Buffer) => parts.push(part));

@@ -63,7 +63,8 @@ const HELP = `npm run bench -- [options]
                         responses, responses-stream200 (POST /v1/responses passed through to the fake's
                         Responses API), responses-chat-small, responses-chat-stream200 (translated to chat
                         for DeepSeek, an OpenAI-format vendor without the API),
-                        embed16, embed16f (POST /v1/embeddings, 16 inputs, base64 / float)
+                        embed16, embed16f (POST /v1/embeddings, 16 inputs, base64 / float), rerank16
+                        (POST /v1/rerank, 16 documents, top 5, Jina's API at the fake)
   --rounds=N            the suite: measure the load grid N times, alternating (default 1); --compare: rounds
                         of the comparison (default 5)
   --streams=N           concurrent open streams for the memory test (default 1000; 0 skips)
@@ -223,6 +224,9 @@ async function startGateway(
     TOKGATE_ADMIN_KEY: adminKey,
     OPENAI_API_KEY: 'x',
     OPENAI_BASE_URL: `http://127.0.0.1:${fakePort}/v1`,
+    // Jina's rerank at the same fake (the rerank cell).
+    JINA_API_KEY: 'x',
+    JINA_BASE_URL: `http://127.0.0.1:${fakePort}/v1`,
     // An OpenAI-format vendor without the Responses API at the same fake (the translated /v1/responses cells).
     DEEPSEEK_API_KEY: 'x',
     DEEPSEEK_BASE_URL: `http://127.0.0.1:${fakePort}/v1`,

@@ -12,6 +12,7 @@ export const CHAT_PATH = '/v1/chat/completions';
 export const MESSAGES_PATH = '/v1/messages';
 export const RESPONSES_PATH = '/v1/responses';
 export const EMBEDDINGS_PATH = '/v1/embeddings';
+export const RERANK_PATH = '/v1/rerank';
 
 export type ScenarioName =
   | 'small'
@@ -26,7 +27,8 @@ export type ScenarioName =
   | 'responses-chat-small'
   | 'responses-chat-stream200'
   | 'embed16'
-  | 'embed16f';
+  | 'embed16f'
+  | 'rerank16';
 
 export interface BenchRequest {
   path: string;
@@ -81,6 +83,14 @@ const embeddings = (encoding: 'base64' | 'float'): BenchRequest => ({
     encoding_format: encoding,
   }),
   headers: {},
+});
+
+/** A rerank of the 16 passages, as a RAG query does it; Jina's API at the fake (its wire shape is TokModel's). */
+const rerankBody = (model: string) => ({
+  model,
+  query: 'which passage counts tokens',
+  documents: passages,
+  top_n: 5,
 });
 
 const chat = (body: object): BenchRequest => ({ path: CHAT_PATH, body: JSON.stringify(body), headers: {} });
@@ -189,6 +199,19 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     label: 'embeddings, 16 inputs (float)',
     stream: false,
     ...embeddings('float'),
+  },
+  rerank16: {
+    name: 'rerank16',
+    label: 'rerank, 16 documents, top 5',
+    stream: false,
+    path: RERANK_PATH,
+    body: JSON.stringify(rerankBody('jina/jina-reranker-v2-base-multilingual')),
+    headers: {},
+    upstream: {
+      path: RERANK_PATH,
+      body: JSON.stringify(rerankBody('jina-reranker-v2-base-multilingual')),
+      headers: {},
+    },
   },
 };
 

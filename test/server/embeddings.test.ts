@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
+import { OpenAIEmbeddings } from '@langchain/openai';
 import { embed, embedMany } from 'ai';
 import OpenAI from 'openai';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
@@ -175,6 +176,24 @@ describe('POST /v1/embeddings', () => {
       many.embeddings,
       texts.map((t) => fakeVector(t)),
     );
+  });
+
+  test("LangChain's OpenAIEmbeddings: embedDocuments and embedQuery, on OpenAI and on Voyage", async () => {
+    for (const model of [SMALL, 'voyage/voyage-3.5']) {
+      const embeddings = new OpenAIEmbeddings({
+        model,
+        apiKey: ADMIN_KEY,
+        configuration: { baseURL: `${gw.url}/v1` },
+        maxRetries: 0,
+      });
+      const documents = await embeddings.embedDocuments(texts);
+      assert.deepEqual(
+        documents,
+        texts.map((t) => fakeVector(t)),
+        model,
+      );
+      assert.deepEqual(await embeddings.embedQuery('sunny day'), fakeVector('sunny day'), model);
+    }
   });
 
   test('Voyage: base64 made by the gateway, dimensions renamed, inputs over its batch limit split in order', async () => {
