@@ -28,7 +28,12 @@ export interface EmbeddingResult {
    * encoding of its vectors: relayed as it came when the client asked for that encoding, so tens of
    * thousands of numbers are neither parsed nor printed again.
    */
-  raw?: { data: string; encoding: 'float' | 'base64' };
+  raw?: {
+    data: string;
+    encoding: 'float' | 'base64';
+    /** The same data as the upstream's bytes, when its text is ASCII: relayed without encoding it again. */
+    bytes?: Buffer;
+  };
   /** Input tokens as the upstream counted them; undefined when it did not say. */
   inputTokens: number | undefined;
 }

@@ -21,24 +21,34 @@ function encoded(vector: Vector, format: EmbeddingRequest['encoding_format']): V
   return typeof vector === 'string' ? base64ToVector(vector) : vector;
 }
 
-/** OpenAI's CreateEmbeddingResponse, the model echoed as requested, `usage.cost` as chat's. */
+const DATA_HEAD = '{"object":"list","data":';
+const DATA_HEAD_BYTES = Buffer.from(DATA_HEAD);
+
+/**
+ * OpenAI's CreateEmbeddingResponse, the model echoed as requested, `usage.cost` as chat's. Bytes when the
+ * upstream's own data goes out as its bytes (an answer of hundreds of KB is then never decoded and encoded
+ * again), else text.
+ */
 export function embeddingAnswer(
   request: EmbeddingRequest,
   result: EmbeddingResult,
   metered: Metered,
-): string {
+): string | Buffer {
   const format = request.encoding_format ?? 'float';
   const { prompt_tokens, total_tokens } = metered.usage;
   const usage = { prompt_tokens, total_tokens, ...costOf(metered) };
   const tail = `,"model":${JSON.stringify(request.model)},"usage":${JSON.stringify(usage)}}`;
   // The upstream's own data in the encoding asked for: spliced in as it came.
-  if (result.raw?.encoding === format) return `{"object":"list","data":${result.raw.data}${tail}`;
+  if (result.raw?.encoding === format) {
+    const { bytes, data } = result.raw;
+    return bytes ? Buffer.concat([DATA_HEAD_BYTES, bytes, Buffer.from(tail)]) : `${DATA_HEAD}${data}${tail}`;
+  }
   const data = vectorsOf(result).map((vector, index) => ({
     object: 'embedding',
     index,
     embedding: encoded(vector, format),
   }));
-  return `{"object":"list","data":${JSON.stringify(data)}${tail}`;
+  return `${DATA_HEAD}${JSON.stringify(data)}${tail}`;
 }
 
 export const embeddingStages: Omit<

@@ -65,7 +65,7 @@ export interface FrontDoor {
 
 /** What the pipeline leaves for the HTTP layer to send. */
 export type Answer =
-  | { kind: 'json'; status: number; headers: Record<string, string>; body: string }
+  | { kind: 'json'; status: number; headers: Record<string, string>; body: string | Buffer }
   /** The answer went out as a stream already. */
   | { kind: 'streamed' }
   /** The client left: there is no one to answer. */

@@ -37,8 +37,8 @@ export interface RetrievalDoor<R extends OperationRequest, T> {
   demand(meter: Meter, target: Target, request: R): InputDemand;
   execute(router: Router, plan: RoutePlan, request: R, options: RunOptions): Promise<Served<T>>;
   measure(meter: Meter, target: Target, request: R, result: T): Promise<Metered>;
-  /** The JSON body of the answer. */
-  answer(requestId: string, request: R, result: T, metered: Metered): string;
+  /** The JSON body of the answer (as bytes where it relays an upstream's own bytes). */
+  answer(requestId: string, request: R, result: T, metered: Metered): string | Buffer;
   errorBody(error: GatewayError): unknown;
 }
 
@@ -144,6 +144,6 @@ async function execute<R extends OperationRequest, T>(
   const headers = gatewayHeaders(exchange, served.warnings);
   const body = door.answer(exchange.id, exchange.request, served.value, metered);
   await durable;
-  claim?.complete({ status: 200, headers, body });
+  claim?.complete({ status: 200, headers, body: typeof body === 'string' ? body : body.toString() });
   return { kind: 'json', status: 200, headers, body };
 }

@@ -17,7 +17,7 @@ export interface HttpOptions {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Readable & { text(): Promise<string>; dump(): Promise<void> };
+  body: Readable & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
 }
 
 /** One gateway's outbound HTTP: every provider call goes through `request`. */
@@ -132,6 +132,20 @@ export async function readTextBody(
 ): Promise<string> {
   try {
     return await res.body.text();
+  } catch (error) {
+    if (isAbort(error) || signal.aborted) throw error;
+    throw transportError(error, provider);
+  }
+}
+
+/** Reads a whole answer as bytes (for answers relayed in part as they came: see retrieval-wire.ts). */
+export async function readBytesBody(
+  provider: string,
+  res: UpstreamResponse,
+  signal: CallSignal,
+): Promise<Buffer> {
+  try {
+    return Buffer.from(await res.body.arrayBuffer());
   } catch (error) {
     if (isAbort(error) || signal.aborted) throw error;
     throw transportError(error, provider);

@@ -1,6 +1,8 @@
 // Lenient readers of what retrieval upstreams answer, shared by the provider folders: vectors (numbers or
 // OpenAI's base64), rerank scores, token counts. An answer the gateway cannot use is an invalid upstream
 // response (retryable: another deployment may answer well).
+
+import { isAscii } from 'node:buffer';
 import { z } from 'zod';
 import type { EmbeddingResult, RerankScore, Vector } from '../core/embeddings.js';
 import { invalidRequest } from '../core/errors.js';
@@ -103,10 +105,15 @@ const notJson = (provider: string) => invalidUpstreamResponse(provider, 'the bod
  */
 export function readOpenAIEmbeddings(
   provider: string,
-  text: string,
+  body: Buffer | string,
   expected: number,
   encoding: 'float' | 'base64',
 ): EmbeddingResult {
+  // An answer of ASCII only (numbers, base64, plain keys: the usual case) is read as Latin-1, much cheaper
+  // than UTF-8 and the same text, whose character offsets are then its byte offsets: its data can be
+  // relayed as the upstream's own bytes, never encoded again.
+  const ascii = typeof body !== 'string' && isAscii(body);
+  const text = typeof body === 'string' ? body : body.toString(ascii ? 'latin1' : 'utf8');
   const span = text.length >= RAW_JSON_MIN_LENGTH ? rawTopLevelSpan(text, 'data') : undefined;
   let answer: unknown;
   let raw: EmbeddingResult['raw'];
@@ -117,6 +124,7 @@ export function readOpenAIEmbeddings(
       throw notJson(provider);
     }
     raw = { data: text.slice(span[0], span[1]), encoding };
+    if (ascii) raw.bytes = (body as Buffer).subarray(span[0], span[1]);
   } else {
     try {
       answer = JSON.parse(text);

@@ -112,6 +112,30 @@ export const THINKING_BUDGETS: Readonly<Record<string, number>> = {
   xhigh: 24576,
 };
 
+/** The thinking budget for this request, or why Anthropic cannot think for it. */
+function thinkingBudget(
+  request: ChatRequest,
+  body: AnthropicRequest & Record<string, unknown>,
+  effort: string,
+): number | string {
+  const budget = THINKING_BUDGETS[effort];
+  if (budget === undefined) return `'${effort}' is not an effort tokgate maps to a thinking budget`;
+  if (!hasExtendedThinking(request.model)) return `model '${request.model}' has no extended thinking`;
+  const choice = body.tool_choice?.type;
+  if (choice === 'any' || choice === 'tool')
+    return 'Anthropic does not think when a tool call is forced (tool_choice, or response_format)';
+  // An open tool loop: Anthropic wants the earlier turn's thinking block, signed, which chat cannot carry.
+  const lastAssistant = body.messages.findLast((m) => m.role === 'assistant');
+  if (Array.isArray(lastAssistant?.content) && lastAssistant.content.some((b) => b.type === 'tool_use'))
+    return 'the conversation continues a tool call, whose thinking block cannot be sent back';
+  const requested = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  if (requested === undefined) return budget;
+  const thinking = Math.min(budget, Math.floor(requested / 2));
+  return thinking >= MIN_THINKING_BUDGET
+    ? thinking
+    : `max_tokens ${requested} leaves less than ${MIN_THINKING_BUDGET * 2} tokens to think and answer`;
+}
+
 function applyThinking(
   request: ChatRequest,
   body: AnthropicRequest & Record<string, unknown>,
@@ -119,26 +143,15 @@ function applyThinking(
 ): void {
   const effort = request.reasoning_effort;
   if (typeof effort !== 'string' || effort === 'none') return;
-  const budget = THINKING_BUDGETS[effort];
-  const skip = (why: string) => warn(`'reasoning_effort' was not applied: ${why}`);
-  if (budget === undefined) return skip(`'${effort}' is not an effort tokgate maps to a thinking budget`);
-  if (!hasExtendedThinking(request.model)) return skip(`model '${request.model}' has no extended thinking`);
-  const choice = body.tool_choice?.type;
-  if (choice === 'any' || choice === 'tool')
-    return skip('Anthropic does not think when a tool call is forced (tool_choice, or response_format)');
-  // An open tool loop: Anthropic wants the earlier turn's thinking block, signed, which chat cannot carry.
-  const lastAssistant = body.messages.findLast((m) => m.role === 'assistant');
-  if (Array.isArray(lastAssistant?.content) && lastAssistant.content.some((b) => b.type === 'tool_use'))
-    return skip('the conversation continues a tool call, whose thinking block cannot be sent back');
-  const requested = request.max_completion_tokens ?? request.max_tokens ?? undefined;
-  let thinking = budget;
-  if (requested === undefined) body.max_tokens = DEFAULT_MAX_TOKENS + budget;
-  else thinking = Math.min(budget, Math.floor(requested / 2));
-  if (thinking < MIN_THINKING_BUDGET)
-    return skip(
-      `max_tokens ${requested} leaves less than ${MIN_THINKING_BUDGET * 2} tokens to think and answer`,
-    );
-  body.thinking = { type: 'enabled', budget_tokens: thinking };
+  const budget = thinkingBudget(request, body, effort);
+  if (typeof budget === 'string') {
+    warn(`'reasoning_effort' was not applied: ${budget}`);
+    return;
+  }
+  // Without a client max_tokens the budget comes on top of the default answer allowance.
+  if ((request.max_completion_tokens ?? request.max_tokens ?? undefined) === undefined)
+    body.max_tokens = DEFAULT_MAX_TOKENS + budget;
+  body.thinking = { type: 'enabled', budget_tokens: budget };
   // Thinking works only at the model's own temperature, and top_p from 0.95 up.
   if (body.temperature !== undefined && body.temperature !== 1) {
     warn("'temperature' cannot be set with extended thinking on Anthropic and was dropped");

@@ -14,7 +14,7 @@ import type {
   RerankResult,
 } from '../../core/embeddings.js';
 import { isObject } from '../../core/is-object.js';
-import { type HttpClient, readJsonBody, readTextBody } from '../http.js';
+import { type HttpClient, readBytesBody, readJsonBody } from '../http.js';
 import { countOf, readOpenAIEmbeddings, readScores, textInputs } from '../retrieval-wire.js';
 import { openaiHttpError } from './openai-error.js';
 
@@ -77,9 +77,9 @@ export function openaiRetrieval(
     const asked = quirks.base64 && encoding_format !== undefined ? { encoding_format } : {};
     const body = vendorBody(id, { ...rest, ...asked }, quirks, drop, call.warnings);
     const res = await send(urlFor('embeddings', request.model), body, call);
-    const text = await readTextBody(id, res, call.signal);
+    const bytes = await readBytesBody(id, res, call.signal);
     const encoding = asked.encoding_format === 'base64' ? 'base64' : 'float';
-    return readOpenAIEmbeddings(id, text, request.input.length, encoding);
+    return readOpenAIEmbeddings(id, bytes, request.input.length, encoding);
   }
 
   async function rerank(call: OperationCall<RerankRequest>): Promise<RerankResult> {
