@@ -38,11 +38,11 @@ export interface Outcome {
 }
 
 /**
- * What a request is charged, micro-USD: failures cost nothing (0, refusals included), aborted and answered
- * requests pay for what was generated (null when unpriced).
+ * What a request is charged, micro-USD: failures cost nothing (0 once something was measured, null when
+ * nothing was), aborted and answered requests pay for what was generated (null when unpriced).
  */
 export function chargeOf(status: RequestStatus, metered: Metered | undefined): number | null {
-  if (status === 'error') return 0;
+  if (status === 'error') return metered ? 0 : null;
   return metered?.costMicros ?? null;
 }
 
