@@ -49,7 +49,6 @@ import {
   ATTR_GEN_AI_REQUEST_TEMPERATURE,
   ATTR_GEN_AI_REQUEST_TOP_P,
   ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
-  ATTR_GEN_AI_RESPONSE_ID,
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
@@ -206,11 +205,15 @@ export function createOtelTracing(settings: TracingSettings, providers: readonly
         propagator.inject(trace.setSpan(parent, span), headers, defaultTextMapSetter);
         return {
           headers,
-          end(record: AttemptRecord) {
+          end(record: AttemptRecord, upstreamStatus: number | undefined) {
             const outcome =
               record.status === 200 ? 'ok' : record.code === 'client_closed' ? 'client_closed' : 'error';
             span.setAttribute('tokgate.attempt.outcome', outcome);
-            if (outcome !== 'client_closed') span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, record.status);
+            // The gateway's status for the attempt (as the ledger's attempts have it); the upstream's own
+            // when it answered (not for a timeout, a reset connection, no slot).
+            span.setAttribute('tokgate.attempt.status', record.status);
+            if (upstreamStatus !== undefined)
+              span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, upstreamStatus);
             if (outcome !== 'ok') {
               span.setAttribute(ATTR_ERROR_TYPE, record.code ?? String(record.status));
               span.setStatus({ code: SpanStatusCode.ERROR });
@@ -228,6 +231,7 @@ export function createOtelTracing(settings: TracingSettings, providers: readonly
       [ATTR_HTTP_REQUEST_METHOD]: request.method,
       [ATTR_URL_PATH]: request.path,
       [ATTR_CLIENT_ADDRESS]: request.clientAddress,
+      'tokgate.request.id': request.id,
     };
     if (request.route !== undefined) attributes[ATTR_HTTP_ROUTE] = request.route;
     if (request.door !== undefined) attributes['tokgate.door'] = request.door;
@@ -261,7 +265,6 @@ export function createOtelTracing(settings: TracingSettings, providers: readonly
         if (typeof asked.top_p === 'number') set[ATTR_GEN_AI_REQUEST_TOP_P] = asked.top_p;
         if (typeof asked.n === 'number' && asked.n !== 1) set[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = asked.n;
         if (done.upstreamModel !== null) set[ATTR_GEN_AI_RESPONSE_MODEL] = done.upstreamModel;
-        if (done.responseId !== undefined) set[ATTR_GEN_AI_RESPONSE_ID] = done.responseId;
         if (usage) {
           set[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.prompt_tokens;
           set[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.completion_tokens;

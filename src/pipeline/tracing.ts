@@ -9,6 +9,8 @@ import type { AttemptTracer } from '../router/executor.js';
 
 /** What the HTTP layer knows of a request as it arrives. */
 export interface ArrivingRequest {
+  /** The gateway's request id (`x-request-id`, the ledger's key). */
+  id: string;
   method: string;
   /** The route's pattern (`/v1/chat/completions`), when one matched. */
   route: string | undefined;
@@ -37,8 +39,6 @@ export interface SettledRequest {
   /** The provider id that served (or failed last); `cache` for a cache hit. */
   provider: string;
   upstreamModel: string | null;
-  /** The answer's id as the client got it (`chatcmpl-...`). */
-  responseId?: string;
   usage: Usage | undefined;
   costMicros: number | undefined;
   ttftMs: number | null;

@@ -33,7 +33,8 @@ export type AttemptKind = 'first' | 'fallback' | 'retry';
 /** An attempt's span (tracing on): the headers its upstream calls carry, and its end. */
 export interface AttemptSpan {
   readonly headers: Readonly<Record<string, string>>;
-  end(record: AttemptRecord): void;
+  /** `upstreamStatus`: the HTTP status the upstream answered with, when it answered. */
+  end(record: AttemptRecord, upstreamStatus: number | undefined): void;
 }
 
 /** Starts a span per attempt (pipeline/tracing.ts); absent when tracing is off. */
@@ -231,7 +232,7 @@ export class AttemptLoop {
     }
     const failure = this.asGatewayError(attempt, error);
     // The code the client is told, the provider's own included: what the ledger has always held.
-    this.record(attempt, failure.status, failure.wireCode);
+    this.record(attempt, failure.status, failure.wireCode, failure.upstreamStatus);
     if (failure.kind === 'deployment_saturated') {
       // Our own limit: no second try of it in this request.
       this.router.slots.counters.saturated += 1;
@@ -254,7 +255,7 @@ export class AttemptLoop {
   succeeded(attempt: Attempt, latencyMs: number): void {
     attempt.timer.dispose();
     this.endAttempt(attempt);
-    this.record(attempt, 200, null);
+    this.record(attempt, 200, null, 200);
     this.router.health.succeeded(attempt.deployment.id, latencyMs);
   }
 
@@ -304,7 +305,7 @@ export class AttemptLoop {
     return internalError(error);
   }
 
-  private record(attempt: Attempt, status: number, code: string | null): void {
+  private record(attempt: Attempt, status: number, code: string | null, upstreamStatus?: number): void {
     const { deployment } = attempt;
     const record: AttemptRecord = {
       deployment: deployment.id,
@@ -315,6 +316,6 @@ export class AttemptLoop {
       ms: Math.max(0, Math.round(this.router.clock.now() - attempt.startedAt)),
     };
     this.options.attempts.push(record);
-    attempt.span?.end(record);
+    attempt.span?.end(record, upstreamStatus);
   }
 }

@@ -104,6 +104,7 @@ export function trackRequests(app: FastifyInstance, deps: RequestLogDeps): void 
     request.report = report;
     if (tracing && door !== undefined) {
       report.trace = tracing.begin({
+        id: request.id,
         method: request.method,
         route: request.routeOptions.url,
         path: request.url.split('?', 1)[0]!.slice(0, PATH_LIMIT),
