@@ -58,7 +58,7 @@ export async function completeStream(
           // Commit: the answer is this deployment's 200 stream from now on.
           answer.commit(chunk);
           clearTimeout(keepAlive);
-          exchange.ttftMs = performance.now() - exchange.started;
+          exchange.ttftMs = now - exchange.started;
           exchange.upstreamModel = typeof chunk.model === 'string' ? chunk.model : null;
           sink ??= open(gatewayHeaders(exchange, served.warnings));
         }

@@ -142,7 +142,7 @@ export class Metrics {
     if (!stream || stream.ttftMs === null) return;
     this.ttft.observe(labels, stream.ttftMs / 1000);
     const tokens = usage?.completion_tokens ?? 0;
-    if (stream.lastChunkMs !== null && tokens > 1)
+    if (stream.lastChunkMs !== null && stream.lastChunkMs > stream.ttftMs && tokens > 1)
       this.interToken.observe(labels, (stream.lastChunkMs - stream.ttftMs) / 1000 / (tokens - 1));
   }
 
