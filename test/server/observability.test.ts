@@ -2,6 +2,7 @@
 // an authenticated key; bounded metric labels; the client address behind a trusted proxy; no secret in
 // any line.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 import { ADMIN_KEY, startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -215,6 +216,16 @@ describe('metrics', () => {
     // A model id a client made up is folded into `other`: no series of its own.
     assert.match(metrics, /tokgate_requests_total\{door="chat completion",provider="openai",model="other",/);
     assert.ok(!metrics.includes('made-up-model-xyz'), 'the made-up id is no label value');
+  });
+
+  test('the Grafana dashboard (deploy/grafana/tokgate.json) asks only for metrics the gateway has', async () => {
+    const dashboard = readFileSync(new URL('../../deploy/grafana/tokgate.json', import.meta.url), 'utf8');
+    const asked = new Set(
+      [...dashboard.matchAll(/tokgate_[a-z_]+/g)].map(([name]) => name.replace(/_(bucket|sum|count)$/, '')),
+    );
+    assert.ok(asked.size >= 15);
+    const metrics = await (await gw.call('/metrics')).text();
+    for (const name of asked) assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'), name);
   });
 });
 
