@@ -243,10 +243,12 @@ export function createOtelTracing(settings: TracingSettings, providers: readonly
       remote,
     );
     const context = trace.setSpan(remote, span);
+    let settled = false;
     return {
       attempts: attemptTracer(context),
       capturesContent: captureContent,
       settled(done: SettledRequest) {
+        settled = true;
         const { request: asked, usage } = done;
         span.updateName(`${done.operation} ${asked.model}`);
         const set: Attributes = {
@@ -285,7 +287,15 @@ export function createOtelTracing(settings: TracingSettings, providers: readonly
         }
         span.setAttributes(set);
       },
-      end(status: number, errorCode: string | null) {
+      end(status: number, errorCode: string | null, model: string | undefined) {
+        if (!settled && model !== undefined) {
+          // Refused before the pipeline settled it: named after what it asked for all the same.
+          span.updateName(`${request.operation} ${model}`);
+          span.setAttributes({
+            [ATTR_GEN_AI_OPERATION_NAME]: request.operation,
+            [ATTR_GEN_AI_REQUEST_MODEL]: model,
+          });
+        }
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
         if (status >= 400) span.setAttribute(ATTR_ERROR_TYPE, errorCode ?? String(status));
         // A server span is in error for a 5xx only: a 4xx is the client's (HTTP semantic conventions).

@@ -18,6 +18,8 @@ export interface ArrivingRequest {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   clientAddress: string;
   door: string | undefined;
+  /** What the door performs (gen_ai.operation.name), for a request refused before it was settled. */
+  operation: string;
 }
 
 /** What the pipeline learnt of a request by its settle stage. */
@@ -56,8 +58,11 @@ export interface RequestTrace {
   /** Whether prompts and answers are recorded (the pipeline then keeps the answer's text). */
   readonly capturesContent: boolean;
   settled(facts: SettledRequest): void;
-  /** Ends the span with the HTTP outcome (499 when the client left). */
-  end(status: number, errorCode: string | null): void;
+  /**
+   * Ends the span with the HTTP outcome (499 when the client left). `model`: the one the body named, which
+   * names a span the pipeline never settled (a refusal).
+   */
+  end(status: number, errorCode: string | null, model: string | undefined): void;
 }
 
 export interface Tracing {

@@ -88,6 +88,7 @@ export function mountFrontDoor(
     {
       config: {
         door: door.name,
+        operation: 'chat',
         errorBody: (error) => door.errorBody(error),
         ...(requestIdHeader === undefined ? {} : { requestIdHeader }),
       },

@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route is a front door: its name (the ledger's `door`, the log line's message). */
     door?: string;
+    /** What the door performs, as gen_ai.operation.name says it (`chat`, `embeddings`, `rerank`). */
+    operation?: string;
   }
 }
 
@@ -69,7 +71,7 @@ function finish(deps: RequestLogDeps, request: FastifyRequest, reply: FastifyRep
         door,
       });
   }
-  report.trace?.end(status, errorCode);
+  report.trace?.end(status, errorCode, model);
   const path = request.url.split('?', 1)[0]!.slice(0, PATH_LIMIT);
   // Probes, metrics scrapes and the console's files that went well are told at debug only.
   const level = status < 400 && !path.startsWith('/v1') && !path.startsWith('/admin') ? 'debug' : 'info';
@@ -111,6 +113,7 @@ export function trackRequests(app: FastifyInstance, deps: RequestLogDeps): void 
         headers: request.headers,
         clientAddress: request.ip,
         door,
+        operation: request.routeOptions.config.operation ?? 'chat',
       });
     }
     // 'close' comes after 'finish', or alone when the client left first.

@@ -54,7 +54,17 @@ function mountRetrievalDoor<R extends OperationRequest, T>(
         return reply.hijack();
     }
   };
-  app.post(path, { config: { door: door.name, errorBody: (error) => door.errorBody(error) } }, handler);
+  app.post(
+    path,
+    {
+      config: {
+        door: door.name,
+        operation: door.operation === 'embedding' ? 'embeddings' : door.operation,
+        errorBody: (error) => door.errorBody(error),
+      },
+    },
+    handler,
+  );
 }
 
 export function registerRetrievalRoutes(app: FastifyInstance, deps: PipelineDeps): void {

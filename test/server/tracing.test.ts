@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 process.env.OTEL_BSP_SCHEDULE_DELAY = '20';
 
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { ADMIN_KEY, startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
   type OtlpReceiver,
   type ReceivedSpan,
@@ -138,6 +138,8 @@ describe('traces', () => {
     const res = await chat({ model: 'openai/gpt-3.5-turbo' });
     assert.equal(res.status, 403);
     const { server, children } = await spansOf(res.headers.get('x-request-id')!, 0);
+    assert.equal(server.name, 'chat openai/gpt-3.5-turbo');
+    assert.equal(server.attributes['gen_ai.request.model'], 'openai/gpt-3.5-turbo');
     assert.equal(server.attributes['http.response.status_code'], 403);
     assert.equal(server.attributes['error.type'], 'model_not_allowed');
     assert.equal(server.kind, SPAN_KIND_SERVER);
@@ -185,6 +187,26 @@ describe('traces', () => {
     assert.equal(children[0]!.traceId, traceId);
     const sent = String(fake.requests.at(-1)!.headers.traceparent);
     assert.match(sent, new RegExp(`^00-${traceId}-${children[0]!.spanId}-01$`));
+  });
+});
+
+describe('embeddings', () => {
+  test('an embeddings request: spans named for the embeddings operation', async () => {
+    const res = await gw.call('/v1/embeddings', {
+      method: 'POST',
+      key: ADMIN_KEY,
+      json: { model: 'openai/text-embedding-3-small', input: ['one', 'two'] },
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { usage: { prompt_tokens: number } };
+    const { server, children } = await spansOf(res.headers.get('x-request-id')!, 1);
+    assert.equal(server.name, 'embeddings openai/text-embedding-3-small');
+    assert.equal(server.attributes['gen_ai.operation.name'], 'embeddings');
+    assert.equal(server.attributes['gen_ai.usage.input_tokens'], body.usage.prompt_tokens);
+    assert.equal(server.attributes['tokgate.account.id'], 'acct_default');
+    assert.equal(server.attributes['tokgate.key.id'], undefined);
+    assert.equal(children[0]!.name, 'embeddings text-embedding-3-small');
+    assert.equal(children[0]!.attributes['gen_ai.operation.name'], 'embeddings');
   });
 });
 
