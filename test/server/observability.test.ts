@@ -249,6 +249,21 @@ describe('client address', () => {
     } finally {
       await trusting.close();
     }
+    const oneHop = await startTestGateway({
+      OPENAI_API_KEY: UPSTREAM_KEY,
+      OPENAI_BASE_URL: fake.url,
+      TOKGATE_TRUST_PROXY: '1',
+    });
+    try {
+      const proxied = await oneHop.call('/v1/models', {
+        key: ADMIN_KEY,
+        headers: { 'x-forwarded-for': '198.51.100.4, 203.0.113.9' },
+      });
+      // One proxy in front: the address it saw the request come from.
+      assert.equal((await lineOf(oneHop, proxied.headers.get('x-request-id')!)).ip, '203.0.113.9');
+    } finally {
+      await oneHop.close();
+    }
   });
 });
 

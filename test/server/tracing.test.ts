@@ -210,6 +210,32 @@ describe('embeddings', () => {
   });
 });
 
+describe('shutdown', () => {
+  test('spans still buffered are exported when the gateway closes', async () => {
+    // A batch delay no test waits out: only the close can export this gateway's spans.
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '600000';
+    const local = await startTestGateway({
+      OPENAI_API_KEY: 'sk-upstream',
+      OPENAI_BASE_URL: fake.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    });
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '20';
+    const res = await local.call('/v1/chat/completions', {
+      method: 'POST',
+      key: ADMIN_KEY,
+      json: { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+    });
+    assert.equal(res.status, 200);
+    await res.text();
+    const id = res.headers.get('x-request-id')!;
+    assert.ok(!receiver.spans.some((s) => s.attributes['tokgate.request.id'] === id));
+    await local.close();
+    assert.ok(
+      receiver.spans.some((s) => s.attributes['tokgate.request.id'] === id && s.kind === SPAN_KIND_SERVER),
+    );
+  });
+});
+
 describe('content capture', () => {
   test('TOKGATE_OTEL_CAPTURE_CONTENT=true records the prompt and the answer as GenAI messages', async () => {
     const local = await startTestGateway({
