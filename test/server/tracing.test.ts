@@ -2,6 +2,8 @@
 // receiver. One server span per request (GenAI attributes, the gateway's own), a client span per upstream
 // attempt, the client's traceparent continued and the attempt's sent upstream.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 // Spans leave in batches every 5 s by default: sooner here, so the receiver sees them while the test waits.
@@ -207,6 +209,29 @@ describe('embeddings', () => {
     assert.equal(server.attributes['tokgate.key.id'], undefined);
     assert.equal(children[0]!.name, 'embeddings text-embedding-3-small');
     assert.equal(children[0]!.attributes['gen_ai.operation.name'], 'embeddings');
+  });
+});
+
+describe('off', () => {
+  test('nothing of OpenTelemetry is imported unless tracing is on (only otel-tracing.ts, only dynamically)', () => {
+    const src = new URL('../../src/', import.meta.url).pathname;
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const importsOtel: string[] = [];
+    const importsModule: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(src, file), 'utf8');
+      // Static imports that are not type-only.
+      for (const [, what] of text.matchAll(/^import (?!type )[^;]*? from '([^']+)';/gms)) {
+        if (what!.startsWith('@opentelemetry/')) importsOtel.push(file);
+        if (what!.endsWith('/otel-tracing.js')) importsModule.push(file);
+      }
+    }
+    assert.deepEqual([...new Set(importsOtel)], [join('pipeline', 'otel-tracing.ts')]);
+    assert.deepEqual(importsModule, []);
+    assert.match(
+      readFileSync(join(src, 'pipeline', 'tracing.ts'), 'utf8'),
+      /await import\('\.\/otel-tracing\.js'\)/,
+    );
   });
 });
 
