@@ -127,6 +127,29 @@ describe('the per-request log line', () => {
     assert.equal(line.keyId, limited.id);
   });
 
+  test('a stream the client leaves midway: its line says 499 and what the pipeline settled', async () => {
+    fake.options = { chunkDelayMs: 20 };
+    const controller = new AbortController();
+    const res = await gw.call('/v1/chat/completions', {
+      method: 'POST',
+      key,
+      json: { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true },
+      signal: controller.signal,
+    });
+    const id = res.headers.get('x-request-id')!;
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await reader.read().catch(() => undefined);
+    const line = await lineOf(gw, id);
+    fake.options = {};
+    assert.equal(line.status, 499);
+    // Written after the pipeline settled the request, though the connection closed first.
+    assert.equal(line.outcome, 'aborted');
+    assert.equal(line.deployment, 'openai/gpt-4o');
+    assert.equal(typeof line.completionTokens, 'number');
+  });
+
   test('a request to no route has its line too', async () => {
     const res = await gw.call('/v1/nothing-here', { key, headers: { 'user-agent': AGENT } });
     assert.equal(res.status, 404);
