@@ -41,6 +41,9 @@ export function prepareBaseline(root: string, rev: string, dir: string): Baselin
         'bench: WARNING: package-lock.json differs from that revision; it runs on this checkout’s packages',
       );
     run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], dir);
+    // The files tsc does not emit (the Redis Lua scripts), where that revision's build copies them.
+    if (existsSync(join(dir, 'scripts', 'copy-assets.mjs')))
+      run(process.execPath, [join(dir, 'scripts', 'copy-assets.mjs')], dir);
     if (!existsSync(join(dir, 'dist', 'cli', 'index.js')))
       throw new Error(`no dist/cli/index.js built for ${rev}`);
   } catch (error) {

@@ -36,6 +36,7 @@ import {
 } from './children.js';
 import { runLoad } from './load.js';
 import { openStreams } from './open-streams.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { cpuSeconds, RssSampler } from './proc-stats.js';
 import { type CpuProfile, summarise } from './profile-summary.js';
 import { replicasRun } from './replicas.js';
@@ -82,6 +83,10 @@ const HELP = `npm run bench -- [options]
                         (needs --store=postgres), load split round robin; --scenarios (default small) and
                         --concurrency (default 16,64); see bench/replicas.ts
   --spool=on|off        with --replicas: the ledger's write-ahead spool (default on), to measure its cost
+  --otel=off|on|compare on: the gateway traces every request (OTEL_EXPORTER_OTLP_ENDPOINT, always_on) and
+                        exports the spans to an OTLP/HTTP sink in the bench process (default off: nothing
+                        of OpenTelemetry is loaded); compare, with --compare=REV: REV's gateway untraced,
+                        this one traced (--compare=HEAD --otel=compare: what tracing costs)
   --compare=REV         instead of the suite: this build against git revision REV's (built in a temporary
                         worktree), one cell (the first of --scenarios and of --concurrency), in --rounds
                         alternating rounds (default 5) of bare proxy, REV's gateway, this gateway
@@ -106,6 +111,10 @@ interface Options {
   spool: boolean;
   compare: string | undefined;
   rounds: number;
+  /** The OTLP endpoint the gateway exports its spans to (`--otel=on`); undefined: tracing off. */
+  otlpEndpoint: string | undefined;
+  /** `compare`: only this build's gateway traces (with --compare). */
+  otel: 'off' | 'on' | 'compare';
 }
 
 function parseOptions(): Options {
@@ -129,6 +138,7 @@ function parseOptions(): Options {
       spool: { type: 'string', default: 'on' },
       compare: { type: 'string' },
       rounds: { type: 'string' },
+      otel: { type: 'string', default: 'off' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -174,7 +184,15 @@ function parseOptions(): Options {
     spool: values.spool !== 'off',
     compare: values.compare,
     rounds: Math.max(1, num(values.rounds, values.compare ? 5 : 1, 'rounds')),
+    otel: parseOtel(values.otel, values.compare),
+    otlpEndpoint: undefined,
   };
+}
+
+function parseOtel(raw: string | undefined, compare: string | undefined): Options['otel'] {
+  if (raw !== 'off' && raw !== 'on' && raw !== 'compare') throw new Error('--otel is off, on or compare');
+  if (raw === 'compare' && !compare) throw new Error('--otel=compare needs --compare=REV');
+  return raw;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -236,6 +254,10 @@ async function startGateway(
     LOG_LEVEL: 'warn',
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  if (options.otlpEndpoint) {
+    env.OTEL_EXPORTER_OTLP_ENDPOINT = options.otlpEndpoint;
+    env.OTEL_TRACES_SAMPLER = 'always_on';
+  }
   const watch = new URL('./parent-watch.mjs', import.meta.url).href;
   const cli = join(root, 'dist', 'cli', 'index.js');
   const spawned = spawnLogged(process.execPath, [...nodeArgs, '--import', watch, cli, 'serve'], {
@@ -429,7 +451,14 @@ async function compareRun(options: Options, tmp: string, rev: string): Promise<v
   for (const dir of Object.values(dirs)) mkdirSync(dir);
   const servers = {
     bare: { origin: `http://127.0.0.1:${bare.port}`, pid: bare.pid, headers: {} },
-    base: await startGateway(options, dirs.base, fake.port, [], baseline.root),
+    base: await startGateway(
+      // --otel=compare: REV's gateway untraced, this one traced.
+      options.otel === 'compare' ? { ...options, otlpEndpoint: undefined } : options,
+      dirs.base,
+      fake.port,
+      [],
+      baseline.root,
+    ),
     current: await startGateway(options, dirs.current, fake.port),
   };
   if (options.pin) {
@@ -635,6 +664,11 @@ async function main(): Promise<void> {
   onExit(() =>
     process.env.BENCH_KEEP_TMP ? log(`bench: kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true }),
   );
+  const sink = options.otel === 'off' ? undefined : await startOtlpSink();
+  if (sink) {
+    options.otlpEndpoint = sink.endpoint;
+    onExit(() => log(`bench: OTLP sink received ${sink.stats.exports} exports, ${sink.stats.bytes} bytes`));
+  }
   if (options.profile) await profileRun(options, tmp);
   else if (options.compare) await compareRun(options, tmp, options.compare);
   else if (options.replicas > 0) await replicasRun(options, tmp);

@@ -11,6 +11,7 @@ import { configSecrets } from './config/secrets.js';
 import { createRedactor } from './core/redact.js';
 import { createFleet } from './fleet.js';
 import { Metrics } from './pipeline/metrics.js';
+import { loadTracing } from './pipeline/tracing.js';
 import { createHttpClient } from './providers/http.js';
 import { ModelListRefresher } from './providers/model-lists.js';
 import { createProviders } from './providers/registry.js';
@@ -103,6 +104,18 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   modelLists.start();
   const metrics = new Metrics(options.defaultMetrics ?? false);
   metrics.watchRouter(router.slots);
+  // Model labels: catalog models, configured routes and their deployments; any other id is `other`.
+  const routeDeployments = new Set(
+    router.routes
+      .names()
+      .flatMap((name) => router.plan(name).groups.flatMap((g) => g.deployments.map((d) => d.id))),
+  );
+  metrics.boundModels(
+    (model) => router.routes.has(model) || routeDeployments.has(model) || router.catalog.lists(model),
+  );
+  metrics.watchCircuits(router.health);
+  // Nothing of the OpenTelemetry SDK is loaded unless an OTLP endpoint is configured.
+  const tracing = await loadTracing(config.observability.tracing, config.providers);
   // Local wallet and limiter, or fleet-wide ones over Redis (REDIS_URL); the ledger's spool.
   const fleet = await createFleet(store, {
     spoolDir: config.spoolDir,
@@ -129,6 +142,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onDeadLetter: (_row, place) => fleet.deadLettered(place),
   });
   await fleet.start(auth, ledger);
+  metrics.watchLedger(() => ledger.health());
   const tokens = new TokenCounter(sharedTokenPool(config.tokenizer.workers), config.tokenizer.budgetMs);
   metrics.watchTokenizer(tokens.pool.stats);
   const admitter = new Admitter(
@@ -157,6 +171,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     responsesRetentionDays: config.responsesRetentionDays,
     maxConnections: config.maxConnections,
     readiness: fleet.readiness(ledger),
+    trustProxy: config.observability.trustProxy,
+    tracing,
   });
 
   let closing: Promise<void> | undefined;
@@ -168,6 +184,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await fleet.close();
       await store.close();
       await http.close();
+      // The last requests' spans are exported before the process goes.
+      await tracing
+        ?.close()
+        .catch((error: unknown) => log.warn({ err: error }, 'tracing: export on close failed'));
     })();
     return closing;
   };

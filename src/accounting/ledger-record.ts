@@ -21,7 +21,8 @@ export interface Outcome {
   principal: Principal;
   /** The model id the client asked for. */
   model: string;
-  servedBy: ServedBy;
+  /** Undefined for a request refused before any deployment was chosen. */
+  servedBy: ServedBy | undefined;
   status: RequestStatus;
   httpStatus: number;
   stream: boolean;
@@ -55,8 +56,8 @@ export function ledgerRow(outcome: Outcome): RequestRow {
     key_id: keyIdOf(principal),
     account_id: accountOf(principal),
     model: outcome.model,
-    provider: servedBy.provider,
-    upstream_model: servedBy.upstreamModel,
+    provider: servedBy?.provider ?? null,
+    upstream_model: servedBy?.upstreamModel ?? null,
     status: outcome.status,
     http_status: outcome.httpStatus,
     stream: outcome.stream ? 1 : 0,
@@ -71,7 +72,7 @@ export function ledgerRow(outcome: Outcome): RequestRow {
     error_code: outcome.errorCode,
     attempts: outcome.attempts.length > 0 ? JSON.stringify(outcome.attempts) : null,
     // A price version only where a price was applied.
-    price_version: metered?.costMicros === undefined ? null : servedBy.priceVersion,
+    price_version: metered?.costMicros === undefined ? null : (servedBy?.priceVersion ?? null),
     door: outcome.door,
   };
 }

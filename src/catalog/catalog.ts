@@ -156,6 +156,11 @@ export class ModelCatalog {
     return added;
   }
 
+  /** Whether the catalog lists the model (built in, configured, or read from a live list): bounded. */
+  lists(id: string): boolean {
+    return this.entries.has(id);
+  }
+
   get(id: string): ModelEntry | undefined {
     const entry = this.entries.get(id);
     if (entry || this.freeProviders.size === 0) return entry;

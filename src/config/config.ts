@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { type ObservabilitySettings, resolveObservability } from './observability.js';
 import { OPENAI_COMPATIBLE_VENDORS, type VendorQuirks, type VendorSpec } from './vendors.js';
 
 export interface ProviderSettings {
@@ -64,6 +65,8 @@ export interface GatewayConfig {
   /** Open client connections at most (TOKGATE_MAX_CONNECTIONS); more are closed at once. */
   maxConnections: number;
   logLevel: LogLevel;
+  /** Tracing (OTEL_*) and the trusted proxies (TOKGATE_TRUST_PROXY): config/observability.ts. */
+  observability: ObservabilitySettings;
   /** The ledger's write-ahead spool directory (TOKGATE_SPOOL_DIR); undefined: no spool. */
   spoolDir: string | undefined;
   /** Key prefix in Redis (TOKGATE_REDIS_PREFIX), so several gateways (or test runs) can share one Redis. */
@@ -752,6 +755,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       parsePositiveEnv(env, 'TOKGATE_MAX_CONNECTIONS') ?? server.max_connections ?? 10_000,
     ),
     logLevel: parseLogLevel(env) ?? server.log_level ?? 'info',
+    observability: resolveObservability(env, (message) => new ConfigError(message)),
     spoolDir: resolveSpoolDir(databaseUrl, env.TOKGATE_SPOOL_DIR),
     redisPrefix: env.TOKGATE_REDIS_PREFIX || 'tokgate:',
     ledgerStallMs: Math.round((parseSecondsEnv(env, 'TOKGATE_LEDGER_STALL_SECONDS') ?? 60) * 1000),

@@ -29,6 +29,8 @@ export interface GatewayErrorOptions {
    * else takes the catalogue's.
    */
   status?: number;
+  /** The HTTP status the upstream answered with, when the error is its answer (for the attempt's span). */
+  upstreamStatus?: number;
   cause?: unknown;
 }
 
@@ -46,6 +48,8 @@ export class GatewayError extends Error {
   readonly provider: string | undefined;
   /** The provider's own code, when it refused the request with one: what the client sees as `code`. */
   readonly providerCode: string | null;
+  /** The HTTP status the upstream answered with, when the error is its answer. */
+  readonly upstreamStatus: number | undefined;
 
   constructor(kind: GatewayErrorCode, options: GatewayErrorOptions = {}) {
     const spec = ERROR_CATALOG[kind];
@@ -63,6 +67,7 @@ export class GatewayError extends Error {
     this.retryAfter = options.retryAfter;
     this.provider = options.provider;
     this.providerCode = options.providerCode ?? null;
+    this.upstreamStatus = options.upstreamStatus;
   }
 
   /** The code on the wire: the provider's own when it gave one, else ours. */

@@ -53,6 +53,10 @@ async function answer(
     responseText(response),
   );
   finishResponse(response, exchange.id, exchange.request.model, metered);
+  for (const choice of response.choices)
+    if (choice.finish_reason) exchange.finishReasons.push(choice.finish_reason);
+  if (exchange.report.trace?.capturesContent)
+    exchange.output = response.choices.map((choice) => choice.message.content ?? '');
   // The answer goes out only once its ledger row is safe (on disk, with a spool); it is rendered while the
   // row is being written.
   const durable = settle(deps, door.name, exchange, {

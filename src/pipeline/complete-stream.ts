@@ -23,7 +23,7 @@ export async function completeStream(
 ): Promise<Answer> {
   const { client } = exchange;
   const encoder = door.stream(exchange.request, exchange.id);
-  const answer = new StreamAnswer();
+  const answer = new StreamAnswer(exchange.finishReasons);
   let sink: StreamSink | undefined;
 
   // Waiting long for the first token: send the 200 and SSE comments, so clients and proxies keep waiting.
@@ -51,13 +51,14 @@ export async function completeStream(
       exchange.upstreamMs += now - waitStart;
       waitStart = now;
       if (next.done) break;
+      exchange.lastChunkMs = now - exchange.started;
       for (const chunk of next.value) {
         if (!answer.take(chunk)) continue;
         if (!answer.committed) {
           // Commit: the answer is this deployment's 200 stream from now on.
           answer.commit(chunk);
           clearTimeout(keepAlive);
-          exchange.ttftMs = performance.now() - exchange.started;
+          exchange.ttftMs = now - exchange.started;
           exchange.upstreamModel = typeof chunk.model === 'string' ? chunk.model : null;
           sink ??= open(gatewayHeaders(exchange, served.warnings));
         }
@@ -106,6 +107,7 @@ export async function completeStream(
     answer.reported,
     answer.generated,
   );
+  if (exchange.report.trace?.capturesContent) exchange.output = [answer.generated.join('')];
   if (!sink) {
     // The upstream ended without a single choice chunk: answer with an empty stream all the same.
     sink = open(gatewayHeaders(exchange, served.warnings));

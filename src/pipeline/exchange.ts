@@ -9,6 +9,7 @@ import type { ChatRequest } from '../core/types.js';
 import type { AttemptRecord } from '../router/executor.js';
 import type { Deployment, RoutePlan } from '../router/routes.js';
 import type { ClientAbort } from '../router/timeouts.js';
+import type { RequestReport } from './report.js';
 
 /** What every operation's request has: the model asked for (echoed, recorded), and whether it streams. */
 export interface OperationRequest {
@@ -22,6 +23,8 @@ export class Exchange<R extends OperationRequest = ChatRequest> {
   /** Time spent waiting on the upstream, to compute the gateway's own overhead. */
   upstreamMs = 0;
   ttftMs: number | null = null;
+  /** Streams: when the last chunk arrived, ms after the request's start (for the inter-token latency). */
+  lastChunkMs: number | null = null;
   upstreamModel: string | null = null;
   admission: Admission | undefined;
   /** The deployment of the latest attempt: the one that served, or the last that failed. */
@@ -31,6 +34,12 @@ export class Exchange<R extends OperationRequest = ChatRequest> {
   readonly notes: string[] = [];
   /** The client asked for the response cache: a fresh answer is stored for the next identical request. */
   cacheable = false;
+  /** What is performed, as gen_ai.operation.name says it: `chat`, `embeddings`, `rerank`. */
+  operation = 'chat';
+  /** The answer's finish reasons, one per choice as they came. */
+  readonly finishReasons: string[] = [];
+  /** The answer's text per choice, kept only when the request's span records content. */
+  output: string[] | undefined;
 
   constructor(
     readonly id: string,
@@ -40,6 +49,8 @@ export class Exchange<R extends OperationRequest = ChatRequest> {
     readonly plan: RoutePlan,
     /** Fires when the client goes away: every wait of the request stops. */
     readonly client: ClientAbort,
+    /** What the request's log line, metrics and span are written from once it is over. */
+    readonly report: RequestReport,
   ) {}
 
   /** The deployment the row is about; before any attempt, the route's first. */

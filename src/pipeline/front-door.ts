@@ -5,6 +5,7 @@
 import type { Principal } from '../auth/authenticator.js';
 import type { GatewayError } from '../core/errors.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../core/types.js';
+import type { RequestReport } from './report.js';
 
 /** A request as it reached a door, before any parsing. */
 export interface DoorRequest {
@@ -15,6 +16,8 @@ export interface DoorRequest {
   /** A large body's JSON text, for parts that go upstream unchanged (see core/raw-json.ts). */
   rawJson: string | undefined;
   headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Filled as the request runs; the HTTP layer writes the log line, metrics and span from it. */
+  report: RequestReport;
 }
 
 export interface ParsedRequest {

@@ -1,15 +1,83 @@
 // Prometheus metrics, one registry per app so tests can build several apps side by side.
+//
+// Labels stay bounded: `model` is a catalog model or a configured route, anything else (clients may name any
+// model of a provider) is `other`; `provider` is a configured provider (`none` before one was chosen,
+// `cache` for a cache hit); `door` is one of the gateway's front doors.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { TokenPoolStats } from '../accounting/token-pool.js';
+import type { Usage } from '../core/types.js';
+import type { AttemptRecord } from '../router/executor.js';
+import type { HealthBoard } from '../router/health.js';
 import type { SlotBoard } from '../router/slots.js';
+
+/** The label value of a model that is neither a catalog model nor a configured route. */
+export const OTHER_MODEL = 'other';
+
+/** The labels of one request's metrics. */
+export interface RequestLabels {
+  door: string;
+  provider: string;
+  model: string;
+}
+
+/** An attempt's result as `tokgate_upstream_attempt_results_total` counts it. */
+function attemptResult(attempt: AttemptRecord): string {
+  if (attempt.status === 200) return 'ok';
+  if (attempt.code === 'client_closed') return 'client_closed';
+  if (attempt.code === 'deployment_saturated') return 'saturated';
+  if (attempt.status === 429) return 'rate_limited';
+  if (attempt.status === 504 || attempt.code === 'upstream_timeout') return 'timeout';
+  return attempt.status >= 500 ? 'upstream_error' : 'rejected';
+}
+
+const CIRCUIT_STATES = ['closed', 'open', 'half-open'] as const;
 
 export class Metrics {
   readonly registry = new Registry();
+  /** Whether a model id may be a label value (a catalog model or a route): set by `boundModels`. */
+  private known: (model: string) => boolean = () => false;
   readonly requests = new Counter({
     name: 'tokgate_requests_total',
-    help: 'Requests by provider, outcome and HTTP status',
-    labelNames: ['provider', 'status', 'code'] as const,
+    help: 'Requests of the front doors, refused ones included, by door, provider, model, HTTP status and code (the error code, or the outcome)',
+    labelNames: ['door', 'provider', 'model', 'status', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'tokgate_tokens_total',
+    help: 'Tokens of answered requests by door, provider, model and type: input, output, cached (input read from a prompt cache, part of input), reasoning (part of output)',
+    labelNames: ['door', 'provider', 'model', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly cost = new Counter({
+    name: 'tokgate_cost_usd_total',
+    help: 'What requests cost, USD, by door, provider and model (unpriced requests add nothing: see tokgate_unpriced_requests_total)',
+    labelNames: ['door', 'provider', 'model'] as const,
+    registers: [this.registry],
+  });
+  readonly ttft = new Histogram({
+    name: 'tokgate_time_to_first_token_seconds',
+    help: "Streams: time from the request's arrival to its first content chunk, by door, provider and model",
+    labelNames: ['door', 'provider', 'model'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
+    registers: [this.registry],
+  });
+  readonly interToken = new Histogram({
+    name: 'tokgate_inter_token_latency_seconds',
+    help: "Streams: mean time between output tokens after the first (the stream's time from its first to its last content chunk over its output tokens but one), one sample per stream",
+    labelNames: ['door', 'provider', 'model'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64],
+    registers: [this.registry],
+  });
+  readonly attemptResults = new Counter({
+    name: 'tokgate_upstream_attempt_results_total',
+    help: 'Upstream attempts by provider and result: ok, rate_limited, timeout, upstream_error, rejected (another 4xx), saturated (no slot), client_closed',
+    labelNames: ['provider', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly walletUnavailable = new Counter({
+    name: 'tokgate_wallet_unavailable_total',
+    help: 'Metered requests refused (503) because the shared wallet (Redis) could not be reached: money checks fail closed',
     registers: [this.registry],
   });
   readonly overhead = new Histogram({
@@ -35,6 +103,85 @@ export class Metrics {
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'tokgate_' });
+  }
+
+  /** Bounds the `model` label: models `known` says yes to are themselves, any other is `other`. */
+  boundModels(known: (model: string) => boolean): void {
+    this.known = known;
+  }
+
+  /** A model id as a label value. */
+  modelLabel(model: string | undefined): string {
+    return model !== undefined && this.known(model) ? model : OTHER_MODEL;
+  }
+
+  /** One request of a front door, refused or answered, at its end. */
+  counted(labels: RequestLabels, status: number, code: string): void {
+    this.requests.inc({ ...labels, status: String(status), code });
+  }
+
+  /** What a settled request used: tokens, cost, stream timings, its attempts' results. */
+  used(
+    labels: RequestLabels,
+    usage: Usage | undefined,
+    costMicros: number | undefined,
+    attempts: readonly AttemptRecord[],
+    stream: { ttftMs: number | null; lastChunkMs: number | null } | undefined,
+  ): void {
+    for (const attempt of attempts)
+      this.attemptResults.inc({ provider: attempt.provider, result: attemptResult(attempt) });
+    if (usage) {
+      this.tokens.inc({ ...labels, type: 'input' }, usage.prompt_tokens);
+      this.tokens.inc({ ...labels, type: 'output' }, usage.completion_tokens);
+      const cached = usage.prompt_tokens_details?.cached_tokens;
+      if (cached) this.tokens.inc({ ...labels, type: 'cached' }, cached);
+      const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+      if (reasoning) this.tokens.inc({ ...labels, type: 'reasoning' }, reasoning);
+    }
+    if (costMicros) this.cost.inc(labels, costMicros / 1_000_000);
+    if (!stream || stream.ttftMs === null) return;
+    this.ttft.observe(labels, stream.ttftMs / 1000);
+    const tokens = usage?.completion_tokens ?? 0;
+    if (stream.lastChunkMs !== null && stream.lastChunkMs > stream.ttftMs && tokens > 1)
+      this.interToken.observe(labels, (stream.lastChunkMs - stream.ttftMs) / 1000 / (tokens - 1));
+  }
+
+  /**
+   * Each deployment's circuit (1 for its state, 0 for the others), for the deployments of catalog models
+   * and configured routes that have health kept; read at scrape time.
+   */
+  watchCircuits(health: HealthBoard): void {
+    const known = (id: string) => this.known(id);
+    new Gauge({
+      name: 'tokgate_deployment_circuit_state',
+      help: "Each deployment's circuit breaker: 1 for its state (closed, open, half-open), 0 for the others (catalog models and routes' deployments only)",
+      labelNames: ['deployment', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const id of health.ids()) {
+          if (!known(id)) continue;
+          const state = health.state(id);
+          for (const each of CIRCUIT_STATES)
+            this.set({ deployment: id, state: each }, each === state ? 1 : 0);
+        }
+      },
+    });
+  }
+
+  /** The ledger's rows not yet written, in memory and in the spool; read at scrape time. */
+  watchLedger(pending: () => { buffered: number; spooled: number }): void {
+    new Gauge({
+      name: 'tokgate_ledger_pending_rows',
+      help: 'Ledger rows not yet in the database: held in memory, and in the write-ahead spool (which includes those in memory that were spooled)',
+      labelNames: ['place'] as const,
+      registers: [this.registry],
+      collect() {
+        const { buffered, spooled } = pending();
+        this.set({ place: 'memory' }, buffered);
+        this.set({ place: 'spool' }, spooled);
+      },
+    });
   }
 
   /** The router's attempts and limits, read from its counters at scrape time (nothing on the hot path). */

@@ -36,7 +36,14 @@ export async function runPipeline(
   const idempotency = idempotencyKeyOf(input);
   const parsed = door.parse(input);
   const plan = authorize(deps.router, input.principal, parsed);
-  const exchange = new Exchange(input.id, input.principal, parsed.request, plan, connection.client);
+  const exchange = new Exchange(
+    input.id,
+    input.principal,
+    parsed.request,
+    plan,
+    connection.client,
+    input.report,
+  );
   if (parsed.notes) exchange.notes.push(...parsed.notes);
 
   const { answer, claim } = await recall(deps, door, exchange, idempotency, input.headers);

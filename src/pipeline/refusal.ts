@@ -1,5 +1,7 @@
 // A request that ends in an error: the row and the metrics say so, and the door tells the client.
-import type { ServedBy } from '../accounting/ledger-record.js';
+import type { Ledger } from '../accounting/ledger.js';
+import { ledgerRow, type ServedBy } from '../accounting/ledger-record.js';
+import type { Principal } from '../auth/authenticator.js';
 import type { GatewayError } from '../core/errors.js';
 import type { PipelineDeps } from './deps.js';
 import type { Exchange, OperationRequest } from './exchange.js';
@@ -48,4 +50,42 @@ export function answerFailed(
     return { kind: 'gone' };
   }
   return failed(deps, door, exchange, asGatewayError(error, deps.redact), failureHeaders(exchange));
+}
+
+/** A front door's request refused before the pipeline settled it (bad input, model not allowed, ...). */
+export interface Refusal {
+  id: string;
+  createdAt: number;
+  principal: Principal;
+  /** The model the body named, when it named one. */
+  model: string | undefined;
+  httpStatus: number;
+  errorCode: string | null;
+  latencyMs: number;
+  door: string;
+}
+
+/**
+ * Records a refusal of an authenticated key's request in the ledger (at no cost), so the account sees why
+ * its calls failed. The pipeline's own stages record theirs (admission: rate limits, credits) as they settle.
+ */
+export function recordRefusal(ledger: Ledger, refusal: Refusal): void {
+  void ledger.record(
+    ledgerRow({
+      id: refusal.id,
+      createdAt: refusal.createdAt,
+      principal: refusal.principal,
+      model: refusal.model ?? '',
+      servedBy: undefined,
+      status: 'error',
+      httpStatus: refusal.httpStatus,
+      stream: false,
+      metered: undefined,
+      latencyMs: refusal.latencyMs,
+      ttftMs: null,
+      errorCode: refusal.errorCode,
+      attempts: [],
+      door: refusal.door,
+    }),
+  );
 }

@@ -91,7 +91,8 @@ export async function runRetrieval<R extends OperationRequest, T>(
   const request = door.parse(input);
   const plan = authorize(deps.router, input.principal, { request, fallbacks: [] }, door.operation);
   checkServed(door, plan);
-  const exchange = new Exchange<R>(input.id, input.principal, request, plan, client);
+  const exchange = new Exchange<R>(input.id, input.principal, request, plan, client, input.report);
+  exchange.operation = door.operation === 'embedding' ? 'embeddings' : door.operation;
 
   let claim: OwnedClaim | undefined;
   if (idempotency !== undefined) {

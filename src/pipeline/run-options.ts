@@ -9,4 +9,5 @@ export const runOptions = (exchange: Exchange<OperationRequest>): RunOptions => 
   onAttempt: (deployment: Deployment) => {
     exchange.deployment = deployment;
   },
+  ...(exchange.report.trace ? { tracer: exchange.report.trace.attempts } : {}),
 });

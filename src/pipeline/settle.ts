@@ -66,30 +66,51 @@ export function settle(
   });
   const durable = deps.ledger.record(row);
   const provider = servedBy.provider;
-  metrics.requests.inc({ provider, status: String(httpStatus), code: errorCode ?? status });
   metrics.duration.observe({ provider, stream: String(Boolean(request.stream)) }, latencyMs / 1000);
   metrics.overhead.observe(Math.max(0, latencyMs - exchange.upstreamMs) / 1000);
   if (metered && metered.costMicros === undefined) metrics.unpriced.inc({ provider });
-  // The line's object is only built when it will be written (LOG_LEVEL=warn skips per-request lines).
+  if (errorCode === 'wallet_unavailable') metrics.walletUnavailable.inc();
+  const usage = metered?.usage;
+  metrics.used(
+    { door, provider, model: metrics.modelLabel(request.model) },
+    status === 'error' ? undefined : usage,
+    metered?.costMicros,
+    exchange.attempts,
+    request.stream ? { ttftMs: exchange.ttftMs, lastChunkMs: exchange.lastChunkMs } : undefined,
+  );
+
+  // The request's log line, metrics and span are written once its HTTP answer is over (server/request-log.ts).
+  const { report } = exchange;
+  report.ledgered = true;
+  report.status = status;
+  report.model = row.model;
+  report.provider = provider;
+  report.errorCode = errorCode;
+  if (end.errorMessage !== undefined) report.error = end.errorMessage.slice(0, 1000);
+  // The line's fields are only gathered when it will be written (LOG_LEVEL=warn skips per-request lines).
   if (log.isLevelEnabled('info'))
-    log.info(
-      {
-        reqId: exchange.id,
-        keyId: principal.kind === 'key' ? principal.key.id : 'admin',
-        // Capped and cleaned as in the ledger: the client's model id may be megabytes long.
-        model: row.model,
-        deployment: exchange.deployment && storableText(exchange.deployment.id, LEDGER_TEXT_LIMITS.model),
-        attempts: exchange.attempts.length,
-        status,
-        httpStatus,
-        ms: Math.round(latencyMs),
-        promptTokens: metered?.usage.prompt_tokens,
-        completionTokens: metered?.usage.completion_tokens,
-        errorCode,
-        ...(end.errorMessage === undefined ? {} : { error: end.errorMessage.slice(0, 1000) }),
-        ...(end.servedBy ? { servedBy: end.servedBy.provider } : {}),
-      },
-      door,
-    );
+    report.fields = {
+      deployment: exchange.deployment && storableText(exchange.deployment.id, LEDGER_TEXT_LIMITS.model),
+      attempts: exchange.attempts.length,
+      outcome: status,
+      promptTokens: usage?.prompt_tokens,
+      completionTokens: usage?.completion_tokens,
+      ...(end.servedBy ? { servedBy: end.servedBy.provider } : {}),
+    };
+  report.trace?.settled({
+    operation: exchange.operation,
+    request,
+    keyId: row.key_id,
+    accountId: row.account_id ?? '',
+    provider,
+    upstreamModel: servedBy.upstreamModel,
+    usage,
+    costMicros: metered?.costMicros,
+    ttftMs: exchange.ttftMs,
+    finishReasons: exchange.finishReasons,
+    output: exchange.output,
+    errorCode,
+    attempts: exchange.attempts.length,
+  });
   return durable;
 }

@@ -12,6 +12,9 @@ export class StreamAnswer {
   /** The stream's creation time (its first choice chunk's). */
   created = 0;
 
+  /** `finishReasons` gets each choice's finish reason as it comes. */
+  constructor(readonly finishReasons: string[] = []) {}
+
   /**
    * Takes one chunk; true when it is for the client (a usage-only chunk is held back). The first such
    * chunk commits the stream: `committed` turns true before it is returned.
@@ -25,6 +28,7 @@ export class StreamAnswer {
       }
     }
     for (const choice of chunk.choices) {
+      if (choice.finish_reason) this.finishReasons.push(choice.finish_reason);
       const { content, tool_calls } = choice.delta;
       if (typeof content === 'string' && content.length > 0) this.generated.push(content);
       for (const callDelta of tool_calls ?? []) {

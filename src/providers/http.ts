@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import { GatewayError, gatewayError } from '../core/errors.js';
+import { outboundHeaders } from '../core/outbound-context.js';
 import type { CallSignal } from '../core/types.js';
 import { invalidUpstreamResponse } from './upstream-error.js';
 
@@ -61,12 +62,14 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     body: string | null,
     signal: CallSignal,
   ): Promise<UpstreamResponse> {
+    // The attempt's trace context, when tracing is on (core/outbound-context.ts).
+    const extra = outboundHeaders();
     try {
       const res = await agent.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method,
-        headers,
+        headers: extra === undefined ? headers : { ...headers, ...extra },
         body,
         // undici needs only aborted, reason and add/removeEventListener (it also takes an EventEmitter).
         signal: signal as AbortSignal,

@@ -31,7 +31,7 @@ export function fromUpstreamStatus(
 ): GatewayError {
   // Credential-shaped text is masked here, where it enters; the gateway's own keys again at the door.
   const said = detail.message ? `: ${maskCredentials(detail.message)}` : '';
-  const base = { provider, param: detail.param ?? null };
+  const base = { provider, param: detail.param ?? null, upstreamStatus: status };
   if (status === 401 || status === 403) {
     // The gateway's own credentials for the provider are wrong: not the client's fault, and not retryable.
     return gatewayError('upstream_auth_failed', {

@@ -8,6 +8,7 @@
 // retry, as opposed to a first try of a fallback) needs that deployment's retry budget.
 import { performance } from 'node:perf_hooks';
 import { GatewayError, gatewayError, internalError } from '../core/errors.js';
+import { withOutboundHeaders } from '../core/outbound-context.js';
 import { orderCandidates } from './balancer.js';
 import { decideRetry } from './retry-policy.js';
 import type { Router } from './router.js';
@@ -26,6 +27,21 @@ export interface AttemptRecord {
   ms: number;
 }
 
+/** What kind of attempt this is: a request's first, a fallback to a deployment not tried, a retry of one. */
+export type AttemptKind = 'first' | 'fallback' | 'retry';
+
+/** An attempt's span (tracing on): the headers its upstream calls carry, and its end. */
+export interface AttemptSpan {
+  readonly headers: Readonly<Record<string, string>>;
+  /** `upstreamStatus`: the HTTP status the upstream answered with, when it answered. */
+  end(record: AttemptRecord, upstreamStatus: number | undefined): void;
+}
+
+/** Starts a span per attempt (pipeline/tracing.ts); absent when tracing is off. */
+export interface AttemptTracer {
+  begin(deployment: Deployment, kind: AttemptKind): AttemptSpan;
+}
+
 export interface RunOptions {
   /** The client's side: once aborted, nothing more is tried. */
   client: ClientAbort;
@@ -33,6 +49,8 @@ export interface RunOptions {
   attempts: AttemptRecord[];
   /** Told of each attempt as it starts. */
   onAttempt?: (deployment: Deployment) => void;
+  /** Traces each attempt (its upstream calls carry the span's trace context). */
+  tracer?: AttemptTracer;
 }
 
 /** An attempt under way: its deployment, its timer-carrying signal, and when it started. */
@@ -44,6 +62,8 @@ export interface Attempt {
   slot: boolean;
   /** Counts against the deployment's retry budget (a second round on it). */
   retry: boolean;
+  /** The attempt's span, when tracing is on. */
+  span?: AttemptSpan;
 }
 
 /** Seconds a client told "saturated" is asked to wait: slots free as calls end, and the queue is bounded. */
@@ -129,11 +149,9 @@ export class AttemptLoop {
       if (!deployment) throw this.noNext();
       const retry = this.tried.has(deployment.id);
       const { counters } = slots;
-      if (retry) {
-        slots.retryBegan(deployment.id);
-        counters.retry += 1;
-      } else if (this.made === 0) counters.first += 1;
-      else counters.fallback += 1;
+      const kind: AttemptKind = retry ? 'retry' : this.made === 0 ? 'first' : 'fallback';
+      counters[kind] += 1;
+      if (retry) slots.retryBegan(deployment.id);
       this.made += 1;
       this.tried.add(deployment.id);
       this.current = deployment;
@@ -146,10 +164,15 @@ export class AttemptLoop {
         slot: false,
         retry,
       };
+      const span = this.options.tracer?.begin(deployment, kind);
+      if (span) current.span = span;
       try {
         if (!slots.tryAcquire(deployment.id)) await this.queue(current);
         current.slot = true;
-        return { value: await attempt(current), attempt: current };
+        const value = await (span
+          ? withOutboundHeaders(span.headers, () => attempt(current))
+          : attempt(current));
+        return { value, attempt: current };
       } catch (error) {
         const failure = this.failed(current, error);
         if (!failure) throw error;
@@ -209,7 +232,7 @@ export class AttemptLoop {
     }
     const failure = this.asGatewayError(attempt, error);
     // The code the client is told, the provider's own included: what the ledger has always held.
-    this.record(attempt, failure.status, failure.wireCode);
+    this.record(attempt, failure.status, failure.wireCode, failure.upstreamStatus);
     if (failure.kind === 'deployment_saturated') {
       // Our own limit: no second try of it in this request.
       this.router.slots.counters.saturated += 1;
@@ -232,7 +255,7 @@ export class AttemptLoop {
   succeeded(attempt: Attempt, latencyMs: number): void {
     attempt.timer.dispose();
     this.endAttempt(attempt);
-    this.record(attempt, 200, null);
+    this.record(attempt, 200, null, 200);
     this.router.health.succeeded(attempt.deployment.id, latencyMs);
   }
 
@@ -282,15 +305,17 @@ export class AttemptLoop {
     return internalError(error);
   }
 
-  private record(attempt: Attempt, status: number, code: string | null): void {
+  private record(attempt: Attempt, status: number, code: string | null, upstreamStatus?: number): void {
     const { deployment } = attempt;
-    this.options.attempts.push({
+    const record: AttemptRecord = {
       deployment: deployment.id,
       provider: deployment.target.provider.id,
       upstream_model: deployment.target.upstreamModel,
       status,
       code,
       ms: Math.max(0, Math.round(this.router.clock.now() - attempt.startedAt)),
-    });
+    };
+    this.options.attempts.push(record);
+    attempt.span?.end(record, upstreamStatus);
   }
 }

@@ -11,7 +11,7 @@ import type { Router } from './router.js';
 import type { Deployment, RoutePlan } from './routes.js';
 import { nextOrAbort, settleOrAbort, upstreamTimeout } from './timeouts.js';
 
-export type { AttemptRecord, RunOptions } from './attempts.js';
+export type { AttemptKind, AttemptRecord, AttemptSpan, AttemptTracer, RunOptions } from './attempts.js';
 
 export interface Served<T> {
   deployment: Deployment;

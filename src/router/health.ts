@@ -226,6 +226,11 @@ export class HealthBoard {
     return ((latency + 1) * (health.inFlight + 1)) / Math.max(0.05, 1 - errorRatio);
   }
 
+  /** The deployments with health kept (at most MAX_DEPLOYMENTS), for metrics. */
+  ids(): IterableIterator<string> {
+    return this.deployments.keys();
+  }
+
   snapshot(id: string): HealthSnapshot {
     const health = this.get(id);
     const now = this.clock.now();

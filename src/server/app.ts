@@ -10,11 +10,13 @@ import type { TokenCounter } from '../accounting/token-pool.js';
 import type { Wallet } from '../accounting/wallet/wallet.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { ResponseCache } from '../cache/response-cache.js';
+import type { TrustProxy } from '../config/observability.js';
 import { forbidden, gatewayError, invalidRequest } from '../core/errors.js';
 import { RAW_JSON_MIN_LENGTH } from '../core/raw-json.js';
 import type { Redactor } from '../core/redact.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import type { Metrics } from '../pipeline/metrics.js';
+import type { Tracing } from '../pipeline/tracing.js';
 import type { Router } from '../router/router.js';
 import type { Store } from '../store/store.js';
 import { registerAdminAccountRoutes } from './admin-accounts.js';
@@ -27,6 +29,7 @@ import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } fr
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerMessagesRoutes } from './messages.js';
 import { refuseNul } from './nul-guard.js';
+import { trackRequests } from './request-log.js';
 import { registerResponsesRoutes } from './responses.js';
 import { registerRetrievalRoutes } from './retrieval.js';
 import { registerSelfServiceRoutes } from './self-service.js';
@@ -66,6 +69,10 @@ export interface AppDeps {
   metricsToken: string | undefined;
   /** Redis and ledger state for /ready. */
   readiness: Readiness;
+  /** Which proxies' X-Forwarded-For gives the client address (TOKGATE_TRUST_PROXY). */
+  trustProxy: TrustProxy;
+  /** Request and attempt spans; undefined when tracing is off. */
+  tracing: Tracing | undefined;
 }
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -144,6 +151,17 @@ function parseJson(
   }
 }
 
+/**
+ * TOKGATE_TRUST_PROXY as Fastify takes it. A hop count trusts that many proxies in front, whatever their
+ * address (as Express does; Fastify alone would trust none), so it fits only where every request comes
+ * through them.
+ */
+function trustProxyOption(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const { store, auth, router, ledger, wallet, admitter, metrics, log, bodyLimitBytes } = deps;
   const app = Fastify({
@@ -159,10 +177,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     http: { headersTimeout: deps.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
+    trustProxy: trustProxyOption(deps.trustProxy),
   });
   app.server.maxConnections = deps.maxConnections;
   app.decorateRequest('principal', undefined);
   app.decorateRequest('rawJson', undefined);
+  // One log line per request (refused ones too), the request metrics, spans, refusals' ledger rows.
+  trackRequests(app, { log, metrics, ledger, tracing: deps.tracing });
 
   // Bodies are JSON whatever the content type says (curl -d sends form encoding by default).
   app.removeAllContentTypeParsers();

@@ -52,6 +52,9 @@ export function sendError(
   render: ErrorRenderer = openAIErrorBody,
 ): FastifyReply {
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+  // The request's log line and ledger row say which error it was (server/request-log.ts).
+  const { report } = reply.request;
+  if (report) report.errorCode = error.wireCode ?? error.kind;
   return reply
     .code(error.status)
     .type('application/json')

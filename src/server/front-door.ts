@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import type { FrontDoor } from '../pipeline/front-door.js';
 import { runPipeline } from '../pipeline/pipeline.js';
+import type { RequestReport } from '../pipeline/report.js';
 import { ClientAbort } from '../router/timeouts.js';
 import type { ErrorRenderer } from './errors.js';
 import { isClosing, SseWriter } from './sse.js';
@@ -39,6 +40,10 @@ export function mountFrontDoor(
     requestIdHeader === undefined ? {} : { [requestIdHeader]: id };
   const contentType = options.contentType ?? 'application/json';
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const report = request.report!;
+    return report.run(() => serve(request, reply, report));
+  };
+  const serve = async (request: FastifyRequest, reply: FastifyReply, report: RequestReport) => {
     const requestDoor = options.prepare ? await options.prepare(request) : door;
     const client = new ClientAbort();
     // The client went away before the answer was complete: stop the upstream call at once.
@@ -60,6 +65,7 @@ export function mountFrontDoor(
         body: request.body,
         rawJson: request.rawJson,
         headers: request.headers,
+        report,
       },
       { client, openStream },
     );
@@ -81,6 +87,8 @@ export function mountFrontDoor(
     path,
     {
       config: {
+        door: door.name,
+        operation: 'chat',
         errorBody: (error) => door.errorBody(error),
         ...(requestIdHeader === undefined ? {} : { requestIdHeader }),
       },

@@ -92,6 +92,7 @@ function countTokensHandler(deps: PipelineDeps) {
         body: request.body,
         rawJson: request.rawJson,
         headers: request.headers,
+        report: request.report!,
       },
       { ...body, max_tokens: body.max_tokens ?? 1 },
     );

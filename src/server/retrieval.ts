@@ -6,6 +6,7 @@ import { openAIErrorBody } from '../core/error-renderers.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { embeddingStages } from '../pipeline/embeddings.js';
 import type { OperationRequest } from '../pipeline/exchange.js';
+import type { RequestReport } from '../pipeline/report.js';
 import { rerankStages } from '../pipeline/rerank.js';
 import { type RetrievalDoor, runRetrieval } from '../pipeline/retrieval.js';
 import { ClientAbort } from '../router/timeouts.js';
@@ -19,6 +20,10 @@ function mountRetrievalDoor<R extends OperationRequest, T>(
   deps: PipelineDeps,
 ): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const report = request.report!;
+    return report.run(() => serve(request, reply, report));
+  };
+  const serve = async (request: FastifyRequest, reply: FastifyReply, report: RequestReport) => {
     const client = new ClientAbort();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) client.abort();
@@ -32,6 +37,7 @@ function mountRetrievalDoor<R extends OperationRequest, T>(
         body: request.body,
         rawJson: request.rawJson,
         headers: request.headers,
+        report,
       },
       client,
     );
@@ -48,7 +54,17 @@ function mountRetrievalDoor<R extends OperationRequest, T>(
         return reply.hijack();
     }
   };
-  app.post(path, { config: { errorBody: (error) => door.errorBody(error) } }, handler);
+  app.post(
+    path,
+    {
+      config: {
+        door: door.name,
+        operation: door.operation === 'embedding' ? 'embeddings' : door.operation,
+        errorBody: (error) => door.errorBody(error),
+      },
+    },
+    handler,
+  );
 }
 
 export function registerRetrievalRoutes(app: FastifyInstance, deps: PipelineDeps): void {

@@ -80,5 +80,8 @@ test('a hit goes through the pipeline like any answer: it counts against rpm, is
   assert.equal((await readJson(refused)).error.code, 'rate_limit_exceeded');
 
   const metrics = await (await gw.call('/metrics')).text();
-  assert.match(metrics, /tokgate_requests_total\{provider="cache",status="200",code="ok"\} [1-9]/);
+  assert.match(
+    metrics,
+    /tokgate_requests_total\{door="chat completion",provider="cache",model="openai\/gpt-4o",status="200",code="ok"\} [1-9]/,
+  );
 });
