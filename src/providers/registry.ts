@@ -15,6 +15,7 @@ const factories: Record<string, () => Promise<Factory>> = {
   bedrock: async () => (await import('./bedrock/bedrock-provider.js')).createBedrockProvider,
   cohere: async () => (await import('./cohere/cohere-provider.js')).createCohereProvider,
   vertex: async () => (await import('./vertex/vertex-provider.js')).createVertexProvider,
+  deepgram: async () => (await import('./deepgram/deepgram-provider.js')).createDeepgramProvider,
 };
 
 /** Every provider calls upstream through `http`, the gateway's own client (closed with the gateway). */
