@@ -23,6 +23,8 @@ before(async () => {
     GROQ_BASE_URL: `${fake.url}/openai/v1`,
     DEEPGRAM_API_KEY: 'dg-upstream',
     DEEPGRAM_BASE_URL: fake.url,
+    AZURE_OPENAI_API_KEY: 'az-upstream',
+    AZURE_OPENAI_ENDPOINT: fake.url,
   };
   gw = await startTestGateway(upstreams);
   small = await startTestGateway({
@@ -118,6 +120,47 @@ describe('POST /v1/audio/speech', () => {
     assert.equal(row.usage_source, 'provider');
     // $0.60 per million text tokens in, $12 per million audio tokens out.
     assert.equal(row.cost_micros, Math.round((7 * 0.6 + 120 * 12) / 1));
+  });
+
+  test('Azure: the deployment’s speech URL with its api-version and api-key', async () => {
+    const { data, response } = await gw
+      .client(ADMIN_KEY)
+      .audio.speech.create({ model: 'azure/my-tts', input: 'Azure speaks.', voice: 'nova' })
+      .withResponse();
+    assert.equal(sha256(Buffer.from(await data.arrayBuffer())), sha256(fakeSpeech('Azure speaks.', 'mp3')));
+    assert.equal(response.headers.get('x-tokgate-provider'), 'azure');
+    const sent = fake.requests[0]!;
+    assert.equal(sent.path, '/openai/deployments/my-tts/audio/speech?api-version=2024-10-21');
+    assert.equal(sent.headers['api-key'], 'az-upstream');
+    assert.deepEqual(sent.json, { model: 'my-tts', input: 'Azure speaks.', voice: 'nova' });
+  });
+
+  test('a client that leaves mid-stream: the upstream is cut, the row says aborted', async () => {
+    fake.longSpeechBytes = 32 * 1024 * 1024;
+    const controller = new AbortController();
+    try {
+      const res = await gw.call('/v1/audio/speech', {
+        method: 'POST',
+        key: ADMIN_KEY,
+        json: { model: 'openai/tts-1', input: 'Never heard to the end.', voice: 'alloy' },
+        signal: controller.signal,
+      });
+      assert.equal(res.status, 200);
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      assert.ok(first.value && first.value.length > 0);
+      controller.abort();
+      const id = res.headers.get('x-request-id')!;
+      const row = await ledgerRow(gw, id);
+      assert.equal(row.status, 'aborted');
+      assert.equal(row.http_status, 499);
+      // Charged: the characters were spoken upstream.
+      assert.equal(row.cost_micros, 'Never heard to the end.'.length * 15);
+      for (let turn = 0; turn < 1000 && !fake.speechCut; turn++) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(fake.speechCut, 'the upstream’s stream was cut before its end');
+    } finally {
+      fake.longSpeechBytes = 0;
+    }
   });
 
   test('bad input is refused before anything goes upstream', async () => {
