@@ -40,7 +40,8 @@ describe('the built-in catalog', () => {
       };
       const perSearch = price.perThousandSearches;
       // Audio models bill characters, minutes or audio tokens: one of them, above zero.
-      const audioUnit = price.perMillionCharacters ?? price.perMinute ?? price.audioOutput ?? price.audioInput;
+      const audioUnit =
+        price.perMillionCharacters ?? price.perMinute ?? price.audioOutput ?? price.audioInput;
       if (kind === 'speech' || kind === 'transcription') {
         assert.ok(audioUnit !== undefined && audioUnit > 0, `${id}: its audio unit is priced above zero`);
         continue;
