@@ -135,6 +135,7 @@ export const PROVIDER_FORMATS = [
   'cohere',
   'vertex',
   'deepgram',
+  'elevenlabs',
 ] as const;
 
 const providerSchema = z.object({
@@ -563,6 +564,9 @@ function nativeFromEnv(env: NodeJS.ProcessEnv): ProviderSettings[] {
   // Deepgram's base URL is the server root, as its SDK's (`/v1/listen` is appended).
   if (env.DEEPGRAM_API_KEY)
     add('deepgram', env.DEEPGRAM_BASE_URL || 'https://api.deepgram.com', env.DEEPGRAM_API_KEY);
+  // ElevenLabs' base URL is the server root, as its SDK's (`/v1/text-to-speech/...` is appended).
+  if (env.ELEVENLABS_API_KEY)
+    add('elevenlabs', env.ELEVENLABS_BASE_URL || 'https://api.elevenlabs.io', env.ELEVENLABS_API_KEY);
   if (env.AZURE_OPENAI_API_KEY && env.AZURE_OPENAI_ENDPOINT) {
     add('azure', env.AZURE_OPENAI_ENDPOINT, env.AZURE_OPENAI_API_KEY, {
       api_version: env.AZURE_OPENAI_API_VERSION || '2024-10-21',

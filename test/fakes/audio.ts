@@ -1,8 +1,8 @@
 // Fake audio upstreams on 127.0.0.1 speaking the vendors' real wire formats: OpenAI's (also Groq's, under
 // /openai/v1, and Azure's deployment URLs) `audio/speech` (bytes of the asked format, or SSE
 // `speech.audio.delta` / `speech.audio.done`), `audio/transcriptions|translations` (multipart in; json, text,
-// srt, vtt, verbose_json out; SSE `transcript.text.delta` / `transcript.text.done` when streamed), and
-// Deepgram's `POST /v1/listen` (raw audio in, `results.channels[0].alternatives[0].transcript` and
+// srt, vtt, verbose_json out; SSE `transcript.text.delta` / `transcript.text.done` when streamed),
+// ElevenLabs' `POST /v1/text-to-speech/{voice_id}/stream` (`xi-api-key`), and Deepgram's `POST /v1/listen` (raw audio in, `results.channels[0].alternatives[0].transcript` and
 // `metadata.duration` out). Every request is recorded: what the gateway sent is asserted byte for byte.
 import { createHash } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
@@ -238,6 +238,24 @@ export async function startFakeAudio(): Promise<FakeAudio> {
   }
   app.post('/openai/deployments/:deployment/audio/speech', speech);
   app.post('/openai/deployments/:deployment/audio/transcriptions', transcribe);
+
+  // ElevenLabs: `{text, model_id}` in, the audio streamed back.
+  app.post('/v1/text-to-speech/:voice/stream', async (request, reply) => {
+    const body = request.body as { text: string; model_id: string };
+    fake.requests.push({
+      path: request.url,
+      headers: request.headers,
+      fields: [],
+      file: undefined,
+      query: { ...(request.query as Record<string, string>) },
+      json: body,
+    });
+    if (request.headers['xi-api-key'] !== 'el-upstream')
+      return reply.code(401).send({ detail: { status: 'invalid_api_key', message: 'Invalid API key' } });
+    const format = (request.query as { output_format?: string }).output_format ?? 'mp3_44100_128';
+    const audio = fakeSpeech(body.text, 'mp3');
+    return reply.type(format.startsWith('pcm') ? 'audio/pcm' : 'audio/mpeg').send(audio);
+  });
 
   // Deepgram: the audio itself as the body.
   app.post('/v1/listen', async (request, reply) => {

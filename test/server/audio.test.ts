@@ -25,6 +25,8 @@ before(async () => {
     DEEPGRAM_BASE_URL: fake.url,
     AZURE_OPENAI_API_KEY: 'az-upstream',
     AZURE_OPENAI_ENDPOINT: fake.url,
+    ELEVENLABS_API_KEY: 'el-upstream',
+    ELEVENLABS_BASE_URL: fake.url,
   };
   gw = await startTestGateway(upstreams);
   small = await startTestGateway({
@@ -133,6 +135,42 @@ describe('POST /v1/audio/speech', () => {
     assert.equal(sent.path, '/openai/deployments/my-tts/audio/speech?api-version=2024-10-21');
     assert.equal(sent.headers['api-key'], 'az-upstream');
     assert.deepEqual(sent.json, { model: 'my-tts', input: 'Azure speaks.', voice: 'nova' });
+  });
+
+  test('ElevenLabs: the voice id in the path, xi-api-key, mp3 as mp3_44100_128; per character', async () => {
+    const input = 'ElevenLabs speaks too.';
+    const { data, response } = await gw
+      .client(ADMIN_KEY)
+      .audio.speech.create({
+        model: 'elevenlabs/eleven_flash_v2_5',
+        input,
+        voice: 'JBFqnCBsd6RMkjVDRZzb',
+        speed: 1.1,
+      })
+      .withResponse();
+    assert.equal(sha256(Buffer.from(await data.arrayBuffer())), sha256(fakeSpeech(input, 'mp3')));
+    assert.equal(response.headers.get('content-type'), 'audio/mpeg');
+    assert.match(response.headers.get('x-tokgate-warnings') ?? '', /'speed' is not supported/);
+    const sent = fake.requests[0]!;
+    assert.equal(sent.path, '/v1/text-to-speech/JBFqnCBsd6RMkjVDRZzb/stream?output_format=mp3_44100_128');
+    assert.equal(sent.headers['xi-api-key'], 'el-upstream');
+    assert.deepEqual(sent.json, { text: input, model_id: 'eleven_flash_v2_5' });
+    // $0.05 per 1,000 characters.
+    assert.equal(response.headers.get('x-tokgate-cost'), String((input.length * 50) / 1_000_000));
+    const row = await ledgerRow(gw, response.headers.get('x-request-id')!);
+    assert.equal(row.provider, 'elevenlabs');
+    assert.equal(row.cost_micros, input.length * 50);
+
+    const wav = await gw
+      .client(ADMIN_KEY)
+      .audio.speech.create({
+        model: 'elevenlabs/eleven_flash_v2_5',
+        input,
+        voice: 'v',
+        response_format: 'wav',
+      })
+      .catch((error: unknown) => error as { status: number });
+    assert.equal((wav as { status: number }).status, 400);
   });
 
   test('a client that leaves mid-stream: the upstream is cut, the row says aborted', async () => {
