@@ -353,9 +353,14 @@ describe('POST /v1/audio/transcriptions and /translations', () => {
         file: await toFile(wav, 'a.wav', { type: 'audio/wav' }),
         model: 'deepgram/nova-3',
         language: 'en',
+        prompt: 'a test',
       })
       .withResponse();
     assert.equal(json.data.text, fakeTranscript(wav.length));
+    assert.match(
+      json.response.headers.get('x-tokgate-warnings') ?? '',
+      /'prompt' is not supported by provider 'deepgram'/,
+    );
     const sent = fake.requests[0]!;
     assert.equal(sent.headers.authorization, 'Token dg-upstream');
     assert.equal(sent.file?.sha256, sha256(wav));

@@ -16,6 +16,14 @@ import { fromUpstreamStatus, invalidUpstreamResponse } from '../upstream-error.j
 
 const MAX_ERROR_MESSAGE = 1000;
 
+/** Form fields the Deepgram translation reads. */
+const USED_FIELDS = new Set([
+  'language',
+  'response_format',
+  'timestamp_granularities[]',
+  'timestamp_granularities',
+]);
+
 /** Deepgram's errors: `{err_code, err_msg, request_id}`, or `{category, message, details}`. */
 async function deepgramHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
   let text = '';
@@ -133,9 +141,12 @@ export function createDeepgramProvider(settings: ProviderSettings, http: HttpCli
         'response_format',
         'invalid_value',
       );
-    if (request.stream) call.warnings.push(`'stream' is not supported by provider '${id}' and was ignored`);
-    if (request.prompt !== undefined)
-      call.warnings.push(`'prompt' is not supported by provider '${id}' and was dropped`);
+    // What Deepgram reads: the language and the format (words for verbose_json); the rest is dropped.
+    const dropped = new Set<string>();
+    for (const [name] of request.fields)
+      if (!USED_FIELDS.has(name)) dropped.add(name.endsWith('[]') ? name.slice(0, -2) : name);
+    for (const name of dropped)
+      call.warnings.push(`'${name}' is not supported by provider '${id}' and was dropped`);
     const url = new URL(listenUrl);
     url.searchParams.set('model', request.model);
     url.searchParams.set('smart_format', 'true');
