@@ -227,8 +227,13 @@ function relayed<R extends OperationRequest, T>(
       exchange.client.signal.removeEventListener('abort', cancel);
       if (status !== 'ok') cancel();
       exchange.upstreamMs += performance.now() - started;
+      // Settled whatever the meter does: a meter that fails leaves the row unmeasured, never the reservation held.
       void door
         .measure(deps.meter, exchange.target, exchange.request, served.value)
+        .catch((error: unknown) => {
+          deps.log.error({ err: error, reqId: exchange.id }, 'measuring a relayed answer');
+          return undefined;
+        })
         .then((metered) =>
           settle(deps, door.name, exchange, {
             status,

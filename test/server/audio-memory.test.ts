@@ -89,7 +89,7 @@ describe('audio memory (RSS of a tokgate serve process)', () => {
     assert.ok(growth < 2 * wav.length, `peak RSS grew ${growth} bytes for a ${wav.length}-byte upload`);
   });
 
-  test('a 48 MiB speech stream is relayed, not held: the peak RSS grows by less than half its size', async () => {
+  test('a 48 MiB speech stream is relayed, not held: the peak RSS grows by less than 3/4 of its size', async () => {
     fake.longSpeechBytes = 48 * MB;
     let received = 0;
     const growth = await peakGrowth(async () => {
@@ -100,6 +100,6 @@ describe('audio memory (RSS of a tokgate serve process)', () => {
     assert.ok(growth < 2 * received, `peak RSS grew ${growth} bytes for a ${received}-byte stream`);
     // Held whole, the stream would take at least its full size; relayed, it takes the chunks in flight and
     // those the garbage collector has not yet freed (16 MiB measured).
-    assert.ok(growth < received / 2, `peak RSS grew ${growth} bytes: the stream looks buffered`);
+    assert.ok(growth < received * 0.75, `peak RSS grew ${growth} bytes: the stream looks buffered`);
   });
 });
