@@ -497,3 +497,29 @@ describe('uploads refused', () => {
     assert.equal(res.status, 401);
   });
 });
+
+describe('the catalog of audio models', () => {
+  test('/admin/models tells their kind and prices in the YAML’s names; /v1/models lists them', async () => {
+    const res = await gw.call('/admin/models', { key: ADMIN_KEY });
+    const { data } = (await res.json()) as {
+      data: Array<{ id: string; kind: string; price: Record<string, number> }>;
+    };
+    const byId = new Map(data.map((m) => [m.id, m]));
+    assert.equal(byId.get('openai/tts-1')?.kind, 'speech');
+    assert.equal(byId.get('openai/tts-1')?.price.per_million_characters, 15);
+    assert.equal(byId.get('openai/whisper-1')?.kind, 'transcription');
+    assert.ok(Math.abs((byId.get('openai/whisper-1')?.price.per_minute ?? 0) - 0.006) < 1e-12);
+    assert.equal(byId.get('openai/gpt-4o-mini-tts')?.price.audio_output, 12);
+    assert.equal(byId.get('openai/gpt-4o-transcribe')?.price.audio_input, 6);
+    const models = await gw.client(ADMIN_KEY).models.list();
+    const ids = models.data.map((m) => m.id);
+    for (const id of [
+      'openai/tts-1',
+      'openai/whisper-1',
+      'groq/whisper-large-v3',
+      'deepgram/nova-3',
+      'elevenlabs/eleven_v3',
+    ])
+      assert.ok(ids.includes(id), id);
+  });
+});
