@@ -167,6 +167,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     log,
     providers: config.providers.map((p) => ({ id: p.id, format: p.format })),
     bodyLimitBytes: config.bodyLimitBytes,
+    uploads: config.uploads,
     requestTimeoutMs: config.requestTimeoutMs,
     responsesRetentionDays: config.responsesRetentionDays,
     maxConnections: config.maxConnections,

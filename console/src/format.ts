@@ -79,7 +79,15 @@ export function lastDays(days: number, now = new Date()): string[] {
 const DOOR_LABELS = new Map([
   ['chat completion', 'Chat completions'],
   ['messages', 'Messages'],
+  ['audio', 'Audio'],
 ]);
+
+/** What a request billed in a unit other than tokens (audio), as `2.5 s` or `44 characters`; else a dash. */
+export function unitsLabel(units: number | null | undefined, unit: string | null | undefined): string {
+  if (units === null || units === undefined || !unit) return DASH;
+  const count = Number.isInteger(units) ? String(units) : units.toFixed(2);
+  return unit === 'seconds' ? `${count} s of audio` : `${count} ${unit}`;
+}
 
 /** The API a request came through; null (a row from before the gateway recorded it) as a dash. */
 export function doorLabel(door: string | null | undefined): string {

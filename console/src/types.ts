@@ -88,6 +88,9 @@ export interface RequestRecord {
   /** The API the request came through: 'chat completion', 'messages', ...; null for rows from before the
    * gateway recorded it. */
   door: string | null;
+  /** What the request billed in a unit other than tokens (audio): a count, and its unit. */
+  units?: number | null;
+  unit?: string | null;
 }
 
 export interface RequestDetail extends RequestRecord {

@@ -74,6 +74,8 @@ export function ledgerRow(outcome: Outcome): RequestRow {
     // A price version only where a price was applied.
     price_version: metered?.costMicros === undefined ? null : (servedBy?.priceVersion ?? null),
     door: outcome.door,
+    units: metered?.units?.count ?? null,
+    unit: metered?.units?.unit ?? null,
   };
 }
 
@@ -94,6 +96,7 @@ export const LEDGER_TEXT_LIMITS = {
   error_code: 64,
   price_version: 128,
   door: 64,
+  unit: 16,
   /** JSON; an array over this length keeps the attempts that fit and ends in `{"omitted": n}`. */
   attempts: 4096,
 } as const satisfies Partial<Record<keyof RequestRow, number>>;
@@ -137,6 +140,9 @@ function integer(value: unknown, min: number, max: number): number | null {
   return Math.min(max, Math.max(min, Math.round(value)));
 }
 
+/** A finite number (a count of units may be fractional: seconds), else null. */
+const number = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(value, -1e15), 1e15) : null;
 const int4 = (value: unknown) => integer(value, -INT4_MAX - 1, INT4_MAX);
 const int8 = (value: unknown) => integer(value, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 
@@ -205,5 +211,7 @@ export function storableRow(row: RequestRow, now = Date.now()): RequestRow {
     attempts: storableAttempts(row.attempts),
     price_version: text(row.price_version, t.price_version),
     door: text(row.door, t.door),
+    units: number(row.units),
+    unit: text(row.unit, t.unit),
   };
 }

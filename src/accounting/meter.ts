@@ -8,11 +8,19 @@ import { costMicros } from './pricing.js';
 import type { TokenCounter } from './token-pool.js';
 import { fallbackCount, messageText, promptFraming } from './tokenizer.js';
 
+/** What a request billed in units other than tokens (characters of speech, seconds of audio). */
+export interface Units {
+  count: number;
+  unit: 'characters' | 'seconds';
+}
+
 export interface Metered {
   usage: Usage;
   source: UsageSource;
   /** Undefined when the model is unpriced. */
   costMicros: number | undefined;
+  /** Set for requests billed by a unit of their own (audio). */
+  units?: Units;
 }
 
 /** Text the upstream generated, gathered so it can be counted when the provider reports no usage. */

@@ -13,14 +13,27 @@ export function costMicros(price: Price | undefined, usage: Usage): number | und
   const written = Math.min(Number(details?.cache_write_tokens ?? 0) || 0, usage.prompt_tokens - cached);
   // Of the writes, those to Anthropic's 1-hour cache have a price of their own.
   const writtenHour = Math.min(Number(details?.cache_write_1h_tokens ?? 0) || 0, written);
-  const uncached = usage.prompt_tokens - cached - written;
+  // Audio tokens have prices of their own where the model lists them (gpt-4o-transcribe in, gpt-4o-mini-tts
+  // out); elsewhere they are priced as text, as before.
+  const audioIn =
+    price.audioInput === undefined
+      ? 0
+      : Math.min(Number(details?.audio_tokens ?? 0) || 0, usage.prompt_tokens - cached - written);
+  const outDetails = usage.completion_tokens_details;
+  const audioOut =
+    price.audioOutput === undefined
+      ? 0
+      : Math.min(Number(outDetails?.audio_tokens ?? 0) || 0, usage.completion_tokens);
+  const uncached = usage.prompt_tokens - cached - written - audioIn;
   const writePrice = price.cacheWrite ?? price.input;
   const scaled =
     uncached * price.input +
     cached * price.cachedInput +
     (written - writtenHour) * writePrice +
     writtenHour * (price.cacheWrite1h ?? writePrice) +
-    usage.completion_tokens * price.output;
+    audioIn * (price.audioInput ?? 0) +
+    (usage.completion_tokens - audioOut) * price.output +
+    audioOut * (price.audioOutput ?? 0);
   return Math.round(scaled / 1_000_000);
 }
 

@@ -30,6 +30,13 @@ export interface CatalogEntryData {
     cacheWrite1h?: number;
     /** Rerank models billed per search (Cohere's search unit): USD per 1,000 searches. */
     perThousandSearches?: number;
+    /** Speech models billed per character of input: USD per million characters. */
+    perMillionCharacters?: number;
+    /** Transcription models billed per duration of audio: USD per minute. */
+    perMinute?: number;
+    /** Audio tokens (gpt-4o-transcribe's input, gpt-4o-mini-tts's output): USD per million. */
+    audioInput?: number;
+    audioOutput?: number;
   };
   /**
    * The day the price was last checked against the vendor's page (YYYY-MM-DD); the ledger's price version
@@ -38,8 +45,11 @@ export interface CatalogEntryData {
   priceDate?: string;
   /** The BPE encoding (gpt-tokenizer) closest to the model's tokenizer: 'o200k_base' for gpt-4o/4.1/o-series/gpt-5, 'cl100k_base' for older OpenAI and as the approximation for others. */
   tokenizer: 'o200k_base' | 'cl100k_base';
-  /** What the model does; absent: chat. Embedding and rerank models are priced by their input only. */
-  kind?: 'chat' | 'embedding' | 'rerank';
+  /**
+   * What the model does; absent: chat. Embedding and rerank models are priced by their input only; speech
+   * and transcription models per character, per minute of audio or per (audio) token.
+   */
+  kind?: 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription';
 }
 
 export const BUILTIN_CATALOG = [
@@ -1631,5 +1641,155 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.05, output: 0 },
     tokenizer: 'cl100k_base',
     kind: 'rerank',
+  },
+  // Audio models (kind: 'speech' | 'transcription'). Speech: tts-1 and tts-1-hd per character of input
+  // (`perMillionCharacters`); gpt-4o-mini-tts per token: text in (`input`), audio out (`audioOutput`).
+  // Transcription: whisper per minute of audio (`perMinute`); gpt-4o(-mini)-transcribe per token: audio in
+  // (`audioInput`), text in (the prompt, `input`) and text out (`output`). Groq: per hour on its speech-to-text
+  // page (https://console.groq.com/docs/speech-text), listed here per minute. Deepgram: per minute of
+  // pre-recorded audio, pay as you go (https://deepgram.com/pricing).
+  {
+    provider: 'openai',
+    model: 'tts-1',
+    contextWindow: 4096,
+    created: 1699046400,
+    price: { input: 0, output: 0, perMillionCharacters: 15 },
+    priceDate: '2026-12-07',
+    tokenizer: 'o200k_base',
+    kind: 'speech',
+  },
+  {
+    provider: 'openai',
+    model: 'tts-1-hd',
+    contextWindow: 4096,
+    created: 1699046400,
+    // unverified: $30 per million characters, twice tts-1's, the best-known figure.
+    price: { input: 0, output: 0, perMillionCharacters: 30 },
+    tokenizer: 'o200k_base',
+    kind: 'speech',
+  },
+  {
+    provider: 'openai',
+    model: 'gpt-4o-mini-tts',
+    contextWindow: 2000,
+    created: 1742428800,
+    price: { input: 0.6, output: 0, audioOutput: 12 },
+    priceDate: '2026-12-07',
+    tokenizer: 'o200k_base',
+    kind: 'speech',
+  },
+  {
+    provider: 'openai',
+    model: 'whisper-1',
+    contextWindow: 0,
+    created: 1677532384,
+    price: { input: 0, output: 0, perMinute: 0.006 },
+    priceDate: '2026-12-07',
+    tokenizer: 'o200k_base',
+    kind: 'transcription',
+  },
+  {
+    provider: 'openai',
+    model: 'gpt-4o-transcribe',
+    contextWindow: 16000,
+    created: 1742428800,
+    // unverified: text in $2.50, audio in $6, text out $10 per million tokens (about $0.006 a minute).
+    price: { input: 2.5, output: 10, audioInput: 6 },
+    tokenizer: 'o200k_base',
+    kind: 'transcription',
+  },
+  {
+    provider: 'openai',
+    model: 'gpt-4o-mini-transcribe',
+    contextWindow: 16000,
+    created: 1742428800,
+    // unverified: text in $1.25, audio in $3, text out $5 per million tokens (about $0.003 a minute).
+    price: { input: 1.25, output: 5, audioInput: 3 },
+    tokenizer: 'o200k_base',
+    kind: 'transcription',
+  },
+  {
+    provider: 'groq',
+    model: 'whisper-large-v3',
+    contextWindow: 0,
+    created: 1699046400,
+    // $0.111 per hour.
+    price: { input: 0, output: 0, perMinute: 0.00185 },
+    priceDate: '2026-12-07',
+    tokenizer: 'cl100k_base',
+    kind: 'transcription',
+  },
+  {
+    provider: 'groq',
+    model: 'whisper-large-v3-turbo',
+    contextWindow: 0,
+    created: 1728000000,
+    // $0.04 per hour.
+    price: { input: 0, output: 0, perMinute: 0.04 / 60 },
+    priceDate: '2026-12-07',
+    tokenizer: 'cl100k_base',
+    kind: 'transcription',
+  },
+  // ElevenLabs: per character of text; Multilingual v2/v3 $0.10 and Flash/Turbo $0.05 per 1,000 characters
+  // (https://elevenlabs.io/pricing/api, read from a copy of it dated June 2026).
+  {
+    provider: 'elevenlabs',
+    model: 'eleven_multilingual_v2',
+    contextWindow: 10000,
+    created: 1692144000,
+    price: { input: 0, output: 0, perMillionCharacters: 100 },
+    priceDate: '2026-12-07',
+    tokenizer: 'cl100k_base',
+    kind: 'speech',
+  },
+  {
+    provider: 'elevenlabs',
+    model: 'eleven_v3',
+    contextWindow: 3000,
+    created: 1749081600,
+    price: { input: 0, output: 0, perMillionCharacters: 100 },
+    priceDate: '2026-12-07',
+    tokenizer: 'cl100k_base',
+    kind: 'speech',
+  },
+  {
+    provider: 'elevenlabs',
+    model: 'eleven_flash_v2_5',
+    contextWindow: 40000,
+    created: 1721001600,
+    price: { input: 0, output: 0, perMillionCharacters: 50 },
+    priceDate: '2026-12-07',
+    tokenizer: 'cl100k_base',
+    kind: 'speech',
+  },
+  {
+    provider: 'elevenlabs',
+    model: 'eleven_turbo_v2_5',
+    contextWindow: 40000,
+    created: 1721001600,
+    price: { input: 0, output: 0, perMillionCharacters: 50 },
+    priceDate: '2026-12-07',
+    tokenizer: 'cl100k_base',
+    kind: 'speech',
+  },
+  {
+    provider: 'deepgram',
+    model: 'nova-3',
+    contextWindow: 0,
+    created: 1739404800,
+    // unverified: $0.0043 per minute of pre-recorded audio (pay as you go, monolingual).
+    price: { input: 0, output: 0, perMinute: 0.0043 },
+    tokenizer: 'cl100k_base',
+    kind: 'transcription',
+  },
+  {
+    provider: 'deepgram',
+    model: 'nova-2',
+    contextWindow: 0,
+    created: 1696118400,
+    // unverified: $0.0043 per minute of pre-recorded audio (pay as you go).
+    price: { input: 0, output: 0, perMinute: 0.0043 },
+    tokenizer: 'cl100k_base',
+    kind: 'transcription',
   },
 ] as const satisfies readonly CatalogEntryData[];

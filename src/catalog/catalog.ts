@@ -18,6 +18,13 @@ export interface Price {
   cacheWrite1h: number | undefined;
   /** Micro-USD per search unit (rerank models billed per search, as Cohere's): undefined for per-token. */
   searchUnit?: number | undefined;
+  /** Micro-USD per million characters of input (speech models billed per character). */
+  character?: number | undefined;
+  /** Micro-USD per million seconds of audio (transcription models billed by duration). */
+  audioSecond?: number | undefined;
+  /** Micro-USD per million audio tokens in and out (the text tokens are `input` and `output`). */
+  audioInput?: number | undefined;
+  audioOutput?: number | undefined;
 }
 
 /** What a model does: which door may name it (`chat` for entries that do not say). */
@@ -55,6 +62,11 @@ function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | unde
     ...(price.perThousandSearches === undefined
       ? {}
       : { searchUnit: Math.round(price.perThousandSearches * 1000) }),
+    ...(price.perMillionCharacters === undefined ? {} : { character: toMicros(price.perMillionCharacters) }),
+    // USD per minute → micro-USD per million seconds.
+    ...(price.perMinute === undefined ? {} : { audioSecond: toMicros((price.perMinute / 60) * 1_000_000) }),
+    ...(price.audioInput === undefined ? {} : { audioInput: toMicros(price.audioInput) }),
+    ...(price.audioOutput === undefined ? {} : { audioOutput: toMicros(price.audioOutput) }),
   };
 }
 

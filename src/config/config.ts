@@ -37,13 +37,20 @@ export interface PriceSettings {
   cacheWrite1h?: number;
   /** Rerank models billed per search: USD per 1,000 searches. */
   perThousandSearches?: number;
+  /** Speech models billed per character of input: USD per million characters. */
+  perMillionCharacters?: number;
+  /** Transcription models billed per duration of audio: USD per minute. */
+  perMinute?: number;
+  /** Audio tokens (gpt-4o-transcribe's input, gpt-4o-mini-tts's output): USD per million. */
+  audioInput?: number;
+  audioOutput?: number;
   /** The date this price took effect (recorded on ledger rows so costs can be re-rated). */
   effectiveFrom?: string;
 }
 
 export interface ModelSettings {
-  /** What the model does (chat, embedding, rerank): which door may name it. */
-  kind?: 'chat' | 'embedding' | 'rerank';
+  /** What the model does (chat, embedding, rerank, speech, transcription): which door may name it. */
+  kind?: 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription';
   contextWindow?: number;
   maxOutputTokens?: number;
   price?: PriceSettings;
@@ -58,6 +65,11 @@ export interface GatewayConfig {
   /** When set, /metrics and /ready's details need it as a Bearer token (TOKGATE_METRICS_TOKEN). */
   metricsToken: string | undefined;
   bodyLimitBytes: number;
+  /**
+   * Multipart uploads (audio transcriptions): bytes per file (TOKGATE_MAX_UPLOAD_BYTES, 25 MiB as OpenAI's)
+   * and files per request (TOKGATE_MAX_UPLOAD_FILES, 16).
+   */
+  uploads: { maxFileBytes: number; maxFiles: number };
   /** How long stored Responses API answers are kept, days (TOKGATE_RESPONSES_RETENTION_DAYS, 30). */
   responsesRetentionDays: number;
   /** Time a client has to send a whole request, headers and body (TOKGATE_REQUEST_TIMEOUT_SECONDS). */
@@ -110,6 +122,10 @@ const priceSchema = z.object({
   cache_write: z.number().nonnegative().optional(),
   cache_write_1h: z.number().nonnegative().optional(),
   per_thousand_searches: z.number().nonnegative().optional(),
+  per_million_characters: z.number().nonnegative().optional(),
+  per_minute: z.number().nonnegative().optional(),
+  audio_input: z.number().nonnegative().optional(),
+  audio_output: z.number().nonnegative().optional(),
   effective_from: z.iso.date().optional(),
 });
 
@@ -121,6 +137,8 @@ export const PROVIDER_FORMATS = [
   'bedrock',
   'cohere',
   'vertex',
+  'deepgram',
+  'elevenlabs',
 ] as const;
 
 const providerSchema = z.object({
@@ -393,7 +411,7 @@ const fileSchema = z.strictObject({
     .record(
       z.string().includes('/'),
       z.strictObject({
-        kind: z.enum(['chat', 'embedding', 'rerank']).optional(),
+        kind: z.enum(['chat', 'embedding', 'rerank', 'speech', 'transcription']).optional(),
         context_window: z.number().int().positive().optional(),
         max_output_tokens: z.number().int().positive().optional(),
         price: priceSchema.optional(),
@@ -548,6 +566,12 @@ function nativeFromEnv(env: NodeJS.ProcessEnv): ProviderSettings[] {
     add('google', env.GEMINI_BASE_URL || 'https://generativelanguage.googleapis.com', env.GEMINI_API_KEY);
   }
   if (env.COHERE_API_KEY) add('cohere', env.COHERE_BASE_URL || 'https://api.cohere.com', env.COHERE_API_KEY);
+  // Deepgram's base URL is the server root, as its SDK's (`/v1/listen` is appended).
+  if (env.DEEPGRAM_API_KEY)
+    add('deepgram', env.DEEPGRAM_BASE_URL || 'https://api.deepgram.com', env.DEEPGRAM_API_KEY);
+  // ElevenLabs' base URL is the server root, as its SDK's (`/v1/text-to-speech/...` is appended).
+  if (env.ELEVENLABS_API_KEY)
+    add('elevenlabs', env.ELEVENLABS_BASE_URL || 'https://api.elevenlabs.io', env.ELEVENLABS_API_KEY);
   if (env.AZURE_OPENAI_API_KEY && env.AZURE_OPENAI_ENDPOINT) {
     add('azure', env.AZURE_OPENAI_ENDPOINT, env.AZURE_OPENAI_API_KEY, {
       api_version: env.AZURE_OPENAI_API_VERSION || '2024-10-21',
@@ -713,9 +737,17 @@ function resolveModels(file: FileConfig): Record<string, ModelSettings> {
         cache_write_1h,
         effective_from,
         per_thousand_searches,
+        per_million_characters,
+        per_minute,
+        audio_input,
+        audio_output,
       } = entry.price;
       settings.price = { input, output };
       if (per_thousand_searches !== undefined) settings.price.perThousandSearches = per_thousand_searches;
+      if (per_million_characters !== undefined) settings.price.perMillionCharacters = per_million_characters;
+      if (per_minute !== undefined) settings.price.perMinute = per_minute;
+      if (audio_input !== undefined) settings.price.audioInput = audio_input;
+      if (audio_output !== undefined) settings.price.audioOutput = audio_output;
       if (effective_from !== undefined) settings.price.effectiveFrom = effective_from;
       if (cached_input !== undefined) settings.price.cachedInput = cached_input;
       if (cache_write !== undefined) settings.price.cacheWrite = cache_write;
@@ -748,6 +780,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     adminKey: env.TOKGATE_ADMIN_KEY || undefined,
     metricsToken: env.TOKGATE_METRICS_TOKEN || undefined,
     bodyLimitBytes: Math.floor((bodyLimitMb ?? 20) * 1024 * 1024),
+    uploads: {
+      maxFileBytes: Math.floor(parsePositiveEnv(env, 'TOKGATE_MAX_UPLOAD_BYTES') ?? 26_214_400),
+      maxFiles: Math.floor(parsePositiveEnv(env, 'TOKGATE_MAX_UPLOAD_FILES') ?? 16),
+    },
     responsesRetentionDays: parsePositiveEnv(env, 'TOKGATE_RESPONSES_RETENTION_DAYS') ?? 30,
     // nginx's client_header_timeout and client_body_timeout are 60 s each.
     requestTimeoutMs: 1000 * requestTimeoutSeconds,

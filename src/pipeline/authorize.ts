@@ -33,6 +33,8 @@ const KINDS: Record<Operation, { noun: string; door: string }> = {
   chat: { noun: 'a chat model', door: '/v1/chat/completions' },
   embedding: { noun: 'an embedding model', door: '/v1/embeddings' },
   rerank: { noun: 'a rerank model', door: '/v1/rerank' },
+  speech: { noun: 'a speech model', door: '/v1/audio/speech' },
+  transcription: { noun: 'a transcription model', door: '/v1/audio/transcriptions' },
 };
 
 /** Refuses a plan with a deployment the catalog knows as another kind of model. */

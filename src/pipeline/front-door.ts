@@ -68,7 +68,22 @@ export interface FrontDoor {
 
 /** What the pipeline leaves for the HTTP layer to send. */
 export type Answer =
-  | { kind: 'json'; status: number; headers: Record<string, string>; body: string | Buffer }
+  | {
+      kind: 'json';
+      status: number;
+      headers: Record<string, string>;
+      body: string | Buffer;
+      /** When not `application/json` (a transcript as text, srt, vtt). */
+      contentType?: string;
+    }
+  /** Bytes relayed as they arrive (speech, a streamed transcript): settled when the body ends. */
+  | {
+      kind: 'bytes';
+      status: number;
+      headers: Record<string, string>;
+      contentType: string;
+      body: AsyncIterable<Uint8Array>;
+    }
   /** The answer went out as a stream already. */
   | { kind: 'streamed' }
   /** The client left: there is no one to answer. */

@@ -1,10 +1,13 @@
-// The pipeline of the doors whose answers are not chat (embeddings, rerank): the same stages as chat's
-// (parse → authorize → idempotency → admit → execute → settle → answer) over the same router, admission,
-// ledger, metrics and log, with what is the operation's own supplied by its door: how it is priced
-// (`demand`, `measure`), executed and answered. These answers are never streamed nor cached.
+// The pipeline of the doors whose answers are not chat (embeddings, rerank, speech, transcriptions): the
+// same stages as chat's (parse → authorize → idempotency → admit → execute → settle → answer) over the same
+// router, admission, ledger, metrics and log, with what is the operation's own supplied by its door: how it
+// is priced (`demand`, `measure`), executed and answered. These answers are never cached. An answer whose
+// body is relayed as it arrives (speech audio, a streamed transcript: `relay`) is measured and settled when
+// that body ends, or when the client leaves (the upstream is then cancelled).
 import { performance } from 'node:perf_hooks';
 import type { InputDemand } from '../accounting/admission.js';
 import type { Meter, Metered } from '../accounting/meter.js';
+import { microsToUsd } from '../accounting/pricing.js';
 import type { Target } from '../catalog/target.js';
 import type { Operation } from '../core/embeddings.js';
 import { type GatewayError, invalidRequest } from '../core/errors.js';
@@ -37,10 +40,38 @@ export interface RetrievalDoor<R extends OperationRequest, T> {
   demand(meter: Meter, target: Target, request: R): InputDemand;
   execute(router: Router, plan: RoutePlan, request: R, options: RunOptions): Promise<Served<T>>;
   measure(meter: Meter, target: Target, request: R, result: T): Promise<Metered>;
-  /** The JSON body of the answer (as bytes where it relays an upstream's own bytes). */
+  /** The JSON body of the answer (or the body of `contentType`; bytes where it relays an upstream's own). */
   answer(requestId: string, request: R, result: T, metered: Metered): string | Buffer;
+  /** The answer's content type, when not `application/json`. */
+  contentType?(request: R, result: T): string;
+  /** A body to relay as it arrives instead of a whole answer; measured once it has ended. */
+  relay?(result: T): Relay | undefined;
+  /** The cost when it is known before the answer is made (speech billed per character): `x-tokgate-cost`. */
+  knownCost?(target: Target, request: R): Metered | undefined;
   errorBody(error: GatewayError): unknown;
 }
+
+/** A body relayed as it arrives. */
+export interface Relay {
+  contentType: string;
+  body: AsyncIterable<Uint8Array>;
+  /** Stops the upstream at once (the client left). */
+  cancel?: () => void;
+}
+
+/** The operation a door serves, as an error names it. */
+const OPERATION_NOUNS: Record<Exclude<Operation, 'chat'>, string> = {
+  embedding: 'embeddings',
+  rerank: 'rerank',
+  speech: 'speech',
+  transcription: 'transcriptions',
+};
+
+/** `x-tokgate-cost`: what an answer without a `usage` object cost, USD. */
+export const COST_HEADER = 'x-tokgate-cost';
+
+const costHeader = (metered: Metered): Record<string, string> =>
+  metered.costMicros === undefined ? {} : { [COST_HEADER]: String(microsToUsd(metered.costMicros)) };
 
 /** Refuses, before anything is reserved or sent, a route with a deployment whose provider lacks the operation. */
 function checkServed<R extends OperationRequest, T>(door: RetrievalDoor<R, T>, plan: RoutePlan): void {
@@ -48,7 +79,7 @@ function checkServed<R extends OperationRequest, T>(door: RetrievalDoor<R, T>, p
     for (const { target } of group.deployments) {
       if (door.serves(target.provider)) continue;
       throw invalidRequest(
-        `The model \`${target.model}\` cannot be used here: provider '${target.provider.id}' does not serve ${door.operation === 'embedding' ? 'embeddings' : 'rerank'} through tokgate.`,
+        `The model \`${target.model}\` cannot be used here: provider '${target.provider.id}' does not serve ${OPERATION_NOUNS[door.operation]} through tokgate.`,
         'model',
         'invalid_value',
       );
@@ -134,6 +165,11 @@ async function execute<R extends OperationRequest, T>(
     exchange.upstreamMs = performance.now() - upstreamStart;
   }
   exchange.deployment = served.deployment;
+  const relay = door.relay?.(served.value);
+  if (relay) {
+    claim?.abandon();
+    return relayed(deps, door, exchange, served, relay);
+  }
   const metered = await door.measure(deps.meter, exchange.target, exchange.request, served.value);
   // As chat's: the answer goes out once its ledger row is safe, rendered while the row is written.
   const durable = settle(deps, door.name, exchange, {
@@ -142,9 +178,77 @@ async function execute<R extends OperationRequest, T>(
     metered,
     errorCode: null,
   });
-  const headers = gatewayHeaders(exchange, served.warnings);
+  const headers = { ...gatewayHeaders(exchange, served.warnings), ...costHeader(metered) };
   const body = door.answer(exchange.id, exchange.request, served.value, metered);
+  const contentType = door.contentType?.(exchange.request, served.value);
   await durable;
-  claim?.complete({ status: 200, headers, body: typeof body === 'string' ? body : body.toString() });
-  return { kind: 'json', status: 200, headers, body };
+  if (contentType === undefined)
+    claim?.complete({ status: 200, headers, body: typeof body === 'string' ? body : body.toString() });
+  else claim?.abandon();
+  return { kind: 'json', status: 200, headers, body, ...(contentType === undefined ? {} : { contentType }) };
+}
+
+/**
+ * The answer as a relayed body: the 200 goes out with the upstream's first bytes; the request is measured
+ * and settled when the body ends (ok), fails midway (error: the client sees the body cut), or the client
+ * leaves (aborted; the upstream is cancelled at once). Its cost is in the ledger; `x-tokgate-cost` carries
+ * it only when it is known before the body (`knownCost`).
+ */
+function relayed<R extends OperationRequest, T>(
+  deps: PipelineDeps,
+  door: RetrievalDoor<R, T>,
+  exchange: Exchange<R>,
+  served: Served<T>,
+  relay: Relay,
+): Answer {
+  const known = door.knownCost?.(exchange.target, exchange.request);
+  const headers = { ...gatewayHeaders(exchange, served.warnings), ...(known ? costHeader(known) : {}) };
+  const started = performance.now();
+  const cancel = () => relay.cancel?.();
+  exchange.client.signal.addEventListener('abort', cancel, { once: true });
+  async function* body(): AsyncGenerator<Uint8Array> {
+    let status: 'ok' | 'error' | 'aborted' = 'aborted';
+    let failure: GatewayError | undefined;
+    let first = true;
+    try {
+      for await (const chunk of relay.body) {
+        if (first) {
+          exchange.ttftMs = exchange.elapsedMs();
+          first = false;
+        }
+        yield chunk;
+      }
+      status = 'ok';
+    } catch (error) {
+      if (!exchange.client.aborted) {
+        status = 'error';
+        failure = asGatewayError(error, deps.redact);
+      }
+      throw error;
+    } finally {
+      exchange.client.signal.removeEventListener('abort', cancel);
+      if (status !== 'ok') cancel();
+      exchange.upstreamMs += performance.now() - started;
+      // Settled whatever the meter does: a meter that fails leaves the row unmeasured, never the reservation held.
+      void door
+        .measure(deps.meter, exchange.target, exchange.request, served.value)
+        .catch((error: unknown) => {
+          deps.log.error({ err: error, reqId: exchange.id }, 'measuring a relayed answer');
+          return undefined;
+        })
+        .then((metered) =>
+          settle(deps, door.name, exchange, {
+            status,
+            httpStatus: status === 'aborted' ? 499 : 200,
+            metered,
+            errorCode: failure?.wireCode ?? null,
+            ...(failure ? { errorMessage: failure.message } : {}),
+          }),
+        )
+        .catch((error: unknown) =>
+          deps.log.error({ err: error, reqId: exchange.id }, 'settling a relayed answer'),
+        );
+    }
+  }
+  return { kind: 'bytes', status: 200, headers, contentType: relay.contentType, body: body() };
 }

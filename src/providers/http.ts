@@ -21,14 +21,20 @@ export interface UpstreamResponse {
   body: Readable & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
 }
 
+/** What a request sends: JSON text, or bytes read from a stream as undici sends them. */
+export type RequestBody = string | Readable;
+
 /** One gateway's outbound HTTP: every provider call goes through `request`. */
 export interface HttpClient {
-  /** POSTs `body`; a transport failure becomes a GatewayError, an abort is rethrown as it is. */
+  /**
+   * POSTs `body` (text, or a stream of bytes: an upload, made anew for each attempt); a transport failure
+   * becomes a GatewayError, an abort is rethrown as it is.
+   */
   request(
     provider: string,
     url: URL,
     headers: Record<string, string>,
-    body: string,
+    body: RequestBody,
     signal: CallSignal,
   ): Promise<UpstreamResponse>;
   /** GETs a resource (a vendor's model list; never on a request's path). */
@@ -59,7 +65,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     provider: string,
     url: URL,
     headers: Record<string, string>,
-    body: string | null,
+    body: RequestBody | null,
     signal: CallSignal,
   ): Promise<UpstreamResponse> {
     // The attempt's trace context, when tracing is on (core/outbound-context.ts).

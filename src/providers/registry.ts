@@ -15,6 +15,8 @@ const factories: Record<string, () => Promise<Factory>> = {
   bedrock: async () => (await import('./bedrock/bedrock-provider.js')).createBedrockProvider,
   cohere: async () => (await import('./cohere/cohere-provider.js')).createCohereProvider,
   vertex: async () => (await import('./vertex/vertex-provider.js')).createVertexProvider,
+  deepgram: async () => (await import('./deepgram/deepgram-provider.js')).createDeepgramProvider,
+  elevenlabs: async () => (await import('./elevenlabs/elevenlabs-provider.js')).createElevenLabsProvider,
 };
 
 /** Every provider calls upstream through `http`, the gateway's own client (closed with the gateway). */

@@ -1,7 +1,16 @@
-// Runs a retrieval operation (embeddings, rerank) over its route with the same attempt loop as chat
+// Runs an operation that is not chat (embeddings, rerank, speech, transcription) over its route with the same attempt loop as chat
 // (retries, fallbacks, timeouts, slots, health), and does for providers what they cannot: an embeddings
 // request over a provider's batch limit is split into calls (a few at a time) and merged in input order.
 
+import {
+  type AudioAnswer,
+  canSpeak,
+  canTranscribe,
+  type Speaker,
+  type SpeechRequest,
+  type Transcriber,
+  type TranscriptionRequest,
+} from '../core/audio.js';
 import { linkedController } from '../core/call-signal.js';
 import type {
   Embedder,
@@ -117,4 +126,39 @@ export function runRerank(
   options: RunOptions,
 ): Promise<Served<RerankResult>> {
   return runOperation(router, plan, request, options, (provider, call) => reranker(provider).rerank(call));
+}
+
+function speaker(provider: Provider): Provider & Speaker {
+  if (canSpeak(provider)) return provider;
+  throw invalidRequest(`Provider '${provider.id}' does not serve speech.`, 'model', 'invalid_value');
+}
+
+function transcriber(provider: Provider, task: TranscriptionRequest['task']): Provider & Transcriber {
+  if (canTranscribe(provider) && (task === 'transcription' || provider.translates !== false)) return provider;
+  throw invalidRequest(`Provider '${provider.id}' does not serve ${task}s.`, 'model', 'invalid_value');
+}
+
+/**
+ * Speech: settles once the upstream has answered with its headers; the audio is then relayed from the
+ * answer's body (retries and fallbacks end there: two upstream bodies are never stitched together).
+ */
+export function runSpeech(
+  router: Router,
+  plan: RoutePlan,
+  request: SpeechRequest,
+  options: RunOptions,
+): Promise<Served<AudioAnswer>> {
+  return runOperation(router, plan, request, options, (provider, call) => speaker(provider).speak(call));
+}
+
+/** A transcription or translation: the upload is sent anew to each deployment tried. */
+export function runTranscription(
+  router: Router,
+  plan: RoutePlan,
+  request: TranscriptionRequest,
+  options: RunOptions,
+): Promise<Served<AudioAnswer>> {
+  return runOperation(router, plan, request, options, (provider, call) =>
+    transcriber(provider, call.request.task).transcribe(call),
+  );
 }

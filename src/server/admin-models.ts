@@ -15,6 +15,13 @@ function priceObject(price: Price | undefined) {
     cache_write_1h: price.cacheWrite1h === undefined ? null : perMillionUsd(price.cacheWrite1h),
     // Rerank models billed per search: USD per 1,000 searches.
     ...(price.searchUnit === undefined ? {} : { per_thousand_searches: price.searchUnit / 1000 }),
+    // Audio models, in the YAML's names: per million characters, per minute, per million audio tokens.
+    ...(price.character === undefined ? {} : { per_million_characters: perMillionUsd(price.character) }),
+    ...(price.audioSecond === undefined
+      ? {}
+      : { per_minute: (perMillionUsd(price.audioSecond) * 60) / 1_000_000 }),
+    ...(price.audioInput === undefined ? {} : { audio_input: perMillionUsd(price.audioInput) }),
+    ...(price.audioOutput === undefined ? {} : { audio_output: perMillionUsd(price.audioOutput) }),
   };
 }
 

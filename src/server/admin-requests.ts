@@ -30,6 +30,8 @@ export function requestObject(row: RequestRow) {
     error_code: row.error_code,
     price_version: row.price_version,
     door: row.door,
+    units: row.units,
+    unit: row.unit,
   };
 }
 

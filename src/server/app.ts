@@ -23,11 +23,13 @@ import { registerAdminAccountRoutes } from './admin-accounts.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
 import { registerAdminModelRoutes } from './admin-models.js';
 import { registerAdminRequestRoutes } from './admin-requests.js';
+import { registerAudioRoutes } from './audio.js';
 import { registerChatRoute } from './chat.js';
 import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } from './errors.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerMessagesRoutes } from './messages.js';
+import type { MultipartLimits } from './multipart.js';
 import { refuseNul } from './nul-guard.js';
 import { trackRequests } from './request-log.js';
 import { registerResponsesRoutes } from './responses.js';
@@ -57,6 +59,8 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   bodyLimitBytes: number;
+  /** Multipart uploads: bytes per file, files per request. */
+  uploads: MultipartLimits;
   /** Time a client has to send a whole request, headers and body; then 408 and the connection closed. */
   requestTimeoutMs: number;
   /** How long stored Responses API answers are kept, days. */
@@ -243,6 +247,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     registerMessagesRoutes(scope, pipeline);
     registerResponsesRoutes(scope, pipeline, { store, retentionDays: deps.responsesRetentionDays, log });
     registerRetrievalRoutes(scope, pipeline);
+    await registerAudioRoutes(scope, pipeline, deps.uploads);
     registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;

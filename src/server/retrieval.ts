@@ -1,6 +1,8 @@
 // POST /v1/embeddings (OpenAI's Embeddings API) and POST /v1/rerank (TokModel's, Cohere's shape): doors of
 // the retrieval pipeline (src/pipeline/retrieval.ts). Their answers are whole JSON bodies; errors are in
-// OpenAI's shape.
+// OpenAI's shape. `mountOperationDoor` mounts any door of that pipeline (the audio doors too: a body read
+// another way than JSON, an answer of another content type, bytes relayed as they arrive).
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openAIErrorBody } from '../core/error-renderers.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -13,11 +15,24 @@ import { ClientAbort } from '../router/timeouts.js';
 import { isClosing } from './sse.js';
 import { validateEmbeddingRequest, validateRerankRequest } from './validate-retrieval.js';
 
-function mountRetrievalDoor<R extends OperationRequest, T>(
+/** Reads a door's body another way than the app's JSON parser (a multipart upload). */
+export type BodyReader = (request: FastifyRequest) => Promise<unknown>;
+
+/** Sends a relayed body; when the client is gone already, it is started and stopped so it settles. */
+async function sendRelayed(reply: FastifyReply, body: AsyncIterable<Uint8Array>): Promise<void> {
+  if (reply.raw.destroyed) {
+    for await (const _ of body) break;
+    return;
+  }
+  await reply.send(Readable.from(body, { objectMode: false }));
+}
+
+export function mountOperationDoor<R extends OperationRequest, T>(
   app: FastifyInstance,
   path: string,
   door: RetrievalDoor<R, T>,
   deps: PipelineDeps,
+  readBody?: BodyReader,
 ): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const report = request.report!;
@@ -28,13 +43,14 @@ function mountRetrievalDoor<R extends OperationRequest, T>(
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) client.abort();
     });
+    const body = readBody ? await readBody(request) : request.body;
     const answer = await runRetrieval(
       deps,
       door,
       {
         id: request.id,
         principal: request.principal!,
-        body: request.body,
+        body,
         rawJson: request.rawJson,
         headers: request.headers,
         report,
@@ -44,7 +60,14 @@ function mountRetrievalDoor<R extends OperationRequest, T>(
     switch (answer.kind) {
       case 'json':
         if (isClosing(reply.raw)) reply.header('connection', 'close');
-        return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
+        return reply
+          .code(answer.status)
+          .headers(answer.headers)
+          .type(answer.contentType ?? 'application/json')
+          .send(answer.body);
+      case 'bytes':
+        reply.code(answer.status).headers(answer.headers).type(answer.contentType);
+        return sendRelayed(reply, answer.body);
       case 'error':
         reply.headers(answer.headers);
         throw answer.error;
@@ -68,7 +91,7 @@ function mountRetrievalDoor<R extends OperationRequest, T>(
 }
 
 export function registerRetrievalRoutes(app: FastifyInstance, deps: PipelineDeps): void {
-  mountRetrievalDoor(
+  mountOperationDoor(
     app,
     '/v1/embeddings',
     {
@@ -79,7 +102,7 @@ export function registerRetrievalRoutes(app: FastifyInstance, deps: PipelineDeps
     },
     deps,
   );
-  mountRetrievalDoor(
+  mountOperationDoor(
     app,
     '/v1/rerank',
     {

@@ -14,22 +14,22 @@ export const MAX_RERANK_DOCUMENTS = 1000;
 const typeName = (value: unknown) =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 
-const missing = (param: string) =>
+export const missing = (param: string) =>
   invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
 
-const wrongType = (param: string, expected: string, value: unknown) =>
+export const wrongType = (param: string, expected: string, value: unknown) =>
   invalidRequest(
     `Invalid type for '${param}': expected ${expected}, but got ${typeName(value)} instead.`,
     param,
     'invalid_type',
   );
 
-function body(value: unknown): Record<string, unknown> {
+export function requestObject(value: unknown): Record<string, unknown> {
   if (!isObject(value)) throw invalidRequest('The request body must be a JSON object.', null, 'invalid_type');
   return value;
 }
 
-function modelOf(fields: Record<string, unknown>): string {
+export function modelOf(fields: Record<string, unknown>): string {
   const { model } = fields;
   if (model === undefined || model === null) throw missing('model');
   if (typeof model !== 'string') throw wrongType('model', 'a string', model);
@@ -76,7 +76,7 @@ function inputOf(value: unknown): string[] | number[][] {
 }
 
 export function validateEmbeddingRequest(raw: unknown): EmbeddingRequest {
-  const fields = body(raw);
+  const fields = requestObject(raw);
   const request: EmbeddingRequest = { ...fields, model: modelOf(fields), input: inputOf(fields.input) };
   const { encoding_format: format, dimensions, user } = fields;
   if (format === null || format === undefined) delete request.encoding_format;
@@ -107,7 +107,7 @@ function documentText(value: unknown, i: number): string {
 }
 
 export function validateRerankRequest(raw: unknown): RerankRequest {
-  const fields = body(raw);
+  const fields = requestObject(raw);
   const model = modelOf(fields);
   const { query, documents, top_n: topN, return_documents: returnDocuments } = fields;
   if (query === undefined || query === null) throw missing('query');

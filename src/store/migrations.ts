@@ -220,6 +220,24 @@ function requestDoor(engine: Engine): Migration {
       await db.schema.alterTable('requests').addColumn('door', 'text').execute();
       if (engine !== 'postgres') return;
       await db.schema.alterTable('request_log').addColumn('door', 'text').execute();
+      await forwardRequestsFunction(db, LEDGER_COLUMNS.slice(0, LEDGER_COLUMNS.indexOf('door') + 1));
+    },
+  };
+}
+
+/**
+ * Expand only: what a request billed in a unit other than tokens (`units`, `unit`: characters of speech,
+ * seconds of audio transcribed; nullable). On PostgreSQL on both ledgers, and the forwarding trigger
+ * replaced to carry them, as 0005 did for `door`.
+ */
+function requestUnits(engine: Engine): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('requests').addColumn('units', 'double precision').execute();
+      await db.schema.alterTable('requests').addColumn('unit', 'text').execute();
+      if (engine !== 'postgres') return;
+      await db.schema.alterTable('request_log').addColumn('units', 'double precision').execute();
+      await db.schema.alterTable('request_log').addColumn('unit', 'text').execute();
       await forwardRequestsFunction(db, LEDGER_COLUMNS);
     },
   };
@@ -253,6 +271,7 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     '0004_ledger_dead_letters': ledgerDeadLetters,
     '0005_request_door': requestDoor(engine),
     '0006_stored_responses': storedResponses,
+    '0007_request_units': requestUnits(engine),
   };
 }
 

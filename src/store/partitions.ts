@@ -28,6 +28,8 @@ export const LEDGER_COLUMNS = [
   'attempts',
   'price_version',
   'door',
+  'units',
+  'unit',
 ] as const;
 
 export const MONTHS_AHEAD = 2;

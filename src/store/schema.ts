@@ -65,6 +65,10 @@ export interface RequestsTable {
   price_version: string | null;
   /** The front door (API) the request came through: `chat completion`, `messages`, ... */
   door: string | null;
+  /** What the request billed in a unit other than tokens (audio: characters of speech, seconds heard). */
+  units: number | null;
+  /** The unit of `units`: `characters` or `seconds`. */
+  unit: string | null;
 }
 
 export interface CreditEntriesTable {

@@ -70,6 +70,8 @@ test('an answered request: every usage column, its cost and price version, round
     attempts: null,
     price_version: 'builtin@2025-11-01',
     door: 'messages',
+    units: null,
+    unit: null,
   });
 });
 
@@ -144,6 +146,7 @@ test('every text column is cleaned and capped to its documented limit', () => {
     error_code: long,
     price_version: long,
     door: long,
+    unit: long,
   });
   for (const [column, limit] of Object.entries(LEDGER_TEXT_LIMITS)) {
     const value = row[column as keyof RequestRow];

@@ -31,7 +31,21 @@ describe('the built-in catalog', () => {
       assert.ok(entry.price, `${id} has a price`);
       // Embedding and rerank models bill their input only; rerank billed per search, its searches only.
       const kind = (entry as { kind?: string }).kind ?? 'chat';
-      const perSearch = (entry.price as { perThousandSearches?: number }).perThousandSearches;
+      const price = entry.price as {
+        perThousandSearches?: number;
+        perMillionCharacters?: number;
+        perMinute?: number;
+        audioInput?: number;
+        audioOutput?: number;
+      };
+      const perSearch = price.perThousandSearches;
+      // Audio models bill characters, minutes or audio tokens: one of them, above zero.
+      const audioUnit =
+        price.perMillionCharacters ?? price.perMinute ?? price.audioOutput ?? price.audioInput;
+      if (kind === 'speech' || kind === 'transcription') {
+        assert.ok(audioUnit !== undefined && audioUnit > 0, `${id}: its audio unit is priced above zero`);
+        continue;
+      }
       if (perSearch !== undefined) assert.ok(perSearch > 0, `${id}: searches are not priced at zero`);
       else assert.ok(entry.price.input > 0, `${id} is not priced at zero`);
       if (kind === 'chat') assert.ok(entry.price.output > 0, `${id}: output is not priced at zero`);

@@ -175,3 +175,33 @@ describe('OpenAI-compatible vendors from the environment', () => {
     assert.equal(local?.free, true);
   });
 });
+
+describe('audio: upload limits and the audio-only providers', () => {
+  test('25 MiB per file and 16 files by default; TOKGATE_MAX_UPLOAD_BYTES/FILES set them; junk stops the start', () => {
+    assert.deepEqual(load({}).uploads, { maxFileBytes: 26_214_400, maxFiles: 16 });
+    assert.deepEqual(load({ TOKGATE_MAX_UPLOAD_BYTES: '1000', TOKGATE_MAX_UPLOAD_FILES: '2' }).uploads, {
+      maxFileBytes: 1000,
+      maxFiles: 2,
+    });
+    assert.throws(() => load({ TOKGATE_MAX_UPLOAD_BYTES: '-1' }), ConfigError);
+    assert.throws(() => load({ TOKGATE_MAX_UPLOAD_FILES: 'many' }), ConfigError);
+  });
+
+  test('DEEPGRAM_API_KEY and ELEVENLABS_API_KEY enable them at their vendors’ roots (or their BASE_URLs)', () => {
+    const config = load({
+      DEEPGRAM_API_KEY: 'dg',
+      ELEVENLABS_API_KEY: 'el',
+      ELEVENLABS_BASE_URL: 'http://127.0.0.1:9/',
+    });
+    const deepgram = config.providers.find((p) => p.id === 'deepgram');
+    const elevenlabs = config.providers.find((p) => p.id === 'elevenlabs');
+    assert.deepEqual(
+      [deepgram?.format, deepgram?.baseUrl, deepgram?.apiKey],
+      ['deepgram', 'https://api.deepgram.com', 'dg'],
+    );
+    assert.deepEqual(
+      [elevenlabs?.format, elevenlabs?.baseUrl, elevenlabs?.apiKey],
+      ['elevenlabs', 'http://127.0.0.1:9', 'el'],
+    );
+  });
+});

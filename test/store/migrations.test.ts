@@ -35,10 +35,10 @@ test("a previous release's insert into the legacy table reaches the ledger (door
         4, null, 11, null, 'provider', 10, 3, null, null, null, null)`,
       [now],
     );
-    const { rows } = await client.query('select model, door from request_log where id = $1', [
+    const { rows } = await client.query('select model, door, units, unit from request_log where id = $1', [
       'req_old_release',
     ]);
-    assert.deepEqual(rows, [{ model: 'openai/gpt-4o', door: null }]);
+    assert.deepEqual(rows, [{ model: 'openai/gpt-4o', door: null, units: null, unit: null }]);
   } finally {
     await client.end();
   }
@@ -49,4 +49,12 @@ test('the current release records the front door', async () => {
   await store.insertRequests([row]);
   const stored = await store.getRequest(row.id);
   assert.equal(stored?.door, 'messages');
+});
+
+test('the current release records units other than tokens (audio seconds, fractional)', async () => {
+  const row = requestRow({ door: 'audio', units: 2.5, unit: 'seconds' });
+  await store.insertRequests([row]);
+  const stored = await store.getRequest(row.id);
+  assert.equal(stored?.units, 2.5);
+  assert.equal(stored?.unit, 'seconds');
 });

@@ -29,6 +29,8 @@ export function requestRow(over: Partial<RequestRow> = {}): RequestRow {
     attempts: null,
     price_version: null,
     door: 'chat completion',
+    units: null,
+    unit: null,
     ...over,
   };
 }

@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { RequestTable } from '../components/request-table.js';
 import { Badge, Empty, ErrorBox, Link, Loading, PageHeader, Panel, StatusBadge } from '../components/ui.js';
-import { DASH, dateTime, doorLabel, int, ms, usd } from '../format.js';
+import { DASH, dateTime, doorLabel, int, ms, unitsLabel, usd } from '../format.js';
 import { useAsync } from '../hooks.js';
 import { navigate, useRoute } from '../router.js';
 import { useSession } from '../session.js';
@@ -310,6 +310,7 @@ function RequestView(props: {
           <dl class="props">
             <Prop label="Time">{dateTime(record.created_at)}</Prop>
             <Prop label="API">{doorLabel(record.door)}</Prop>
+            {record.unit ? <Prop label="Billed">{unitsLabel(record.units, record.unit)}</Prop> : null}
             <Prop label="Model">
               <span class="mono">{record.model}</span>
             </Prop>

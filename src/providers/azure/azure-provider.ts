@@ -2,6 +2,7 @@
 // provider with another address (`OpenAIWire`). What is Azure's own: the parameter table, the developer-role
 // fallback for older API versions, and folding the prompt-filter chunk into the canonical stream.
 import type { ProviderSettings } from '../../config/config.js';
+import type { Speaker, Transcriber } from '../../core/audio.js';
 import type { Embedder } from '../../core/embeddings.js';
 import { isObject } from '../../core/is-object.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
@@ -13,7 +14,10 @@ import { convertToAzureMessages } from './convert-to-azure-messages.js';
 import { mapAzureFinishReason } from './map-azure-finish-reason.js';
 import { AZURE_PARAMETERS } from './parameters.js';
 
-export function createAzureProvider(settings: ProviderSettings, http: HttpClient): Provider & Embedder {
+export function createAzureProvider(
+  settings: ProviderSettings,
+  http: HttpClient,
+): Provider & Embedder & Speaker & Transcriber {
   const apiVersion = settings.options.api_version || DEFAULT_AZURE_API_VERSION;
   // Azure's embeddings are OpenAI's: base64 made upstream, token arrays taken.
   const retrieval = { base64: true, tokenInput: true, ...settings.quirks.retrieval };
@@ -26,6 +30,8 @@ export function createAzureProvider(settings: ProviderSettings, http: HttpClient
     authHeaders: (apiKey) => ({ 'api-key': apiKey }),
     // `POST {endpoint}/openai/deployments/{deployment}/embeddings?api-version=` (Azure has no rerank).
     retrievalUrl: (_operation, model) => deploymentUrl(settings.baseUrl, model, apiVersion, 'embeddings'),
+    // `POST {endpoint}/openai/deployments/{deployment}/audio/speech|transcriptions|translations?api-version=`.
+    audioUrl: (operation, model) => deploymentUrl(settings.baseUrl, model, apiVersion, operation),
     prepare: (request, warnings) => {
       applyParameterTable(settings.id, request, AZURE_PARAMETERS, warnings);
       return { ...request, messages: convertToAzureMessages(request.messages, apiVersion) };
@@ -72,5 +78,8 @@ export function createAzureProvider(settings: ProviderSettings, http: HttpClient
     stream,
     embed: openai.embed,
     embedBatchLimit: openai.embedBatchLimit,
+    speak: openai.speak,
+    transcribe: openai.transcribe,
+    translates: true,
   };
 }

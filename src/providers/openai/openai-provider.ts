@@ -1,6 +1,7 @@
 // The OpenAI wire format: OpenAI itself and every OpenAI-compatible vendor or server. The canonical types are
 // this format, so a request only loses what the vendor rejects (see src/config/vendors.ts) and answers pass through.
 import type { ProviderSettings } from '../../config/config.js';
+import type { Speaker, Transcriber } from '../../core/audio.js';
 import type { Embedder, Reranker } from '../../core/embeddings.js';
 import { nativeRequestOf } from '../../core/native.js';
 import { stringifyJson } from '../../core/raw-json.js';
@@ -9,6 +10,7 @@ import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamRe
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
+import { type AudioWire, openaiAudio } from './openai-audio.js';
 import { openaiHttpError } from './openai-error.js';
 import { openaiResponses, RESPONSES_PROTOCOL } from './openai-responses.js';
 import { openaiRetrieval, type RetrievalWire } from './openai-retrieval.js';
@@ -24,23 +26,26 @@ export interface OpenAIWire {
   retrievalUrl?: RetrievalWire['url'];
   /** Where Responses requests go, when not `{base}/responses` (only for vendors with `quirks.responses`). */
   responsesUrl?: URL;
+  /** Where speech, transcriptions and translations go, when not `{base}/audio/...`. */
+  audioUrl?: AudioWire['url'];
 }
 
 export function createOpenAIProvider(
   settings: ProviderSettings,
   http: HttpClient,
   wire: OpenAIWire = {},
-): Provider & Embedder & Partial<Reranker> {
+): Provider & Embedder & Partial<Reranker> & Speaker & Transcriber {
   const { id, quirks } = settings;
   const defaultUrl = new URL(`${settings.baseUrl}/chat/completions`);
   const urlFor = wire.url ?? (() => defaultUrl);
-  const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
+  const authHeaders: Record<string, string> = { ...settings.headers };
   if (settings.apiKey) {
     Object.assign(
-      baseHeaders,
+      authHeaders,
       wire.authHeaders?.(settings.apiKey) ?? { authorization: `Bearer ${settings.apiKey}` },
     );
   }
+  const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...authHeaders };
   const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
   const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
   const drop = quirks.drop ?? [];
@@ -158,6 +163,10 @@ export function createOpenAIProvider(
     ...openaiRetrieval(settings, http, {
       headers: jsonHeaders,
       ...(wire.retrievalUrl ? { url: wire.retrievalUrl } : {}),
+    }),
+    ...openaiAudio(settings, http, {
+      headers: authHeaders,
+      ...(wire.audioUrl ? { url: wire.audioUrl } : {}),
     }),
   };
 }
