@@ -92,7 +92,7 @@ export interface Reranker {
   rerank(call: OperationCall<RerankRequest>): Promise<RerankResult>;
 }
 
-export type Operation = 'chat' | 'embedding' | 'rerank';
+export type Operation = 'chat' | 'embedding' | 'rerank' | 'image';
 
 export const canEmbed = (provider: Provider): provider is Provider & Embedder =>
   typeof (provider as Partial<Embedder>).embed === 'function';

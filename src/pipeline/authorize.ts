@@ -33,6 +33,7 @@ const KINDS: Record<Operation, { noun: string; door: string }> = {
   chat: { noun: 'a chat model', door: '/v1/chat/completions' },
   embedding: { noun: 'an embedding model', door: '/v1/embeddings' },
   rerank: { noun: 'a rerank model', door: '/v1/rerank' },
+  image: { noun: 'an image model', door: '/v1/images/generations' },
 };
 
 /** Refuses a plan with a deployment the catalog knows as another kind of model. */

@@ -45,6 +45,7 @@ export const embeddingStages: Omit<
   RetrievalDoor<EmbeddingRequest, EmbeddingResult>,
   'name' | 'parse' | 'errorBody'
 > = {
+  what: 'embeddings',
   operation: 'embedding',
   serves: canEmbed,
   demand: embeddingDemand,

@@ -1,4 +1,4 @@
-// The pipeline of the doors whose answers are not chat (embeddings, rerank): the same stages as chat's
+// The pipeline of the doors whose answers are not chat (embeddings, rerank, images): the same stages as chat's
 // (parse → authorize → idempotency → admit → execute → settle → answer) over the same router, admission,
 // ledger, metrics and log, with what is the operation's own supplied by its door: how it is priced
 // (`demand`, `measure`), executed and answered. These answers are never streamed nor cached.
@@ -29,6 +29,8 @@ export interface RetrievalDoor<R extends OperationRequest, T> {
   /** Names the door in the log line (and the settle stage, as chat's door). */
   readonly name: string;
   readonly operation: Exclude<Operation, 'chat'>;
+  /** What the door serves, as a refusal names it (`embeddings`, `rerank`, `/v1/images/edits`). */
+  readonly what: string;
   /** Reads and validates the wire request (throws a 400 naming the bad field). */
   parse(input: DoorRequest): R;
   /** Whether a provider offers the operation. */
@@ -39,6 +41,8 @@ export interface RetrievalDoor<R extends OperationRequest, T> {
   measure(meter: Meter, target: Target, request: R, result: T): Promise<Metered>;
   /** The JSON body of the answer. */
   answer(requestId: string, request: R, result: T, metered: Metered): string;
+  /** Headers of the door's own on a successful answer (the images doors' `x-tokgate-cost`). */
+  answerHeaders?(metered: Metered): Record<string, string>;
   errorBody(error: GatewayError): unknown;
 }
 
@@ -48,7 +52,7 @@ function checkServed<R extends OperationRequest, T>(door: RetrievalDoor<R, T>, p
     for (const { target } of group.deployments) {
       if (door.serves(target.provider)) continue;
       throw invalidRequest(
-        `The model \`${target.model}\` cannot be used here: provider '${target.provider.id}' does not serve ${door.operation === 'embedding' ? 'embeddings' : 'rerank'} through tokgate.`,
+        `The model \`${target.model}\` cannot be used here: provider '${target.provider.id}' does not serve ${door.what} through tokgate.`,
         'model',
         'invalid_value',
       );
@@ -141,7 +145,7 @@ async function execute<R extends OperationRequest, T>(
     metered,
     errorCode: null,
   });
-  const headers = gatewayHeaders(exchange, served.warnings);
+  const headers = { ...gatewayHeaders(exchange, served.warnings), ...door.answerHeaders?.(metered) };
   const body = door.answer(exchange.id, exchange.request, served.value, metered);
   await durable;
   claim?.complete({ status: 200, headers, body });

@@ -17,17 +17,20 @@ export interface HttpOptions {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Readable & { text(): Promise<string>; dump(): Promise<void> };
+  body: Readable & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
 }
 
 /** One gateway's outbound HTTP: every provider call goes through `request`. */
 export interface HttpClient {
-  /** POSTs `body`; a transport failure becomes a GatewayError, an abort is rethrown as it is. */
+  /**
+   * POSTs `body` (text, or bytes: a multipart upload); a transport failure becomes a GatewayError, an abort
+   * is rethrown as it is.
+   */
   request(
     provider: string,
     url: URL,
     headers: Record<string, string>,
-    body: string,
+    body: string | Uint8Array,
     signal: CallSignal,
   ): Promise<UpstreamResponse>;
   /** GETs a resource (a vendor's model list; never on a request's path). */
@@ -35,6 +38,14 @@ export interface HttpClient {
     provider: string,
     url: URL,
     headers: Record<string, string>,
+    signal: CallSignal,
+  ): Promise<UpstreamResponse>;
+  /** PUTs an object (the image store's bucket; never a provider call). */
+  put(
+    provider: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: Uint8Array,
     signal: CallSignal,
   ): Promise<UpstreamResponse>;
   /** Lets requests in flight finish, then closes the pool's connections. */
@@ -54,11 +65,11 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   });
 
   async function send(
-    method: 'POST' | 'GET',
+    method: 'POST' | 'GET' | 'PUT',
     provider: string,
     url: URL,
     headers: Record<string, string>,
-    body: string | null,
+    body: string | Uint8Array | null,
     signal: CallSignal,
   ): Promise<UpstreamResponse> {
     try {
@@ -83,6 +94,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   return {
     request: (provider, url, headers, body, signal) => send('POST', provider, url, headers, body, signal),
     get: (provider, url, headers, signal) => send('GET', provider, url, headers, null, signal),
+    put: (provider, url, headers, body, signal) => send('PUT', provider, url, headers, body, signal),
     close: () => agent.close(),
   };
 }

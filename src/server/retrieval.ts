@@ -1,6 +1,6 @@
 // POST /v1/embeddings (OpenAI's Embeddings API) and POST /v1/rerank (TokModel's, Cohere's shape): doors of
-// the retrieval pipeline (src/pipeline/retrieval.ts). Their answers are whole JSON bodies; errors are in
-// OpenAI's shape.
+// the retrieval pipeline (src/pipeline/retrieval.ts), as the images doors are (server/images.ts). Their
+// answers are whole JSON bodies; errors are in OpenAI's shape.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openAIErrorBody } from '../core/error-renderers.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -12,13 +12,19 @@ import { ClientAbort } from '../router/timeouts.js';
 import { isClosing } from './sse.js';
 import { validateEmbeddingRequest, validateRerankRequest } from './validate-retrieval.js';
 
-function mountRetrievalDoor<R extends OperationRequest, T>(
+/**
+ * Mounts a door of the retrieval pipeline at `path`. `readBody` reads a body Fastify does not parse itself
+ * (a multipart upload) into what the door's `parse` takes; its refusals are the door's errors too.
+ */
+export function mountRetrievalDoor<R extends OperationRequest, T>(
   app: FastifyInstance,
   path: string,
   door: RetrievalDoor<R, T>,
   deps: PipelineDeps,
+  readBody?: (request: FastifyRequest) => Promise<unknown>,
 ): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = readBody ? await readBody(request) : request.body;
     const client = new ClientAbort();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) client.abort();
@@ -29,7 +35,7 @@ function mountRetrievalDoor<R extends OperationRequest, T>(
       {
         id: request.id,
         principal: request.principal!,
-        body: request.body,
+        body,
         rawJson: request.rawJson,
         headers: request.headers,
       },

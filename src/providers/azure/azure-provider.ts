@@ -3,6 +3,7 @@
 // fallback for older API versions, and folding the prompt-filter chunk into the canonical stream.
 import type { ProviderSettings } from '../../config/config.js';
 import type { Embedder } from '../../core/embeddings.js';
+import type { Imager } from '../../core/images.js';
 import { isObject } from '../../core/is-object.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import type { HttpClient } from '../http.js';
@@ -13,7 +14,10 @@ import { convertToAzureMessages } from './convert-to-azure-messages.js';
 import { mapAzureFinishReason } from './map-azure-finish-reason.js';
 import { AZURE_PARAMETERS } from './parameters.js';
 
-export function createAzureProvider(settings: ProviderSettings, http: HttpClient): Provider & Embedder {
+export function createAzureProvider(
+  settings: ProviderSettings,
+  http: HttpClient,
+): Provider & Embedder & Partial<Imager> {
   const apiVersion = settings.options.api_version || DEFAULT_AZURE_API_VERSION;
   // Azure's embeddings are OpenAI's: base64 made upstream, token arrays taken.
   const retrieval = { base64: true, tokenInput: true, ...settings.quirks.retrieval };
@@ -23,6 +27,16 @@ export function createAzureProvider(settings: ProviderSettings, http: HttpClient
     authHeaders: (apiKey) => ({ 'api-key': apiKey }),
     // `POST {endpoint}/openai/deployments/{deployment}/embeddings?api-version=` (Azure has no rerank).
     retrievalUrl: (_operation, model) => deploymentUrl(settings.baseUrl, model, apiVersion, 'embeddings'),
+    // `POST {endpoint}/openai/deployments/{deployment}/images/generations|edits?api-version=` (gpt-image-1
+    // needs a 2025-04-01-preview or later version: `options.images_api_version`); Azure has no variations.
+    imagesUrl: (operation, model) =>
+      deploymentUrl(
+        settings.baseUrl,
+        model,
+        settings.options.images_api_version || apiVersion,
+        `images/${operation}`,
+      ),
+    imageOperations: ['generations', 'edits'],
     prepare: (request, warnings) => {
       applyParameterTable(settings.id, request, AZURE_PARAMETERS, warnings);
       return { ...request, messages: convertToAzureMessages(request.messages, apiVersion) };
@@ -68,5 +82,6 @@ export function createAzureProvider(settings: ProviderSettings, http: HttpClient
     stream,
     embed: openai.embed,
     embedBatchLimit: openai.embedBatchLimit,
+    ...(openai.image ? { image: openai.image, imageOperations: openai.imageOperations! } : {}),
   };
 }

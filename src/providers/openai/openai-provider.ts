@@ -2,6 +2,7 @@
 // this format, so a request only loses what the vendor rejects (see src/config/vendors.ts) and answers pass through.
 import type { ProviderSettings } from '../../config/config.js';
 import type { Embedder, Reranker } from '../../core/embeddings.js';
+import type { Imager } from '../../core/images.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
@@ -9,6 +10,7 @@ import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
 import { openaiHttpError } from './openai-error.js';
+import { type ImagesWire, openaiImages } from './openai-images.js';
 import { openaiRetrieval, type RetrievalWire } from './openai-retrieval.js';
 
 /** How a vendor that speaks OpenAI's format at another address differs (Azure: deployment URLs, `api-key`). */
@@ -20,13 +22,17 @@ export interface OpenAIWire {
   prepare?: (request: ChatRequest, warnings: string[]) => ChatRequest;
   /** Where embeddings and rerank go, when not `{base}/embeddings` and `{base}/rerank`. */
   retrievalUrl?: RetrievalWire['url'];
+  /** Where the Images API goes, when not `{base}/images/{operation}`. */
+  imagesUrl?: ImagesWire['url'];
+  /** The image operations served, when not the vendor's. */
+  imageOperations?: ImagesWire['operations'];
 }
 
 export function createOpenAIProvider(
   settings: ProviderSettings,
   http: HttpClient,
   wire: OpenAIWire = {},
-): Provider & Embedder & Partial<Reranker> {
+): Provider & Embedder & Partial<Reranker> & Partial<Imager> {
   const { id, quirks } = settings;
   const defaultUrl = new URL(`${settings.baseUrl}/chat/completions`);
   const urlFor = wire.url ?? (() => defaultUrl);
@@ -132,6 +138,13 @@ export function createOpenAIProvider(
     }
   }
 
+  const { 'content-type': _json, ...authHeaders } = baseHeaders;
+  const images = openaiImages(settings, http, {
+    headers: authHeaders,
+    ...(wire.imagesUrl ? { url: wire.imagesUrl } : {}),
+    ...(wire.imageOperations ? { operations: wire.imageOperations } : {}),
+  });
+
   return {
     id,
     format: 'openai',
@@ -142,5 +155,6 @@ export function createOpenAIProvider(
       headers: jsonHeaders,
       ...(wire.retrievalUrl ? { url: wire.retrievalUrl } : {}),
     }),
+    ...images,
   };
 }
