@@ -135,7 +135,7 @@ export class ImageStore {
 
   /** Deletes every expired image now. */
   sweep(): Promise<number> {
-    return this.backend.sweep(Math.floor(this.now() / 1000));
+    return this.backend.sweep(this.now() / 1000);
   }
 
   /** Sweeps every `intervalMs` in the background (the timer never keeps the process alive). */
