@@ -79,6 +79,7 @@ export function lastDays(days: number, now = new Date()): string[] {
 const DOOR_LABELS = new Map([
   ['chat completion', 'Chat completions'],
   ['messages', 'Messages'],
+  ['images', 'Images'],
 ]);
 
 /** The API a request came through; null (a row from before the gateway recorded it) as a dash. */

@@ -32,10 +32,21 @@ describe('the built-in catalog', () => {
       // Embedding and rerank models bill their input only; rerank billed per search, its searches only.
       const kind = (entry as { kind?: string }).kind ?? 'chat';
       const perSearch = (entry.price as { perThousandSearches?: number }).perThousandSearches;
-      if (perSearch !== undefined) assert.ok(perSearch > 0, `${id}: searches are not priced at zero`);
+      const perImage = (entry.price as { perImage?: Record<string, Record<string, number>> }).perImage;
+      if (kind === 'image') {
+        // Image models: every image priced above zero; tokens only for the GPT image models (their
+        // answers report them), and then both ways.
+        assert.ok(perImage && Object.keys(perImage).length > 0, `${id}: priced per image`);
+        for (const sizes of Object.values(perImage!))
+          for (const usd of Object.values(sizes)) assert.ok(usd > 0, `${id}: no image is priced at zero`);
+        const byTokens = entry.price.input > 0 || entry.price.output > 0;
+        if (byTokens)
+          assert.ok(entry.price.input > 0 && entry.price.output > 0, `${id}: tokens priced both ways`);
+      } else if (perSearch !== undefined) assert.ok(perSearch > 0, `${id}: searches are not priced at zero`);
       else assert.ok(entry.price.input > 0, `${id} is not priced at zero`);
       if (kind === 'chat') assert.ok(entry.price.output > 0, `${id}: output is not priced at zero`);
-      else assert.equal(entry.price.output, 0, `${id}: a ${kind} model bills no output`);
+      else if (kind !== 'image')
+        assert.equal(entry.price.output, 0, `${id}: a ${kind} model bills no output`);
       if (entry.price.cachedInput !== undefined) {
         assert.ok(entry.price.cachedInput <= entry.price.input, `${id}: cache reads cost at most input`);
       }

@@ -97,6 +97,10 @@ describe('images doors', () => {
     const row = await rowOf(response.headers.get('x-request-id'));
     assert.equal(row?.door, 'images');
     assert.equal(row?.model, 'openai/gpt-image-1');
+    // The console's request log reads the admin API's records: this one says its door.
+    const log = await readJson(await gw.call('/admin/requests?limit=1', { key: ADMIN_KEY }));
+    assert.equal(log.data[0].id, response.headers.get('x-request-id'));
+    assert.equal(log.data[0].door, 'images');
     assert.equal(row?.status, 'ok');
     assert.equal(row?.prompt_tokens, 5);
     assert.equal(row?.completion_tokens, 544);
