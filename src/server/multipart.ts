@@ -2,6 +2,7 @@
 // files, each file's bytes with its field name, filename and content type, under the configured limits
 // (bytes per file, files per request). Files are held in memory only (bounded by those limits): nothing is
 // written to disk. @fastify/multipart is registered only in the scope of the routes that take uploads.
+import { createHash } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError, gatewayError, invalidRequest } from '../core/errors.js';
@@ -108,5 +109,16 @@ export async function readMultipart(request: FastifyRequest, limits: UploadLimit
     if (error instanceof GatewayError) throw error;
     throw uploadError(error, limits);
   }
-  return { fields, files };
+  const body: MultipartBody = { fields, files };
+  // As JSON (the idempotency fingerprint) a file is its bytes' digest, not megabytes of numbers.
+  Object.defineProperty(body, 'toJSON', {
+    value: () => ({
+      fields,
+      files: files.map(({ bytes, ...file }) => ({
+        ...file,
+        sha256: createHash('sha256').update(bytes).digest('base64url'),
+      })),
+    }),
+  });
+  return body;
 }

@@ -3,7 +3,7 @@
 // the client gets (validated against OpenAI's ImagesResponse schema), exactly what each upstream received
 // (the uploaded bytes too), the ledger row and its price, the signed image URLs before and after expiry.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +33,21 @@ describe('images doors', () => {
       startFakeImages('google'),
     ]);
     imageDir = mkdtempSync(join(tmpdir(), 'tokgate-images-test-'));
+    const yaml = join(imageDir, '..', `tokgate-images-${process.pid}.yaml`);
+    writeFileSync(
+      yaml,
+      [
+        'providers:',
+        '  my-images:',
+        `    base_url: ${openai.url}/v1`,
+        '    api_key: up',
+        '    images: [generations]',
+        'models:',
+        '  my-images/flux-dev:',
+        '    kind: image',
+        '    price: { input: 0, output: 0, per_image: { standard: { "1024x1024": 0.025, "*": 0.03 } } }',
+      ].join('\n'),
+    );
     gw = await startTestGateway(
       {
         OPENAI_API_KEY: 'up',
@@ -47,6 +62,7 @@ describe('images doors', () => {
         TOKGATE_MAX_UPLOAD_BYTES: String(MAX_UPLOAD),
         TOKGATE_MAX_UPLOAD_FILES: '4',
         TOKGATE_IMAGE_URL_TTL_SECONDS: '600',
+        TOKGATE_CONFIG: yaml,
       },
       { imageClock: () => now },
     );
@@ -401,6 +417,67 @@ describe('images doors', () => {
     });
     assert.match(response.headers.get('x-tokgate-warnings') ?? '', /'size' is not supported/);
     assert.equal(response.headers.get('x-tokgate-cost'), '0.07');
+  });
+
+  test('an OpenAI-compatible server from YAML: the operations it serves, the per-image price it is given', async () => {
+    openai.requests.splice(0);
+    const { data: answer, response } = await client.images
+      .generate({
+        model: 'my-images/flux-dev',
+        prompt: 'a cat',
+        size: '512x768',
+        response_format: 'b64_json',
+      })
+      .withResponse();
+    assertMatchesSchema('ImagesResponse', answer);
+    assert.equal(answer.data![0]!.b64_json, fakeImage(0).toString('base64'));
+    assert.deepEqual(openai.requests.splice(0)[0]!.body, {
+      model: 'flux-dev',
+      prompt: 'a cat',
+      size: '512x768',
+      response_format: 'b64_json',
+    });
+    // A size without a price of its own: the `*` price.
+    assert.equal(response.headers.get('x-tokgate-cost'), '0.03');
+    // Only generations are configured: an edit is refused before anything is sent.
+    await assert.rejects(
+      client.images.edit({
+        model: 'my-images/flux-dev',
+        prompt: 'x',
+        image: await toFile(tinyPng(1), 'a.png', { type: 'image/png' }),
+      }),
+      (error: unknown) =>
+        error instanceof OpenAI.APIError &&
+        error.status === 400 &&
+        /does not serve \/v1\/images\/edits/.test(error.message),
+    );
+    assert.equal(openai.requests.length, 0);
+  });
+
+  test('an edit retried with its Idempotency-Key is answered once; the upload is fingerprinted by its bytes', async () => {
+    openai.requests.splice(0);
+    const send = async (bytes: Buffer) =>
+      client.images
+        .edit(
+          {
+            model: 'openai/gpt-image-1',
+            prompt: 'once',
+            image: await toFile(bytes, 'a.png', { type: 'image/png' }),
+          },
+          { headers: { 'Idempotency-Key': 'edit-once-1' } },
+        )
+        .withResponse();
+    const first = await send(tinyPng(7));
+    const again = await send(tinyPng(7));
+    assert.equal(again.response.headers.get('x-tokgate-idempotent-replay'), 'true');
+    assert.deepEqual(again.data, first.data);
+    assert.equal(openai.requests.splice(0).length, 1);
+    // Other bytes under the same key: a conflict, not a replay.
+    await assert.rejects(
+      send(tinyPng(8)),
+      (error: unknown) => error instanceof OpenAI.APIError && error.status === 409,
+    );
+    assert.equal(openai.requests.length, 0);
   });
 
   test('kinds: a chat model on images and an image model on chat are 400s naming the right door', async () => {
