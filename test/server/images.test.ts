@@ -425,7 +425,7 @@ describe('images doors', () => {
       .generate({
         model: 'my-images/flux-dev',
         prompt: 'a cat',
-        size: '512x768',
+        size: '512x768' as '512x512', // the SDK's type lists OpenAI's sizes; a server may take others
         response_format: 'b64_json',
       })
       .withResponse();
@@ -478,6 +478,33 @@ describe('images doors', () => {
       (error: unknown) => error instanceof OpenAI.APIError && error.status === 409,
     );
     assert.equal(openai.requests.length, 0);
+  });
+
+  test('an upstream refusal reaches the client in OpenAI’s shape; the row says error and charges nothing', async () => {
+    openai.faults.push({
+      kind: 'status',
+      status: 400,
+      body: {
+        error: {
+          message: 'Your request was rejected by the safety system.',
+          type: 'image_generation_user_error',
+          param: null,
+          code: 'moderation_blocked',
+        },
+      },
+    });
+    const res = await gw.call('/v1/images/generations', {
+      method: 'POST',
+      key: ADMIN_KEY,
+      json: { model: 'openai/gpt-image-1', prompt: 'something refused' },
+    });
+    assert.equal(res.status, 400);
+    const { error } = await readJson(res);
+    assert.match(error.message, /safety system/);
+    const row = await rowOf(res.headers.get('x-request-id'));
+    assert.equal(row?.door, 'images');
+    assert.equal(row?.status, 'error');
+    assert.ok(!row?.cost_micros);
   });
 
   test('kinds: a chat model on images and an image model on chat are 400s naming the right door', async () => {
