@@ -1,7 +1,7 @@
 // The one module that talks HTTP to upstreams: one keep-alive connection pool per origin (undici), timeouts,
 // and transport failures turned into GatewayErrors. Each gateway creates its own client (`createHttpClient`)
 // and hands it to its providers, so closing one gateway never cuts another's connections.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import { GatewayError, gatewayError } from '../core/errors.js';
 import type { CallSignal } from '../core/types.js';
@@ -14,6 +14,9 @@ export interface HttpOptions {
   maxAnswerBytes?: number;
 }
 
+/** A request body: text, bytes, or byte parts sent one after the other (re-sendable: an array, not a stream). */
+export type UpstreamBody = string | Uint8Array | readonly Uint8Array[];
+
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -23,14 +26,14 @@ export interface UpstreamResponse {
 /** One gateway's outbound HTTP: every provider call goes through `request`. */
 export interface HttpClient {
   /**
-   * POSTs `body` (text, or bytes: a multipart upload); a transport failure becomes a GatewayError, an abort
-   * is rethrown as it is.
+   * POSTs `body` (text, bytes, or byte parts sent in order: a multipart upload, whose `content-length` the
+   * caller sets); a transport failure becomes a GatewayError, an abort is rethrown as it is.
    */
   request(
     provider: string,
     url: URL,
     headers: Record<string, string>,
-    body: string | Uint8Array,
+    body: UpstreamBody,
     signal: CallSignal,
   ): Promise<UpstreamResponse>;
   /** GETs a resource (a vendor's model list; never on a request's path). */
@@ -69,7 +72,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     provider: string,
     url: URL,
     headers: Record<string, string>,
-    body: string | Uint8Array | null,
+    body: UpstreamBody | null,
     signal: CallSignal,
   ): Promise<UpstreamResponse> {
     try {
@@ -78,7 +81,10 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         path: url.pathname + url.search,
         method,
         headers,
-        body,
+        // Parts go as a stream made for this call (an array can be sent again by a retry).
+        body: Array.isArray(body)
+          ? Readable.from(body as readonly Uint8Array[])
+          : (body as string | Uint8Array | null),
         // undici needs only aborted, reason and add/removeEventListener (it also takes an EventEmitter).
         signal: signal as AbortSignal,
         headersTimeout: headersTimeoutMs,

@@ -1,5 +1,6 @@
 // A multipart/form-data body (RFC 7578) for upstreams that take uploads as forms (OpenAI's image edits and
 // variations): text fields, then files with their names and media types, the bytes as they were uploaded.
+// The body is its parts in order, sent without being joined into one buffer (no copy of the files).
 import { randomBytes } from 'node:crypto';
 
 export interface FormFile {
@@ -15,7 +16,7 @@ const quoted = (value: string) => `"${value.replace(/["\\\r\n]/g, (c) => encodeU
 export function multipartBody(
   fields: ReadonlyArray<readonly [string, string]>,
   files: readonly FormFile[],
-): { contentType: string; body: Buffer } {
+): { contentType: string; length: number; body: Buffer[] } {
   const boundary = `----tokgate${randomBytes(12).toString('hex')}`;
   const parts: Buffer[] = [];
   for (const [name, value] of fields) {
@@ -36,5 +37,8 @@ export function multipartBody(
     );
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(parts) };
+  // The parts as they are (the files' own bytes, not a copy of them all): sent one after the other.
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return { contentType: `multipart/form-data; boundary=${boundary}`, length, body: parts };
 }

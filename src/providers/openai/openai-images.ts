@@ -6,7 +6,7 @@ import type { ProviderSettings } from '../../config/config.js';
 import type { OperationCall } from '../../core/embeddings.js';
 import { invalidRequest } from '../../core/errors.js';
 import type { ImageOperation, ImageRequest, ImageResult, Imager } from '../../core/images.js';
-import { type HttpClient, readJsonBody } from '../http.js';
+import { type HttpClient, readJsonBody, type UpstreamBody } from '../http.js';
 import { readOpenAIImages } from '../images-wire.js';
 import { multipartBody } from '../multipart-body.js';
 import { openaiHttpError } from './openai-error.js';
@@ -69,7 +69,7 @@ export function openaiImages(
       );
     const fields = wireFields(id, request, drop, call.warnings);
     let headers: Record<string, string>;
-    let body: string | Buffer;
+    let body: UpstreamBody;
     if (request.operation === 'generations') {
       headers = { ...wire.headers, 'content-type': 'application/json', accept: 'application/json' };
       body = JSON.stringify(Object.fromEntries(fields));
@@ -79,7 +79,12 @@ export function openaiImages(
         fields.map(([name, value]) => [name, formValue(value)] as const),
         files,
       );
-      headers = { ...wire.headers, 'content-type': form.contentType, accept: 'application/json' };
+      headers = {
+        ...wire.headers,
+        'content-type': form.contentType,
+        'content-length': String(form.length),
+        accept: 'application/json',
+      };
       body = form.body;
     }
     const res = await http.request(id, urlFor(request.operation, request.model), headers, body, call.signal);
