@@ -1,4 +1,6 @@
 // Wires real dependencies into the app: the one place that knows every layer.
+
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Admitter } from './accounting/admission.js';
@@ -10,10 +12,12 @@ import type { GatewayConfig } from './config/config.js';
 import { configSecrets } from './config/secrets.js';
 import { createRedactor } from './core/redact.js';
 import { createFleet } from './fleet.js';
+import { BucketImages, FolderImages, ImageStore } from './pipeline/image-store.js';
 import { Metrics } from './pipeline/metrics.js';
 import { loadTracing } from './pipeline/tracing.js';
 import { createHttpClient } from './providers/http.js';
 import { ModelListRefresher } from './providers/model-lists.js';
+import { createObjectStore } from './providers/object-store.js';
 import { createProviders } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { createApp } from './server/app.js';
@@ -30,6 +34,8 @@ export interface Gateway {
   tokens: TokenCounter;
   /** The opt-in live model lists (`refresh()` reads them now). */
   modelLists: ModelListRefresher;
+  /** The images kept for `response_format: url` (`sweep()` deletes the expired ones now). */
+  images: ImageStore;
   /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
   close(): Promise<void>;
 }
@@ -39,7 +45,12 @@ export interface GatewayOptions {
   /** Where a newly generated admin key is shown (once). */
   announceAdminKey?: (key: string) => void;
   defaultMetrics?: boolean;
+  /** The image store's clock, ms since the epoch (tests move it instead of waiting for URLs to expire). */
+  imageClock?: () => number;
 }
+
+/** How often expired images are swept: every TTL, between a second and ten minutes. */
+const sweepIntervalMs = (ttlSeconds: number) => Math.min(600_000, Math.max(1000, ttlSeconds * 1000));
 
 export function createLogger(level: string): Logger {
   // Asynchronous: a line written while another write is in flight joins the next write, so a busy gateway
@@ -152,7 +163,26 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     { refuseUnpriced: config.refuseUnpriced },
     tokens,
   );
+  // The key that signs image URLs: made once per database, so every gateway of a fleet accepts the others'.
+  await store.initSetting('image_url_secret', randomBytes(32).toString('hex'));
+  const imageSecret = Buffer.from((await store.getSetting('image_url_secret'))!, 'hex');
+  const { images } = config;
+  const imageStore = new ImageStore(
+    images.s3 ? new BucketImages(createObjectStore(images.s3, http)) : new FolderImages(images.dir),
+    imageSecret,
+    images.urlTtlSeconds,
+    options.imageClock,
+  );
+  imageStore.startSweeping(sweepIntervalMs(images.urlTtlSeconds), (error) =>
+    log.warn({ err: error }, 'sweeping expired images failed'),
+  );
   const app = await createApp({
+    images: {
+      store: imageStore,
+      limits: config.uploads,
+      publicUrl: images.publicUrl,
+      ...(options.imageClock ? { now: options.imageClock } : {}),
+    },
     redact: createRedactor(configSecrets(config)),
     metricsToken: config.metricsToken,
     store,
@@ -180,6 +210,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const close = () => {
     closing ??= (async () => {
       await modelLists.stop();
+      imageStore.stop();
       await app.close();
       await ledger.close();
       await fleet.close();
@@ -192,5 +223,5 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     })();
     return closing;
   };
-  return { app, store, ledger, router, log, tokens, modelLists, close };
+  return { app, store, ledger, router, log, tokens, modelLists, images: imageStore, close };
 }

@@ -80,6 +80,7 @@ const DOOR_LABELS = new Map([
   ['chat completion', 'Chat completions'],
   ['messages', 'Messages'],
   ['audio', 'Audio'],
+  ['images', 'Images'],
 ]);
 
 /** What a request billed in a unit other than tokens (audio), as `2.5 s` or `44 characters`; else a dash. */

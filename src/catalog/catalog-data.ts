@@ -37,6 +37,13 @@ export interface CatalogEntryData {
     /** Audio tokens (gpt-4o-transcribe's input, gpt-4o-mini-tts's output): USD per million. */
     audioInput?: number;
     audioOutput?: number;
+    /**
+     * Image models: USD per image by quality, then size (`*`: any size). The first quality listed is the
+     * model's default; a GPT image model's answer says which it used.
+     */
+    perImage?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+    /** GPT image models: USD per million image input tokens (text input is `input`, image output `output`). */
+    imageInput?: number;
   };
   /**
    * The day the price was last checked against the vendor's page (YYYY-MM-DD); the ledger's price version
@@ -47,9 +54,10 @@ export interface CatalogEntryData {
   tokenizer: 'o200k_base' | 'cl100k_base';
   /**
    * What the model does; absent: chat. Embedding and rerank models are priced by their input only; speech
-   * and transcription models per character, per minute of audio or per (audio) token.
+   * and transcription models per character, per minute of audio or per (audio) token; image models per image
+   * (`price.perImage`), GPT image models by their tokens when the answer reports them.
    */
-  kind?: 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription';
+  kind?: 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription' | 'image';
 }
 
 export const BUILTIN_CATALOG = [
@@ -1445,6 +1453,164 @@ export const BUILTIN_CATALOG = [
     price: { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
     priceDate: '2026-12-06',
     tokenizer: 'cl100k_base',
+  },
+
+  // Image models (kind: 'image', /v1/images/*): priced per image by quality and size; the GPT image
+  // models also by tokens (text input, image input, image output), which is what their answers report
+  // and what is billed then. Sources: https://openai.com/api/pricing (GPT image 1 and mini per image and per
+  // token, via copies of the page), https://ai.google.dev/gemini-api/docs/pricing (Imagen, via copies).
+  {
+    provider: 'openai',
+    model: 'gpt-image-1',
+    contextWindow: 32000,
+    created: 1745366400,
+    price: {
+      input: 5,
+      cachedInput: 1.25,
+      imageInput: 10,
+      output: 40,
+      perImage: {
+        low: { '1024x1024': 0.011, '1024x1536': 0.016, '1536x1024': 0.016 },
+        medium: { '1024x1024': 0.042, '1024x1536': 0.063, '1536x1024': 0.063 },
+        high: { '1024x1024': 0.167, '1024x1536': 0.25, '1536x1024': 0.25 },
+      },
+    },
+    tokenizer: 'o200k_base',
+    kind: 'image',
+  },
+  {
+    // unverified: the per-image figures of gpt-image-1-mini (tokens: $2 text, $2.50 image input, $8 output)
+    provider: 'openai',
+    model: 'gpt-image-1-mini',
+    contextWindow: 32000,
+    created: 1759708800,
+    price: {
+      input: 2,
+      cachedInput: 0.2,
+      imageInput: 2.5,
+      output: 8,
+      perImage: {
+        low: { '1024x1024': 0.005, '1024x1536': 0.006, '1536x1024': 0.006 },
+        medium: { '1024x1024': 0.011, '1024x1536': 0.015, '1536x1024': 0.015 },
+        high: { '1024x1024': 0.036, '1024x1536': 0.052, '1536x1024': 0.052 },
+      },
+    },
+    tokenizer: 'o200k_base',
+    kind: 'image',
+  },
+  {
+    // unverified: DALL·E 3's per-image prices (no copy of the vendor page was found to check them)
+    provider: 'openai',
+    model: 'dall-e-3',
+    contextWindow: 4000,
+    created: 1698796800,
+    price: {
+      input: 0,
+      output: 0,
+      perImage: {
+        standard: { '1024x1024': 0.04, '1024x1792': 0.08, '1792x1024': 0.08 },
+        hd: { '1024x1024': 0.08, '1024x1792': 0.12, '1792x1024': 0.12 },
+      },
+    },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    // unverified: DALL·E 2's per-image prices (no copy of the vendor page was found to check them)
+    provider: 'openai',
+    model: 'dall-e-2',
+    contextWindow: 1000,
+    created: 1698796800,
+    price: {
+      input: 0,
+      output: 0,
+      perImage: { standard: { '256x256': 0.016, '512x512': 0.018, '1024x1024': 0.02 } },
+    },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    provider: 'azure',
+    model: 'gpt-image-1',
+    contextWindow: 32000,
+    created: 1745366400,
+    price: {
+      input: 5,
+      cachedInput: 1.25,
+      imageInput: 10,
+      output: 40,
+      perImage: {
+        low: { '1024x1024': 0.011, '1024x1536': 0.016, '1536x1024': 0.016 },
+        medium: { '1024x1024': 0.042, '1024x1536': 0.063, '1536x1024': 0.063 },
+        high: { '1024x1024': 0.167, '1024x1536': 0.25, '1536x1024': 0.25 },
+      },
+    },
+    tokenizer: 'o200k_base',
+    kind: 'image',
+  },
+  {
+    // unverified: Azure's DALL·E 3 list price, taken as OpenAI's
+    provider: 'azure',
+    model: 'dall-e-3',
+    contextWindow: 4000,
+    created: 1698796800,
+    price: {
+      input: 0,
+      output: 0,
+      perImage: {
+        standard: { '1024x1024': 0.04, '1024x1792': 0.08, '1792x1024': 0.08 },
+        hd: { '1024x1024': 0.08, '1024x1792': 0.12, '1792x1024': 0.12 },
+      },
+    },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    // unverified: $0.07 per image, the launch price of grok-2-image
+    provider: 'xai',
+    model: 'grok-2-image',
+    contextWindow: 1024,
+    created: 1742169600,
+    price: { input: 0, output: 0, perImage: { standard: { '*': 0.07 } } },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    provider: 'google',
+    model: 'imagen-4.0-generate-001',
+    contextWindow: 480,
+    created: 1755216000,
+    price: { input: 0, output: 0, perImage: { standard: { '*': 0.04 } } },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    provider: 'google',
+    model: 'imagen-4.0-fast-generate-001',
+    contextWindow: 480,
+    created: 1755216000,
+    price: { input: 0, output: 0, perImage: { standard: { '*': 0.02 } } },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    provider: 'google',
+    model: 'imagen-4.0-ultra-generate-001',
+    contextWindow: 480,
+    created: 1755216000,
+    price: { input: 0, output: 0, perImage: { standard: { '*': 0.06 } } },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    // unverified: Imagen 3's $0.03 per image
+    provider: 'google',
+    model: 'imagen-3.0-generate-002',
+    contextWindow: 480,
+    created: 1738713600,
+    price: { input: 0, output: 0, perImage: { standard: { '*': 0.03 } } },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
   },
 
   // Embedding and rerank models (kind: 'embedding' | 'rerank'): priced by their input; the OpenAI

@@ -25,6 +25,10 @@ export interface Price {
   /** Micro-USD per million audio tokens in and out (the text tokens are `input` and `output`). */
   audioInput?: number | undefined;
   audioOutput?: number | undefined;
+  /** Image models: micro-USD per image by quality, then size (`*`: any); the first quality is the default. */
+  perImage?: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined;
+  /** GPT image models: micro-USD per million image input tokens. */
+  imageInput?: number | undefined;
 }
 
 /** What a model does: which door may name it (`chat` for entries that do not say). */
@@ -50,6 +54,18 @@ export const BUILTIN_PRICES_AS_OF = '2025-11-01';
 
 const toMicros = (usdPerMillion: number) => Math.round(usdPerMillion * 1_000_000);
 
+/** USD per image → micro-USD per image, table by table. */
+function perImageMicros(
+  table: Readonly<Record<string, Readonly<Record<string, number>>>>,
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [quality, sizes] of Object.entries(table)) {
+    out[quality] = {};
+    for (const [size, usd] of Object.entries(sizes)) out[quality][size] = Math.round(usd * 1_000_000);
+  }
+  return out;
+}
+
 function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | undefined {
   if (!price) return undefined;
   return {
@@ -67,6 +83,8 @@ function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | unde
     ...(price.perMinute === undefined ? {} : { audioSecond: toMicros((price.perMinute / 60) * 1_000_000) }),
     ...(price.audioInput === undefined ? {} : { audioInput: toMicros(price.audioInput) }),
     ...(price.audioOutput === undefined ? {} : { audioOutput: toMicros(price.audioOutput) }),
+    ...(price.perImage === undefined ? {} : { perImage: perImageMicros(price.perImage) }),
+    ...(price.imageInput === undefined ? {} : { imageInput: toMicros(price.imageInput) }),
   };
 }
 

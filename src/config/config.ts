@@ -1,9 +1,11 @@
 // Configuration: environment variables and the optional YAML file, validated once at start.
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { IMAGE_OPERATIONS } from '../core/images.js';
 import { type ObservabilitySettings, resolveObservability } from './observability.js';
 import { OPENAI_COMPATIBLE_VENDORS, type VendorQuirks, type VendorSpec } from './vendors.js';
 
@@ -44,13 +46,17 @@ export interface PriceSettings {
   /** Audio tokens (gpt-4o-transcribe's input, gpt-4o-mini-tts's output): USD per million. */
   audioInput?: number;
   audioOutput?: number;
+  /** Image models: USD per image by quality, then size (`*`: any size); the first quality is the default. */
+  perImage?: Record<string, Record<string, number>>;
+  /** GPT image models: USD per million image input tokens. */
+  imageInput?: number;
   /** The date this price took effect (recorded on ledger rows so costs can be re-rated). */
   effectiveFrom?: string;
 }
 
 export interface ModelSettings {
-  /** What the model does (chat, embedding, rerank, speech, transcription): which door may name it. */
-  kind?: 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription';
+  /** What the model does (chat, embedding, rerank, speech, transcription, image): which door may name it. */
+  kind?: 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription' | 'image';
   contextWindow?: number;
   maxOutputTokens?: number;
   price?: PriceSettings;
@@ -66,7 +72,7 @@ export interface GatewayConfig {
   metricsToken: string | undefined;
   bodyLimitBytes: number;
   /**
-   * Multipart uploads (audio transcriptions): bytes per file (TOKGATE_MAX_UPLOAD_BYTES, 25 MiB as OpenAI's)
+   * Multipart uploads (audio transcriptions, image edits and variations): bytes per file (TOKGATE_MAX_UPLOAD_BYTES, 25 MiB as OpenAI's)
    * and files per request (TOKGATE_MAX_UPLOAD_FILES, 16).
    */
   uploads: { maxFileBytes: number; maxFiles: number };
@@ -102,6 +108,8 @@ export interface GatewayConfig {
   refuseUnpriced: boolean;
   /** Routes and the reliability policy (see the routing section below). */
   routing: RoutingSettings;
+  /** Uploads (multipart) and the images the gateway keeps for `response_format: url`. */
+  images: ImageSettings;
   /** Exact token counts (admission of metered keys, answers without usage), off the event loop. */
   tokenizer: {
     /** Time one count may take (TOKGATE_TOKENIZER_BUDGET_MS, 50); past it, a bound or an estimate stands. */
@@ -109,6 +117,30 @@ export interface GatewayConfig {
     /** Worker threads (TOKGATE_TOKENIZER_WORKERS, 1; 1–4), each ~70 MB per encoding it has used. */
     workers: number;
   };
+}
+
+/** An S3-compatible bucket (TOKGATE_IMAGE_STORE=s3://bucket/prefix) and how to reach it. */
+export interface S3Settings {
+  bucket: string;
+  /** Key prefix, without leading or trailing slashes ('' for none). */
+  prefix: string;
+  /** Path-style base URL (`https://s3.<region>.amazonaws.com`, MinIO's, R2's, ...). */
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string | undefined;
+}
+
+export interface ImageSettings {
+  /** Where generated images wait for their URL to be fetched (TOKGATE_IMAGE_DIR; default beside the data). */
+  dir: string;
+  /** A bucket instead of the folder, for fleets (TOKGATE_IMAGE_STORE). */
+  s3: S3Settings | undefined;
+  /** How long an image URL works (TOKGATE_IMAGE_URL_TTL_SECONDS, 3600). */
+  urlTtlSeconds: number;
+  /** The gateway's public base URL for absolute image URLs (TOKGATE_PUBLIC_URL); else the request's Host. */
+  publicUrl: string | undefined;
 }
 
 /** pino's levels; LOG_LEVEL and server.log_level take only these. */
@@ -126,6 +158,8 @@ const priceSchema = z.object({
   per_minute: z.number().nonnegative().optional(),
   audio_input: z.number().nonnegative().optional(),
   audio_output: z.number().nonnegative().optional(),
+  per_image: z.record(z.string(), z.record(z.string(), z.number().nonnegative())).optional(),
+  image_input: z.number().nonnegative().optional(),
   effective_from: z.iso.date().optional(),
 });
 
@@ -158,6 +192,8 @@ const providerSchema = z.object({
   responses: z.boolean().optional(),
   /** Inputs one embeddings call may carry; larger requests are split (default 2048). */
   embedding_batch: z.number().int().positive().optional(),
+  /** OpenAI-compatible servers: which of `POST {base_url}/images/generations|edits|variations` they serve. */
+  images: z.array(z.enum(IMAGE_OPERATIONS)).optional(),
   options: z.record(z.string(), z.string()).optional(),
   free: z.boolean().optional(),
   list_models: z.boolean().optional(),
@@ -411,7 +447,7 @@ const fileSchema = z.strictObject({
     .record(
       z.string().includes('/'),
       z.strictObject({
-        kind: z.enum(['chat', 'embedding', 'rerank', 'speech', 'transcription']).optional(),
+        kind: z.enum(['chat', 'embedding', 'rerank', 'speech', 'transcription', 'image']).optional(),
         context_window: z.number().int().positive().optional(),
         max_output_tokens: z.number().int().positive().optional(),
         price: priceSchema.optional(),
@@ -496,6 +532,59 @@ function resolveSpoolDir(databaseUrl: string, given: string | undefined): string
     return path === ':memory:' ? undefined : resolve(path, '..', 'spool');
   }
   return resolve('data', 'spool');
+}
+
+/** Images wait beside a SQLite file's data (`images/`), in `./data/images` otherwise or in the temp folder. */
+function resolveImageDir(databaseUrl: string, given: string | undefined): string {
+  if (given) return resolve(given);
+  if (databaseUrl.startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length);
+    if (path !== ':memory:') return resolve(path, '..', 'images');
+    return join(tmpdir(), `tokgate-images-${process.pid}`);
+  }
+  return resolve('data', 'images');
+}
+
+/** TOKGATE_IMAGE_STORE=s3://bucket/prefix with its endpoint, region and credentials (AWS's variables). */
+function resolveS3(env: NodeJS.ProcessEnv): S3Settings | undefined {
+  const raw = env.TOKGATE_IMAGE_STORE;
+  if (!raw) return undefined;
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(raw);
+  if (!match) throw new ConfigError('TOKGATE_IMAGE_STORE must look like s3://bucket or s3://bucket/prefix');
+  const region = env.TOKGATE_IMAGE_S3_REGION || env.AWS_REGION || 'us-east-1';
+  const accessKeyId = env.TOKGATE_IMAGE_S3_ACCESS_KEY_ID || env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.TOKGATE_IMAGE_S3_SECRET_ACCESS_KEY || env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey)
+    throw new ConfigError(
+      'TOKGATE_IMAGE_STORE needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or TOKGATE_IMAGE_S3_*)',
+    );
+  const endpoint = trimSlash(env.TOKGATE_IMAGE_S3_ENDPOINT || `https://s3.${region}.amazonaws.com`);
+  try {
+    new URL(endpoint);
+  } catch {
+    throw new ConfigError('TOKGATE_IMAGE_S3_ENDPOINT must be a URL');
+  }
+  return {
+    bucket: match[1]!,
+    prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, ''),
+    endpoint,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    sessionToken: env.TOKGATE_IMAGE_S3_SESSION_TOKEN || env.AWS_SESSION_TOKEN || undefined,
+  };
+}
+
+function resolveImages(databaseUrl: string, env: NodeJS.ProcessEnv): ImageSettings {
+  const publicUrl = env.TOKGATE_PUBLIC_URL ? trimSlash(env.TOKGATE_PUBLIC_URL) : undefined;
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl))
+    throw new ConfigError('TOKGATE_PUBLIC_URL must be an http(s) URL');
+  return {
+    dir: resolveImageDir(databaseUrl, env.TOKGATE_IMAGE_DIR),
+    s3: resolveS3(env),
+    urlTtlSeconds: parsePositiveEnv(env, 'TOKGATE_IMAGE_URL_TTL_SECONDS') ?? 3600,
+    publicUrl,
+  };
 }
 
 /** The first of the vendor's key variables that is set. */
@@ -671,6 +760,7 @@ function resolveProviders(file: FileConfig, env: NodeJS.ProcessEnv): ProviderSet
       ...(entry.supports_n === undefined ? {} : { n: entry.supports_n }),
       ...(entry.supports_stop === undefined ? {} : { stop: entry.supports_stop }),
       ...(entry.responses === undefined ? {} : { responses: entry.responses }),
+      ...(entry.images === undefined ? {} : { images: { operations: entry.images } }),
     };
     if (entry.rerank !== undefined || entry.embedding_batch !== undefined) {
       quirks = {
@@ -741,8 +831,12 @@ function resolveModels(file: FileConfig): Record<string, ModelSettings> {
         per_minute,
         audio_input,
         audio_output,
+        per_image,
+        image_input,
       } = entry.price;
       settings.price = { input, output };
+      if (per_image !== undefined) settings.price.perImage = per_image;
+      if (image_input !== undefined) settings.price.imageInput = image_input;
       if (per_thousand_searches !== undefined) settings.price.perThousandSearches = per_thousand_searches;
       if (per_million_characters !== undefined) settings.price.perMillionCharacters = per_million_characters;
       if (per_minute !== undefined) settings.price.perMinute = per_minute;
@@ -809,6 +903,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     routing: resolveRouting(file.routes, file.routing),
     models: resolveModels(file),
     tokenizer: resolveTokenizer(file, env),
+    images: resolveImages(databaseUrl, env),
     refuseUnpriced: env.TOKGATE_REFUSE_UNPRICED
       ? env.TOKGATE_REFUSE_UNPRICED !== 'false'
       : (file.billing?.refuse_unpriced ?? true),

@@ -7,6 +7,7 @@ export function configSecrets(config: GatewayConfig): string[] {
   const secrets: string[] = [];
   if (config.adminKey) secrets.push(config.adminKey);
   if (config.metricsToken) secrets.push(config.metricsToken);
+  if (config.images.s3) secrets.push(config.images.s3.secretAccessKey);
   for (const provider of config.providers) {
     if (provider.apiKey) secrets.push(provider.apiKey);
     // Custom headers carry auth for self-hosted servers; treat every value as secret.

@@ -1,5 +1,6 @@
 // The OpenAI-compatible vendors, as data. Each differs from OpenAI only in small ways; those differences
 // are described here and applied by one piece of code (openai-provider.ts), never special-cased elsewhere.
+import type { ImageOperation } from '../core/images.js';
 
 /** How a vendor's `/embeddings` and `/rerank` differ from OpenAI's (embeddings) and Jina's (rerank). */
 export interface RetrievalQuirks {
@@ -13,6 +14,14 @@ export interface RetrievalQuirks {
   readonly rename?: Readonly<Record<string, string>>;
   /** Serves `POST {base}/rerank` in Jina's shape (Cohere-like; Voyage's differs only by names). */
   readonly rerank?: boolean;
+}
+
+/** What a vendor serves of OpenAI's Images API, and how it differs. */
+export interface ImageQuirks {
+  /** Which of `/images/generations|edits|variations` it serves. */
+  readonly operations: readonly ImageOperation[];
+  /** Request fields it rejects: dropped with a warning. */
+  readonly drop?: readonly string[];
 }
 
 export interface VendorQuirks {
@@ -31,6 +40,7 @@ export interface VendorQuirks {
   readonly retrieval?: RetrievalQuirks;
   /** The vendor has OpenAI's Responses API at `{base}/responses`: `/v1/responses` requests pass through. */
   readonly responses?: boolean;
+  readonly images?: ImageQuirks;
 }
 
 export interface VendorSpec {
@@ -55,7 +65,11 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     keyEnv: 'OPENAI_API_KEY',
     baseUrlEnv: 'OPENAI_BASE_URL',
     defaultBaseUrl: 'https://api.openai.com/v1',
-    quirks: { retrieval: { base64: true, tokenInput: true }, responses: true },
+    quirks: {
+      retrieval: { base64: true, tokenInput: true },
+      images: { operations: ['generations', 'edits', 'variations'] },
+      responses: true,
+    },
   },
   mistral: {
     keyEnv: 'MISTRAL_API_KEY',
@@ -96,6 +110,8 @@ export const OPENAI_COMPATIBLE_VENDORS = {
     keyEnv: 'XAI_API_KEY',
     baseUrlEnv: 'XAI_BASE_URL',
     defaultBaseUrl: 'https://api.x.ai/v1',
+    // grok-2-image: OpenAI's generations (no size, quality or style), answered as url or b64_json.
+    quirks: { images: { operations: ['generations'], drop: ['size', 'quality', 'style'] } },
   },
   openrouter: {
     keyEnv: 'OPENROUTER_API_KEY',

@@ -97,7 +97,7 @@ export interface Reranker {
   rerank(call: OperationCall<RerankRequest>): Promise<RerankResult>;
 }
 
-export type Operation = 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription';
+export type Operation = 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription' | 'image';
 
 export const canEmbed = (provider: Provider): provider is Provider & Embedder =>
   typeof (provider as Partial<Embedder>).embed === 'function';

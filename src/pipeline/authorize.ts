@@ -35,6 +35,7 @@ const KINDS: Record<Operation, { noun: string; door: string }> = {
   rerank: { noun: 'a rerank model', door: '/v1/rerank' },
   speech: { noun: 'a speech model', door: '/v1/audio/speech' },
   transcription: { noun: 'a transcription model', door: '/v1/audio/transcriptions' },
+  image: { noun: 'an image model', door: '/v1/images/generations' },
 };
 
 /** Refuses a plan with a deployment the catalog knows as another kind of model. */

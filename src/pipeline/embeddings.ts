@@ -55,6 +55,7 @@ export const embeddingStages: Omit<
   RetrievalDoor<EmbeddingRequest, EmbeddingResult>,
   'name' | 'parse' | 'errorBody'
 > = {
+  what: 'embeddings',
   operation: 'embedding',
   serves: canEmbed,
   demand: embeddingDemand,

@@ -41,6 +41,7 @@ export const rerankStages: Omit<
   RetrievalDoor<RerankRequest, RerankResult>,
   'name' | 'parse' | 'errorBody'
 > = {
+  what: 'rerank',
   operation: 'rerank',
   serves: canRerank,
   demand: rerankDemand,

@@ -1,7 +1,7 @@
-// The pipeline of the doors whose answers are not chat (embeddings, rerank, speech, transcriptions): the
-// same stages as chat's (parse → authorize → idempotency → admit → execute → settle → answer) over the same
-// router, admission, ledger, metrics and log, with what is the operation's own supplied by its door: how it
-// is priced (`demand`, `measure`), executed and answered. These answers are never cached. An answer whose
+// The pipeline of the doors whose answers are not chat (embeddings, rerank, speech, transcriptions, images):
+// the same stages as chat's (parse → authorize → idempotency → admit → execute → settle → answer) over the
+// same router, admission, ledger, metrics and log, with what is the operation's own supplied by its door: how
+// it is priced (`demand`, `measure`), executed and answered. These answers are never cached. An answer whose
 // body is relayed as it arrives (speech audio, a streamed transcript: `relay`) is measured and settled when
 // that body ends, or when the client leaves (the upstream is then cancelled).
 import { performance } from 'node:perf_hooks';
@@ -32,6 +32,8 @@ export interface RetrievalDoor<R extends OperationRequest, T> {
   /** Names the door in the log line (and the settle stage, as chat's door). */
   readonly name: string;
   readonly operation: Exclude<Operation, 'chat'>;
+  /** What the door serves, as a refusal names it (`embeddings`, `rerank`, `/v1/images/edits`). */
+  readonly what?: string;
   /** Reads and validates the wire request (throws a 400 naming the bad field). */
   parse(input: DoorRequest): R;
   /** Whether a provider offers the operation. */
@@ -65,6 +67,7 @@ const OPERATION_NOUNS: Record<Exclude<Operation, 'chat'>, string> = {
   rerank: 'rerank',
   speech: 'speech',
   transcription: 'transcriptions',
+  image: 'images',
 };
 
 /** `x-tokgate-cost`: what an answer without a `usage` object cost, USD. */
@@ -79,7 +82,7 @@ function checkServed<R extends OperationRequest, T>(door: RetrievalDoor<R, T>, p
     for (const { target } of group.deployments) {
       if (door.serves(target.provider)) continue;
       throw invalidRequest(
-        `The model \`${target.model}\` cannot be used here: provider '${target.provider.id}' does not serve ${OPERATION_NOUNS[door.operation]} through tokgate.`,
+        `The model \`${target.model}\` cannot be used here: provider '${target.provider.id}' does not serve ${door.what ?? OPERATION_NOUNS[door.operation]} through tokgate.`,
         'model',
         'invalid_value',
       );

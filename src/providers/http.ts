@@ -1,7 +1,7 @@
 // The one module that talks HTTP to upstreams: one keep-alive connection pool per origin (undici), timeouts,
 // and transport failures turned into GatewayErrors. Each gateway creates its own client (`createHttpClient`)
 // and hands it to its providers, so closing one gateway never cuts another's connections.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors } from 'undici';
 import { GatewayError, gatewayError } from '../core/errors.js';
 import { outboundHeaders } from '../core/outbound-context.js';
@@ -15,6 +15,11 @@ export interface HttpOptions {
   maxAnswerBytes?: number;
 }
 
+const isParts = (body: UpstreamBody | null): body is readonly Uint8Array[] => Array.isArray(body);
+
+/** A request body: text, bytes, byte parts sent in order (a multipart upload), or a stream (made per attempt). */
+export type UpstreamBody = string | Uint8Array | readonly Uint8Array[] | Readable;
+
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -22,19 +27,19 @@ export interface UpstreamResponse {
 }
 
 /** What a request sends: JSON text, or bytes read from a stream as undici sends them. */
-export type RequestBody = string | Readable;
 
 /** One gateway's outbound HTTP: every provider call goes through `request`. */
 export interface HttpClient {
   /**
-   * POSTs `body` (text, or a stream of bytes: an upload, made anew for each attempt); a transport failure
-   * becomes a GatewayError, an abort is rethrown as it is.
+   * POSTs `body` (text, bytes, byte parts sent in order: a multipart upload whose `content-length` the caller
+   * sets, or a stream of bytes made anew for each attempt); a transport failure becomes a GatewayError, an
+   * abort is rethrown as it is.
    */
   request(
     provider: string,
     url: URL,
     headers: Record<string, string>,
-    body: RequestBody,
+    body: UpstreamBody,
     signal: CallSignal,
   ): Promise<UpstreamResponse>;
   /** GETs a resource (a vendor's model list; never on a request's path). */
@@ -42,6 +47,14 @@ export interface HttpClient {
     provider: string,
     url: URL,
     headers: Record<string, string>,
+    signal: CallSignal,
+  ): Promise<UpstreamResponse>;
+  /** PUTs an object (the image store's bucket; never a provider call). */
+  put(
+    provider: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: Uint8Array,
     signal: CallSignal,
   ): Promise<UpstreamResponse>;
   /** Lets requests in flight finish, then closes the pool's connections. */
@@ -61,11 +74,11 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   });
 
   async function send(
-    method: 'POST' | 'GET',
+    method: 'POST' | 'GET' | 'PUT',
     provider: string,
     url: URL,
     headers: Record<string, string>,
-    body: RequestBody | null,
+    body: UpstreamBody | null,
     signal: CallSignal,
   ): Promise<UpstreamResponse> {
     // The attempt's trace context, when tracing is on (core/outbound-context.ts).
@@ -76,7 +89,8 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         path: url.pathname + url.search,
         method,
         headers: extra === undefined ? headers : { ...headers, ...extra },
-        body,
+        // Parts go as a stream made for this call (an array can be sent again by a retry).
+        body: isParts(body) ? Readable.from(body) : body,
         // undici needs only aborted, reason and add/removeEventListener (it also takes an EventEmitter).
         signal: signal as AbortSignal,
         headersTimeout: headersTimeoutMs,
@@ -92,6 +106,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   return {
     request: (provider, url, headers, body, signal) => send('POST', provider, url, headers, body, signal),
     get: (provider, url, headers, signal) => send('GET', provider, url, headers, null, signal),
+    put: (provider, url, headers, body, signal) => send('PUT', provider, url, headers, body, signal),
     close: () => agent.close(),
   };
 }

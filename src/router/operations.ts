@@ -23,6 +23,7 @@ import type {
 } from '../core/embeddings.js';
 import { canEmbed, canRerank, vectorsOf } from '../core/embeddings.js';
 import { invalidRequest } from '../core/errors.js';
+import { canImage, type ImageRequest, type ImageResult, type Imager } from '../core/images.js';
 import type { CallSignal, Provider } from '../core/types.js';
 import { AttemptLoop, type RunOptions } from './attempts.js';
 import type { Served } from './executor.js';
@@ -161,4 +162,18 @@ export function runTranscription(
   return runOperation(router, plan, request, options, (provider, call) =>
     transcriber(provider, call.request.task).transcribe(call),
   );
+}
+
+function imager(provider: Provider): Provider & Imager {
+  if (canImage(provider)) return provider;
+  throw invalidRequest(`Provider '${provider.id}' does not serve images.`, 'model', 'invalid_value');
+}
+
+export function runImages(
+  router: Router,
+  plan: RoutePlan,
+  request: ImageRequest,
+  options: RunOptions,
+): Promise<Served<ImageResult>> {
+  return runOperation(router, plan, request, options, (provider, call) => imager(provider).image(call));
 }

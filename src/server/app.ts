@@ -28,6 +28,7 @@ import { registerChatRoute } from './chat.js';
 import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } from './errors.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
+import { type ImageRoutesOptions, registerImageFileRoute, registerImageRoutes } from './images.js';
 import { registerMessagesRoutes } from './messages.js';
 import type { MultipartLimits } from './multipart.js';
 import { refuseNul } from './nul-guard.js';
@@ -77,6 +78,8 @@ export interface AppDeps {
   trustProxy: TrustProxy;
   /** Request and attempt spans; undefined when tracing is off. */
   tracing: Tracing | undefined;
+  /** The images doors: the store of images for URLs, the upload limits, the public URL. */
+  images: ImageRoutesOptions;
 }
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -224,6 +227,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, store, metrics, deps.readiness, deps.metricsToken);
   // The console's files are public; everything it shows comes from the authenticated APIs.
   registerConsoleRoutes(app, CONSOLE_DIST);
+  // Images kept for `response_format: url`: the signed URL is the credential.
+  registerImageFileRoute(app, deps.images.store);
 
   // Public API: any API key, or the admin key. Authentication runs before the body is read.
   await app.register(async (scope) => {
@@ -248,6 +253,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     registerResponsesRoutes(scope, pipeline, { store, retentionDays: deps.responsesRetentionDays, log });
     registerRetrievalRoutes(scope, pipeline);
     await registerAudioRoutes(scope, pipeline, deps.uploads);
+    await registerImageRoutes(scope, pipeline, deps.images);
     registerSelfServiceRoutes(scope, store, ledger);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;

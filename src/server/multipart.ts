@@ -1,9 +1,11 @@
-// multipart/form-data bodies (the upload doors: audio transcriptions and translations), read with
+// multipart/form-data bodies (the upload doors: audio transcriptions and translations, image edits and
+// variations), read with
 // @fastify/multipart, registered only in the scope of the routes that take them (every other route reads
 // JSON whatever the content type). Files are held in memory as the chunks they arrived in, bounded by the
 // configured limits (per file, files per request), never written to disk and never joined into one copy.
 // Every failure is the API's own error: 413 for an upload over a limit, 400 for a body that is not
 // well-formed multipart.
+import { createHash } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError, gatewayError, invalidRequest } from '../core/errors.js';
@@ -65,7 +67,7 @@ function multipartError(error: unknown, limits: MultipartLimits): GatewayError {
       return tooLarge(`The request holds more than ${MAX_FIELDS} form fields.`);
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return invalidRequest(
-        "This endpoint takes a multipart/form-data body (Content-Type: multipart/form-data; boundary=...) with the file in its 'file' field.",
+        'This endpoint takes a multipart/form-data body (Content-Type: multipart/form-data; boundary=...).',
       );
     default:
       return invalidRequest('The multipart/form-data body could not be read: it is malformed or incomplete.');
@@ -108,5 +110,36 @@ export async function readMultipart(
     if (error instanceof GatewayError) throw error;
     throw multipartError(error, limits);
   }
+  // As JSON (an Idempotency-Key's fingerprint) a file is its bytes' digest, not megabytes of numbers.
+  Object.defineProperty(body, 'toJSON', {
+    value: () => ({ fields: body.fields, files: body.files.map(describeFile) }),
+  });
   return body;
+}
+
+/** A file as the fingerprint of a request sees it: its name, type, size and the SHA-256 of its bytes. */
+export function describeFile(file: {
+  field: string;
+  filename: string;
+  contentType: string;
+  chunks: Buffer[];
+}) {
+  const hash = createHash('sha256');
+  for (const chunk of file.chunks) hash.update(chunk);
+  return {
+    field: file.field,
+    filename: file.filename,
+    contentType: file.contentType,
+    sha256: hash.digest('base64url'),
+  };
+}
+
+/** The text fields by name; a repeated name keeps every value in order. */
+export function fieldsByName(body: MultipartBody): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of body.fields) {
+    const before = out[name];
+    out[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+  }
+  return out;
 }

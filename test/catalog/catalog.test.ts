@@ -37,8 +37,10 @@ describe('the built-in catalog', () => {
         perMinute?: number;
         audioInput?: number;
         audioOutput?: number;
+        perImage?: Record<string, Record<string, number>>;
       };
       const perSearch = price.perThousandSearches;
+      const perImage = price.perImage;
       // Audio models bill characters, minutes or audio tokens: one of them, above zero.
       const audioUnit =
         price.perMillionCharacters ?? price.perMinute ?? price.audioOutput ?? price.audioInput;
@@ -46,10 +48,20 @@ describe('the built-in catalog', () => {
         assert.ok(audioUnit !== undefined && audioUnit > 0, `${id}: its audio unit is priced above zero`);
         continue;
       }
-      if (perSearch !== undefined) assert.ok(perSearch > 0, `${id}: searches are not priced at zero`);
+      if (kind === 'image') {
+        // Image models: every image priced above zero; tokens only for the GPT image models (their
+        // answers report them), and then both ways.
+        assert.ok(perImage && Object.keys(perImage).length > 0, `${id}: priced per image`);
+        for (const sizes of Object.values(perImage!))
+          for (const usd of Object.values(sizes)) assert.ok(usd > 0, `${id}: no image is priced at zero`);
+        const byTokens = entry.price.input > 0 || entry.price.output > 0;
+        if (byTokens)
+          assert.ok(entry.price.input > 0 && entry.price.output > 0, `${id}: tokens priced both ways`);
+      } else if (perSearch !== undefined) assert.ok(perSearch > 0, `${id}: searches are not priced at zero`);
       else assert.ok(entry.price.input > 0, `${id} is not priced at zero`);
       if (kind === 'chat') assert.ok(entry.price.output > 0, `${id}: output is not priced at zero`);
-      else assert.equal(entry.price.output, 0, `${id}: a ${kind} model bills no output`);
+      else if (kind !== 'image')
+        assert.equal(entry.price.output, 0, `${id}: a ${kind} model bills no output`);
       if (entry.price.cachedInput !== undefined) {
         assert.ok(entry.price.cachedInput <= entry.price.input, `${id}: cache reads cost at most input`);
       }

@@ -85,6 +85,45 @@ describe('TOKGATE_RESPONSES_RETENTION_DAYS', () => {
   });
 });
 
+describe('images: uploads, URLs and their store', () => {
+  test('defaults: 25 MiB and 16 files, an hour, the folder beside the SQLite file, no bucket', () => {
+    const { images, uploads } = load({ DATABASE_URL: 'sqlite:/srv/tokgate/data.db' });
+    assert.deepEqual(uploads, { maxFileBytes: 26_214_400, maxFiles: 16 });
+    assert.equal(images.urlTtlSeconds, 3600);
+    assert.equal(images.dir, '/srv/tokgate/images');
+    assert.equal(images.s3, undefined);
+    assert.equal(images.publicUrl, undefined);
+  });
+
+  test('TOKGATE_IMAGE_STORE=s3://bucket/prefix with AWS credentials; without them, or malformed, the start stops', () => {
+    const env = {
+      TOKGATE_IMAGE_STORE: 's3://my-bucket/images/tokgate/',
+      AWS_ACCESS_KEY_ID: 'AKID',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_REGION: 'eu-central-1',
+      TOKGATE_PUBLIC_URL: 'https://gw.example.com/',
+    };
+    const { images } = load(env);
+    assert.deepEqual(images.s3, {
+      bucket: 'my-bucket',
+      prefix: 'images/tokgate',
+      endpoint: 'https://s3.eu-central-1.amazonaws.com',
+      region: 'eu-central-1',
+      accessKeyId: 'AKID',
+      secretAccessKey: 'secret',
+      sessionToken: undefined,
+    });
+    assert.equal(images.publicUrl, 'https://gw.example.com');
+    for (const bad of [
+      { ...env, AWS_SECRET_ACCESS_KEY: '' },
+      { ...env, TOKGATE_IMAGE_STORE: 'gs://bucket' },
+      { ...env, TOKGATE_PUBLIC_URL: 'gw.example.com' },
+      { TOKGATE_MAX_UPLOAD_BYTES: '-1' },
+    ])
+      assert.throws(() => load(bad), ConfigError);
+  });
+});
+
 describe('TOKGATE_REDIS_PREFIX', () => {
   test('prefixes Redis keys; tokgate: by default', () => {
     assert.equal(load({}).redisPrefix, 'tokgate:');

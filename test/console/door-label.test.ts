@@ -9,6 +9,7 @@ test('known doors read as their API, unknown ones as named, none as a dash', () 
   assert.equal(doorLabel('chat completion'), 'Chat completions');
   assert.equal(doorLabel('messages'), 'Messages');
   assert.equal(doorLabel('audio'), 'Audio');
+  assert.equal(doorLabel('images'), 'Images');
   assert.equal(doorLabel('responses'), 'responses');
   assert.equal(doorLabel('toString'), 'toString');
   assert.equal(doorLabel(null), DASH);

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/config.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 
 export const ADMIN_KEY = 'sk-test-admin-key';
 
@@ -19,7 +19,10 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(env: Record<string, string>): Promise<TestGateway> {
+export async function startTestGateway(
+  env: Record<string, string>,
+  options: Omit<GatewayOptions, 'log'> = {},
+): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -35,7 +38,7 @@ export async function startTestGateway(env: Record<string, string>): Promise<Tes
     TOKGATE_TOKENIZER_BUDGET_MS: '10000',
     ...env,
   });
-  const gateway = await createGateway(config, { log: pino({ level: 'info' }, sink) });
+  const gateway = await createGateway(config, { ...options, log: pino({ level: 'info' }, sink) });
   // Exact token counts from the first request on (in production the first use loads them in the background).
   await gateway.tokens.pool.warm();
   await gateway.app.listen({ port: 0, host: '127.0.0.1' });

@@ -4,6 +4,7 @@
 import type { ProviderSettings } from '../../config/config.js';
 import type { Speaker, Transcriber } from '../../core/audio.js';
 import type { Embedder } from '../../core/embeddings.js';
+import type { Imager } from '../../core/images.js';
 import { isObject } from '../../core/is-object.js';
 import type { ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import type { HttpClient } from '../http.js';
@@ -17,7 +18,7 @@ import { AZURE_PARAMETERS } from './parameters.js';
 export function createAzureProvider(
   settings: ProviderSettings,
   http: HttpClient,
-): Provider & Embedder & Speaker & Transcriber {
+): Provider & Embedder & Speaker & Transcriber & Partial<Imager> {
   const apiVersion = settings.options.api_version || DEFAULT_AZURE_API_VERSION;
   // Azure's embeddings are OpenAI's: base64 made upstream, token arrays taken.
   const retrieval = { base64: true, tokenInput: true, ...settings.quirks.retrieval };
@@ -32,6 +33,16 @@ export function createAzureProvider(
     retrievalUrl: (_operation, model) => deploymentUrl(settings.baseUrl, model, apiVersion, 'embeddings'),
     // `POST {endpoint}/openai/deployments/{deployment}/audio/speech|transcriptions|translations?api-version=`.
     audioUrl: (operation, model) => deploymentUrl(settings.baseUrl, model, apiVersion, operation),
+    // `POST {endpoint}/openai/deployments/{deployment}/images/generations|edits?api-version=` (gpt-image-1
+    // needs a 2025-04-01-preview or later version: `options.images_api_version`); Azure has no variations.
+    imagesUrl: (operation, model) =>
+      deploymentUrl(
+        settings.baseUrl,
+        model,
+        settings.options.images_api_version || apiVersion,
+        `images/${operation}`,
+      ),
+    imageOperations: ['generations', 'edits'],
     prepare: (request, warnings) => {
       applyParameterTable(settings.id, request, AZURE_PARAMETERS, warnings);
       return { ...request, messages: convertToAzureMessages(request.messages, apiVersion) };
@@ -81,5 +92,6 @@ export function createAzureProvider(
     speak: openai.speak,
     transcribe: openai.transcribe,
     translates: true,
+    ...(openai.image ? { image: openai.image, imageOperations: openai.imageOperations! } : {}),
   };
 }

@@ -3,6 +3,7 @@
 // this folder; what cannot be translated is listed in parameters.ts.
 import type { ProviderSettings } from '../../config/config.js';
 import type { Embedder } from '../../core/embeddings.js';
+import type { Imager } from '../../core/images.js';
 import type { CallSignal, ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
@@ -18,6 +19,7 @@ import {
   toGoogleErrorDetail,
 } from './google-api.js';
 import { googleError, googleHttpError } from './google-error.js';
+import { googleImages } from './google-images.js';
 import { googleRetrieval } from './google-retrieval.js';
 
 /** `gemini-2.5-flash` → `models/gemini-2.5-flash`; full resource names (`tunedModels/x`) are kept. */
@@ -39,7 +41,7 @@ export function createGoogleProvider(
   settings: ProviderSettings,
   http: HttpClient,
   modelUrl?: GoogleModelUrl,
-): Provider & Embedder {
+): Provider & Embedder & Partial<Imager> {
   const { id } = settings;
   const apiVersion = settings.options.api_version ?? 'v1beta';
   const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
@@ -169,5 +171,7 @@ export function createGoogleProvider(
     complete,
     stream,
     ...googleRetrieval(settings, http, apiVersion, modelPath),
+    // Imagen on the Gemini API's own paths (Vertex AI's publisher paths are not wired for images).
+    ...(modelUrl ? {} : googleImages(settings, http, apiVersion, modelPath)),
   };
 }

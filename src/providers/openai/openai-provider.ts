@@ -3,6 +3,7 @@
 import type { ProviderSettings } from '../../config/config.js';
 import type { Speaker, Transcriber } from '../../core/audio.js';
 import type { Embedder, Reranker } from '../../core/embeddings.js';
+import type { Imager } from '../../core/images.js';
 import { nativeRequestOf } from '../../core/native.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
@@ -12,6 +13,7 @@ import { invalidUpstreamResponse } from '../upstream-error.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
 import { type AudioWire, openaiAudio } from './openai-audio.js';
 import { openaiHttpError } from './openai-error.js';
+import { type ImagesWire, openaiImages } from './openai-images.js';
 import { openaiResponses, RESPONSES_PROTOCOL } from './openai-responses.js';
 import { openaiRetrieval, type RetrievalWire } from './openai-retrieval.js';
 
@@ -28,13 +30,17 @@ export interface OpenAIWire {
   responsesUrl?: URL;
   /** Where speech, transcriptions and translations go, when not `{base}/audio/...`. */
   audioUrl?: AudioWire['url'];
+  /** Where the Images API goes, when not `{base}/images/{operation}`. */
+  imagesUrl?: ImagesWire['url'];
+  /** The image operations served, when not the vendor's. */
+  imageOperations?: ImagesWire['operations'];
 }
 
 export function createOpenAIProvider(
   settings: ProviderSettings,
   http: HttpClient,
   wire: OpenAIWire = {},
-): Provider & Embedder & Partial<Reranker> & Speaker & Transcriber {
+): Provider & Embedder & Partial<Reranker> & Speaker & Transcriber & Partial<Imager> {
   const { id, quirks } = settings;
   const defaultUrl = new URL(`${settings.baseUrl}/chat/completions`);
   const urlFor = wire.url ?? (() => defaultUrl);
@@ -153,6 +159,12 @@ export function createOpenAIProvider(
     }
   }
 
+  const images = openaiImages(settings, http, {
+    headers: authHeaders,
+    ...(wire.imagesUrl ? { url: wire.imagesUrl } : {}),
+    ...(wire.imageOperations ? { operations: wire.imageOperations } : {}),
+  });
+
   return {
     id,
     format: 'openai',
@@ -168,5 +180,6 @@ export function createOpenAIProvider(
       headers: authHeaders,
       ...(wire.audioUrl ? { url: wire.audioUrl } : {}),
     }),
+    ...images,
   };
 }

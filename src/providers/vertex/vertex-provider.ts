@@ -45,6 +45,8 @@ export function createVertexProvider(settings: ProviderSettings, http: HttpClien
     request: async (provider, url, headers, body, signal) =>
       http.request(provider, url, await bearer(headers), body, signal),
     get: async (provider, url, headers, signal) => http.get(provider, url, await bearer(headers), signal),
+    put: async (provider, url, headers, body, signal) =>
+      http.put(provider, url, await bearer(headers), body, signal),
     close: () => http.close(),
   };
 
