@@ -103,7 +103,7 @@ test('SIGTERM under load: in-flight requests finish, and every answered request 
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tokgate-sigterm-'));
   const databaseUrl = `sqlite:${join(dir, 'tokgate.db')}`;
-  const adminKey = 'sk-admin-for-sigterm';
+  const adminKey = 'sk-admin-for-sigterm-0123456789abcdef';
   const gateway = await serve(port, {
     DATABASE_URL: databaseUrl,
     TOKGATE_ADMIN_KEY: adminKey,
