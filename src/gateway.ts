@@ -161,6 +161,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const app = await createApp({
     redact: createRedactor(configSecrets(config)),
     metricsToken: config.metricsToken,
+    corsOrigins: config.corsOrigins,
     store,
     auth,
     router,

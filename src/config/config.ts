@@ -55,6 +55,11 @@ export interface GatewayConfig {
   databaseUrl: string;
   redisUrl: string | undefined;
   adminKey: string | undefined;
+  /**
+   * Origins a browser may call the public API from (TOKGATE_CORS_ORIGINS: a comma list of origins, or `*`);
+   * undefined: no CORS headers at all.
+   */
+  corsOrigins: string[] | '*' | undefined;
   /** When set, /metrics and /ready's details need it as a Bearer token (TOKGATE_METRICS_TOKEN). */
   metricsToken: string | undefined;
   bodyLimitBytes: number;
@@ -552,6 +557,27 @@ function parseRedisUrl(env: NodeJS.ProcessEnv): string | undefined {
   return url;
 }
 
+/** TOKGATE_CORS_ORIGINS: `*`, or origins (`https://app.example.com`, scheme, host and port only). */
+function parseCorsOrigins(env: NodeJS.ProcessEnv): string[] | '*' | undefined {
+  const raw = env.TOKGATE_CORS_ORIGINS?.trim();
+  if (!raw) return undefined;
+  if (raw === '*') return '*';
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin)
+      throw new ConfigError(
+        `TOKGATE_CORS_ORIGINS: '${shown(origin)}' is not an origin; list origins like https://app.example.com (scheme, host, port; no path or trailing slash), comma-separated, or *`,
+      );
+    return origin;
+  });
+}
+
 /** PORT: a TCP port. */
 const parsePort = (env: NodeJS.ProcessEnv) =>
   numberEnv(env, 'PORT', (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number from 0 to 65535');
@@ -871,6 +897,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     databaseUrl,
     redisUrl: parseRedisUrl(env),
     adminKey: parseAdminKey(env),
+    corsOrigins: parseCorsOrigins(env),
     metricsToken: env.TOKGATE_METRICS_TOKEN || undefined,
     bodyLimitBytes: Math.floor((bodyLimitMb ?? 20) * 1024 * 1024),
     responsesRetentionDays: parsePositiveEnv(env, 'TOKGATE_RESPONSES_RETENTION_DAYS') ?? 30,
