@@ -106,7 +106,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const { name, rest } = commandOf(argv);
   if (name === 'help') {
-    const topic = rest.join(' ');
+    const topic = wantsHelp(rest) ? 'help' : rest.join(' ');
     if (topic && !COMMANDS[topic] && !isGroup(topic)) throw new UsageError(`unknown command '${topic}'`, '');
     process.stdout.write(helpText(topic || undefined));
     return;
