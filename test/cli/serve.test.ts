@@ -154,9 +154,9 @@ test('an unknown LOG_LEVEL stops the start with a message naming the variable an
   });
   // 'close': the exit code and every byte of stderr.
   const [code] = await once(child, 'close');
-  assert.equal(code, 1);
+  assert.equal(code, 78);
   assert.equal(
     stderr,
-    "tokgate: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got 'verbose')\n",
+    "tokgate: LOG_LEVEL: 'verbose' is not a log level; use one of fatal, error, warn, info, debug, trace, silent\n",
   );
 });
