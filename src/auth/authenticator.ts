@@ -230,7 +230,8 @@ export class Authenticator {
 
   /** Drops the tokens remembered as the admin key (a rotation: the old one must not pass again). */
   private forgetVerifiedAdmin(): void {
-    for (const [token, id] of this.verified.entries()) if (id === ADMIN) this.verified.delete(token);
+    const tokens = [...this.verified.entries()].filter(([, id]) => id === ADMIN).map(([token]) => token);
+    for (const token of tokens) this.verified.delete(token);
   }
 
   /** Forget a key here only (another replica changed it). */

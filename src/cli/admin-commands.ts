@@ -201,16 +201,16 @@ const COMMAND_WORK: Record<string, (config: GatewayConfig, args: string[]) => Wo
   'admin-key rotate': adminKeyRotate,
 };
 
-export const isAdminCommand = (name: string) => Object.hasOwn(COMMAND_WORK, name);
-
 /**
  * Runs an admin command (`name` is its words, `keys create`) on the configured database. Arguments are
  * checked before the database is opened. A refused body or an unknown id is a UsageError of the command.
  */
 export async function runAdminCommand(config: GatewayConfig, name: string, args: string[]): Promise<void> {
+  const command = COMMAND_WORK[name];
+  if (!command) throw new UsageError(`unknown command '${name}'`, '');
   let work: Work;
   try {
-    work = COMMAND_WORK[name]!(config, args);
+    work = command(config, args);
   } catch (error) {
     if (error instanceof GatewayError) throw new UsageError(error.message, name);
     throw error;

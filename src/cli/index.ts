@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The `tokgate` command. Every failure is one line on stderr (a usage error adds the command's usage) and a
 // documented exit code: 0 ok, 1 runtime failure, 2 usage error, 78 configuration error. Never a stack trace.
-import { ConfigError, type GatewayConfig, loadConfig } from '../config/config.js';
-import { checkConfig, createGateway } from '../gateway.js';
-import { isAdminCommand, runAdminCommand } from './admin-commands.js';
+//
+// Only the help and the argument checks load at start; the gateway, the configuration and the database
+// drivers are imported by the command that needs them, so `--help` and `--version` answer at once.
+import type { GatewayConfig } from '../config/config.js';
+import { ConfigError } from '../core/config-error.js';
 import {
   COMMANDS,
   EXIT,
@@ -17,9 +19,13 @@ import {
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
+const loadConfig = async (env: NodeJS.ProcessEnv = process.env) =>
+  (await import('../config/config.js')).loadConfig(env);
+
 async function serve(args: string[]): Promise<void> {
   parseCommandArgs('serve', args, {});
-  const config = loadConfig();
+  const config = await loadConfig();
+  const { createGateway } = await import('../gateway.js');
   const gateway = await createGateway(config, { defaultMetrics: true });
   const { app, log } = gateway;
   try {
@@ -65,8 +71,8 @@ async function configCheck(args: string[]): Promise<void> {
   const { values } = parseCommandArgs('config check', args, { config: { type: 'string' } });
   const env = values.config === undefined ? process.env : { ...process.env, TOKGATE_CONFIG: values.config };
   const file = env.TOKGATE_CONFIG ?? './tokgate.yaml';
-  const config = loadConfig(env);
-  await checkConfig(config);
+  const config = await loadConfig(env);
+  await (await import('../gateway.js')).checkConfig(config);
   process.stdout.write(`tokgate: configuration OK: ${summary(config, file)}\n`);
 }
 
@@ -117,7 +123,11 @@ async function main(argv: string[]): Promise<void> {
   }
   if (name === 'serve') return serve(rest);
   if (name === 'config check') return configCheck(rest);
-  if (isAdminCommand(name)) return runAdminCommand(loadConfig(), name, rest);
+  if (COMMANDS[name]) {
+    // The rest are the admin commands, on the configured database.
+    const { runAdminCommand } = await import('./admin-commands.js');
+    return runAdminCommand(await loadConfig(), name, rest);
+  }
   if (isGroup(name)) {
     throw new UsageError(
       rest[0] === undefined ? `'${name}' needs a command` : `unknown ${name} command '${rest[0]}'`,
