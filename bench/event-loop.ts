@@ -13,7 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-const ADMIN_KEY = 'sk-bench-admin';
+const ADMIN_KEY = 'sk-bench-admin-0123456789abcdefghij';
 const MODEL = 'openai/gpt-4o';
 const KB = 1024;
 const MB = 1024 * KB;

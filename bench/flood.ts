@@ -52,7 +52,7 @@ async function run(limitMb: number): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'tokgate-flood-'));
   const upstreamPort = (upstream.address() as { port: number }).port;
   const port = await freePort();
-  const admin = 'sk-admin-flood-bench-0123456789';
+  const admin = 'sk-admin-flood-bench-0123456789abcdef';
   const { child, pid } = spawnLogged(process.execPath, [join(ROOT, 'dist', 'cli', 'index.js'), 'serve'], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

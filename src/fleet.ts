@@ -85,10 +85,14 @@ export async function createFleet(
     deadLettered: (place) => deadLetters.inc({ to: place }),
     async start(auth, ledger) {
       if (redis) {
-        auth.broadcastTo((id) => redis.publish({ kind: 'key', id }));
+        auth.broadcastTo((event) => redis.publish(event));
         redis.onInvalidate((event) => {
           if (event.kind === 'key') auth.forget(event.id);
-          else if (event.kind === 'all') auth.forgetAll();
+          else if (event.kind === 'admin') auth.forgetAdmin();
+          else if (event.kind === 'all') {
+            auth.forgetAll();
+            auth.forgetAdmin();
+          }
         });
       }
       await ledger.recover().catch((error: unknown) => log.error({ err: error }, 'ledger: replay failed'));

@@ -82,6 +82,26 @@ export function createLogger(level: string): Logger {
   );
 }
 
+/**
+ * Builds what the configuration describes without opening the database or listening (`tokgate config
+ * check`): the providers, the catalog and the routes, which check themselves as the gateway's would.
+ */
+export async function checkConfig(config: GatewayConfig): Promise<void> {
+  const http = createHttpClient({
+    headersTimeoutMs: config.upstreamHeadersTimeoutMs,
+    bodyTimeoutMs: config.upstreamBodyTimeoutMs,
+    maxAnswerBytes: config.maxUpstreamAnswerBytes,
+  });
+  try {
+    const providers = await createProviders(config.providers, http);
+    const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
+    const free = new Set(config.providers.filter((p) => p.free).map((p) => p.id));
+    new Router(providers, new ModelCatalog(config.models, extraModels, free), config.routing);
+  } finally {
+    await http.close();
+  }
+}
+
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = await Store.open(config.databaseUrl);
@@ -185,6 +205,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     redact: createRedactor(configSecrets(config)),
     metricsToken: config.metricsToken,
+    corsOrigins: config.corsOrigins,
     store,
     auth,
     router,

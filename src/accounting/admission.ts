@@ -9,7 +9,12 @@ import type { ModelCatalog } from '../catalog/catalog.js';
 import type { Target } from '../catalog/target.js';
 import { forbidden, GatewayError } from '../core/errors.js';
 import type { ChatRequest } from '../core/types.js';
-import type { RateLimiter, RateLimits } from '../limits/rate-limiter.js';
+import {
+  type RateLimiter,
+  type RateLimits,
+  type RateState,
+  rateLimitHeaders,
+} from '../limits/rate-limiter.js';
 import type { TokenCounter } from './token-pool.js';
 import { promptTokenBound } from './tokenizer.js';
 import type { Reservation, Scope, Wallet } from './wallet/wallet.js';
@@ -88,6 +93,10 @@ const emptyAdmission = (scope: Scope, keyId: string | null): Admission => ({
   keyId,
   headers: {},
 });
+
+/** The key's windows as OpenAI's `x-ratelimit-*` headers, sent with the answer (a stream's before its first byte). */
+const rateHeadersOn = (admission: Admission, state: RateState) =>
+  Object.assign(admission.headers, rateLimitHeaders(state));
 
 export function scopeOf(principal: Principal): Scope {
   if (principal.kind === 'admin')
@@ -208,7 +217,7 @@ export class Admitter {
     const admission = emptyAdmission(scope, key?.id ?? null);
     const metered = await this.wallet.isMetered(scope);
     if (!metered && limits?.tpm == null) {
-      if (key && limits) await this.limiter.admit(key.id, limits, 0);
+      if (key && limits) rateHeadersOn(admission, await this.limiter.admit(key.id, limits, 0));
       return { scope, key, limits, admission, metered, admitted: admission };
     }
     if (metered && target.entry?.price === undefined && this.options.refuseUnpriced) {
@@ -250,6 +259,7 @@ export class Admitter {
     }
     admission.reservation = money.value;
     admission.tpmTokens = tpmTokens;
+    rateHeadersOn(admission, rate.value);
     return admission;
   }
 
@@ -297,7 +307,7 @@ export class Admitter {
     const key = principal.kind === 'key' ? principal.key : undefined;
     const admission = emptyAdmission(scope, key?.id ?? null);
     if (key && (key.rpm !== null || key.tpm !== null))
-      await this.limiter.admit(key.id, { rpm: key.rpm, tpm: key.tpm }, 0);
+      rateHeadersOn(admission, await this.limiter.admit(key.id, { rpm: key.rpm, tpm: key.tpm }, 0));
     if (costMicros > 0 && (await this.wallet.isMetered(scope)))
       admission.reservation = await this.wallet.reserve(scope, costMicros);
     return admission;

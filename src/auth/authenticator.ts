@@ -57,6 +57,9 @@ interface CacheEntry {
 }
 
 const ADMIN = '\u0000admin';
+/** The settings row holding a generated or rotated admin key's hash. */
+const ADMIN_KEY_SETTING = 'admin_key_hash';
+const generateAdminKey = () => `sk-tg-admin-${randomBase62(40)}`;
 const ADMIN_PRINCIPAL: Principal = { kind: 'admin' };
 
 /** How long a cached key is trusted before it is read again (the safety net for changes made elsewhere). */
@@ -81,16 +84,26 @@ export class Authenticator {
    * (or ADMIN). The key's record (revoked, expired) is still checked on every request.
    */
   private readonly verified: LRUCache<string, string>;
-  private broadcast: ((keyId: string) => void) | undefined;
+  /** The admin hash the tokens marked ADMIN in `verified` were checked against. */
+  private verifiedAdminHash: string | undefined;
+  private broadcast: ((event: { kind: 'key'; id: string } | { kind: 'admin' }) => void) | undefined;
+  /** The admin key's hash, and when it was read (a stored one is read again after CACHE_TTL_MS). */
+  private admin: { hash: string; at: number; reading?: Promise<string> | undefined };
 
   constructor(
     private readonly store: Store,
-    private readonly adminKeyHash: string,
+    adminKeyHash: string,
     /** The caches' bounds (tests make them small). */
     bounds = { keys: MAX_CACHED_KEYS, tokens: MAX_VERIFIED },
+    /**
+     * Whether the admin key's hash lives in the database (generated, or rotated by `tokgate admin-key
+     * rotate`) and is read again, so a rotation reaches every replica; false: TOKGATE_ADMIN_KEY, fixed.
+     */
+    private readonly adminStored = false,
   ) {
     this.cache = new LRUCache({ max: bounds.keys });
     this.verified = new LRUCache({ max: bounds.tokens });
+    this.admin = { hash: adminKeyHash, at: Date.now() };
   }
 
   /**
@@ -98,16 +111,55 @@ export class Authenticator {
    * secret is handed to `announce` once and never stored.
    */
   static async create(store: Store, adminKey: string | undefined, announce: (key: string) => void) {
+    const bounds = { keys: MAX_CACHED_KEYS, tokens: MAX_VERIFIED };
     if (adminKey) return new Authenticator(store, hashKey(adminKey));
-    const stored = await store.getSetting('admin_key_hash');
-    if (stored) return new Authenticator(store, stored);
-    const generated = `sk-tg-admin-${randomBase62(40)}`;
-    if (await store.initSetting('admin_key_hash', hashKey(generated))) {
+    const stored = await store.getSetting(ADMIN_KEY_SETTING);
+    if (stored) return new Authenticator(store, stored, bounds, true);
+    const generated = generateAdminKey();
+    if (await store.initSetting(ADMIN_KEY_SETTING, hashKey(generated))) {
       announce(generated);
-      return new Authenticator(store, hashKey(generated));
+      return new Authenticator(store, hashKey(generated), bounds, true);
     }
     // Another process set it first.
-    return new Authenticator(store, (await store.getSetting('admin_key_hash'))!);
+    return new Authenticator(store, (await store.getSetting(ADMIN_KEY_SETTING))!, bounds, true);
+  }
+
+  /**
+   * Replaces the stored admin key (`tokgate admin-key rotate`): returns the new secret, stored only as a
+   * hash. Every gateway on the database reads it within CACHE_TTL_MS, at once when told over Redis.
+   */
+  static async rotateAdminKey(store: Store): Promise<string> {
+    const key = generateAdminKey();
+    await store.putSetting(ADMIN_KEY_SETTING, hashKey(key));
+    return key;
+  }
+
+  /** The admin key's hash, read again from the database once it is older than CACHE_TTL_MS. */
+  private adminHash(): string | Promise<string> {
+    const admin = this.admin;
+    if (!this.adminStored || Date.now() - admin.at < CACHE_TTL_MS) return admin.hash;
+    admin.reading ??= this.store.getSetting(ADMIN_KEY_SETTING).then(
+      (hash) => {
+        this.admin = { hash: hash ?? admin.hash, at: Date.now() };
+        return this.admin.hash;
+      },
+      // The database is away: the key known before stands (as keys do), and is asked for again next time.
+      () => {
+        admin.reading = undefined;
+        return admin.hash;
+      },
+    );
+    return admin.reading;
+  }
+
+  private async isAdmin(hash: string): Promise<boolean> {
+    const current = this.adminHash();
+    return hashesEqual(typeof current === 'string' ? current : await current, hash);
+  }
+
+  /** The admin key changed elsewhere (a rotation published over Redis): read it again before the next use. */
+  forgetAdmin(): void {
+    this.admin = { hash: this.admin.hash, at: 0 };
   }
 
   /**
@@ -127,8 +179,12 @@ export class Authenticator {
     const token = authorization ? bearerToken(authorization) : alternative;
     if (!token) throw unauthorized('The Authorization header must be `Bearer <key>`.');
     const known = this.verified.get(token);
-    if (known === ADMIN) return ADMIN_PRINCIPAL;
-    if (known !== undefined) {
+    if (known === ADMIN) {
+      const current = this.adminHash();
+      // Verified against the hash still current: no hashing. Else the key was rotated (or is read again).
+      if (current === this.verifiedAdminHash) return ADMIN_PRINCIPAL;
+      this.verified.delete(token);
+    } else if (known !== undefined) {
       const key = this.loadedKey(known) ?? (await this.lookup(known));
       if (key) return this.checked(key);
       this.verified.delete(token);
@@ -142,7 +198,9 @@ export class Authenticator {
         return this.checked(key);
       }
     }
-    if (hashesEqual(this.adminKeyHash, hash)) {
+    if (await this.isAdmin(hash)) {
+      if (this.verifiedAdminHash !== this.admin.hash) this.forgetVerifiedAdmin();
+      this.verifiedAdminHash = this.admin.hash;
       this.verified.set(token, ADMIN);
       return ADMIN_PRINCIPAL;
     }
@@ -162,12 +220,18 @@ export class Authenticator {
    */
   invalidate(id: string): void {
     this.forget(id);
-    this.broadcast?.(id);
+    this.broadcast?.({ kind: 'key', id });
   }
 
   /** Tells every other replica about `invalidate` calls made here. */
-  broadcastTo(broadcast: (keyId: string) => void): void {
+  broadcastTo(broadcast: (event: { kind: 'key'; id: string } | { kind: 'admin' }) => void): void {
     this.broadcast = broadcast;
+  }
+
+  /** Drops the tokens remembered as the admin key (a rotation: the old one must not pass again). */
+  private forgetVerifiedAdmin(): void {
+    const tokens = [...this.verified.entries()].filter(([, id]) => id === ADMIN).map(([token]) => token);
+    for (const token of tokens) this.verified.delete(token);
   }
 
   /** Forget a key here only (another replica changed it). */

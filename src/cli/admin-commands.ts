@@ -1,22 +1,16 @@
 // `tokgate keys|accounts|usage`: the admin API's operations on the same database the server uses, for
 // operators at a shell. Bodies go through the same parsing and the same functions as the HTTP routes.
-import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { Authenticator } from '../auth/authenticator.js';
 import type { GatewayConfig } from '../config/config.js';
+import { ConfigError } from '../core/config-error.js';
 import { GatewayError, notFound } from '../core/errors.js';
 import { accountObject, addCredit, createAccount, creditObject } from '../server/admin-accounts.js';
 import { createKey, keyObject } from '../server/admin-keys.js';
-import { parseGroupBy, parseWindow, usageObject } from '../server/query.js';
+import { parseGroupBy, parseTime, parseWindow, usageObject } from '../server/query.js';
+import { RedisHub } from '../store/redis.js';
 import { Store } from '../store/store.js';
-
-export const ADMIN_HELP = `  keys create --name NAME [--account ID] [--models 'openai/*,anthropic/*'] [--budget USD]
-              [--rpm N] [--tpm N] [--expires ISO-DATE]     Issue a key (its secret is printed once)
-  keys list                                              List keys (no secrets)
-  keys revoke ID                                         Revoke a key
-  accounts create --name NAME [--credits USD]            Create an account (prepaid with --credits)
-  accounts topup ID --amount USD [--note TEXT]           Add credit (a ledger entry)
-  accounts show [ID]                                     One account with its top-ups, or all accounts
-  usage [--key ID] [--account ID] [--model M] [--from DATE] [--to DATE] [--group-by model|key|day]
-`;
+import { parseCommandArgs, UsageError } from './usage.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -35,33 +29,39 @@ function table(rows: Array<Record<string, unknown>>, columns: string[]): void {
 
 const numberOption = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 
-async function keys(store: Store, args: string[]): Promise<void> {
-  const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      account: { type: 'string' },
-      models: { type: 'string' },
-      budget: { type: 'string' },
-      rpm: { type: 'string' },
-      tpm: { type: 'string' },
-      expires: { type: 'string' },
-    },
+type Work = (store: Store) => Promise<void>;
+
+function keysCreate(args: string[]): Work {
+  const { values } = parseCommandArgs('keys create', args, {
+    name: { type: 'string' },
+    account: { type: 'string' },
+    models: { type: 'string' },
+    budget: { type: 'string' },
+    rpm: { type: 'string' },
+    tpm: { type: 'string' },
+    expires: { type: 'string' },
   });
-  if (action === 'create') {
-    const body: Record<string, unknown> = { name: values.name };
-    if (values.account) body.account_id = values.account;
-    if (values.models) body.models = values.models.split(',').map((m) => m.trim());
-    if (values.budget) body.budget_usd = numberOption(values.budget);
-    if (values.rpm) body.rpm = numberOption(values.rpm);
-    if (values.tpm) body.tpm = numberOption(values.tpm);
-    if (values.expires) body.expires_at = new Date(values.expires).toISOString();
+  const body: Record<string, unknown> = { name: values.name };
+  if (values.account) body.account_id = values.account;
+  if (values.models) body.models = values.models.split(',').map((m) => m.trim());
+  if (values.budget) body.budget_usd = numberOption(values.budget);
+  if (values.rpm) body.rpm = numberOption(values.rpm);
+  if (values.tpm) body.tpm = numberOption(values.tpm);
+  if (values.expires !== undefined) {
+    const expires = parseTime(values.expires, 'expires');
+    if (expires === undefined) throw new UsageError('--expires needs a date', 'keys create');
+    body.expires_at = new Date(expires).toISOString();
+  }
+  return async (store) => {
     const { row, key } = await createKey(store, body);
     print({ ...keyObject(row), key });
     process.stderr.write('The secret `key` is shown only now; only its hash is stored.\n');
-  } else if (action === 'list') {
+  };
+}
+
+function keysList(args: string[]): Work {
+  parseCommandArgs('keys list', args, {});
+  return async (store) =>
     table((await store.listKeys()).map(keyObject), [
       'id',
       'name',
@@ -72,36 +72,46 @@ async function keys(store: Store, args: string[]): Promise<void> {
       'tpm',
       'revoked_at',
     ]);
-  } else if (action === 'revoke') {
-    const id = positionals[0];
-    if (!id || !(await store.revokeKey(id, Date.now()))) throw notFound(`No API key with id '${id ?? ''}'.`);
-    print(keyObject((await store.getKey(id))!));
-  } else throw usage(`Unknown keys command '${action ?? ''}'.`);
 }
 
-async function accounts(store: Store, args: string[]): Promise<void> {
-  const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      credits: { type: 'string' },
-      amount: { type: 'string' },
-      note: { type: 'string' },
-    },
+function keysRevoke(args: string[]): Work {
+  const id = parseCommandArgs('keys revoke', args, {}, { min: 1, max: 1 }).positionals[0]!;
+  return async (store) => {
+    if (!(await store.revokeKey(id, Date.now()))) throw notFound(`No API key with id '${id}'.`);
+    print(keyObject((await store.getKey(id))!));
+  };
+}
+
+function accountsCreate(args: string[]): Work {
+  const { values } = parseCommandArgs('accounts create', args, {
+    name: { type: 'string' },
+    credits: { type: 'string' },
   });
-  if (action === 'create') {
-    const body: Record<string, unknown> = { name: values.name };
-    if (values.credits !== undefined) body.credits_usd = numberOption(values.credits);
+  const body: Record<string, unknown> = { name: values.name };
+  if (values.credits !== undefined) body.credits_usd = numberOption(values.credits);
+  return async (store) => {
     print(accountObject(await createAccount(store, body)));
-  } else if (action === 'topup') {
-    const body: Record<string, unknown> = { amount_usd: numberOption(values.amount) };
-    if (values.note) body.note = values.note;
-    const { account, entry } = await addCredit(store, positionals[0] ?? '', body);
+  };
+}
+
+function accountsTopup(args: string[]): Work {
+  const { values, positionals } = parseCommandArgs(
+    'accounts topup',
+    args,
+    { amount: { type: 'string' }, note: { type: 'string' } },
+    { min: 1, max: 1 },
+  );
+  const body: Record<string, unknown> = { amount_usd: numberOption(values.amount) };
+  if (values.note) body.note = values.note;
+  return async (store) => {
+    const { account, entry } = await addCredit(store, positionals[0]!, body);
     print({ ...accountObject(account), credit: creditObject(entry) });
-  } else if (action === 'show') {
-    const id = positionals[0];
+  };
+}
+
+function accountsShow(args: string[]): Work {
+  const id = parseCommandArgs('accounts show', args, {}, { min: 0, max: 1 }).positionals[0];
+  return async (store) => {
     if (!id) {
       table((await store.listAccounts()).map(accountObject), [
         'id',
@@ -115,22 +125,19 @@ async function accounts(store: Store, args: string[]): Promise<void> {
     const account = await store.getAccount(id);
     if (!account) throw notFound(`No account with id '${id}'.`);
     print({ ...accountObject(account), credits: (await store.listCredits(id)).map(creditObject) });
-  } else throw usage(`Unknown accounts command '${action ?? ''}'.`);
+  };
 }
 
-async function usageReport(store: Store, args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      key: { type: 'string' },
-      account: { type: 'string' },
-      model: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'group-by': { type: 'string' },
-    },
+function usageReport(args: string[]): Work {
+  const { values } = parseCommandArgs('usage', args, {
+    key: { type: 'string' },
+    account: { type: 'string' },
+    model: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'group-by': { type: 'string' },
   });
-  const rows = await store.usage({
+  const query = {
     ...parseWindow({
       ...(values.from ? { from: values.from } : {}),
       ...(values.to ? { to: values.to } : {}),
@@ -139,42 +146,80 @@ async function usageReport(store: Store, args: string[]): Promise<void> {
     ...(values.key ? { keyId: values.key } : {}),
     ...(values.account ? { accountId: values.account } : {}),
     ...(values.model ? { model: values.model } : {}),
-  });
-  table(rows.map(usageObject), [
-    'group',
-    'requests',
-    'errors',
-    'prompt_tokens',
-    'completion_tokens',
-    'cost_usd',
-    'avg_latency_ms',
-  ]);
+  };
+  return async (store) =>
+    table((await store.usage(query)).map(usageObject), [
+      'group',
+      'requests',
+      'errors',
+      'prompt_tokens',
+      'completion_tokens',
+      'cost_usd',
+      'avg_latency_ms',
+    ]);
 }
 
-class UsageError extends Error {}
-const usage = (message: string) => new UsageError(message);
+/**
+ * `admin-key rotate`: a new admin key replaces the stored one. Gateways read it again within a second; with
+ * REDIS_URL they are told at once. A key from TOKGATE_ADMIN_KEY cannot be rotated here.
+ */
+function adminKeyRotate(config: GatewayConfig, args: string[]): Work {
+  parseCommandArgs('admin-key rotate', args, {});
+  if (config.adminKey)
+    throw new ConfigError(
+      'TOKGATE_ADMIN_KEY: set, so the admin key comes from the environment and cannot be rotated here; change the variable and restart, or unset it and run admin-key rotate',
+    );
+  return async (store) => {
+    const key = await Authenticator.rotateAdminKey(store);
+    process.stdout.write(`${key}\n`);
+    process.stderr.write(
+      'The new admin key is shown only now; only its hash is stored. The old one no longer works.\n',
+    );
+    if (!config.redisUrl) return;
+    const redis = await RedisHub.connect(config.redisUrl, config.redisPrefix, silentLog);
+    try {
+      await redis.publishNow({ kind: 'admin' });
+    } catch {
+      process.stderr.write('Redis could not be told: gateways read the new key within a second.\n');
+    } finally {
+      await redis.close();
+    }
+  };
+}
 
-/** Runs an admin command; returns the process exit code. */
-export async function runAdminCommand(
-  config: GatewayConfig,
-  command: string,
-  args: string[],
-): Promise<number> {
+/** A logger for the CLI's short-lived Redis connection: its reconnection chatter is not the user's business. */
+const silentLog = pino({ level: 'silent' });
+
+const COMMAND_WORK: Record<string, (config: GatewayConfig, args: string[]) => Work> = {
+  'keys create': (_, args) => keysCreate(args),
+  'keys list': (_, args) => keysList(args),
+  'keys revoke': (_, args) => keysRevoke(args),
+  'accounts create': (_, args) => accountsCreate(args),
+  'accounts topup': (_, args) => accountsTopup(args),
+  'accounts show': (_, args) => accountsShow(args),
+  usage: (_, args) => usageReport(args),
+  'admin-key rotate': adminKeyRotate,
+};
+
+/**
+ * Runs an admin command (`name` is its words, `keys create`) on the configured database. Arguments are
+ * checked before the database is opened. A refused body or an unknown id is a UsageError of the command.
+ */
+export async function runAdminCommand(config: GatewayConfig, name: string, args: string[]): Promise<void> {
+  const command = COMMAND_WORK[name];
+  if (!command) throw new UsageError(`unknown command '${name}'`, '');
+  let work: Work;
+  try {
+    work = command(config, args);
+  } catch (error) {
+    if (error instanceof GatewayError) throw new UsageError(error.message, name);
+    throw error;
+  }
   const store = await Store.open(config.databaseUrl);
   try {
-    if (command === 'keys') await keys(store, args);
-    else if (command === 'accounts') await accounts(store, args);
-    else await usageReport(store, args);
-    return 0;
+    await work(store);
   } catch (error) {
-    if (
-      error instanceof GatewayError ||
-      error instanceof UsageError ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      process.stderr.write(`tokgate: ${(error as Error).message}\n`);
-      return 2;
-    }
+    if (error instanceof GatewayError) throw new UsageError(error.message, name);
     throw error;
   } finally {
     await store.close();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from '../core/config-error.js';
 import { IMAGE_OPERATIONS } from '../core/images.js';
 import { type ObservabilitySettings, resolveObservability } from './observability.js';
 import { OPENAI_COMPATIBLE_VENDORS, type VendorQuirks, type VendorSpec } from './vendors.js';
@@ -68,6 +69,11 @@ export interface GatewayConfig {
   databaseUrl: string;
   redisUrl: string | undefined;
   adminKey: string | undefined;
+  /**
+   * Origins a browser may call the public API from (TOKGATE_CORS_ORIGINS: a comma list of origins, or `*`);
+   * undefined: no CORS headers at all.
+   */
+  corsOrigins: string[] | '*' | undefined;
   /** When set, /metrics and /ready's details need it as a Bearer token (TOKGATE_METRICS_TOKEN). */
   metricsToken: string | undefined;
   bodyLimitBytes: number;
@@ -458,34 +464,70 @@ const fileSchema = z.strictObject({
 
 type FileConfig = z.infer<typeof fileSchema>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
-/** Replaces `${NAME}` in YAML strings with the environment variable, so secrets stay out of the file. */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv): unknown {
+/** `${NAME}` (required) or `${NAME:-default}` (the default when NAME is unset or empty), as in a shell. */
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${NAME}` in YAML strings with the environment variable, so secrets stay out of the file. An
+ * unset variable without a default stops the start, naming the setting that uses it.
+ */
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, at: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => env[name] ?? '');
+    return value.replace(VARIABLE, (_, name: string, fallback: string | undefined) => {
+      const set = env[name];
+      if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
+      if (set === undefined)
+        throw new ConfigError(
+          `${file}: ${at.join('.') || '(top level)'} uses \${${name}}, which is not set; set ${name}, or write \${${name}:-default} to allow it unset`,
+        );
+      return set;
+    });
   }
-  if (Array.isArray(value)) return value.map((item) => interpolate(item, env));
+  if (Array.isArray(value)) return value.map((item, i) => interpolate(item, env, file, [...at, String(i)]));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, file, [...at, k])]),
+    );
   }
   return value;
+}
+
+/** The first line of a YAML parser's message, which names the line and column. */
+function yamlSyntaxError(file: string, error: unknown): ConfigError {
+  const first = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/:$/, '');
+  return new ConfigError(`${file}: YAML syntax error: ${first}; fix the file (TOKGATE_CONFIG)`);
+}
+
+/** Every zod issue on one line: `where: what`. */
+function schemaError(file: string, error: z.ZodError): ConfigError {
+  const issues = error.issues.map((issue) => {
+    const where = issue.path.map(String).join('.') || '(top level)';
+    return `${where}: ${issue.message}`;
+  });
+  return new ConfigError(`${file}: ${issues.join('; ')}; fix the file (TOKGATE_CONFIG)`);
 }
 
 function readFileConfig(env: NodeJS.ProcessEnv): FileConfig {
   const explicit = env.TOKGATE_CONFIG;
   const path = explicit ?? './tokgate.yaml';
   if (!existsSync(path)) {
-    if (explicit) throw new ConfigError(`TOKGATE_CONFIG points at ${explicit}, which does not exist`);
+    if (explicit)
+      throw new ConfigError(
+        `TOKGATE_CONFIG: the file ${explicit} does not exist; point it at a YAML file or unset it`,
+      );
     return {};
   }
-  const raw = interpolate(parseYaml(readFileSync(path, 'utf8')) ?? {}, env);
-  const parsed = fileSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(`Invalid config file ${path}:\n${z.prettifyError(parsed.error)}`);
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw yamlSyntaxError(path, error);
   }
+  const raw = interpolate(document ?? {}, env, path, []);
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) throw schemaError(path, parsed.error);
   return parsed.data;
 }
 
@@ -501,8 +543,116 @@ function numberEnv(
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!accepts(value)) throw new ConfigError(`${name} must be ${expected}`);
+  if (!accepts(value))
+    throw new ConfigError(`${name}: '${shown(raw)}' is not ${expected}; set it to ${expected} or unset it`);
   return value;
+}
+
+/** A value quoted in an error message: short, on one line. */
+const shown = (raw: string) => {
+  const line = raw.replace(/[\r\n]+/g, ' ');
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+};
+
+/** Environment variables holding a base URL: every vendor's, and the native providers'. */
+function baseUrlVariables(): string[] {
+  const names = Object.values(OPENAI_COMPATIBLE_VENDORS as Record<string, VendorSpec>)
+    .map((spec) => spec.baseUrlEnv)
+    .filter((name): name is string => typeof name === 'string');
+  return [
+    ...names,
+    'ANTHROPIC_BASE_URL',
+    'GEMINI_BASE_URL',
+    'COHERE_BASE_URL',
+    'AZURE_OPENAI_ENDPOINT',
+    'BEDROCK_BASE_URL',
+    'VERTEX_BASE_URL',
+  ];
+}
+
+/** Every base URL set in the environment must be an http(s) URL, whether or not its provider is enabled. */
+function checkUrlVariables(env: NodeJS.ProcessEnv): void {
+  for (const name of baseUrlVariables()) {
+    const raw = env[name];
+    if (!raw) continue;
+    let protocol: string;
+    try {
+      protocol = new URL(raw).protocol;
+    } catch {
+      throw new ConfigError(
+        `${name}: '${shown(raw)}' is not a URL; set an http(s) URL such as https://api.example.com/v1`,
+      );
+    }
+    if (protocol !== 'http:' && protocol !== 'https:')
+      throw new ConfigError(`${name}: a URL must start with http:// or https:// (got ${protocol}//...)`);
+  }
+}
+
+/** DATABASE_URL: SQLite or PostgreSQL. The value itself is never repeated (it may hold a password). */
+function parseDatabaseUrl(env: NodeJS.ProcessEnv): string {
+  const url = env.DATABASE_URL || 'sqlite:./data/tokgate.db';
+  if (url.startsWith('sqlite:') || url.startsWith('postgres://') || url.startsWith('postgresql://'))
+    return url;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
+  throw new ConfigError(
+    `DATABASE_URL: ${scheme ? `the scheme '${scheme}:' is not supported` : 'not a database URL'}; use sqlite:./data/tokgate.db or postgres://user:password@host:5432/db`,
+  );
+}
+
+/** REDIS_URL: redis:// or rediss://. The value itself is never repeated (it may hold a password). */
+function parseRedisUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const url = env.REDIS_URL;
+  if (!url) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:')
+    throw new ConfigError(
+      'REDIS_URL: not a Redis URL; use redis://host:6379 (rediss:// for TLS), or unset it to run without Redis',
+    );
+  return url;
+}
+
+/** TOKGATE_CORS_ORIGINS: `*`, or origins (`https://app.example.com`, scheme, host and port only). */
+function parseCorsOrigins(env: NodeJS.ProcessEnv): string[] | '*' | undefined {
+  const raw = env.TOKGATE_CORS_ORIGINS?.trim();
+  if (!raw) return undefined;
+  if (raw === '*') return '*';
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin)
+      throw new ConfigError(
+        `TOKGATE_CORS_ORIGINS: '${shown(origin)}' is not an origin; list origins like https://app.example.com (scheme, host, port; no path or trailing slash), comma-separated, or *`,
+      );
+    return origin;
+  });
+}
+
+/** PORT: a TCP port. */
+const parsePort = (env: NodeJS.ProcessEnv) =>
+  numberEnv(env, 'PORT', (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number from 0 to 65535');
+
+/** The rule for a chosen admin key (TOKGATE_ADMIN_KEY): long, and not one character repeated. */
+export const ADMIN_KEY_MIN_LENGTH = 32;
+export const ADMIN_KEY_MIN_DISTINCT = 8;
+
+function parseAdminKey(env: NodeJS.ProcessEnv): string | undefined {
+  const key = env.TOKGATE_ADMIN_KEY;
+  if (!key) return undefined;
+  if (key.length < ADMIN_KEY_MIN_LENGTH || new Set(key).size < ADMIN_KEY_MIN_DISTINCT || /\s/.test(key))
+    throw new ConfigError(
+      `TOKGATE_ADMIN_KEY: too weak (${key.length} characters); use at least ${ADMIN_KEY_MIN_LENGTH} characters with no spaces and at least ${ADMIN_KEY_MIN_DISTINCT} different ones (e.g. \`openssl rand -hex 32\`), or unset it to have one generated`,
+    );
+  return key;
 }
 
 const parseIntEnv = (env: NodeJS.ProcessEnv, name: string) =>
@@ -516,7 +666,10 @@ function parseLogLevel(env: NodeJS.ProcessEnv): LogLevel | undefined {
   const raw = env.LOG_LEVEL;
   if (!raw) return undefined;
   const level = LOG_LEVELS.find((known) => known === raw);
-  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${raw}')`);
+  if (!level)
+    throw new ConfigError(
+      `LOG_LEVEL: '${shown(raw)}' is not a log level; use one of ${LOG_LEVELS.join(', ')}`,
+    );
   return level;
 }
 
@@ -860,18 +1013,23 @@ function resolveTokenizer(file: FileConfig, env: NodeJS.ProcessEnv): GatewayConf
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  checkUrlVariables(env);
+  const logLevel = parseLogLevel(env);
+  const databaseUrl = parseDatabaseUrl(env);
   const file = readFileConfig(env);
   const server = file.server ?? {};
   const bodyLimitMb = parsePositiveEnv(env, 'TOKGATE_BODY_LIMIT_MB') ?? server.body_limit_mb;
-  const databaseUrl = env.DATABASE_URL || 'sqlite:./data/tokgate.db';
+  const providers = resolveProviders(file, env);
+  const routing = resolveRouting(file.routes, file.routing);
   const requestTimeoutSeconds =
     parsePositiveEnv(env, 'TOKGATE_REQUEST_TIMEOUT_SECONDS') ?? server.request_timeout_seconds ?? 60;
   return {
-    port: parseIntEnv(env, 'PORT') ?? server.port ?? 8080,
+    port: parsePort(env) ?? server.port ?? 8080,
     host: env.HOST || server.host || '0.0.0.0',
     databaseUrl,
-    redisUrl: env.REDIS_URL || undefined,
-    adminKey: env.TOKGATE_ADMIN_KEY || undefined,
+    redisUrl: parseRedisUrl(env),
+    adminKey: parseAdminKey(env),
+    corsOrigins: parseCorsOrigins(env),
     metricsToken: env.TOKGATE_METRICS_TOKEN || undefined,
     bodyLimitBytes: Math.floor((bodyLimitMb ?? 20) * 1024 * 1024),
     uploads: {
@@ -884,7 +1042,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxConnections: Math.floor(
       parsePositiveEnv(env, 'TOKGATE_MAX_CONNECTIONS') ?? server.max_connections ?? 10_000,
     ),
-    logLevel: parseLogLevel(env) ?? server.log_level ?? 'info',
+    logLevel: logLevel ?? server.log_level ?? 'info',
     observability: resolveObservability(env, (message) => new ConfigError(message)),
     spoolDir: resolveSpoolDir(databaseUrl, env.TOKGATE_SPOOL_DIR),
     redisPrefix: env.TOKGATE_REDIS_PREFIX || 'tokgate:',
@@ -896,11 +1054,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
         1024 *
         1024,
     ),
-    providers: resolveProviders(file, env),
+    providers,
     listModelsIntervalMs: Math.round(
       (parsePositiveEnv(env, 'TOKGATE_LIST_MODELS_INTERVAL_MINUTES') ?? 60) * 60_000,
     ),
-    routing: resolveRouting(file.routes, file.routing),
+    routing,
     models: resolveModels(file),
     tokenizer: resolveTokenizer(file, env),
     images: resolveImages(databaseUrl, env),

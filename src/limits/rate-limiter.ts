@@ -8,12 +8,53 @@ export interface RateLimits {
   tpm: number | null;
 }
 
+/** Where one window stands once a request is admitted: for the `x-ratelimit-*` response headers. */
+export interface RateWindowState {
+  limit: number;
+  /** What is left of the limit in the window now (never below 0). */
+  remaining: number;
+  /** Milliseconds until the window is back to its initial state (everything counted in it has left it). */
+  resetMs: number;
+}
+
+export interface RateState {
+  requests?: RateWindowState;
+  tokens?: RateWindowState;
+}
+
+/**
+ * A duration as OpenAI writes its `x-ratelimit-reset-*` headers, Go's time.Duration format: `12ms`, `1s`,
+ * `59.5s`, `6m0s`.
+ */
+export function goDuration(ms: number): string {
+  const whole = Math.max(0, Math.round(ms));
+  if (whole < 1000) return `${whole}ms`;
+  const seconds = (value: number) => `${Number((value / 1000).toFixed(3))}s`;
+  if (whole < 60_000) return seconds(whole);
+  const minutes = Math.floor(whole / 60_000);
+  return `${minutes}m${seconds(whole - minutes * 60_000)}`;
+}
+
+/** OpenAI's rate-limit response headers for the windows a key has. */
+export function rateLimitHeaders(state: RateState): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const kind of ['requests', 'tokens'] as const) {
+    const window = state[kind];
+    if (!window) continue;
+    headers[`x-ratelimit-limit-${kind}`] = String(window.limit);
+    headers[`x-ratelimit-remaining-${kind}`] = String(window.remaining);
+    headers[`x-ratelimit-reset-${kind}`] = goDuration(window.resetMs);
+  }
+  return headers;
+}
+
 export interface RateLimiter {
   /**
    * Admits one request expected to use `tokens` (prompt tokens plus what it may generate), or throws 429
-   * with Retry-After. Admitted requests count against rpm at once and against tpm with `tokens`.
+   * with Retry-After. Admitted requests count against rpm at once and against tpm with `tokens`. Returns
+   * where the key's windows stand then.
    */
-  admit(keyId: string, limits: RateLimits, tokens: number): Promise<void>;
+  admit(keyId: string, limits: RateLimits, tokens: number): Promise<RateState>;
   /** Corrects the tokens counted at admission to what the request really used. */
   adjust(keyId: string, estimated: number, actual: number): void;
 }
@@ -39,6 +80,19 @@ class Window {
       this.buckets[i] = 0;
     }
     this.buckets[i]! += amount;
+  }
+
+  /** Milliseconds from `nowMs` until everything counted in the window at second `now` has left it. */
+  resetMs(now: number, nowMs: number): number {
+    let newest = -1;
+    for (let i = 0; i < WINDOW_SECONDS; i++)
+      if (now - this.stamps[i]! < WINDOW_SECONDS && this.buckets[i]! > 0 && this.stamps[i]! > newest)
+        newest = this.stamps[i]!;
+    return newest < 0 ? 0 : Math.max(0, (newest + WINDOW_SECONDS) * 1000 - nowMs);
+  }
+
+  state(now: number, nowMs: number, limit: number): RateWindowState {
+    return { limit, remaining: Math.max(0, limit - this.total(now)), resetMs: this.resetMs(now, nowMs) };
   }
 
   /** Seconds until at least `needed` frees up in the window (at least 1). */
@@ -69,8 +123,9 @@ export class LocalRateLimiter implements RateLimiter {
     return window;
   }
 
-  async admit(keyId: string, limits: RateLimits, tokens: number): Promise<void> {
-    const now = Math.floor(this.clock() / 1000);
+  async admit(keyId: string, limits: RateLimits, tokens: number): Promise<RateState> {
+    const nowMs = this.clock();
+    const now = Math.floor(nowMs / 1000);
     const requests = limits.rpm === null ? undefined : this.window(this.requests, keyId);
     const used = limits.tpm === null ? undefined : this.window(this.tokens, keyId);
     if (requests && limits.rpm !== null && requests.total(now) + 1 > limits.rpm) {
@@ -90,6 +145,10 @@ export class LocalRateLimiter implements RateLimiter {
       used.add(now, tokens);
     }
     requests?.add(now, 1);
+    const state: RateState = {};
+    if (requests && limits.rpm !== null) state.requests = requests.state(now, nowMs, limits.rpm);
+    if (used && limits.tpm !== null) state.tokens = used.state(now, nowMs, limits.tpm);
+    return state;
   }
 
   adjust(keyId: string, estimated: number, actual: number): void {

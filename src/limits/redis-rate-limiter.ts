@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Counter } from 'prom-client';
 import { rateLimited } from '../core/errors.js';
 import type { RedisHub } from '../store/redis.js';
-import { LocalRateLimiter, type RateLimiter, type RateLimits } from './rate-limiter.js';
+import { LocalRateLimiter, type RateLimiter, type RateLimits, type RateState } from './rate-limiter.js';
 
 // The Lua scripts (KEYS and ARGV are documented in each file), read once when this module loads: beside
 // this file in src/, copied into dist/ by scripts/copy-assets.mjs.
@@ -30,7 +30,7 @@ export class RedisRateLimiter implements RateLimiter {
     this.adjustScript = redis.script(ADJUST);
   }
 
-  async admit(keyId: string, limits: RateLimits, tokens: number): Promise<void> {
+  async admit(keyId: string, limits: RateLimits, tokens: number): Promise<RateState> {
     let outcome: unknown;
     try {
       outcome = await this.redis.run(
@@ -42,7 +42,11 @@ export class RedisRateLimiter implements RateLimiter {
       this.failOpen.inc({ op: 'admit' });
       return this.fallback.admit(keyId, limits, tokens);
     }
-    const [which, retryAfter] = Array.isArray(outcome) ? (outcome as number[]) : [0, 0];
+    const [which, retryAfter, requestsUsed, requestsResetMs, tokensUsed, tokensResetMs] = Array.isArray(
+      outcome,
+    )
+      ? (outcome as number[])
+      : [0, 0];
     if (which === 1)
       throw rateLimited(
         `Rate limit reached: this key allows ${limits.rpm} requests per minute.`,
@@ -53,6 +57,15 @@ export class RedisRateLimiter implements RateLimiter {
         `Rate limit reached: this key allows ${limits.tpm} tokens per minute.`,
         retryAfter ?? 1,
       );
+    const state: RateState = {};
+    const window = (limit: number, used: number | undefined, resetMs: number | undefined) => ({
+      limit,
+      remaining: Math.max(0, limit - (used ?? 0)),
+      resetMs: resetMs ?? 0,
+    });
+    if (limits.rpm !== null) state.requests = window(limits.rpm, requestsUsed, requestsResetMs);
+    if (limits.tpm !== null) state.tokens = window(limits.tpm, tokensUsed, tokensResetMs);
+    return state;
   }
 
   adjust(keyId: string, estimated: number, actual: number): void {

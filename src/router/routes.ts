@@ -5,6 +5,7 @@
 
 import type { Target } from '../catalog/target.js';
 import type { RouteSettings, RouteTimeouts, RoutingSettings } from '../config/config.js';
+import { ConfigError } from '../core/config-error.js';
 import type { Candidate, Strategy } from './balancer.js';
 import type { RetryPolicy } from './retry-policy.js';
 
@@ -45,8 +46,9 @@ export class RouteTable {
         try {
           target = direct(deployment.model);
         } catch {
-          throw new Error(
-            `routes.${name}: deployment '${deployment.model}' names a provider that is not enabled`,
+          const provider = deployment.model.slice(0, deployment.model.indexOf('/'));
+          throw new ConfigError(
+            `routes.${name}: deployment '${deployment.model}' names provider '${provider}', which is not enabled; set its API key variable or add it under providers:`,
           );
         }
         const kind = target.entry?.kind;
@@ -54,7 +56,9 @@ export class RouteTable {
       }
       if (kinds.size > 1) {
         const named = [...kinds].map(([kind, model]) => `'${model}' is ${kind}`).join(', ');
-        throw new Error(`routes.${name}: a route may not mix kinds of model (${named})`);
+        throw new ConfigError(
+          `routes.${name}: a route may not mix kinds of model (${named}); give each kind its own route`,
+        );
       }
     }
   }

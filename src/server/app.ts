@@ -1,7 +1,7 @@
 // The HTTP app, built by a factory that never listens (tests inject requests; gateway.ts wires it, the CLI
 // listens).
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Admitter } from '../accounting/admission.js';
 import type { Ledger } from '../accounting/ledger.js';
@@ -26,10 +26,12 @@ import { registerAdminRequestRoutes } from './admin-requests.js';
 import { registerAudioRoutes } from './audio.js';
 import { registerChatRoute } from './chat.js';
 import { CONSOLE_DIST, registerConsoleRoutes } from './console.js';
+import { registerCors } from './cors.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } from './errors.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { type ImageRoutesOptions, registerImageFileRoute, registerImageRoutes } from './images.js';
 import { registerMessagesRoutes } from './messages.js';
+import { registerModelRoutes } from './models.js';
 import type { MultipartLimits } from './multipart.js';
 import { refuseNul } from './nul-guard.js';
 import { trackRequests } from './request-log.js';
@@ -70,6 +72,8 @@ export interface AppDeps {
   maxConnections: number;
   /** Masks the gateway's secrets in upstream text bound for clients. */
   redact: Redactor;
+  /** Origins allowed to call the public API from a browser (CORS); undefined: CORS off. */
+  corsOrigins: string[] | '*' | undefined;
   /** When set, /metrics and /ready's details need it as a Bearer token. */
   metricsToken: string | undefined;
   /** Redis and ledger state for /ready. */
@@ -169,6 +173,17 @@ function trustProxyOption(
   return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
+/**
+ * A key sent other than as a bearer token: `x-api-key` (Anthropic's SDKs), or on Gemini's paths
+ * `x-goog-api-key` (Google's SDKs). '' when neither: the public API names both ways in its 401.
+ */
+function apiKeyHeader(request: FastifyRequest): string | string[] {
+  const apiKey = request.headers['x-api-key'];
+  if (apiKey !== undefined) return apiKey;
+  const google = request.url.startsWith('/v1beta/') ? request.headers['x-goog-api-key'] : undefined;
+  return google ?? '';
+}
+
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const { store, auth, router, ledger, wallet, admitter, metrics, log, bodyLimitBytes } = deps;
   const app = Fastify({
@@ -224,6 +239,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ),
   );
 
+  await registerCors(app, deps.corsOrigins);
   registerHealthRoutes(app, store, metrics, deps.readiness, deps.metricsToken);
   // The console's files are public; everything it shows comes from the authenticated APIs.
   registerConsoleRoutes(app, CONSOLE_DIST);
@@ -233,10 +249,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Public API: any API key, or the admin key. Authentication runs before the body is read.
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (request: FastifyRequest) => {
-      request.principal = await auth.authenticate(
-        request.headers.authorization,
-        request.headers['x-api-key'] ?? '',
-      );
+      request.principal = await auth.authenticate(request.headers.authorization, apiKeyHeader(request));
     });
     const pipeline: PipelineDeps = {
       router,
@@ -255,17 +268,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     await registerAudioRoutes(scope, pipeline, deps.uploads);
     await registerImageRoutes(scope, pipeline, deps.images);
     registerSelfServiceRoutes(scope, store, ledger);
-    const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
-      const principal = request.principal!;
-      const models = router.listModels();
-      const data =
-        principal.kind === 'key' && principal.key.allows
-          ? models.filter((m) => principal.key.allows!(m.id))
-          : models;
-      return reply.type('application/json').send(JSON.stringify({ object: 'list', data }));
-    };
-    scope.get('/v1/models', listModels);
-    scope.get('/v1beta/models', listModels);
+    registerModelRoutes(scope, router);
   });
 
   // Admin API: the admin key only.

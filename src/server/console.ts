@@ -85,6 +85,8 @@ export function registerConsoleRoutes(app: FastifyInstance, distDir: string): vo
   };
 
   app.get('/console', sendIndex);
+  // The gateway's root is the console's address for a person with a browser.
+  app.get('/', (_request, reply) => reply.redirect('/console', 302));
 
   app.get<{ Params: { '*': string } }>('/console/*', async (request, reply) => {
     const rel = request.params['*'];

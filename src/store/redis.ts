@@ -7,7 +7,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** What changed somewhere in the fleet; each replica drops what it cached about it. */
-export type Invalidation = { kind: 'key'; id: string } | { kind: 'account'; id: string } | { kind: 'all' };
+export type Invalidation =
+  | { kind: 'key'; id: string }
+  | { kind: 'account'; id: string }
+  | { kind: 'admin' }
+  | { kind: 'all' };
 
 export class LuaScript {
   readonly sha: string;
@@ -137,6 +141,11 @@ export class RedisHub {
       );
   }
 
+  /** Publishes and waits until Redis has taken it (a CLI process that exits right after). */
+  async publishNow(event: Invalidation): Promise<void> {
+    await this.client.publish(this.channel, JSON.stringify({ event, from: this.replicaId }));
+  }
+
   onInvalidate(listener: (event: Invalidation) => void): void {
     this.listeners.push(listener);
   }
@@ -151,7 +160,7 @@ export class RedisHub {
       const kind = value.event?.kind;
       const id = value.event?.id;
       const from = typeof value.from === 'string' ? value.from : '';
-      if (kind === 'all') return { event: { kind }, from };
+      if (kind === 'all' || kind === 'admin') return { event: { kind }, from };
       if ((kind === 'key' || kind === 'account') && typeof id === 'string')
         return { event: { kind, id }, from };
     } catch {

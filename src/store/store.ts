@@ -202,6 +202,15 @@ export class Store {
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
+  /** Sets a setting, replacing its value. */
+  async putSetting(name: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('settings')
+      .values({ name, value })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+      .execute();
+  }
+
   async insertKey(row: NewKeyRow): Promise<KeyRow> {
     await this.db.insertInto('api_keys').values(row).execute();
     return (await this.getKey(row.id))!;

@@ -103,7 +103,7 @@ test('SIGTERM under load: in-flight requests finish, and every answered request 
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tokgate-sigterm-'));
   const databaseUrl = `sqlite:${join(dir, 'tokgate.db')}`;
-  const adminKey = 'sk-admin-for-sigterm';
+  const adminKey = 'sk-admin-for-sigterm-0123456789abcdef';
   const gateway = await serve(port, {
     DATABASE_URL: databaseUrl,
     TOKGATE_ADMIN_KEY: adminKey,
@@ -154,9 +154,9 @@ test('an unknown LOG_LEVEL stops the start with a message naming the variable an
   });
   // 'close': the exit code and every byte of stderr.
   const [code] = await once(child, 'close');
-  assert.equal(code, 1);
+  assert.equal(code, 78);
   assert.equal(
     stderr,
-    "tokgate: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got 'verbose')\n",
+    "tokgate: LOG_LEVEL: 'verbose' is not a log level; use one of fatal, error, warn, info, debug, trace, silent\n",
   );
 });

@@ -34,7 +34,7 @@ describe('LOG_LEVEL', () => {
       (error: unknown) =>
         error instanceof ConfigError &&
         error.message ===
-          "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got 'verbose')",
+          "LOG_LEVEL: 'verbose' is not a log level; use one of fatal, error, warn, info, debug, trace, silent",
     );
     assert.throws(() => load({ LOG_LEVEL: 'INFO' }), ConfigError);
     assert.throws(

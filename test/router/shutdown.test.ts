@@ -40,7 +40,7 @@ test('SIGTERM while requests are retrying: they finish, the ledger keeps every a
     }),
   );
   const databaseUrl = `sqlite:${join(dir, 'tokgate.db')}`;
-  const adminKey = 'sk-admin-for-shutdown';
+  const adminKey = 'sk-admin-for-shutdown-0123456789abcdef';
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, 'serve'], {
     cwd: dir,
     env: {

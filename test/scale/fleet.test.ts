@@ -22,7 +22,7 @@ const MODEL = 'openai/metered-model';
 const COST = 26;
 const WORST = 31;
 const creditFor = (n: number) => ((n - 1) * COST + WORST) / 1e6;
-const ADMIN = `sk-admin-${randomBytes(8).toString('hex')}`;
+const ADMIN = `sk-admin-${randomBytes(16).toString('hex')}`;
 const REDIS_PORT = '6379';
 const chat = (extra: Record<string, unknown> = {}) => ({
   model: MODEL,

@@ -8,7 +8,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type OpenAI from 'openai';
 import { DEFAULT_REPLY as ANTHROPIC_REPLY, FAKE_THINKING, type FakeAnthropic } from '../fakes/anthropic.js';
 import { DEFAULT_REPLY, type FakeOpenAI } from '../fakes/openai.js';
-import { readJson, type TestGateway } from '../support/gateway.js';
+import { ADMIN_KEY, readJson, type TestGateway } from '../support/gateway.js';
 import { assertMatchesSchema } from '../support/openapi.js';
 import { startTwoUpstreams, type TwoUpstreams } from '../support/two-upstreams.js';
 
@@ -545,7 +545,7 @@ describe('stored responses', () => {
 
   test("one account can never read, continue or delete another account's response", async () => {
     const account = await readJson(
-      await gw.call('/admin/accounts', { method: 'POST', key: 'sk-test-admin-key', json: { name: 'other' } }),
+      await gw.call('/admin/accounts', { method: 'POST', key: ADMIN_KEY, json: { name: 'other' } }),
     );
     const other = gw.client((await gw.createKey({ account_id: account.id })).key);
     const mine = await client.responses.create({ model: CHAT_MODEL, input: 'secret' });

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 
-export const ADMIN_KEY = 'sk-test-admin-key';
+export const ADMIN_KEY = 'sk-test-admin-key-0123456789abcdef';
 
 export interface TestGateway {
   url: string;

@@ -1,0 +1,155 @@
+// The CLI's commands, their usage lines and help, its exit codes, and argument parsing that reports a
+// mistake as a UsageError (one line, then the command's usage) instead of a stack trace.
+import { readFileSync } from 'node:fs';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** The exit codes, documented in the README. 78 is EX_CONFIG of BSD's sysexits.h. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, config: 78 } as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(
+    message: string,
+    /** The command whose usage is shown after the message. */
+    readonly command: string,
+  ) {
+    super(message);
+  }
+}
+
+interface CommandHelp {
+  usage: string;
+  summary: string;
+  /** Further lines: options and what the command reads. */
+  details?: string;
+}
+
+/** Every command and subcommand, by its words (`keys create`). A group (`keys`) lists its subcommands. */
+export const COMMANDS: Record<string, CommandHelp> = {
+  serve: {
+    usage: 'tokgate serve',
+    summary: 'Run the gateway in the foreground',
+    details:
+      'Reads PORT, HOST, DATABASE_URL, TOKGATE_CONFIG (a YAML file, ./tokgate.yaml by default) and the\n' +
+      'providers\u2019 keys from the environment. SIGTERM or SIGINT: finish in-flight requests, then exit 0.',
+  },
+  'config check': {
+    usage: 'tokgate config check [--config PATH]',
+    summary: 'Validate the configuration (environment and YAML) without starting',
+    details:
+      '  --config PATH   the YAML file to check (default: TOKGATE_CONFIG, else ./tokgate.yaml)\n' +
+      'Exit 0 with a one-line summary, or the error on one line and exit 78.',
+  },
+  'keys create': {
+    usage:
+      "tokgate keys create --name NAME [--account ID] [--models 'openai/*,...'] [--budget USD] [--rpm N] [--tpm N] [--expires DATE]",
+    summary: 'Issue a key (its secret is printed once)',
+    details:
+      '  --models   model globs the key may use (default: all)   --budget  USD the key may spend\n' +
+      '  --rpm/--tpm  requests / tokens per minute   --expires  an ISO date or date-time, or unix seconds',
+  },
+  'keys list': { usage: 'tokgate keys list', summary: 'List keys (no secrets)' },
+  'keys revoke': { usage: 'tokgate keys revoke ID', summary: 'Revoke a key' },
+  'accounts create': {
+    usage: 'tokgate accounts create --name NAME [--credits USD]',
+    summary: 'Create an account (prepaid with --credits)',
+  },
+  'accounts topup': {
+    usage: 'tokgate accounts topup ID --amount USD [--note TEXT]',
+    summary: 'Add credit (a ledger entry)',
+  },
+  'accounts show': {
+    usage: 'tokgate accounts show [ID]',
+    summary: 'One account with its top-ups, or all accounts',
+  },
+  usage: {
+    usage:
+      'tokgate usage [--key ID] [--account ID] [--model M] [--from DATE] [--to DATE] [--group-by model|key|day]',
+    summary: 'Usage totals from the ledger',
+  },
+  'admin-key rotate': {
+    usage: 'tokgate admin-key rotate',
+    summary: 'Replace the admin key: the new one is printed once, the old one stops working',
+    details:
+      'Every gateway on the same DATABASE_URL reads the new key within a second, at once with REDIS_URL.\n' +
+      'Not available while TOKGATE_ADMIN_KEY is set (the key then comes from the environment).',
+  },
+  help: { usage: 'tokgate help [COMMAND]', summary: 'Show help (also: tokgate COMMAND --help)' },
+};
+
+/** The subcommands of a group (`keys` → `keys create`, ...). */
+const subcommands = (group: string) => Object.keys(COMMANDS).filter((name) => name.startsWith(`${group} `));
+
+export const isGroup = (name: string) => subcommands(name).length > 0;
+
+export function version(): string {
+  // package.json sits two levels up from src/cli/ and from dist/cli/ alike.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+const line = (help: CommandHelp) => {
+  const first = help.usage.replace(/^tokgate /, '');
+  return first.length > 54
+    ? `  ${first}\n  ${' '.repeat(55)}${help.summary}`
+    : `  ${first.padEnd(54)} ${help.summary}`;
+};
+
+/** Help for one command, a group, or (no name) everything. */
+export function helpText(name?: string): string {
+  if (name && COMMANDS[name]) {
+    const help = COMMANDS[name];
+    return `Usage: ${help.usage}\n\n${help.summary}.\n${help.details ? `\n${help.details}\n` : ''}`;
+  }
+  if (name && isGroup(name)) {
+    return `Usage: tokgate ${name} <command>\n\nCommands:\n${subcommands(name)
+      .map((sub) => line(COMMANDS[sub]!))
+      .join('\n')}\n\nRun \`tokgate ${name} <command> --help\` for a command's options.\n`;
+  }
+  return `Usage: tokgate <command> [options]
+
+Commands:
+${Object.values(COMMANDS).map(line).join('\n')}
+
+Options:
+  --help, -h     Show help (of a command: tokgate keys create --help)
+  --version, -v  Show the version
+
+Admin commands work on the database in DATABASE_URL, the same one the server uses.
+Exit codes: 0 ok, 1 runtime failure, 2 usage error, 78 configuration error.
+`;
+}
+
+/** The usage line(s) shown after an error. */
+export function usageOf(name: string): string {
+  if (COMMANDS[name]) return `Usage: ${COMMANDS[name].usage}`;
+  if (isGroup(name))
+    return `Usage: tokgate ${name} <${subcommands(name)
+      .map((s) => s.split(' ')[1])
+      .join('|')}>`;
+  return 'Usage: tokgate <command> [options] (tokgate --help lists them)';
+}
+
+/** node:util's parseArgs, strict, with its errors turned into a UsageError of `command`. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  args: string[],
+  options: T,
+  positionals: { min: number; max: number } = { min: 0, max: 0 },
+) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    // Node's message, without its advice on `--` (not this CLI's convention).
+    const message = (error as Error).message.split('. To specify')[0]!.replace(/\.$/, '');
+    throw new UsageError(message, command);
+  }
+  const count = parsed.positionals.length;
+  if (count > positionals.max)
+    throw new UsageError(`unexpected argument '${parsed.positionals[positionals.max]}'`, command);
+  if (count < positionals.min) throw new UsageError('missing argument', command);
+  return parsed;
+}
