@@ -129,13 +129,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onDeadLetter: (_row, place) => fleet.deadLettered(place),
   });
   await fleet.start(auth, ledger);
-  const tokens = new TokenCounter(sharedTokenPool(config.tokenizer.workers), config.tokenizer.budgetMs);
+  const tokens = new TokenCounter(
+    sharedTokenPool(config.tokenizer.workers),
+    config.tokenizer.budgetMs,
+    config.tokenizer.holdBudgetMs,
+  );
   metrics.watchTokenizer(tokens.pool.stats);
   const admitter = new Admitter(
     wallet,
     fleet.limiter,
     router.catalog,
-    { refuseUnpriced: config.refuseUnpriced },
+    { refuseUnpriced: config.refuseUnpriced, exactHoldShare: config.exactHoldShare },
     tokens,
   );
   const app = await createApp({

@@ -85,6 +85,11 @@ export interface GatewayConfig {
   models: Record<string, ModelSettings>;
   /** Refuse unpriced models for metered keys (prepaid accounts, key budgets): their cost cannot be bounded. */
   refuseUnpriced: boolean;
+  /**
+   * A metered request whose byte-bound hold is more than this share of the balance left has its prompt
+   * counted exactly before it is held (TOKGATE_EXACT_HOLD_SHARE or billing.exact_hold_share, 0.01; 0–1).
+   */
+  exactHoldShare: number;
   /** Routes and the reliability policy (see the routing section below). */
   routing: RoutingSettings;
   /** Exact token counts (admission of metered keys, answers without usage), off the event loop. */
@@ -93,6 +98,11 @@ export interface GatewayConfig {
     budgetMs: number;
     /** Worker threads (TOKGATE_TOKENIZER_WORKERS, 1; 1–4), each ~70 MB per encoding it has used. */
     workers: number;
+    /**
+     * Time a count that sizes a hold on a tight balance may take (TOKGATE_TOKENIZER_HOLD_BUDGET_MS, 2000;
+     * never below `budgetMs`): past it, the prompt's byte bound is held.
+     */
+    holdBudgetMs: number;
   };
 }
 
@@ -374,10 +384,16 @@ const fileSchema = z.strictObject({
       max_upstream_answer_mb: z.number().positive().optional(),
     })
     .optional(),
-  billing: z.strictObject({ refuse_unpriced: z.boolean().optional() }).optional(),
+  billing: z
+    .strictObject({
+      refuse_unpriced: z.boolean().optional(),
+      exact_hold_share: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
   tokenizer: z
     .strictObject({
       budget_ms: positiveInt().max(60_000).optional(),
+      hold_budget_ms: positiveInt().max(60_000).optional(),
       workers: positiveInt().max(4).optional(),
     })
     .optional(),
@@ -724,7 +740,9 @@ function resolveTokenizer(file: FileConfig, env: NodeJS.ProcessEnv): GatewayConf
   const budgetMs = parsePositiveEnv(env, 'TOKGATE_TOKENIZER_BUDGET_MS') ?? file.tokenizer?.budget_ms ?? 50;
   const workers = parseIntEnv(env, 'TOKGATE_TOKENIZER_WORKERS') ?? file.tokenizer?.workers ?? 1;
   if (workers < 1 || workers > 4) throw new ConfigError('TOKGATE_TOKENIZER_WORKERS must be 1 to 4');
-  return { budgetMs, workers };
+  const holdBudgetMs =
+    parsePositiveEnv(env, 'TOKGATE_TOKENIZER_HOLD_BUDGET_MS') ?? file.tokenizer?.hold_budget_ms ?? 2000;
+  return { budgetMs, workers, holdBudgetMs: Math.max(budgetMs, holdBudgetMs) };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -769,5 +787,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     refuseUnpriced: env.TOKGATE_REFUSE_UNPRICED
       ? env.TOKGATE_REFUSE_UNPRICED !== 'false'
       : (file.billing?.refuse_unpriced ?? true),
+    exactHoldShare:
+      numberEnv(env, 'TOKGATE_EXACT_HOLD_SHARE', (n) => n >= 0 && n <= 1, 'a number from 0 to 1') ??
+      file.billing?.exact_hold_share ??
+      0.01,
   };
 }
