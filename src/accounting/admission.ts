@@ -150,19 +150,23 @@ export class Admitter {
     // refuse what the exact count admits: a bound that is a noticeable share of the balance left or of the
     // key's tpm. When its budget runs out (or the pool is saturated), the bound stands: more, never less.
     let prompt = promptTokenBound(upstream.messages);
-    let counted = false;
-    const countExactly = async (): Promise<boolean> => {
-      if (counted) return false;
-      counted = true;
+    // What was asked of the tokenizer: a count for tpm has the ordinary budget; one that sizes money (a
+    // hold, `forHold`) waits longer, and is asked again if the ordinary one gave up.
+    let asked: 'no' | 'plain' | 'hold' | 'done' = 'no';
+    const countExactly = async (forHold = true): Promise<boolean> => {
+      if (asked === 'done' || asked === 'hold' || (asked === 'plain' && !forHold)) return false;
+      asked = forHold ? 'hold' : 'plain';
       const tokenizer = this.catalog.tokenizerFor(target.model, target.provider.id);
-      const exact = (await this.tokens.count(upstream.messages, tokenizer, 'upper', undefined, true))?.prompt;
-      if (exact === undefined || exact >= prompt) return false;
-      prompt = exact;
+      const count = await this.tokens.count(upstream.messages, tokenizer, 'upper', undefined, forHold);
+      if (count === undefined) return false;
+      asked = 'done';
+      if (count.prompt >= prompt) return false;
+      prompt = count.prompt;
       return true;
     };
     const tpm = limits?.tpm ?? null;
     if (tpm !== null && (prompt + maxTokens) * choices > tpm * TPM_SHARE_FOR_EXACT_COUNT)
-      await countExactly();
+      await countExactly(false);
 
     const outputPerToken = price ? price.output * choices : 0;
     const promptCost = () => (price ? ceilDiv(prompt * choices * price.input, 1_000_000) : 0);

@@ -3,7 +3,13 @@
 import { parseArgs } from 'node:util';
 import type { GatewayConfig } from '../config/config.js';
 import { GatewayError, notFound } from '../core/errors.js';
-import { accountObject, addCredit, createAccount, creditObject } from '../server/admin-accounts.js';
+import {
+  accountObject,
+  addCredit,
+  createAccount,
+  creditObject,
+  updateAccount,
+} from '../server/admin-accounts.js';
 import { createKey, keyObject } from '../server/admin-keys.js';
 import { parseGroupBy, parseWindow, usageObject } from '../server/query.js';
 import { Store } from '../store/store.js';
@@ -12,8 +18,11 @@ export const ADMIN_HELP = `  keys create --name NAME [--account ID] [--models 'o
               [--rpm N] [--tpm N] [--expires ISO-DATE]     Issue a key (its secret is printed once)
   keys list                                              List keys (no secrets)
   keys revoke ID                                         Revoke a key
-  accounts create --name NAME [--credits USD]            Create an account (prepaid with --credits)
-  accounts topup ID --amount USD [--note TEXT]           Add credit (a ledger entry)
+  accounts create --name NAME [--credits USD] [--metering prepaid|unmetered]
+                                                         Create an account (prepaid with --credits)
+  accounts update ID [--name NAME] [--metering prepaid|unmetered]
+                                                         Rename an account or switch its metering
+  accounts topup ID --amount USD [--note TEXT]           Add credit to a prepaid account (a ledger entry)
   accounts show [ID]                                     One account with its top-ups, or all accounts
   usage [--key ID] [--account ID] [--model M] [--from DATE] [--to DATE] [--group-by model|key|day]
 `;
@@ -89,12 +98,19 @@ async function accounts(store: Store, args: string[]): Promise<void> {
       credits: { type: 'string' },
       amount: { type: 'string' },
       note: { type: 'string' },
+      metering: { type: 'string' },
     },
   });
   if (action === 'create') {
     const body: Record<string, unknown> = { name: values.name };
     if (values.credits !== undefined) body.credits_usd = numberOption(values.credits);
+    if (values.metering !== undefined) body.metering = values.metering;
     print(accountObject(await createAccount(store, body)));
+  } else if (action === 'update') {
+    const body: Record<string, unknown> = {};
+    if (values.name !== undefined) body.name = values.name;
+    if (values.metering !== undefined) body.metering = values.metering;
+    print(accountObject(await updateAccount(store, positionals[0] ?? '', body)));
   } else if (action === 'topup') {
     const body: Record<string, unknown> = { amount_usd: numberOption(values.amount) };
     if (values.note) body.note = values.note;
@@ -106,6 +122,7 @@ async function accounts(store: Store, args: string[]): Promise<void> {
       table((await store.listAccounts()).map(accountObject), [
         'id',
         'name',
+        'metering',
         'credits_usd',
         'spend_usd',
         'balance_usd',

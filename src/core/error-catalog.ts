@@ -133,6 +133,13 @@ export const ERROR_CATALOG = {
     retryable: false,
     message: 'The request body is too large.',
   },
+  account_unmetered: {
+    type: 'invalid_request_error',
+    status: 409,
+    retryable: false,
+    message:
+      'This account is unmetered: credit would not limit it. Switch it to prepaid first (PATCH /admin/accounts/{id} with {"metering": "prepaid"}).',
+  },
   idempotency_key_reused: {
     type: 'invalid_request_error',
     status: 409,

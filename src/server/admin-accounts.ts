@@ -6,7 +6,7 @@ import type { Ledger } from '../accounting/ledger.js';
 import { MAX_AMOUNT_USD, microsToUsd, usdToMicros } from '../accounting/pricing.js';
 import type { Wallet } from '../accounting/wallet/wallet.js';
 import { randomBase62 } from '../auth/key-format.js';
-import { notFound } from '../core/errors.js';
+import { gatewayError, invalidRequest, notFound } from '../core/errors.js';
 import type { AccountRow, CreditEntryRow, Store } from '../store/store.js';
 import { parseBody } from './body.js';
 
@@ -15,12 +15,18 @@ export function accountObject(row: AccountRow) {
     id: row.id,
     object: 'account',
     name: row.name,
+    metering: meteringOf(row),
     credits_usd: row.credits_micros === null ? null : microsToUsd(row.credits_micros),
     spend_usd: microsToUsd(row.spend_micros),
     balance_usd: row.credits_micros === null ? null : microsToUsd(row.credits_micros - row.spend_micros),
     created_at: new Date(row.created_at).toISOString(),
   };
 }
+
+/** How an account's requests are paid: from prepaid credit (null credits = unmetered). */
+export type Metering = 'prepaid' | 'unmetered';
+export const meteringOf = (row: Pick<AccountRow, 'credits_micros'>): Metering =>
+  row.credits_micros === null ? 'unmetered' : 'prepaid';
 
 export const creditObject = (row: CreditEntryRow) => ({
   id: row.id,
@@ -31,11 +37,16 @@ export const creditObject = (row: CreditEntryRow) => ({
   created_at: new Date(row.created_at).toISOString(),
 });
 
+const meteringSchema = z.enum(['prepaid', 'unmetered']);
 const createSchema = z.strictObject({
   name: z.string().min(1).max(200),
+  /** Default: prepaid when `credits_usd` is given, unmetered otherwise. */
+  metering: meteringSchema.optional(),
   credits_usd: z.number().nonnegative().max(MAX_AMOUNT_USD).nullable().optional(),
 });
-const patchSchema = z.strictObject({ name: z.string().min(1).max(200) });
+const patchSchema = z
+  .strictObject({ name: z.string().min(1).max(200).optional(), metering: meteringSchema.optional() })
+  .refine((body) => body.name !== undefined || body.metering !== undefined, 'give name or metering');
 const creditSchema = z.strictObject({
   amount_usd: z
     .number()
@@ -51,22 +62,40 @@ const newCreditId = () => `cred_${randomUUID().replaceAll('-', '')}`;
 /** Creates an account from an admin-API body (also used by `tokgate accounts create`). */
 export async function createAccount(store: Store, input: unknown): Promise<AccountRow> {
   const body = parseBody(createSchema, input);
+  const credits = body.credits_usd ?? undefined;
+  const metering = body.metering ?? (credits === undefined ? 'unmetered' : 'prepaid');
+  if (metering === 'unmetered' && credits !== undefined)
+    throw invalidRequest(
+      'An unmetered account has no credits: leave out credits_usd, or make it prepaid.',
+      'credits_usd',
+    );
   const id = `acct_${randomBase62(16)}`;
   const now = Date.now();
-  const row = await store.insertAccount({ id, name: body.name, credits_micros: null, created_at: now });
-  if (body.credits_usd === undefined || body.credits_usd === null) return row;
+  const row = await store.insertAccount({
+    id,
+    name: body.name,
+    credits_micros: metering === 'prepaid' ? 0 : null,
+    created_at: now,
+  });
+  if (credits === undefined) return row;
   // Opening credit is a ledger entry like any top-up (a prepaid account may start at $0).
   const entry = {
     id: newCreditId(),
     account_id: id,
-    amount_micros: usdToMicros(body.credits_usd),
+    amount_micros: usdToMicros(credits),
     note: 'opening balance',
     created_at: now,
   };
-  return (await store.addCredit(entry))!;
+  return (await store.addCredit(entry)) as AccountRow;
 }
 
-/** Tops an account up (or corrects it, with a negative amount) as a credit ledger entry. */
+/** The refusal of a top-up of an unmetered account, naming it and how to switch it. */
+const unmeteredTopUp = (id: string) =>
+  gatewayError('account_unmetered', {
+    message: `The account '${id}' is unmetered: a top-up would not limit its spend (and would silently make it prepaid). Switch it to prepaid first: PATCH /admin/accounts/${id} with {"metering": "prepaid"} (or \`tokgate accounts update ${id} --metering prepaid\`); its balance then starts at $0.`,
+  });
+
+/** Tops a prepaid account up (or corrects it, with a negative amount) as a credit ledger entry. */
 export async function addCredit(store: Store, accountId: string, input: unknown) {
   const body = parseBody(creditSchema, input);
   const entry: CreditEntryRow = {
@@ -78,7 +107,27 @@ export async function addCredit(store: Store, accountId: string, input: unknown)
   };
   const account = await store.addCredit(entry);
   if (!account) throw notFound(`No account with id '${accountId}'.`);
+  if (account === 'unmetered') throw unmeteredTopUp(accountId);
   return { account, entry };
+}
+
+/** Renames an account or switches its metering (also used by `tokgate accounts update`). */
+export async function updateAccount(store: Store, id: string, input: unknown): Promise<AccountRow> {
+  const body = parseBody(patchSchema, input);
+  let row = await store.getAccount(id);
+  if (!row) throw notFound(`No account with id '${id}'.`);
+  if (body.name !== undefined) row = await store.renameAccount(id, body.name);
+  if (body.metering !== undefined && row) {
+    row = await store.setMetering(id, body.metering, {
+      id: newCreditId(),
+      account_id: id,
+      amount_micros: 0,
+      note: 'switched to prepaid: the balance starts at $0 (this entry carries the spend while unmetered)',
+      created_at: Date.now(),
+    });
+  }
+  if (!row) throw notFound(`No account with id '${id}'.`);
+  return row;
 }
 
 export function registerAdminAccountRoutes(
@@ -106,9 +155,9 @@ export function registerAdminAccountRoutes(
   app.get<Params>('/admin/accounts/:id', async (request) => accountObject(await account(request.params.id)));
 
   app.patch<Params>('/admin/accounts/:id', async (request) => {
-    const body = parseBody(patchSchema, request.body);
-    const row = await store.renameAccount(request.params.id, body.name);
-    if (!row) throw notFound(`No account with id '${request.params.id}'.`);
+    await ledger.flush(); // a switch to prepaid carries the spend so far: every row of it written first
+    const row = await updateAccount(store, request.params.id, request.body);
+    wallet.invalidate(row.id);
     return accountObject(row);
   });
 

@@ -255,19 +255,62 @@ export class Store {
   }
 
   /**
-   * Adds credit as a ledger entry and to the account's balance, in one transaction. An unmetered account
-   * becomes prepaid with its first top-up.
+   * Adds credit as a ledger entry and to a prepaid account's balance, in one transaction. Undefined when
+   * there is no such account; 'unmetered' when it is unmetered (credit would not limit it: it must be
+   * switched to prepaid first, `setMetering`).
    */
-  async addCredit(entry: CreditEntryRow): Promise<AccountRow | undefined> {
+  async addCredit(entry: CreditEntryRow): Promise<AccountRow | 'unmetered' | undefined> {
     return this.db.transaction().execute(async (tx) => {
       const result = await tx
         .updateTable('accounts')
-        .set({ credits_micros: sql`coalesce(credits_micros, 0) + ${entry.amount_micros}` })
+        .set({ credits_micros: sql`credits_micros + ${entry.amount_micros}` })
         .where('id', '=', entry.account_id)
+        .where('credits_micros', 'is not', null)
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return undefined;
+      if (Number(result.numUpdatedRows) === 0) {
+        const found = await tx.selectFrom('accounts').select('id').where('id', '=', entry.account_id);
+        return (await found.executeTakeFirst()) ? 'unmetered' : undefined;
+      }
       await tx.insertInto('credit_entries').values(entry).execute();
       return tx.selectFrom('accounts').selectAll().where('id', '=', entry.account_id).executeTakeFirst();
+    });
+  }
+
+  /**
+   * Switches an account's metering. To prepaid, its balance opens at $0: a credit entry (`opening`, its
+   * amount filled in here) carries what it spent while unmetered, so credits stay the sum of the entries.
+   * To unmetered, its credits are set aside (null). Unchanged when it already is so; undefined when there
+   * is no such account.
+   */
+  async setMetering(
+    id: string,
+    metering: 'prepaid' | 'unmetered',
+    opening: CreditEntryRow,
+  ): Promise<AccountRow | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      if ((row.credits_micros !== null) === (metering === 'prepaid')) return row;
+      if (metering === 'unmetered') {
+        await tx.updateTable('accounts').set({ credits_micros: null }).where('id', '=', id).execute();
+      } else {
+        const { total } = await tx
+          .selectFrom('credit_entries')
+          .select(sql<string | number>`coalesce(sum(amount_micros), 0)`.as('total'))
+          .where('account_id', '=', id)
+          .executeTakeFirstOrThrow();
+        const carried = Number(row.spend_micros) - Number(total);
+        await tx
+          .insertInto('credit_entries')
+          .values({ ...opening, amount_micros: carried })
+          .execute();
+        await tx
+          .updateTable('accounts')
+          .set({ credits_micros: Number(total) + carried })
+          .where('id', '=', id)
+          .execute();
+      }
+      return tx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
     });
   }
 

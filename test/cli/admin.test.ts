@@ -85,3 +85,33 @@ test('create an account with credit and a key on the CLI, spend through the SDK,
     },
   );
 });
+
+test('metering on the CLI: a top-up of an unmetered account is refused until it is switched to prepaid', async () => {
+  const account = JSON.parse((await tokgate('accounts', 'create', '--name', 'team')).stdout);
+  assert.equal(account.metering, 'unmetered');
+  await assert.rejects(
+    tokgate('accounts', 'topup', account.id, '--amount', '5'),
+    (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /unmetered/);
+      assert.match(error.stderr, /--metering prepaid/);
+      return true;
+    },
+  );
+  const switched = JSON.parse(
+    (await tokgate('accounts', 'update', account.id, '--metering', 'prepaid')).stdout,
+  );
+  assert.equal(switched.metering, 'prepaid');
+  assert.equal(switched.balance_usd, 0);
+  const topped = JSON.parse((await tokgate('accounts', 'topup', account.id, '--amount', '5')).stdout);
+  assert.equal(topped.balance_usd, 5);
+  assert.match((await tokgate('accounts', 'show')).stdout, /metering[\s\S]*team\s+prepaid\s+5/);
+  await assert.rejects(
+    tokgate('accounts', 'update', account.id, '--metering', 'postpaid'),
+    (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /metering/);
+      return true;
+    },
+  );
+});
