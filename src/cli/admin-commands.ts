@@ -12,6 +12,7 @@ import {
 } from '../server/admin-accounts.js';
 import { createKey, keyObject } from '../server/admin-keys.js';
 import { parseGroupBy, parseWindow, usageObject } from '../server/query.js';
+import { codeObject, createCodes } from '../server/redemption.js';
 import { Store } from '../store/store.js';
 
 export const ADMIN_HELP = `  keys create --name NAME [--account ID] [--models 'openai/*,anthropic/*'] [--budget USD]
@@ -22,8 +23,13 @@ export const ADMIN_HELP = `  keys create --name NAME [--account ID] [--models 'o
                                                          Create an account (prepaid with --credits)
   accounts update ID [--name NAME] [--metering prepaid|unmetered]
                                                          Rename an account or switch its metering
-  accounts topup ID --amount USD [--note TEXT]           Add credit to a prepaid account (a ledger entry)
+  accounts topup ID --amount USD [--note TEXT] [--idempotency-key KEY]
+                                                         Add credit to a prepaid account (a ledger entry;
+                                                         a retry with the same key is applied once)
   accounts show [ID]                                     One account with its top-ups, or all accounts
+  codes create --count N --amount USD [--expires ISO-DATE] [--note TEXT]
+                                                         Create single-use redemption codes (shown once)
+  codes list                                             List redemption codes (no codes) and who redeemed them
   usage [--key ID] [--account ID] [--model M] [--from DATE] [--to DATE] [--group-by model|key|day]
 `;
 
@@ -99,6 +105,7 @@ async function accounts(store: Store, args: string[]): Promise<void> {
       amount: { type: 'string' },
       note: { type: 'string' },
       metering: { type: 'string' },
+      'idempotency-key': { type: 'string' },
     },
   });
   if (action === 'create') {
@@ -114,8 +121,14 @@ async function accounts(store: Store, args: string[]): Promise<void> {
   } else if (action === 'topup') {
     const body: Record<string, unknown> = { amount_usd: numberOption(values.amount) };
     if (values.note) body.note = values.note;
-    const { account, entry } = await addCredit(store, positionals[0] ?? '', body);
+    const { account, entry, replayed } = await addCredit(
+      store,
+      positionals[0] ?? '',
+      body,
+      values['idempotency-key'],
+    );
     print({ ...accountObject(account), credit: creditObject(entry) });
+    if (replayed) process.stderr.write('Already applied with this idempotency key: nothing added.\n');
   } else if (action === 'show') {
     const id = positionals[0];
     if (!id) {
@@ -133,6 +146,41 @@ async function accounts(store: Store, args: string[]): Promise<void> {
     if (!account) throw notFound(`No account with id '${id}'.`);
     print({ ...accountObject(account), credits: (await store.listCredits(id)).map(creditObject) });
   } else throw usage(`Unknown accounts command '${action ?? ''}'.`);
+}
+
+async function codes(store: Store, args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      count: { type: 'string' },
+      amount: { type: 'string' },
+      expires: { type: 'string' },
+      note: { type: 'string' },
+    },
+  });
+  if (action === 'create') {
+    const body: Record<string, unknown> = {
+      count: numberOption(values.count ?? '1'),
+      amount_usd: numberOption(values.amount),
+    };
+    if (values.expires) {
+      const expires = new Date(values.expires);
+      body.expires_at = Number.isNaN(expires.getTime()) ? values.expires : expires.toISOString();
+    }
+    if (values.note) body.note = values.note;
+    print(await createCodes(store, body));
+    process.stderr.write('The codes are shown only now; only their hashes are stored.\n');
+  } else if (action === 'list') {
+    table((await store.listRedemptionCodes()).map(codeObject), [
+      'id',
+      'amount_usd',
+      'note',
+      'expires_at',
+      'redeemed_at',
+      'account_id',
+    ]);
+  } else throw usage(`Unknown codes command '${action ?? ''}'.`);
 }
 
 async function usageReport(store: Store, args: string[]): Promise<void> {
@@ -181,6 +229,7 @@ export async function runAdminCommand(
   try {
     if (command === 'keys') await keys(store, args);
     else if (command === 'accounts') await accounts(store, args);
+    else if (command === 'codes') await codes(store, args);
     else await usageReport(store, args);
     return 0;
   } catch (error) {

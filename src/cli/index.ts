@@ -55,6 +55,7 @@ async function main(argv: string[]): Promise<void> {
       return serve();
     case 'keys':
     case 'accounts':
+    case 'codes':
     case 'usage':
       process.exitCode = await runAdminCommand(loadConfig(), command, argv.slice(1));
       return;

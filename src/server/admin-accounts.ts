@@ -7,7 +7,8 @@ import { MAX_AMOUNT_USD, microsToUsd, usdToMicros } from '../accounting/pricing.
 import type { Wallet } from '../accounting/wallet/wallet.js';
 import { randomBase62 } from '../auth/key-format.js';
 import { gatewayError, invalidRequest, notFound } from '../core/errors.js';
-import type { AccountRow, CreditEntryRow, Store } from '../store/store.js';
+import { IdempotencyStore } from '../router/idempotency.js';
+import type { AccountRow, CreditApplied, CreditEntryRow, Store } from '../store/store.js';
 import { parseBody } from './body.js';
 
 export function accountObject(row: AccountRow) {
@@ -95,8 +96,17 @@ const unmeteredTopUp = (id: string) =>
     message: `The account '${id}' is unmetered: a top-up would not limit its spend (and would silently make it prepaid). Switch it to prepaid first: PATCH /admin/accounts/${id} with {"metering": "prepaid"} (or \`tokgate accounts update ${id} --metering prepaid\`); its balance then starts at $0.`,
   });
 
-/** Tops a prepaid account up (or corrects it, with a negative amount) as a credit ledger entry. */
-export async function addCredit(store: Store, accountId: string, input: unknown) {
+/**
+ * Tops a prepaid account up (or corrects it, with a negative amount) as a credit ledger entry. With an
+ * `idempotencyKey`, a retry gets the first attempt's entry back (`replayed`) and adds nothing; the same key
+ * with another amount or note is a 409.
+ */
+export async function addCredit(
+  store: Store,
+  accountId: string,
+  input: unknown,
+  idempotencyKey?: string,
+): Promise<CreditApplied> {
   const body = parseBody(creditSchema, input);
   const entry: CreditEntryRow = {
     id: newCreditId(),
@@ -104,11 +114,21 @@ export async function addCredit(store: Store, accountId: string, input: unknown)
     amount_micros: usdToMicros(body.amount_usd),
     note: body.note ?? null,
     created_at: Date.now(),
+    idempotency_key: idempotencyKey ?? null,
   };
-  const account = await store.addCredit(entry);
-  if (!account) throw notFound(`No account with id '${accountId}'.`);
-  if (account === 'unmetered') throw unmeteredTopUp(accountId);
-  return { account, entry };
+  const applied = await store.addCreditOnce(entry);
+  if (!applied) throw notFound(`No account with id '${accountId}'.`);
+  if (applied === 'unmetered') throw unmeteredTopUp(accountId);
+  if (
+    applied.replayed &&
+    (applied.entry.amount_micros !== entry.amount_micros || applied.entry.note !== entry.note)
+  ) {
+    throw gatewayError('idempotency_key_reused', {
+      message:
+        'This Idempotency-Key was already used for a top-up of another amount or note. Use a new key for a new top-up.',
+    });
+  }
+  return applied;
 }
 
 /** Renames an account or switches its metering (also used by `tokgate accounts update`). */
@@ -162,10 +182,13 @@ export function registerAdminAccountRoutes(
   });
 
   app.post<Params>('/admin/accounts/:id/credits', async (request, reply) => {
-    const { account: row, entry } = await addCredit(store, request.params.id, request.body);
-    wallet.invalidate(row.id);
+    const idempotencyKey = IdempotencyStore.parseKey(request.headers['idempotency-key']);
+    const applied = await addCredit(store, request.params.id, request.body, idempotencyKey);
+    const { account: row, entry } = applied;
+    if (!applied.replayed) wallet.invalidate(row.id);
     await ledger.flush();
     const fresh = (await store.getAccount(row.id))!;
+    if (applied.replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(201).send({ ...accountObject(fresh), credit: creditObject(entry) });
   });
 

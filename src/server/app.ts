@@ -27,6 +27,7 @@ import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendError } fr
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerMessagesRoutes } from './messages.js';
 import { refuseNul } from './nul-guard.js';
+import { registerAdminCodeRoutes, registerRedeemRoute } from './redemption.js';
 import { registerResponsesRoutes } from './responses.js';
 import { registerRetrievalRoutes } from './retrieval.js';
 import { registerSelfServiceRoutes } from './self-service.js';
@@ -223,6 +224,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     registerResponsesRoutes(scope, pipeline, { store, retentionDays: deps.responsesRetentionDays, log });
     registerRetrievalRoutes(scope, pipeline);
     registerSelfServiceRoutes(scope, store, ledger);
+    registerRedeemRoute(scope, store, ledger, wallet);
     const listModels = async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal!;
       const models = router.listModels();
@@ -252,6 +254,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     registerAdminKeyRoutes(scope, store, auth, ledger, wallet);
     registerAdminAccountRoutes(scope, store, ledger, wallet);
+    registerAdminCodeRoutes(scope, store);
     registerAdminRequestRoutes(scope, store, ledger);
     registerAdminModelRoutes(scope, router, deps.providers);
   });

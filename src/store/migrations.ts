@@ -245,6 +245,34 @@ const storedResponses: Migration = {
   },
 };
 
+/**
+ * Expand only: credits lifecycle. A top-up's Idempotency-Key (unique per account, so a retried top-up is
+ * applied once, also under concurrent retries), and redemption codes (stored as hashes, single use).
+ */
+const creditsLifecycle: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('credit_entries').addColumn('idempotency_key', 'text').execute();
+    await db.schema
+      .createIndex('credit_entries_idempotency')
+      .on('credit_entries')
+      .columns(['account_id', 'idempotency_key'])
+      .unique()
+      .execute();
+    await db.schema
+      .createTable('redemption_codes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('amount_micros', 'bigint', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint')
+      .addColumn('redeemed_at', 'bigint')
+      .addColumn('account_id', 'text')
+      .addColumn('credit_id', 'text')
+      .execute();
+  },
+};
+
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     ...coreMigrations,
@@ -253,6 +281,7 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     '0004_ledger_dead_letters': ledgerDeadLetters,
     '0005_request_door': requestDoor(engine),
     '0006_stored_responses': storedResponses,
+    '0007_credits_lifecycle': creditsLifecycle,
   };
 }
 

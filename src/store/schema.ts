@@ -74,6 +74,22 @@ export interface CreditEntriesTable {
   amount_micros: number;
   note: string | null;
   created_at: number;
+  /** The top-up's Idempotency-Key (unique per account); null when none was given. */
+  idempotency_key?: string | null | undefined;
+}
+
+export interface RedemptionCodesTable {
+  id: string;
+  /** SHA-256 of the code, hex: the code itself is shown once, when created. */
+  code_hash: string;
+  amount_micros: number;
+  note: string | null;
+  created_at: number;
+  expires_at: number | null;
+  /** Set once, by the one redemption that wins. */
+  redeemed_at: number | null;
+  account_id: string | null;
+  credit_id: string | null;
 }
 
 /** PostgreSQL only: usage per hour, account, key ('' = admin) and model, kept by every ledger write. */
@@ -133,11 +149,13 @@ export interface Schema {
   request_log: RequestsTable;
   usage_hourly: UsageHourlyTable;
   credit_entries: CreditEntriesTable;
+  redemption_codes: RedemptionCodesTable;
   ledger_dead_letters: LedgerDeadLettersTable;
   stored_responses: StoredResponsesTable;
 }
 
 export type StoredResponseRow = Selectable<StoredResponsesTable>;
+export type RedemptionCodeRow = Selectable<RedemptionCodesTable>;
 
 /** One ledger row as stored and read back. */
 export type RequestRow = Selectable<RequestsTable>;

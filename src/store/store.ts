@@ -13,13 +13,36 @@ import type {
   ApiKeysTable,
   CreditEntriesTable,
   DeadLetterRow,
+  RedemptionCodeRow,
   RequestRow,
   Schema,
   StoredResponseRow,
 } from './schema.js';
 
 export { failureCode, isRowRefused } from './errors.js';
-export type { DeadLetterRow, RequestRow, StoredResponseRow } from './schema.js';
+export type { DeadLetterRow, RedemptionCodeRow, RequestRow, StoredResponseRow } from './schema.js';
+
+/** A unique index refused the row (SQLite or PostgreSQL). */
+const isUniqueViolation = (error: unknown) => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+};
+
+/** A top-up as applied: `replayed` when its Idempotency-Key had been applied before (nothing added now). */
+export interface CreditApplied {
+  account: AccountRow;
+  entry: CreditEntryRow;
+  replayed: boolean;
+}
+
+/** Why a redemption code was not redeemed. */
+export type RedeemRefusal = 'unknown' | 'used' | 'expired' | 'unmetered' | 'no_account';
+
+class Rollback extends Error {
+  constructor(readonly reason: RedeemRefusal) {
+    super(reason);
+  }
+}
 
 export type KeyRow = Selectable<ApiKeysTable>;
 export type NewKeyRow = Insertable<ApiKeysTable>;
@@ -33,7 +56,9 @@ export interface KeyPatch {
 }
 
 export type AccountRow = Selectable<AccountsTable>;
-export type CreditEntryRow = Selectable<CreditEntriesTable>;
+export type CreditEntryRow = Omit<Selectable<CreditEntriesTable>, 'idempotency_key'> & {
+  idempotency_key?: string | null | undefined;
+};
 
 export interface RequestQuery {
   limit: number;
@@ -312,6 +337,107 @@ export class Store {
       }
       return tx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
     });
+  }
+
+  /**
+   * `addCredit` applied at most once per Idempotency-Key and account: a retry (even one racing the first
+   * attempt) gets the entry the first one made, with `replayed` set, and adds nothing.
+   */
+  async addCreditOnce(entry: CreditEntryRow): Promise<CreditApplied | 'unmetered' | undefined> {
+    const key = entry.idempotency_key;
+    const earlier = async (): Promise<CreditApplied | undefined> => {
+      if (!key) return undefined;
+      const found = await this.db
+        .selectFrom('credit_entries')
+        .selectAll()
+        .where('account_id', '=', entry.account_id)
+        .where('idempotency_key', '=', key)
+        .executeTakeFirst();
+      const account = found && (await this.getAccount(entry.account_id));
+      return found && account ? { account, entry: found, replayed: true } : undefined;
+    };
+    const before = await earlier();
+    if (before) return before;
+    try {
+      const account = await this.addCredit(entry);
+      if (account === undefined || account === 'unmetered') return account;
+      return { account, entry, replayed: false };
+    } catch (error) {
+      // A concurrent retry with the same key committed first: this attempt was rolled back whole.
+      const won = isUniqueViolation(error) ? await earlier() : undefined;
+      if (!won) throw error;
+      return won;
+    }
+  }
+
+  async insertRedemptionCodes(rows: RedemptionCodeRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200)
+      await this.db
+        .insertInto('redemption_codes')
+        .values(rows.slice(i, i + 200))
+        .execute();
+  }
+
+  async listRedemptionCodes(limit = 1000): Promise<RedemptionCodeRow[]> {
+    return this.db
+      .selectFrom('redemption_codes')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Redeems a code for a prepaid account, in one transaction: the code is marked used only if nobody used
+   * it before (so of concurrent redemptions exactly one wins), and its amount is added as a credit entry
+   * (`entry`'s amount is the code's). Returns the applied credit, or why not.
+   */
+  async redeemCode(
+    codeHash: string,
+    accountId: string,
+    entry: Omit<CreditEntryRow, 'amount_micros'>,
+    now: number,
+  ): Promise<CreditApplied | RedeemRefusal> {
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        const code = await tx
+          .selectFrom('redemption_codes')
+          .selectAll()
+          .where('code_hash', '=', codeHash)
+          .executeTakeFirst();
+        if (!code) throw new Rollback('unknown');
+        if (code.expires_at !== null && code.expires_at <= now) throw new Rollback('expired');
+        const claimed = await tx
+          .updateTable('redemption_codes')
+          .set({ redeemed_at: now, account_id: accountId, credit_id: entry.id })
+          .where('id', '=', code.id)
+          .where('redeemed_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0) throw new Rollback('used');
+        const credited = await tx
+          .updateTable('accounts')
+          .set({ credits_micros: sql`credits_micros + ${code.amount_micros}` })
+          .where('id', '=', accountId)
+          .where('credits_micros', 'is not', null)
+          .executeTakeFirst();
+        if (Number(credited.numUpdatedRows) === 0) {
+          const found = await tx.selectFrom('accounts').select('id').where('id', '=', accountId);
+          throw new Rollback((await found.executeTakeFirst()) ? 'unmetered' : 'no_account');
+        }
+        const row = { ...entry, amount_micros: code.amount_micros };
+        await tx.insertInto('credit_entries').values(row).execute();
+        const account = await tx
+          .selectFrom('accounts')
+          .selectAll()
+          .where('id', '=', accountId)
+          .executeTakeFirstOrThrow();
+        return { account, entry: row, replayed: false };
+      });
+    } catch (error) {
+      if (error instanceof Rollback) return error.reason;
+      throw error;
+    }
   }
 
   async listCredits(accountId: string, limit = 500): Promise<CreditEntryRow[]> {

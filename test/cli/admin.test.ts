@@ -115,3 +115,23 @@ test('metering on the CLI: a top-up of an unmetered account is refused until it 
     },
   );
 });
+
+test('codes on the CLI: created once and shown once, listed without codes; a top-up with a key applies once', async () => {
+  const made = await tokgate('codes', 'create', '--count', '3', '--amount', '1.5', '--note', 'launch');
+  const codes = JSON.parse(made.stdout) as Array<{ code: string; amount_usd: number }>;
+  assert.equal(codes.length, 3);
+  assert.ok(codes.every((c) => /^tgc-/.test(c.code) && c.amount_usd === 1.5));
+  assert.match(made.stderr, /shown only now/);
+  const listed = (await tokgate('codes', 'list')).stdout;
+  assert.match(listed, /launch/);
+  for (const c of codes) assert.ok(!listed.includes(c.code));
+
+  const account = JSON.parse(
+    (await tokgate('accounts', 'create', '--name', 'idem', '--credits', '0')).stdout,
+  );
+  const once = ['accounts', 'topup', account.id, '--amount', '2', '--idempotency-key', 'inv-9'];
+  assert.equal(JSON.parse((await tokgate(...once)).stdout).balance_usd, 2);
+  const again = await tokgate(...once);
+  assert.equal(JSON.parse(again.stdout).balance_usd, 2);
+  assert.match(again.stderr, /nothing added/);
+});
