@@ -16,6 +16,7 @@ import { ModelListRefresher } from './providers/model-lists.js';
 import { createProviders } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { createApp } from './server/app.js';
+import { LowBalanceNotifier } from './server/low-balance.js';
 import { Store } from './store/store.js';
 
 export interface Gateway {
@@ -29,6 +30,8 @@ export interface Gateway {
   tokens: TokenCounter;
   /** The opt-in live model lists (`refresh()` reads them now). */
   modelLists: ModelListRefresher;
+  /** Low-balance webhooks (`tick()` sweeps and sends now). */
+  lowBalance: LowBalanceNotifier;
   /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
   close(): Promise<void>;
 }
@@ -142,6 +145,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     { refuseUnpriced: config.refuseUnpriced, exactHoldShare: config.exactHoldShare },
     tokens,
   );
+  const lowBalance = new LowBalanceNotifier(store, http, config.webhook, log);
+  lowBalance.start();
   const app = await createApp({
     redact: createRedactor(configSecrets(config)),
     metricsToken: config.metricsToken,
@@ -169,11 +174,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await modelLists.stop();
       await app.close();
       await ledger.close();
+      await lowBalance.stop();
       await fleet.close();
       await store.close();
       await http.close();
     })();
     return closing;
   };
-  return { app, store, ledger, router, log, tokens, modelLists, close };
+  return { app, store, ledger, router, log, tokens, modelLists, lowBalance, close };
 }

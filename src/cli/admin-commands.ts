@@ -21,8 +21,9 @@ export const ADMIN_HELP = `  keys create --name NAME [--account ID] [--models 'o
   keys revoke ID                                         Revoke a key
   accounts create --name NAME [--credits USD] [--metering prepaid|unmetered]
                                                          Create an account (prepaid with --credits)
-  accounts update ID [--name NAME] [--metering prepaid|unmetered]
-                                                         Rename an account or switch its metering
+  accounts update ID [--name NAME] [--metering prepaid|unmetered] [--low-balance USD|none]
+                                                         Rename an account, switch its metering, or set
+                                                         the balance below which a webhook fires
   accounts topup ID --amount USD [--note TEXT] [--idempotency-key KEY]
                                                          Add credit to a prepaid account (a ledger entry;
                                                          a retry with the same key is applied once)
@@ -106,6 +107,7 @@ async function accounts(store: Store, args: string[]): Promise<void> {
       note: { type: 'string' },
       metering: { type: 'string' },
       'idempotency-key': { type: 'string' },
+      'low-balance': { type: 'string' },
     },
   });
   if (action === 'create') {
@@ -117,6 +119,8 @@ async function accounts(store: Store, args: string[]): Promise<void> {
     const body: Record<string, unknown> = {};
     if (values.name !== undefined) body.name = values.name;
     if (values.metering !== undefined) body.metering = values.metering;
+    const low = values['low-balance'];
+    if (low !== undefined) body.low_balance_usd = low === 'none' ? null : numberOption(low);
     print(accountObject(await updateAccount(store, positionals[0] ?? '', body)));
   } else if (action === 'topup') {
     const body: Record<string, unknown> = { amount_usd: numberOption(values.amount) };

@@ -90,6 +90,8 @@ export interface GatewayConfig {
    * counted exactly before it is held (TOKGATE_EXACT_HOLD_SHARE or billing.exact_hold_share, 0.01; 0–1).
    */
   exactHoldShare: number;
+  /** Where low-balance events go (TOKGATE_WEBHOOK_*); undefined = nowhere (deliveries are still recorded). */
+  webhook: WebhookSettings;
   /** Routes and the reliability policy (see the routing section below). */
   routing: RoutingSettings;
   /** Exact token counts (admission of metered keys, answers without usage), off the event loop. */
@@ -103,6 +105,40 @@ export interface GatewayConfig {
      * never below `budgetMs`): past it, the prompt's byte bound is held.
      */
     holdBudgetMs: number;
+  };
+}
+
+export interface WebhookSettings {
+  /** TOKGATE_WEBHOOK_URL: where events are POSTed; unset = recorded, not sent. */
+  url: URL | undefined;
+  /** TOKGATE_WEBHOOK_SECRET: the HMAC-SHA256 key of the `x-tokgate-signature` header. */
+  secret: string | undefined;
+  /** TOKGATE_WEBHOOK_RETRY_MS (1000): the wait before the first retry, doubled after each failure. */
+  retryMs: number;
+  /** TOKGATE_WEBHOOK_ATTEMPTS (8): attempts before a delivery is given up. */
+  attempts: number;
+}
+
+function resolveWebhook(env: NodeJS.ProcessEnv): WebhookSettings {
+  let url: URL | undefined;
+  if (env.TOKGATE_WEBHOOK_URL) {
+    try {
+      url = new URL(env.TOKGATE_WEBHOOK_URL);
+    } catch {
+      throw new ConfigError('TOKGATE_WEBHOOK_URL must be an http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ConfigError('TOKGATE_WEBHOOK_URL must be an http(s) URL');
+    if (!env.TOKGATE_WEBHOOK_SECRET)
+      throw new ConfigError('TOKGATE_WEBHOOK_URL needs TOKGATE_WEBHOOK_SECRET (its bodies are signed)');
+  }
+  const attempts = parseIntEnv(env, 'TOKGATE_WEBHOOK_ATTEMPTS') ?? 8;
+  if (attempts < 1 || attempts > 20) throw new ConfigError('TOKGATE_WEBHOOK_ATTEMPTS must be 1 to 20');
+  return {
+    url,
+    secret: env.TOKGATE_WEBHOOK_SECRET || undefined,
+    retryMs: parsePositiveEnv(env, 'TOKGATE_WEBHOOK_RETRY_MS') ?? 1000,
+    attempts,
   };
 }
 
@@ -787,6 +823,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     refuseUnpriced: env.TOKGATE_REFUSE_UNPRICED
       ? env.TOKGATE_REFUSE_UNPRICED !== 'false'
       : (file.billing?.refuse_unpriced ?? true),
+    webhook: resolveWebhook(env),
     exactHoldShare:
       numberEnv(env, 'TOKGATE_EXACT_HOLD_SHARE', (n) => n >= 0 && n <= 1, 'a number from 0 to 1') ??
       file.billing?.exact_hold_share ??

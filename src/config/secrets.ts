@@ -7,6 +7,7 @@ export function configSecrets(config: GatewayConfig): string[] {
   const secrets: string[] = [];
   if (config.adminKey) secrets.push(config.adminKey);
   if (config.metricsToken) secrets.push(config.metricsToken);
+  if (config.webhook.secret) secrets.push(config.webhook.secret);
   for (const provider of config.providers) {
     if (provider.apiKey) secrets.push(provider.apiKey);
     // Custom headers carry auth for self-hosted servers; treat every value as secret.

@@ -10,6 +10,7 @@ import { gatewayError, invalidRequest, notFound } from '../core/errors.js';
 import { IdempotencyStore } from '../router/idempotency.js';
 import type { AccountRow, CreditApplied, CreditEntryRow, Store } from '../store/store.js';
 import { parseBody } from './body.js';
+import { deliveryObject } from './low-balance.js';
 
 export function accountObject(row: AccountRow) {
   return {
@@ -20,6 +21,7 @@ export function accountObject(row: AccountRow) {
     credits_usd: row.credits_micros === null ? null : microsToUsd(row.credits_micros),
     spend_usd: microsToUsd(row.spend_micros),
     balance_usd: row.credits_micros === null ? null : microsToUsd(row.credits_micros - row.spend_micros),
+    low_balance_usd: row.low_balance_micros === null ? null : microsToUsd(row.low_balance_micros),
     created_at: new Date(row.created_at).toISOString(),
   };
 }
@@ -46,8 +48,16 @@ const createSchema = z.strictObject({
   credits_usd: z.number().nonnegative().max(MAX_AMOUNT_USD).nullable().optional(),
 });
 const patchSchema = z
-  .strictObject({ name: z.string().min(1).max(200).optional(), metering: meteringSchema.optional() })
-  .refine((body) => body.name !== undefined || body.metering !== undefined, 'give name or metering');
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    metering: meteringSchema.optional(),
+    /** A webhook fires when the balance falls below this; null clears it. */
+    low_balance_usd: z.number().nonnegative().max(MAX_AMOUNT_USD).nullable().optional(),
+  })
+  .refine(
+    (body) => body.name !== undefined || body.metering !== undefined || body.low_balance_usd !== undefined,
+    'give name, metering or low_balance_usd',
+  );
 const creditSchema = z.strictObject({
   amount_usd: z
     .number()
@@ -146,6 +156,10 @@ export async function updateAccount(store: Store, id: string, input: unknown): P
       created_at: Date.now(),
     });
   }
+  if (body.low_balance_usd !== undefined && row) {
+    const micros = body.low_balance_usd === null ? null : usdToMicros(body.low_balance_usd);
+    row = await store.setLowBalance(id, micros);
+  }
   if (!row) throw notFound(`No account with id '${id}'.`);
   return row;
 }
@@ -191,6 +205,11 @@ export function registerAdminAccountRoutes(
     if (applied.replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(201).send({ ...accountObject(fresh), credit: creditObject(entry) });
   });
+
+  app.get<{ Querystring: { account_id?: string } }>('/admin/webhook-deliveries', async (request) => ({
+    object: 'list',
+    data: (await store.listDeliveries(request.query.account_id)).map(deliveryObject),
+  }));
 
   app.get<Params>('/admin/accounts/:id/credits', async (request) => {
     await account(request.params.id);

@@ -273,6 +273,36 @@ const creditsLifecycle: Migration = {
   },
 };
 
+/**
+ * Expand only: a low-balance threshold per account (and when it last fired, so it fires once per
+ * crossing), and the webhook deliveries it makes, each recorded with its attempts.
+ */
+const lowBalance: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('accounts').addColumn('low_balance_micros', 'bigint').execute();
+    await db.schema.alterTable('accounts').addColumn('low_balance_notified_at', 'bigint').execute();
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('attempts_json', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('delivered_at', 'bigint')
+      .addColumn('last_status', 'integer')
+      .addColumn('last_error', 'text')
+      .execute();
+    await db.schema
+      .createIndex('webhook_deliveries_due')
+      .on('webhook_deliveries')
+      .column('next_attempt_at')
+      .execute();
+  },
+};
+
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     ...coreMigrations,
@@ -282,6 +312,7 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     '0005_request_door': requestDoor(engine),
     '0006_stored_responses': storedResponses,
     '0007_credits_lifecycle': creditsLifecycle,
+    '0008_low_balance': lowBalance,
   };
 }
 

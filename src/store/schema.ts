@@ -12,6 +12,10 @@ export interface AccountsTable {
   credits_micros: number | null;
   spend_micros: Generated<number>;
   created_at: number;
+  /** A webhook fires when the balance falls below this, micro-USD; null = none. */
+  low_balance_micros: Generated<number | null>;
+  /** When it last fired; cleared once the balance is back at or above the threshold. */
+  low_balance_notified_at: Generated<number | null>;
 }
 
 export interface ApiKeysTable {
@@ -76,6 +80,24 @@ export interface CreditEntriesTable {
   created_at: number;
   /** The top-up's Idempotency-Key (unique per account); null when none was given. */
   idempotency_key?: string | null | undefined;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  account_id: string;
+  /** `account.low_balance`. */
+  event: string;
+  /** The body sent, JSON (the same bytes every attempt, so its signature can be checked). */
+  payload: string;
+  created_at: number;
+  attempts: Generated<number>;
+  /** JSON array of `{at, status}` or `{at, error}`, one per attempt. */
+  attempts_json: Generated<string>;
+  /** When to try next (a sender claims it by moving this forward); null = delivered or given up. */
+  next_attempt_at: number | null;
+  delivered_at: Generated<number | null>;
+  last_status: Generated<number | null>;
+  last_error: Generated<string | null>;
 }
 
 export interface RedemptionCodesTable {
@@ -150,12 +172,14 @@ export interface Schema {
   usage_hourly: UsageHourlyTable;
   credit_entries: CreditEntriesTable;
   redemption_codes: RedemptionCodesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   ledger_dead_letters: LedgerDeadLettersTable;
   stored_responses: StoredResponsesTable;
 }
 
 export type StoredResponseRow = Selectable<StoredResponsesTable>;
 export type RedemptionCodeRow = Selectable<RedemptionCodesTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 
 /** One ledger row as stored and read back. */
 export type RequestRow = Selectable<RequestsTable>;

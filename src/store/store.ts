@@ -17,10 +17,17 @@ import type {
   RequestRow,
   Schema,
   StoredResponseRow,
+  WebhookDeliveryRow,
 } from './schema.js';
 
 export { failureCode, isRowRefused } from './errors.js';
-export type { DeadLetterRow, RedemptionCodeRow, RequestRow, StoredResponseRow } from './schema.js';
+export type {
+  DeadLetterRow,
+  RedemptionCodeRow,
+  RequestRow,
+  StoredResponseRow,
+  WebhookDeliveryRow,
+} from './schema.js';
 
 /** A unique index refused the row (SQLite or PostgreSQL). */
 const isUniqueViolation = (error: unknown) => {
@@ -368,6 +375,119 @@ export class Store {
       if (!won) throw error;
       return won;
     }
+  }
+
+  /** Sets (or clears, null) an account's low-balance threshold; it may fire again at once. */
+  async setLowBalance(id: string, micros: number | null): Promise<AccountRow | undefined> {
+    await this.db
+      .updateTable('accounts')
+      .set({ low_balance_micros: micros, low_balance_notified_at: null })
+      .where('id', '=', id)
+      .execute();
+    return this.getAccount(id);
+  }
+
+  /**
+   * The low-balance sweep: every prepaid account whose balance is below its threshold and that has not
+   * been told yet is marked told and gets a delivery (`payload` builds its body); each account is claimed
+   * by one conditional update, so of several replicas sweeping at once only one records it. Accounts back
+   * at or above their threshold are unmarked, to fire again on the next crossing. Returns the new ones.
+   */
+  async sweepLowBalances(
+    now: number,
+    delivery: (account: AccountRow) => { id: string; event: string; payload: string },
+  ): Promise<WebhookDeliveryRow[]> {
+    await this.db
+      .updateTable('accounts')
+      .set({ low_balance_notified_at: null })
+      .where('low_balance_notified_at', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('low_balance_micros', 'is', null),
+          eb('credits_micros', 'is', null),
+          eb(sql`credits_micros - spend_micros`, '>=', sql`low_balance_micros`),
+        ]),
+      )
+      .execute();
+    const low = await this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('low_balance_micros', 'is not', null)
+      .where('low_balance_notified_at', 'is', null)
+      .where('credits_micros', 'is not', null)
+      .where(sql`credits_micros - spend_micros`, '<', sql`low_balance_micros`)
+      .execute();
+    const made: WebhookDeliveryRow[] = [];
+    for (const account of low) {
+      const row = await this.db.transaction().execute(async (tx) => {
+        const claimed = await tx
+          .updateTable('accounts')
+          .set({ low_balance_notified_at: now })
+          .where('id', '=', account.id)
+          .where('low_balance_notified_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0) return undefined;
+        const { id, event, payload } = delivery(account);
+        const values = { id, account_id: account.id, event, payload, created_at: now, next_attempt_at: now };
+        await tx.insertInto('webhook_deliveries').values(values).execute();
+        return tx.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      });
+      if (row) made.push(row);
+    }
+    return made;
+  }
+
+  /**
+   * Deliveries due by `now`, each claimed for `leaseMs` (its next attempt moved forward by a conditional
+   * update, so one replica sends it; if that replica dies, the lease runs out and another does).
+   */
+  async claimDueDeliveries(now: number, leaseMs: number, limit = 50): Promise<WebhookDeliveryRow[]> {
+    const due = await this.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .execute();
+    const claimed: WebhookDeliveryRow[] = [];
+    for (const row of due) {
+      const result = await this.db
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: now + leaseMs })
+        .where('id', '=', row.id)
+        .where('next_attempt_at', '=', row.next_attempt_at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) claimed.push(row);
+    }
+    return claimed;
+  }
+
+  /** Records one attempt of a delivery; `next` is when to try again (null: delivered or given up). */
+  async recordAttempt(
+    row: WebhookDeliveryRow,
+    attempt: { at: number; status?: number; error?: string },
+    delivered: boolean,
+    next: number | null,
+  ): Promise<void> {
+    const attempts = [...(JSON.parse(row.attempts_json) as unknown[]), attempt];
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({
+        attempts: attempts.length,
+        attempts_json: JSON.stringify(attempts),
+        next_attempt_at: next,
+        last_status: attempt.status ?? null,
+        last_error: attempt.error ?? null,
+        ...(delivered ? { delivered_at: attempt.at } : {}),
+      })
+      .where('id', '=', row.id)
+      .execute();
+  }
+
+  async listDeliveries(accountId?: string, limit = 200): Promise<WebhookDeliveryRow[]> {
+    let q = this.db.selectFrom('webhook_deliveries').selectAll();
+    if (accountId) q = q.where('account_id', '=', accountId);
+    return q.orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
   }
 
   async insertRedemptionCodes(rows: RedemptionCodeRow[]): Promise<void> {
