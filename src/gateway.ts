@@ -145,7 +145,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     { refuseUnpriced: config.refuseUnpriced, exactHoldShare: config.exactHoldShare },
     tokens,
   );
-  const lowBalance = new LowBalanceNotifier(store, http, config.webhook, log);
+  const lowBalance = new LowBalanceNotifier(store, http, config.webhook, log, (ids) => {
+    for (const id of ids) wallet.invalidate(id);
+  });
   lowBalance.start();
   const app = await createApp({
     redact: createRedactor(configSecrets(config)),

@@ -24,7 +24,7 @@ export const ADMIN_HELP = `  keys create --name NAME [--account ID] [--models 'o
   accounts update ID [--name NAME] [--metering prepaid|unmetered] [--low-balance USD|none]
                                                          Rename an account, switch its metering, or set
                                                          the balance below which a webhook fires
-  accounts topup ID --amount USD [--note TEXT] [--idempotency-key KEY]
+  accounts topup ID --amount USD [--note TEXT] [--idempotency-key KEY] [--expires ISO-DATE]
                                                          Add credit to a prepaid account (a ledger entry;
                                                          a retry with the same key is applied once)
   accounts show [ID]                                     One account with its top-ups, or all accounts
@@ -108,6 +108,7 @@ async function accounts(store: Store, args: string[]): Promise<void> {
       metering: { type: 'string' },
       'idempotency-key': { type: 'string' },
       'low-balance': { type: 'string' },
+      expires: { type: 'string' },
     },
   });
   if (action === 'create') {
@@ -125,6 +126,10 @@ async function accounts(store: Store, args: string[]): Promise<void> {
   } else if (action === 'topup') {
     const body: Record<string, unknown> = { amount_usd: numberOption(values.amount) };
     if (values.note) body.note = values.note;
+    if (values.expires) {
+      const expires = new Date(values.expires);
+      body.expires_at = Number.isNaN(expires.getTime()) ? values.expires : expires.toISOString();
+    }
     const { account, entry, replayed } = await addCredit(
       store,
       positionals[0] ?? '',

@@ -38,6 +38,8 @@ export const creditObject = (row: CreditEntryRow) => ({
   amount_usd: microsToUsd(row.amount_micros),
   note: row.note,
   created_at: new Date(row.created_at).toISOString(),
+  expires_at: row.expires_at == null ? null : new Date(row.expires_at).toISOString(),
+  expired_at: row.expired_at == null ? null : new Date(row.expired_at).toISOString(),
 });
 
 const meteringSchema = z.enum(['prepaid', 'unmetered']);
@@ -64,6 +66,8 @@ const creditSchema = z.strictObject({
     .refine((v) => v !== 0, 'must not be 0')
     .refine((v) => Math.abs(v) <= MAX_AMOUNT_USD, `must be at most ${MAX_AMOUNT_USD} in size`),
   note: z.string().max(500).optional(),
+  /** A grant that expires: its unspent rest is withdrawn then. */
+  expires_at: z.iso.datetime({ offset: true }).optional(),
 });
 
 type Params = { Params: { id: string } };
@@ -125,13 +129,18 @@ export async function addCredit(
     note: body.note ?? null,
     created_at: Date.now(),
     idempotency_key: idempotencyKey ?? null,
+    expires_at: body.expires_at === undefined ? null : Date.parse(body.expires_at),
   };
+  if (entry.expires_at !== null && entry.amount_micros < 0)
+    throw invalidRequest('Only a grant (a positive amount) can expire.', 'expires_at');
   const applied = await store.addCreditOnce(entry);
   if (!applied) throw notFound(`No account with id '${accountId}'.`);
   if (applied === 'unmetered') throw unmeteredTopUp(accountId);
   if (
     applied.replayed &&
-    (applied.entry.amount_micros !== entry.amount_micros || applied.entry.note !== entry.note)
+    (applied.entry.amount_micros !== entry.amount_micros ||
+      applied.entry.note !== entry.note ||
+      (applied.entry.expires_at ?? null) !== entry.expires_at)
   ) {
     throw gatewayError('idempotency_key_reused', {
       message:

@@ -1,4 +1,5 @@
-// Low-balance webhooks: each second, every replica sweeps for prepaid accounts whose balance fell below
+// Account sweeps, each second on every replica: credit grants that expired are withdrawn (their unspent
+// rest), then low-balance webhooks. Every replica sweeps for prepaid accounts whose balance fell below
 // their threshold (the store claims each crossing once, fleet-wide, and records a delivery), then sends the
 // deliveries that are due: POST to TOKGATE_WEBHOOK_URL, signed, retried with exponential backoff, every
 // attempt recorded on the delivery. Off the request path entirely.
@@ -61,6 +62,8 @@ export class LowBalanceNotifier {
     private readonly http: HttpClient,
     private readonly settings: WebhookSettings,
     private readonly log: Logger,
+    /** Balances this sweep changed (expired grants): the wallet reads them again. */
+    private readonly onChanged: (accountIds: readonly string[]) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -85,6 +88,14 @@ export class LowBalanceNotifier {
 
   private async work(): Promise<void> {
     const now = Date.now();
+    const expired = await this.store.expireGrants(now, (grant) => ({
+      id: `cred_${randomUUID().replaceAll('-', '')}`,
+      account_id: grant.account_id,
+      amount_micros: 0,
+      note: `expired: the unspent rest of grant ${grant.id}`,
+      created_at: now,
+    }));
+    if (expired.length > 0) this.onChanged(expired);
     await this.store.sweepLowBalances(now, (account) => lowBalancePayload(account, now));
     if (!this.settings.url || !this.settings.secret) return;
     const due = await this.store.claimDueDeliveries(now, LEASE_MS);

@@ -303,6 +303,24 @@ const lowBalance: Migration = {
   },
 };
 
+/**
+ * Expand only: credit grants that expire. `expires_at` on the entry, the account's spend when it was
+ * granted (what it spent after is taken from the grant first), and when it expired (its unspent rest is
+ * withdrawn by a negative entry then).
+ */
+const expiringGrants: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('credit_entries').addColumn('expires_at', 'bigint').execute();
+    await db.schema.alterTable('credit_entries').addColumn('spend_at_grant', 'bigint').execute();
+    await db.schema.alterTable('credit_entries').addColumn('expired_at', 'bigint').execute();
+    await db.schema
+      .createIndex('credit_entries_expiry')
+      .on('credit_entries')
+      .columns(['expires_at', 'expired_at'])
+      .execute();
+  },
+};
+
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     ...coreMigrations,
@@ -313,6 +331,7 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     '0006_stored_responses': storedResponses,
     '0007_credits_lifecycle': creditsLifecycle,
     '0008_low_balance': lowBalance,
+    '0009_expiring_grants': expiringGrants,
   };
 }
 

@@ -80,6 +80,12 @@ export interface CreditEntriesTable {
   created_at: number;
   /** The top-up's Idempotency-Key (unique per account); null when none was given. */
   idempotency_key?: string | null | undefined;
+  /** A grant that expires: when (ms); its unspent rest is then withdrawn. */
+  expires_at?: number | null | undefined;
+  /** The account's spend when the grant was made (spend after it is taken from it first). */
+  spend_at_grant?: number | null | undefined;
+  /** When the grant expired (and its rest was withdrawn). */
+  expired_at?: number | null | undefined;
 }
 
 export interface WebhookDeliveriesTable {

@@ -63,8 +63,14 @@ export interface KeyPatch {
 }
 
 export type AccountRow = Selectable<AccountsTable>;
-export type CreditEntryRow = Omit<Selectable<CreditEntriesTable>, 'idempotency_key'> & {
+export type CreditEntryRow = Omit<
+  Selectable<CreditEntriesTable>,
+  'idempotency_key' | 'expires_at' | 'spend_at_grant' | 'expired_at'
+> & {
   idempotency_key?: string | null | undefined;
+  expires_at?: number | null | undefined;
+  spend_at_grant?: number | null | undefined;
+  expired_at?: number | null | undefined;
 };
 
 export interface RequestQuery {
@@ -303,7 +309,16 @@ export class Store {
         const found = await tx.selectFrom('accounts').select('id').where('id', '=', entry.account_id);
         return (await found.executeTakeFirst()) ? 'unmetered' : undefined;
       }
-      await tx.insertInto('credit_entries').values(entry).execute();
+      let row = entry;
+      if (entry.expires_at != null) {
+        const { spend_micros } = await tx
+          .selectFrom('accounts')
+          .select('spend_micros')
+          .where('id', '=', entry.account_id)
+          .executeTakeFirstOrThrow();
+        row = { ...entry, spend_at_grant: spend_micros };
+      }
+      await tx.insertInto('credit_entries').values(row).execute();
       return tx.selectFrom('accounts').selectAll().where('id', '=', entry.account_id).executeTakeFirst();
     });
   }
@@ -375,6 +390,52 @@ export class Store {
       if (!won) throw error;
       return won;
     }
+  }
+
+  /**
+   * Expires the grants whose time has come: each is claimed once (a conditional update), and its unspent
+   * rest, min(amount − spend since it was granted, balance) and never below 0, is withdrawn by a negative
+   * credit entry (`withdrawal` names it). Spend after a grant counts against it first; of overlapping
+   * grants each counts it, so less is withdrawn, never more. Returns the accounts that changed.
+   */
+  async expireGrants(now: number, withdrawal: (grant: CreditEntryRow) => CreditEntryRow): Promise<string[]> {
+    const due = await this.db
+      .selectFrom('credit_entries')
+      .selectAll()
+      .where('expires_at', '<=', now)
+      .where('expired_at', 'is', null)
+      .limit(500)
+      .execute();
+    const changed = new Set<string>();
+    for (const grant of due) {
+      await this.db.transaction().execute(async (tx) => {
+        const claimed = await tx
+          .updateTable('credit_entries')
+          .set({ expired_at: now })
+          .where('id', '=', grant.id)
+          .where('expired_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0) return;
+        const account = await tx
+          .selectFrom('accounts')
+          .select(['credits_micros', 'spend_micros'])
+          .where('id', '=', grant.account_id)
+          .executeTakeFirst();
+        if (!account || account.credits_micros === null) return;
+        const unspent = grant.amount_micros - (account.spend_micros - (grant.spend_at_grant ?? 0));
+        const rest = Math.max(0, Math.min(unspent, account.credits_micros - account.spend_micros));
+        if (rest === 0) return;
+        const entry = { ...withdrawal(grant), amount_micros: -rest };
+        await tx.insertInto('credit_entries').values(entry).execute();
+        await tx
+          .updateTable('accounts')
+          .set({ credits_micros: sql`credits_micros - ${rest}` })
+          .where('id', '=', grant.account_id)
+          .execute();
+        changed.add(grant.account_id);
+      });
+    }
+    return [...changed];
   }
 
   /** Sets (or clears, null) an account's low-balance threshold; it may fire again at once. */

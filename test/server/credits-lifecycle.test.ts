@@ -177,5 +177,53 @@ for (const database of DATABASES) {
       const total = balances.reduce((sum, b) => sum + micros(b.body.balance_usd), 0);
       assert.equal(total, micros(4));
     });
+
+    test('a grant that expires: spend after it counts against it first, its unspent rest is withdrawn', async () => {
+      const id = await prepaid(1000 / 1e6);
+      const { key } = await gw.createKey({ account_id: id });
+      const grant = await admin('POST', `/admin/accounts/${id}/credits`, {
+        amount_usd: 500 / 1e6,
+        note: 'trial',
+        expires_at: new Date(Date.now() + 1500).toISOString(),
+      });
+      assert.equal(grant.status, 201);
+      assert.ok(grant.body.credit.expires_at);
+      let spent = 0;
+      for (let i = 0; i < 2; i++) {
+        const res = await send('POST', '/v1/chat/completions', key, {
+          model: 'openai/gpt-4o-mini',
+          messages: [{ role: 'user', content: 'hi' }],
+          max_tokens: 5,
+        });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        spent += micros(res.body.usage.cost);
+      }
+      assert.ok(spent > 0 && spent < 500);
+      await gw.gateway.ledger.flush();
+      // Once it has expired, a sweep withdraws what is left of it.
+      for (let round = 0; ; round++) {
+        await gw.gateway.lowBalance.tick();
+        const credits = (await admin('GET', `/admin/accounts/${id}/credits`)).body.data;
+        if (credits.some((c: { note: string }) => /^expired/.test(c.note))) break;
+        assert.ok(round < 1000, 'the grant never expired');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const credits = (await admin('GET', `/admin/accounts/${id}/credits`)).body.data;
+      const withdrawal = credits.find((c: { note: string }) => /^expired/.test(c.note));
+      assert.equal(micros(withdrawal.amount_usd), -(500 - spent));
+      assert.ok(credits.find((c: { id: string }) => c.id === grant.body.credit.id).expired_at);
+      const shown = (await admin('GET', `/admin/accounts/${id}`)).body;
+      assert.equal(micros(shown.balance_usd), 1000 - 0, 'the non-expiring credit is untouched');
+      const total = credits.reduce((sum: number, c: { amount_usd: number }) => sum + micros(c.amount_usd), 0);
+      assert.equal(total, micros(shown.credits_usd));
+      // Swept again: nothing more is withdrawn.
+      await gw.gateway.lowBalance.tick();
+      assert.equal((await admin('GET', `/admin/accounts/${id}/credits`)).body.data.length, credits.length);
+      const negative = await admin('POST', `/admin/accounts/${id}/credits`, {
+        amount_usd: -1,
+        expires_at: new Date(Date.now() + 60_000).toISOString(),
+      });
+      assert.equal(negative.status, 400);
+    });
   });
 }
