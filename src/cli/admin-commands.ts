@@ -13,6 +13,7 @@ import {
 import { createKey, keyObject } from '../server/admin-keys.js';
 import { parseGroupBy, parseWindow, usageObject } from '../server/query.js';
 import { codeObject, createCodes } from '../server/redemption.js';
+import { accountStatement, parseFormat, statementCsv } from '../server/statement.js';
 import { Store } from '../store/store.js';
 
 export const ADMIN_HELP = `  keys create --name NAME [--account ID] [--models 'openai/*,anthropic/*'] [--budget USD]
@@ -27,6 +28,9 @@ export const ADMIN_HELP = `  keys create --name NAME [--account ID] [--models 'o
   accounts topup ID --amount USD [--note TEXT] [--idempotency-key KEY] [--expires ISO-DATE]
                                                          Add credit to a prepaid account (a ledger entry;
                                                          a retry with the same key is applied once)
+  accounts statement ID [--from DATE] [--to DATE] [--format json|csv]
+                                                         Opening balance, credits, spend per day and model,
+                                                         closing balance
   accounts show [ID]                                     One account with its top-ups, or all accounts
   codes create --count N --amount USD [--expires ISO-DATE] [--note TEXT]
                                                          Create single-use redemption codes (shown once)
@@ -109,6 +113,9 @@ async function accounts(store: Store, args: string[]): Promise<void> {
       'idempotency-key': { type: 'string' },
       'low-balance': { type: 'string' },
       expires: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
     },
   });
   if (action === 'create') {
@@ -138,6 +145,14 @@ async function accounts(store: Store, args: string[]): Promise<void> {
     );
     print({ ...accountObject(account), credit: creditObject(entry) });
     if (replayed) process.stderr.write('Already applied with this idempotency key: nothing added.\n');
+  } else if (action === 'statement') {
+    const format = parseFormat(values.format);
+    const statement = await accountStatement(store, positionals[0] ?? '', {
+      ...(values.from ? { from: values.from } : {}),
+      ...(values.to ? { to: values.to } : {}),
+    });
+    if (format === 'csv') process.stdout.write(statementCsv(statement));
+    else print(statement);
   } else if (action === 'show') {
     const id = positionals[0];
     if (!id) {

@@ -31,6 +31,7 @@ import { registerAdminCodeRoutes, registerRedeemRoute } from './redemption.js';
 import { registerResponsesRoutes } from './responses.js';
 import { registerRetrievalRoutes } from './retrieval.js';
 import { registerSelfServiceRoutes } from './self-service.js';
+import { registerStatementRoute } from './statement.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -255,6 +256,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     registerAdminKeyRoutes(scope, store, auth, ledger, wallet);
     registerAdminAccountRoutes(scope, store, ledger, wallet);
     registerAdminCodeRoutes(scope, store);
+    registerStatementRoute(scope, store, ledger);
     registerAdminRequestRoutes(scope, store, ledger);
     registerAdminModelRoutes(scope, router, deps.providers);
   });

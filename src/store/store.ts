@@ -42,6 +42,13 @@ export interface CreditApplied {
   replayed: boolean;
 }
 
+/** See `Store.statement`. */
+export interface AccountStatement {
+  openingMicros: number;
+  credits: CreditEntryRow[];
+  spend: Array<{ day: string; model: string; requests: number; costMicros: number }>;
+}
+
 /** Why a redemption code was not redeemed. */
 export type RedeemRefusal = 'unknown' | 'used' | 'expired' | 'unmetered' | 'no_account';
 
@@ -676,6 +683,61 @@ export class Store {
         avg_latency_ms: requests > 0 ? Math.round(Number(row.latency_ms) / requests) : 0,
       };
     });
+  }
+
+  /**
+   * An account's statement over [from, to): what its credit entries and ledger rows before `from` add up to,
+   * every credit entry in the window, and its spend per UTC day and model in the window (micro-USD).
+   */
+  async statement(accountId: string, from: number, to: number): Promise<AccountStatement> {
+    const [creditsBefore, spendBefore, credits, spend] = await Promise.all([
+      this.db
+        .selectFrom('credit_entries')
+        .select(sql<number>`coalesce(sum(amount_micros), 0)`.as('total'))
+        .where('account_id', '=', accountId)
+        .where('created_at', '<', from)
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom(this.ledger)
+        .select(sql<number>`coalesce(sum(cost_micros), 0)`.as('total'))
+        .where('account_id', '=', accountId)
+        .where('created_at', '<', from)
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('credit_entries')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('created_at', '>=', from)
+        .where('created_at', '<', to)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute(),
+      this.db
+        .selectFrom(this.ledger)
+        .select([
+          sql<number>`created_at / ${sql.lit(DAY_MS)}`.as('day'),
+          'model',
+          sql<number>`count(*)`.as('requests'),
+          sql<number>`coalesce(sum(cost_micros), 0)`.as('cost'),
+        ])
+        .where('account_id', '=', accountId)
+        .where('created_at', '>=', from)
+        .where('created_at', '<', to)
+        .groupBy([sql`created_at / ${sql.lit(DAY_MS)}`, 'model'])
+        .orderBy(sql`created_at / ${sql.lit(DAY_MS)}`)
+        .orderBy('model')
+        .execute(),
+    ]);
+    return {
+      openingMicros: Number(creditsBefore.total) - Number(spendBefore.total),
+      credits,
+      spend: spend.map((row) => ({
+        day: new Date(Math.floor(Number(row.day)) * DAY_MS).toISOString().slice(0, 10),
+        model: row.model,
+        requests: Number(row.requests),
+        costMicros: Number(row.cost),
+      })),
+    };
   }
 
   /** Sums straight from the ledger rows in [from, to). */

@@ -135,3 +135,18 @@ test('codes on the CLI: created once and shown once, listed without codes; a top
   assert.equal(JSON.parse(again.stdout).balance_usd, 2);
   assert.match(again.stderr, /nothing added/);
 });
+
+test('accounts statement on the CLI, as JSON and CSV, agrees with the account', async () => {
+  const account = JSON.parse(
+    (await tokgate('accounts', 'create', '--name', 'stmt', '--credits', '3')).stdout,
+  );
+  await tokgate('accounts', 'topup', account.id, '--amount', '1', '--note', 'second');
+  const json = JSON.parse((await tokgate('accounts', 'statement', account.id)).stdout);
+  assert.equal(json.opening_balance_usd, 0);
+  assert.equal(json.credits_total_usd, 4);
+  assert.equal(json.closing_balance_usd, 4);
+  const csv = (await tokgate('accounts', 'statement', account.id, '--format', 'csv')).stdout;
+  assert.match(csv, /^type,date,model,id,note,requests,amount_usd\r\n/);
+  assert.match(csv, /\r\nclosing_balance,[^,]+,,,,,4\r\n$/);
+  await assert.rejects(tokgate('accounts', 'statement', account.id, '--format', 'pdf'), /format/);
+});
