@@ -21,6 +21,7 @@ import { createObjectStore } from './providers/object-store.js';
 import { createProviders } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { createApp } from './server/app.js';
+import { LowBalanceNotifier } from './server/low-balance.js';
 import { Store } from './store/store.js';
 
 export interface Gateway {
@@ -36,6 +37,8 @@ export interface Gateway {
   modelLists: ModelListRefresher;
   /** The images kept for `response_format: url` (`sweep()` deletes the expired ones now). */
   images: ImageStore;
+  /** Low-balance webhooks (`tick()` sweeps and sends now). */
+  lowBalance: LowBalanceNotifier;
   /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
   close(): Promise<void>;
 }
@@ -174,13 +177,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   await fleet.start(auth, ledger);
   metrics.watchLedger(() => ledger.health());
-  const tokens = new TokenCounter(sharedTokenPool(config.tokenizer.workers), config.tokenizer.budgetMs);
+  const tokens = new TokenCounter(
+    sharedTokenPool(config.tokenizer.workers),
+    config.tokenizer.budgetMs,
+    config.tokenizer.holdBudgetMs,
+  );
   metrics.watchTokenizer(tokens.pool.stats);
   const admitter = new Admitter(
     wallet,
     fleet.limiter,
     router.catalog,
-    { refuseUnpriced: config.refuseUnpriced },
+    { refuseUnpriced: config.refuseUnpriced, exactHoldShare: config.exactHoldShare },
     tokens,
   );
   // The key that signs image URLs: made once per database, so every gateway of a fleet accepts the others'.
@@ -196,6 +203,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   imageStore.startSweeping(sweepIntervalMs(images.urlTtlSeconds), (error) =>
     log.warn({ err: error }, 'sweeping expired images failed'),
   );
+  const lowBalance = new LowBalanceNotifier(store, http, config.webhook, log, (ids) => {
+    for (const id of ids) wallet.invalidate(id);
+  });
+  lowBalance.start();
   const app = await createApp({
     images: {
       store: imageStore,
@@ -234,6 +245,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       imageStore.stop();
       await app.close();
       await ledger.close();
+      await lowBalance.stop();
       await fleet.close();
       await store.close();
       await http.close();
@@ -244,5 +256,5 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     })();
     return closing;
   };
-  return { app, store, ledger, router, log, tokens, modelLists, images: imageStore, close };
+  return { app, store, ledger, router, log, tokens, modelLists, images: imageStore, lowBalance, close };
 }

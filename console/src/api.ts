@@ -102,6 +102,8 @@ export function createApi(key: string) {
     account: (accountId: string) => get<Account>(`/admin/accounts/${id(accountId)}`),
     createAccount: (body: { name: string; credits_usd?: number }) =>
       send<Account>('POST', '/admin/accounts', body),
+    updateAccount: (accountId: string, body: { name?: string; metering?: Account['metering'] }) =>
+      send<Account>('PATCH', `/admin/accounts/${id(accountId)}`, body),
     addCredits: (accountId: string, body: { amount_usd: number; note?: string }) =>
       send<unknown>('POST', `/admin/accounts/${id(accountId)}/credits`, body),
     credits: async (accountId: string) =>

@@ -4,7 +4,9 @@ export interface Account {
   id: string;
   object: 'account';
   name: string;
-  /** Prepaid credits; null = postpaid (no balance is enforced). */
+  /** Whether a prepaid balance limits its keys (`unmetered`: no balance is enforced). */
+  metering: 'prepaid' | 'unmetered';
+  /** Prepaid credits; null = unmetered (no balance is enforced). */
   credits_usd: number | null;
   spend_usd: number;
   balance_usd: number | null;

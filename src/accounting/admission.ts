@@ -1,13 +1,15 @@
-// Admission: before anything goes upstream, a request passes its key's rate limits and reserves its
-// worst-case cost (an upper bound of its prompt tokens × input price + the most it may generate × output
-// price, for every choice). When it ends, the reservation is settled to the real cost. The prompt is
-// bounded by its bytes, and counted with the model's tokenizer (off the event loop, within a time budget)
-// only where that bound could refuse it.
+// Admission: before anything goes upstream, a request passes its key's rate limits and holds its worst-case
+// cost (its prompt tokens × input price + the most it may generate × output price, for every choice). When
+// it ends, the hold is settled to the real cost. The prompt is bounded by its UTF-8 bytes (free, never
+// under), and counted with the model's tokenizer (off the event loop, within a time budget) where that
+// bound would hold more than a small share of the balance (`exactHoldShare`), or the key's tpm: a tight
+// balance holds each request at its exact prompt plus its max_tokens, so concurrent requests hold what
+// they may really cost and the balance serves as many as it can pay for.
 import type { Principal } from '../auth/authenticator.js';
 import { accountOf } from '../auth/principal.js';
 import type { ModelCatalog } from '../catalog/catalog.js';
 import type { Target } from '../catalog/target.js';
-import { forbidden, GatewayError } from '../core/errors.js';
+import { forbidden } from '../core/errors.js';
 import type { ChatRequest } from '../core/types.js';
 import {
   type RateLimiter,
@@ -15,9 +17,10 @@ import {
   type RateState,
   rateLimitHeaders,
 } from '../limits/rate-limiter.js';
+import { microsToUsd } from './pricing.js';
 import type { TokenCounter } from './token-pool.js';
 import { promptTokenBound } from './tokenizer.js';
-import type { Reservation, Scope, Wallet } from './wallet/wallet.js';
+import { MoneyRefusal, type Reservation, type Scope, type Wallet } from './wallet/wallet.js';
 
 /** What a model may generate when neither the client nor the catalog says (used only to bound costs). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -78,7 +81,16 @@ export interface InputDemand {
 export interface AdmissionOptions {
   /** Refuse models without a price for metered (prepaid or budgeted) keys: their cost cannot be bounded. */
   refuseUnpriced: boolean;
+  /**
+   * A metered request whose byte-bound hold is more than this share of what its balance has left has its
+   * prompt counted exactly before it holds anything (TOKGATE_EXACT_HOLD_SHARE, 0.01).
+   */
+  exactHoldShare: number;
 }
+
+/** A refusal for money, or anything else (passed on as it is). */
+const moneyRefusal = (error: unknown): MoneyRefusal | undefined =>
+  error instanceof MoneyRefusal ? error : undefined;
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -143,28 +155,34 @@ export class Admitter {
     const price = target.entry?.price;
 
     // The prompt is first bounded by its UTF-8 bytes (a BPE token is at least one byte): free, and never
-    // under-reserves. The tokenizer (costly in time and memory: bench/README.md) runs only where the bound
-    // could refuse what the exact count admits: a tight balance, or a tpm the request is a noticeable share
-    // of. It runs in a worker within a time budget; when the budget runs out (or the encoding is still
-    // loading, or the pool is busy), the bound stands: admission may hold more, never less.
+    // under-holds. The tokenizer (off the event loop, bench/README.md) counts it where the bound would
+    // refuse what the exact count admits: a bound that is a noticeable share of the balance left or of the
+    // key's tpm. When its budget runs out (or the pool is saturated), the bound stands: more, never less.
     let prompt = promptTokenBound(upstream.messages);
-    let counted = false;
-    const countExactly = async (): Promise<boolean> => {
-      if (counted) return false;
-      counted = true;
+    // What was asked of the tokenizer: a count for tpm has the ordinary budget; one that sizes money (a
+    // hold, `forHold`) waits longer, and is asked again if the ordinary one gave up.
+    let asked: 'no' | 'plain' | 'hold' | 'done' = 'no';
+    const countExactly = async (forHold = true): Promise<boolean> => {
+      if (asked === 'done' || asked === 'hold' || (asked === 'plain' && !forHold)) return false;
+      asked = forHold ? 'hold' : 'plain';
       const tokenizer = this.catalog.tokenizerFor(target.model, target.provider.id);
-      const exact = (await this.tokens.count(upstream.messages, tokenizer, 'upper'))?.prompt;
-      if (exact === undefined || exact >= prompt) return false;
-      prompt = exact;
+      const count = await this.tokens.count(upstream.messages, tokenizer, 'upper', undefined, forHold);
+      if (count === undefined) return false;
+      asked = 'done';
+      if (count.prompt >= prompt) return false;
+      prompt = count.prompt;
       return true;
     };
     const tpm = limits?.tpm ?? null;
     if (tpm !== null && (prompt + maxTokens) * choices > tpm * TPM_SHARE_FOR_EXACT_COUNT)
-      await countExactly();
+      await countExactly(false);
 
     const outputPerToken = price ? price.output * choices : 0;
     const promptCost = () => (price ? ceilDiv(prompt * choices * price.input, 1_000_000) : 0);
     const worstCost = () => promptCost() + ceilDiv(maxTokens * outputPerToken, 1_000_000);
+    /** The max_tokens `left` micro-USD can pay for beside the prompt (0: not even the prompt). */
+    const affordableMaxTokens = (left: number) =>
+      outputPerToken > 0 ? Math.max(0, Math.floor(((left - promptCost()) * 1_000_000) / outputPerToken)) : 0;
     const capMaxTokens = (affordable: number) => {
       maxTokens = affordable;
       // The real OpenAI API wants max_completion_tokens (reasoning models reject max_tokens).
@@ -174,29 +192,48 @@ export class Admitter {
       admission.headers['x-tokgate-max-tokens'] =
         `${affordable}; capped to what the remaining balance can pay for`;
     };
+    /** The refusal told with the hold's parts and what would fit. */
+    const explain = (refusal: MoneyRefusal): MoneyRefusal => {
+      const fits = affordableMaxTokens(refusal.left);
+      const parts = `${prompt * choices} prompt tokens${choices > 1 ? ` (${choices} choices)` : ''} and max_tokens ${maxTokens}`;
+      const advice =
+        fits >= 1
+          ? `It would hold ${parts}; max_tokens ${fits} would fit. Lower max_tokens or ${refusal.kind === 'budget_exceeded' ? 'raise the budget' : 'top up'}.`
+          : `It would hold ${parts}; the prompt alone costs $${microsToUsd(promptCost())}. ${refusal.kind === 'budget_exceeded' ? 'Raise the budget' : 'Top up'} to continue.`;
+      return refusal.withAdvice(advice);
+    };
 
-    // Money is reserved optimistically: the worst case in one call. Only a refusal asks for more: the exact
-    // prompt count, then (no max_tokens from the client) what the balance can pay for.
+    // Money is held in one call: the exact prompt where the balance is tight (see above), else the bound.
+    // Only a refusal asks for more: the exact prompt count, then (no max_tokens from the client) what the
+    // balance can pay for.
     const reserveMoney = async (): Promise<Reservation | undefined> => {
       if (!metered || !price) return undefined;
+      if (await this.tight(scope, worstCost())) await countExactly();
       try {
         return await this.wallet.reserve(scope, worstCost());
-      } catch (refusal) {
-        const code = refusal instanceof GatewayError ? refusal.code : undefined;
-        if (code !== 'insufficient_credits' && code !== 'budget_exceeded') throw refusal;
+      } catch (error) {
+        let refusal = moneyRefusal(error);
+        if (!refusal) throw error;
         let retry = await countExactly();
         if (requestedMax === undefined && outputPerToken > 0) {
           const available = await this.wallet.available(scope);
           if (available !== null && worstCost() > available) {
-            const affordable = Math.floor(((available - promptCost()) * 1_000_000) / outputPerToken);
+            const affordable = affordableMaxTokens(available);
             if (affordable >= 1) {
               capMaxTokens(affordable);
               retry = true;
             }
           }
         }
-        if (!retry) throw refusal;
-        return this.wallet.reserve(scope, worstCost());
+        if (retry) {
+          try {
+            return await this.wallet.reserve(scope, worstCost());
+          } catch (again) {
+            refusal = moneyRefusal(again);
+            if (!refusal) throw again;
+          }
+        }
+        throw explain(refusal);
       }
     };
     // The tpm reservation counts max_tokens before any cap (settling corrects it).
@@ -286,12 +323,11 @@ export class Admitter {
     if (tpm !== null && tokens > tpm * TPM_SHARE_FOR_EXACT_COUNT) await countExactly();
     const reserveMoney = async (): Promise<Reservation | undefined> => {
       if (!metered || !priced) return undefined;
+      if (await this.tight(scope, demand.cost(tokens))) await countExactly();
       try {
         return await this.wallet.reserve(scope, demand.cost(tokens));
       } catch (refusal) {
-        const code = refusal instanceof GatewayError ? refusal.code : undefined;
-        if (code !== 'insufficient_credits' && code !== 'budget_exceeded') throw refusal;
-        if (!(await countExactly())) throw refusal;
+        if (!moneyRefusal(refusal) || !(await countExactly())) throw refusal;
         return this.wallet.reserve(scope, demand.cost(tokens));
       }
     };
@@ -311,6 +347,15 @@ export class Admitter {
     if (costMicros > 0 && (await this.wallet.isMetered(scope)))
       admission.reservation = await this.wallet.reserve(scope, costMicros);
     return admission;
+  }
+
+  /**
+   * Whether a hold of `micros` is more than the configured share of what the scope has left (as this process
+   * last saw it): then the prompt is worth counting exactly before holding it.
+   */
+  private async tight(scope: Scope, micros: number): Promise<boolean> {
+    const left = await this.wallet.recentlyAvailable(scope);
+    return left !== null && micros > left * this.options.exactHoldShare;
   }
 
   /** Ends an admission: `costMicros` is what the ledger records (0 for failures), `tokens` what was used. */

@@ -56,7 +56,7 @@ export function embeddingDemand(meter: Meter, target: Target, request: Embedding
     exact: async () => {
       if (known !== undefined) return known;
       const tokenizer = meter.catalog.tokenizerFor(target.model, target.provider.id);
-      return meter.tokens.countTexts(request.input as string[], tokenizer, 'upper');
+      return meter.tokens.countTexts(request.input as string[], tokenizer, 'upper', true);
     },
     cost: (tokens) => inputCostBound(target, tokens),
   };
@@ -106,8 +106,8 @@ export function rerankDemand(meter: Meter, target: Target, request: RerankReques
     bound: rerankTokenBound(request),
     exact: async () => {
       const tokenizer = meter.catalog.tokenizerFor(target.model, target.provider.id);
-      const query = await meter.tokens.countTexts([request.query], tokenizer, 'upper');
-      const documents = await meter.tokens.countTexts(request.documents, tokenizer, 'upper');
+      const query = await meter.tokens.countTexts([request.query], tokenizer, 'upper', true);
+      const documents = await meter.tokens.countTexts(request.documents, tokenizer, 'upper', true);
       if (query === undefined || documents === undefined) return undefined;
       return query * request.documents.length + documents;
     },

@@ -40,6 +40,11 @@ export interface TokenPoolStats {
 const CHARS_PER_MS_AT_BEST = 64 * 1024;
 /** Jobs waiting for a worker, per worker, beyond which a count falls back at once. */
 const QUEUE_PER_WORKER = 32;
+/**
+ * The same for an urgent count (one that decides whether a request fits its balance): it may wait behind
+ * more, since falling back would hold the prompt's byte bound and refuse what the balance can pay for.
+ */
+const URGENT_QUEUE_PER_WORKER = 1024;
 
 interface Pending {
   done: boolean;
@@ -71,6 +76,8 @@ export class TokenPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 1;
+  /** Encodings loaded (or loading) in the pool, for `ready`. */
+  private readonly loaded = new Map<TokenizerName, Promise<void>>();
 
   /** `workers`: threads at most, each holding the encodings it was asked for (about 70 MB each). */
   constructor(private readonly workers: number) {}
@@ -84,6 +91,7 @@ export class TokenPool {
     texts: string[],
     purpose: Purpose,
     budgetMs: number,
+    urgent = false,
   ): Promise<number[] | undefined> {
     let chars = 0;
     for (const text of texts) chars += text.length;
@@ -91,7 +99,7 @@ export class TokenPool {
       this.stats.expired++;
       return Promise.resolve(undefined);
     }
-    if (this.queue.length >= this.workers * QUEUE_PER_WORKER) {
+    if (this.queue.length >= this.workers * (urgent ? URGENT_QUEUE_PER_WORKER : QUEUE_PER_WORKER)) {
       this.stats.saturated++;
       return Promise.resolve(undefined);
     }
@@ -135,6 +143,23 @@ export class TokenPool {
           }),
       ),
     );
+  }
+
+  /**
+   * Resolves once `tokenizer`'s encoding is loaded in a worker (starting one and loading it on first call;
+   * about 150 ms: bench/README.md). A count that must not fall back for want of a loaded encoding (a hold
+   * on a tight balance) waits for this first, so the load is not taken out of its budget.
+   */
+  ready(tokenizer: TokenizerName): Promise<void> {
+    let loading = this.loaded.get(tokenizer);
+    if (!loading) {
+      loading = this.count(tokenizer, ['.'], 'estimate', 60_000, true).then((counts) => {
+        // Not loaded (a worker died, the queue was full): the next caller tries again.
+        if (!counts) this.loaded.delete(tokenizer);
+      });
+      this.loaded.set(tokenizer, loading);
+    }
+    return loading;
   }
 
   /** Ends the workers (counts in flight resolve undefined). */
@@ -211,26 +236,34 @@ export function sharedTokenPool(workers: number): TokenPool {
   return shared;
 }
 
-/** Exact counts for one gateway: the shared pool, with this gateway's time budget per count. */
+/**
+ * Exact counts for one gateway: the shared pool, with this gateway's time budget per count, and a longer
+ * one (`holdBudgetMs`) for the counts that decide whether a request fits its balance.
+ */
 export class TokenCounter {
   constructor(
     readonly pool: TokenPool,
     readonly budgetMs: number,
+    readonly holdBudgetMs: number = budgetMs,
   ) {}
 
   /**
    * The prompt's tokens (`countPromptTokens`' formula) and, when given, a generated text's, counted in one
-   * job; undefined when the budget ran out or the pool is saturated (the caller falls back).
+   * job; undefined when the budget ran out or the pool is saturated (the caller falls back). `forHold`: the
+   * count decides a hold on a tight balance (the hold budget, and it may queue behind more).
    */
   async count(
     messages: readonly ChatMessage[],
     tokenizer: TokenizerName,
     purpose: Purpose,
     generated?: string,
+    forHold = false,
   ): Promise<{ prompt: number; generated: number } | undefined> {
     const texts = messages.map(messageText);
     if (generated !== undefined) texts.push(generated);
-    const counts = await this.pool.count(tokenizer, texts, purpose, this.budgetMs);
+    const budget = forHold ? this.holdBudgetMs : this.budgetMs;
+    if (forHold) await this.pool.ready(tokenizer);
+    const counts = await this.pool.count(tokenizer, texts, purpose, budget, forHold);
     if (!counts) return undefined;
     let prompt = promptFraming(messages);
     for (let i = 0; i < messages.length; i++) prompt += counts[i]!;
@@ -242,9 +275,12 @@ export class TokenCounter {
     texts: readonly string[],
     tokenizer: TokenizerName,
     purpose: Purpose,
+    forHold = false,
   ): Promise<number[] | undefined> {
     if (texts.length === 0) return [];
-    return (await this.pool.count(tokenizer, [...texts], purpose, this.budgetMs)) ?? undefined;
+    const budget = forHold ? this.holdBudgetMs : this.budgetMs;
+    if (forHold) await this.pool.ready(tokenizer);
+    return (await this.pool.count(tokenizer, [...texts], purpose, budget, forHold)) ?? undefined;
   }
 
   /** The tokens of several texts, summed; undefined when the budget ran out. */
@@ -252,8 +288,9 @@ export class TokenCounter {
     texts: readonly string[],
     tokenizer: TokenizerName,
     purpose: Purpose,
+    forHold = false,
   ): Promise<number | undefined> {
-    const counts = await this.countEach(texts, tokenizer, purpose);
+    const counts = await this.countEach(texts, tokenizer, purpose, forHold);
     if (!counts) return undefined;
     let total = 0;
     for (const count of counts) total += count;

@@ -1,13 +1,21 @@
-// `tokgate keys|accounts|usage`: the admin API's operations on the same database the server uses, for
+// `tokgate keys|accounts|codes|usage`: the admin API's operations on the same database the server uses, for
 // operators at a shell. Bodies go through the same parsing and the same functions as the HTTP routes.
 import pino from 'pino';
 import { Authenticator } from '../auth/authenticator.js';
 import type { GatewayConfig } from '../config/config.js';
 import { ConfigError } from '../core/config-error.js';
 import { GatewayError, notFound } from '../core/errors.js';
-import { accountObject, addCredit, createAccount, creditObject } from '../server/admin-accounts.js';
+import {
+  accountObject,
+  addCredit,
+  createAccount,
+  creditObject,
+  updateAccount,
+} from '../server/admin-accounts.js';
 import { createKey, keyObject } from '../server/admin-keys.js';
 import { parseGroupBy, parseTime, parseWindow, usageObject } from '../server/query.js';
+import { codeObject, createCodes } from '../server/redemption.js';
+import { accountStatement, parseFormat, statementCsv } from '../server/statement.js';
 import { RedisHub } from '../store/redis.js';
 import { Store } from '../store/store.js';
 import { parseCommandArgs, UsageError } from './usage.js';
@@ -82,15 +90,41 @@ function keysRevoke(args: string[]): Work {
   };
 }
 
+/** An `--expires` date as the API takes it (ISO), or a usage error of `command`. */
+function expiresOption(value: string, command: string): string {
+  const expires = parseTime(value, 'expires');
+  if (expires === undefined) throw new UsageError('--expires needs a date', command);
+  return new Date(expires).toISOString();
+}
+
 function accountsCreate(args: string[]): Work {
   const { values } = parseCommandArgs('accounts create', args, {
     name: { type: 'string' },
     credits: { type: 'string' },
+    metering: { type: 'string' },
   });
   const body: Record<string, unknown> = { name: values.name };
   if (values.credits !== undefined) body.credits_usd = numberOption(values.credits);
+  if (values.metering !== undefined) body.metering = values.metering;
   return async (store) => {
     print(accountObject(await createAccount(store, body)));
+  };
+}
+
+function accountsUpdate(args: string[]): Work {
+  const { values, positionals } = parseCommandArgs(
+    'accounts update',
+    args,
+    { name: { type: 'string' }, metering: { type: 'string' }, 'low-balance': { type: 'string' } },
+    { min: 1, max: 1 },
+  );
+  const body: Record<string, unknown> = {};
+  if (values.name !== undefined) body.name = values.name;
+  if (values.metering !== undefined) body.metering = values.metering;
+  const low = values['low-balance'];
+  if (low !== undefined) body.low_balance_usd = low === 'none' ? null : numberOption(low);
+  return async (store) => {
+    print(accountObject(await updateAccount(store, positionals[0]!, body)));
   };
 }
 
@@ -98,15 +132,77 @@ function accountsTopup(args: string[]): Work {
   const { values, positionals } = parseCommandArgs(
     'accounts topup',
     args,
-    { amount: { type: 'string' }, note: { type: 'string' } },
+    {
+      amount: { type: 'string' },
+      note: { type: 'string' },
+      'idempotency-key': { type: 'string' },
+      expires: { type: 'string' },
+    },
     { min: 1, max: 1 },
   );
   const body: Record<string, unknown> = { amount_usd: numberOption(values.amount) };
   if (values.note) body.note = values.note;
+  if (values.expires !== undefined) body.expires_at = expiresOption(values.expires, 'accounts topup');
   return async (store) => {
-    const { account, entry } = await addCredit(store, positionals[0]!, body);
+    const { account, entry, replayed } = await addCredit(
+      store,
+      positionals[0]!,
+      body,
+      values['idempotency-key'],
+    );
     print({ ...accountObject(account), credit: creditObject(entry) });
+    if (replayed) process.stderr.write('Already applied with this idempotency key: nothing added.\n');
   };
+}
+
+function accountsStatement(args: string[]): Work {
+  const { values, positionals } = parseCommandArgs(
+    'accounts statement',
+    args,
+    { from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' } },
+    { min: 1, max: 1 },
+  );
+  const format = parseFormat(values.format);
+  return async (store) => {
+    const statement = await accountStatement(store, positionals[0]!, {
+      ...(values.from ? { from: values.from } : {}),
+      ...(values.to ? { to: values.to } : {}),
+    });
+    if (format === 'csv') process.stdout.write(statementCsv(statement));
+    else print(statement);
+  };
+}
+
+function codesCreate(args: string[]): Work {
+  const { values } = parseCommandArgs('codes create', args, {
+    count: { type: 'string' },
+    amount: { type: 'string' },
+    expires: { type: 'string' },
+    note: { type: 'string' },
+  });
+  const body: Record<string, unknown> = {
+    count: numberOption(values.count ?? '1'),
+    amount_usd: numberOption(values.amount),
+  };
+  if (values.expires !== undefined) body.expires_at = expiresOption(values.expires, 'codes create');
+  if (values.note) body.note = values.note;
+  return async (store) => {
+    print(await createCodes(store, body));
+    process.stderr.write('The codes are shown only now; only their hashes are stored.\n');
+  };
+}
+
+function codesList(args: string[]): Work {
+  parseCommandArgs('codes list', args, {});
+  return async (store) =>
+    table((await store.listRedemptionCodes()).map(codeObject), [
+      'id',
+      'amount_usd',
+      'note',
+      'expires_at',
+      'redeemed_at',
+      'account_id',
+    ]);
 }
 
 function accountsShow(args: string[]): Work {
@@ -195,8 +291,12 @@ const COMMAND_WORK: Record<string, (config: GatewayConfig, args: string[]) => Wo
   'keys list': (_, args) => keysList(args),
   'keys revoke': (_, args) => keysRevoke(args),
   'accounts create': (_, args) => accountsCreate(args),
+  'accounts update': (_, args) => accountsUpdate(args),
   'accounts topup': (_, args) => accountsTopup(args),
+  'accounts statement': (_, args) => accountsStatement(args),
   'accounts show': (_, args) => accountsShow(args),
+  'codes create': (_, args) => codesCreate(args),
+  'codes list': (_, args) => codesList(args),
   usage: (_, args) => usageReport(args),
   'admin-key rotate': adminKeyRotate,
 };

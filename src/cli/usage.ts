@@ -51,16 +51,32 @@ export const COMMANDS: Record<string, CommandHelp> = {
   'keys list': { usage: 'tokgate keys list', summary: 'List keys (no secrets)' },
   'keys revoke': { usage: 'tokgate keys revoke ID', summary: 'Revoke a key' },
   'accounts create': {
-    usage: 'tokgate accounts create --name NAME [--credits USD]',
+    usage: 'tokgate accounts create --name NAME [--credits USD] [--metering prepaid|unmetered]',
     summary: 'Create an account (prepaid with --credits)',
   },
+  'accounts update': {
+    usage: 'tokgate accounts update ID [--name NAME] [--metering prepaid|unmetered] [--low-balance USD|none]',
+    summary: 'Rename an account, switch its metering, or set the balance below which a webhook fires',
+  },
   'accounts topup': {
-    usage: 'tokgate accounts topup ID --amount USD [--note TEXT]',
-    summary: 'Add credit (a ledger entry)',
+    usage: 'tokgate accounts topup ID --amount USD [--note TEXT] [--idempotency-key KEY] [--expires DATE]',
+    summary: 'Add credit to a prepaid account (a ledger entry; a retry with the same key is applied once)',
+  },
+  'accounts statement': {
+    usage: 'tokgate accounts statement ID [--from DATE] [--to DATE] [--format json|csv]',
+    summary: 'Opening balance, credits, spend per day and model, closing balance',
   },
   'accounts show': {
     usage: 'tokgate accounts show [ID]',
     summary: 'One account with its top-ups, or all accounts',
+  },
+  'codes create': {
+    usage: 'tokgate codes create --count N --amount USD [--expires DATE] [--note TEXT]',
+    summary: 'Create single-use redemption codes (shown once)',
+  },
+  'codes list': {
+    usage: 'tokgate codes list',
+    summary: 'List redemption codes (no codes) and who redeemed them',
   },
   usage: {
     usage:

@@ -112,6 +112,13 @@ export interface GatewayConfig {
   models: Record<string, ModelSettings>;
   /** Refuse unpriced models for metered keys (prepaid accounts, key budgets): their cost cannot be bounded. */
   refuseUnpriced: boolean;
+  /**
+   * A metered request whose byte-bound hold is more than this share of the balance left has its prompt
+   * counted exactly before it is held (TOKGATE_EXACT_HOLD_SHARE or billing.exact_hold_share, 0.01; 0–1).
+   */
+  exactHoldShare: number;
+  /** Where low-balance events go (TOKGATE_WEBHOOK_*); undefined = nowhere (deliveries are still recorded). */
+  webhook: WebhookSettings;
   /** Routes and the reliability policy (see the routing section below). */
   routing: RoutingSettings;
   /** Uploads (multipart) and the images the gateway keeps for `response_format: url`. */
@@ -122,6 +129,45 @@ export interface GatewayConfig {
     budgetMs: number;
     /** Worker threads (TOKGATE_TOKENIZER_WORKERS, 1; 1–4), each ~70 MB per encoding it has used. */
     workers: number;
+    /**
+     * Time a count that sizes a hold on a tight balance may take (TOKGATE_TOKENIZER_HOLD_BUDGET_MS, 2000;
+     * never below `budgetMs`): past it, the prompt's byte bound is held.
+     */
+    holdBudgetMs: number;
+  };
+}
+
+export interface WebhookSettings {
+  /** TOKGATE_WEBHOOK_URL: where events are POSTed; unset = recorded, not sent. */
+  url: URL | undefined;
+  /** TOKGATE_WEBHOOK_SECRET: the HMAC-SHA256 key of the `x-tokgate-signature` header. */
+  secret: string | undefined;
+  /** TOKGATE_WEBHOOK_RETRY_MS (1000): the wait before the first retry, doubled after each failure. */
+  retryMs: number;
+  /** TOKGATE_WEBHOOK_ATTEMPTS (8): attempts before a delivery is given up. */
+  attempts: number;
+}
+
+function resolveWebhook(env: NodeJS.ProcessEnv): WebhookSettings {
+  let url: URL | undefined;
+  if (env.TOKGATE_WEBHOOK_URL) {
+    try {
+      url = new URL(env.TOKGATE_WEBHOOK_URL);
+    } catch {
+      throw new ConfigError('TOKGATE_WEBHOOK_URL must be an http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ConfigError('TOKGATE_WEBHOOK_URL must be an http(s) URL');
+    if (!env.TOKGATE_WEBHOOK_SECRET)
+      throw new ConfigError('TOKGATE_WEBHOOK_URL needs TOKGATE_WEBHOOK_SECRET (its bodies are signed)');
+  }
+  const attempts = parseIntEnv(env, 'TOKGATE_WEBHOOK_ATTEMPTS') ?? 8;
+  if (attempts < 1 || attempts > 20) throw new ConfigError('TOKGATE_WEBHOOK_ATTEMPTS must be 1 to 20');
+  return {
+    url,
+    secret: env.TOKGATE_WEBHOOK_SECRET || undefined,
+    retryMs: parsePositiveEnv(env, 'TOKGATE_WEBHOOK_RETRY_MS') ?? 1000,
+    attempts,
   };
 }
 
@@ -439,10 +485,16 @@ const fileSchema = z.strictObject({
       max_upstream_answer_mb: z.number().positive().optional(),
     })
     .optional(),
-  billing: z.strictObject({ refuse_unpriced: z.boolean().optional() }).optional(),
+  billing: z
+    .strictObject({
+      refuse_unpriced: z.boolean().optional(),
+      exact_hold_share: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
   tokenizer: z
     .strictObject({
       budget_ms: positiveInt().max(60_000).optional(),
+      hold_budget_ms: positiveInt().max(60_000).optional(),
       workers: positiveInt().max(4).optional(),
     })
     .optional(),
@@ -1009,7 +1061,9 @@ function resolveTokenizer(file: FileConfig, env: NodeJS.ProcessEnv): GatewayConf
   const budgetMs = parsePositiveEnv(env, 'TOKGATE_TOKENIZER_BUDGET_MS') ?? file.tokenizer?.budget_ms ?? 50;
   const workers = parseIntEnv(env, 'TOKGATE_TOKENIZER_WORKERS') ?? file.tokenizer?.workers ?? 1;
   if (workers < 1 || workers > 4) throw new ConfigError('TOKGATE_TOKENIZER_WORKERS must be 1 to 4');
-  return { budgetMs, workers };
+  const holdBudgetMs =
+    parsePositiveEnv(env, 'TOKGATE_TOKENIZER_HOLD_BUDGET_MS') ?? file.tokenizer?.hold_budget_ms ?? 2000;
+  return { budgetMs, workers, holdBudgetMs: Math.max(budgetMs, holdBudgetMs) };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -1065,5 +1119,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     refuseUnpriced: env.TOKGATE_REFUSE_UNPRICED
       ? env.TOKGATE_REFUSE_UNPRICED !== 'false'
       : (file.billing?.refuse_unpriced ?? true),
+    webhook: resolveWebhook(env),
+    exactHoldShare:
+      numberEnv(env, 'TOKGATE_EXACT_HOLD_SHARE', (n) => n >= 0 && n <= 1, 'a number from 0 to 1') ??
+      file.billing?.exact_hold_share ??
+      0.01,
   };
 }

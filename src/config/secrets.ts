@@ -8,6 +8,7 @@ export function configSecrets(config: GatewayConfig): string[] {
   if (config.adminKey) secrets.push(config.adminKey);
   if (config.metricsToken) secrets.push(config.metricsToken);
   if (config.images.s3) secrets.push(config.images.s3.secretAccessKey);
+  if (config.webhook.secret) secrets.push(config.webhook.secret);
   for (const provider of config.providers) {
     if (provider.apiKey) secrets.push(provider.apiKey);
     // Custom headers carry auth for self-hosted servers; treat every value as secret.

@@ -133,6 +133,27 @@ export const ERROR_CATALOG = {
     retryable: false,
     message: 'The request body is too large.',
   },
+  account_unmetered: {
+    type: 'invalid_request_error',
+    status: 409,
+    retryable: false,
+    message:
+      'This account is unmetered: credit would not limit it. Switch it to prepaid first (PATCH /admin/accounts/{id} with {"metering": "prepaid"}).',
+  },
+  redemption_code_invalid: {
+    type: 'invalid_request_error',
+    status: 400,
+    retryable: false,
+    message: 'This redemption code is not valid.',
+    param: 'code',
+  },
+  redemption_code_used: {
+    type: 'invalid_request_error',
+    status: 409,
+    retryable: false,
+    message: 'This redemption code has already been redeemed.',
+    param: 'code',
+  },
   idempotency_key_reused: {
     type: 'invalid_request_error',
     status: 409,

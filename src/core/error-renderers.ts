@@ -60,6 +60,9 @@ const ANTHROPIC_TYPE: Record<GatewayErrorCode, AnthropicErrorType> = {
   request_too_large: 'request_too_large',
   // Anthropic uses invalid_request_error for the 4xx statuses it has no type for (409 here).
   idempotency_key_reused: 'invalid_request_error',
+  account_unmetered: 'invalid_request_error',
+  redemption_code_invalid: 'invalid_request_error',
+  redemption_code_used: 'invalid_request_error',
   unknown_route: 'not_found_error',
   model_not_found: 'not_found_error',
   not_found: 'not_found_error',

@@ -34,10 +34,12 @@ import { registerMessagesRoutes } from './messages.js';
 import { registerModelRoutes } from './models.js';
 import type { MultipartLimits } from './multipart.js';
 import { refuseNul } from './nul-guard.js';
+import { registerAdminCodeRoutes, registerRedeemRoute } from './redemption.js';
 import { trackRequests } from './request-log.js';
 import { registerResponsesRoutes } from './responses.js';
 import { registerRetrievalRoutes } from './retrieval.js';
 import { registerSelfServiceRoutes } from './self-service.js';
+import { registerStatementRoute } from './statement.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -269,6 +271,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     await registerImageRoutes(scope, pipeline, deps.images);
     registerSelfServiceRoutes(scope, store, ledger);
     registerModelRoutes(scope, router);
+    registerRedeemRoute(scope, store, ledger, wallet);
   });
 
   // Admin API: the admin key only.
@@ -287,6 +290,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     registerAdminKeyRoutes(scope, store, auth, ledger, wallet);
     registerAdminAccountRoutes(scope, store, ledger, wallet);
+    registerAdminCodeRoutes(scope, store);
+    registerStatementRoute(scope, store, ledger);
     registerAdminRequestRoutes(scope, store, ledger);
     registerAdminModelRoutes(scope, router, deps.providers);
   });

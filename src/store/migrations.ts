@@ -263,6 +263,82 @@ const storedResponses: Migration = {
   },
 };
 
+/**
+ * Expand only: credits lifecycle. A top-up's Idempotency-Key (unique per account, so a retried top-up is
+ * applied once, also under concurrent retries), and redemption codes (stored as hashes, single use).
+ */
+const creditsLifecycle: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('credit_entries').addColumn('idempotency_key', 'text').execute();
+    await db.schema
+      .createIndex('credit_entries_idempotency')
+      .on('credit_entries')
+      .columns(['account_id', 'idempotency_key'])
+      .unique()
+      .execute();
+    await db.schema
+      .createTable('redemption_codes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('amount_micros', 'bigint', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint')
+      .addColumn('redeemed_at', 'bigint')
+      .addColumn('account_id', 'text')
+      .addColumn('credit_id', 'text')
+      .execute();
+  },
+};
+
+/**
+ * Expand only: a low-balance threshold per account (and when it last fired, so it fires once per
+ * crossing), and the webhook deliveries it makes, each recorded with its attempts.
+ */
+const lowBalance: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('accounts').addColumn('low_balance_micros', 'bigint').execute();
+    await db.schema.alterTable('accounts').addColumn('low_balance_notified_at', 'bigint').execute();
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('attempts_json', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('delivered_at', 'bigint')
+      .addColumn('last_status', 'integer')
+      .addColumn('last_error', 'text')
+      .execute();
+    await db.schema
+      .createIndex('webhook_deliveries_due')
+      .on('webhook_deliveries')
+      .column('next_attempt_at')
+      .execute();
+  },
+};
+
+/**
+ * Expand only: credit grants that expire. `expires_at` on the entry, the account's spend when it was
+ * granted (what it spent after is taken from the grant first), and when it expired (its unspent rest is
+ * withdrawn by a negative entry then).
+ */
+const expiringGrants: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('credit_entries').addColumn('expires_at', 'bigint').execute();
+    await db.schema.alterTable('credit_entries').addColumn('spend_at_grant', 'bigint').execute();
+    await db.schema.alterTable('credit_entries').addColumn('expired_at', 'bigint').execute();
+    await db.schema
+      .createIndex('credit_entries_expiry')
+      .on('credit_entries')
+      .columns(['expires_at', 'expired_at'])
+      .execute();
+  },
+};
+
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     ...coreMigrations,
@@ -272,6 +348,9 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     '0005_request_door': requestDoor(engine),
     '0006_stored_responses': storedResponses,
     '0007_request_units': requestUnits(engine),
+    '0008_credits_lifecycle': creditsLifecycle,
+    '0009_low_balance': lowBalance,
+    '0010_expiring_grants': expiringGrants,
   };
 }
 

@@ -12,6 +12,10 @@ export interface AccountsTable {
   credits_micros: number | null;
   spend_micros: Generated<number>;
   created_at: number;
+  /** A webhook fires when the balance falls below this, micro-USD; null = none. */
+  low_balance_micros: Generated<number | null>;
+  /** When it last fired; cleared once the balance is back at or above the threshold. */
+  low_balance_notified_at: Generated<number | null>;
 }
 
 export interface ApiKeysTable {
@@ -78,6 +82,46 @@ export interface CreditEntriesTable {
   amount_micros: number;
   note: string | null;
   created_at: number;
+  /** The top-up's Idempotency-Key (unique per account); null when none was given. */
+  idempotency_key?: string | null | undefined;
+  /** A grant that expires: when (ms); its unspent rest is then withdrawn. */
+  expires_at?: number | null | undefined;
+  /** The account's spend when the grant was made (spend after it is taken from it first). */
+  spend_at_grant?: number | null | undefined;
+  /** When the grant expired (and its rest was withdrawn). */
+  expired_at?: number | null | undefined;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  account_id: string;
+  /** `account.low_balance`. */
+  event: string;
+  /** The body sent, JSON (the same bytes every attempt, so its signature can be checked). */
+  payload: string;
+  created_at: number;
+  attempts: Generated<number>;
+  /** JSON array of `{at, status}` or `{at, error}`, one per attempt. */
+  attempts_json: Generated<string>;
+  /** When to try next (a sender claims it by moving this forward); null = delivered or given up. */
+  next_attempt_at: number | null;
+  delivered_at: Generated<number | null>;
+  last_status: Generated<number | null>;
+  last_error: Generated<string | null>;
+}
+
+export interface RedemptionCodesTable {
+  id: string;
+  /** SHA-256 of the code, hex: the code itself is shown once, when created. */
+  code_hash: string;
+  amount_micros: number;
+  note: string | null;
+  created_at: number;
+  expires_at: number | null;
+  /** Set once, by the one redemption that wins. */
+  redeemed_at: number | null;
+  account_id: string | null;
+  credit_id: string | null;
 }
 
 /** PostgreSQL only: usage per hour, account, key ('' = admin) and model, kept by every ledger write. */
@@ -137,11 +181,15 @@ export interface Schema {
   request_log: RequestsTable;
   usage_hourly: UsageHourlyTable;
   credit_entries: CreditEntriesTable;
+  redemption_codes: RedemptionCodesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   ledger_dead_letters: LedgerDeadLettersTable;
   stored_responses: StoredResponsesTable;
 }
 
 export type StoredResponseRow = Selectable<StoredResponsesTable>;
+export type RedemptionCodeRow = Selectable<RedemptionCodesTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 
 /** One ledger row as stored and read back. */
 export type RequestRow = Selectable<RequestsTable>;

@@ -13,13 +13,50 @@ import type {
   ApiKeysTable,
   CreditEntriesTable,
   DeadLetterRow,
+  RedemptionCodeRow,
   RequestRow,
   Schema,
   StoredResponseRow,
+  WebhookDeliveryRow,
 } from './schema.js';
 
 export { failureCode, isRowRefused } from './errors.js';
-export type { DeadLetterRow, RequestRow, StoredResponseRow } from './schema.js';
+export type {
+  DeadLetterRow,
+  RedemptionCodeRow,
+  RequestRow,
+  StoredResponseRow,
+  WebhookDeliveryRow,
+} from './schema.js';
+
+/** A unique index refused the row (SQLite or PostgreSQL). */
+const isUniqueViolation = (error: unknown) => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+};
+
+/** A top-up as applied: `replayed` when its Idempotency-Key had been applied before (nothing added now). */
+export interface CreditApplied {
+  account: AccountRow;
+  entry: CreditEntryRow;
+  replayed: boolean;
+}
+
+/** See `Store.statement`. */
+export interface AccountStatement {
+  openingMicros: number;
+  credits: CreditEntryRow[];
+  spend: Array<{ day: string; model: string; requests: number; costMicros: number }>;
+}
+
+/** Why a redemption code was not redeemed. */
+export type RedeemRefusal = 'unknown' | 'used' | 'expired' | 'unmetered' | 'no_account';
+
+class Rollback extends Error {
+  constructor(readonly reason: RedeemRefusal) {
+    super(reason);
+  }
+}
 
 export type KeyRow = Selectable<ApiKeysTable>;
 export type NewKeyRow = Insertable<ApiKeysTable>;
@@ -33,7 +70,15 @@ export interface KeyPatch {
 }
 
 export type AccountRow = Selectable<AccountsTable>;
-export type CreditEntryRow = Selectable<CreditEntriesTable>;
+export type CreditEntryRow = Omit<
+  Selectable<CreditEntriesTable>,
+  'idempotency_key' | 'expires_at' | 'spend_at_grant' | 'expired_at'
+> & {
+  idempotency_key?: string | null | undefined;
+  expires_at?: number | null | undefined;
+  spend_at_grant?: number | null | undefined;
+  expired_at?: number | null | undefined;
+};
 
 export interface RequestQuery {
   limit: number;
@@ -264,20 +309,332 @@ export class Store {
   }
 
   /**
-   * Adds credit as a ledger entry and to the account's balance, in one transaction. An unmetered account
-   * becomes prepaid with its first top-up.
+   * Adds credit as a ledger entry and to a prepaid account's balance, in one transaction. Undefined when
+   * there is no such account; 'unmetered' when it is unmetered (credit would not limit it: it must be
+   * switched to prepaid first, `setMetering`).
    */
-  async addCredit(entry: CreditEntryRow): Promise<AccountRow | undefined> {
+  async addCredit(entry: CreditEntryRow): Promise<AccountRow | 'unmetered' | undefined> {
     return this.db.transaction().execute(async (tx) => {
       const result = await tx
         .updateTable('accounts')
-        .set({ credits_micros: sql`coalesce(credits_micros, 0) + ${entry.amount_micros}` })
+        .set({ credits_micros: sql`credits_micros + ${entry.amount_micros}` })
         .where('id', '=', entry.account_id)
+        .where('credits_micros', 'is not', null)
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return undefined;
-      await tx.insertInto('credit_entries').values(entry).execute();
+      if (Number(result.numUpdatedRows) === 0) {
+        const found = await tx.selectFrom('accounts').select('id').where('id', '=', entry.account_id);
+        return (await found.executeTakeFirst()) ? 'unmetered' : undefined;
+      }
+      let row = entry;
+      if (entry.expires_at != null) {
+        const { spend_micros } = await tx
+          .selectFrom('accounts')
+          .select('spend_micros')
+          .where('id', '=', entry.account_id)
+          .executeTakeFirstOrThrow();
+        row = { ...entry, spend_at_grant: spend_micros };
+      }
+      await tx.insertInto('credit_entries').values(row).execute();
       return tx.selectFrom('accounts').selectAll().where('id', '=', entry.account_id).executeTakeFirst();
     });
+  }
+
+  /**
+   * Switches an account's metering. To prepaid, its balance opens at $0: a credit entry (`opening`, its
+   * amount filled in here) carries what it spent while unmetered, so credits stay the sum of the entries.
+   * To unmetered, its credits are set aside (null). Unchanged when it already is so; undefined when there
+   * is no such account.
+   */
+  async setMetering(
+    id: string,
+    metering: 'prepaid' | 'unmetered',
+    opening: CreditEntryRow,
+  ): Promise<AccountRow | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      if ((row.credits_micros !== null) === (metering === 'prepaid')) return row;
+      if (metering === 'unmetered') {
+        await tx.updateTable('accounts').set({ credits_micros: null }).where('id', '=', id).execute();
+      } else {
+        const { total } = await tx
+          .selectFrom('credit_entries')
+          .select(sql<string | number>`coalesce(sum(amount_micros), 0)`.as('total'))
+          .where('account_id', '=', id)
+          .executeTakeFirstOrThrow();
+        const carried = Number(row.spend_micros) - Number(total);
+        await tx
+          .insertInto('credit_entries')
+          .values({ ...opening, amount_micros: carried })
+          .execute();
+        await tx
+          .updateTable('accounts')
+          .set({ credits_micros: Number(total) + carried })
+          .where('id', '=', id)
+          .execute();
+      }
+      return tx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    });
+  }
+
+  /**
+   * `addCredit` applied at most once per Idempotency-Key and account: a retry (even one racing the first
+   * attempt) gets the entry the first one made, with `replayed` set, and adds nothing.
+   */
+  async addCreditOnce(entry: CreditEntryRow): Promise<CreditApplied | 'unmetered' | undefined> {
+    const key = entry.idempotency_key;
+    const earlier = async (): Promise<CreditApplied | undefined> => {
+      if (!key) return undefined;
+      const found = await this.db
+        .selectFrom('credit_entries')
+        .selectAll()
+        .where('account_id', '=', entry.account_id)
+        .where('idempotency_key', '=', key)
+        .executeTakeFirst();
+      const account = found && (await this.getAccount(entry.account_id));
+      return found && account ? { account, entry: found, replayed: true } : undefined;
+    };
+    const before = await earlier();
+    if (before) return before;
+    try {
+      const account = await this.addCredit(entry);
+      if (account === undefined || account === 'unmetered') return account;
+      return { account, entry, replayed: false };
+    } catch (error) {
+      // A concurrent retry with the same key committed first: this attempt was rolled back whole.
+      const won = isUniqueViolation(error) ? await earlier() : undefined;
+      if (!won) throw error;
+      return won;
+    }
+  }
+
+  /**
+   * Expires the grants whose time has come: each is claimed once (a conditional update), and its unspent
+   * rest, min(amount − spend since it was granted, balance) and never below 0, is withdrawn by a negative
+   * credit entry (`withdrawal` names it). Spend after a grant counts against it first; of overlapping
+   * grants each counts it, so less is withdrawn, never more. Returns the accounts that changed.
+   */
+  async expireGrants(now: number, withdrawal: (grant: CreditEntryRow) => CreditEntryRow): Promise<string[]> {
+    const due = await this.db
+      .selectFrom('credit_entries')
+      .selectAll()
+      .where('expires_at', '<=', now)
+      .where('expired_at', 'is', null)
+      .limit(500)
+      .execute();
+    const changed = new Set<string>();
+    for (const grant of due) {
+      await this.db.transaction().execute(async (tx) => {
+        const claimed = await tx
+          .updateTable('credit_entries')
+          .set({ expired_at: now })
+          .where('id', '=', grant.id)
+          .where('expired_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0) return;
+        const account = await tx
+          .selectFrom('accounts')
+          .select(['credits_micros', 'spend_micros'])
+          .where('id', '=', grant.account_id)
+          .executeTakeFirst();
+        if (!account || account.credits_micros === null) return;
+        const unspent = grant.amount_micros - (account.spend_micros - (grant.spend_at_grant ?? 0));
+        const rest = Math.max(0, Math.min(unspent, account.credits_micros - account.spend_micros));
+        if (rest === 0) return;
+        const entry = { ...withdrawal(grant), amount_micros: -rest };
+        await tx.insertInto('credit_entries').values(entry).execute();
+        await tx
+          .updateTable('accounts')
+          .set({ credits_micros: sql`credits_micros - ${rest}` })
+          .where('id', '=', grant.account_id)
+          .execute();
+        changed.add(grant.account_id);
+      });
+    }
+    return [...changed];
+  }
+
+  /** Sets (or clears, null) an account's low-balance threshold; it may fire again at once. */
+  async setLowBalance(id: string, micros: number | null): Promise<AccountRow | undefined> {
+    await this.db
+      .updateTable('accounts')
+      .set({ low_balance_micros: micros, low_balance_notified_at: null })
+      .where('id', '=', id)
+      .execute();
+    return this.getAccount(id);
+  }
+
+  /**
+   * The low-balance sweep: every prepaid account whose balance is below its threshold and that has not
+   * been told yet is marked told and gets a delivery (`payload` builds its body); each account is claimed
+   * by one conditional update, so of several replicas sweeping at once only one records it. Accounts back
+   * at or above their threshold are unmarked, to fire again on the next crossing. Returns the new ones.
+   */
+  async sweepLowBalances(
+    now: number,
+    delivery: (account: AccountRow) => { id: string; event: string; payload: string },
+  ): Promise<WebhookDeliveryRow[]> {
+    await this.db
+      .updateTable('accounts')
+      .set({ low_balance_notified_at: null })
+      .where('low_balance_notified_at', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('low_balance_micros', 'is', null),
+          eb('credits_micros', 'is', null),
+          eb(sql`credits_micros - spend_micros`, '>=', sql`low_balance_micros`),
+        ]),
+      )
+      .execute();
+    const low = await this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('low_balance_micros', 'is not', null)
+      .where('low_balance_notified_at', 'is', null)
+      .where('credits_micros', 'is not', null)
+      .where(sql`credits_micros - spend_micros`, '<', sql`low_balance_micros`)
+      .execute();
+    const made: WebhookDeliveryRow[] = [];
+    for (const account of low) {
+      const row = await this.db.transaction().execute(async (tx) => {
+        const claimed = await tx
+          .updateTable('accounts')
+          .set({ low_balance_notified_at: now })
+          .where('id', '=', account.id)
+          .where('low_balance_notified_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0) return undefined;
+        const { id, event, payload } = delivery(account);
+        const values = { id, account_id: account.id, event, payload, created_at: now, next_attempt_at: now };
+        await tx.insertInto('webhook_deliveries').values(values).execute();
+        return tx.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      });
+      if (row) made.push(row);
+    }
+    return made;
+  }
+
+  /**
+   * Deliveries due by `now`, each claimed for `leaseMs` (its next attempt moved forward by a conditional
+   * update, so one replica sends it; if that replica dies, the lease runs out and another does).
+   */
+  async claimDueDeliveries(now: number, leaseMs: number, limit = 50): Promise<WebhookDeliveryRow[]> {
+    const due = await this.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .execute();
+    const claimed: WebhookDeliveryRow[] = [];
+    for (const row of due) {
+      const result = await this.db
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: now + leaseMs })
+        .where('id', '=', row.id)
+        .where('next_attempt_at', '=', row.next_attempt_at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) claimed.push(row);
+    }
+    return claimed;
+  }
+
+  /** Records one attempt of a delivery; `next` is when to try again (null: delivered or given up). */
+  async recordAttempt(
+    row: WebhookDeliveryRow,
+    attempt: { at: number; status?: number; error?: string },
+    delivered: boolean,
+    next: number | null,
+  ): Promise<void> {
+    const attempts = [...(JSON.parse(row.attempts_json) as unknown[]), attempt];
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({
+        attempts: attempts.length,
+        attempts_json: JSON.stringify(attempts),
+        next_attempt_at: next,
+        last_status: attempt.status ?? null,
+        last_error: attempt.error ?? null,
+        ...(delivered ? { delivered_at: attempt.at } : {}),
+      })
+      .where('id', '=', row.id)
+      .execute();
+  }
+
+  async listDeliveries(accountId?: string, limit = 200): Promise<WebhookDeliveryRow[]> {
+    let q = this.db.selectFrom('webhook_deliveries').selectAll();
+    if (accountId) q = q.where('account_id', '=', accountId);
+    return q.orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  }
+
+  async insertRedemptionCodes(rows: RedemptionCodeRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200)
+      await this.db
+        .insertInto('redemption_codes')
+        .values(rows.slice(i, i + 200))
+        .execute();
+  }
+
+  async listRedemptionCodes(limit = 1000): Promise<RedemptionCodeRow[]> {
+    return this.db
+      .selectFrom('redemption_codes')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Redeems a code for a prepaid account, in one transaction: the code is marked used only if nobody used
+   * it before (so of concurrent redemptions exactly one wins), and its amount is added as a credit entry
+   * (`entry`'s amount is the code's). Returns the applied credit, or why not.
+   */
+  async redeemCode(
+    codeHash: string,
+    accountId: string,
+    entry: Omit<CreditEntryRow, 'amount_micros'>,
+    now: number,
+  ): Promise<CreditApplied | RedeemRefusal> {
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        const code = await tx
+          .selectFrom('redemption_codes')
+          .selectAll()
+          .where('code_hash', '=', codeHash)
+          .executeTakeFirst();
+        if (!code) throw new Rollback('unknown');
+        if (code.expires_at !== null && code.expires_at <= now) throw new Rollback('expired');
+        const claimed = await tx
+          .updateTable('redemption_codes')
+          .set({ redeemed_at: now, account_id: accountId, credit_id: entry.id })
+          .where('id', '=', code.id)
+          .where('redeemed_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0) throw new Rollback('used');
+        const credited = await tx
+          .updateTable('accounts')
+          .set({ credits_micros: sql`credits_micros + ${code.amount_micros}` })
+          .where('id', '=', accountId)
+          .where('credits_micros', 'is not', null)
+          .executeTakeFirst();
+        if (Number(credited.numUpdatedRows) === 0) {
+          const found = await tx.selectFrom('accounts').select('id').where('id', '=', accountId);
+          throw new Rollback((await found.executeTakeFirst()) ? 'unmetered' : 'no_account');
+        }
+        const row = { ...entry, amount_micros: code.amount_micros };
+        await tx.insertInto('credit_entries').values(row).execute();
+        const account = await tx
+          .selectFrom('accounts')
+          .selectAll()
+          .where('id', '=', accountId)
+          .executeTakeFirstOrThrow();
+        return { account, entry: row, replayed: false };
+      });
+    } catch (error) {
+      if (error instanceof Rollback) return error.reason;
+      throw error;
+    }
   }
 
   async listCredits(accountId: string, limit = 500): Promise<CreditEntryRow[]> {
@@ -335,6 +692,61 @@ export class Store {
         avg_latency_ms: requests > 0 ? Math.round(Number(row.latency_ms) / requests) : 0,
       };
     });
+  }
+
+  /**
+   * An account's statement over [from, to): what its credit entries and ledger rows before `from` add up to,
+   * every credit entry in the window, and its spend per UTC day and model in the window (micro-USD).
+   */
+  async statement(accountId: string, from: number, to: number): Promise<AccountStatement> {
+    const [creditsBefore, spendBefore, credits, spend] = await Promise.all([
+      this.db
+        .selectFrom('credit_entries')
+        .select(sql<number>`coalesce(sum(amount_micros), 0)`.as('total'))
+        .where('account_id', '=', accountId)
+        .where('created_at', '<', from)
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom(this.ledger)
+        .select(sql<number>`coalesce(sum(cost_micros), 0)`.as('total'))
+        .where('account_id', '=', accountId)
+        .where('created_at', '<', from)
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('credit_entries')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('created_at', '>=', from)
+        .where('created_at', '<', to)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute(),
+      this.db
+        .selectFrom(this.ledger)
+        .select([
+          sql<number>`created_at / ${sql.lit(DAY_MS)}`.as('day'),
+          'model',
+          sql<number>`count(*)`.as('requests'),
+          sql<number>`coalesce(sum(cost_micros), 0)`.as('cost'),
+        ])
+        .where('account_id', '=', accountId)
+        .where('created_at', '>=', from)
+        .where('created_at', '<', to)
+        .groupBy([sql`created_at / ${sql.lit(DAY_MS)}`, 'model'])
+        .orderBy(sql`created_at / ${sql.lit(DAY_MS)}`)
+        .orderBy('model')
+        .execute(),
+    ]);
+    return {
+      openingMicros: Number(creditsBefore.total) - Number(spendBefore.total),
+      credits,
+      spend: spend.map((row) => ({
+        day: new Date(Math.floor(Number(row.day)) * DAY_MS).toISOString().slice(0, 10),
+        model: row.model,
+        requests: Number(row.requests),
+        costMicros: Number(row.cost),
+      })),
+    };
   }
 
   /** Sums straight from the ledger rows in [from, to). */

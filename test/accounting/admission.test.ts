@@ -101,7 +101,7 @@ describe('admission', () => {
     store = await Store.open('sqlite::memory:');
     wallet = new LocalWallet(store);
     limiter = new LocalRateLimiter();
-    admitter = new Admitter(wallet, limiter, catalog, { refuseUnpriced: true }, tokens);
+    admitter = new Admitter(wallet, limiter, catalog, { refuseUnpriced: true, exactHoldShare: 0.01 }, tokens);
   });
   after(() => store.close());
 
@@ -232,7 +232,13 @@ describe('admission', () => {
     await refusal(admitter.admit(budgeted, t, request(t.model)), 403, 'model_unpriced');
     const unmetered = await principal(null);
     assert.equal((await admitter.admit(unmetered, t, request(t.model))).reservation, undefined);
-    const lenient = new Admitter(wallet, limiter, catalog, { refuseUnpriced: false }, tokens);
+    const lenient = new Admitter(
+      wallet,
+      limiter,
+      catalog,
+      { refuseUnpriced: false, exactHoldShare: 0.01 },
+      tokens,
+    );
     assert.equal((await lenient.admit(metered, t, request(t.model))).reservation, undefined);
     assert.equal(await available(metered), 1_000_000);
   });

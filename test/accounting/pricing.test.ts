@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { costMicros, microsToUsd, usdToMicros } from '../../src/accounting/pricing.js';
 import type { Price } from '../../src/catalog/catalog.js';
 import type { Usage } from '../../src/core/types.js';
+import { toUsage } from '../../src/providers/bedrock/bedrock-provider.js';
 
 // $2.50 in, $1.25 cached in, $3.125 cache write, $10 out per million tokens.
 const price: Price = {
@@ -93,4 +94,23 @@ test('micro-dollars to USD and back', () => {
   assert.equal(usdToMicros(0.000026), 26);
   assert.equal(usdToMicros(12.3456785), 12_345_679);
   assert.equal(usdToMicros(microsToUsd(987_654_321)), 987_654_321);
+});
+
+test("Bedrock Converse's usage (cache reads and writes apart from inputTokens): each priced at its own price", () => {
+  // Converse's TokenUsage as Bedrock sends it for a prompt-cached Claude call.
+  const converse = {
+    inputTokens: 100,
+    outputTokens: 20,
+    totalTokens: 1_620,
+    cacheReadInputTokens: 1_000,
+    cacheWriteInputTokens: 500,
+  };
+  const seen = toUsage(converse)!;
+  assert.equal(seen.prompt_tokens, 1_600, 'prompt_tokens counts each token once');
+  assert.equal(seen.prompt_tokens_details?.cached_tokens, 1_000);
+  assert.equal(seen.prompt_tokens_details?.cache_write_tokens, 500);
+  // 100 × 2.5 + 1000 × 1.25 + 500 × 3.125 + 20 × 10 = 3262.5 µ$, rounded half up.
+  assert.equal(costMicros(price, seen), 3_263);
+  // Without cache fields, no details at all.
+  assert.equal(toUsage({ inputTokens: 5, outputTokens: 2 })?.prompt_tokens_details, undefined);
 });

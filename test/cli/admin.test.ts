@@ -85,3 +85,68 @@ test('create an account with credit and a key on the CLI, spend through the SDK,
     },
   );
 });
+
+test('metering on the CLI: a top-up of an unmetered account is refused until it is switched to prepaid', async () => {
+  const account = JSON.parse((await tokgate('accounts', 'create', '--name', 'team')).stdout);
+  assert.equal(account.metering, 'unmetered');
+  await assert.rejects(
+    tokgate('accounts', 'topup', account.id, '--amount', '5'),
+    (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /unmetered/);
+      assert.match(error.stderr, /--metering prepaid/);
+      return true;
+    },
+  );
+  const switched = JSON.parse(
+    (await tokgate('accounts', 'update', account.id, '--metering', 'prepaid')).stdout,
+  );
+  assert.equal(switched.metering, 'prepaid');
+  assert.equal(switched.balance_usd, 0);
+  const topped = JSON.parse((await tokgate('accounts', 'topup', account.id, '--amount', '5')).stdout);
+  assert.equal(topped.balance_usd, 5);
+  assert.match((await tokgate('accounts', 'show')).stdout, /metering[\s\S]*team\s+prepaid\s+5/);
+  await assert.rejects(
+    tokgate('accounts', 'update', account.id, '--metering', 'postpaid'),
+    (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /metering/);
+      return true;
+    },
+  );
+});
+
+test('codes on the CLI: created once and shown once, listed without codes; a top-up with a key applies once', async () => {
+  const made = await tokgate('codes', 'create', '--count', '3', '--amount', '1.5', '--note', 'launch');
+  const codes = JSON.parse(made.stdout) as Array<{ code: string; amount_usd: number }>;
+  assert.equal(codes.length, 3);
+  assert.ok(codes.every((c) => /^tgc-/.test(c.code) && c.amount_usd === 1.5));
+  assert.match(made.stderr, /shown only now/);
+  const listed = (await tokgate('codes', 'list')).stdout;
+  assert.match(listed, /launch/);
+  for (const c of codes) assert.ok(!listed.includes(c.code));
+
+  const account = JSON.parse(
+    (await tokgate('accounts', 'create', '--name', 'idem', '--credits', '0')).stdout,
+  );
+  const once = ['accounts', 'topup', account.id, '--amount', '2', '--idempotency-key', 'inv-9'];
+  assert.equal(JSON.parse((await tokgate(...once)).stdout).balance_usd, 2);
+  const again = await tokgate(...once);
+  assert.equal(JSON.parse(again.stdout).balance_usd, 2);
+  assert.match(again.stderr, /nothing added/);
+});
+
+test('accounts statement on the CLI, as JSON and CSV, agrees with the account', async () => {
+  const account = JSON.parse(
+    (await tokgate('accounts', 'create', '--name', 'stmt', '--credits', '3')).stdout,
+  );
+  await tokgate('accounts', 'topup', account.id, '--amount', '1', '--note', 'second');
+  const json = JSON.parse((await tokgate('accounts', 'statement', account.id)).stdout);
+  assert.equal(json.opening_balance_usd, 0);
+  assert.equal(json.credits_total_usd, 4);
+  assert.equal(json.closing_balance_usd, 4);
+  const csv = (await tokgate('accounts', 'statement', account.id, '--format', 'csv')).stdout;
+  assert.match(csv, /^type,date,model,id,note,requests,amount_usd\r\n/);
+  assert.match(csv, /\r\nclosing_balance,[^,]+,,,,,4\r\n$/);
+  await assert.rejects(tokgate('accounts', 'statement', account.id, '--format', 'pdf'), /format/);
+});

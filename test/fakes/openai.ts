@@ -95,6 +95,11 @@ export interface FakeOpenAIOptions {
   cachedTokens?: number;
   /** How an OpenAI-compatible vendor departs from OpenAI (see VendorBehaviour); OpenAI's own by default. */
   vendor?: VendorBehaviour;
+  /**
+   * How prompt_tokens is counted: `words` (the default, see the header), or `o200k` as OpenAI counts a
+   * gpt-4o prompt: 3 per message plus the o200k_base tokens of its role and of its text, 3 to prime the reply.
+   */
+  promptTokens?: 'words' | 'o200k';
 }
 
 /**
@@ -220,6 +225,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function countWords(text: string): number {
   return text.split(/\s+/).filter((w) => w !== '').length;
+}
+
+/** prompt_tokens as OpenAI counts a gpt-4o chat prompt (the `promptTokens: 'o200k'` option). */
+export async function countO200kPromptTokens(messages: readonly unknown[]): Promise<number> {
+  // Loaded on first use only (about 70 MB): most suites never ask for it.
+  const o200k = await import('gpt-tokenizer/encoding/o200k_base');
+  let total = 3;
+  for (const message of messages) {
+    total += 3;
+    if (!isRecord(message)) continue;
+    if (typeof message.role === 'string') total += o200k.countTokens(message.role);
+    const content = message.content;
+    if (typeof content === 'string') total += o200k.countTokens(content);
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (isRecord(part) && part.type === 'text' && typeof part.text === 'string')
+          total += o200k.countTokens(part.text);
+      }
+    }
+  }
+  return total;
 }
 
 /** prompt_tokens: 3 per message plus the words of its string content or of its text parts. */
@@ -567,7 +593,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       typeof maxTokens === 'number' ? maxTokens : undefined,
       stops,
     );
-    const usage = usageOf(countPromptTokens(body.messages), generation.pieces.length * n);
+    const prompt =
+      fake.options.promptTokens === 'o200k'
+        ? await countO200kPromptTokens(body.messages)
+        : countPromptTokens(body.messages);
+    const usage = usageOf(prompt, generation.pieces.length * n);
     const id = newId('chatcmpl-fake', 18);
     const created = Math.floor(Date.now() / 1000);
 

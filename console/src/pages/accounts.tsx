@@ -25,6 +25,48 @@ function Balance(props: { account: Pick<Account, 'balance_usd'> }) {
   return <span class={balance <= 0 ? 'text-bad strong' : 'strong'}>{usd(balance)}</span>;
 }
 
+function MeteringBadge(props: { metering: Account['metering'] }) {
+  return props.metering === 'prepaid' ? (
+    <Badge tone="info">prepaid</Badge>
+  ) : (
+    <Badge tone="neutral">unmetered</Badge>
+  );
+}
+
+/** Switches an account between prepaid and unmetered (a top-up needs prepaid). */
+function MeteringSwitch(props: { account: Account; onDone: () => void }) {
+  const { api } = useSession();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const to = props.account.metering === 'prepaid' ? 'unmetered' : 'prepaid';
+  const submit = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.updateAccount(props.account.id, { metering: to });
+      props.onDone();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="form-stack">
+      <p>
+        This account is <MeteringBadge metering={props.account.metering} />.{' '}
+        {to === 'prepaid'
+          ? 'Its keys spend without limit; credit can be added once it is prepaid (its balance then starts at $0).'
+          : 'Its keys spend its prepaid balance; unmetered, they would spend without limit.'}
+      </p>
+      <button type="button" class="btn" disabled={busy} onClick={submit}>
+        {busy ? 'Switching…' : `Make it ${to}`}
+      </button>
+      <FormError error={error} />
+    </div>
+  );
+}
+
 function CreateAccountDialog(props: { open: boolean; onClose: () => void; onCreated: (a: Account) => void }) {
   const { api } = useSession();
   const [name, setName] = useState('');
@@ -128,6 +170,7 @@ function AccountList() {
               <thead>
                 <tr>
                   <th scope="col">Name</th>
+                  <th scope="col">Metering</th>
                   <th scope="col" class="num">
                     Credits
                   </th>
@@ -154,6 +197,9 @@ function AccountList() {
                         {account.name}
                       </Link>
                       <span class="sub mono">{account.id}</span>
+                    </td>
+                    <td>
+                      <MeteringBadge metering={account.metering} />
                     </td>
                     <td class="num">{account.credits_usd === null ? '—' : usd(account.credits_usd)}</td>
                     <td class="num">{usd(account.spend_usd)}</td>
@@ -289,8 +335,9 @@ function AccountDetail(props: { accountId: string }) {
             />
           </dl>
           <div class="grid-2">
-            <Panel title="Add credits">
-              <TopUpForm accountId={accountId} onDone={reload} />
+            <Panel title={account.data.metering === 'prepaid' ? 'Add credits' : 'Metering'}>
+              {account.data.metering === 'prepaid' && <TopUpForm accountId={accountId} onDone={reload} />}
+              <MeteringSwitch account={account.data} onDone={reload} />
             </Panel>
             <Panel title="Keys">
               {keys.error ? (

@@ -113,6 +113,11 @@ export class LocalWallet implements Wallet {
     return Math.min(fromAccount, fromKey);
   }
 
+  /** In memory here, so always as exact as `available`. */
+  recentlyAvailable(scope: Scope): Promise<number | null> {
+    return this.available(scope);
+  }
+
   async reserve(scope: Scope, micros: number): Promise<Reservation> {
     const { account, key } = await this.balances(scope);
     // From here to the increments nothing awaits: no other request can slip in between check and reserve.

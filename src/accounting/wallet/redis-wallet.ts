@@ -71,6 +71,8 @@ export class RedisWallet implements Wallet {
   /** Whether each account is prepaid (credits not null), from the database, at most a second old. */
   private readonly credits = new Map<string, { credits: number | null; at: number }>();
   private readonly loading = new Map<string, Promise<number | null>>();
+  /** What each scope had left when this replica last asked Redis (`recentlyAvailable`). */
+  private readonly seen = new Map<string, { left: number | null; at: number }>();
   private readonly scripts;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly lease: string;
@@ -238,16 +240,33 @@ export class RedisWallet implements Wallet {
     }
   }
 
+  private static scopeKey = (scope: Scope) => `${scope.accountId} ${scope.keyId ?? ''}`;
+
+  private remember(scope: Scope, left: number | null): void {
+    if (this.seen.size > 10_000) this.seen.clear();
+    this.seen.set(RedisWallet.scopeKey(scope), { left, at: Date.now() });
+  }
+
   async available(scope: Scope): Promise<number | null> {
     const [status, limited, left] = await this.decide(this.targets(scope), 0, true);
     if (status !== 1) throw walletUnavailable();
-    return limited === 1 ? left! : null;
+    const available = limited === 1 ? left! : null;
+    this.remember(scope, available);
+    return available;
+  }
+
+  /** From the last answer Redis gave this replica for the scope when under a second old: no round trip. */
+  async recentlyAvailable(scope: Scope): Promise<number | null> {
+    const seen = this.seen.get(RedisWallet.scopeKey(scope));
+    if (seen && Date.now() - seen.at < SEED_MAX_AGE_MS) return seen.left;
+    return this.available(scope);
   }
 
   async reserve(scope: Scope, micros: number): Promise<Reservation> {
     const targets = this.targets(scope);
     const [status, index, left = 0] = await this.decide(targets, micros, false);
     if (status === 1) {
+      this.remember(scope, index === 1 ? left : null);
       const reservation: RedisReservation = {
         scope,
         micros,
@@ -257,6 +276,7 @@ export class RedisWallet implements Wallet {
       return reservation;
     }
     if (status !== 0) throw walletUnavailable();
+    this.remember(scope, left);
     if (targets[index! - 1]?.kind === 'key') throw budgetExceeded(micros, left);
     throw insufficientCredits(micros, left);
   }

@@ -1,7 +1,7 @@
 // Money admission: before an upstream call, the request's worst-case cost is reserved against the key's
 // budget and the account's balance; when it ends the reservation is settled to the real cost, or released.
 // Two implementations: LocalWallet (one process, balances in memory) and RedisWallet (the fleet, REDIS_URL).
-import { forbidden, gatewayError } from '../../core/errors.js';
+import { GatewayError, gatewayError } from '../../core/errors.js';
 import type { RequestRow } from '../../store/store.js';
 import { microsToUsd } from '../pricing.js';
 
@@ -23,6 +23,11 @@ export interface Wallet {
   isMetered(scope: Scope): Promise<boolean>;
   /** What the scope may still spend, micro-USD (the tighter of balance and budget); null = unlimited. */
   available(scope: Scope): Promise<number | null>;
+  /**
+   * `available`, as this process last saw it (at most a second old; read when it has not seen it): only to
+   * decide how carefully to size a hold, never to admit.
+   */
+  recentlyAvailable(scope: Scope): Promise<number | null>;
   /** Reserves `micros` or throws 403; atomic with respect to every other reservation. */
   reserve(scope: Scope, micros: number): Promise<Reservation>;
   settle(reservation: Reservation, actualMicros: number): void;
@@ -37,22 +42,63 @@ export interface Wallet {
   invalidate(accountId?: string, keyId?: string): void;
 }
 
+/**
+ * A request the balance (or the key's budget) cannot hold: `micros` is the hold asked, `left` what the
+ * balance has once every request in flight holds its own (≤ 0 when used up). Admission may tell it again
+ * with what would fit (`withMessage`).
+ */
+export class MoneyRefusal extends GatewayError {
+  constructor(
+    readonly refusal: 'insufficient_credits' | 'budget_exceeded',
+    readonly micros: number,
+    readonly left: number,
+    message: string,
+  ) {
+    super(refusal, { message });
+  }
+
+  /** Who is short of money, as the client is told. */
+  get payer(): string {
+    return this.kind === 'budget_exceeded' ? "the key's budget" : 'the account';
+  }
+
+  /** The refusal told with `advice` (what would fit, what to do) after the amounts. */
+  withAdvice(advice: string): MoneyRefusal {
+    return new MoneyRefusal(
+      this.refusal,
+      this.micros,
+      this.left,
+      `${moneyRefusalHead(this.kind, this.micros, this.left)} ${advice}`,
+    );
+  }
+}
+
+const usd = (micros: number) => `$${microsToUsd(Math.max(0, micros))}`;
+
+function moneyRefusalHead(kind: string, micros: number, left: number): string {
+  const head = kind === 'budget_exceeded' ? "This key's budget is too low:" : 'Insufficient credits:';
+  const who = kind === 'budget_exceeded' ? "the key's budget" : 'the account';
+  if (left <= 0)
+    return `${head} this request would hold ${usd(micros)}, and ${who} has nothing left (its balance is used up, or held by requests in flight).`;
+  return `${head} this request would hold ${usd(micros)}, and ${who} has ${usd(left)} left (its balance less what requests in flight hold).`;
+}
+
 /** The account cannot pay for `micros`: `left` is what it has (≤ 0 when used up). */
 export const insufficientCredits = (micros: number, left: number) =>
-  forbidden(
-    left <= 0
-      ? 'Insufficient credits: the account balance is used up. Top up to continue.'
-      : `Insufficient credits: this request may cost up to $${microsToUsd(micros)}, and the account has $${microsToUsd(left)} left. Lower max_tokens or top up.`,
+  new MoneyRefusal(
     'insufficient_credits',
+    micros,
+    left,
+    `${moneyRefusalHead('insufficient_credits', micros, left)} ${left <= 0 ? 'Top up to continue.' : 'Lower max_tokens or top up.'}`,
   );
 
 /** The key's budget cannot pay for `micros`: `left` is what it has (≤ 0 when used up). */
 export const budgetExceeded = (micros: number, left: number) =>
-  forbidden(
-    left <= 0
-      ? "This key's budget is used up."
-      : `This request may cost up to $${microsToUsd(micros)}, and the key's budget has $${microsToUsd(left)} left. Lower max_tokens or raise the budget.`,
+  new MoneyRefusal(
     'budget_exceeded',
+    micros,
+    left,
+    `${moneyRefusalHead('budget_exceeded', micros, left)} ${left <= 0 ? 'Raise the budget to continue.' : 'Lower max_tokens or raise the budget.'}`,
   );
 
 /** Money checks fail closed: when the shared wallet cannot be reached, metered requests are refused. */

@@ -45,19 +45,27 @@ const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 /** Anthropic's models on Bedrock: `anthropic.claude-…`, cross-region profiles `us.anthropic.claude-…`, ARNs. */
 const isAnthropicModel = (model: string) => model.includes('anthropic.');
 
-/** Converse counts cached prompt tokens apart from `inputTokens`; OpenAI's prompt_tokens include them. */
+/**
+ * Converse counts cache reads and cache writes apart from `inputTokens`; OpenAI's prompt_tokens include
+ * them, with reads as `cached_tokens` and writes as `cache_write_tokens` (each priced at its own price).
+ */
 export function toUsage(usage: BedrockUsage | null | undefined): Usage | undefined {
   const input = usage?.inputTokens;
   const output = usage?.outputTokens;
   if (input == null || output == null) return undefined;
   const cacheRead = usage?.cacheReadInputTokens ?? 0;
-  const prompt = input + cacheRead + (usage?.cacheWriteInputTokens ?? 0);
+  const cacheWrite = usage?.cacheWriteInputTokens ?? 0;
+  const prompt = input + cacheRead + cacheWrite;
   const out: Usage = {
     prompt_tokens: prompt,
     completion_tokens: output,
     total_tokens: prompt + output,
   };
-  if (usage?.cacheReadInputTokens != null) out.prompt_tokens_details = { cached_tokens: cacheRead };
+  if (usage?.cacheReadInputTokens != null || usage?.cacheWriteInputTokens != null)
+    out.prompt_tokens_details = {
+      cached_tokens: cacheRead,
+      ...(usage?.cacheWriteInputTokens != null ? { cache_write_tokens: cacheWrite } : {}),
+    };
   return out;
 }
 
