@@ -212,6 +212,7 @@ function accountsShow(args: string[]): Work {
       table((await store.listAccounts()).map(accountObject), [
         'id',
         'name',
+        'metering',
         'credits_usd',
         'spend_usd',
         'balance_usd',

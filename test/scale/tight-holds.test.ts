@@ -20,7 +20,7 @@ import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.js';
 import { call, type Replica, startReplica, until } from './support.js';
 
-const ADMIN = `sk-admin-${randomBytes(8).toString('hex')}`;
+const ADMIN = `sk-admin-${randomBytes(16).toString('hex')}`;
 const N = 20;
 
 describe('tight holds on three replicas (PostgreSQL + Redis)', () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { type FakeAudio, makeWav, startFakeAudio } from '../fakes/audio.js';
 import { type Replica, startReplica } from '../scale/support.js';
 
-const ADMIN = 'sk-memory-admin';
+const ADMIN = 'sk-memory-admin-0123456789abcdefghij';
 const MB = 1024 * 1024;
 
 let fake: FakeAudio;

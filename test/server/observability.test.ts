@@ -31,13 +31,15 @@ after(async () => {
 type Line = Record<string, unknown>;
 
 /** The log line of a request: written once its answer is over, which may be a turn after the client read it. */
+/** The request's log line, once written (a client that left is logged after the pipeline settles). */
 async function lineOf(target: TestGateway, requestId: string): Promise<Line> {
-  for (let turn = 0; turn < 1000; turn++) {
+  // Polled, not timed: up to 10 s, so a loaded machine's slow settle is waited for rather than failed.
+  for (let turn = 0; turn < 2000; turn++) {
     const found = target.logs.find(
       (line) => line.includes(`"reqId":"${requestId}"`) && line.includes('"path"'),
     );
     if (found) return JSON.parse(found) as Line;
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error(`no log line for ${requestId}`);
 }
