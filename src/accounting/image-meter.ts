@@ -70,11 +70,13 @@ const tokenUsage = (prompt: number, completion: number): Usage => ({
 export function measureImages(target: Target, request: ImageRequest, result: ImageResult): Metered {
   const price = target.entry?.price;
   const count = result.images.length;
+  // The ledger row's units: the images made, whatever they were priced by.
+  const units = { count, unit: 'images' as const };
   const reported = result.usage;
   if (reported) {
     const usage = tokenUsage(reported.input_tokens, reported.output_tokens);
     usage.images = count;
-    if (!price) return { usage, source: 'provider', costMicros: undefined };
+    if (!price) return { usage, source: 'provider', costMicros: undefined, units };
     // The GPT image models' tokens, each kind at its price (image input at the text price when the model
     // has none of its own).
     const details = reported.input_tokens_details;
@@ -84,7 +86,7 @@ export function measureImages(target: Target, request: ImageRequest, result: Ima
       textTokens * price.input +
       imageTokens * (price.imageInput ?? price.input) +
       reported.output_tokens * price.output;
-    return { usage, source: 'provider', costMicros: Math.round(scaled / 1_000_000) };
+    return { usage, source: 'provider', costMicros: Math.round(scaled / 1_000_000), units };
   }
   const usage = tokenUsage(0, 0);
   usage.images = count;
@@ -93,5 +95,5 @@ export function measureImages(target: Target, request: ImageRequest, result: Ima
   // at all (a local server's, or an operator's explicit zero).
   const free = price !== undefined && price.input === 0 && price.output === 0;
   const costMicros = table ? count * imagePrice(table, request, result) : free ? 0 : undefined;
-  return { usage, source: 'provider', costMicros };
+  return { usage, source: 'provider', costMicros, units };
 }

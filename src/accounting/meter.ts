@@ -8,10 +8,10 @@ import { costMicros } from './pricing.js';
 import type { TokenCounter } from './token-pool.js';
 import { fallbackCount, messageText, promptFraming } from './tokenizer.js';
 
-/** What a request billed in units other than tokens (characters of speech, seconds of audio). */
+/** What a request billed in units other than tokens (characters of speech, seconds of audio, images). */
 export interface Units {
   count: number;
-  unit: 'characters' | 'seconds';
+  unit: 'characters' | 'seconds' | 'images';
 }
 
 export interface Metered {

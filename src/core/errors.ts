@@ -31,6 +31,8 @@ export interface GatewayErrorOptions {
   status?: number;
   /** The HTTP status the upstream answered with, when the error is its answer (for the attempt's span). */
   upstreamStatus?: number;
+  /** Response headers that belong to this refusal (a rate limit's `x-ratelimit-*`). */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -50,6 +52,8 @@ export class GatewayError extends Error {
   readonly providerCode: string | null;
   /** The HTTP status the upstream answered with, when the error is its answer. */
   readonly upstreamStatus: number | undefined;
+  /** Response headers that belong to this refusal (a rate limit's `x-ratelimit-*`). */
+  readonly headers: Record<string, string> | undefined;
 
   constructor(kind: GatewayErrorCode, options: GatewayErrorOptions = {}) {
     const spec = ERROR_CATALOG[kind];
@@ -68,6 +72,7 @@ export class GatewayError extends Error {
     this.provider = options.provider;
     this.providerCode = options.providerCode ?? null;
     this.upstreamStatus = options.upstreamStatus;
+    this.headers = options.headers;
   }
 
   /** The code on the wire: the provider's own when it gave one, else ours. */
@@ -84,6 +89,7 @@ export class GatewayError extends Error {
       providerCode: this.providerCode,
       ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
       ...(this.provider === undefined ? {} : { provider: this.provider }),
+      ...(this.headers === undefined ? {} : { headers: this.headers }),
       cause: this,
     });
   }
@@ -119,8 +125,9 @@ export const modelNotFound = (model: string, why?: string) =>
 
 export const notFound = (message: string) => gatewayError('not_found', { message });
 
-export const rateLimited = (message: string, retryAfter: number) =>
-  gatewayError('rate_limit_exceeded', { message, retryAfter });
+/** A key's own rate limit refused the request; `headers` say where its windows stand (`x-ratelimit-*`). */
+export const rateLimited = (message: string, retryAfter: number, headers?: Record<string, string>) =>
+  gatewayError('rate_limit_exceeded', { message, retryAfter, ...(headers ? { headers } : {}) });
 
 export const bodyTooLarge = (limit: number) =>
   gatewayError('request_too_large', { message: `Request body is larger than the limit of ${limit} bytes.` });

@@ -128,10 +128,18 @@ export class LocalRateLimiter implements RateLimiter {
     const now = Math.floor(nowMs / 1000);
     const requests = limits.rpm === null ? undefined : this.window(this.requests, keyId);
     const used = limits.tpm === null ? undefined : this.window(this.tokens, keyId);
+    // Where the windows stand, as a refusal tells it (nothing of this request counted).
+    const standing = () => {
+      const state: RateState = {};
+      if (requests && limits.rpm !== null) state.requests = requests.state(now, nowMs, limits.rpm);
+      if (used && limits.tpm !== null) state.tokens = used.state(now, nowMs, limits.tpm);
+      return rateLimitHeaders(state);
+    };
     if (requests && limits.rpm !== null && requests.total(now) + 1 > limits.rpm) {
       throw rateLimited(
         `Rate limit reached: this key allows ${limits.rpm} requests per minute.`,
         requests.retryAfter(now, limits.rpm, 1),
+        standing(),
       );
     }
     if (used && limits.tpm !== null) {
@@ -140,6 +148,7 @@ export class LocalRateLimiter implements RateLimiter {
         throw rateLimited(
           `Rate limit reached: this key allows ${limits.tpm} tokens per minute.`,
           used.retryAfter(now, limits.tpm, needed),
+          standing(),
         );
       }
       used.add(now, tokens);

@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import type { Counter } from 'prom-client';
 import { rateLimited } from '../core/errors.js';
 import type { RedisHub } from '../store/redis.js';
-import { LocalRateLimiter, type RateLimiter, type RateLimits, type RateState } from './rate-limiter.js';
+import {
+  LocalRateLimiter,
+  type RateLimiter,
+  type RateLimits,
+  type RateState,
+  rateLimitHeaders,
+} from './rate-limiter.js';
 
 // The Lua scripts (KEYS and ARGV are documented in each file), read once when this module loads: beside
 // this file in src/, copied into dist/ by scripts/copy-assets.mjs.
@@ -47,22 +53,25 @@ export class RedisRateLimiter implements RateLimiter {
     )
       ? (outcome as number[])
       : [0, 0];
-    if (which === 1)
-      throw rateLimited(
-        `Rate limit reached: this key allows ${limits.rpm} requests per minute.`,
-        retryAfter ?? 1,
-      );
-    if (which === 2)
-      throw rateLimited(
-        `Rate limit reached: this key allows ${limits.tpm} tokens per minute.`,
-        retryAfter ?? 1,
-      );
-    const state: RateState = {};
     const window = (limit: number, used: number | undefined, resetMs: number | undefined) => ({
       limit,
       remaining: Math.max(0, limit - (used ?? 0)),
       resetMs: resetMs ?? 0,
     });
+    // A refusal tells the refused window (its used count and reset come third and fourth).
+    if (which === 1 && limits.rpm !== null)
+      throw rateLimited(
+        `Rate limit reached: this key allows ${limits.rpm} requests per minute.`,
+        retryAfter ?? 1,
+        rateLimitHeaders({ requests: window(limits.rpm, requestsUsed, requestsResetMs) }),
+      );
+    if (which === 2 && limits.tpm !== null)
+      throw rateLimited(
+        `Rate limit reached: this key allows ${limits.tpm} tokens per minute.`,
+        retryAfter ?? 1,
+        rateLimitHeaders({ tokens: window(limits.tpm, requestsUsed, requestsResetMs) }),
+      );
+    const state: RateState = {};
     if (limits.rpm !== null) state.requests = window(limits.rpm, requestsUsed, requestsResetMs);
     if (limits.tpm !== null) state.tokens = window(limits.tpm, tokensUsed, tokensResetMs);
     return state;

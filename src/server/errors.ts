@@ -52,6 +52,7 @@ export function sendError(
   render: ErrorRenderer = openAIErrorBody,
 ): FastifyReply {
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+  if (error.headers) reply.headers(error.headers);
   // The request's log line and ledger row say which error it was (server/request-log.ts).
   const { report } = reply.request;
   if (report) report.errorCode = error.wireCode ?? error.kind;

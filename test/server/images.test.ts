@@ -117,6 +117,7 @@ describe('images doors', () => {
     const log = await readJson(await gw.call('/admin/requests?limit=1', { key: ADMIN_KEY }));
     assert.equal(log.data[0].id, response.headers.get('x-request-id'));
     assert.equal(log.data[0].door, 'images');
+    assert.equal(row?.unit, 'images');
     assert.equal(row?.status, 'ok');
     assert.equal(row?.prompt_tokens, 5);
     assert.equal(row?.completion_tokens, 544);
@@ -193,6 +194,9 @@ describe('images doors', () => {
     const row = await rowOf(response.headers.get('x-request-id'));
     assert.equal(row?.door, 'images');
     assert.equal(row?.cost_micros, 120_000);
+    // The row's units: the images made (1 here), however they were priced.
+    assert.equal(row?.units, 1);
+    assert.equal(row?.unit, 'images');
   });
 
   test('edits: several images and a mask reach the upstream byte for byte; image input tokens are billed', async () => {

@@ -86,6 +86,27 @@ for (const limiter of ['in-memory', 'redis'] as const) {
       assert.equal(embedded.response.headers.get('x-ratelimit-remaining-requests'), '7');
     });
 
+    test('a 429 from the key’s own limit carries them too, with Retry-After: rpm, then tpm', async () => {
+      const { key } = await gw.createKey({ rpm: 1 });
+      const client = gw.client(key).withOptions({ maxRetries: 0 });
+      await client.chat.completions.create(chat);
+      const refused = await gw.call('/v1/chat/completions', { method: 'POST', key, json: chat });
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers.get('x-ratelimit-limit-requests'), '1');
+      assert.equal(refused.headers.get('x-ratelimit-remaining-requests'), '0');
+      assert.match(refused.headers.get('x-ratelimit-reset-requests') ?? '', DURATION);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+
+      const { key: tokenKey } = await gw.createKey({ tpm: 40 });
+      const big = { ...chat, max_tokens: 1000 };
+      const overTokens = await gw.call('/v1/chat/completions', { method: 'POST', key: tokenKey, json: big });
+      assert.equal(overTokens.status, 200, 'one request may hold at most the whole window');
+      const again = await gw.call('/v1/chat/completions', { method: 'POST', key: tokenKey, json: big });
+      assert.equal(again.status, 429);
+      assert.equal(again.headers.get('x-ratelimit-limit-tokens'), '40');
+      assert.match(again.headers.get('x-ratelimit-reset-tokens') ?? '', DURATION);
+    });
+
     test('a key with only rpm gets only the request headers; a key without limits, none', async () => {
       const { key } = await gw.createKey({ rpm: 5 });
       const limited = await gw.client(key).chat.completions.create(chat).withResponse();

@@ -1,7 +1,8 @@
 -- One rate-limit decision, atomic across the fleet, on Redis's clock: the sliding 60-second window of
 -- one-second buckets (field = second, value = requests or tokens); counts the request only if admitted.
 -- KEYS: [1] requests window, [2] tokens window. ARGV: rpm ('' = none), tpm ('' = none), tokens.
--- Returns {1, retry after s} refused for rpm; {2, retry after s} refused for tpm; admitted:
+-- Returns {1, retry after s, used, ms until empty} refused for rpm; {2, the same for tokens} refused for
+-- tpm (the refused window, for its x-ratelimit-* headers); admitted:
 -- {0, 0, requests used, ms until the requests window is empty, tokens used, ms until the tokens window is
 -- empty} (the x-ratelimit-* headers; used and ms are 0 for a limit the key does not have).
 local time = redis.call('TIME')
@@ -38,13 +39,13 @@ local rpm, tpm, tokens = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local requestsUsed, requestsNewest, tokensUsed, tokensNewest = 0, -1, 0, -1
 if rpm then
   local buckets, sum, newest = window(KEYS[1])
-  if sum + 1 > rpm then return {1, retryAfter(buckets, sum, rpm, 1)} end
+  if sum + 1 > rpm then return {1, retryAfter(buckets, sum, rpm, 1), sum, resetMs(newest)} end
   requestsUsed, requestsNewest = sum + 1, now
 end
 if tpm then
   local buckets, sum, newest = window(KEYS[2])
   local needed = math.min(tokens, tpm)
-  if sum + needed > tpm then return {2, retryAfter(buckets, sum, tpm, needed)} end
+  if sum + needed > tpm then return {2, retryAfter(buckets, sum, tpm, needed), sum, resetMs(newest)} end
   redis.call('HINCRBY', KEYS[2], now, tokens)
   redis.call('EXPIRE', KEYS[2], 61)
   tokensUsed = sum + tokens
