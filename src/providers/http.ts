@@ -162,6 +162,15 @@ export async function readTextBody(
   }
 }
 
+/** An error answer's body as text; '' when it was lost (the status alone still says what happened). */
+export async function readErrorText(res: UpstreamResponse): Promise<string> {
+  try {
+    return await res.body.text();
+  } catch {
+    return '';
+  }
+}
+
 /** Reads a whole answer as bytes (for answers relayed in part as they came: see retrieval-wire.ts). */
 export async function readBytesBody(
   provider: string,

@@ -1,7 +1,7 @@
 // Anthropic errors (`{"type":"error","error":{"type","message"},"request_id"}`), from an HTTP answer or an
 // `event: error` in a stream, as GatewayErrors through the one shared status table (upstream-error.ts).
 import type { GatewayError } from '../../core/errors.js';
-import type { UpstreamResponse } from '../http.js';
+import { readErrorText, type UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 import { type AnthropicErrorDetail, anthropicErrorSchema } from './anthropic-api.js';
 
@@ -30,12 +30,7 @@ function describe(detail: AnthropicErrorDetail): string {
 }
 
 export async function anthropicHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  let text = '';
-  try {
-    text = await res.body.text();
-  } catch {
-    // The body was lost; the status alone still says what happened.
-  }
+  const text = await readErrorText(res);
   let message: string;
   try {
     const body = anthropicErrorSchema.safeParse(JSON.parse(text));

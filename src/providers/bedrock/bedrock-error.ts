@@ -1,7 +1,7 @@
 // Bedrock errors: an HTTP status with the error type in the `x-amzn-errortype` header and `{"message"}` in
 // the body, or, mid-stream, an `exception` event named after the same type (camel-cased).
 import { type GatewayError, gatewayError } from '../../core/errors.js';
-import type { UpstreamResponse } from '../http.js';
+import { readErrorText, type UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 import { bedrockErrorSchema, bedrockExceptionSchema } from './bedrock-api.js';
 
@@ -50,12 +50,7 @@ function fromType(
 }
 
 export async function bedrockHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  let text = '';
-  try {
-    text = await res.body.text();
-  } catch {
-    // The body was lost; the status alone still says what happened.
-  }
+  const text = await readErrorText(res);
   let message = text.slice(0, MAX_ERROR_MESSAGE);
   let bodyType: string | undefined;
   try {

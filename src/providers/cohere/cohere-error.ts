@@ -1,19 +1,14 @@
 // Cohere errors: an HTTP status with `{"id"?, "message"}`; or, inside a stream, a message-end event whose
 // finish_reason is ERROR or TIMEOUT (the status was already 200).
 import { type GatewayError, gatewayError } from '../../core/errors.js';
-import type { UpstreamResponse } from '../http.js';
+import { readErrorText, type UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 import { cohereErrorSchema } from './cohere-api.js';
 
 const MAX_ERROR_MESSAGE = 1000;
 
 export async function cohereHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  let text = '';
-  try {
-    text = await res.body.text();
-  } catch {
-    // The body was lost; the status alone still says what happened.
-  }
+  const text = await readErrorText(res);
   let message = text.slice(0, MAX_ERROR_MESSAGE);
   try {
     const body = cohereErrorSchema.safeParse(JSON.parse(text));

@@ -11,7 +11,7 @@ import { type GatewayError, invalidRequest } from '../../core/errors.js';
 import { isObject } from '../../core/is-object.js';
 import type { ChatChunk, ChatResponse, Provider } from '../../core/types.js';
 import { rawBody } from '../audio-wire.js';
-import { type HttpClient, readJsonBody, type UpstreamResponse } from '../http.js';
+import { type HttpClient, readErrorText, readJsonBody, type UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus, invalidUpstreamResponse } from '../upstream-error.js';
 
 const MAX_ERROR_MESSAGE = 1000;
@@ -26,12 +26,7 @@ const USED_FIELDS = new Set([
 
 /** Deepgram's errors: `{err_code, err_msg, request_id}`, or `{category, message, details}`. */
 async function deepgramHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  let text = '';
-  try {
-    text = await res.body.text();
-  } catch {
-    // The body was lost; the status alone still says what happened.
-  }
+  const text = await readErrorText(res);
   let message = text.slice(0, MAX_ERROR_MESSAGE);
   try {
     const body: unknown = JSON.parse(text);

@@ -16,7 +16,7 @@ import { type GatewayError, invalidRequest } from '../../core/errors.js';
 import { isObject } from '../../core/is-object.js';
 import type { ChatChunk, ChatResponse, Provider } from '../../core/types.js';
 import { contentTypeOf, relayAnswer } from '../audio-wire.js';
-import type { HttpClient, UpstreamResponse } from '../http.js';
+import { type HttpClient, readErrorText, type UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 
 const MAX_ERROR_MESSAGE = 1000;
@@ -29,12 +29,7 @@ const OUTPUT_FORMATS: Partial<Record<NonNullable<SpeechRequest['response_format'
 
 /** ElevenLabs' errors: `{"detail": {"status", "message"}}` or `{"detail": "..."}`. */
 async function elevenLabsHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  let text = '';
-  try {
-    text = await res.body.text();
-  } catch {
-    // The body was lost; the status alone still says what happened.
-  }
+  const text = await readErrorText(res);
   let message = text.slice(0, MAX_ERROR_MESSAGE);
   try {
     const body: unknown = JSON.parse(text);

@@ -1,7 +1,7 @@
 // Gemini's errors (`{"error":{"code","message","status","details"}}`) as GatewayErrors, through the shared
 // status table, with two Gemini habits corrected first (see below).
 import type { GatewayError } from '../../core/errors.js';
-import type { UpstreamResponse } from '../http.js';
+import { readErrorText, type UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 import { type GoogleErrorDetail, googleErrorBodySchema, toGoogleErrorDetail } from './google-api.js';
 
@@ -33,12 +33,7 @@ export function googleError(
 
 /** Reads a failed HTTP answer's body and maps it. */
 export async function googleHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  let text = '';
-  try {
-    text = await res.body.text();
-  } catch {
-    // The body was lost; the status alone still says what happened.
-  }
+  const text = await readErrorText(res);
   let detail: GoogleErrorDetail | undefined;
   try {
     const body = googleErrorBodySchema.safeParse(JSON.parse(text));

@@ -11,6 +11,7 @@ import { isObject } from '../../core/is-object.js';
 import { type HttpClient, readJsonBody } from '../http.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { googleHttpError } from './google-error.js';
+import { googleJsonHeaders } from './google-retrieval.js';
 
 /** Images one `:predict` call may ask for (`sampleCount` 1–4). */
 export const IMAGEN_MAX_SAMPLES = 4;
@@ -50,12 +51,7 @@ export function googleImages(
   modelPath: (model: string) => string,
 ): Imager {
   const { id } = settings;
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/json',
-    ...settings.headers,
-  };
-  if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+  const headers = googleJsonHeaders(settings);
 
   async function image(call: OperationCall<ImageRequest>): Promise<ImageResult> {
     const { request } = call;

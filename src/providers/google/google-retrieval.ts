@@ -50,6 +50,17 @@ function taskType(request: EmbeddingRequest): string | undefined {
   return typeof input === 'string' ? INPUT_TYPES[input] : undefined;
 }
 
+/** The Gemini API's JSON request headers, with the key as `x-goog-api-key`. */
+export function googleJsonHeaders(settings: ProviderSettings): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...settings.headers,
+  };
+  if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+  return headers;
+}
+
 export function googleRetrieval(
   settings: ProviderSettings,
   http: HttpClient,
@@ -57,12 +68,7 @@ export function googleRetrieval(
   modelPath: (model: string) => string,
 ): Embedder {
   const { id } = settings;
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/json',
-    ...settings.headers,
-  };
-  if (settings.apiKey) headers['x-goog-api-key'] = settings.apiKey;
+  const headers = googleJsonHeaders(settings);
 
   async function embed(call: OperationCall<EmbeddingRequest>): Promise<EmbeddingResult> {
     const { request } = call;

@@ -1,6 +1,6 @@
 import type { GatewayError } from '../../core/errors.js';
 import { isObject } from '../../core/is-object.js';
-import type { UpstreamResponse } from '../http.js';
+import { readErrorText, type UpstreamResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 import { readErrorObject } from './openai-api.js';
 
@@ -24,12 +24,7 @@ function otherErrorMessage(body: unknown): string {
 
 /** Reads an OpenAI-style error body (`{"error":{"message",...}}`) and maps the status. */
 export async function openaiHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  let text = '';
-  try {
-    text = await res.body.text();
-  } catch {
-    // The body was lost; the status alone still says what happened.
-  }
+  const text = await readErrorText(res);
   let detail: { message: string; param?: string | null; code?: string | null };
   try {
     const body: unknown = JSON.parse(text);
