@@ -259,11 +259,14 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
     await shot('09-overview');
   });
 
-  test('accounts: top up the default account and see the history', async () => {
+  test('accounts: make the default account prepaid, top it up and see the history', async () => {
     await go('Accounts');
     await heading('Accounts').waitFor();
     await shot('10-accounts');
     await page.locator('tbody tr').first().getByRole('link').click();
+    // The default account is unmetered: credit can be added only once it is switched to prepaid.
+    await page.getByRole('heading', { name: 'Metering' }).waitFor();
+    await page.getByRole('button', { name: 'Make it prepaid' }).click();
     await page.getByRole('heading', { name: 'Add credits' }).waitFor();
     await page.getByLabel('Amount (USD)').fill('25');
     await page.getByLabel('Note').fill('e2e top-up');
