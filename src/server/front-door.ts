@@ -6,8 +6,9 @@ import type { FrontDoor } from '../pipeline/front-door.js';
 import { runPipeline } from '../pipeline/pipeline.js';
 import type { RequestReport } from '../pipeline/report.js';
 import { ClientAbort } from '../router/timeouts.js';
+import { sendAnswer } from './answer.js';
 import type { ErrorRenderer } from './errors.js';
-import { isClosing, SseWriter } from './sse.js';
+import { SseWriter } from './sse.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -69,19 +70,7 @@ export function mountFrontDoor(
       },
       { client, openStream },
     );
-    switch (answer.kind) {
-      case 'json':
-        // During a graceful shutdown, close the connection after this answer rather than wait for the client.
-        if (isClosing(reply.raw)) reply.header('connection', 'close');
-        return reply.code(answer.status).headers(answer.headers).type(contentType).send(answer.body);
-      case 'error':
-        reply.headers(answer.headers);
-        throw answer.error;
-      case 'streamed':
-        return;
-      case 'gone':
-        return reply.hijack();
-    }
+    return sendAnswer(reply, answer, contentType);
   };
   app.post(
     path,

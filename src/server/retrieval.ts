@@ -2,7 +2,6 @@
 // the retrieval pipeline (src/pipeline/retrieval.ts). Their answers are whole JSON bodies; errors are in
 // OpenAI's shape. `mountOperationDoor` mounts any door of that pipeline (the audio doors too: a body read
 // another way than JSON, an answer of another content type, bytes relayed as they arrive).
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openAIErrorBody } from '../core/error-renderers.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -12,20 +11,11 @@ import type { RequestReport } from '../pipeline/report.js';
 import { rerankStages } from '../pipeline/rerank.js';
 import { type RetrievalDoor, runRetrieval } from '../pipeline/retrieval.js';
 import { ClientAbort } from '../router/timeouts.js';
-import { isClosing } from './sse.js';
+import { sendAnswer } from './answer.js';
 import { validateEmbeddingRequest, validateRerankRequest } from './validate-retrieval.js';
 
 /** Reads a door's body another way than the app's JSON parser (a multipart upload). */
 export type BodyReader = (request: FastifyRequest) => Promise<unknown>;
-
-/** Sends a relayed body; when the client is gone already, it is started and stopped so it settles. */
-async function sendRelayed(reply: FastifyReply, body: AsyncIterable<Uint8Array>): Promise<void> {
-  if (reply.raw.destroyed) {
-    for await (const _ of body) break;
-    return;
-  }
-  await reply.send(Readable.from(body, { objectMode: false }));
-}
 
 export function mountOperationDoor<R extends OperationRequest, T>(
   app: FastifyInstance,
@@ -57,25 +47,7 @@ export function mountOperationDoor<R extends OperationRequest, T>(
       },
       client,
     );
-    switch (answer.kind) {
-      case 'json':
-        if (isClosing(reply.raw)) reply.header('connection', 'close');
-        return reply
-          .code(answer.status)
-          .headers(answer.headers)
-          .type(answer.contentType ?? 'application/json')
-          .send(answer.body);
-      case 'bytes':
-        reply.code(answer.status).headers(answer.headers).type(answer.contentType);
-        return sendRelayed(reply, answer.body);
-      case 'error':
-        reply.headers(answer.headers);
-        throw answer.error;
-      case 'streamed':
-        return;
-      case 'gone':
-        return reply.hijack();
-    }
+    return sendAnswer(reply, answer);
   };
   app.post(
     path,
