@@ -31,6 +31,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Exchange, parseBody, readBody } from './exchange.js';
+import { cutAtStop } from './generation.js';
 import { type RecordedRequest, tokenize } from './openai.js';
 
 export type { RecordedRequest };
@@ -220,33 +221,11 @@ interface TextGeneration {
 /** max_tokens first (→ max_tokens), then the earliest stop sequence in what is left (→ cut before it). */
 export function generateText(reply: string, maxTokens: number, stops: readonly string[]): TextGeneration {
   const all = tokenize(reply);
-  let pieces = all.slice(0, maxTokens);
-  let stopReason: TextGeneration['stopReason'] = pieces.length < all.length ? 'max_tokens' : 'end_turn';
-  let stopSequence: string | null = null;
-  const text = pieces.join('');
-  let cut = -1;
-  for (const stop of stops) {
-    const at = text.indexOf(stop);
-    if (at >= 0 && (cut < 0 || at < cut)) {
-      cut = at;
-      stopSequence = stop;
-    }
-  }
-  if (cut >= 0) {
-    const kept: string[] = [];
-    let position = 0;
-    for (const piece of pieces) {
-      if (position + piece.length <= cut) kept.push(piece);
-      else {
-        if (cut > position) kept.push(piece.slice(0, cut - position));
-        break;
-      }
-      position += piece.length;
-    }
-    pieces = kept;
-    stopReason = 'stop_sequence';
-  }
-  return { pieces, stopReason, stopSequence };
+  const limited = all.slice(0, maxTokens);
+  const { pieces, stop } = cutAtStop(limited, stops);
+  const stopReason: TextGeneration['stopReason'] =
+    stop !== null ? 'stop_sequence' : limited.length < all.length ? 'max_tokens' : 'end_turn';
+  return { pieces, stopReason, stopSequence: stop };
 }
 
 /** Models that refuse temperature and top_p together (opus ≥ 4.1, sonnet/haiku ≥ 4.5). */

@@ -16,31 +16,41 @@ export interface Generation {
   finishReason: FinishReason;
 }
 
+/** The pieces cut before the earliest of `stops` in their text (empty stops ignored), and which one it was. */
+export function cutAtStop(
+  pieces: readonly string[],
+  stops: readonly string[],
+): { pieces: string[]; stop: string | null } {
+  const text = pieces.join('');
+  let cut = -1;
+  let stop: string | null = null;
+  for (const candidate of stops) {
+    if (candidate === '') continue;
+    const at = text.indexOf(candidate);
+    if (at >= 0 && (cut < 0 || at < cut)) {
+      cut = at;
+      stop = candidate;
+    }
+  }
+  if (cut < 0) return { pieces: [...pieces], stop: null };
+  const kept: string[] = [];
+  let position = 0;
+  for (const piece of pieces) {
+    if (position + piece.length <= cut) kept.push(piece);
+    else {
+      if (cut > position) kept.push(piece.slice(0, cut - position));
+      break;
+    }
+    position += piece.length;
+  }
+  return { pieces: kept, stop };
+}
+
 /** Applies max_tokens / max_completion_tokens (→ 'length') then stop sequences (→ 'stop', stop text cut). */
 export function generate(reply: string, maxTokens: number | undefined, stops: readonly string[]): Generation {
   const all = tokenize(reply);
-  let pieces = maxTokens === undefined ? all : all.slice(0, Math.max(0, maxTokens));
-  let finishReason: FinishReason = pieces.length < all.length ? 'length' : 'stop';
-  const text = pieces.join('');
-  let cut = -1;
-  for (const stop of stops) {
-    if (stop === '') continue;
-    const at = text.indexOf(stop);
-    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
-  }
-  if (cut >= 0) {
-    const kept: string[] = [];
-    let position = 0;
-    for (const piece of pieces) {
-      if (position + piece.length <= cut) kept.push(piece);
-      else {
-        if (cut > position) kept.push(piece.slice(0, cut - position));
-        break;
-      }
-      position += piece.length;
-    }
-    pieces = kept;
-    finishReason = 'stop';
-  }
+  const limited = maxTokens === undefined ? all : all.slice(0, Math.max(0, maxTokens));
+  const { pieces, stop } = cutAtStop(limited, stops);
+  const finishReason: FinishReason = stop !== null ? 'stop' : limited.length < all.length ? 'length' : 'stop';
   return { pieces, finishReason };
 }
