@@ -157,6 +157,11 @@ export interface UpstreamCall {
   signal: CallSignal;
   /** Settings the provider could not honour and dropped; surfaced in `x-tokgate-warnings` and the log. */
   warnings: string[];
+  /**
+   * The caller writes OpenAI-format chunks and takes them with their upstream text (core/relayed-chunk.ts):
+   * a provider of that format may then skip parsing its plain text deltas. Never set where chunks change.
+   */
+  relay?: boolean;
 }
 
 /**

@@ -62,6 +62,8 @@ export interface FrontDoor {
   answer(response: ChatResponse): string;
   /** A new encoder for one streaming request. */
   stream(request: ChatRequest, exchangeId: string): StreamEncoder;
+  /** The encoder writes chunks that carry their upstream text as that text (core/relayed-chunk.ts). */
+  readonly relaysChunkText?: boolean;
   /** An error body in the door's own shape (serialised as JSON). */
   errorBody(error: GatewayError): unknown;
 }

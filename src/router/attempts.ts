@@ -51,6 +51,8 @@ export interface RunOptions {
   onAttempt?: (deployment: Deployment) => void;
   /** Traces each attempt (its upstream calls carry the span's trace context). */
   tracer?: AttemptTracer;
+  /** Streams: the caller takes chunks with their upstream text (`UpstreamCall.relay`). */
+  relayChunks?: boolean;
 }
 
 /** An attempt under way: its deployment, its timer-carrying signal, and when it started. */

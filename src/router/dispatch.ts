@@ -141,6 +141,7 @@ export function streamVia(provider: Provider, call: UpstreamCall): AsyncIterable
   const { request, calls, stops } = plan(provider, call.request);
   // Nothing to emulate: the provider's own stream, with no generator in between.
   if (calls === 1 && stops.length === 0) return provider.stream({ ...call, request });
+  // Emulation changes chunks, so its calls never ask for them with their upstream text (`relay`).
   return emulated(provider, call, request, calls, stops);
 }
 

@@ -84,6 +84,7 @@ export async function openStream(
   const { firstTokenMs } = plan.timeouts;
   const opened = await loop.run(async ({ deployment, timer, startedAt }) => {
     const call = callFor(deployment, request, timer);
+    if (options.relayChunks) call.relay = true;
     const provider = deployment.target.provider;
     timer.arm(firstTokenMs, () => upstreamTimeout(provider.id, 'first_token', firstTokenMs));
     const iterator = streamVia(provider, call)[Symbol.asyncIterator]();

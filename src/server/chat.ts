@@ -4,10 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { openAIErrorBody } from '../core/error-renderers.js';
 import { invalidRequest } from '../core/errors.js';
 import { rawTopLevelValue, rememberRawJson } from '../core/raw-json.js';
+import { relayedText } from '../core/relayed-chunk.js';
 import type { ChatChunk, ChatRequest } from '../core/types.js';
 import { completionId } from '../pipeline/canonical-answer.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import type { DoorRequest, FrontDoor, ParsedRequest, StreamEncoder } from '../pipeline/front-door.js';
+import { chunkJson, relayedJson } from './chat-chunks.js';
 import { mountFrontDoor } from './front-door.js';
 import { validateChatRequest } from './validate-chat.js';
 
@@ -43,29 +45,22 @@ function parse(input: DoorRequest): ParsedRequest {
   return { request, fallbacks: takeFallbacks(request) };
 }
 
-/**
- * A chunk as the client gets it: the request's own id, created and model, `usage` only when asked for
- * (null until the last chunk, as OpenAI does), no null system_fingerprint. Keys are set to undefined
- * (JSON.stringify leaves them out) rather than deleted: `delete` drops V8 into slow dictionary objects,
- * which serialise at half the speed.
- */
-function chunkJson(chunk: ChatChunk, id: string, created: number, model: string, includeUsage: boolean) {
-  const out = chunk as unknown as Record<string, unknown>;
-  out.id = id;
-  out.model = model;
-  out.created = created;
-  out.usage = includeUsage ? null : undefined;
-  if (out.system_fingerprint === null) out.system_fingerprint = undefined;
-  return JSON.stringify(out);
-}
-
 /** Chunks as `data:` events; the usage chunk when `stream_options.include_usage`; `[DONE]` at the end. */
 function encoder(request: ChatRequest, exchangeId: string): StreamEncoder {
   const includeUsage = request.stream_options?.include_usage === true;
   const id = completionId(exchangeId);
   const { model } = request;
+  const idToken = `"id":${JSON.stringify(id)}`;
+  const modelToken = `"model":${JSON.stringify(model)}`;
   return {
-    chunk: (chunk, created, sink) => sink.data(chunkJson(chunk, id, created, model, includeUsage)),
+    chunk(chunk, created, sink) {
+      const relayed = relayedText(chunk);
+      sink.data(
+        relayed
+          ? relayedJson(relayed, idToken, modelToken, created, includeUsage)
+          : chunkJson(chunk, id, created, model, includeUsage),
+      );
+    },
     end(usage, usageChunk, created, sink) {
       if (includeUsage) {
         const final: ChatChunk = usageChunk ?? {
@@ -95,6 +90,7 @@ const chatCompletionsDoor: FrontDoor = {
   parse,
   answer: (response) => JSON.stringify(response),
   stream: encoder,
+  relaysChunkText: true,
   errorBody: openAIErrorBody,
 };
 

@@ -10,6 +10,7 @@ import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } fro
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
+import { ChunkRelay } from './chunk-relay.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
 import { type AudioWire, openaiAudio } from './openai-audio.js';
 import { openaiHttpError } from './openai-error.js';
@@ -137,6 +138,7 @@ export function createOpenAIProvider(
     const native = responses && nativeRequestOf(call.request, RESPONSES_PROTOCOL);
     if (native) return yield* responses.stream(call, native);
     const res = await send(call, true);
+    const relay = call.relay ? new ChunkRelay() : undefined;
     let finished = false;
     try {
       // Not destroyed when the loop returns at [DONE]: destroying a body creates an AbortError (a stack
@@ -144,7 +146,14 @@ export function createOpenAIProvider(
       const events = readSseEvents(res.body.iterator({ destroyOnReturn: false }));
       finished = yield* translateBatches(events, (event, out) => {
         if (event.data === '[DONE]') return 'end';
-        out.push(parseChunk(event.data));
+        const light = relay?.light(event.data);
+        if (light) {
+          out.push(light);
+          return undefined;
+        }
+        const chunk = parseChunk(event.data);
+        relay?.learn(chunk);
+        out.push(chunk);
         return undefined;
       });
       if (!finished) throw invalidUpstreamResponse(id, 'the stream ended before [DONE]');

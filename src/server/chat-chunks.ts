@@ -1,0 +1,60 @@
+// A streamed chat completion chunk as the client gets it, written from the parsed chunk or, for chunks that
+// carry it, from the upstream's own text with the gateway's values spliced in. Both give the same JSON.
+import type { RelayedText } from '../core/relayed-chunk.js';
+import type { ChatChunk } from '../core/types.js';
+
+/**
+ * A chunk as the client gets it: the request's own id, created and model, `usage` only when asked for
+ * (null until the last chunk, as OpenAI does), no null system_fingerprint. Keys are set to undefined
+ * (JSON.stringify leaves them out) rather than deleted: `delete` drops V8 into slow dictionary objects,
+ * which serialise at half the speed.
+ */
+export function chunkJson(
+  chunk: ChatChunk,
+  id: string,
+  created: number,
+  model: string,
+  includeUsage: boolean,
+) {
+  const out = chunk as unknown as Record<string, unknown>;
+  out.id = id;
+  out.model = model;
+  out.created = created;
+  out.usage = includeUsage ? null : undefined;
+  if (out.system_fingerprint === null) out.system_fingerprint = undefined;
+  return JSON.stringify(out);
+}
+
+/** Replaces the first `token` in `text` (a plain splice: a model name may hold `$`, which `replace` reads). */
+function spliceFirst(text: string, token: string, replacement: string): string {
+  const at = text.indexOf(token);
+  return at < 0 ? text : text.slice(0, at) + replacement + text.slice(at + token.length);
+}
+
+/** `"key":null` out of an object's text, wherever it stands. */
+function dropNullKey(text: string, pair: string): string {
+  const before = spliceFirst(text, `,${pair}`, '');
+  return before !== text ? before : spliceFirst(text, `${pair},`, '');
+}
+
+/**
+ * The same chunk as `chunkJson` writes it, from the upstream's own text: the gateway's id, the client's
+ * model, the stream's created, `usage` as asked for, no null system_fingerprint. The other keys keep
+ * the upstream's spelling and order.
+ */
+export function relayedJson(
+  relayed: RelayedText,
+  idToken: string,
+  modelToken: string,
+  created: number,
+  includeUsage: boolean,
+): string {
+  const { tokens } = relayed;
+  let text = spliceFirst(relayed.text, tokens.id, idToken);
+  text = spliceFirst(text, tokens.model, modelToken);
+  if (tokens.createdValue !== created) text = spliceFirst(text, tokens.created, `"created":${created}`);
+  if (relayed.fingerprintNull) text = dropNullKey(text, '"system_fingerprint":null');
+  if (relayed.usageNull && !includeUsage) text = dropNullKey(text, '"usage":null');
+  else if (!relayed.usageNull && includeUsage) text = `${text.slice(0, -1)},"usage":null}`;
+  return text;
+}
