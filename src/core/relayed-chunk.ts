@@ -2,27 +2,34 @@
 // event and serialising it again was a third of a 200-chunk stream's CPU; most events are plain text
 // deltas the gateway passes on unchanged but for the id and model, so those are relayed with the two
 // spliced in (see providers/openai/chunk-relay.ts for which events qualify).
+//
+// An event is held as two parts: the stream's prefix (every plain event of an OpenAI stream starts with
+// the same text, up to its delta's first key) and the rest. The prefix is rewritten once per stream.
 import type { ChatChunk } from './types.js';
 
 const RELAYED = Symbol('relayed');
 
-/** An event's text and the exact spellings of the values the gateway rewrites in it. */
-export interface RelayedText {
+/** The text every plain event of one stream starts with: `{"id":…,"choices":[{"index":0,"delta":{`. */
+export interface RelayPrefix {
   readonly text: string;
   /** `"id":"…"`, `"model":"…"` and `"created":…` as they appear in `text`. */
-  readonly tokens: RelayTokens;
-  /** Whether `text` has `"usage":null` (else no usage key at all). */
+  readonly idToken: string;
+  readonly modelToken: string;
+  readonly createdToken: string;
+  /** The value `createdToken` spells. */
+  readonly created: number;
+  /** Whether `text` has `"usage":null` (OpenAI's chat door sends it only when usage was asked for). */
   readonly usageNull: boolean;
-  /** Whether `text` has a `"system_fingerprint":null` (OpenAI's chat door leaves it out). */
+  /** Whether `text` has `"system_fingerprint":null` (the chat door leaves it out). */
   readonly fingerprintNull: boolean;
 }
 
-export interface RelayTokens {
-  readonly id: string;
-  readonly model: string;
-  readonly created: string;
-  /** The value `created` spells. */
-  readonly createdValue: number;
+/** One relayed event: the stream's prefix, then the rest of its text. */
+export interface RelayedText {
+  readonly prefix: RelayPrefix;
+  readonly rest: string;
+  /** Whether `rest` has `"usage":null`. */
+  readonly usageNull: boolean;
 }
 
 /** Attaches an event's text to the light chunk made from it. */

@@ -1,6 +1,6 @@
 // A streamed chat completion chunk as the client gets it, written from the parsed chunk or, for chunks that
 // carry it, from the upstream's own text with the gateway's values spliced in. Both give the same JSON.
-import type { RelayedText } from '../core/relayed-chunk.js';
+import type { RelayedText, RelayPrefix } from '../core/relayed-chunk.js';
 import type { ChatChunk } from '../core/types.js';
 
 /**
@@ -38,23 +38,46 @@ function dropNullKey(text: string, pair: string): string {
 }
 
 /**
- * The same chunk as `chunkJson` writes it, from the upstream's own text: the gateway's id, the client's
- * model, the stream's created, `usage` as asked for, no null system_fingerprint. The other keys keep
- * the upstream's spelling and order.
+ * The same chunks as `chunkJson` writes them, from the upstream's own text: the gateway's id, the client's
+ * model, the stream's created, `usage` as asked for, no null system_fingerprint. The other keys keep the
+ * upstream's spelling and order. The stream's prefix is rewritten once, the rest of each event as needed.
  */
-export function relayedJson(
-  relayed: RelayedText,
-  idToken: string,
-  modelToken: string,
-  created: number,
-  includeUsage: boolean,
-): string {
-  const { tokens } = relayed;
-  let text = spliceFirst(relayed.text, tokens.id, idToken);
-  text = spliceFirst(text, tokens.model, modelToken);
-  if (tokens.createdValue !== created) text = spliceFirst(text, tokens.created, `"created":${created}`);
-  if (relayed.fingerprintNull) text = dropNullKey(text, '"system_fingerprint":null');
-  if (relayed.usageNull && !includeUsage) text = dropNullKey(text, '"usage":null');
-  else if (!relayed.usageNull && includeUsage) text = `${text.slice(0, -1)},"usage":null}`;
-  return text;
+export class RelayedChunkWriter {
+  private readonly idToken: string;
+  private readonly modelToken: string;
+  private prefix: RelayPrefix | undefined;
+  private created = 0;
+  private prefixOut = '';
+
+  constructor(
+    id: string,
+    model: string,
+    private readonly includeUsage: boolean,
+  ) {
+    this.idToken = `"id":${JSON.stringify(id)}`;
+    this.modelToken = `"model":${JSON.stringify(model)}`;
+  }
+
+  write(relayed: RelayedText, created: number): string {
+    const { prefix } = relayed;
+    if (prefix !== this.prefix || created !== this.created) {
+      this.prefix = prefix;
+      this.created = created;
+      this.prefixOut = this.rewritePrefix(prefix, created);
+    }
+    let rest = relayed.rest;
+    if (relayed.usageNull && !this.includeUsage) rest = dropNullKey(rest, '"usage":null');
+    else if (this.includeUsage && !relayed.usageNull && !prefix.usageNull)
+      rest = `${rest.slice(0, -1)},"usage":null}`;
+    return this.prefixOut + rest;
+  }
+
+  private rewritePrefix(prefix: RelayPrefix, created: number): string {
+    let text = spliceFirst(prefix.text, prefix.idToken, this.idToken);
+    text = spliceFirst(text, prefix.modelToken, this.modelToken);
+    if (prefix.created !== created) text = spliceFirst(text, prefix.createdToken, `"created":${created}`);
+    if (prefix.fingerprintNull) text = dropNullKey(text, '"system_fingerprint":null');
+    if (prefix.usageNull && !this.includeUsage) text = dropNullKey(text, '"usage":null');
+    return text;
+  }
 }

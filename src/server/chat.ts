@@ -9,7 +9,7 @@ import type { ChatChunk, ChatRequest } from '../core/types.js';
 import { completionId } from '../pipeline/canonical-answer.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import type { DoorRequest, FrontDoor, ParsedRequest, StreamEncoder } from '../pipeline/front-door.js';
-import { chunkJson, relayedJson } from './chat-chunks.js';
+import { chunkJson, RelayedChunkWriter } from './chat-chunks.js';
 import { mountFrontDoor } from './front-door.js';
 import { validateChatRequest } from './validate-chat.js';
 
@@ -50,15 +50,12 @@ function encoder(request: ChatRequest, exchangeId: string): StreamEncoder {
   const includeUsage = request.stream_options?.include_usage === true;
   const id = completionId(exchangeId);
   const { model } = request;
-  const idToken = `"id":${JSON.stringify(id)}`;
-  const modelToken = `"model":${JSON.stringify(model)}`;
+  const relayedWriter = new RelayedChunkWriter(id, model, includeUsage);
   return {
     chunk(chunk, created, sink) {
       const relayed = relayedText(chunk);
       sink.data(
-        relayed
-          ? relayedJson(relayed, idToken, modelToken, created, includeUsage)
-          : chunkJson(chunk, id, created, model, includeUsage),
+        relayed ? relayedWriter.write(relayed, created) : chunkJson(chunk, id, created, model, includeUsage),
       );
     },
     end(usage, usageChunk, created, sink) {

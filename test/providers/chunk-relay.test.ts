@@ -5,27 +5,26 @@ import { describe, it } from 'node:test';
 import { relayedText } from '../../src/core/relayed-chunk.js';
 import type { ChatChunk } from '../../src/core/types.js';
 import { ChunkRelay } from '../../src/providers/openai/chunk-relay.js';
-import { chunkJson, relayedJson } from '../../src/server/chat-chunks.js';
+import { chunkJson, RelayedChunkWriter } from '../../src/server/chat-chunks.js';
 
 const GATEWAY_ID = 'chatcmpl-gw123';
 const CLIENT_MODEL = 'openai/gpt-4o-$&-mini';
 
 /** Both writers for one event: the parsed chunk serialised, and (when relayed) the spliced text. */
-function written(relay: ChunkRelay, data: string, created: number, includeUsage: boolean) {
+function written(
+  relay: ChunkRelay,
+  writer: RelayedChunkWriter,
+  data: string,
+  created: number,
+  includeUsage: boolean,
+) {
   const light = relay.light(data);
   const parsed = JSON.parse(data) as ChatChunk;
-  relay.learn(parsed);
+  if (!light) relay.learn(parsed, data);
   const expected = JSON.parse(chunkJson(parsed, GATEWAY_ID, created, CLIENT_MODEL, includeUsage));
   const relayed = light && relayedText(light);
   if (!light || !relayed) return { light: undefined, expected, actual: undefined };
-  const text = relayedJson(
-    relayed,
-    `"id":${JSON.stringify(GATEWAY_ID)}`,
-    `"model":${JSON.stringify(CLIENT_MODEL)}`,
-    created,
-    includeUsage,
-  );
-  return { light, expected, actual: JSON.parse(text) as unknown, text };
+  return { light, expected, actual: JSON.parse(writer.write(relayed, created)) as unknown };
 }
 
 /** Runs a stream's events through the relay; returns which were relayed, checking each against the parse path. */
@@ -34,9 +33,10 @@ function relayedIndexes(events: string[], created = 1715367049): number[] {
   for (const includeUsage of [false, true]) {
     for (const streamCreated of [created, created + 1]) {
       const relay = new ChunkRelay();
+      const writer = new RelayedChunkWriter(GATEWAY_ID, CLIENT_MODEL, includeUsage);
       const at: number[] = [];
       events.forEach((data, i) => {
-        const { light, expected, actual } = written(relay, data, streamCreated, includeUsage);
+        const { light, expected, actual } = written(relay, writer, data, streamCreated, includeUsage);
         if (!light) return;
         at.push(i);
         assert.deepEqual(actual, expected, `event ${i} (include_usage ${includeUsage})`);
@@ -63,8 +63,8 @@ const openaiChunk = (delta: object, finish: string | null = null, extra: object 
     service_tier: 'default',
     system_fingerprint: 'fp_1',
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    obfuscation: 'x1y2',
     ...extra,
+    obfuscation: 'x1y2',
   });
 
 describe('chunk relay', () => {
@@ -165,17 +165,26 @@ describe('chunk relay', () => {
       JSON.stringify({ ...base, choices: [choice({ content: 'x', role: 'tool' })] }),
       JSON.stringify({ ...base, choices: [choice({ content: 5 })] }),
       JSON.stringify({ ...base, choices: [choice({ content: 'x' })] }, null, 1),
+      JSON.stringify({ ...base, service_tier: 'flex', choices: [choice({ content: 'x' })] }),
       JSON.stringify({ ...base, choices: [choice({ content: 'still plain' })] }),
     ];
-    assert.deepEqual(relayedIndexes(events), [14]);
+    assert.deepEqual(relayedIndexes(events), [15]);
   });
 
   it('relays nothing before it has parsed an event with the id, model and created', () => {
     const relay = new ChunkRelay();
     assert.equal(relay.light(openaiChunk({ content: 'x' })), undefined);
-    relay.learn({ choices: [] } as unknown as ChatChunk);
+    const empty = JSON.stringify({
+      id: 'chatcmpl-up1',
+      object: 'chat.completion.chunk',
+      created: 1715367049,
+      model: 'gpt-4o-2024-08-06',
+      choices: [],
+    });
+    relay.learn(JSON.parse(empty) as ChatChunk, empty);
     assert.equal(relay.light(openaiChunk({ content: 'x' })), undefined);
-    relay.learn(JSON.parse(openaiChunk({ content: '' })) as ChatChunk);
+    const first = openaiChunk({ role: 'assistant', content: '' });
+    relay.learn(JSON.parse(first) as ChatChunk, first);
     assert.ok(relay.light(openaiChunk({ content: 'x' })));
   });
 });

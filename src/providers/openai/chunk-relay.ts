@@ -1,103 +1,88 @@
 // Which events of an OpenAI-format stream may be relayed as their own text (core/relayed-chunk.ts), and the
-// light chunk that stands for each: a plain text delta of the stream's only choice, with the stream's id,
-// model and created spelled as in the first event. Everything else (the first event, finishes, usage, tool
-// calls, reasoning, refusals, log probabilities, errors, unusual spellings) is parsed as before.
+// light chunk that stands for each: a plain text delta of the stream's only choice that starts with the
+// stream's prefix (learnt from its first parsed event: the same id, model, created and other top-level
+// keys). Everything else (the first event, finishes, usage, tool calls, reasoning, refusals, log
+// probabilities, errors, unusual spellings) is parsed as before.
 //
 // The checks read the raw text. In JSON an unescaped `"name":` cannot occur inside a string (every quote in
 // a string is escaped), so a match is a key; a false alarm only costs the full parse.
-import { type RelayTokens, withRelayedText } from '../../core/relayed-chunk.js';
+import { type RelayPrefix, withRelayedText } from '../../core/relayed-chunk.js';
 import type { ChatChunk, ChunkDelta } from '../../core/types.js';
 
-/** A key the gateway reads, with a value other than null (or spaced JSON): the event is parsed whole. */
+/** A key the gateway reads, with a value other than null (or spaced JSON): the prefix is not a plain one. */
 const NEEDS_PARSE =
   /"(?:finish_reason|usage|tool_calls|function_call|reasoning[a-z_]*|refusal|logprobs|audio|annotations|error)":(?!null)/;
+/** Where a plain event's prefix ends: its only choice's delta opens. */
 const ONLY_CHOICE = '"choices":[{"index":0,"delta":{';
-const INDEX = '"index":';
-const CONTENT = '"content":';
-const CLOSING_BRACE = 125;
-const QUOTE = 34;
-const BACKSLASH = 92;
-/** What `contentOf` returns when the content is not a plain JSON string or null. */
-const UNREADABLE = Symbol('unreadable');
+/**
+ * The rest of a plain event, after the prefix: a delta of text (and the role) and nothing else the gateway
+ * reads, in the order OpenAI and the servers that copy it write them. Captures the text (JSON-escaped) and
+ * whether `"usage":null` is there. Anything else (another key, another order, spaces) is parsed whole.
+ */
+const PLAIN_REST =
+  /^(?:"role":"assistant",)?"content":"((?:[^"\\]|\\.)*)"\}(?:,"logprobs":null)?,"finish_reason":null\}\](,"usage":null)?(?:,"obfuscation":"[^"\\]*")?\}$/;
 
-interface StreamTokens extends RelayTokens {
-  readonly idValue: string;
-  readonly modelValue: string;
+/** `r`: the rest starts with `"role"`, not `"content"`. */
+const R = 114;
+
+interface StreamPrefix extends RelayPrefix {
+  readonly id: string;
+  readonly model: string;
 }
 
 export class ChunkRelay {
-  private tokens: StreamTokens | undefined;
+  private prefix: StreamPrefix | undefined;
 
-  /** Takes the stream's id, model and created from the first fully parsed chunk that has all three. */
-  learn(chunk: ChatChunk): void {
-    if (this.tokens) return;
+  /** Takes the stream's prefix from the first fully parsed event that has one. */
+  learn(chunk: ChatChunk, data: string): void {
+    if (this.prefix) return;
     const { id, model, created } = chunk;
     if (typeof id !== 'string' || typeof model !== 'string' || !Number.isSafeInteger(created)) return;
-    this.tokens = {
-      id: `"id":${JSON.stringify(id)}`,
-      model: `"model":${JSON.stringify(model)}`,
-      created: `"created":${created}`,
-      idValue: id,
-      modelValue: model,
-      createdValue: created,
+    const end = data.indexOf(ONLY_CHOICE);
+    if (end < 0 || data.indexOf('"choices":') < end) return;
+    const text = data.slice(0, end + ONLY_CHOICE.length);
+    const idToken = `"id":${JSON.stringify(id)}`;
+    const modelToken = `"model":${JSON.stringify(model)}`;
+    const createdToken = `"created":${created}`;
+    if (NEEDS_PARSE.test(text) || !text.startsWith('{')) return;
+    if (!text.includes(idToken) || !text.includes(modelToken) || !text.includes(createdToken)) return;
+    this.prefix = {
+      text,
+      idToken,
+      modelToken,
+      createdToken,
+      created,
+      usageNull: text.includes('"usage":null'),
+      fingerprintNull: text.includes('"system_fingerprint":null'),
+      id,
+      model,
     };
   }
 
   /** The light chunk for a plain text delta, carrying its text; undefined when the event needs a full parse. */
   light(data: string): ChatChunk | undefined {
-    const tokens = this.tokens;
-    if (tokens === undefined || data.charCodeAt(data.length - 1) !== CLOSING_BRACE) return undefined;
-    if (NEEDS_PARSE.test(data)) return undefined;
-    const choice = data.indexOf(ONLY_CHOICE);
-    if (choice < 0 || data.indexOf(INDEX, choice + ONLY_CHOICE.length) >= 0) return undefined;
-    if (!data.includes(tokens.id) || !data.includes(tokens.model) || !data.includes(tokens.created))
-      return undefined;
-    const content = contentOf(data);
-    if (content === UNREADABLE) return undefined;
-    const delta: ChunkDelta = {};
-    if (data.includes('"role":')) {
-      if (!data.includes('"role":"assistant"')) return undefined;
-      delta.role = 'assistant';
+    const prefix = this.prefix;
+    if (prefix === undefined || !data.startsWith(prefix.text)) return undefined;
+    const rest = data.slice(prefix.text.length);
+    const plain = PLAIN_REST.exec(rest);
+    if (plain === null) return undefined;
+    const escaped = plain[1]!;
+    let content = escaped;
+    if (escaped.includes('\\')) {
+      try {
+        content = JSON.parse(`"${escaped}"`) as string;
+      } catch {
+        return undefined;
+      }
     }
-    if (content !== undefined) delta.content = content;
+    const delta: ChunkDelta = rest.charCodeAt(1) === R ? { role: 'assistant', content } : { content };
     const chunk: ChatChunk = {
-      id: tokens.idValue,
+      id: prefix.id,
       object: 'chat.completion.chunk',
-      created: tokens.createdValue,
-      model: tokens.modelValue,
+      created: prefix.created,
+      model: prefix.model,
       choices: [{ index: 0, delta, finish_reason: null }],
     };
-    return withRelayedText(chunk, {
-      text: data,
-      tokens,
-      usageNull: data.includes('"usage":null'),
-      fingerprintNull: data.includes('"system_fingerprint":null'),
-    });
-  }
-}
-
-/** The delta's `content` (undefined when absent), read without parsing the event. */
-function contentOf(data: string): string | null | undefined | typeof UNREADABLE {
-  const key = data.indexOf(CONTENT);
-  if (key < 0) return undefined;
-  if (data.indexOf(CONTENT, key + CONTENT.length) >= 0) return UNREADABLE;
-  const start = key + CONTENT.length;
-  if (data.startsWith('null', start)) return null;
-  if (data.charCodeAt(start) !== QUOTE) return UNREADABLE;
-  let end = start;
-  for (;;) {
-    end = data.indexOf('"', end + 1);
-    if (end < 0) return UNREADABLE;
-    // A quote after an odd run of backslashes is escaped: part of the string.
-    let slashes = 0;
-    while (data.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
-    if (slashes % 2 === 0) break;
-  }
-  const inner = data.slice(start + 1, end);
-  if (!inner.includes('\\')) return inner;
-  try {
-    return JSON.parse(`"${inner}"`) as string;
-  } catch {
-    return UNREADABLE;
+    return withRelayedText(chunk, { prefix, rest, usageNull: plain[2] !== undefined });
   }
 }

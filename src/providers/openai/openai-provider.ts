@@ -152,7 +152,7 @@ export function createOpenAIProvider(
           return undefined;
         }
         const chunk = parseChunk(event.data);
-        relay?.learn(chunk);
+        relay?.learn(chunk, event.data);
         out.push(chunk);
         return undefined;
       });
