@@ -6,6 +6,7 @@
 import { attachRelayed } from '../../core/native.js';
 import type { ChatChunk, ChunkDelta, FinishReason, Usage } from '../../core/types.js';
 import { eventJson } from '../sse.js';
+import { anthropicTextDelta } from '../text-delta.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type AnthropicUsage, anthropicStreamEventSchema } from './anthropic-api.js';
 import { anthropicStreamError } from './anthropic-error.js';
@@ -106,8 +107,22 @@ export class AnthropicEvents {
     };
   }
 
+  /** A text delta of block `index`: content, unless the block is a tool's. */
+  private text(index: number, text: string, batch: ChatChunk[]): void {
+    const target = this.blocks.get(index);
+    if ((target === undefined || target.kind === 'text') && text !== '')
+      batch.push(this.chunk({ content: text }));
+  }
+
   private translate(data: string, name: string | undefined, batch: ChatChunk[]): 'end' | undefined {
     const { provider } = this;
+    // Most events are text deltas: read in their usual spelling without a parse.
+    const textDelta = this.chunkId === '' ? undefined : anthropicTextDelta(data);
+    if (textDelta !== undefined) {
+      this.lastType = 'content_block_delta';
+      this.text(textDelta.index, textDelta.text, batch);
+      return undefined;
+    }
     const json = eventJson(provider, data);
     const type = (json as { type?: unknown } | null)?.type;
     this.lastType = typeof type === 'string' ? type : 'message';
@@ -152,12 +167,8 @@ export class AnthropicEvents {
       case 'content_block_delta': {
         const target = this.blocks.get(event.index);
         const { delta } = event;
-        if (
-          delta.type === 'text_delta' &&
-          (target === undefined || target.kind === 'text') &&
-          delta.text !== ''
-        ) {
-          batch.push(this.chunk({ content: delta.text }));
+        if (delta.type === 'text_delta') {
+          this.text(event.index, delta.text, batch);
         } else if (delta.type === 'input_json_delta' && delta.partial_json !== '') {
           if (target?.kind === 'json') batch.push(this.chunk({ content: delta.partial_json }));
           else if (target?.kind === 'tool') {

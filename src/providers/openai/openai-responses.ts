@@ -16,6 +16,7 @@ import type {
 } from '../../core/types.js';
 import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
+import { responsesTextDelta } from '../text-delta.js';
 import { fromUpstreamStatus, invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
 import { type ResponsesAnswer, type ResponsesUsage, responsesAnswerSchema } from './openai-api.js';
@@ -129,6 +130,17 @@ export class ResponsesEvents {
   ) {}
 
   take(data: string, name: string | undefined, batch: ChatChunk[]): 'end' | undefined {
+    // Most events are text deltas: read in their usual spelling without a parse.
+    const textDelta = this.chunkId === '' ? undefined : responsesTextDelta(data);
+    if (textDelta !== undefined) {
+      batch.push(textDelta === '' ? this.chunk({}, null, true) : this.chunk({ content: textDelta }));
+      attachRelayed(
+        batch.at(-1)!,
+        RESPONSES_PROTOCOL,
+        `event: response.output_text.delta\ndata: ${data}\n\n`,
+      );
+      return undefined;
+    }
     const event = eventJson(this.provider, data) as Record<string, unknown> | null;
     const type = typeof event?.type === 'string' ? event.type : name;
     if (!event || type === undefined) throw invalidUpstreamResponse(this.provider, 'an event without a type');
