@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Admitter } from './accounting/admission.js';
 import { Ledger } from './accounting/ledger.js';
+import { PlanBook } from './accounting/plans.js';
 import { sharedTokenPool, TokenCounter } from './accounting/token-pool.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ModelCatalog } from './catalog/catalog.js';
@@ -183,12 +184,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     config.tokenizer.holdBudgetMs,
   );
   metrics.watchTokenizer(tokens.pool.stats);
+  // Price plans, cached here and read again when one changes (at once on every replica, over Redis).
+  const plans = new PlanBook(store, (error) => log.warn({ err: error }, 'price plans: read failed'));
+  await plans.reload();
+  const { redis } = fleet;
+  if (redis) {
+    plans.broadcastTo(() => redis.publish({ kind: 'plans' }));
+    redis.onInvalidate((event) => {
+      if (event.kind === 'plans' || event.kind === 'all') void plans.refresh();
+    });
+  }
   const admitter = new Admitter(
     wallet,
     fleet.limiter,
     router.catalog,
     { refuseUnpriced: config.refuseUnpriced, exactHoldShare: config.exactHoldShare },
     tokens,
+    plans,
   );
   // The key that signs image URLs: made once per database, so every gateway of a fleet accepts the others'.
   await store.initSetting('image_url_secret', randomBytes(32).toString('hex'));
@@ -223,6 +235,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ledger,
     wallet,
     admitter,
+    plans,
     tokens,
     cache: fleet.cache,
     metrics,
