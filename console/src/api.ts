@@ -5,9 +5,12 @@ import type {
   CreditEntry,
   KeyInfo,
   ModelCatalog,
+  Plan,
+  PlanBody,
   PublicModel,
   RequestDetail,
   RequestRecord,
+  Statement,
   UsageFilter,
   UsageRow,
 } from './types.js';
@@ -102,8 +105,31 @@ export function createApi(key: string) {
     account: (accountId: string) => get<Account>(`/admin/accounts/${id(accountId)}`),
     createAccount: (body: { name: string; credits_usd?: number }) =>
       send<Account>('POST', '/admin/accounts', body),
-    updateAccount: (accountId: string, body: { name?: string; metering?: Account['metering'] }) =>
-      send<Account>('PATCH', `/admin/accounts/${id(accountId)}`, body),
+    updateAccount: (
+      accountId: string,
+      body: {
+        name?: string;
+        metering?: Account['metering'];
+        low_balance_usd?: number | null;
+        plan_id?: string | null;
+      },
+    ) => send<Account>('PATCH', `/admin/accounts/${id(accountId)}`, body),
+    statement: (accountId: string, query: { from?: string; to?: string }) =>
+      get<Statement>(`/admin/accounts/${id(accountId)}/statement`, query),
+    /** The statement as CSV text (downloaded by the page). */
+    statementCsv: async (accountId: string, query: { from?: string; to?: string }) => {
+      const res = await fetch(
+        withQuery(`/admin/accounts/${id(accountId)}/statement`, { ...query, format: 'csv' }),
+        { headers: { authorization: `Bearer ${key}` } },
+      );
+      if (!res.ok) throw new ApiError(`The gateway answered HTTP ${res.status}.`, res.status);
+      return res.text();
+    },
+
+    plans: async () => (await get<List<Plan>>('/admin/plans')).data,
+    createPlan: (body: PlanBody) => send<Plan>('POST', '/admin/plans', body),
+    updatePlan: (planId: string, body: PlanBody) => send<Plan>('PATCH', `/admin/plans/${id(planId)}`, body),
+    deletePlan: (planId: string) => send<unknown>('DELETE', `/admin/plans/${id(planId)}`),
     addCredits: (accountId: string, body: { amount_usd: number; note?: string }) =>
       send<unknown>('POST', `/admin/accounts/${id(accountId)}/credits`, body),
     credits: async (accountId: string) =>
