@@ -40,6 +40,8 @@ export interface Gateway {
   images: ImageStore;
   /** Low-balance webhooks (`tick()` sweeps and sends now). */
   lowBalance: LowBalanceNotifier;
+  /** Price plans as this gateway has them cached. */
+  plans: PlanBook;
   /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
   close(): Promise<void>;
 }
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   defaultMetrics?: boolean;
   /** The image store's clock, ms since the epoch (tests move it instead of waiting for URLs to expire). */
   imageClock?: () => number;
+  /** How long cached price plans are trusted (tests make it long, to see Redis tell of a change). */
+  planRefreshMs?: number;
 }
 
 /** How often expired images are swept: every TTL, between a second and ten minutes. */
@@ -185,7 +189,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   );
   metrics.watchTokenizer(tokens.pool.stats);
   // Price plans, cached here and read again when one changes (at once on every replica, over Redis).
-  const plans = new PlanBook(store, (error) => log.warn({ err: error }, 'price plans: read failed'));
+  const plans = new PlanBook(
+    store,
+    (error) => log.warn({ err: error }, 'price plans: read failed'),
+    options.planRefreshMs,
+  );
   await plans.reload();
   const { redis } = fleet;
   if (redis) {
@@ -269,5 +277,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     })();
     return closing;
   };
-  return { app, store, ledger, router, log, tokens, modelLists, images: imageStore, lowBalance, close };
+  return {
+    app,
+    store,
+    ledger,
+    router,
+    log,
+    tokens,
+    modelLists,
+    images: imageStore,
+    lowBalance,
+    plans,
+    close,
+  };
 }

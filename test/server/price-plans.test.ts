@@ -1,13 +1,15 @@
 // Price plans end to end (issue 20), on SQLite and on PostgreSQL: /admin/plans CRUD, an account put on a
 // plan, every rule (global, glob, exact, fixed price) charged on the chat, streaming and embeddings doors,
 // the ledger row carrying the tenant's cost and the list-price upstream cost, holds at the plan's price,
-// and GET /v1/models showing the tenant's prices in OpenRouter's `pricing` shape.
+// GET /v1/models showing the tenant's prices in OpenRouter's `pricing` shape, and a change made on one
+// replica reaching another over Redis.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { fixedPrice } from '../../src/accounting/plans.js';
 import { costMicros } from '../../src/accounting/pricing.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { DATABASES, type TestDatabase } from '../support/databases.js';
+import { createPostgresDatabase, DATABASES, type TestDatabase } from '../support/databases.js';
 import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const micros = (usd: number) => Math.round(usd * 1e6);
@@ -267,3 +269,69 @@ for (const database of DATABASES) {
 }
 
 type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+
+describe('price plans across replicas (PostgreSQL + Redis)', () => {
+  let fake: FakeOpenAI;
+  let db: TestDatabase;
+  let a: TestGateway;
+  let b: TestGateway;
+
+  before(async () => {
+    fake = await startFakeOpenAI();
+    db = await createPostgresDatabase();
+    const env = {
+      OPENAI_API_KEY: 'up',
+      OPENAI_BASE_URL: fake.url,
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.TOKGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379',
+      TOKGATE_REDIS_PREFIX: `tokgate-test-plans-${randomBytes(4).toString('hex')}:`,
+    };
+    // Cached plans are trusted for an hour: only Redis can tell a replica of a change in time.
+    a = await startTestGateway(env, { planRefreshMs: 3_600_000 });
+    b = await startTestGateway(env, { planRefreshMs: 3_600_000 });
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+    await fake.close();
+    await db.drop();
+  });
+
+  /** Asks until `check` holds (Redis delivers in the background). */
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail('the other replica never saw the change');
+  }
+
+  test('a plan changed or assigned on one replica is what the other charges, told over Redis', async () => {
+    const admin = async (gw: TestGateway, method: string, path: string, json?: unknown) =>
+      readJson(await gw.call(path, { method, key: ADMIN_KEY, ...(json === undefined ? {} : { json }) }));
+    const plan = await admin(a, 'POST', '/admin/plans', { name: 'fleet', multiplier: 2 });
+    const acct = await admin(a, 'POST', '/admin/accounts', { name: 'fleet tenant' });
+    const { key } = await a.createKey({ account_id: acct.id });
+    const prompt = async (gw: TestGateway) =>
+      (await readJson(await gw.call('/v1/models/openai/gpt-4o-mini', { key }))).pricing.prompt as string;
+    assert.equal(await prompt(b), '0.00000015', 'on no plan: list price');
+
+    await admin(a, 'PATCH', `/admin/accounts/${acct.id}`, { plan_id: plan.id });
+    assert.equal(await prompt(a), '0.0000003', 'the replica that changed it at once');
+    await eventually(async () => (await prompt(b)) === '0.0000003');
+    await admin(a, 'PATCH', `/admin/plans/${plan.id}`, { multiplier: 4 });
+    await eventually(async () => (await prompt(b)) === '0.0000006');
+
+    // What B charges is the plan's price, and the row it writes says both.
+    const res = await b.call('/v1/chat/completions', {
+      method: 'POST',
+      key,
+      json: { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'across the fleet' }] },
+    });
+    assert.equal(res.status, 200);
+    await b.gateway.ledger.flush();
+    const row = await admin(a, 'GET', `/admin/requests/${res.headers.get('x-request-id')}`);
+    assert.ok(row.upstream_cost_usd > 0);
+    assert.equal(micros(row.cost_usd), micros(row.upstream_cost_usd) * 4);
+  });
+});
