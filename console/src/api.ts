@@ -90,6 +90,9 @@ interface List<T> {
   data: T[];
 }
 
+const statementPath = (accountId: string | undefined) =>
+  accountId === undefined ? '/v1/statement' : `/admin/accounts/${encodeURIComponent(accountId)}/statement`;
+
 /** Every call the console makes, bound to one key. */
 export function createApi(key: string) {
   const get = <T>(path: string, query?: Query) => request<T>(key, 'GET', path, query ? { query } : {});
@@ -114,14 +117,14 @@ export function createApi(key: string) {
         plan_id?: string | null;
       },
     ) => send<Account>('PATCH', `/admin/accounts/${id(accountId)}`, body),
-    statement: (accountId: string, query: { from?: string; to?: string }) =>
-      get<Statement>(`/admin/accounts/${id(accountId)}/statement`, query),
+    /** An account's statement (admin), or the signed-in key's own account's (no account id). */
+    statement: (accountId: string | undefined, query: { from?: string; to?: string }) =>
+      get<Statement>(statementPath(accountId), query),
     /** The statement as CSV text (downloaded by the page). */
-    statementCsv: async (accountId: string, query: { from?: string; to?: string }) => {
-      const res = await fetch(
-        withQuery(`/admin/accounts/${id(accountId)}/statement`, { ...query, format: 'csv' }),
-        { headers: { authorization: `Bearer ${key}` } },
-      );
+    statementCsv: async (accountId: string | undefined, query: { from?: string; to?: string }) => {
+      const res = await fetch(withQuery(statementPath(accountId), { ...query, format: 'csv' }), {
+        headers: { authorization: `Bearer ${key}` },
+      });
       if (!res.ok) throw new ApiError(`The gateway answered HTTP ${res.status}.`, res.status);
       return res.text();
     },

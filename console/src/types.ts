@@ -42,7 +42,7 @@ export interface Plan {
 
 export type PlanBody = Partial<Pick<Plan, 'name' | 'description' | 'multiplier' | 'multipliers' | 'prices'>>;
 
-/** GET /admin/accounts/{id}/statement. */
+/** GET /admin/accounts/{id}/statement; a tenant's own (GET /v1/statement) has no upstream costs. */
 export interface Statement {
   account_id: string;
   name: string;
@@ -52,9 +52,15 @@ export interface Statement {
   opening_balance_usd: number;
   credits: CreditEntry[];
   credits_total_usd: number;
-  spend: Array<{ day: string; model: string; requests: number; cost_usd: number; upstream_cost_usd: number }>;
+  spend: Array<{
+    day: string;
+    model: string;
+    requests: number;
+    cost_usd: number;
+    upstream_cost_usd?: number;
+  }>;
   spend_total_usd: number;
-  upstream_total_usd: number;
+  upstream_total_usd?: number;
   closing_balance_usd: number;
 }
 

@@ -68,6 +68,12 @@ export async function accountStatement(
 
 export type Statement = Awaited<ReturnType<typeof accountStatement>>;
 
+/** A statement as its tenant sees it: what it paid, not what its requests cost the operator upstream. */
+export function tenantStatement(statement: Statement) {
+  const { upstream_total_usd: _total, spend, ...rest } = statement;
+  return { ...rest, spend: spend.map(({ upstream_cost_usd: _cost, ...line }) => line) };
+}
+
 const csvCell = (value: string | number | null) => {
   const text = value === null ? '' : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;

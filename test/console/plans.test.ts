@@ -189,6 +189,18 @@ describe('price plans, low-balance alerts and statements in the console', { skip
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Plans' }).count(),
       0,
     );
+    // Its own account's statement: what it paid, without the upstream cost.
+    await go('Account');
+    await heading('Account').waitFor();
+    const table = page.getByRole('table', { name: 'Spend per day and model' });
+    await table.locator('tbody tr', { hasText: 'openai/gpt-4o-mini' }).waitFor();
+    assert.deepEqual(await table.locator('thead th').allTextContents(), [
+      'Day',
+      'Model',
+      'Requests',
+      'Charged',
+    ]);
+    await shot('34-tenant-statement');
     await page.goto(`${gw.url}/console/plans`);
     await heading('Page not found').waitFor();
   });

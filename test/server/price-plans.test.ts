@@ -189,6 +189,16 @@ for (const database of DATABASES) {
       );
       assert.equal(micros(statement.upstream_total_usd), upstream);
 
+      // The tenant's own statement: the same charges, never what they cost upstream.
+      const own_ = await readJson(await gw.call('/v1/statement', { key }));
+      assert.equal(own_.account_id, acct.id);
+      assert.equal(micros(own_.spend_total_usd), charged);
+      assert.equal('upstream_total_usd' in own_, false);
+      for (const line of own_.spend) assert.equal('upstream_cost_usd' in line, false);
+      const csv = await gw.call('/v1/statement?format=csv', { key });
+      assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
+      assert.match(await csv.text(), /^type,date,model,id,note,requests,amount_usd\r\n/);
+
       // A tenant's own rows show what it paid, never what it cost upstream.
       const own = await readJson(await gw.call('/v1/requests', { key }));
       assert.ok(own.data.length > 0);

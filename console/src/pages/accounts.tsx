@@ -417,8 +417,11 @@ function LowBalanceForm(props: { account: Account; onDone: () => void }) {
 /** `YYYY-MM-DD` of a Date, in UTC (statements are by UTC day). */
 const day = (at: Date) => at.toISOString().slice(0, 10);
 
-/** Opening balance, credits, spend per day and model, closing balance, over a window of days. */
-function StatementPanel(props: { accountId: string }) {
+/**
+ * Opening balance, credits, spend per day and model, closing balance, over a window of days: an account's
+ * (admin, with what its requests cost upstream), or the signed-in key's own account's (no `accountId`).
+ */
+function StatementPanel(props: { accountId?: string }) {
   const { api } = useSession();
   const [from, setFrom] = useState(() => day(new Date(Date.now() - 29 * 86_400_000)));
   const [to, setTo] = useState(() => day(new Date()));
@@ -435,7 +438,7 @@ function StatementPanel(props: { accountId: string }) {
       const csv = await api.statementCsv(props.accountId, span);
       const link = document.createElement('a');
       link.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-      link.download = `statement-${props.accountId}-${from}-${to}.csv`;
+      link.download = `statement-${props.accountId ?? 'account'}-${from}-${to}.csv`;
       link.click();
       URL.revokeObjectURL(link.href);
     } catch (failure) {
@@ -474,7 +477,9 @@ function StatementPanel(props: { accountId: string }) {
             <Stat
               label="Spend"
               value={usd(s.spend_total_usd)}
-              detail={`cost upstream ${usd(s.upstream_total_usd)}`}
+              {...(s.upstream_total_usd === undefined
+                ? {}
+                : { detail: `cost upstream ${usd(s.upstream_total_usd)}` })}
             />
             <Stat label="Closing balance" value={usd(s.closing_balance_usd)} detail={to} />
           </dl>
@@ -493,9 +498,11 @@ function StatementPanel(props: { accountId: string }) {
                     <th scope="col" class="num">
                       Charged
                     </th>
-                    <th scope="col" class="num">
-                      Cost upstream
-                    </th>
+                    {s.upstream_total_usd !== undefined && (
+                      <th scope="col" class="num">
+                        Cost upstream
+                      </th>
+                    )}
                   </tr>
                 </thead>
                 <tbody>
@@ -505,7 +512,9 @@ function StatementPanel(props: { accountId: string }) {
                       <td class="mono">{line.model}</td>
                       <td class="num">{line.requests}</td>
                       <td class="num">{usd(line.cost_usd)}</td>
-                      <td class="num">{usd(line.upstream_cost_usd)}</td>
+                      {s.upstream_total_usd !== undefined && (
+                        <td class="num">{usd(line.upstream_cost_usd)}</td>
+                      )}
                     </tr>
                   ))}
                 </tbody>
@@ -669,6 +678,7 @@ function OwnAccount() {
             />
           </dl>
           <p class="muted">To add credits, ask the gateway's administrator.</p>
+          <StatementPanel />
         </>
       )}
     </>
