@@ -173,6 +173,26 @@ for (const database of DATABASES) {
       assert.ok(e.upstream_cost_usd > 0, JSON.stringify(e));
       assert.equal(micros(e.cost_usd), Math.round(micros(e.upstream_cost_usd) * 2));
 
+      // The Messages and Responses doors: the same pipeline, the same charge (the global multiplier).
+      for (const [path, body] of [
+        [
+          '/v1/messages',
+          {
+            model: 'openai/gpt-4o-mini',
+            max_tokens: 9,
+            messages: [{ role: 'user', content: 'via messages' }],
+          },
+        ],
+        ['/v1/responses', { model: 'openai/gpt-4o-mini', input: 'via responses', max_output_tokens: 16 }],
+      ] as const) {
+        const answer = await gw.call(path, { method: 'POST', key, json: body });
+        assert.equal(answer.status, 200, path);
+        const id = answer.headers.get('x-request-id') ?? answer.headers.get('request-id');
+        const r = await row(id!);
+        assert.ok(r.upstream_cost_usd > 0, path);
+        assert.equal(micros(r.cost_usd), Math.round(micros(r.upstream_cost_usd) * 2), path);
+      }
+
       // The balance moved by what the tenant was charged, and the margin is a query over the rows.
       const requests = (await admin('GET', '/admin/requests?limit=100')).body.data.filter(
         (r: { account_id: string }) => r.account_id === acct.id,
