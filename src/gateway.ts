@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Admitter } from './accounting/admission.js';
 import { Ledger } from './accounting/ledger.js';
+import { PlanBook } from './accounting/plans.js';
 import { sharedTokenPool, TokenCounter } from './accounting/token-pool.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ModelCatalog } from './catalog/catalog.js';
@@ -39,6 +40,8 @@ export interface Gateway {
   images: ImageStore;
   /** Low-balance webhooks (`tick()` sweeps and sends now). */
   lowBalance: LowBalanceNotifier;
+  /** Price plans as this gateway has them cached. */
+  plans: PlanBook;
   /** Stops accepting, lets in-flight requests finish, flushes the ledger, closes the database. */
   close(): Promise<void>;
 }
@@ -50,6 +53,8 @@ export interface GatewayOptions {
   defaultMetrics?: boolean;
   /** The image store's clock, ms since the epoch (tests move it instead of waiting for URLs to expire). */
   imageClock?: () => number;
+  /** How long cached price plans are trusted (tests make it long, to see Redis tell of a change). */
+  planRefreshMs?: number;
 }
 
 /** How often expired images are swept: every TTL, between a second and ten minutes. */
@@ -183,12 +188,27 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     config.tokenizer.holdBudgetMs,
   );
   metrics.watchTokenizer(tokens.pool.stats);
+  // Price plans, cached here and read again when one changes (at once on every replica, over Redis).
+  const plans = new PlanBook(
+    store,
+    (error) => log.warn({ err: error }, 'price plans: read failed'),
+    options.planRefreshMs,
+  );
+  await plans.reload();
+  const { redis } = fleet;
+  if (redis) {
+    plans.broadcastTo(() => redis.publish({ kind: 'plans' }));
+    redis.onInvalidate((event) => {
+      if (event.kind === 'plans' || event.kind === 'all') void plans.refresh();
+    });
+  }
   const admitter = new Admitter(
     wallet,
     fleet.limiter,
     router.catalog,
     { refuseUnpriced: config.refuseUnpriced, exactHoldShare: config.exactHoldShare },
     tokens,
+    plans,
   );
   // The key that signs image URLs: made once per database, so every gateway of a fleet accepts the others'.
   await store.initSetting('image_url_secret', randomBytes(32).toString('hex'));
@@ -223,6 +243,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     ledger,
     wallet,
     admitter,
+    plans,
     tokens,
     cache: fleet.cache,
     metrics,
@@ -256,5 +277,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     })();
     return closing;
   };
-  return { app, store, ledger, router, log, tokens, modelLists, images: imageStore, lowBalance, close };
+  return {
+    app,
+    store,
+    ledger,
+    router,
+    log,
+    tokens,
+    modelLists,
+    images: imageStore,
+    lowBalance,
+    plans,
+    close,
+  };
 }

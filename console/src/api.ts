@@ -5,9 +5,12 @@ import type {
   CreditEntry,
   KeyInfo,
   ModelCatalog,
+  Plan,
+  PlanBody,
   PublicModel,
   RequestDetail,
   RequestRecord,
+  Statement,
   UsageFilter,
   UsageRow,
 } from './types.js';
@@ -87,6 +90,9 @@ interface List<T> {
   data: T[];
 }
 
+const statementPath = (accountId: string | undefined) =>
+  accountId === undefined ? '/v1/statement' : `/admin/accounts/${encodeURIComponent(accountId)}/statement`;
+
 /** Every call the console makes, bound to one key. */
 export function createApi(key: string) {
   const get = <T>(path: string, query?: Query) => request<T>(key, 'GET', path, query ? { query } : {});
@@ -102,8 +108,31 @@ export function createApi(key: string) {
     account: (accountId: string) => get<Account>(`/admin/accounts/${id(accountId)}`),
     createAccount: (body: { name: string; credits_usd?: number }) =>
       send<Account>('POST', '/admin/accounts', body),
-    updateAccount: (accountId: string, body: { name?: string; metering?: Account['metering'] }) =>
-      send<Account>('PATCH', `/admin/accounts/${id(accountId)}`, body),
+    updateAccount: (
+      accountId: string,
+      body: {
+        name?: string;
+        metering?: Account['metering'];
+        low_balance_usd?: number | null;
+        plan_id?: string | null;
+      },
+    ) => send<Account>('PATCH', `/admin/accounts/${id(accountId)}`, body),
+    /** An account's statement (admin), or the signed-in key's own account's (no account id). */
+    statement: (accountId: string | undefined, query: { from?: string; to?: string }) =>
+      get<Statement>(statementPath(accountId), query),
+    /** The statement as CSV text (downloaded by the page). */
+    statementCsv: async (accountId: string | undefined, query: { from?: string; to?: string }) => {
+      const res = await fetch(withQuery(statementPath(accountId), { ...query, format: 'csv' }), {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      if (!res.ok) throw new ApiError(`The gateway answered HTTP ${res.status}.`, res.status);
+      return res.text();
+    },
+
+    plans: async () => (await get<List<Plan>>('/admin/plans')).data,
+    createPlan: (body: PlanBody) => send<Plan>('POST', '/admin/plans', body),
+    updatePlan: (planId: string, body: PlanBody) => send<Plan>('PATCH', `/admin/plans/${id(planId)}`, body),
+    deletePlan: (planId: string) => send<unknown>('DELETE', `/admin/plans/${id(planId)}`),
     addCredits: (accountId: string, body: { amount_usd: number; note?: string }) =>
       send<unknown>('POST', `/admin/accounts/${id(accountId)}/credits`, body),
     credits: async (accountId: string) =>

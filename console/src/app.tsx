@@ -8,6 +8,7 @@ import { KeysPage } from './pages/keys.js';
 import { ModelsPage } from './pages/models.js';
 import { NotFoundPage } from './pages/not-found.js';
 import { OverviewPage } from './pages/overview.js';
+import { PlansPage } from './pages/plans.js';
 import { PlaygroundPage } from './pages/playground.js';
 import { RequestsPage } from './pages/requests.js';
 import { SignInPage } from './pages/sign-in.js';
@@ -27,6 +28,8 @@ function Page(props: { path: string }) {
       return <RequestsPage requestId={rest} />;
     case 'models':
       return <ModelsPage />;
+    case 'plans':
+      return <PlansPage />;
     case 'playground':
       return <PlaygroundPage />;
     default:

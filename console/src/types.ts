@@ -10,7 +10,58 @@ export interface Account {
   credits_usd: number | null;
   spend_usd: number;
   balance_usd: number | null;
+  /** A webhook fires when the balance falls below this; null = none. */
+  low_balance_usd?: number | null;
+  /** The price plan its requests are charged by; null = list prices. */
+  plan_id?: string | null;
   created_at: string;
+}
+
+/** A model's fixed token prices in a plan, USD per million tokens. */
+export interface PlanPrice {
+  input: number;
+  output: number;
+  cached_input?: number;
+  cache_write?: number;
+  cache_write_1h?: number;
+}
+
+/** A price plan: a multiplier over list prices, per glob or exact model id, and fixed prices. */
+export interface Plan {
+  id: string;
+  object: 'plan';
+  name: string;
+  description: string | null;
+  multiplier: number;
+  multipliers: Record<string, number>;
+  prices: Record<string, PlanPrice>;
+  accounts?: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type PlanBody = Partial<Pick<Plan, 'name' | 'description' | 'multiplier' | 'multipliers' | 'prices'>>;
+
+/** GET /admin/accounts/{id}/statement; a tenant's own (GET /v1/statement) has no upstream costs. */
+export interface Statement {
+  account_id: string;
+  name: string;
+  plan_id: string | null;
+  from: string;
+  to: string;
+  opening_balance_usd: number;
+  credits: CreditEntry[];
+  credits_total_usd: number;
+  spend: Array<{
+    day: string;
+    model: string;
+    requests: number;
+    cost_usd: number;
+    upstream_cost_usd?: number;
+  }>;
+  spend_total_usd: number;
+  upstream_total_usd?: number;
+  closing_balance_usd: number;
 }
 
 export interface CreditEntry {

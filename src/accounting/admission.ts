@@ -17,6 +17,7 @@ import {
   type RateState,
   rateLimitHeaders,
 } from '../limits/rate-limiter.js';
+import { holdFactor, type PlanBook, tenantPrice } from './plans.js';
 import { microsToUsd } from './pricing.js';
 import type { TokenCounter } from './token-pool.js';
 import { promptTokenBound } from './tokenizer.js';
@@ -137,7 +138,17 @@ export class Admitter {
     private readonly catalog: ModelCatalog,
     private readonly options: AdmissionOptions,
     private readonly tokens: TokenCounter,
+    /** Price plans: holds are at the tenant's price (none: list prices). */
+    private readonly plans?: PlanBook,
   ) {}
+
+  /** The model's price for the principal's account: its plan's, else the list price. */
+  private priceFor(principal: Principal, target: Target) {
+    const list = target.entry?.price;
+    if (!this.plans) return { list, price: list, factor: 1 };
+    const rate = this.plans.rateFor(accountOf(principal), target.entry?.id ?? target.model);
+    return { list, price: tenantPrice(list, rate), factor: holdFactor(rate, list) };
+  }
 
   /**
    * Admits the request or throws (403 money, 429 rate). May set `max_tokens` on the upstream request when
@@ -148,11 +159,11 @@ export class Admitter {
     const payer = await this.payer(principal, target);
     if (payer.admitted) return payer.admitted;
     const { scope, key, limits, admission, metered } = payer;
+    const { price } = this.priceFor(principal, target);
 
     const choices = upstream.n ?? 1;
     const requestedMax = upstream.max_completion_tokens ?? upstream.max_tokens ?? undefined;
     let maxTokens = requestedMax ?? target.entry?.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-    const price = target.entry?.price;
 
     // The prompt is first bounded by its UTF-8 bytes (a BPE token is at least one byte): free, and never
     // under-holds. The tokenizer (off the event loop, bench/README.md) counts it where the bound would
@@ -257,7 +268,7 @@ export class Admitter {
       if (key && limits) rateHeadersOn(admission, await this.limiter.admit(key.id, limits, 0));
       return { scope, key, limits, admission, metered, admitted: admission };
     }
-    if (metered && target.entry?.price === undefined && this.options.refuseUnpriced) {
+    if (metered && this.priceFor(principal, target).price === undefined && this.options.refuseUnpriced) {
       throw forbidden(
         `The model \`${target.model}\` has no price, so its cost cannot be bounded; this key is metered and may not use it. Add a price for it in the config.`,
         'model_unpriced',
@@ -308,7 +319,10 @@ export class Admitter {
     const payer = await this.payer(principal, target);
     if (payer.admitted) return payer.admitted;
     const { scope, key, limits, admission, metered } = payer;
-    const priced = target.entry?.price !== undefined;
+    const { list, factor } = this.priceFor(principal, target);
+    const priced = list !== undefined;
+    // The demand prices at list price; the plan's price is at most `factor` times that.
+    const cost = (n: number) => (factor === 1 ? demand.cost(n) : Math.ceil(demand.cost(n) * factor));
     let tokens = demand.bound;
     let counted = false;
     const countExactly = async (): Promise<boolean> => {
@@ -323,12 +337,12 @@ export class Admitter {
     if (tpm !== null && tokens > tpm * TPM_SHARE_FOR_EXACT_COUNT) await countExactly();
     const reserveMoney = async (): Promise<Reservation | undefined> => {
       if (!metered || !priced) return undefined;
-      if (await this.tight(scope, demand.cost(tokens))) await countExactly();
+      if (await this.tight(scope, cost(tokens))) await countExactly();
       try {
-        return await this.wallet.reserve(scope, demand.cost(tokens));
+        return await this.wallet.reserve(scope, cost(tokens));
       } catch (refusal) {
         if (!moneyRefusal(refusal) || !(await countExactly())) throw refusal;
-        return this.wallet.reserve(scope, demand.cost(tokens));
+        return this.wallet.reserve(scope, cost(tokens));
       }
     };
     return this.reserveBoth(admission, key, limits, tpm === null ? 0 : tokens, reserveMoney);

@@ -46,6 +46,12 @@ export function chargeOf(status: RequestStatus, metered: Metered | undefined): n
   return metered?.costMicros ?? null;
 }
 
+/** What the answer cost upstream at list price, micro-USD (for failures as `chargeOf`: nothing). */
+export function upstreamCostOf(status: RequestStatus, metered: Metered | undefined): number | null {
+  if (status === 'error' || metered?.upstreamCostMicros === undefined) return chargeOf(status, metered);
+  return metered.upstreamCostMicros;
+}
+
 /** The row of an outcome; `Ledger.record` makes it storable (`storableRow`) as it queues it. */
 export function ledgerRow(outcome: Outcome): RequestRow {
   const { principal, metered, servedBy } = outcome;
@@ -76,6 +82,7 @@ export function ledgerRow(outcome: Outcome): RequestRow {
     door: outcome.door,
     units: metered?.units?.count ?? null,
     unit: metered?.units?.unit ?? null,
+    upstream_cost_micros: upstreamCostOf(outcome.status, metered),
   };
 }
 
@@ -213,5 +220,6 @@ export function storableRow(row: RequestRow, now = Date.now()): RequestRow {
     door: text(row.door, t.door),
     units: number(row.units),
     unit: text(row.unit, t.unit),
+    upstream_cost_micros: int8(row.upstream_cost_micros),
   };
 }

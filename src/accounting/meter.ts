@@ -17,8 +17,13 @@ export interface Units {
 export interface Metered {
   usage: Usage;
   source: UsageSource;
-  /** Undefined when the model is unpriced. */
+  /** What the tenant is charged; undefined when the model is unpriced (for it). */
   costMicros: number | undefined;
+  /**
+   * What the answer cost the operator upstream at list price, once a price plan made the charge differ
+   * (accounting/plans.ts; null: no list price); undefined when the charge is the list price itself.
+   */
+  upstreamCostMicros?: number | null;
   /** Set for requests billed by a unit of their own (audio). */
   units?: Units;
 }

@@ -158,5 +158,6 @@ export const SERVED_BY_CACHE: ServedBy = { provider: 'cache', upstreamModel: nul
 /** What a hit is charged: the cache's own price; its tokens are what the original call used. */
 export function hitMetered(sent: ChatResponse, priceMicros: number): Metered {
   const usage = sent.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-  return { usage, source: 'cache', costMicros: priceMicros };
+  // Nothing went upstream: the hit cost the operator nothing.
+  return { usage, source: 'cache', costMicros: priceMicros, upstreamCostMicros: 0 };
 }

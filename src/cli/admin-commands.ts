@@ -13,10 +13,11 @@ import {
   updateAccount,
 } from '../server/admin-accounts.js';
 import { createKey, keyObject } from '../server/admin-keys.js';
+import { createPlan, deletePlan, findPlan, planObject, updatePlan } from '../server/admin-plans.js';
 import { parseGroupBy, parseTime, parseWindow, usageObject } from '../server/query.js';
 import { codeObject, createCodes } from '../server/redemption.js';
 import { accountStatement, parseFormat, statementCsv } from '../server/statement.js';
-import { RedisHub } from '../store/redis.js';
+import { type Invalidation, RedisHub } from '../store/redis.js';
 import { Store } from '../store/store.js';
 import { parseCommandArgs, UsageError } from './usage.js';
 
@@ -111,11 +112,16 @@ function accountsCreate(args: string[]): Work {
   };
 }
 
-function accountsUpdate(args: string[]): Work {
+function accountsUpdate(config: GatewayConfig, args: string[]): Work {
   const { values, positionals } = parseCommandArgs(
     'accounts update',
     args,
-    { name: { type: 'string' }, metering: { type: 'string' }, 'low-balance': { type: 'string' } },
+    {
+      name: { type: 'string' },
+      metering: { type: 'string' },
+      'low-balance': { type: 'string' },
+      plan: { type: 'string' },
+    },
     { min: 1, max: 1 },
   );
   const body: Record<string, unknown> = {};
@@ -123,8 +129,126 @@ function accountsUpdate(args: string[]): Work {
   if (values.metering !== undefined) body.metering = values.metering;
   const low = values['low-balance'];
   if (low !== undefined) body.low_balance_usd = low === 'none' ? null : numberOption(low);
+  if (values.plan !== undefined) body.plan_id = values.plan === 'none' ? null : values.plan;
   return async (store) => {
     print(accountObject(await updateAccount(store, positionals[0]!, body)));
+    if (values.plan !== undefined) await tellGateways(config, { kind: 'plans' });
+  };
+}
+
+const PLAN_FLAGS = {
+  name: { type: 'string' },
+  description: { type: 'string' },
+  multiplier: { type: 'string' },
+  rule: { type: 'string', multiple: true },
+  price: { type: 'string', multiple: true },
+} as const;
+
+/** `GLOB=X`s as the API's `multipliers` (`none`: no rules). */
+function ruleOptions(rules: string[], command: string): Record<string, number> {
+  if (rules.length === 1 && rules[0] === 'none') return {};
+  const out: Record<string, number> = {};
+  for (const rule of rules) {
+    const at = rule.lastIndexOf('=');
+    if (at <= 0) throw new UsageError(`--rule '${rule}': give GLOB=MULTIPLIER, as openai/*=0.9`, command);
+    out[rule.slice(0, at)] = Number(rule.slice(at + 1));
+  }
+  return out;
+}
+
+const PRICE_FIELDS = ['input', 'output', 'cached_input', 'cache_write', 'cache_write_1h'] as const;
+
+/** `MODEL=IN,OUT[,CACHED[,WRITE[,WRITE_1H]]]`s as the API's `prices` (`none`: no fixed prices). */
+function priceOptions(prices: string[], command: string): Record<string, Record<string, number>> {
+  if (prices.length === 1 && prices[0] === 'none') return {};
+  const out: Record<string, Record<string, number>> = {};
+  for (const price of prices) {
+    const at = price.indexOf('=');
+    const numbers = at > 0 ? price.slice(at + 1).split(',') : [];
+    if (numbers.length < 2 || numbers.length > PRICE_FIELDS.length)
+      throw new UsageError(
+        `--price '${price}': give MODEL=INPUT,OUTPUT[,CACHED_INPUT[,CACHE_WRITE[,CACHE_WRITE_1H]]] in USD per million tokens`,
+        command,
+      );
+    out[price.slice(0, at)] = Object.fromEntries(numbers.map((n, i) => [PRICE_FIELDS[i], Number(n)]));
+  }
+  return out;
+}
+
+/** A plan's body from the flags given (what is not given is left out). */
+function planBody(
+  values: { [K in keyof typeof PLAN_FLAGS]?: string | string[] | undefined },
+  command: string,
+) {
+  const body: Record<string, unknown> = {};
+  if (values.name !== undefined) body.name = values.name;
+  if (values.description !== undefined) body.description = values.description;
+  if (values.multiplier !== undefined) body.multiplier = numberOption(values.multiplier as string);
+  if (values.rule !== undefined) body.multipliers = ruleOptions(values.rule as string[], command);
+  if (values.price !== undefined) body.prices = priceOptions(values.price as string[], command);
+  return body;
+}
+
+function plansCreate(config: GatewayConfig, args: string[]): Work {
+  const { values } = parseCommandArgs('plans create', args, PLAN_FLAGS);
+  const body = planBody(values, 'plans create');
+  return async (store) => {
+    print(planObject(await createPlan(store, body), 0));
+    await tellGateways(config, { kind: 'plans' });
+  };
+}
+
+function plansUpdate(config: GatewayConfig, args: string[]): Work {
+  const { values, positionals } = parseCommandArgs('plans update', args, PLAN_FLAGS, { min: 1, max: 1 });
+  const body = planBody(values, 'plans update');
+  return async (store) => {
+    print(planObject(await updatePlan(store, positionals[0]!, body)));
+    await tellGateways(config, { kind: 'plans' });
+  };
+}
+
+/** How many accounts are on each plan. */
+async function planAccounts(store: Store): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { plan_id } of await store.listPlanAssignments())
+    counts.set(plan_id, (counts.get(plan_id) ?? 0) + 1);
+  return counts;
+}
+
+function plansList(args: string[]): Work {
+  parseCommandArgs('plans list', args, {});
+  return async (store) => {
+    const counts = await planAccounts(store);
+    table(
+      (await store.listPlans()).map((row) => {
+        const plan = planObject(row, counts.get(row.id) ?? 0);
+        return {
+          ...plan,
+          rules: Object.entries(plan.multipliers)
+            .map(([glob, x]) => `${glob}=${x}`)
+            .join(' '),
+          fixed_prices: Object.keys(plan.prices).join(' '),
+        };
+      }),
+      ['id', 'name', 'multiplier', 'rules', 'fixed_prices', 'accounts'],
+    );
+  };
+}
+
+function plansShow(args: string[]): Work {
+  const plan = parseCommandArgs('plans show', args, {}, { min: 1, max: 1 }).positionals[0]!;
+  return async (store) => {
+    const row = await findPlan(store, plan);
+    print(planObject(row, (await planAccounts(store)).get(row.id) ?? 0));
+  };
+}
+
+function plansDelete(config: GatewayConfig, args: string[]): Work {
+  const plan = parseCommandArgs('plans delete', args, {}, { min: 1, max: 1 }).positionals[0]!;
+  return async (store) => {
+    const row = await deletePlan(store, plan);
+    print({ id: row.id, object: 'plan', deleted: true });
+    await tellGateways(config, { kind: 'plans' });
   };
 }
 
@@ -272,16 +396,24 @@ function adminKeyRotate(config: GatewayConfig, args: string[]): Work {
     process.stderr.write(
       'The new admin key is shown only now; only its hash is stored. The old one no longer works.\n',
     );
-    if (!config.redisUrl) return;
-    const redis = await RedisHub.connect(config.redisUrl, config.redisPrefix, silentLog);
-    try {
-      await redis.publishNow({ kind: 'admin' });
-    } catch {
-      process.stderr.write('Redis could not be told: gateways read the new key within a second.\n');
-    } finally {
-      await redis.close();
-    }
+    await tellGateways(config, { kind: 'admin' });
   };
+}
+
+/**
+ * Tells the running gateways over Redis (REDIS_URL) that something they cache changed; without Redis, or
+ * when it cannot be reached, they read it again within a second on their own.
+ */
+async function tellGateways(config: GatewayConfig, event: Invalidation): Promise<void> {
+  if (!config.redisUrl) return;
+  const redis = await RedisHub.connect(config.redisUrl, config.redisPrefix, silentLog);
+  try {
+    await redis.publishNow(event);
+  } catch {
+    process.stderr.write('Redis could not be told: gateways read the change within a second.\n');
+  } finally {
+    await redis.close();
+  }
 }
 
 /** A logger for the CLI's short-lived Redis connection: its reconnection chatter is not the user's business. */
@@ -292,12 +424,17 @@ const COMMAND_WORK: Record<string, (config: GatewayConfig, args: string[]) => Wo
   'keys list': (_, args) => keysList(args),
   'keys revoke': (_, args) => keysRevoke(args),
   'accounts create': (_, args) => accountsCreate(args),
-  'accounts update': (_, args) => accountsUpdate(args),
+  'accounts update': (config, args) => accountsUpdate(config, args),
   'accounts topup': (_, args) => accountsTopup(args),
   'accounts statement': (_, args) => accountsStatement(args),
   'accounts show': (_, args) => accountsShow(args),
   'codes create': (_, args) => codesCreate(args),
   'codes list': (_, args) => codesList(args),
+  'plans create': plansCreate,
+  'plans list': (_, args) => plansList(args),
+  'plans show': (_, args) => plansShow(args),
+  'plans update': plansUpdate,
+  'plans delete': plansDelete,
   usage: (_, args) => usageReport(args),
   'admin-key rotate': adminKeyRotate,
 };

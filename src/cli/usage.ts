@@ -24,6 +24,12 @@ interface CommandHelp {
   details?: string;
 }
 
+const PLAN_OPTIONS =
+  '  --multiplier X    over list prices for every model the rules do not name (default 1)\n' +
+  "  --rule GLOB=X     a multiplier for a glob or an exact id ('openai/*=0.9'); the most specific wins\n" +
+  '  --price MODEL=IN,OUT[,CACHED[,WRITE[,WRITE_1H]]]  fixed token prices of one model, USD per million\n' +
+  'Gateways on the same DATABASE_URL read plans again within a second, at once with REDIS_URL.';
+
 /** Every command and subcommand, by its words (`keys create`). A group (`keys`) lists its subcommands. */
 export const COMMANDS: Record<string, CommandHelp> = {
   serve: {
@@ -55,8 +61,11 @@ export const COMMANDS: Record<string, CommandHelp> = {
     summary: 'Create an account (prepaid with --credits)',
   },
   'accounts update': {
-    usage: 'tokgate accounts update ID [--name NAME] [--metering prepaid|unmetered] [--low-balance USD|none]',
-    summary: 'Rename an account, switch its metering, or set the balance below which a webhook fires',
+    usage:
+      'tokgate accounts update ID [--name NAME] [--metering prepaid|unmetered] [--low-balance USD|none] [--plan PLAN|none]',
+    summary:
+      'Rename an account, switch its metering, set the balance below which a webhook fires, or its price plan',
+    details: '  --plan  a price plan (id or name) its requests are charged by; none: list prices',
   },
   'accounts topup': {
     usage: 'tokgate accounts topup ID --amount USD [--note TEXT] [--idempotency-key KEY] [--expires DATE]',
@@ -77,6 +86,27 @@ export const COMMANDS: Record<string, CommandHelp> = {
   'codes list': {
     usage: 'tokgate codes list',
     summary: 'List redemption codes (no codes) and who redeemed them',
+  },
+  'plans create': {
+    usage:
+      'tokgate plans create --name NAME [--multiplier X] [--rule GLOB=X]... [--price MODEL=IN,OUT[,CACHED[,WRITE[,WRITE_1H]]]]... [--description TEXT]',
+    summary: 'Create a price plan: a multiplier over list prices, per glob or model, or fixed prices',
+    details: PLAN_OPTIONS,
+  },
+  'plans list': {
+    usage: 'tokgate plans list',
+    summary: 'List price plans and how many accounts are on each',
+  },
+  'plans show': { usage: 'tokgate plans show PLAN', summary: 'One price plan (by id or name), as JSON' },
+  'plans update': {
+    usage:
+      'tokgate plans update PLAN [--name NAME] [--multiplier X] [--rule GLOB=X|none]... [--price MODEL=IN,OUT,...|none]... [--description TEXT]',
+    summary: 'Change a price plan (the --rule and --price given replace all of its rules or prices)',
+    details: PLAN_OPTIONS,
+  },
+  'plans delete': {
+    usage: 'tokgate plans delete PLAN',
+    summary: 'Delete a price plan no account is on',
   },
   usage: {
     usage:

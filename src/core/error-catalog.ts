@@ -154,6 +154,19 @@ export const ERROR_CATALOG = {
     message: 'This redemption code has already been redeemed.',
     param: 'code',
   },
+  plan_in_use: {
+    type: 'invalid_request_error',
+    status: 409,
+    retryable: false,
+    message: 'Accounts are on this price plan: move them to another plan (or none) before deleting it.',
+  },
+  plan_name_taken: {
+    type: 'invalid_request_error',
+    status: 409,
+    retryable: false,
+    message: 'A price plan with this name exists already.',
+    param: 'name',
+  },
   idempotency_key_reused: {
     type: 'invalid_request_error',
     status: 409,

@@ -61,6 +61,8 @@ const ANTHROPIC_TYPE: Record<GatewayErrorCode, AnthropicErrorType> = {
   // Anthropic uses invalid_request_error for the 4xx statuses it has no type for (409 here).
   idempotency_key_reused: 'invalid_request_error',
   account_unmetered: 'invalid_request_error',
+  plan_in_use: 'invalid_request_error',
+  plan_name_taken: 'invalid_request_error',
   redemption_code_invalid: 'invalid_request_error',
   redemption_code_used: 'invalid_request_error',
   unknown_route: 'not_found_error',

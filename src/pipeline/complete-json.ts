@@ -5,6 +5,7 @@ import { responseText } from '../accounting/meter.js';
 import type { ChatRequest } from '../core/types.js';
 import { runJson } from '../router/executor.js';
 import { finishResponse } from './canonical-answer.js';
+import { charged } from './charge.js';
 import type { PipelineDeps } from './deps.js';
 import type { Exchange } from './exchange.js';
 import type { Answer, FrontDoor } from './front-door.js';
@@ -46,11 +47,10 @@ async function answer(
   const response = served.value;
   exchange.deployment = served.deployment;
   exchange.upstreamModel = typeof response.model === 'string' ? response.model : null;
-  const metered = await deps.meter.measure(
-    exchange.target,
-    exchange.request,
-    response.usage,
-    responseText(response),
+  const metered = charged(
+    deps,
+    exchange,
+    await deps.meter.measure(exchange.target, exchange.request, response.usage, responseText(response)),
   );
   finishResponse(response, exchange.id, exchange.request.model, metered);
   for (const choice of response.choices)

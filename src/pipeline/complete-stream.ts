@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChatRequest } from '../core/types.js';
 import { openStream } from '../router/executor.js';
 import { withCost } from './canonical-answer.js';
+import { charged } from './charge.js';
 import type { PipelineDeps } from './deps.js';
 import type { Exchange } from './exchange.js';
 import { asGatewayError } from './failure.js';
@@ -81,7 +82,11 @@ export async function completeStream(
     const failure = aborted ? undefined : asGatewayError(error, deps.redact);
     const metered =
       answer.committed || aborted
-        ? await deps.meter.measure(exchange.target, exchange.request, answer.reported, answer.generated)
+        ? charged(
+            deps,
+            exchange,
+            await deps.meter.measure(exchange.target, exchange.request, answer.reported, answer.generated),
+          )
         : undefined;
     void settle(deps, door.name, exchange, {
       status: aborted ? 'aborted' : 'error',
@@ -104,11 +109,10 @@ export async function completeStream(
     clearTimeout(keepAlive);
   }
 
-  const metered = await deps.meter.measure(
-    exchange.target,
-    exchange.request,
-    answer.reported,
-    answer.generated,
+  const metered = charged(
+    deps,
+    exchange,
+    await deps.meter.measure(exchange.target, exchange.request, answer.reported, answer.generated),
   );
   if (exchange.report.trace?.capturesContent) exchange.output = [answer.generated.join('')];
   if (!sink) {

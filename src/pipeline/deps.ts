@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Admitter } from '../accounting/admission.js';
 import type { Ledger } from '../accounting/ledger.js';
 import type { Meter } from '../accounting/meter.js';
+import type { PlanBook } from '../accounting/plans.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { Redactor } from '../core/redact.js';
 import type { Router } from '../router/router.js';
@@ -19,4 +20,6 @@ export interface PipelineDeps {
   cache: ResponseCache;
   /** Masks the gateway's own secrets (provider keys, the admin key) in text bound for a client. */
   redact: Redactor;
+  /** Price plans (none: every account pays list prices). */
+  plans?: PlanBook | undefined;
 }

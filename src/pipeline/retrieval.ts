@@ -17,6 +17,7 @@ import type { Router } from '../router/router.js';
 import type { RoutePlan } from '../router/routes.js';
 import type { ClientAbort } from '../router/timeouts.js';
 import { authorize } from './authorize.js';
+import { charged } from './charge.js';
 import type { PipelineDeps } from './deps.js';
 import { Exchange, type OperationRequest } from './exchange.js';
 import { asGatewayError } from './failure.js';
@@ -173,7 +174,11 @@ async function execute<R extends OperationRequest, T>(
     claim?.abandon();
     return relayed(deps, door, exchange, served, relay);
   }
-  const metered = await door.measure(deps.meter, exchange.target, exchange.request, served.value);
+  const metered = charged(
+    deps,
+    exchange,
+    await door.measure(deps.meter, exchange.target, exchange.request, served.value),
+  );
   // As chat's: the answer goes out once its ledger row is safe, rendered while the row is written.
   const durable = settle(deps, door.name, exchange, {
     status: 'ok',
@@ -204,7 +209,8 @@ function relayed<R extends OperationRequest, T>(
   served: Served<T>,
   relay: Relay,
 ): Answer {
-  const known = door.knownCost?.(exchange.target, exchange.request);
+  const listed = door.knownCost?.(exchange.target, exchange.request);
+  const known = listed && charged(deps, exchange, listed);
   const headers = { ...gatewayHeaders(exchange, served.warnings), ...(known ? costHeader(known) : {}) };
   const started = performance.now();
   const cancel = () => relay.cancel?.();
@@ -243,7 +249,7 @@ function relayed<R extends OperationRequest, T>(
           settle(deps, door.name, exchange, {
             status,
             httpStatus: status === 'aborted' ? 499 : 200,
-            metered,
+            metered: metered && charged(deps, exchange, metered),
             errorCode: failure?.wireCode ?? null,
             ...(failure ? { errorMessage: failure.message } : {}),
           }),

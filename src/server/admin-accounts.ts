@@ -3,12 +3,15 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Ledger } from '../accounting/ledger.js';
+import type { PlanBook } from '../accounting/plans.js';
 import { MAX_AMOUNT_USD, microsToUsd, usdToMicros } from '../accounting/pricing.js';
 import type { Wallet } from '../accounting/wallet/wallet.js';
 import { randomBase62 } from '../auth/key-format.js';
 import { gatewayError, invalidRequest, notFound } from '../core/errors.js';
+import { isObject } from '../core/is-object.js';
 import { IdempotencyStore } from '../router/idempotency.js';
 import type { AccountRow, CreditApplied, CreditEntryRow, Store } from '../store/store.js';
+import { findPlan } from './admin-plans.js';
 import { parseBody } from './body.js';
 import { deliveryObject } from './low-balance.js';
 
@@ -22,6 +25,8 @@ export function accountObject(row: AccountRow) {
     spend_usd: microsToUsd(row.spend_micros),
     balance_usd: row.credits_micros === null ? null : microsToUsd(row.credits_micros - row.spend_micros),
     low_balance_usd: row.low_balance_micros === null ? null : microsToUsd(row.low_balance_micros),
+    /** The price plan its requests are charged by; null: list prices. */
+    plan_id: row.plan_id,
     created_at: new Date(row.created_at).toISOString(),
   };
 }
@@ -55,10 +60,16 @@ const patchSchema = z
     metering: meteringSchema.optional(),
     /** A webhook fires when the balance falls below this; null clears it. */
     low_balance_usd: z.number().nonnegative().max(MAX_AMOUNT_USD).nullable().optional(),
+    /** The price plan (id or name) its requests are charged by; null: list prices. */
+    plan_id: z.string().min(1).max(128).nullable().optional(),
   })
   .refine(
-    (body) => body.name !== undefined || body.metering !== undefined || body.low_balance_usd !== undefined,
-    'give name, metering or low_balance_usd',
+    (body) =>
+      body.name !== undefined ||
+      body.metering !== undefined ||
+      body.low_balance_usd !== undefined ||
+      body.plan_id !== undefined,
+    'give name, metering, low_balance_usd or plan_id',
   );
 const creditSchema = z.strictObject({
   amount_usd: z
@@ -155,6 +166,8 @@ export async function updateAccount(store: Store, id: string, input: unknown): P
   const body = parseBody(patchSchema, input);
   let row = await store.getAccount(id);
   if (!row) throw notFound(`No account with id '${id}'.`);
+  // The plan first: an unknown plan refuses the whole change.
+  const plan = typeof body.plan_id === 'string' ? await planNamed(store, body.plan_id) : body.plan_id;
   if (body.name !== undefined) row = await store.renameAccount(id, body.name);
   if (body.metering !== undefined && row) {
     row = await store.setMetering(id, body.metering, {
@@ -169,8 +182,18 @@ export async function updateAccount(store: Store, id: string, input: unknown): P
     const micros = body.low_balance_usd === null ? null : usdToMicros(body.low_balance_usd);
     row = await store.setLowBalance(id, micros);
   }
+  if (plan !== undefined && row) row = await store.setAccountPlan(id, plan === null ? null : plan.id);
   if (!row) throw notFound(`No account with id '${id}'.`);
   return row;
+}
+
+/** The plan an account is put on, by id or name; an unknown one is a 400 naming the parameter. */
+async function planNamed(store: Store, idOrName: string) {
+  try {
+    return await findPlan(store, idOrName);
+  } catch {
+    throw invalidRequest(`No price plan '${idOrName}'. See GET /admin/plans.`, 'plan_id', 'invalid_value');
+  }
 }
 
 export function registerAdminAccountRoutes(
@@ -178,6 +201,7 @@ export function registerAdminAccountRoutes(
   store: Store,
   ledger: Ledger,
   wallet: Wallet,
+  plans?: PlanBook,
 ) {
   async function account(id: string): Promise<AccountRow> {
     await ledger.flush();
@@ -201,6 +225,7 @@ export function registerAdminAccountRoutes(
     await ledger.flush(); // a switch to prepaid carries the spend so far: every row of it written first
     const row = await updateAccount(store, request.params.id, request.body);
     wallet.invalidate(row.id);
+    if (isObject(request.body) && 'plan_id' in request.body) await plans?.changed();
     return accountObject(row);
   });
 

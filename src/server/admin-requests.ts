@@ -35,8 +35,22 @@ export function requestObject(row: RequestRow) {
   };
 }
 
+/**
+ * A row as the admin sees it: also what it cost upstream at list price (`cost_usd` is what the tenant was
+ * charged, after its price plan), so margin is their difference. A tenant's own rows do not show it.
+ */
+export function adminRequestObject(row: RequestRow) {
+  return {
+    ...requestObject(row),
+    upstream_cost_usd: row.upstream_cost_micros === null ? null : microsToUsd(row.upstream_cost_micros),
+  };
+}
+
 export function requestDetail(row: RequestRow) {
-  return { ...requestObject(row), attempts: row.attempts ? (JSON.parse(row.attempts) as unknown[]) : [] };
+  return {
+    ...adminRequestObject(row),
+    attempts: row.attempts ? (JSON.parse(row.attempts) as unknown[]) : [],
+  };
 }
 
 export type RequestListQuery = {
@@ -75,7 +89,7 @@ export function registerAdminRequestRoutes(app: FastifyInstance, store: Store, l
   app.get<{ Querystring: RequestListQuery }>('/admin/requests', async (request) => {
     const filter = requestQuery(request.query);
     await ledger.flush();
-    return { object: 'list', data: (await store.listRequests(filter)).map(requestObject) };
+    return { object: 'list', data: (await store.listRequests(filter)).map(adminRequestObject) };
   });
 
   app.get<{ Params: { id: string } }>('/admin/requests/:id', async (request) => {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Admitter } from '../accounting/admission.js';
 import type { Ledger } from '../accounting/ledger.js';
 import { Meter } from '../accounting/meter.js';
+import type { PlanBook } from '../accounting/plans.js';
 import type { TokenCounter } from '../accounting/token-pool.js';
 import type { Wallet } from '../accounting/wallet/wallet.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
@@ -22,6 +23,7 @@ import type { Store } from '../store/store.js';
 import { registerAdminAccountRoutes } from './admin-accounts.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
 import { registerAdminModelRoutes } from './admin-models.js';
+import { registerAdminPlanRoutes } from './admin-plans.js';
 import { registerAdminRequestRoutes } from './admin-requests.js';
 import { registerAudioRoutes } from './audio.js';
 import { registerChatRoute } from './chat.js';
@@ -56,6 +58,8 @@ export interface AppDeps {
   ledger: Ledger;
   wallet: Wallet;
   admitter: Admitter;
+  /** Price plans (none: every account pays list prices). */
+  plans?: PlanBook | undefined;
   /** Exact token counts, for answers without usage (the meter). */
   tokens: TokenCounter;
   cache: ResponseCache;
@@ -262,6 +266,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       log,
       cache: deps.cache,
       redact: deps.redact,
+      plans: deps.plans,
     };
     registerChatRoute(scope, pipeline);
     registerMessagesRoutes(scope, pipeline);
@@ -270,7 +275,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     await registerAudioRoutes(scope, pipeline, deps.uploads);
     await registerImageRoutes(scope, pipeline, deps.images);
     registerSelfServiceRoutes(scope, store, ledger);
-    registerModelRoutes(scope, router);
+    registerModelRoutes(scope, router, deps.plans);
     registerRedeemRoute(scope, store, ledger, wallet);
   });
 
@@ -289,7 +294,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       done();
     });
     registerAdminKeyRoutes(scope, store, auth, ledger, wallet);
-    registerAdminAccountRoutes(scope, store, ledger, wallet);
+    registerAdminAccountRoutes(scope, store, ledger, wallet, deps.plans);
+    registerAdminPlanRoutes(scope, store, deps.plans);
     registerAdminCodeRoutes(scope, store);
     registerStatementRoute(scope, store, ledger);
     registerAdminRequestRoutes(scope, store, ledger);

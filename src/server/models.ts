@@ -1,17 +1,64 @@
 // GET /v1/models and GET /v1/models/{id} (OpenAI's Model objects; an id holds a `/`, `openai/gpt-4o`), and
 // GET /v1beta/models (the same OpenAI-shaped list, for Gemini clients too): the models of the enabled
-// providers and the routes, narrowed to what the key may use.
+// providers and the routes, narrowed to what the key may use. A priced model carries what the caller pays
+// for it in OpenRouter's `pricing` shape (USD per token, as decimal strings), its account's price plan
+// applied.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type PlanBook, tenantPrice } from '../accounting/plans.js';
+import { accountOf } from '../auth/principal.js';
+import type { Price } from '../catalog/catalog.js';
 import { modelNotFound } from '../core/errors.js';
+import type { ModelInfo } from '../core/types.js';
 import type { Router } from '../router/router.js';
 
-export function registerModelRoutes(scope: FastifyInstance, router: Router): void {
-  const visible = (request: FastifyRequest) => {
+/** OpenRouter's `pricing` fields that tokgate's prices have: USD per token (per request for `request`). */
+export interface OpenRouterPricing {
+  prompt: string;
+  completion: string;
+  request: string;
+  input_cache_read: string;
+  input_cache_write?: string;
+}
+
+/**
+ * Micro-USD per million tokens as USD per token, a plain decimal string (never `2.5e-7`): exact for the
+ * catalog's integer prices, to 1e-18 USD for a plan's fractional ones.
+ */
+export function usdPerToken(microsPerMillion: number): string {
+  const atto = Number.isInteger(microsPerMillion)
+    ? BigInt(microsPerMillion) * 1_000_000n
+    : BigInt(Math.round(microsPerMillion * 1_000_000));
+  const digits = atto.toString().padStart(19, '0');
+  const fraction = digits.slice(-18).replace(/0+$/, '');
+  const whole = digits.slice(0, -18);
+  return fraction ? `${whole}.${fraction}` : whole;
+}
+
+export function openRouterPricing(price: Price): OpenRouterPricing {
+  const pricing: OpenRouterPricing = {
+    prompt: usdPerToken(price.input),
+    completion: usdPerToken(price.output),
+    // No fee per request: a request pays for its tokens.
+    request: '0',
+    input_cache_read: usdPerToken(price.cachedInput),
+  };
+  if (price.cacheWrite !== undefined) pricing.input_cache_write = usdPerToken(price.cacheWrite);
+  return pricing;
+}
+
+export function registerModelRoutes(scope: FastifyInstance, router: Router, plans?: PlanBook): void {
+  const visible = (request: FastifyRequest): Array<ModelInfo & { pricing?: OpenRouterPricing }> => {
     const principal = request.principal!;
-    const models = router.listModels();
-    return principal.kind === 'key' && principal.key.allows
-      ? models.filter((m) => principal.key.allows!(m.id))
-      : models;
+    const models =
+      principal.kind === 'key' && principal.key.allows
+        ? router.listModels().filter((m) => principal.key.allows!(m.id))
+        : router.listModels();
+    const account = accountOf(principal);
+    return models.map((model) => {
+      const list = router.catalog.get(model.id)?.price;
+      const price = plans ? tenantPrice(list, plans.rateFor(account, model.id)) : list;
+      return price ? { ...model, pricing: openRouterPricing(price) } : model;
+    });
   };
   const list = async (request: FastifyRequest, reply: FastifyReply) =>
     reply.type('application/json').send(JSON.stringify({ object: 'list', data: visible(request) }));

@@ -1,4 +1,4 @@
-// Self-service for the calling key: GET /v1/key, /v1/usage and /v1/requests. The admin key sees a short
+// Self-service for the calling key: GET /v1/key, /v1/usage, /v1/requests and /v1/statement (its account's). The admin key sees a short
 // description of itself (the console uses it to tell admin from tenant).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ledger } from '../accounting/ledger.js';
@@ -10,6 +10,7 @@ import { keyObject } from './admin-keys.js';
 import { type RequestListQuery, requestObject, requestQuery } from './admin-requests.js';
 import { refuseNul } from './nul-guard.js';
 import { parseGroupBy, parseWindow, usageObject } from './query.js';
+import { accountStatement, parseFormat, statementCsv, tenantStatement } from './statement.js';
 
 export function registerSelfServiceRoutes(app: FastifyInstance, store: Store, ledger: Ledger): void {
   app.get('/v1/key', async (request: FastifyRequest) => {
@@ -37,6 +38,24 @@ export function registerSelfServiceRoutes(app: FastifyInstance, store: Store, le
         ...(request.query.model ? { model: request.query.model } : {}),
       });
       return { object: 'list', data: rows.map(usageObject) };
+    },
+  );
+
+  // The key's account's statement, as the admin's (GET /admin/accounts/{id}/statement) without upstream costs.
+  app.get<{ Querystring: { from?: string; to?: string; format?: string } }>(
+    '/v1/statement',
+    { preHandler: refuseNul },
+    async (request, reply) => {
+      const principal = request.principal!;
+      const format = parseFormat(request.query.format);
+      await ledger.flush();
+      const accountId = principal.kind === 'key' ? principal.key.accountId : DEFAULT_ACCOUNT_ID;
+      const statement = await accountStatement(store, accountId, request.query);
+      if (format === 'json') return tenantStatement(statement);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="statement-${statement.account_id}.csv"`)
+        .send(statementCsv(statement));
     },
   );
 

@@ -35,13 +35,18 @@ export async function accountStatement(
   let creditMicros = 0;
   for (const c of credits) creditMicros += c.amount_micros;
   let spendMicros = 0;
-  for (const s of spend) spendMicros += s.costMicros;
+  let upstreamMicros = 0;
+  for (const s of spend) {
+    spendMicros += s.costMicros;
+    upstreamMicros += s.upstreamMicros;
+  }
   const closingMicros = openingMicros + creditMicros - spendMicros;
   return {
     object: 'statement',
     account_id: account.id,
     name: account.name,
     metering: account.credits_micros === null ? 'unmetered' : 'prepaid',
+    plan_id: account.plan_id,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     opening_balance_usd: microsToUsd(openingMicros),
@@ -52,13 +57,22 @@ export async function accountStatement(
       model: s.model,
       requests: s.requests,
       cost_usd: microsToUsd(s.costMicros),
+      // What the same requests cost the operator upstream, at list price (the margin is the difference).
+      upstream_cost_usd: microsToUsd(s.upstreamMicros),
     })),
     spend_total_usd: microsToUsd(spendMicros),
+    upstream_total_usd: microsToUsd(upstreamMicros),
     closing_balance_usd: microsToUsd(closingMicros),
   };
 }
 
 export type Statement = Awaited<ReturnType<typeof accountStatement>>;
+
+/** A statement as its tenant sees it: what it paid, not what its requests cost the operator upstream. */
+export function tenantStatement(statement: Statement) {
+  const { upstream_total_usd: _total, spend, ...rest } = statement;
+  return { ...rest, spend: spend.map(({ upstream_cost_usd: _cost, ...line }) => line) };
+}
 
 const csvCell = (value: string | number | null) => {
   const text = value === null ? '' : String(value);

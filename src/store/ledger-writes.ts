@@ -27,7 +27,7 @@ const byId = <T>(map: Map<string, T>) => [...map].sort(([a], [b]) => (a < b ? -1
 /** A row's values in LEDGER_COLUMNS order (positional binding is cheaper than named). */
 function rowValues(row: RequestRow): unknown[] {
   const values = new Array<unknown>(LEDGER_COLUMNS.length);
-  for (let i = 0; i < LEDGER_COLUMNS.length; i++) values[i] = row[LEDGER_COLUMNS[i]!];
+  for (let i = 0; i < LEDGER_COLUMNS.length; i++) values[i] = row[LEDGER_COLUMNS[i]!] ?? null;
   return values;
 }
 

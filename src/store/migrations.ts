@@ -238,7 +238,7 @@ function requestUnits(engine: Engine): Migration {
       if (engine !== 'postgres') return;
       await db.schema.alterTable('request_log').addColumn('units', 'double precision').execute();
       await db.schema.alterTable('request_log').addColumn('unit', 'text').execute();
-      await forwardRequestsFunction(db, LEDGER_COLUMNS);
+      await forwardRequestsFunction(db, LEDGER_COLUMNS.slice(0, LEDGER_COLUMNS.indexOf('unit') + 1));
     },
   };
 }
@@ -339,6 +339,34 @@ const expiringGrants: Migration = {
   },
 };
 
+/**
+ * Expand only: price plans (`price_plans`), the plan an account is on (`accounts.plan_id`, null = list
+ * prices), and the upstream cost at list price on every ledger row (`upstream_cost_micros`: on PostgreSQL on
+ * both ledgers, and the forwarding trigger replaced to carry it, as 0007 did for `units`).
+ */
+function pricePlans(engine: Engine): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('price_plans')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text')
+        .addColumn('multiplier', 'double precision', (c) => c.notNull().defaultTo(1))
+        .addColumn('multipliers', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('prices', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('accounts').addColumn('plan_id', 'text').execute();
+      await db.schema.alterTable('requests').addColumn('upstream_cost_micros', 'bigint').execute();
+      if (engine !== 'postgres') return;
+      await db.schema.alterTable('request_log').addColumn('upstream_cost_micros', 'bigint').execute();
+      await forwardRequestsFunction(db, LEDGER_COLUMNS);
+    },
+  };
+}
+
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     ...coreMigrations,
@@ -351,6 +379,7 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     '0008_credits_lifecycle': creditsLifecycle,
     '0009_low_balance': lowBalance,
     '0010_expiring_grants': expiringGrants,
+    '0011_price_plans': pricePlans(engine),
   };
 }
 

@@ -30,6 +30,7 @@ export const LEDGER_COLUMNS = [
   'door',
   'units',
   'unit',
+  'upstream_cost_micros',
 ] as const;
 
 export const MONTHS_AHEAD = 2;

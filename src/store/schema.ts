@@ -16,6 +16,24 @@ export interface AccountsTable {
   low_balance_micros: Generated<number | null>;
   /** When it last fired; cleared once the balance is back at or above the threshold. */
   low_balance_notified_at: Generated<number | null>;
+  /** The price plan its requests are charged by (`price_plans.id`); null = list prices. */
+  plan_id: Generated<string | null>;
+}
+
+/**
+ * A price plan: what the accounts on it pay, over the catalog's list prices. `multiplier` applies to every
+ * model; `multipliers` (JSON `{glob: number}`) to models matching a glob or an exact id; `prices` (JSON
+ * `{model id: price}`, USD per million tokens as the config's model prices) fixes a model's token prices.
+ */
+export interface PricePlansTable {
+  id: string;
+  name: string;
+  description: string | null;
+  multiplier: number;
+  multipliers: string;
+  prices: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface ApiKeysTable {
@@ -73,6 +91,11 @@ export interface RequestsTable {
   units: number | null;
   /** The unit of `units`: `characters` or `seconds`. */
   unit: string | null;
+  /**
+   * What the request cost the operator upstream, at list price (`cost_micros` is what the tenant was
+   * charged, after its price plan): margin is their difference. Null when the model has no list price.
+   */
+  upstream_cost_micros: number | null;
 }
 
 export interface CreditEntriesTable {
@@ -185,7 +208,10 @@ export interface Schema {
   webhook_deliveries: WebhookDeliveriesTable;
   ledger_dead_letters: LedgerDeadLettersTable;
   stored_responses: StoredResponsesTable;
+  price_plans: PricePlansTable;
 }
+
+export type PricePlanRow = Selectable<PricePlansTable>;
 
 export type StoredResponseRow = Selectable<StoredResponsesTable>;
 export type RedemptionCodeRow = Selectable<RedemptionCodesTable>;

@@ -13,6 +13,7 @@ import type {
   ApiKeysTable,
   CreditEntriesTable,
   DeadLetterRow,
+  PricePlanRow,
   RedemptionCodeRow,
   RequestRow,
   Schema,
@@ -23,6 +24,7 @@ import type {
 export { failureCode, isRowRefused } from './errors.js';
 export type {
   DeadLetterRow,
+  PricePlanRow,
   RedemptionCodeRow,
   RequestRow,
   StoredResponseRow,
@@ -30,7 +32,7 @@ export type {
 } from './schema.js';
 
 /** A unique index refused the row (SQLite or PostgreSQL). */
-const isUniqueViolation = (error: unknown) => {
+export const isUniqueViolation = (error: unknown) => {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 };
@@ -46,7 +48,8 @@ export interface CreditApplied {
 export interface AccountStatement {
   openingMicros: number;
   credits: CreditEntryRow[];
-  spend: Array<{ day: string; model: string; requests: number; costMicros: number }>;
+  /** `upstreamMicros`: what the same requests cost upstream at list price (rows before 0011 have none). */
+  spend: Array<{ day: string; model: string; requests: number; costMicros: number; upstreamMicros: number }>;
 }
 
 /** Why a redemption code was not redeemed. */
@@ -301,6 +304,60 @@ export class Store {
 
   async listAccounts(): Promise<AccountRow[]> {
     return this.db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** Puts an account on a price plan (null: list prices). Undefined when there is no such account. */
+  async setAccountPlan(id: string, planId: string | null): Promise<AccountRow | undefined> {
+    await this.db.updateTable('accounts').set({ plan_id: planId }).where('id', '=', id).execute();
+    return this.getAccount(id);
+  }
+
+  /** Every account on a plan, with its plan: what each replica caches (accounting/plans.ts). */
+  async listPlanAssignments(): Promise<Array<{ id: string; plan_id: string }>> {
+    const rows = await this.db
+      .selectFrom('accounts')
+      .select(['id', 'plan_id'])
+      .where('plan_id', 'is not', null)
+      .execute();
+    return rows as Array<{ id: string; plan_id: string }>;
+  }
+
+  async insertPlan(row: PricePlanRow): Promise<PricePlanRow> {
+    await this.db.insertInto('price_plans').values(row).execute();
+    return row;
+  }
+
+  async getPlan(id: string): Promise<PricePlanRow | undefined> {
+    return this.db.selectFrom('price_plans').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listPlans(): Promise<PricePlanRow[]> {
+    return this.db.selectFrom('price_plans').selectAll().orderBy('created_at').orderBy('id').execute();
+  }
+
+  async updatePlan(
+    id: string,
+    patch: Partial<Omit<PricePlanRow, 'id' | 'created_at'>>,
+  ): Promise<PricePlanRow | undefined> {
+    await this.db.updateTable('price_plans').set(patch).where('id', '=', id).execute();
+    return this.getPlan(id);
+  }
+
+  /**
+   * Deletes a plan no account is on: 'in_use' (with how many) when some are, false when there is none. The
+   * check and the delete are one transaction, so an account cannot be put on the plan in between.
+   */
+  async deletePlan(id: string): Promise<boolean | { inUse: number }> {
+    return this.db.transaction().execute(async (tx) => {
+      const used = await tx
+        .selectFrom('accounts')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('plan_id', '=', id)
+        .executeTakeFirstOrThrow();
+      if (Number(used.n) > 0) return { inUse: Number(used.n) };
+      const result = await tx.deleteFrom('price_plans').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
   }
 
   async renameAccount(id: string, name: string): Promise<AccountRow | undefined> {
@@ -728,6 +785,7 @@ export class Store {
           'model',
           sql<number>`count(*)`.as('requests'),
           sql<number>`coalesce(sum(cost_micros), 0)`.as('cost'),
+          sql<number>`coalesce(sum(upstream_cost_micros), 0)`.as('upstream'),
         ])
         .where('account_id', '=', accountId)
         .where('created_at', '>=', from)
@@ -745,6 +803,7 @@ export class Store {
         model: row.model,
         requests: Number(row.requests),
         costMicros: Number(row.cost),
+        upstreamMicros: Number(row.upstream),
       })),
     };
   }

@@ -72,6 +72,7 @@ test('an answered request: every usage column, its cost and price version, round
     door: 'messages',
     units: null,
     unit: null,
+    upstream_cost_micros: 1234,
   });
 });
 

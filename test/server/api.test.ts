@@ -124,7 +124,8 @@ describe('models', () => {
       const json = await readJson(res);
       assertMatchesSchema('ListModelsResponse', json);
       const entry = json.data.find((m: { id: string }) => m.id === 'openai/gpt-4o');
-      assert.deepEqual(Object.keys(entry).sort(), ['created', 'id', 'object', 'owned_by']);
+      // OpenAI's fields, and what the key pays in OpenRouter's `pricing` shape (test/server/price-plans.test.ts).
+      assert.deepEqual(Object.keys(entry).sort(), ['created', 'id', 'object', 'owned_by', 'pricing']);
       assert.equal(entry.owned_by, 'openai');
     }
   });

@@ -31,6 +31,7 @@ export function requestRow(over: Partial<RequestRow> = {}): RequestRow {
     door: 'chat completion',
     units: null,
     unit: null,
+    upstream_cost_micros: 10,
     ...over,
   };
 }

@@ -11,6 +11,7 @@ const ICONS: Record<string, string> = {
   requests: 'M5 6h14M5 10h14M5 14h9M5 18h6',
   models: 'M12 3l8 4.5v9L12 21l-8-4.5v-9zM12 12l8-4.5M12 12v9M12 12L4 7.5',
   playground: 'M5 5h14v10H9l-4 4z',
+  plans: 'M4 5h9l7 7-8 8-8-8zM8.5 9.5h.01',
 };
 
 interface NavItem {
@@ -65,6 +66,7 @@ export function Layout(props: { path: string; children: ComponentChildren }) {
     { path: '/accounts', label: admin ? 'Accounts' : 'Account', icon: 'accounts' },
     { path: '/requests', label: 'Requests', icon: 'requests' },
     { path: '/models', label: 'Models', icon: 'models' },
+    ...(admin ? [{ path: '/plans', label: 'Plans', icon: 'plans' }] : []),
     { path: '/playground', label: 'Playground', icon: 'playground' },
   ];
   const section = `/${props.path.split('/')[1] ?? ''}`;

@@ -17,7 +17,7 @@ import { date, dateTime, parseNumber, usd } from '../format.js';
 import { useAsync } from '../hooks.js';
 import { navigate } from '../router.js';
 import { useSession } from '../session.js';
-import type { Account } from '../types.js';
+import type { Account, Plan, Statement } from '../types.js';
 
 function Balance(props: { account: Pick<Account, 'balance_usd'> }) {
   const balance = props.account.balance_usd;
@@ -144,6 +144,9 @@ function CreateAccountDialog(props: { open: boolean; onClose: () => void; onCrea
 function AccountList() {
   const { api } = useSession();
   const accounts = useAsync(() => api.accounts(), [api]);
+  const plans = useAsync(() => api.plans(), [api]);
+  const planName = (id: string | null | undefined) =>
+    id ? (plans.data?.find((p) => p.id === id)?.name ?? id) : undefined;
   const [creating, setCreating] = useState(false);
 
   return (
@@ -171,6 +174,7 @@ function AccountList() {
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">Metering</th>
+                  <th scope="col">Plan</th>
                   <th scope="col" class="num">
                     Credits
                   </th>
@@ -201,6 +205,7 @@ function AccountList() {
                     <td>
                       <MeteringBadge metering={account.metering} />
                     </td>
+                    <td>{planName(account.plan_id) ?? <span class="muted">list prices</span>}</td>
                     <td class="num">{account.credits_usd === null ? '—' : usd(account.credits_usd)}</td>
                     <td class="num">{usd(account.spend_usd)}</td>
                     <td class="num">
@@ -292,6 +297,236 @@ function TopUpForm(props: { accountId: string; onDone: () => void }) {
   );
 }
 
+/** Puts the account on a price plan, or back on list prices. */
+function PlanChoice(props: { account: Account; onDone: () => void }) {
+  const { api } = useSession();
+  const plans = useAsync(() => api.plans(), [api]);
+  const [choice, setChoice] = useState(props.account.plan_id ?? '');
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const current = plans.data?.find((p: Plan) => p.id === props.account.plan_id);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      await api.updateAccount(props.account.id, { plan_id: choice === '' ? null : choice });
+      setDone(choice === '' ? 'Now on list prices.' : 'Plan saved.');
+      props.onDone();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (plans.error) return <ErrorBox error={plans.error} onRetry={plans.reload} />;
+  if (!plans.data) return <Loading />;
+  return (
+    <form class="form-stack" onSubmit={submit} noValidate>
+      <p>
+        {current ? (
+          <>
+            Its keys pay the prices of the plan <span class="strong">{current.name}</span>.
+          </>
+        ) : (
+          'Its keys pay list prices.'
+        )}{' '}
+        <Link to="/plans">Price plans</Link>
+      </p>
+      <Field id="account-plan" label="Plan">
+        <select id="account-plan" value={choice} onChange={(event) => setChoice(event.currentTarget.value)}>
+          <option value="">None (list prices)</option>
+          {plans.data.map((plan) => (
+            <option key={plan.id} value={plan.id}>
+              {plan.name} (×{plan.multiplier})
+            </option>
+          ))}
+        </select>
+      </Field>
+      <button type="submit" class="btn" disabled={busy}>
+        {busy ? 'Saving…' : 'Save plan'}
+      </button>
+      <FormError error={error} />
+      <p class="notice" role="status" aria-live="polite">
+        {done}
+      </p>
+    </form>
+  );
+}
+
+/** The balance below which a webhook fires (empty: none). */
+function LowBalanceForm(props: { account: Account; onDone: () => void }) {
+  const { api } = useSession();
+  const threshold = props.account.low_balance_usd;
+  const [value, setValue] = useState(threshold == null ? '' : String(threshold));
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const amount = parseNumber(value);
+    if (amount !== undefined && (!Number.isFinite(amount) || amount < 0)) {
+      setError('The threshold is an amount in USD of at least 0 (empty: no alert).');
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      await api.updateAccount(props.account.id, { low_balance_usd: amount ?? null });
+      setDone(amount === undefined ? 'No low-balance alert.' : `Alert below ${usd(amount)}.`);
+      props.onDone();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="form-stack" onSubmit={submit} noValidate>
+      <p>
+        {threshold == null
+          ? 'No alert is set.'
+          : `A webhook fires when the balance falls below ${usd(threshold)}.`}
+      </p>
+      <Field id="low-balance" label="Threshold (USD)" hint="Empty for no alert.">
+        <input
+          id="low-balance"
+          inputMode="decimal"
+          placeholder="No alert"
+          value={value}
+          aria-describedby="low-balance-hint"
+          onInput={(event) => setValue(event.currentTarget.value)}
+        />
+      </Field>
+      <button type="submit" class="btn" disabled={busy}>
+        {busy ? 'Saving…' : 'Save threshold'}
+      </button>
+      <FormError error={error} />
+      <p class="notice" role="status" aria-live="polite">
+        {done}
+      </p>
+    </form>
+  );
+}
+
+/** `YYYY-MM-DD` of a Date, in UTC (statements are by UTC day). */
+const day = (at: Date) => at.toISOString().slice(0, 10);
+
+/**
+ * Opening balance, credits, spend per day and model, closing balance, over a window of days: an account's
+ * (admin, with what its requests cost upstream), or the signed-in key's own account's (no `accountId`).
+ */
+function StatementPanel(props: { accountId?: string }) {
+  const { api } = useSession();
+  const [from, setFrom] = useState(() => day(new Date(Date.now() - 29 * 86_400_000)));
+  const [to, setTo] = useState(() => day(new Date()));
+  // The window's end is the end of its last day.
+  const span = { from, to: day(new Date(Date.parse(to) + 86_400_000)) };
+  const statement = useAsync<Statement>(
+    () => api.statement(props.accountId, span),
+    [api, props.accountId, from, to],
+  );
+  const [error, setError] = useState<string>();
+  const download = async () => {
+    setError(undefined);
+    try {
+      const csv = await api.statementCsv(props.accountId, span);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+      link.download = `statement-${props.accountId ?? 'account'}-${from}-${to}.csv`;
+      link.click();
+      URL.revokeObjectURL(link.href);
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    }
+  };
+  const s = statement.data;
+  return (
+    <Panel title="Statement">
+      <div class="topup">
+        <Field id="statement-from" label="From">
+          <input
+            id="statement-from"
+            type="date"
+            value={from}
+            onChange={(e) => setFrom(e.currentTarget.value)}
+          />
+        </Field>
+        <Field id="statement-to" label="To">
+          <input id="statement-to" type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
+        </Field>
+        <button type="button" class="btn" onClick={() => void download()}>
+          Download CSV
+        </button>
+        <FormError error={error} />
+      </div>
+      {statement.error ? (
+        <ErrorBox error={statement.error} onRetry={statement.reload} title="Could not load the statement" />
+      ) : !s ? (
+        <Loading />
+      ) : (
+        <>
+          <dl class="stats">
+            <Stat label="Opening balance" value={usd(s.opening_balance_usd)} detail={from} />
+            <Stat label="Credits" value={usd(s.credits_total_usd)} detail={`${s.credits.length} entries`} />
+            <Stat
+              label="Spend"
+              value={usd(s.spend_total_usd)}
+              {...(s.upstream_total_usd === undefined
+                ? {}
+                : { detail: `cost upstream ${usd(s.upstream_total_usd)}` })}
+            />
+            <Stat label="Closing balance" value={usd(s.closing_balance_usd)} detail={to} />
+          </dl>
+          {s.spend.length === 0 ? (
+            <Empty title="No spend in this window." />
+          ) : (
+            <div class="table-wrap">
+              <table class="table" aria-label="Spend per day and model">
+                <thead>
+                  <tr>
+                    <th scope="col">Day</th>
+                    <th scope="col">Model</th>
+                    <th scope="col" class="num">
+                      Requests
+                    </th>
+                    <th scope="col" class="num">
+                      Charged
+                    </th>
+                    {s.upstream_total_usd !== undefined && (
+                      <th scope="col" class="num">
+                        Cost upstream
+                      </th>
+                    )}
+                  </tr>
+                </thead>
+                <tbody>
+                  {s.spend.map((line) => (
+                    <tr key={`${line.day} ${line.model}`}>
+                      <td class="nowrap">{line.day}</td>
+                      <td class="mono">{line.model}</td>
+                      <td class="num">{line.requests}</td>
+                      <td class="num">{usd(line.cost_usd)}</td>
+                      {s.upstream_total_usd !== undefined && (
+                        <td class="num">{usd(line.upstream_cost_usd)}</td>
+                      )}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </Panel>
+  );
+}
+
 function AccountDetail(props: { accountId: string }) {
   const { api } = useSession();
   const { accountId } = props;
@@ -339,6 +574,12 @@ function AccountDetail(props: { accountId: string }) {
               {account.data.metering === 'prepaid' && <TopUpForm accountId={accountId} onDone={reload} />}
               <MeteringSwitch account={account.data} onDone={reload} />
             </Panel>
+            <Panel title="Price plan">
+              <PlanChoice account={account.data} onDone={reload} />
+            </Panel>
+            <Panel title="Low-balance alert">
+              <LowBalanceForm account={account.data} onDone={reload} />
+            </Panel>
             <Panel title="Keys">
               {keys.error ? (
                 <ErrorBox error={keys.error} onRetry={keys.reload} />
@@ -364,6 +605,7 @@ function AccountDetail(props: { accountId: string }) {
           </div>
         </>
       )}
+      <StatementPanel accountId={accountId} />
       <Panel title="Credit history">
         {credits.error ? (
           <ErrorBox error={credits.error} onRetry={credits.reload} title="Could not load the history" />
@@ -436,6 +678,7 @@ function OwnAccount() {
             />
           </dl>
           <p class="muted">To add credits, ask the gateway's administrator.</p>
+          <StatementPanel />
         </>
       )}
     </>
