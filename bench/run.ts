@@ -38,7 +38,7 @@ import { runLoad } from './load.js';
 import { openStreams } from './open-streams.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { PEERS, type PeerName, type PeerProcess, peerRuns, startPortkey } from './peer.js';
-import { cpuSeconds, RssSampler } from './proc-stats.js';
+import { cpuSeconds, RssSampler, runPeak } from './proc-stats.js';
 import { type CpuProfile, summarise } from './profile-summary.js';
 import { replicasRun } from './replicas.js';
 import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
@@ -650,6 +650,8 @@ async function suite(options: Options, tmp: string): Promise<void> {
     gatewayPeak = Math.max(gatewayPeak, soakResult.peakRssMb);
   }
 
+  // Every sampler resets VmHWM; runPeak adds what was seen before each reset (warm-ups, smoke tests too).
+  gatewayPeak = Math.max(gatewayPeak, runPeak(gateway.pid) / MB);
   const cpuInfo = cpus();
   const partial: Omit<Results, 'targets'> = {
     meta: {
