@@ -91,6 +91,8 @@ const HELP = `npm run bench -- [options]
   --compare=REV         instead of the suite: this build against git revision REV's (built in a temporary
                         worktree), one cell (the first of --scenarios and of --concurrency), in --rounds
                         alternating rounds (default 5) of bare proxy, REV's gateway, this gateway
+  --memory-log          the gateway logs its threads' memory (process.memoryUsage, V8 heap spaces) every
+                        second to bench/results/memory-<timestamp>.log (bench/memory-log.mjs)
   --peer=portkey        also load Portkey's gateway (the @portkey-ai/gateway dev dependency) on the same fake
                         upstream, in the chat completions cells (small, prompt32k, stream200), and print its
                         rows and tokgate's CPU per request against it (the suite only)
@@ -119,6 +121,8 @@ interface Options {
   otlpEndpoint: string | undefined;
   /** `compare`: only this build's gateway traces (with --compare). */
   otel: 'off' | 'on' | 'compare';
+  /** Where the gateway logs its memory every second (`--memory-log`); undefined: not logged. */
+  memoryLog: string | undefined;
   /** Another gateway loaded in the same cells (`--peer`). */
   peer: PeerName | undefined;
 }
@@ -146,6 +150,7 @@ function parseOptions(): Options {
       rounds: { type: 'string' },
       otel: { type: 'string', default: 'off' },
       peer: { type: 'string' },
+      'memory-log': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -193,6 +198,7 @@ function parseOptions(): Options {
     rounds: Math.max(1, num(values.rounds, values.compare ? 5 : 1, 'rounds')),
     otel: parseOtel(values.otel, values.compare),
     otlpEndpoint: undefined,
+    memoryLog: values['memory-log'] ? join(RESULTS_DIR, `memory-${timestamp()}.log`) : undefined,
     peer: parsePeer(values.peer, values.profile || values.compare !== undefined || replicas > 0),
   };
 }
@@ -269,6 +275,10 @@ async function startGateway(
     LOG_LEVEL: 'warn',
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  if (options.memoryLog) {
+    env.TOKGATE_MEMORY_LOG = options.memoryLog;
+    nodeArgs = ['--import', new URL('./memory-log.mjs', import.meta.url).href, ...nodeArgs];
+  }
   if (options.otlpEndpoint) {
     env.OTEL_EXPORTER_OTLP_ENDPOINT = options.otlpEndpoint;
     env.OTEL_TRACES_SAMPLER = 'always_on';
@@ -691,6 +701,10 @@ async function main(): Promise<void> {
     `bench: estimated ${Math.ceil(estimateSeconds(options) / 60)} min (hard limit ${Math.ceil(deadlineSec / 60)} min)`,
   );
   if (options.build) build();
+  if (options.memoryLog) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    onExit(() => log(`bench: the gateway's memory, every second: ${options.memoryLog}`));
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'tokgate-bench-'));
   onExit(() =>
     process.env.BENCH_KEEP_TMP ? log(`bench: kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true }),
