@@ -32,13 +32,31 @@ export function memory(pid: number): Memory {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/** Each process's highest VmHWM read just before it was reset, so a reset never hides a run-wide peak. */
+const peaksBeforeReset = new Map<number, number>();
+
 /** Resets the peak RSS (VmHWM) of a process (Linux ≥ 4.0); false when not allowed. */
 export function resetPeak(pid: number): boolean {
   try {
+    const { hwm } = memory(pid);
+    peaksBeforeReset.set(pid, Math.max(peaksBeforeReset.get(pid) ?? 0, hwm));
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The peak RSS of a process since it started, bytes: VmHWM now and before every `resetPeak`, so what happened
+ * between measured cells (warm-ups, smoke tests) counts too.
+ */
+export function runPeak(pid: number): number {
+  const before = peaksBeforeReset.get(pid) ?? 0;
+  try {
+    return Math.max(before, memory(pid).hwm);
+  } catch {
+    return before;
   }
 }
 

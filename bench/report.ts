@@ -6,7 +6,8 @@ import type { SoakResult } from './soak.js';
 import { median, type Percentiles } from './stats.js';
 import type { ProbeResult } from './stream-probe.js';
 
-export type TargetName = 'direct' | 'bare' | 'gateway';
+/** `portkey`: the peer gateway of `--peer=portkey`, loaded in the chat completions cells. */
+export type TargetName = 'direct' | 'bare' | 'gateway' | 'portkey';
 
 export interface Cell {
   scenario: ScenarioName;
@@ -28,7 +29,7 @@ export interface Cell {
   cpuUsPerRequest: number;
   /** CPU of the fake upstream per response, µs (the same work behind every target). */
   upstreamCpuUsPerRequest: number;
-  /** Gateway (or bare) over bare proxy. */
+  /** Gateway (or the peer) over bare proxy. */
   rpsVsBare: number | null;
   cpuVsBare: number | null;
   peakRssMb: number;
@@ -160,6 +161,34 @@ function doorComparisons(cells: readonly Cell[]): DoorComparison[] {
     }
   }
   return out;
+}
+
+/** tokgate against the peer gateway, cell by cell: the same scenario, concurrency and round. */
+function peerTable(cells: readonly Cell[]): string | null {
+  const peers = cells.filter((c) => c.target === 'portkey');
+  if (!peers.length) return null;
+  const rounds = cells.some((c) => c.round > 1);
+  const rows = [
+    `| scenario | conc. |${rounds ? ' round |' : ''} bare CPU µs/req | tokgate CPU µs/req (× bare) | Portkey CPU µs/req (× bare) | Portkey ÷ tokgate, CPU/req | tokgate req/s | Portkey req/s | tokgate p50 ms | Portkey p50 ms | tokgate peak RSS MB | Portkey peak RSS MB |`,
+    `|---|---:|${rounds ? '---:|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+  ];
+  const same = (peer: Cell, target: TargetName) =>
+    cells.find(
+      (c) =>
+        c.target === target &&
+        c.scenario === peer.scenario &&
+        c.connections === peer.connections &&
+        c.round === peer.round,
+    );
+  for (const peer of peers) {
+    const gateway = same(peer, 'gateway');
+    const bare = same(peer, 'bare');
+    if (!gateway) continue;
+    rows.push(
+      `| ${SCENARIOS[peer.scenario].label} | ${peer.connections} |${rounds ? ` ${peer.round} |` : ''} ${f(bare?.cpuUsPerRequest, 0)} | ${f(gateway.cpuUsPerRequest, 0)} (${times(gateway.cpuVsBare)}) | ${f(peer.cpuUsPerRequest, 0)} (${times(peer.cpuVsBare)}) | **${times(peer.cpuUsPerRequest / gateway.cpuUsPerRequest)}** | ${f(gateway.rps, 0)} | ${f(peer.rps, 0)} | ${f(gateway.latency.p50)} | ${f(peer.latency.p50)} | ${f(gateway.peakRssMb, 0)} | ${f(peer.peakRssMb, 0)} |`,
+    );
+  }
+  return rows.join('\n');
 }
 
 /** The issue's bound for /v1/messages passed through: CPU per request within 10 % of chat completions'. */
@@ -322,6 +351,19 @@ export function renderMarkdown(results: Results): string {
         "× bare is each scenario's own bare proxy forwarding what its upstream gets.",
       '',
       doorTable(doors),
+      '',
+    );
+  }
+  const peer = peerTable(results.cells);
+  if (peer) {
+    parts.push(
+      '### tokgate against Portkey (same run, same fake upstream)',
+      '',
+      "Portkey's gateway (`@portkey-ai/gateway`, its Node server) forwards to the fake as an OpenAI custom host " +
+        'and is sent what the bare proxy is sent; tokgate authenticates, rate-limits, reserves credit and ' +
+        'meters every request. Portkey ÷ tokgate above 1 means tokgate used that many times less CPU per request.',
+      '',
+      peer,
       '',
     );
   }

@@ -37,7 +37,8 @@ import {
 import { runLoad } from './load.js';
 import { openStreams } from './open-streams.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { cpuSeconds, RssSampler } from './proc-stats.js';
+import { PEERS, type PeerName, type PeerProcess, peerRuns, startPortkey } from './peer.js';
+import { cpuSeconds, RssSampler, runPeak } from './proc-stats.js';
 import { type CpuProfile, summarise } from './profile-summary.js';
 import { replicasRun } from './replicas.js';
 import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
@@ -90,6 +91,11 @@ const HELP = `npm run bench -- [options]
   --compare=REV         instead of the suite: this build against git revision REV's (built in a temporary
                         worktree), one cell (the first of --scenarios and of --concurrency), in --rounds
                         alternating rounds (default 5) of bare proxy, REV's gateway, this gateway
+  --memory-log          the gateway logs its threads' memory (process.memoryUsage, V8 heap spaces) every
+                        second to bench/results/memory-<timestamp>.log (bench/memory-log.mjs)
+  --peer=portkey        also load Portkey's gateway (the @portkey-ai/gateway dev dependency) on the same fake
+                        upstream, in the chat completions cells (small, prompt32k, stream200), and print its
+                        rows and tokgate's CPU per request against it (the suite only)
 `;
 
 interface Options {
@@ -115,6 +121,10 @@ interface Options {
   otlpEndpoint: string | undefined;
   /** `compare`: only this build's gateway traces (with --compare). */
   otel: 'off' | 'on' | 'compare';
+  /** Where the gateway logs its memory every second (`--memory-log`); undefined: not logged. */
+  memoryLog: string | undefined;
+  /** Another gateway loaded in the same cells (`--peer`). */
+  peer: PeerName | undefined;
 }
 
 function parseOptions(): Options {
@@ -139,6 +149,8 @@ function parseOptions(): Options {
       compare: { type: 'string' },
       rounds: { type: 'string' },
       otel: { type: 'string', default: 'off' },
+      peer: { type: 'string' },
+      'memory-log': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -186,7 +198,16 @@ function parseOptions(): Options {
     rounds: Math.max(1, num(values.rounds, values.compare ? 5 : 1, 'rounds')),
     otel: parseOtel(values.otel, values.compare),
     otlpEndpoint: undefined,
+    memoryLog: values['memory-log'] ? join(RESULTS_DIR, `memory-${timestamp()}.log`) : undefined,
+    peer: parsePeer(values.peer, values.profile || values.compare !== undefined || replicas > 0),
   };
+}
+
+function parsePeer(raw: string | undefined, notSuite: boolean): PeerName | undefined {
+  if (raw === undefined) return undefined;
+  if (!(PEERS as readonly string[]).includes(raw)) throw new Error(`--peer is one of ${PEERS.join(', ')}`);
+  if (notSuite) throw new Error('--peer runs with the suite only (not --profile, --compare or --replicas)');
+  return raw as PeerName;
 }
 
 function parseOtel(raw: string | undefined, compare: string | undefined): Options['otel'] {
@@ -254,6 +275,10 @@ async function startGateway(
     LOG_LEVEL: 'warn',
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  if (options.memoryLog) {
+    env.TOKGATE_MEMORY_LOG = options.memoryLog;
+    nodeArgs = ['--import', new URL('./memory-log.mjs', import.meta.url).href, ...nodeArgs];
+  }
   if (options.otlpEndpoint) {
     env.OTEL_EXPORTER_OTLP_ENDPOINT = options.otlpEndpoint;
     env.OTEL_TRACES_SAMPLER = 'always_on';
@@ -298,7 +323,7 @@ async function setMode(fake: Forked, streamChunks: number, chunkIntervalMs: numb
 /** A quick check that a target answers 200 to every scenario before it is loaded. */
 async function smokeTest(name: string, server: Server, scenarios: readonly ScenarioName[]): Promise<void> {
   for (const scenario of scenarios) {
-    const request = requestFor(SCENARIOS[scenario], name !== 'direct' && name !== 'bare');
+    const request = requestFor(SCENARIOS[scenario], name.startsWith('gateway'));
     const res = await fetch(`${server.origin}${request.path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...request.headers, ...server.headers },
@@ -375,7 +400,7 @@ function compare(group: Cell[]): void {
       cell.addedP50Ms = cell.latency.p50 - direct.latency.p50;
       cell.addedP99Ms = cell.latency.p99 - direct.latency.p99;
     }
-    if (bare && cell.target === 'gateway') {
+    if (bare && cell.target !== 'bare') {
       cell.rpsVsBare = cell.rps / bare.rps;
       cell.cpuVsBare = cell.cpuUsPerRequest / bare.cpuUsPerRequest;
     }
@@ -385,7 +410,8 @@ function compare(group: Cell[]): void {
 function estimateSeconds(options: Options): number {
   if (options.profile) return options.durationSec + 60;
   if (options.compare) return options.rounds * 3 * (options.durationSec + options.warmupSec + 1) + 90;
-  const cells = options.rounds * options.scenarios.length * options.concurrency.length * 3;
+  const peerCells = options.peer ? options.scenarios.filter(peerRuns).length * options.concurrency.length : 0;
+  const cells = options.rounds * (options.scenarios.length * options.concurrency.length * 3 + peerCells);
   return (
     cells * (options.durationSec + options.warmupSec + 1) +
     3 * (options.probe + 10) * 0.1 +
@@ -515,19 +541,26 @@ async function suite(options: Options, tmp: string): Promise<void> {
   const fake = await forkServer('./fake-upstream.ts', {});
   const bare = await forkServer('./bare-proxy.ts', { UPSTREAM_PORT: String(fake.port) });
   const gateway = await startGateway(options, tmp, fake.port);
-  const servers: Record<TargetName, Server> = {
+  const peer: PeerProcess | undefined = options.peer ? await startPortkey(tmp, fake.port) : undefined;
+  const servers: Partial<Record<TargetName, Server>> & Record<'direct' | 'bare' | 'gateway', Server> = {
     direct: { origin: `http://127.0.0.1:${fake.port}`, pid: fake.pid, headers: {} },
     bare: { origin: `http://127.0.0.1:${bare.port}`, pid: bare.pid, headers: {} },
     gateway,
+    ...(peer ? { portkey: peer } : {}),
   };
   if (options.pin) {
     pin(process.pid, 0);
     pin(fake.pid, 0);
     pin(bare.pid, 1);
     pin(gateway.pid, 1);
+    if (peer) pin(peer.pid, 1);
   }
-  for (const [name, server] of Object.entries(servers)) await smokeTest(name, server, options.scenarios);
-  log(`bench: fake upstream pid ${fake.pid}, bare proxy pid ${bare.pid}, gateway pid ${gateway.pid}`);
+  const peerScenarios = options.scenarios.filter(peerRuns);
+  for (const [name, server] of Object.entries(servers))
+    await smokeTest(name, server, name === 'portkey' ? peerScenarios : options.scenarios);
+  log(
+    `bench: fake upstream pid ${fake.pid}, bare proxy pid ${bare.pid}, gateway pid ${gateway.pid}${peer ? `, ${options.peer} pid ${peer.pid}` : ''}`,
+  );
   let gatewayPeak = 0;
 
   // Warm the gateway's JIT before the memory test, which runs first on a fresh process.
@@ -569,14 +602,19 @@ async function suite(options: Options, tmp: string): Promise<void> {
   // proxy, and chat completions against /v1/messages) sit minutes apart in no round. Even rounds take the
   // scenarios in reverse order, so no scenario always follows the same one (and its garbage).
   const cells: Cell[] = [];
-  const total = options.rounds * options.scenarios.length * options.concurrency.length * 3;
+  const total =
+    options.rounds *
+    (options.scenarios.length * options.concurrency.length * 3 +
+      (peer ? peerScenarios.length * options.concurrency.length : 0));
   for (let round = 1; round <= options.rounds; round++) {
     const scenarios = round % 2 === 0 ? [...options.scenarios].reverse() : options.scenarios;
     for (const scenario of scenarios) {
       for (const connections of options.concurrency) {
         const group: Cell[] = [];
-        for (const target of ['direct', 'bare', 'gateway'] as const) {
-          const server = servers[target];
+        const targets: TargetName[] = ['direct', 'bare', 'gateway'];
+        if (peer && peerRuns(scenario)) targets.push('portkey');
+        for (const target of targets) {
+          const server = servers[target]!;
           const cell = await measureCell(options, target, server, fake.pid, scenario, connections, round);
           group.push(cell);
           if (target === 'gateway') gatewayPeak = Math.max(gatewayPeak, cell.peakRssMb);
@@ -622,6 +660,8 @@ async function suite(options: Options, tmp: string): Promise<void> {
     gatewayPeak = Math.max(gatewayPeak, soakResult.peakRssMb);
   }
 
+  // Every sampler resets VmHWM; runPeak adds what was seen before each reset (warm-ups, smoke tests too).
+  gatewayPeak = Math.max(gatewayPeak, runPeak(gateway.pid) / MB);
   const cpuInfo = cpus();
   const partial: Omit<Results, 'targets'> = {
     meta: {
@@ -637,6 +677,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
       rounds: options.rounds,
       argv: process.argv.slice(2),
       pinned: options.pin,
+      peer: options.peer ?? null,
       gatewayLogTail: logTail(gateway.logPath, 10),
     },
     cells,
@@ -660,6 +701,10 @@ async function main(): Promise<void> {
     `bench: estimated ${Math.ceil(estimateSeconds(options) / 60)} min (hard limit ${Math.ceil(deadlineSec / 60)} min)`,
   );
   if (options.build) build();
+  if (options.memoryLog) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    onExit(() => log(`bench: the gateway's memory, every second: ${options.memoryLog}`));
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'tokgate-bench-'));
   onExit(() =>
     process.env.BENCH_KEEP_TMP ? log(`bench: kept ${tmp}`) : rmSync(tmp, { recursive: true, force: true }),

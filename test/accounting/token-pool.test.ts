@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TokenCounter, TokenPool } from '../../src/accounting/token-pool.js';
-import { countPromptTokens, promptTokenBound, warmTokenizers } from '../../src/accounting/tokenizer.js';
+import {
+  countPromptTokens,
+  countTexts,
+  promptTokenBound,
+  warmTokenizers,
+} from '../../src/accounting/tokenizer.js';
 import type { ChatMessage } from '../../src/core/types.js';
 import { startFakeOpenAI } from '../fakes/openai.js';
 import { ADMIN_KEY, startTestGateway } from '../support/gateway.js';
@@ -39,6 +44,16 @@ describe('token pool', () => {
       prompt: countPromptTokens(messages, 'o200k_base', 'upper'),
       generated: 2,
     });
+  });
+
+  test('the longest text the default budget sends is counted within the worker heap limit', async () => {
+    // 50 ms × 64 K characters: the most a count with the default budget hands a worker; both encodings are
+    // loaded (warm). A heap limit too small for this would kill the worker and the count would fall back.
+    const text = 'The gateway forwards every request to a model and counts its tokens. '.repeat(46_000);
+    assert.ok(text.length > 3_000_000 && text.length <= 50 * 64 * 1024);
+    const expected = await countTexts('o200k_base', [text], 'estimate', Date.now() + 60_000);
+    assert.ok(expected && expected[0]! > 500_000);
+    assert.deepEqual(await pool.count('o200k_base', [text], 'estimate', 60_000), expected);
   });
 
   test('a text too long for the budget is not sent at all', async () => {
