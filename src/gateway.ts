@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Admitter } from './accounting/admission.js';
 import { Ledger } from './accounting/ledger.js';
+import { PriceVersionWatcher } from './accounting/price-versions.js';
 import { sharedTokenPool, TokenCounter } from './accounting/token-pool.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ModelCatalog } from './catalog/catalog.js';
@@ -33,6 +34,8 @@ export interface Gateway {
   log: Logger;
   /** Exact token counts (a worker pool shared by the process; `tokens.pool.warm()` loads the encodings). */
   tokens: TokenCounter;
+  /** Keeps the catalog on the newest price version (`refresh()` reads it now). */
+  prices: PriceVersionWatcher;
   /** The opt-in live model lists (`refresh()` reads them now). */
   modelLists: ModelListRefresher;
   /** The images kept for `response_format: url` (`sweep()` deletes the expired ones now). */
@@ -97,9 +100,7 @@ export async function checkConfig(config: GatewayConfig): Promise<void> {
   });
   try {
     const providers = await createProviders(config.providers, http);
-    const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
-    const free = new Set(config.providers.filter((p) => p.free).map((p) => p.id));
-    new Router(providers, new ModelCatalog(config.models, extraModels, free), config.routing);
+    new Router(providers, ModelCatalog.fromConfig(config), config.routing);
   } finally {
     await http.close();
   }
@@ -124,9 +125,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     maxAnswerBytes: config.maxUpstreamAnswerBytes,
   });
   const providers = await createProviders(config.providers, http);
-  const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
-  const free = new Set(config.providers.filter((p) => p.free).map((p) => p.id));
-  const catalog = new ModelCatalog(config.models, extraModels, free);
+  const catalog = ModelCatalog.fromConfig(config);
+  // The newest imported price version, before the first request; then kept current (polled, or told).
+  const prices = new PriceVersionWatcher(store, catalog, log);
+  await prices.refresh();
+  prices.start();
   const router = new Router(providers, catalog, config.routing);
   const modelLists = new ModelListRefresher(
     config.providers.filter((p) => p.listModels),
@@ -159,6 +162,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     registry: metrics.registry,
   });
   const { wallet } = fleet;
+  fleet.redis?.onInvalidate((event) => {
+    if (event.kind === 'prices' || event.kind === 'all')
+      prices.refresh().catch((error: unknown) => log.warn({ err: error }, 'prices: could not read them'));
+  });
   const ledger = new Ledger(store, log, {
     // SQLite writes on the event loop: small batches, with requests served in between, keep a flush from
     // holding answers up (bench/README.md has the figures). PostgreSQL writes off the loop and likes big ones.
@@ -228,6 +235,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metrics,
     log,
     providers: config.providers.map((p) => ({ id: p.id, format: p.format })),
+    ...(fleet.redis ? { pricesImported: () => fleet.redis!.publish({ kind: 'prices' }) } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     uploads: config.uploads,
     requestTimeoutMs: config.requestTimeoutMs,
@@ -242,6 +250,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const close = () => {
     closing ??= (async () => {
       await modelLists.stop();
+      prices.stop();
       imageStore.stop();
       await app.close();
       await ledger.close();
@@ -256,5 +265,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     })();
     return closing;
   };
-  return { app, store, ledger, router, log, tokens, modelLists, images: imageStore, lowBalance, close };
+  return {
+    app,
+    store,
+    ledger,
+    router,
+    log,
+    tokens,
+    prices,
+    modelLists,
+    images: imageStore,
+    lowBalance,
+    close,
+  };
 }

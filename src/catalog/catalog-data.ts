@@ -44,7 +44,11 @@ export interface CatalogEntryData {
     perImage?: Readonly<Record<string, Readonly<Record<string, number>>>>;
     /** GPT image models: USD per million image input tokens (text input is `input`, image output `output`). */
     imageInput?: number;
+    /** USD per million reasoning tokens, where the model bills them apart from output tokens. */
+    reasoning?: number;
   };
+  /** The page the price was read from, when not the provider's pricing page (BUILTIN_PRICE_SOURCES). */
+  priceSource?: string;
   /**
    * The day the price was last checked against the vendor's page (YYYY-MM-DD); the ledger's price version
    * says it (`builtin@<date>`). Entries without one date from BUILTIN_PRICES_AS_OF.
@@ -59,6 +63,42 @@ export interface CatalogEntryData {
    */
   kind?: 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription' | 'image';
 }
+
+/**
+ * Each provider's own pricing page: the source of its built-in prices (an entry's `priceSource` names
+ * another page where its price was read elsewhere). `GET /admin/models` and the console show it per model.
+ */
+export const BUILTIN_PRICE_SOURCES: Readonly<Record<string, string>> = {
+  openai: 'https://openai.com/api/pricing',
+  anthropic: 'https://docs.anthropic.com/en/docs/about-claude/pricing',
+  google: 'https://ai.google.dev/gemini-api/docs/pricing',
+  vertex: 'https://cloud.google.com/vertex-ai/generative-ai/pricing',
+  mistral: 'https://mistral.ai/pricing',
+  groq: 'https://groq.com/pricing',
+  deepseek: 'https://api-docs.deepseek.com/quick_start/pricing',
+  xai: 'https://docs.x.ai/docs/models',
+  together: 'https://www.together.ai/pricing',
+  fireworks: 'https://fireworks.ai/pricing',
+  cohere: 'https://cohere.com/pricing',
+  bedrock: 'https://aws.amazon.com/bedrock/pricing',
+  azure: 'https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/',
+  perplexity: 'https://docs.perplexity.ai/getting-started/pricing',
+  cerebras: 'https://www.cerebras.ai/pricing',
+  sambanova: 'https://cloud.sambanova.ai/plans/pricing',
+  deepinfra: 'https://deepinfra.com/pricing',
+  nebius: 'https://nebius.com/token-factory/prices',
+  hyperbolic: 'https://app.hyperbolic.xyz/models',
+  moonshot: 'https://platform.moonshot.ai/docs/pricing/chat',
+  zhipu: 'https://docs.z.ai/guides/overview/pricing',
+  dashscope: 'https://www.alibabacloud.com/help/en/model-studio/billing-for-model-studio',
+  minimax: 'https://platform.minimax.io/docs/guides/pricing-paygo',
+  cloudflare: 'https://developers.cloudflare.com/workers-ai/platform/pricing',
+  ai21: 'https://www.ai21.com/pricing',
+  voyage: 'https://docs.voyageai.com/docs/pricing',
+  jina: 'https://jina.ai/pricing',
+  deepgram: 'https://deepgram.com/pricing',
+  elevenlabs: 'https://elevenlabs.io/pricing/api',
+};
 
 export const BUILTIN_CATALOG = [
   // OpenAI (https://openai.com/api/pricing, https://platform.openai.com/docs/models).

@@ -339,6 +339,25 @@ const expiringGrants: Migration = {
   },
 };
 
+/**
+ * Expand only: price versions. Each `tokgate prices import` (or `POST /admin/prices`) adds one, numbered;
+ * the newest is the one gateways apply. Old versions stay, so ledger rows (`price_version`
+ * `import-<id>@<date>`) can be re-rated with the prices they were charged at.
+ */
+const priceVersions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('price_versions')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('format', 'text', (c) => c.notNull())
+      .addColumn('source', 'text')
+      .addColumn('models', 'integer', (c) => c.notNull())
+      .addColumn('prices_json', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     ...coreMigrations,
@@ -351,6 +370,7 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     '0008_credits_lifecycle': creditsLifecycle,
     '0009_low_balance': lowBalance,
     '0010_expiring_grants': expiringGrants,
+    '0012_price_versions': priceVersions,
   };
 }
 

@@ -11,6 +11,8 @@ export type Invalidation =
   | { kind: 'key'; id: string }
   | { kind: 'account'; id: string }
   | { kind: 'admin' }
+  /** A new price version was imported: read it. */
+  | { kind: 'prices' }
   | { kind: 'all' };
 
 export class LuaScript {
@@ -160,7 +162,7 @@ export class RedisHub {
       const kind = value.event?.kind;
       const id = value.event?.id;
       const from = typeof value.from === 'string' ? value.from : '';
-      if (kind === 'all' || kind === 'admin') return { event: { kind }, from };
+      if (kind === 'all' || kind === 'admin' || kind === 'prices') return { event: { kind }, from };
       if ((kind === 'key' || kind === 'account') && typeof id === 'string')
         return { event: { kind, id }, from };
     } catch {
