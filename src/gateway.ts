@@ -53,6 +53,8 @@ export interface GatewayOptions {
   defaultMetrics?: boolean;
   /** The image store's clock, ms since the epoch (tests move it instead of waiting for URLs to expire). */
   imageClock?: () => number;
+  /** How often the newest price version is polled (default PRICE_POLL_MS; tests isolate the Redis path). */
+  pricePollMs?: number;
 }
 
 /** How often expired images are swept: every TTL, between a second and ten minutes. */
@@ -129,7 +131,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // The newest imported price version, before the first request; then kept current (polled, or told).
   const prices = new PriceVersionWatcher(store, catalog, log);
   await prices.refresh();
-  prices.start();
+  prices.start(options.pricePollMs);
   const router = new Router(providers, catalog, config.routing);
   const modelLists = new ModelListRefresher(
     config.providers.filter((p) => p.listModels),

@@ -276,9 +276,9 @@ function parseLitellm(file: Record<string, unknown>, options: { source?: string 
       continue;
     }
     const withPrefix = model !== key;
-    if (entries.has(id) && (prefixed.has(id) || !withPrefix)) {
+    if (entries.has(id)) {
       skip('duplicate');
-      continue;
+      if (prefixed.has(id) || !withPrefix) continue;
     }
     if (withPrefix) prefixed.add(id);
     const sheetEntry: SheetEntry = {
