@@ -229,7 +229,6 @@ export const BUILTIN_CATALOG = [
     price: { input: 1.1, cachedInput: 0.275, output: 4.4 },
     tokenizer: 'o200k_base',
   },
-  // unverified: legacy list price.
   {
     provider: 'openai',
     model: 'gpt-4-turbo',
@@ -237,6 +236,8 @@ export const BUILTIN_CATALOG = [
     maxOutputTokens: 4096,
     created: 1712620800,
     price: { input: 10, output: 30 },
+    priceSource: 'https://developers.openai.com/api/docs/models/gpt-4-turbo',
+    priceDate: '2026-12-07',
     tokenizer: 'cl100k_base',
   },
   {
@@ -1499,6 +1500,9 @@ export const BUILTIN_CATALOG = [
   // models also by tokens (text input, image input, image output), which is what their answers report
   // and what is billed then. Sources: https://openai.com/api/pricing (GPT image 1 and mini per image and per
   // token, via copies of the page), https://ai.google.dev/gemini-api/docs/pricing (Imagen, via copies).
+  // DALL·E 2 and 3 are not listed: OpenAI's model pages say they were shut down and removed from the API
+  // (https://developers.openai.com/api/docs/models/dall-e-3), and no page lists their prices any more; a
+  // deployment still serving them (Azure) is priced under `models:` in the YAML.
   {
     provider: 'openai',
     model: 'gpt-image-1',
@@ -1519,7 +1523,7 @@ export const BUILTIN_CATALOG = [
     kind: 'image',
   },
   {
-    // unverified: the per-image figures of gpt-image-1-mini (tokens: $2 text, $2.50 image input, $8 output)
+    // Tokens: $2 text in ($0.20 cached), $2.50 image in, $8 image out; or per image by quality and size.
     provider: 'openai',
     model: 'gpt-image-1-mini',
     contextWindow: 32000,
@@ -1535,38 +1539,9 @@ export const BUILTIN_CATALOG = [
         high: { '1024x1024': 0.036, '1024x1536': 0.052, '1536x1024': 0.052 },
       },
     },
+    priceSource: 'https://developers.openai.com/api/docs/models/gpt-image-1-mini',
+    priceDate: '2026-12-07',
     tokenizer: 'o200k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: DALL·E 3's per-image prices (no copy of the vendor page was found to check them)
-    provider: 'openai',
-    model: 'dall-e-3',
-    contextWindow: 4000,
-    created: 1698796800,
-    price: {
-      input: 0,
-      output: 0,
-      perImage: {
-        standard: { '1024x1024': 0.04, '1024x1792': 0.08, '1792x1024': 0.08 },
-        hd: { '1024x1024': 0.08, '1024x1792': 0.12, '1792x1024': 0.12 },
-      },
-    },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: DALL·E 2's per-image prices (no copy of the vendor page was found to check them)
-    provider: 'openai',
-    model: 'dall-e-2',
-    contextWindow: 1000,
-    created: 1698796800,
-    price: {
-      input: 0,
-      output: 0,
-      perImage: { standard: { '256x256': 0.016, '512x512': 0.018, '1024x1024': 0.02 } },
-    },
-    tokenizer: 'cl100k_base',
     kind: 'image',
   },
   {
@@ -1586,23 +1561,6 @@ export const BUILTIN_CATALOG = [
       },
     },
     tokenizer: 'o200k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: Azure's DALL·E 3 list price, taken as OpenAI's
-    provider: 'azure',
-    model: 'dall-e-3',
-    contextWindow: 4000,
-    created: 1698796800,
-    price: {
-      input: 0,
-      output: 0,
-      perImage: {
-        standard: { '1024x1024': 0.04, '1024x1792': 0.08, '1792x1024': 0.08 },
-        hd: { '1024x1024': 0.08, '1024x1792': 0.12, '1792x1024': 0.12 },
-      },
-    },
-    tokenizer: 'cl100k_base',
     kind: 'image',
   },
   {
@@ -1869,8 +1827,9 @@ export const BUILTIN_CATALOG = [
     model: 'tts-1-hd',
     contextWindow: 4096,
     created: 1699046400,
-    // unverified: $30 per million characters, twice tts-1's, the best-known figure.
     price: { input: 0, output: 0, perMillionCharacters: 30 },
+    priceSource: 'https://developers.openai.com/api/docs/models/tts-1-hd',
+    priceDate: '2026-12-07',
     tokenizer: 'o200k_base',
     kind: 'speech',
   },
@@ -1899,8 +1858,10 @@ export const BUILTIN_CATALOG = [
     model: 'gpt-4o-transcribe',
     contextWindow: 16000,
     created: 1742428800,
-    // unverified: text in $2.50, audio in $6, text out $10 per million tokens (about $0.006 a minute).
-    price: { input: 2.5, output: 10, audioInput: 6 },
+    // Audio (and text) in $2.50, text out $10 per million tokens, as the model's page lists them.
+    price: { input: 2.5, output: 10, audioInput: 2.5 },
+    priceSource: 'https://developers.openai.com/api/docs/models/gpt-4o-transcribe',
+    priceDate: '2026-12-07',
     tokenizer: 'o200k_base',
     kind: 'transcription',
   },
@@ -1909,8 +1870,10 @@ export const BUILTIN_CATALOG = [
     model: 'gpt-4o-mini-transcribe',
     contextWindow: 16000,
     created: 1742428800,
-    // unverified: text in $1.25, audio in $3, text out $5 per million tokens (about $0.003 a minute).
-    price: { input: 1.25, output: 5, audioInput: 3 },
+    // Audio (and text) in $1.25, text out $5 per million tokens, as the model's page lists them.
+    price: { input: 1.25, output: 5, audioInput: 1.25 },
+    priceSource: 'https://developers.openai.com/api/docs/models/compare?model=gpt-4o-mini-transcribe',
+    priceDate: '2026-12-07',
     tokenizer: 'o200k_base',
     kind: 'transcription',
   },

@@ -323,8 +323,8 @@ describe('POST /v1/audio/transcriptions and /translations', () => {
     assert.equal(row.stream, 1);
     assert.equal(row.prompt_tokens, 40);
     assert.equal(row.completion_tokens, 9);
-    // $2.50 per million text tokens in, $6 audio in, $10 out: 10 text + 30 audio in, 9 out.
-    assert.equal(row.cost_micros, Math.round((10 * 2.5 + 30 * 6 + 9 * 10) / 1));
+    // $2.50 per million tokens in, text and audio alike, $10 out: 10 text + 30 audio in, 9 out.
+    assert.equal(row.cost_micros, Math.round((10 * 2.5 + 30 * 2.5 + 9 * 10) / 1));
   });
 
   test('Groq (OpenAI-compatible at /openai/v1): the duration its verbose_json reports', async () => {
@@ -510,7 +510,7 @@ describe('the catalog of audio models', () => {
     assert.equal(byId.get('openai/whisper-1')?.kind, 'transcription');
     assert.ok(Math.abs((byId.get('openai/whisper-1')?.price.per_minute ?? 0) - 0.006) < 1e-12);
     assert.equal(byId.get('openai/gpt-4o-mini-tts')?.price.audio_output, 12);
-    assert.equal(byId.get('openai/gpt-4o-transcribe')?.price.audio_input, 6);
+    assert.equal(byId.get('openai/gpt-4o-transcribe')?.price.audio_input, 2.5);
     const models = await gw.client(ADMIN_KEY).models.list();
     const ids = models.data.map((m) => m.id);
     for (const id of [
