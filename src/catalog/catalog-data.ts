@@ -6,8 +6,10 @@
 // https://www.together.ai/pricing, https://fireworks.ai/pricing, https://cohere.com/pricing,
 // https://aws.amazon.com/bedrock/pricing,
 // https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/.
-// Entries marked `unverified` could not be checked against a vendor page (or a copy of one) and use the
-// best-known 2025 figure.
+// Each price names its source (BUILTIN_PRICE_SOURCES, or the entry's `priceSource`) and the day it was
+// checked. A model whose price could not be checked on its vendor's page is left out (served unpriced, or
+// priced under `models:` in the YAML or by a price file); the few entries still marked `unverified` are
+// the ones that remain to be checked (see issue 18).
 // Long-context surcharges (Gemini 2.5 Pro >200k, Claude Sonnet 1M beta) and batch discounts are not modelled.
 
 export interface CatalogEntryData {
@@ -136,16 +138,6 @@ export const BUILTIN_CATALOG = [
     maxOutputTokens: 128000,
     created: 1754524800,
     price: { input: 0.05, cachedInput: 0.005, output: 0.4 },
-    tokenizer: 'o200k_base',
-  },
-  // unverified: context/output limits of the ChatGPT-snapshot model (prices match gpt-5).
-  {
-    provider: 'openai',
-    model: 'gpt-5-chat-latest',
-    contextWindow: 128000,
-    maxOutputTokens: 16384,
-    created: 1754524800,
-    price: { input: 1.25, cachedInput: 0.125, output: 10 },
     tokenizer: 'o200k_base',
   },
   {
@@ -409,15 +401,15 @@ export const BUILTIN_CATALOG = [
 
   // Google Gemini API (https://ai.google.dev/gemini-api/docs/pricing).
   // Prices are the <=200k-token prompt tier (2.5 Pro bills $2.50 in / $15 out above 200k);
-  // cachedInput is the context-caching read rate.
-  // unverified: cachedInput; preview model, prices may change.
+  // cachedInput is the context-caching read rate. Gemini 3 Pro Preview's could not be checked on Google's
+  // page: its cached tokens are billed at the input price (never less than owed).
   {
     provider: 'google',
     model: 'gemini-3-pro-preview',
     contextWindow: 1048576,
     maxOutputTokens: 65536,
     created: 1763424000,
-    price: { input: 2, cachedInput: 0.2, output: 12 },
+    price: { input: 2, output: 12 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -548,15 +540,6 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.04, output: 0.04 },
     tokenizer: 'cl100k_base',
   },
-  // unverified
-  {
-    provider: 'mistral',
-    model: 'open-mistral-nemo',
-    contextWindow: 131072,
-    created: 1721260800,
-    price: { input: 0.15, output: 0.15 },
-    tokenizer: 'cl100k_base',
-  },
 
   // Groq (https://groq.com/pricing, https://console.groq.com/docs/models).
   {
@@ -586,16 +569,6 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.11, output: 0.34 },
     tokenizer: 'cl100k_base',
   },
-  // unverified
-  {
-    provider: 'groq',
-    model: 'meta-llama/llama-4-maverick-17b-128e-instruct',
-    contextWindow: 131072,
-    maxOutputTokens: 8192,
-    created: 1743811200,
-    price: { input: 0.2, output: 0.6 },
-    tokenizer: 'cl100k_base',
-  },
   {
     provider: 'groq',
     model: 'openai/gpt-oss-120b',
@@ -621,16 +594,6 @@ export const BUILTIN_CATALOG = [
     maxOutputTokens: 40960,
     created: 1745884800,
     price: { input: 0.29, output: 0.59 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'groq',
-    model: 'moonshotai/kimi-k2-instruct-0905',
-    contextWindow: 262144,
-    maxOutputTokens: 16384,
-    created: 1757030400,
-    price: { input: 1, output: 3 },
     tokenizer: 'cl100k_base',
   },
 
@@ -696,13 +659,13 @@ export const BUILTIN_CATALOG = [
     price: { input: 3, cachedInput: 0.75, output: 15 },
     tokenizer: 'cl100k_base',
   },
-  // unverified: cachedInput.
+  // Its cached-input rate could not be checked on xAI's page: cached tokens are billed at the input price.
   {
     provider: 'xai',
     model: 'grok-3-mini',
     contextWindow: 131072,
     created: 1744156800,
-    price: { input: 0.3, cachedInput: 0.075, output: 0.5 },
+    price: { input: 0.3, output: 0.5 },
     tokenizer: 'cl100k_base',
   },
 
@@ -715,48 +678,12 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.88, output: 0.88 },
     tokenizer: 'cl100k_base',
   },
-  // unverified
-  {
-    provider: 'together',
-    model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo',
-    contextWindow: 131072,
-    created: 1721692800,
-    price: { input: 0.18, output: 0.18 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'together',
-    model: 'meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8',
-    contextWindow: 524288,
-    created: 1743811200,
-    price: { input: 0.27, output: 0.85 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'together',
-    model: 'deepseek-ai/DeepSeek-V3',
-    contextWindow: 131072,
-    created: 1735171200,
-    price: { input: 1.25, output: 1.25 },
-    tokenizer: 'cl100k_base',
-  },
   {
     provider: 'together',
     model: 'deepseek-ai/DeepSeek-R1',
     contextWindow: 163840,
     created: 1737331200,
     price: { input: 3, output: 7 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'together',
-    model: 'Qwen/Qwen3-235B-A22B-Instruct-2507-tput',
-    contextWindow: 262144,
-    created: 1753056000,
-    price: { input: 0.2, output: 0.6 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -776,23 +703,24 @@ export const BUILTIN_CATALOG = [
     tokenizer: 'o200k_base',
   },
 
-  // Fireworks AI serverless (https://fireworks.ai/pricing).
-  // unverified
+  // Fireworks AI serverless (https://fireworks.ai/pricing). The Llama models are priced by their size
+  // there: $0.20 per million tokens up to 16B parameters, $0.90 from 16.1B to 80B.
   {
     provider: 'fireworks',
     model: 'accounts/fireworks/models/llama-v3p3-70b-instruct',
     contextWindow: 131072,
     created: 1733443200,
     price: { input: 0.9, output: 0.9 },
+    priceDate: '2026-12-07',
     tokenizer: 'cl100k_base',
   },
-  // unverified
   {
     provider: 'fireworks',
     model: 'accounts/fireworks/models/llama-v3p1-8b-instruct',
     contextWindow: 131072,
     created: 1721692800,
     price: { input: 0.2, output: 0.2 },
+    priceDate: '2026-12-07',
     tokenizer: 'cl100k_base',
   },
   {
@@ -874,27 +802,6 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.0375, output: 0.15 },
     tokenizer: 'cl100k_base',
   },
-  // unverified: the bare aliases may still resolve to the 2024-03/04 snapshots
-  // (listed at $3/$15 and $0.5/$1.5); priced here as the 08-2024 models.
-  {
-    provider: 'cohere',
-    model: 'command-r-plus',
-    contextWindow: 128000,
-    maxOutputTokens: 4000,
-    created: 1724976000,
-    price: { input: 2.5, output: 10 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'cohere',
-    model: 'command-r',
-    contextWindow: 128000,
-    maxOutputTokens: 4000,
-    created: 1724976000,
-    price: { input: 0.15, output: 0.6 },
-    tokenizer: 'cl100k_base',
-  },
 
   // AWS Bedrock on-demand (https://aws.amazon.com/bedrock/pricing). Anthropic models at Anthropic list price
   // (global endpoints; regional endpoints add ~10%).
@@ -933,16 +840,6 @@ export const BUILTIN_CATALOG = [
     contextWindow: 512,
     created: 1699401600,
     price: { input: 0.1, output: 0 },
-    tokenizer: 'cl100k_base',
-    kind: 'embedding',
-  },
-  // unverified: Bedrock's price for Cohere Embed v4 text input (Cohere's own list price).
-  {
-    provider: 'bedrock',
-    model: 'cohere.embed-v4:0',
-    contextWindow: 128000,
-    created: 1744848000,
-    price: { input: 0.12, output: 0 },
     tokenizer: 'cl100k_base',
     kind: 'embedding',
   },
@@ -1000,59 +897,10 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
     tokenizer: 'cl100k_base',
   },
-  // unverified
-  {
-    provider: 'bedrock',
-    model: 'amazon.nova-pro-v1:0',
-    contextWindow: 300000,
-    maxOutputTokens: 5000,
-    created: 1733184000,
-    price: { input: 0.8, output: 3.2 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'bedrock',
-    model: 'amazon.nova-lite-v1:0',
-    contextWindow: 300000,
-    maxOutputTokens: 5000,
-    created: 1733184000,
-    price: { input: 0.06, output: 0.24 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'bedrock',
-    model: 'amazon.nova-micro-v1:0',
-    contextWindow: 128000,
-    maxOutputTokens: 5000,
-    created: 1733184000,
-    price: { input: 0.035, output: 0.14 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'bedrock',
-    model: 'meta.llama3-3-70b-instruct-v1:0',
-    contextWindow: 128000,
-    maxOutputTokens: 8192,
-    created: 1734566400,
-    price: { input: 0.72, output: 0.72 },
-    tokenizer: 'cl100k_base',
-  },
 
   // Azure OpenAI, Global Standard deployments
-  // (https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/).
-  // unverified: assumed equal to the OpenAI list price; the model name is the usual deployment name.
-  {
-    provider: 'azure',
-    model: 'gpt-5',
-    contextWindow: 400000,
-    maxOutputTokens: 128000,
-    created: 1754524800,
-    price: { input: 1.25, cachedInput: 0.125, output: 10 },
-    tokenizer: 'o200k_base',
-  },
+  // (https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/). The model name is the
+  // usual deployment name.
   {
     provider: 'azure',
     model: 'gpt-5-mini',
@@ -1564,16 +1412,6 @@ export const BUILTIN_CATALOG = [
     kind: 'image',
   },
   {
-    // unverified: $0.07 per image, the launch price of grok-2-image
-    provider: 'xai',
-    model: 'grok-2-image',
-    contextWindow: 1024,
-    created: 1742169600,
-    price: { input: 0, output: 0, perImage: { standard: { '*': 0.07 } } },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
-  {
     provider: 'google',
     model: 'imagen-4.0-generate-001',
     contextWindow: 480,
@@ -1597,16 +1435,6 @@ export const BUILTIN_CATALOG = [
     contextWindow: 480,
     created: 1755216000,
     price: { input: 0, output: 0, perImage: { standard: { '*': 0.06 } } },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: Imagen 3's $0.03 per image
-    provider: 'google',
-    model: 'imagen-3.0-generate-002',
-    contextWindow: 480,
-    created: 1738713600,
-    price: { input: 0, output: 0, perImage: { standard: { '*': 0.03 } } },
     tokenizer: 'cl100k_base',
     kind: 'image',
   },
