@@ -8,8 +8,7 @@
 // https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/.
 // Each price names its source (BUILTIN_PRICE_SOURCES, or the entry's `priceSource`) and the day it was
 // checked. A model whose price could not be checked on its vendor's page is left out (served unpriced, or
-// priced under `models:` in the YAML or by a price file); the few entries still marked `unverified` are
-// the ones that remain to be checked (see issue 18).
+// priced under `models:` in the YAML or by a price file).
 // Long-context surcharges (Gemini 2.5 Pro >200k, Claude Sonnet 1M beta) and batch discounts are not modelled.
 
 export interface CatalogEntryData {
@@ -1614,32 +1613,12 @@ export const BUILTIN_CATALOG = [
     tokenizer: 'cl100k_base',
     kind: 'rerank',
   },
-  // Jina AI sells prepaid token packs (https://jina.ai/pricing); unverified: $0.05 per million tokens,
-  // the price of its largest pack.
-  {
-    provider: 'jina',
-    model: 'jina-embeddings-v3',
-    contextWindow: 8192,
-    created: 1726531200,
-    price: { input: 0.05, output: 0 },
-    tokenizer: 'cl100k_base',
-    kind: 'embedding',
-  },
-  {
-    provider: 'jina',
-    model: 'jina-reranker-v2-base-multilingual',
-    contextWindow: 8192,
-    created: 1718755200,
-    price: { input: 0.05, output: 0 },
-    tokenizer: 'cl100k_base',
-    kind: 'rerank',
-  },
   // Audio models (kind: 'speech' | 'transcription'). Speech: tts-1 and tts-1-hd per character of input
   // (`perMillionCharacters`); gpt-4o-mini-tts per token: text in (`input`), audio out (`audioOutput`).
   // Transcription: whisper per minute of audio (`perMinute`); gpt-4o(-mini)-transcribe per token: audio in
   // (`audioInput`), text in (the prompt, `input`) and text out (`output`). Groq: per hour on its speech-to-text
-  // page (https://console.groq.com/docs/speech-text), listed here per minute. Deepgram: per minute of
-  // pre-recorded audio, pay as you go (https://deepgram.com/pricing).
+  // page (https://console.groq.com/docs/speech-text), listed here per minute. Deepgram's Nova models and
+  // Jina's (prepaid token packs) have no built-in price: no page of theirs could be checked.
   {
     provider: 'openai',
     model: 'tts-1',
@@ -1768,25 +1747,5 @@ export const BUILTIN_CATALOG = [
     priceDate: '2026-12-07',
     tokenizer: 'cl100k_base',
     kind: 'speech',
-  },
-  {
-    provider: 'deepgram',
-    model: 'nova-3',
-    contextWindow: 0,
-    created: 1739404800,
-    // unverified: $0.0043 per minute of pre-recorded audio (pay as you go, monolingual).
-    price: { input: 0, output: 0, perMinute: 0.0043 },
-    tokenizer: 'cl100k_base',
-    kind: 'transcription',
-  },
-  {
-    provider: 'deepgram',
-    model: 'nova-2',
-    contextWindow: 0,
-    created: 1696118400,
-    // unverified: $0.0043 per minute of pre-recorded audio (pay as you go).
-    price: { input: 0, output: 0, perMinute: 0.0043 },
-    tokenizer: 'cl100k_base',
-    kind: 'transcription',
   },
 ] as const satisfies readonly CatalogEntryData[];

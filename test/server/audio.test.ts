@@ -4,6 +4,9 @@
 // transcript, the ledger row (door, units, price), and uploads over the limits or malformed refused.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { toFile } from 'openai';
 import { type FakeAudio, fakeSpeech, fakeTranscript, makeWav, startFakeAudio } from '../fakes/audio.js';
@@ -12,6 +15,21 @@ import { assertMatchesSchema } from '../support/openapi.js';
 
 let fake: FakeAudio;
 let gw: TestGateway;
+
+/** Deepgram has no built-in price (none could be checked on its page): priced here, as an operator would. */
+function deepgramPrices(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tokgate-audio-')), 'tokgate.yaml');
+  writeFileSync(
+    file,
+    [
+      'models:',
+      '  deepgram/nova-3:',
+      '    kind: transcription',
+      '    price: { input: 0, output: 0, per_minute: 0.0043 }',
+    ].join('\n'),
+  );
+  return file;
+}
 let small: TestGateway;
 
 before(async () => {
@@ -27,6 +45,7 @@ before(async () => {
     AZURE_OPENAI_ENDPOINT: fake.url,
     ELEVENLABS_API_KEY: 'el-upstream',
     ELEVENLABS_BASE_URL: fake.url,
+    TOKGATE_CONFIG: deepgramPrices(),
   };
   gw = await startTestGateway(upstreams);
   small = await startTestGateway({
