@@ -21,7 +21,6 @@ const UNPRICED_BY_DESIGN: Record<string, string> = {
   github: 'GitHub Models: a free tier, then per-model multipliers',
   huggingface: 'the router bills the chosen provider’s own price',
   novita: 'no dated price for its own model ids could be checked',
-  jina: 'sold as prepaid token packs; no per-token price could be checked on its page',
 };
 
 describe('the built-in catalog', () => {
