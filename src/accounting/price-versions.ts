@@ -56,7 +56,8 @@ export async function importPrices(
   options: { source?: string | undefined; dryRun?: boolean } = {},
 ): Promise<PriceImport> {
   const sheet = readPriceFile(body, options.source);
-  const diff = diffPrices(catalog, catalog.withPrices(importedPrices(sheet, 0, 'import')));
+  // The version's number is known once it is recorded: the diff names the new side `import-new`.
+  const diff = diffPrices(catalog, catalog.withPrices(importedPrices(sheet, 0, 'import-new')));
   const result = { format: sheet.format, models: sheet.entries.size, skipped: sheet.skipped, diff };
   if (options.dryRun) return { ...result, version: undefined };
   const version = await store.insertPriceVersion({

@@ -30,7 +30,13 @@ const notJson = join(dir, 'not.json');
 writeFileSync(notJson, '{"gpt-4o": ');
 
 for (const database of DATABASES) {
-  describe(`tokgate prices on ${database.name}`, () => {
+  // SQLite: the gateway finds the version by polling (quickly, for the test). PostgreSQL with Redis: it
+  // never polls in the test's time, so only the CLI's notice over Redis can tell it.
+  const viaRedis = database.name === 'postgres';
+  const redis = viaRedis
+    ? { REDIS_URL: 'redis://127.0.0.1:6379', TOKGATE_REDIS_PREFIX: `tg-cli-prices-${process.pid}:` }
+    : {};
+  describe(`tokgate prices on ${database.name} (gateway told ${viaRedis ? 'over Redis' : 'by polling'})`, () => {
     let fake: FakeOpenAI;
     let db: TestDatabase;
     let gw: TestGateway;
@@ -38,7 +44,7 @@ for (const database of DATABASES) {
 
     const tokgate = (...args: string[]) =>
       run(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
-        env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, TOKGATE_CONFIG: '' },
+        env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, TOKGATE_CONFIG: '', ...redis },
       });
     const gpt4o = async () => {
       const res = await gw.call('/admin/models', { key: ADMIN_KEY });
@@ -50,8 +56,8 @@ for (const database of DATABASES) {
       db = await database.create();
       databaseUrl = database.name === 'sqlite' ? `sqlite:${join(dir, 'tokgate.db')}` : db.url;
       gw = await startTestGateway(
-        { OPENAI_API_KEY: 'up', OPENAI_BASE_URL: fake.url, DATABASE_URL: databaseUrl },
-        { pricePollMs: 200 },
+        { OPENAI_API_KEY: 'up', OPENAI_BASE_URL: fake.url, DATABASE_URL: databaseUrl, ...redis },
+        { pricePollMs: viaRedis ? 3_600_000 : 200 },
       );
     });
     after(async () => {
@@ -67,11 +73,16 @@ for (const database of DATABASES) {
         stdout,
         /^\+ openai\/gpt-4o-mini-2024-07-18 {2}input 0\.15, output 0\.6, cached_input 0\.075$/m,
       );
-      assert.match(stdout, /^1 added, \d+ changed, 0 removed, \d+ unchanged$/m);
+      // DALL·E 3, not in the built-in catalog (shut down at OpenAI), priced by the file per image.
+      assert.match(
+        stdout,
+        /^\+ openai\/dall-e-3 {2}input 0, output 0, cached_input 0, per_image\.\*\.\* 0\.04$/m,
+      );
+      assert.match(stdout, /^2 added, \d+ changed, 0 removed, \d+ unchanged$/m);
       assert.match(stdout, /^entries not imported: .*1 provider not served by tokgate/m);
       const json = JSON.parse((await tokgate('prices', 'diff', goodFile, '--json')).stdout);
       assert.equal(json.format, 'litellm');
-      assert.equal(json.added, 1);
+      assert.equal(json.added, 2);
       assert.equal((await tokgate('prices', 'versions')).stdout.trim().split('\n').length, 1, 'no version');
     });
 
