@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { Admitter } from './accounting/admission.js';
 import { Ledger } from './accounting/ledger.js';
 import { PlanBook } from './accounting/plans.js';
+import { PriceVersionWatcher } from './accounting/price-versions.js';
 import { sharedTokenPool, TokenCounter } from './accounting/token-pool.js';
 import { Authenticator } from './auth/authenticator.js';
 import { ModelCatalog } from './catalog/catalog.js';
@@ -34,6 +35,8 @@ export interface Gateway {
   log: Logger;
   /** Exact token counts (a worker pool shared by the process; `tokens.pool.warm()` loads the encodings). */
   tokens: TokenCounter;
+  /** Keeps the catalog on the newest price version (`refresh()` reads it now). */
+  prices: PriceVersionWatcher;
   /** The opt-in live model lists (`refresh()` reads them now). */
   modelLists: ModelListRefresher;
   /** The images kept for `response_format: url` (`sweep()` deletes the expired ones now). */
@@ -55,6 +58,8 @@ export interface GatewayOptions {
   imageClock?: () => number;
   /** How long cached price plans are trusted (tests make it long, to see Redis tell of a change). */
   planRefreshMs?: number;
+  /** How often the newest price version is polled (default PRICE_POLL_MS; tests isolate the Redis path). */
+  pricePollMs?: number;
 }
 
 /** How often expired images are swept: every TTL, between a second and ten minutes. */
@@ -102,9 +107,7 @@ export async function checkConfig(config: GatewayConfig): Promise<void> {
   });
   try {
     const providers = await createProviders(config.providers, http);
-    const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
-    const free = new Set(config.providers.filter((p) => p.free).map((p) => p.id));
-    new Router(providers, new ModelCatalog(config.models, extraModels, free), config.routing);
+    new Router(providers, ModelCatalog.fromConfig(config), config.routing);
   } finally {
     await http.close();
   }
@@ -129,9 +132,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     maxAnswerBytes: config.maxUpstreamAnswerBytes,
   });
   const providers = await createProviders(config.providers, http);
-  const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
-  const free = new Set(config.providers.filter((p) => p.free).map((p) => p.id));
-  const catalog = new ModelCatalog(config.models, extraModels, free);
+  const catalog = ModelCatalog.fromConfig(config);
+  // The newest imported price version, before the first request; then kept current (polled, or told).
+  const prices = new PriceVersionWatcher(store, catalog, log);
+  await prices.refresh();
+  prices.start(options.pricePollMs);
   const router = new Router(providers, catalog, config.routing);
   const modelLists = new ModelListRefresher(
     config.providers.filter((p) => p.listModels),
@@ -164,6 +169,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     registry: metrics.registry,
   });
   const { wallet } = fleet;
+  fleet.redis?.onInvalidate((event) => {
+    if (event.kind === 'prices' || event.kind === 'all')
+      prices.refresh().catch((error: unknown) => log.warn({ err: error }, 'prices: could not read them'));
+  });
   const ledger = new Ledger(store, log, {
     // SQLite writes on the event loop: small batches, with requests served in between, keep a flush from
     // holding answers up (bench/README.md has the figures). PostgreSQL writes off the loop and likes big ones.
@@ -249,6 +258,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metrics,
     log,
     providers: config.providers.map((p) => ({ id: p.id, format: p.format })),
+    ...(fleet.redis ? { pricesImported: () => fleet.redis!.publish({ kind: 'prices' }) } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     uploads: config.uploads,
     requestTimeoutMs: config.requestTimeoutMs,
@@ -263,6 +273,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const close = () => {
     closing ??= (async () => {
       await modelLists.stop();
+      prices.stop();
       imageStore.stop();
       await app.close();
       await ledger.close();
@@ -284,6 +295,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     router,
     log,
     tokens,
+    prices,
     modelLists,
     images: imageStore,
     lowBalance,

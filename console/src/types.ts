@@ -181,6 +181,11 @@ export interface CatalogModel {
   kind: 'chat' | 'embedding' | 'rerank';
   context_window: number | null;
   price: Price | null;
+  /** What ledger rows record for the price: `builtin@2025-11-01`, `import-3@2026-12-07`, `config@start`. */
+  price_version: string | null;
+  /** Where the price was read (a vendor's pricing page, a price file) and the day it was checked. */
+  price_source: string | null;
+  price_date: string | null;
   enabled: boolean;
 }
 

@@ -121,6 +121,7 @@ function scaled(price: Price, factor: number): Price {
     'audioInput',
     'audioOutput',
     'imageInput',
+    'reasoning',
   ] as const)
     if (price[field] !== undefined) out[field] = price[field] * factor;
   if (price.perImage) {

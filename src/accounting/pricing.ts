@@ -24,6 +24,11 @@ export function costMicros(price: Price | undefined, usage: Usage): number | und
     price.audioOutput === undefined
       ? 0
       : Math.min(Number(outDetails?.audio_tokens ?? 0) || 0, usage.completion_tokens);
+  // Reasoning tokens are output tokens; a model that bills them apart has a `reasoning` price.
+  const reasoning =
+    price.reasoning === undefined
+      ? 0
+      : Math.min(Number(outDetails?.reasoning_tokens ?? 0) || 0, usage.completion_tokens - audioOut);
   const uncached = usage.prompt_tokens - cached - written - audioIn;
   const writePrice = price.cacheWrite ?? price.input;
   const scaled =
@@ -32,8 +37,9 @@ export function costMicros(price: Price | undefined, usage: Usage): number | und
     (written - writtenHour) * writePrice +
     writtenHour * (price.cacheWrite1h ?? writePrice) +
     audioIn * (price.audioInput ?? 0) +
-    (usage.completion_tokens - audioOut) * price.output +
-    audioOut * (price.audioOutput ?? 0);
+    (usage.completion_tokens - audioOut - reasoning) * price.output +
+    audioOut * (price.audioOutput ?? 0) +
+    reasoning * (price.reasoning ?? 0);
   return Math.round(scaled / 1_000_000);
 }
 

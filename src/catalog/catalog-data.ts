@@ -6,8 +6,10 @@
 // https://www.together.ai/pricing, https://fireworks.ai/pricing, https://cohere.com/pricing,
 // https://aws.amazon.com/bedrock/pricing,
 // https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/.
-// Entries marked `unverified` could not be checked against a vendor page (or a copy of one) and use the
-// best-known 2025 figure.
+// Each price names its source (BUILTIN_PRICE_SOURCES, or the entry's `priceSource`) and the day it was
+// checked. A model whose price could not be checked on its vendor's page is left out (served unpriced, or
+// priced under `models:` in the YAML or by a price file). Jina's, marked `unverified`, stay because the
+// bench's rerank cell and the retrieval tests bill them; they remain to be checked.
 // Long-context surcharges (Gemini 2.5 Pro >200k, Claude Sonnet 1M beta) and batch discounts are not modelled.
 
 export interface CatalogEntryData {
@@ -44,7 +46,11 @@ export interface CatalogEntryData {
     perImage?: Readonly<Record<string, Readonly<Record<string, number>>>>;
     /** GPT image models: USD per million image input tokens (text input is `input`, image output `output`). */
     imageInput?: number;
+    /** USD per million reasoning tokens, where the model bills them apart from output tokens. */
+    reasoning?: number;
   };
+  /** The page the price was read from, when not the provider's pricing page (BUILTIN_PRICE_SOURCES). */
+  priceSource?: string;
   /**
    * The day the price was last checked against the vendor's page (YYYY-MM-DD); the ledger's price version
    * says it (`builtin@<date>`). Entries without one date from BUILTIN_PRICES_AS_OF.
@@ -59,6 +65,42 @@ export interface CatalogEntryData {
    */
   kind?: 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription' | 'image';
 }
+
+/**
+ * Each provider's own pricing page: the source of its built-in prices (an entry's `priceSource` names
+ * another page where its price was read elsewhere). `GET /admin/models` and the console show it per model.
+ */
+export const BUILTIN_PRICE_SOURCES: Readonly<Record<string, string>> = {
+  openai: 'https://openai.com/api/pricing',
+  anthropic: 'https://docs.anthropic.com/en/docs/about-claude/pricing',
+  google: 'https://ai.google.dev/gemini-api/docs/pricing',
+  vertex: 'https://cloud.google.com/vertex-ai/generative-ai/pricing',
+  mistral: 'https://mistral.ai/pricing',
+  groq: 'https://groq.com/pricing',
+  deepseek: 'https://api-docs.deepseek.com/quick_start/pricing',
+  xai: 'https://docs.x.ai/docs/models',
+  together: 'https://www.together.ai/pricing',
+  fireworks: 'https://fireworks.ai/pricing',
+  cohere: 'https://cohere.com/pricing',
+  bedrock: 'https://aws.amazon.com/bedrock/pricing',
+  azure: 'https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/',
+  perplexity: 'https://docs.perplexity.ai/getting-started/pricing',
+  cerebras: 'https://www.cerebras.ai/pricing',
+  sambanova: 'https://cloud.sambanova.ai/plans/pricing',
+  deepinfra: 'https://deepinfra.com/pricing',
+  nebius: 'https://nebius.com/token-factory/prices',
+  hyperbolic: 'https://app.hyperbolic.xyz/models',
+  moonshot: 'https://platform.moonshot.ai/docs/pricing/chat',
+  zhipu: 'https://docs.z.ai/guides/overview/pricing',
+  dashscope: 'https://www.alibabacloud.com/help/en/model-studio/billing-for-model-studio',
+  minimax: 'https://platform.minimax.io/docs/guides/pricing-paygo',
+  cloudflare: 'https://developers.cloudflare.com/workers-ai/platform/pricing',
+  ai21: 'https://www.ai21.com/pricing',
+  voyage: 'https://docs.voyageai.com/docs/pricing',
+  jina: 'https://jina.ai/pricing',
+  deepgram: 'https://deepgram.com/pricing',
+  elevenlabs: 'https://elevenlabs.io/pricing/api',
+};
 
 export const BUILTIN_CATALOG = [
   // OpenAI (https://openai.com/api/pricing, https://platform.openai.com/docs/models).
@@ -96,16 +138,6 @@ export const BUILTIN_CATALOG = [
     maxOutputTokens: 128000,
     created: 1754524800,
     price: { input: 0.05, cachedInput: 0.005, output: 0.4 },
-    tokenizer: 'o200k_base',
-  },
-  // unverified: context/output limits of the ChatGPT-snapshot model (prices match gpt-5).
-  {
-    provider: 'openai',
-    model: 'gpt-5-chat-latest',
-    contextWindow: 128000,
-    maxOutputTokens: 16384,
-    created: 1754524800,
-    price: { input: 1.25, cachedInput: 0.125, output: 10 },
     tokenizer: 'o200k_base',
   },
   {
@@ -189,7 +221,6 @@ export const BUILTIN_CATALOG = [
     price: { input: 1.1, cachedInput: 0.275, output: 4.4 },
     tokenizer: 'o200k_base',
   },
-  // unverified: legacy list price.
   {
     provider: 'openai',
     model: 'gpt-4-turbo',
@@ -197,6 +228,8 @@ export const BUILTIN_CATALOG = [
     maxOutputTokens: 4096,
     created: 1712620800,
     price: { input: 10, output: 30 },
+    priceSource: 'https://developers.openai.com/api/docs/models/gpt-4-turbo',
+    priceDate: '2026-12-07',
     tokenizer: 'cl100k_base',
   },
   {
@@ -368,15 +401,15 @@ export const BUILTIN_CATALOG = [
 
   // Google Gemini API (https://ai.google.dev/gemini-api/docs/pricing).
   // Prices are the <=200k-token prompt tier (2.5 Pro bills $2.50 in / $15 out above 200k);
-  // cachedInput is the context-caching read rate.
-  // unverified: cachedInput; preview model, prices may change.
+  // cachedInput is the context-caching read rate. Gemini 3 Pro Preview's could not be checked on Google's
+  // page: its cached tokens are billed at the input price (never less than owed).
   {
     provider: 'google',
     model: 'gemini-3-pro-preview',
     contextWindow: 1048576,
     maxOutputTokens: 65536,
     created: 1763424000,
-    price: { input: 2, cachedInput: 0.2, output: 12 },
+    price: { input: 2, output: 12 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -507,15 +540,6 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.04, output: 0.04 },
     tokenizer: 'cl100k_base',
   },
-  // unverified
-  {
-    provider: 'mistral',
-    model: 'open-mistral-nemo',
-    contextWindow: 131072,
-    created: 1721260800,
-    price: { input: 0.15, output: 0.15 },
-    tokenizer: 'cl100k_base',
-  },
 
   // Groq (https://groq.com/pricing, https://console.groq.com/docs/models).
   {
@@ -545,16 +569,6 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.11, output: 0.34 },
     tokenizer: 'cl100k_base',
   },
-  // unverified
-  {
-    provider: 'groq',
-    model: 'meta-llama/llama-4-maverick-17b-128e-instruct',
-    contextWindow: 131072,
-    maxOutputTokens: 8192,
-    created: 1743811200,
-    price: { input: 0.2, output: 0.6 },
-    tokenizer: 'cl100k_base',
-  },
   {
     provider: 'groq',
     model: 'openai/gpt-oss-120b',
@@ -580,16 +594,6 @@ export const BUILTIN_CATALOG = [
     maxOutputTokens: 40960,
     created: 1745884800,
     price: { input: 0.29, output: 0.59 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'groq',
-    model: 'moonshotai/kimi-k2-instruct-0905',
-    contextWindow: 262144,
-    maxOutputTokens: 16384,
-    created: 1757030400,
-    price: { input: 1, output: 3 },
     tokenizer: 'cl100k_base',
   },
 
@@ -655,13 +659,13 @@ export const BUILTIN_CATALOG = [
     price: { input: 3, cachedInput: 0.75, output: 15 },
     tokenizer: 'cl100k_base',
   },
-  // unverified: cachedInput.
+  // Its cached-input rate could not be checked on xAI's page: cached tokens are billed at the input price.
   {
     provider: 'xai',
     model: 'grok-3-mini',
     contextWindow: 131072,
     created: 1744156800,
-    price: { input: 0.3, cachedInput: 0.075, output: 0.5 },
+    price: { input: 0.3, output: 0.5 },
     tokenizer: 'cl100k_base',
   },
 
@@ -674,48 +678,12 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.88, output: 0.88 },
     tokenizer: 'cl100k_base',
   },
-  // unverified
-  {
-    provider: 'together',
-    model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo',
-    contextWindow: 131072,
-    created: 1721692800,
-    price: { input: 0.18, output: 0.18 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'together',
-    model: 'meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8',
-    contextWindow: 524288,
-    created: 1743811200,
-    price: { input: 0.27, output: 0.85 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'together',
-    model: 'deepseek-ai/DeepSeek-V3',
-    contextWindow: 131072,
-    created: 1735171200,
-    price: { input: 1.25, output: 1.25 },
-    tokenizer: 'cl100k_base',
-  },
   {
     provider: 'together',
     model: 'deepseek-ai/DeepSeek-R1',
     contextWindow: 163840,
     created: 1737331200,
     price: { input: 3, output: 7 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'together',
-    model: 'Qwen/Qwen3-235B-A22B-Instruct-2507-tput',
-    contextWindow: 262144,
-    created: 1753056000,
-    price: { input: 0.2, output: 0.6 },
     tokenizer: 'cl100k_base',
   },
   {
@@ -735,23 +703,24 @@ export const BUILTIN_CATALOG = [
     tokenizer: 'o200k_base',
   },
 
-  // Fireworks AI serverless (https://fireworks.ai/pricing).
-  // unverified
+  // Fireworks AI serverless (https://fireworks.ai/pricing). The Llama models are priced by their size
+  // there: $0.20 per million tokens up to 16B parameters, $0.90 from 16.1B to 80B.
   {
     provider: 'fireworks',
     model: 'accounts/fireworks/models/llama-v3p3-70b-instruct',
     contextWindow: 131072,
     created: 1733443200,
     price: { input: 0.9, output: 0.9 },
+    priceDate: '2026-12-07',
     tokenizer: 'cl100k_base',
   },
-  // unverified
   {
     provider: 'fireworks',
     model: 'accounts/fireworks/models/llama-v3p1-8b-instruct',
     contextWindow: 131072,
     created: 1721692800,
     price: { input: 0.2, output: 0.2 },
+    priceDate: '2026-12-07',
     tokenizer: 'cl100k_base',
   },
   {
@@ -833,27 +802,6 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.0375, output: 0.15 },
     tokenizer: 'cl100k_base',
   },
-  // unverified: the bare aliases may still resolve to the 2024-03/04 snapshots
-  // (listed at $3/$15 and $0.5/$1.5); priced here as the 08-2024 models.
-  {
-    provider: 'cohere',
-    model: 'command-r-plus',
-    contextWindow: 128000,
-    maxOutputTokens: 4000,
-    created: 1724976000,
-    price: { input: 2.5, output: 10 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'cohere',
-    model: 'command-r',
-    contextWindow: 128000,
-    maxOutputTokens: 4000,
-    created: 1724976000,
-    price: { input: 0.15, output: 0.6 },
-    tokenizer: 'cl100k_base',
-  },
 
   // AWS Bedrock on-demand (https://aws.amazon.com/bedrock/pricing). Anthropic models at Anthropic list price
   // (global endpoints; regional endpoints add ~10%).
@@ -892,16 +840,6 @@ export const BUILTIN_CATALOG = [
     contextWindow: 512,
     created: 1699401600,
     price: { input: 0.1, output: 0 },
-    tokenizer: 'cl100k_base',
-    kind: 'embedding',
-  },
-  // unverified: Bedrock's price for Cohere Embed v4 text input (Cohere's own list price).
-  {
-    provider: 'bedrock',
-    model: 'cohere.embed-v4:0',
-    contextWindow: 128000,
-    created: 1744848000,
-    price: { input: 0.12, output: 0 },
     tokenizer: 'cl100k_base',
     kind: 'embedding',
   },
@@ -959,59 +897,10 @@ export const BUILTIN_CATALOG = [
     price: { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
     tokenizer: 'cl100k_base',
   },
-  // unverified
-  {
-    provider: 'bedrock',
-    model: 'amazon.nova-pro-v1:0',
-    contextWindow: 300000,
-    maxOutputTokens: 5000,
-    created: 1733184000,
-    price: { input: 0.8, output: 3.2 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'bedrock',
-    model: 'amazon.nova-lite-v1:0',
-    contextWindow: 300000,
-    maxOutputTokens: 5000,
-    created: 1733184000,
-    price: { input: 0.06, output: 0.24 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'bedrock',
-    model: 'amazon.nova-micro-v1:0',
-    contextWindow: 128000,
-    maxOutputTokens: 5000,
-    created: 1733184000,
-    price: { input: 0.035, output: 0.14 },
-    tokenizer: 'cl100k_base',
-  },
-  // unverified
-  {
-    provider: 'bedrock',
-    model: 'meta.llama3-3-70b-instruct-v1:0',
-    contextWindow: 128000,
-    maxOutputTokens: 8192,
-    created: 1734566400,
-    price: { input: 0.72, output: 0.72 },
-    tokenizer: 'cl100k_base',
-  },
 
   // Azure OpenAI, Global Standard deployments
-  // (https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/).
-  // unverified: assumed equal to the OpenAI list price; the model name is the usual deployment name.
-  {
-    provider: 'azure',
-    model: 'gpt-5',
-    contextWindow: 400000,
-    maxOutputTokens: 128000,
-    created: 1754524800,
-    price: { input: 1.25, cachedInput: 0.125, output: 10 },
-    tokenizer: 'o200k_base',
-  },
+  // (https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/). The model name is the
+  // usual deployment name.
   {
     provider: 'azure',
     model: 'gpt-5-mini',
@@ -1459,6 +1348,9 @@ export const BUILTIN_CATALOG = [
   // models also by tokens (text input, image input, image output), which is what their answers report
   // and what is billed then. Sources: https://openai.com/api/pricing (GPT image 1 and mini per image and per
   // token, via copies of the page), https://ai.google.dev/gemini-api/docs/pricing (Imagen, via copies).
+  // DALL·E 2 and 3 are not listed: OpenAI's model pages say they were shut down and removed from the API
+  // (https://developers.openai.com/api/docs/models/dall-e-3), and no page lists their prices any more; a
+  // deployment still serving them (Azure) is priced under `models:` in the YAML.
   {
     provider: 'openai',
     model: 'gpt-image-1',
@@ -1479,7 +1371,7 @@ export const BUILTIN_CATALOG = [
     kind: 'image',
   },
   {
-    // unverified: the per-image figures of gpt-image-1-mini (tokens: $2 text, $2.50 image input, $8 output)
+    // Tokens: $2 text in ($0.20 cached), $2.50 image in, $8 image out; or per image by quality and size.
     provider: 'openai',
     model: 'gpt-image-1-mini',
     contextWindow: 32000,
@@ -1495,38 +1387,9 @@ export const BUILTIN_CATALOG = [
         high: { '1024x1024': 0.036, '1024x1536': 0.052, '1536x1024': 0.052 },
       },
     },
+    priceSource: 'https://developers.openai.com/api/docs/models/gpt-image-1-mini',
+    priceDate: '2026-12-07',
     tokenizer: 'o200k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: DALL·E 3's per-image prices (no copy of the vendor page was found to check them)
-    provider: 'openai',
-    model: 'dall-e-3',
-    contextWindow: 4000,
-    created: 1698796800,
-    price: {
-      input: 0,
-      output: 0,
-      perImage: {
-        standard: { '1024x1024': 0.04, '1024x1792': 0.08, '1792x1024': 0.08 },
-        hd: { '1024x1024': 0.08, '1024x1792': 0.12, '1792x1024': 0.12 },
-      },
-    },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: DALL·E 2's per-image prices (no copy of the vendor page was found to check them)
-    provider: 'openai',
-    model: 'dall-e-2',
-    contextWindow: 1000,
-    created: 1698796800,
-    price: {
-      input: 0,
-      output: 0,
-      perImage: { standard: { '256x256': 0.016, '512x512': 0.018, '1024x1024': 0.02 } },
-    },
-    tokenizer: 'cl100k_base',
     kind: 'image',
   },
   {
@@ -1546,33 +1409,6 @@ export const BUILTIN_CATALOG = [
       },
     },
     tokenizer: 'o200k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: Azure's DALL·E 3 list price, taken as OpenAI's
-    provider: 'azure',
-    model: 'dall-e-3',
-    contextWindow: 4000,
-    created: 1698796800,
-    price: {
-      input: 0,
-      output: 0,
-      perImage: {
-        standard: { '1024x1024': 0.04, '1024x1792': 0.08, '1792x1024': 0.08 },
-        hd: { '1024x1024': 0.08, '1024x1792': 0.12, '1792x1024': 0.12 },
-      },
-    },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: $0.07 per image, the launch price of grok-2-image
-    provider: 'xai',
-    model: 'grok-2-image',
-    contextWindow: 1024,
-    created: 1742169600,
-    price: { input: 0, output: 0, perImage: { standard: { '*': 0.07 } } },
-    tokenizer: 'cl100k_base',
     kind: 'image',
   },
   {
@@ -1599,16 +1435,6 @@ export const BUILTIN_CATALOG = [
     contextWindow: 480,
     created: 1755216000,
     price: { input: 0, output: 0, perImage: { standard: { '*': 0.06 } } },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: Imagen 3's $0.03 per image
-    provider: 'google',
-    model: 'imagen-3.0-generate-002',
-    contextWindow: 480,
-    created: 1738713600,
-    price: { input: 0, output: 0, perImage: { standard: { '*': 0.03 } } },
     tokenizer: 'cl100k_base',
     kind: 'image',
   },
@@ -1812,8 +1638,8 @@ export const BUILTIN_CATALOG = [
   // (`perMillionCharacters`); gpt-4o-mini-tts per token: text in (`input`), audio out (`audioOutput`).
   // Transcription: whisper per minute of audio (`perMinute`); gpt-4o(-mini)-transcribe per token: audio in
   // (`audioInput`), text in (the prompt, `input`) and text out (`output`). Groq: per hour on its speech-to-text
-  // page (https://console.groq.com/docs/speech-text), listed here per minute. Deepgram: per minute of
-  // pre-recorded audio, pay as you go (https://deepgram.com/pricing).
+  // page (https://console.groq.com/docs/speech-text), listed here per minute. Deepgram's Nova models have no
+  // built-in price: no page of Deepgram's could be checked.
   {
     provider: 'openai',
     model: 'tts-1',
@@ -1829,8 +1655,9 @@ export const BUILTIN_CATALOG = [
     model: 'tts-1-hd',
     contextWindow: 4096,
     created: 1699046400,
-    // unverified: $30 per million characters, twice tts-1's, the best-known figure.
     price: { input: 0, output: 0, perMillionCharacters: 30 },
+    priceSource: 'https://developers.openai.com/api/docs/models/tts-1-hd',
+    priceDate: '2026-12-07',
     tokenizer: 'o200k_base',
     kind: 'speech',
   },
@@ -1859,8 +1686,10 @@ export const BUILTIN_CATALOG = [
     model: 'gpt-4o-transcribe',
     contextWindow: 16000,
     created: 1742428800,
-    // unverified: text in $2.50, audio in $6, text out $10 per million tokens (about $0.006 a minute).
-    price: { input: 2.5, output: 10, audioInput: 6 },
+    // Audio (and text) in $2.50, text out $10 per million tokens, as the model's page lists them.
+    price: { input: 2.5, output: 10, audioInput: 2.5 },
+    priceSource: 'https://developers.openai.com/api/docs/models/gpt-4o-transcribe',
+    priceDate: '2026-12-07',
     tokenizer: 'o200k_base',
     kind: 'transcription',
   },
@@ -1869,8 +1698,10 @@ export const BUILTIN_CATALOG = [
     model: 'gpt-4o-mini-transcribe',
     contextWindow: 16000,
     created: 1742428800,
-    // unverified: text in $1.25, audio in $3, text out $5 per million tokens (about $0.003 a minute).
-    price: { input: 1.25, output: 5, audioInput: 3 },
+    // Audio (and text) in $1.25, text out $5 per million tokens, as the model's page lists them.
+    price: { input: 1.25, output: 5, audioInput: 1.25 },
+    priceSource: 'https://developers.openai.com/api/docs/models/compare?model=gpt-4o-mini-transcribe',
+    priceDate: '2026-12-07',
     tokenizer: 'o200k_base',
     kind: 'transcription',
   },
@@ -1937,25 +1768,5 @@ export const BUILTIN_CATALOG = [
     priceDate: '2026-12-07',
     tokenizer: 'cl100k_base',
     kind: 'speech',
-  },
-  {
-    provider: 'deepgram',
-    model: 'nova-3',
-    contextWindow: 0,
-    created: 1739404800,
-    // unverified: $0.0043 per minute of pre-recorded audio (pay as you go, monolingual).
-    price: { input: 0, output: 0, perMinute: 0.0043 },
-    tokenizer: 'cl100k_base',
-    kind: 'transcription',
-  },
-  {
-    provider: 'deepgram',
-    model: 'nova-2',
-    contextWindow: 0,
-    created: 1696118400,
-    // unverified: $0.0043 per minute of pre-recorded audio (pay as you go).
-    price: { input: 0, output: 0, perMinute: 0.0043 },
-    tokenizer: 'cl100k_base',
-    kind: 'transcription',
   },
 ] as const satisfies readonly CatalogEntryData[];

@@ -1,9 +1,11 @@
-// The model catalog: built-in entries plus config overrides, with prices converted once to integer
-// micro-dollars per million tokens. Read on the hot path, so lookups are a single Map get.
-import type { ModelSettings, PriceSettings } from '../config/config.js';
+// The model catalog: built-in entries, an imported price version over them, then config overrides, with
+// prices converted once to integer micro-dollars per million tokens. Read on the hot path, so lookups are a
+// single Map get; a new price version builds a new map and swaps it in (entries are never changed in place,
+// so a request in flight keeps the price, and the version, it started with).
+import type { GatewayConfig, ModelSettings, PriceSettings } from '../config/config.js';
 import type { Operation } from '../core/embeddings.js';
 import type { ModelInfo } from '../core/types.js';
-import { BUILTIN_CATALOG, type CatalogEntryData } from './catalog-data.js';
+import { BUILTIN_CATALOG, BUILTIN_PRICE_SOURCES, type CatalogEntryData } from './catalog-data.js';
 import { modelIdProblem } from './model-id.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
@@ -29,6 +31,8 @@ export interface Price {
   perImage?: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined;
   /** GPT image models: micro-USD per million image input tokens. */
   imageInput?: number | undefined;
+  /** Micro-USD per million reasoning tokens, where the model bills them apart from `output`. */
+  reasoning?: number | undefined;
 }
 
 /** What a model does: which door may name it (`chat` for entries that do not say). */
@@ -45,6 +49,9 @@ export interface ModelEntry {
   price: Price | undefined;
   /** Where the price came from and since when (`builtin@2025-11-01`, `config@2026-01-15`): on every ledger row. */
   priceVersion: string | undefined;
+  /** Where the price was read (a vendor's pricing page, a price file), and the day it was checked. */
+  priceSource?: string | undefined;
+  priceDate?: string | undefined;
   tokenizer: TokenizerName;
   kind: ModelKind;
 }
@@ -85,7 +92,27 @@ function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | unde
     ...(price.audioOutput === undefined ? {} : { audioOutput: toMicros(price.audioOutput) }),
     ...(price.perImage === undefined ? {} : { perImage: perImageMicros(price.perImage) }),
     ...(price.imageInput === undefined ? {} : { imageInput: toMicros(price.imageInput) }),
+    ...(price.reasoning === undefined ? {} : { reasoning: toMicros(price.reasoning) }),
   };
+}
+
+/** One model's price in an imported price version (USD, as the YAML writes it), with its source and date. */
+export interface ImportedPrice {
+  price: PriceSettings;
+  source: string;
+  /** YYYY-MM-DD. */
+  date: string;
+  /** Used only for models the catalog does not know yet. */
+  contextWindow?: number | undefined;
+  maxOutputTokens?: number | undefined;
+  kind?: ModelKind | undefined;
+}
+
+/** A price version: its number, its ledger label (`import-3@2026-12-07`) and its prices by model id. */
+export interface ImportedPrices {
+  id: number;
+  version: string;
+  prices: ReadonlyMap<string, ImportedPrice>;
 }
 
 /** OpenAI's newer models use o200k; for everyone else cl100k is the closest public approximation. */
@@ -100,22 +127,61 @@ const FREE: Price = { input: 0, output: 0, cachedInput: 0, cacheWrite: 0, cacheW
 export const FREE_PRICE_VERSION = 'free@local';
 
 export class ModelCatalog {
-  private readonly entries = new Map<string, ModelEntry>();
+  private entries = new Map<string, ModelEntry>();
   private readonly freeProviders: ReadonlySet<string>;
+  /** Models read from providers' live lists, kept so a rebuild (a new price version) still lists them. */
+  private readonly learned: Array<[string, string]> = [];
+  private imported: ImportedPrices | undefined;
 
   /**
    * `freeProviders`: providers that bill nothing (local servers): any model of theirs is priced at zero,
    * listed or not. Every other provider's unknown models stay unpriced (refused for metered keys).
    */
   constructor(
-    overrides: Record<string, ModelSettings> = {},
-    extraModels: Record<string, string[]> = {},
+    private readonly overrides: Record<string, ModelSettings> = {},
+    private readonly extraModels: Record<string, string[]> = {},
     freeProviders: ReadonlySet<string> = new Set(),
   ) {
     this.freeProviders = freeProviders;
+    this.entries = this.build();
+  }
+
+  /** The catalog a configuration describes: its model overrides, its providers' listed and free models. */
+  static fromConfig(config: Pick<GatewayConfig, 'models' | 'providers'>): ModelCatalog {
+    const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
+    const free = new Set(config.providers.filter((p) => p.free).map((p) => p.id));
+    return new ModelCatalog(config.models, extraModels, free);
+  }
+
+  /**
+   * Puts a price version over the built-in prices (undefined: none), in one swap. Config overrides still
+   * win: the YAML pins a model's price on this gateway.
+   */
+  applyPrices(imported: ImportedPrices | undefined): void {
+    this.imported = imported;
+    this.entries = this.build();
+  }
+
+  /** The number of the price version applied, if any. */
+  get importedId(): number | undefined {
+    return this.imported?.id;
+  }
+
+  /** The same catalog (config, configured and learned models) under other imported prices: for diffs. */
+  withPrices(imported: ImportedPrices | undefined): ModelCatalog {
+    const copy = new ModelCatalog(this.overrides, this.extraModels, this.freeProviders);
+    copy.learned.push(...this.learned);
+    copy.applyPrices(imported);
+    return copy;
+  }
+
+  /** The layers, bottom up: built-in, imported prices, configured and learned models, config overrides. */
+  private build(): Map<string, ModelEntry> {
+    const entries = new Map<string, ModelEntry>();
     for (const data of BUILTIN_CATALOG as readonly CatalogEntryData[]) {
       const id = `${data.provider}/${data.model}`;
-      this.entries.set(id, {
+      const date = data.priceDate ?? BUILTIN_PRICES_AS_OF;
+      entries.set(id, {
         id,
         provider: data.provider,
         model: data.model,
@@ -123,33 +189,57 @@ export class ModelCatalog {
         maxOutputTokens: data.maxOutputTokens,
         created: data.created,
         price: toPrice(data.price),
-        priceVersion: data.price ? `builtin@${data.priceDate ?? BUILTIN_PRICES_AS_OF}` : undefined,
+        priceVersion: data.price ? `builtin@${date}` : undefined,
+        priceSource: data.price ? (data.priceSource ?? BUILTIN_PRICE_SOURCES[data.provider]) : undefined,
+        priceDate: data.price ? date : undefined,
         tokenizer: data.tokenizer,
         kind: data.kind ?? 'chat',
       });
     }
-    for (const [provider, models] of Object.entries(extraModels)) {
-      for (const model of models) this.ensure(provider, model);
+    if (this.imported) {
+      const { version, prices } = this.imported;
+      for (const [id, imported] of prices) {
+        const slash = id.indexOf('/');
+        const known = entries.has(id);
+        const entry = this.ensureIn(entries, id.slice(0, slash), id.slice(slash + 1));
+        // A model the catalog did not know: what the file says of it, too.
+        if (!known) {
+          entry.contextWindow ??= imported.contextWindow;
+          entry.maxOutputTokens ??= imported.maxOutputTokens;
+          if (imported.kind) entry.kind = imported.kind;
+        }
+        entry.price = toPrice(imported.price);
+        entry.priceVersion = version;
+        entry.priceSource = imported.source;
+        entry.priceDate = imported.date;
+      }
     }
-    for (const [id, settings] of Object.entries(overrides)) {
+    for (const [provider, models] of Object.entries(this.extraModels)) {
+      for (const model of models) this.ensureIn(entries, provider, model);
+    }
+    for (const [provider, model] of this.learned) this.ensureIn(entries, provider, model);
+    for (const [id, settings] of Object.entries(this.overrides)) {
       const slash = id.indexOf('/');
-      const entry = this.ensure(id.slice(0, slash), id.slice(slash + 1));
+      const entry = this.ensureIn(entries, id.slice(0, slash), id.slice(slash + 1));
       if (settings.contextWindow !== undefined) entry.contextWindow = settings.contextWindow;
       if (settings.maxOutputTokens !== undefined) entry.maxOutputTokens = settings.maxOutputTokens;
       if (settings.kind !== undefined) entry.kind = settings.kind;
       if (settings.price) {
         entry.price = toPrice(settings.price);
         entry.priceVersion = `config@${settings.price.effectiveFrom ?? 'start'}`;
+        entry.priceSource = 'config';
+        entry.priceDate = settings.price.effectiveFrom;
       }
     }
+    return entries;
   }
 
-  private ensure(provider: string, model: string): ModelEntry {
+  private ensureIn(entries: Map<string, ModelEntry>, provider: string, model: string): ModelEntry {
     const id = `${provider}/${model}`;
-    let entry = this.entries.get(id);
+    let entry = entries.get(id);
     if (!entry) {
       entry = this.unlisted(provider, model);
-      this.entries.set(id, entry);
+      entries.set(id, entry);
     }
     return entry;
   }
@@ -166,6 +256,7 @@ export class ModelCatalog {
       created: CONFIG_MODEL_CREATED,
       price: free ? FREE : undefined,
       priceVersion: free ? FREE_PRICE_VERSION : undefined,
+      priceSource: free ? 'local server' : undefined,
       tokenizer: defaultTokenizer(provider),
       kind: 'chat',
     };
@@ -180,7 +271,8 @@ export class ModelCatalog {
     for (const model of models) {
       const id = `${provider}/${model}`;
       if (this.entries.has(id) || modelIdProblem(id) !== undefined) continue;
-      this.ensure(provider, model);
+      this.ensureIn(this.entries, provider, model);
+      this.learned.push([provider, model]);
       added++;
     }
     return added;

@@ -1,10 +1,14 @@
-// `tokgate keys|accounts|codes|usage`: the admin API's operations on the same database the server uses, for
+// `tokgate keys|accounts|codes|usage|prices`: the admin API's operations on the same database the server uses, for
 // operators at a shell. Bodies go through the same parsing and the same functions as the HTTP routes.
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
+import { importPrices, loadNewestPrices, versionLabel } from '../accounting/price-versions.js';
 import { Authenticator } from '../auth/authenticator.js';
+import { ModelCatalog } from '../catalog/catalog.js';
+import { diffText } from '../catalog/price-diff.js';
 import type { GatewayConfig } from '../config/config.js';
 import { ConfigError } from '../core/config-error.js';
-import { GatewayError, notFound } from '../core/errors.js';
+import { GatewayError, invalidRequest, notFound } from '../core/errors.js';
 import {
   accountObject,
   addCredit,
@@ -14,6 +18,7 @@ import {
 } from '../server/admin-accounts.js';
 import { createKey, keyObject } from '../server/admin-keys.js';
 import { createPlan, deletePlan, findPlan, planObject, updatePlan } from '../server/admin-plans.js';
+import { diffObject, priceVersionObject } from '../server/admin-prices.js';
 import { parseGroupBy, parseTime, parseWindow, usageObject } from '../server/query.js';
 import { codeObject, createCodes } from '../server/redemption.js';
 import { accountStatement, parseFormat, statementCsv } from '../server/statement.js';
@@ -132,7 +137,8 @@ function accountsUpdate(config: GatewayConfig, args: string[]): Work {
   if (values.plan !== undefined) body.plan_id = values.plan === 'none' ? null : values.plan;
   return async (store) => {
     print(accountObject(await updateAccount(store, positionals[0]!, body)));
-    if (values.plan !== undefined) await tellGateways(config, { kind: 'plans' });
+    if (values.plan !== undefined)
+      await tellFleet(config, { kind: 'plans' }, 'gateways read the change within a second');
   };
 }
 
@@ -194,7 +200,7 @@ function plansCreate(config: GatewayConfig, args: string[]): Work {
   const body = planBody(values, 'plans create');
   return async (store) => {
     print(planObject(await createPlan(store, body), 0));
-    await tellGateways(config, { kind: 'plans' });
+    await tellFleet(config, { kind: 'plans' }, 'gateways read the change within a second');
   };
 }
 
@@ -203,7 +209,7 @@ function plansUpdate(config: GatewayConfig, args: string[]): Work {
   const body = planBody(values, 'plans update');
   return async (store) => {
     print(planObject(await updatePlan(store, positionals[0]!, body)));
-    await tellGateways(config, { kind: 'plans' });
+    await tellFleet(config, { kind: 'plans' }, 'gateways read the change within a second');
   };
 }
 
@@ -248,7 +254,7 @@ function plansDelete(config: GatewayConfig, args: string[]): Work {
   return async (store) => {
     const row = await deletePlan(store, plan);
     print({ id: row.id, object: 'plan', deleted: true });
-    await tellGateways(config, { kind: 'plans' });
+    await tellFleet(config, { kind: 'plans' }, 'gateways read the change within a second');
   };
 }
 
@@ -396,24 +402,93 @@ function adminKeyRotate(config: GatewayConfig, args: string[]): Work {
     process.stderr.write(
       'The new admin key is shown only now; only its hash is stored. The old one no longer works.\n',
     );
-    await tellGateways(config, { kind: 'admin' });
+    await tellFleet(config, { kind: 'admin' }, 'gateways read the new key within a second');
   };
 }
 
-/**
- * Tells the running gateways over Redis (REDIS_URL) that something they cache changed; without Redis, or
- * when it cannot be reached, they read it again within a second on their own.
- */
-async function tellGateways(config: GatewayConfig, event: Invalidation): Promise<void> {
+/** Publishes an invalidation when REDIS_URL is set; if Redis cannot take it, says when gateways notice. */
+async function tellFleet(config: GatewayConfig, event: Invalidation, otherwise: string): Promise<void> {
   if (!config.redisUrl) return;
   const redis = await RedisHub.connect(config.redisUrl, config.redisPrefix, silentLog);
   try {
     await redis.publishNow(event);
   } catch {
-    process.stderr.write('Redis could not be told: gateways read the change within a second.\n');
+    process.stderr.write(`Redis could not be told: ${otherwise}.\n`);
   } finally {
     await redis.close();
   }
+}
+
+/** A price file's JSON; a file that is not JSON is refused like a malformed one. */
+function readJsonFile(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw invalidRequest(`${path} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The catalog as the gateways on this database price it now: the config's, under the newest version. */
+async function currentCatalog(config: GatewayConfig, store: Store): Promise<ModelCatalog> {
+  const catalog = ModelCatalog.fromConfig(config);
+  await loadNewestPrices(store, catalog);
+  return catalog;
+}
+
+function pricesImport(config: GatewayConfig, args: string[]): Work {
+  const { values, positionals } = parseCommandArgs(
+    'prices import',
+    args,
+    { source: { type: 'string' } },
+    { min: 1, max: 1 },
+  );
+  return async (store) => {
+    const body = readJsonFile(positionals[0]!);
+    const catalog = await currentCatalog(config, store);
+    const result = await importPrices(store, catalog, body, { source: values.source });
+    const version = result.version!;
+    process.stdout.write(diffText(result.diff, result.skipped));
+    process.stdout.write(
+      `recorded price version ${version.id} (${versionLabel(version)}): ${version.models} models, ${result.format} format\n`,
+    );
+    await tellFleet(config, { kind: 'prices' }, 'gateways read the new version within five seconds');
+  };
+}
+
+function pricesDiff(config: GatewayConfig, args: string[]): Work {
+  const { values, positionals } = parseCommandArgs(
+    'prices diff',
+    args,
+    { source: { type: 'string' }, json: { type: 'boolean' } },
+    { min: 1, max: 1 },
+  );
+  return async (store) => {
+    const body = readJsonFile(positionals[0]!);
+    const catalog = await currentCatalog(config, store);
+    const result = await importPrices(store, catalog, body, { source: values.source, dryRun: true });
+    if (values.json)
+      print({
+        format: result.format,
+        models: result.models,
+        skipped: result.skipped,
+        ...diffObject(result.diff),
+      });
+    else process.stdout.write(diffText(result.diff, result.skipped));
+  };
+}
+
+function pricesVersions(args: string[]): Work {
+  parseCommandArgs('prices versions', args, {});
+  return async (store) =>
+    table((await store.listPriceVersions()).map(priceVersionObject), [
+      'id',
+      'version',
+      'format',
+      'models',
+      'source',
+      'created_at',
+    ]);
 }
 
 /** A logger for the CLI's short-lived Redis connection: its reconnection chatter is not the user's business. */
@@ -437,6 +512,9 @@ const COMMAND_WORK: Record<string, (config: GatewayConfig, args: string[]) => Wo
   'plans delete': plansDelete,
   usage: (_, args) => usageReport(args),
   'admin-key rotate': adminKeyRotate,
+  'prices import': pricesImport,
+  'prices diff': pricesDiff,
+  'prices versions': (_, args) => pricesVersions(args),
 };
 
 /**

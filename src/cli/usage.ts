@@ -113,6 +113,24 @@ export const COMMANDS: Record<string, CommandHelp> = {
       'tokgate usage [--key ID] [--account ID] [--model M] [--from DATE] [--to DATE] [--group-by model|key|day]',
     summary: 'Usage totals from the ledger',
   },
+  'prices import': {
+    usage: 'tokgate prices import FILE [--source TEXT]',
+    summary: 'Record a price file as the new price version (LiteLLM\u2019s JSON or tokgate\u2019s)',
+    details:
+      '  --source TEXT   where the prices come from (default: each entry\u2019s, else the file\u2019s kind)\n' +
+      'Prints what changes (as prices diff does), then the version. Gateways on the same DATABASE_URL apply it\n' +
+      'within five seconds, at once with REDIS_URL. A malformed file is refused and nothing is recorded.',
+  },
+  'prices diff': {
+    usage: 'tokgate prices diff FILE [--source TEXT] [--json]',
+    summary: 'Show what importing a price file would change, model by model and field by field',
+    details:
+      '  +  added   ~  changed (old \u2192 new, USD)   -  removed (unpriced after)   --json  the admin API\u2019s shape',
+  },
+  'prices versions': {
+    usage: 'tokgate prices versions',
+    summary: 'List the price versions, newest (the one applied) first',
+  },
   'admin-key rotate': {
     usage: 'tokgate admin-key rotate',
     summary: 'Replace the admin key: the new one is printed once, the old one stops working',

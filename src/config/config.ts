@@ -51,6 +51,8 @@ export interface PriceSettings {
   perImage?: Record<string, Record<string, number>>;
   /** GPT image models: USD per million image input tokens. */
   imageInput?: number;
+  /** USD per million reasoning tokens, where the model bills them apart from output tokens. */
+  reasoning?: number;
   /** The date this price took effect (recorded on ledger rows so costs can be re-rated). */
   effectiveFrom?: string;
 }
@@ -199,7 +201,8 @@ export interface ImageSettings {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const priceSchema = z.object({
+/** A price as the YAML's `models.<id>.price` and tokgate's price files write it (USD, snake_case). */
+export const priceSchema = z.object({
   input: z.number().nonnegative(),
   output: z.number().nonnegative(),
   cached_input: z.number().nonnegative().optional(),
@@ -212,6 +215,7 @@ const priceSchema = z.object({
   audio_output: z.number().nonnegative().optional(),
   per_image: z.record(z.string(), z.record(z.string(), z.number().nonnegative())).optional(),
   image_input: z.number().nonnegative().optional(),
+  reasoning: z.number().nonnegative().optional(),
   effective_from: z.iso.date().optional(),
 });
 
@@ -1016,6 +1020,40 @@ function markListedProviders(providers: ProviderSettings[], names: string | unde
   }
 }
 
+/** A price as written (snake_case, `priceSchema`) → as the catalog takes it. */
+export function toPriceSettings(price: z.infer<typeof priceSchema>): PriceSettings {
+  const {
+    input,
+    output,
+    cached_input,
+    cache_write,
+    cache_write_1h,
+    effective_from,
+    per_thousand_searches,
+    per_million_characters,
+    per_minute,
+    audio_input,
+    audio_output,
+    per_image,
+    image_input,
+    reasoning,
+  } = price;
+  const settings: PriceSettings = { input, output };
+  if (per_image !== undefined) settings.perImage = per_image;
+  if (image_input !== undefined) settings.imageInput = image_input;
+  if (per_thousand_searches !== undefined) settings.perThousandSearches = per_thousand_searches;
+  if (per_million_characters !== undefined) settings.perMillionCharacters = per_million_characters;
+  if (per_minute !== undefined) settings.perMinute = per_minute;
+  if (audio_input !== undefined) settings.audioInput = audio_input;
+  if (audio_output !== undefined) settings.audioOutput = audio_output;
+  if (effective_from !== undefined) settings.effectiveFrom = effective_from;
+  if (cached_input !== undefined) settings.cachedInput = cached_input;
+  if (cache_write !== undefined) settings.cacheWrite = cache_write;
+  if (cache_write_1h !== undefined) settings.cacheWrite1h = cache_write_1h;
+  if (reasoning !== undefined) settings.reasoning = reasoning;
+  return settings;
+}
+
 function resolveModels(file: FileConfig): Record<string, ModelSettings> {
   const out: Record<string, ModelSettings> = {};
   for (const [id, entry] of Object.entries(file.models ?? {})) {
@@ -1023,35 +1061,7 @@ function resolveModels(file: FileConfig): Record<string, ModelSettings> {
     if (entry.kind !== undefined) settings.kind = entry.kind;
     if (entry.context_window !== undefined) settings.contextWindow = entry.context_window;
     if (entry.max_output_tokens !== undefined) settings.maxOutputTokens = entry.max_output_tokens;
-    if (entry.price) {
-      const {
-        input,
-        output,
-        cached_input,
-        cache_write,
-        cache_write_1h,
-        effective_from,
-        per_thousand_searches,
-        per_million_characters,
-        per_minute,
-        audio_input,
-        audio_output,
-        per_image,
-        image_input,
-      } = entry.price;
-      settings.price = { input, output };
-      if (per_image !== undefined) settings.price.perImage = per_image;
-      if (image_input !== undefined) settings.price.imageInput = image_input;
-      if (per_thousand_searches !== undefined) settings.price.perThousandSearches = per_thousand_searches;
-      if (per_million_characters !== undefined) settings.price.perMillionCharacters = per_million_characters;
-      if (per_minute !== undefined) settings.price.perMinute = per_minute;
-      if (audio_input !== undefined) settings.price.audioInput = audio_input;
-      if (audio_output !== undefined) settings.price.audioOutput = audio_output;
-      if (effective_from !== undefined) settings.price.effectiveFrom = effective_from;
-      if (cached_input !== undefined) settings.price.cachedInput = cached_input;
-      if (cache_write !== undefined) settings.price.cacheWrite = cache_write;
-      if (cache_write_1h !== undefined) settings.price.cacheWrite1h = cache_write_1h;
-    }
+    if (entry.price) settings.price = toPriceSettings(entry.price);
     out[id] = settings;
   }
   return out;

@@ -24,6 +24,7 @@ import { registerAdminAccountRoutes } from './admin-accounts.js';
 import { registerAdminKeyRoutes } from './admin-keys.js';
 import { registerAdminModelRoutes } from './admin-models.js';
 import { registerAdminPlanRoutes } from './admin-plans.js';
+import { registerAdminPriceRoutes } from './admin-prices.js';
 import { registerAdminRequestRoutes } from './admin-requests.js';
 import { registerAudioRoutes } from './audio.js';
 import { registerChatRoute } from './chat.js';
@@ -65,6 +66,8 @@ export interface AppDeps {
   cache: ResponseCache;
   /** Enabled providers, for the catalog listing. */
   providers: Array<{ id: string; format: string }>;
+  /** Tells the fleet a price version was imported here (Redis); none: the others find it by polling. */
+  pricesImported?: () => void;
   metrics: Metrics;
   log: Logger;
   bodyLimitBytes: number;
@@ -300,6 +303,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     registerStatementRoute(scope, store, ledger);
     registerAdminRequestRoutes(scope, store, ledger);
     registerAdminModelRoutes(scope, router, deps.providers);
+    registerAdminPriceRoutes(scope, store, router, deps.pricesImported ?? (() => undefined));
   });
 
   return app;

@@ -367,6 +367,25 @@ function pricePlans(engine: Engine): Migration {
   };
 }
 
+/**
+ * Expand only: price versions. Each `tokgate prices import` (or `POST /admin/prices`) adds one, numbered;
+ * the newest is the one gateways apply. Old versions stay, so ledger rows (`price_version`
+ * `import-<id>@<date>`) can be re-rated with the prices they were charged at.
+ */
+const priceVersions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('price_versions')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('format', 'text', (c) => c.notNull())
+      .addColumn('source', 'text')
+      .addColumn('models', 'integer', (c) => c.notNull())
+      .addColumn('prices_json', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     ...coreMigrations,
@@ -380,6 +399,7 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     '0009_low_balance': lowBalance,
     '0010_expiring_grants': expiringGrants,
     '0011_price_plans': pricePlans(engine),
+    '0012_price_versions': priceVersions,
   };
 }
 

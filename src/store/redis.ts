@@ -13,6 +13,8 @@ export type Invalidation =
   | { kind: 'admin' }
   /** A price plan or an account's plan changed: every replica reads the plans again. */
   | { kind: 'plans' }
+  /** A new price version was imported: read it. */
+  | { kind: 'prices' }
   | { kind: 'all' };
 
 export class LuaScript {
@@ -162,7 +164,8 @@ export class RedisHub {
       const kind = value.event?.kind;
       const id = value.event?.id;
       const from = typeof value.from === 'string' ? value.from : '';
-      if (kind === 'all' || kind === 'admin' || kind === 'plans') return { event: { kind }, from };
+      if (kind === 'all' || kind === 'admin' || kind === 'plans' || kind === 'prices')
+        return { event: { kind }, from };
       if ((kind === 'key' || kind === 'account') && typeof id === 'string')
         return { event: { kind, id }, from };
     } catch {

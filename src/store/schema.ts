@@ -194,6 +194,21 @@ export interface StoredResponsesTable {
   response_json: string;
 }
 
+/** A price version: a price file as imported, in tokgate's format (see src/catalog/price-file.ts). */
+export interface PriceVersionsTable {
+  /** 1, 2, 3, ...: the newest is the one applied. */
+  id: number;
+  created_at: number;
+  /** The file's format: `litellm` or `tokgate`. */
+  format: string;
+  /** What the importer named as the file's source (`--source`), if anything. */
+  source: string | null;
+  /** How many models it prices. */
+  models: number;
+  /** `{"tokgate_prices": 1, "prices": {...}}`. */
+  prices_json: string;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -209,9 +224,11 @@ export interface Schema {
   ledger_dead_letters: LedgerDeadLettersTable;
   stored_responses: StoredResponsesTable;
   price_plans: PricePlansTable;
+  price_versions: PriceVersionsTable;
 }
 
 export type PricePlanRow = Selectable<PricePlansTable>;
+export type PriceVersionRow = Selectable<PriceVersionsTable>;
 
 export type StoredResponseRow = Selectable<StoredResponsesTable>;
 export type RedemptionCodeRow = Selectable<RedemptionCodesTable>;

@@ -14,6 +14,7 @@ import type {
   CreditEntriesTable,
   DeadLetterRow,
   PricePlanRow,
+  PriceVersionRow,
   RedemptionCodeRow,
   RequestRow,
   Schema,
@@ -25,6 +26,7 @@ export { failureCode, isRowRefused } from './errors.js';
 export type {
   DeadLetterRow,
   PricePlanRow,
+  PriceVersionRow,
   RedemptionCodeRow,
   RequestRow,
   StoredResponseRow,
@@ -1009,5 +1011,47 @@ export class Store {
       .where('created_at', '<', before)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /**
+   * Adds a price version, numbered one past the newest. Two importers at once: the loser's number is taken
+   * (the primary key refuses it) and it tries the next.
+   */
+  async insertPriceVersion(row: Omit<PriceVersionRow, 'id'>): Promise<PriceVersionRow> {
+    for (let attempt = 0; ; attempt++) {
+      const newest = await this.latestPriceVersionId();
+      const version = { ...row, id: (newest ?? 0) + 1 };
+      try {
+        await this.db.insertInto('price_versions').values(version).execute();
+        return version;
+      } catch (error) {
+        if (!isUniqueViolation(error) || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  /** The newest price version's number (what gateways poll: one index lookup), if any. */
+  async latestPriceVersionId(): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('price_versions')
+      .select('id')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  async getPriceVersion(id: number): Promise<PriceVersionRow | undefined> {
+    return this.db.selectFrom('price_versions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Price versions, newest first, without their prices. */
+  async listPriceVersions(limit = 100): Promise<Array<Omit<PriceVersionRow, 'prices_json'>>> {
+    return this.db
+      .selectFrom('price_versions')
+      .select(['id', 'created_at', 'format', 'source', 'models'])
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
   }
 }

@@ -114,3 +114,14 @@ test("Bedrock Converse's usage (cache reads and writes apart from inputTokens): 
   // Without cache fields, no details at all.
   assert.equal(toUsage({ inputTokens: 5, outputTokens: 2 })?.prompt_tokens_details, undefined);
 });
+
+test('reasoning tokens are output tokens; a model with a reasoning price of its own bills them at it', () => {
+  const thinking = { ...usage(1_000, 500), completion_tokens_details: { reasoning_tokens: 300 } };
+  // Without a reasoning price: all 500 at the output price.
+  assert.equal(costMicros(price, thinking), 2_500 + 5_000);
+  // $40 per million reasoning tokens: 200 × 10 + 300 × 40 = 14,000 µ$ out.
+  assert.equal(costMicros({ ...price, reasoning: 40_000_000 }, thinking), 2_500 + 2_000 + 12_000);
+  // More reasoning tokens reported than completion tokens: bounded by them.
+  const odd = { ...usage(0, 100), completion_tokens_details: { reasoning_tokens: 900 } };
+  assert.equal(costMicros({ ...price, reasoning: 40_000_000 }, odd), 4_000);
+});

@@ -24,6 +24,15 @@ const UNPRICED_BY_DESIGN: Record<string, string> = {
 };
 
 describe('the built-in catalog', () => {
+  test('every price names its source (the vendor page it was read from) and the day it was checked', () => {
+    for (const entry of new ModelCatalog().all()) {
+      if (!entry.price) continue;
+      assert.match(entry.priceSource ?? '', /^https:\/\/[^ ]+$/, `${entry.id}: a source URL`);
+      assert.match(entry.priceDate ?? '', /^\d{4}-\d{2}-\d{2}$/, `${entry.id}: a date`);
+      assert.equal(entry.priceVersion, `builtin@${entry.priceDate}`);
+    }
+  });
+
   test('every model has an input and an output price above zero; cache prices are never above input', () => {
     for (const entry of builtin) {
       const id = `${entry.provider}/${entry.model}`;

@@ -283,7 +283,34 @@ describe('web console in Chromium', { skip, timeout: 180_000 }, () => {
     await page.getByLabel('Search models').fill('gpt-4o');
     const row = page.locator('tr', { hasText: MODEL }).first();
     assert.match(await text(row), /\$\d+\.\d{2}/);
+    // Each price says where it was read and when: the vendor's page, linked, and the day.
+    const source = row.locator('td.price-source');
+    assert.equal(await source.getByRole('link').getAttribute('href'), 'https://openai.com/api/pricing');
+    assert.match(await text(source), /openai\.com.*2025-11-01.*builtin@2025-11-01/);
     await shot('12-models');
+
+    // An imported price version: the page shows its source, date and version. (Then an empty version puts
+    // the built-in prices back for the tests after this one.)
+    const imported = await gw.call('/admin/prices', {
+      method: 'POST',
+      key: ADMIN_KEY,
+      json: {
+        tokgate_prices: 1,
+        prices: { [MODEL]: { input: 2, output: 8, source: 'contract 42', date: '2026-12-01' } },
+      },
+    });
+    assert.equal(imported.status, 201);
+    await page.reload();
+    await page.getByLabel('Search models').fill('gpt-4o');
+    const after = page.locator('tr', { hasText: MODEL }).first().locator('td.price-source');
+    await after.getByText('contract 42').waitFor();
+    assert.match(await text(after), /contract 42.*2026-12-01.*import-1@/);
+    const restored = await gw.call('/admin/prices', {
+      method: 'POST',
+      key: ADMIN_KEY,
+      json: { tokgate_prices: 1, prices: {} },
+    });
+    assert.equal(restored.status, 201);
   });
 
   test('playground: a streamed answer with its usage and cost', async () => {

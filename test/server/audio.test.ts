@@ -4,6 +4,9 @@
 // transcript, the ledger row (door, units, price), and uploads over the limits or malformed refused.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { toFile } from 'openai';
 import { type FakeAudio, fakeSpeech, fakeTranscript, makeWav, startFakeAudio } from '../fakes/audio.js';
@@ -12,6 +15,21 @@ import { assertMatchesSchema } from '../support/openapi.js';
 
 let fake: FakeAudio;
 let gw: TestGateway;
+
+/** Deepgram has no built-in price (none could be checked on its page): priced here, as an operator would. */
+function deepgramPrices(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tokgate-audio-')), 'tokgate.yaml');
+  writeFileSync(
+    file,
+    [
+      'models:',
+      '  deepgram/nova-3:',
+      '    kind: transcription',
+      '    price: { input: 0, output: 0, per_minute: 0.0043 }',
+    ].join('\n'),
+  );
+  return file;
+}
 let small: TestGateway;
 
 before(async () => {
@@ -27,6 +45,7 @@ before(async () => {
     AZURE_OPENAI_ENDPOINT: fake.url,
     ELEVENLABS_API_KEY: 'el-upstream',
     ELEVENLABS_BASE_URL: fake.url,
+    TOKGATE_CONFIG: deepgramPrices(),
   };
   gw = await startTestGateway(upstreams);
   small = await startTestGateway({
@@ -323,8 +342,8 @@ describe('POST /v1/audio/transcriptions and /translations', () => {
     assert.equal(row.stream, 1);
     assert.equal(row.prompt_tokens, 40);
     assert.equal(row.completion_tokens, 9);
-    // $2.50 per million text tokens in, $6 audio in, $10 out: 10 text + 30 audio in, 9 out.
-    assert.equal(row.cost_micros, Math.round((10 * 2.5 + 30 * 6 + 9 * 10) / 1));
+    // $2.50 per million tokens in, text and audio alike, $10 out: 10 text + 30 audio in, 9 out.
+    assert.equal(row.cost_micros, Math.round((10 * 2.5 + 30 * 2.5 + 9 * 10) / 1));
   });
 
   test('Groq (OpenAI-compatible at /openai/v1): the duration its verbose_json reports', async () => {
@@ -510,7 +529,7 @@ describe('the catalog of audio models', () => {
     assert.equal(byId.get('openai/whisper-1')?.kind, 'transcription');
     assert.ok(Math.abs((byId.get('openai/whisper-1')?.price.per_minute ?? 0) - 0.006) < 1e-12);
     assert.equal(byId.get('openai/gpt-4o-mini-tts')?.price.audio_output, 12);
-    assert.equal(byId.get('openai/gpt-4o-transcribe')?.price.audio_input, 6);
+    assert.equal(byId.get('openai/gpt-4o-transcribe')?.price.audio_input, 2.5);
     const models = await gw.client(ADMIN_KEY).models.list();
     const ids = models.data.map((m) => m.id);
     for (const id of [

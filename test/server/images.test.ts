@@ -46,6 +46,24 @@ describe('images doors', () => {
         '  my-images/flux-dev:',
         '    kind: image',
         '    price: { input: 0, output: 0, per_image: { standard: { "1024x1024": 0.025, "*": 0.03 } } }',
+        // DALL·E is shut down at OpenAI and not in the built-in catalog: priced here, as an operator would.
+        ...['openai/dall-e-3', 'azure/dall-e-3'].flatMap((id) => [
+          `  ${id}:`,
+          '    kind: image',
+          '    price:',
+          '      input: 0',
+          '      output: 0',
+          '      per_image:',
+          '        standard: { "1024x1024": 0.04, "1024x1792": 0.08, "1792x1024": 0.08 }',
+          '        hd: { "1024x1024": 0.08, "1024x1792": 0.12, "1792x1024": 0.12 }',
+        ]),
+        // grok-2-image's price could not be checked on xAI's page: not in the built-in catalog either.
+        '  xai/grok-2-image:',
+        '    kind: image',
+        '    price: { input: 0, output: 0, per_image: { standard: { "*": 0.07 } } }',
+        '  openai/dall-e-2:',
+        '    kind: image',
+        '    price: { input: 0, output: 0, per_image: { standard: { "256x256": 0.016, "512x512": 0.018, "1024x1024": 0.02 } } }',
       ].join('\n'),
     );
     gw = await startTestGateway(

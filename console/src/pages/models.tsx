@@ -1,4 +1,5 @@
-// Models: the catalog with prices per million tokens and the providers this gateway has enabled. Tenants see
+// Models: the catalog with prices per million tokens (each with its source and date) and the providers this
+// gateway has enabled. Tenants see
 // the models their key may use.
 import { useState } from 'preact/hooks';
 import { Badge, Empty, ErrorBox, Loading, PageHeader, Panel } from '../components/ui.js';
@@ -11,6 +12,25 @@ import type { CatalogModel } from '../types.js';
 function perMillion(value: number | null | undefined): string {
   if (value === null || value === undefined) return DASH;
   return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 4 })}`;
+}
+
+/** Where a price comes from: a link to the vendor's page, or the source's name (a price file, the config). */
+function PriceSource({ model }: { model: CatalogModel }) {
+  if (!model.price) return <>{DASH}</>;
+  const source = model.price_source;
+  return (
+    <>
+      {source && /^https?:\/\//.test(source) ? (
+        <a href={source} target="_blank" rel="noreferrer">
+          {new URL(source).hostname}
+        </a>
+      ) : (
+        <span>{source ?? DASH}</span>
+      )}
+      <span class="sub">{model.price_date ?? 'no date'}</span>
+      {model.price_version && <span class="sub mono">{model.price_version}</span>}
+    </>
+  );
 }
 
 function matches(model: CatalogModel, text: string): boolean {
@@ -105,6 +125,7 @@ function Catalog() {
                       <th scope="col" class="num">
                         Output / 1M
                       </th>
+                      <th scope="col">Price source</th>
                       <th scope="col">Status</th>
                     </tr>
                   </thead>
@@ -125,6 +146,9 @@ function Catalog() {
                         </td>
                         <td class="num">{perMillion(model.price?.cached_input)}</td>
                         <td class="num">{perMillion(model.price?.output)}</td>
+                        <td class="price-source">
+                          <PriceSource model={model} />
+                        </td>
                         <td>
                           {!model.enabled ? (
                             <Badge tone="neutral">disabled</Badge>
