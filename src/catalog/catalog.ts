@@ -29,6 +29,8 @@ export interface Price {
   perImage?: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined;
   /** GPT image models: micro-USD per million image input tokens. */
   imageInput?: number | undefined;
+  /** Micro-USD per million image output tokens, when they cost more than text output (Gemini's). */
+  imageOutput?: number | undefined;
 }
 
 /** What a model does: which door may name it (`chat` for entries that do not say). */
@@ -85,6 +87,7 @@ function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | unde
     ...(price.audioOutput === undefined ? {} : { audioOutput: toMicros(price.audioOutput) }),
     ...(price.perImage === undefined ? {} : { perImage: perImageMicros(price.perImage) }),
     ...(price.imageInput === undefined ? {} : { imageInput: toMicros(price.imageInput) }),
+    ...(price.imageOutput === undefined ? {} : { imageOutput: toMicros(price.imageOutput) }),
   };
 }
 

@@ -51,6 +51,8 @@ export interface PriceSettings {
   perImage?: Record<string, Record<string, number>>;
   /** GPT image models: USD per million image input tokens. */
   imageInput?: number;
+  /** Image models billed by tokens whose image output has its own price (Gemini's): USD per million. */
+  imageOutput?: number;
   /** The date this price took effect (recorded on ledger rows so costs can be re-rated). */
   effectiveFrom?: string;
 }
@@ -212,6 +214,7 @@ const priceSchema = z.object({
   audio_output: z.number().nonnegative().optional(),
   per_image: z.record(z.string(), z.record(z.string(), z.number().nonnegative())).optional(),
   image_input: z.number().nonnegative().optional(),
+  image_output: z.number().nonnegative().optional(),
   effective_from: z.iso.date().optional(),
 });
 
@@ -1038,10 +1041,12 @@ function resolveModels(file: FileConfig): Record<string, ModelSettings> {
         audio_output,
         per_image,
         image_input,
+        image_output,
       } = entry.price;
       settings.price = { input, output };
       if (per_image !== undefined) settings.price.perImage = per_image;
       if (image_input !== undefined) settings.price.imageInput = image_input;
+      if (image_output !== undefined) settings.price.imageOutput = image_output;
       if (per_thousand_searches !== undefined) settings.price.perThousandSearches = per_thousand_searches;
       if (per_million_characters !== undefined) settings.price.perMillionCharacters = per_million_characters;
       if (per_minute !== undefined) settings.price.perMinute = per_minute;

@@ -69,6 +69,8 @@ export interface ImageUsage {
   output_tokens: number;
   total_tokens: number;
   input_tokens_details?: { text_tokens?: number; image_tokens?: number; [field: string]: unknown };
+  /** Which output tokens were image and which text (Gemini's image models report both). */
+  output_tokens_details?: { text_tokens?: number; image_tokens?: number; [field: string]: unknown };
   [field: string]: unknown;
 }
 
