@@ -122,12 +122,15 @@ export interface Price {
   per_thousand_searches?: number;
 }
 
+/** What a model does: which endpoint serves it. */
+export type ModelKind = 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription' | 'image';
+
 export interface CatalogModel {
   id: string;
   provider: string;
   model: string;
   /** What the model does: which endpoint serves it. */
-  kind: 'chat' | 'embedding' | 'rerank';
+  kind: ModelKind;
   context_window: number | null;
   price: Price | null;
   enabled: boolean;
