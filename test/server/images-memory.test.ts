@@ -1,7 +1,8 @@
 // Memory of the image upload doors, measured on a `tokgate serve` process (test/support/rss.ts: the kernel's
 // peak resident size, so the test's own buffers do not count): a 24 MB image edit raises the gateway's peak
-// RSS by less than twice the upload, as the audio uploads do (test/server/audio-memory.test.ts). The
-// upload is held as the chunks it arrived in and sent upstream from them, never joined into one copy.
+// RSS by less than twice the upload (asserted: 1.5 times), as the audio uploads do
+// (test/server/audio-memory.test.ts). The upload is held as the chunks it arrived in and sent upstream from
+// them, never joined into one copy.
 // Linux only, as the kernel interface is.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -60,19 +61,25 @@ after(async () => {
 describe('image upload memory (RSS of a tokgate serve process)', () => {
   test('a 24 MB image edit raises the peak RSS by less than twice its size', async () => {
     const image = largePng(24 * 1000 * 1000);
-    let status = 0;
-    const growth = await peakGrowth(gateway.child.pid!, async () => {
-      const res = await edit(image);
-      status = res.status;
-      await res.text();
-    });
-    assert.equal(status, 200);
-    const received = fake.requests.at(-1)?.form?.files[0]?.bytes;
-    assert.equal(received?.length, image.length, 'the whole image reached the upstream');
-    assert.equal(sha256(received!), sha256(image), 'byte for byte');
+    const send = async (bytes = image) => {
+      const res = await edit(bytes);
+      assert.equal(res.status, 200, await res.text());
+      const received = fake.requests.at(-1)?.form?.files[0]?.bytes;
+      assert.equal(received?.length, bytes.length, 'the whole image reached the upstream');
+      assert.equal(sha256(received!), sha256(bytes), 'byte for byte');
+      fake.requests.splice(0);
+    };
+    // The first large transfer grows the allocator's arenas once (37 MiB measured for this edit, where the
+    // next took 23): an unmeasured 8 MB edit first, so the measure is of an edit more than of that growth.
+    await send(largePng(8 * 1000 * 1000));
+    const growth = await peakGrowth(gateway.child.pid!, () => send());
     console.log(
       `24 MB image edit: peak RSS growth ${(growth / MB).toFixed(1)} MiB for ${(image.length / MB).toFixed(1)} MiB`,
     );
+    // Held as its chunks, an edit takes about its size (23 MiB measured); with a copy of the chunks joined,
+    // 33–40 MiB (memory the warm-up freed is reused, so not always twice). The issue's bound is twice the
+    // payload; 1.5 times is asserted too, so that a copy of the upload shows.
     assert.ok(growth < 2 * image.length, `peak RSS grew ${growth} bytes for a ${image.length}-byte upload`);
+    assert.ok(growth < 1.5 * image.length, `peak RSS grew ${growth} bytes: the upload looks copied`);
   });
 });
