@@ -5,6 +5,7 @@ import type {
   CreditEntry,
   KeyInfo,
   ModelCatalog,
+  ModelKind,
   Plan,
   PlanBody,
   PublicModel,
@@ -151,7 +152,9 @@ export function createApi(key: string) {
     requestDetail: (requestId: string) => get<RequestDetail>(`/admin/requests/${id(requestId)}`),
 
     catalog: () => get<ModelCatalog>('/admin/models'),
-    models: async () => (await get<List<PublicModel>>('/v1/models')).data,
+    /** The models the key may use; of one kind only when given (`?kind=`, the gateway's catalog kinds). */
+    models: async (kind?: ModelKind) =>
+      (await get<List<PublicModel>>('/v1/models', kind ? { kind } : undefined)).data,
   };
 }
 

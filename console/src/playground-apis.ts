@@ -1,20 +1,52 @@
 // The APIs the playground can call, behind one shape: each writes the conversation as its own request and
-// reads its answer's usage into the same numbers (tokens in and out, cost, times).
+// reads its answer's usage into the same numbers (tokens in and out, cost, times). The chat APIs stream a
+// conversation; the media ones (media.ts) make an image or speak a sentence from the last message alone.
 import { streamChat } from './chat-stream.js';
 import { streamMessages } from './messages-stream.js';
+import type { ModelKind } from './types.js';
 
-export type PlaygroundApi = 'chat' | 'messages';
+export type ChatApi = 'chat' | 'messages';
+export type MediaApi = 'image' | 'speech';
+export type PlaygroundApi = ChatApi | MediaApi;
 
-export const PLAYGROUND_APIS: readonly { id: PlaygroundApi; label: string; endpoint: string }[] = [
-  { id: 'chat', label: 'Chat completions', endpoint: 'POST /v1/chat/completions' },
-  { id: 'messages', label: 'Anthropic Messages', endpoint: 'POST /v1/messages' },
+export const PLAYGROUND_APIS: readonly {
+  id: PlaygroundApi;
+  label: string;
+  endpoint: string;
+  /** The kind of model it takes: the model picker lists only those (`GET /v1/models?kind=`). */
+  kind: ModelKind;
+}[] = [
+  { id: 'chat', label: 'Chat completions', endpoint: 'POST /v1/chat/completions', kind: 'chat' },
+  { id: 'messages', label: 'Anthropic Messages', endpoint: 'POST /v1/messages', kind: 'chat' },
+  { id: 'image', label: 'Images', endpoint: 'POST /v1/images/generations', kind: 'image' },
+  { id: 'speech', label: 'Speech', endpoint: 'POST /v1/audio/speech', kind: 'speech' },
 ];
+
+export const isMediaApi = (api: PlaygroundApi | undefined): api is MediaApi =>
+  api === 'image' || api === 'speech';
+
+/** OpenAI's voices for /v1/audio/speech (another vendor's voice id may be typed instead). */
+export const SPEECH_VOICES = [
+  'alloy',
+  'ash',
+  'ballad',
+  'coral',
+  'echo',
+  'fable',
+  'nova',
+  'onyx',
+  'sage',
+  'shimmer',
+] as const;
+
+/** Image sizes to offer; unset is the model's default. */
+export const IMAGE_SIZES = ['1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792'] as const;
 
 /** The Messages API requires max_tokens; this is sent when the field is left empty. */
 export const MESSAGES_DEFAULT_MAX_TOKENS = 1024;
 
 /** The highest temperature each API accepts (Anthropic's scale ends at 1). */
-export const MAX_TEMPERATURE: Record<PlaygroundApi, number> = { chat: 2, messages: 1 };
+export const MAX_TEMPERATURE: Record<ChatApi, number> = { chat: 2, messages: 1 };
 
 export interface Conversation {
   model: string;
@@ -105,7 +137,7 @@ async function askMessages(
 
 /** Streams the answer to the conversation's last message through the chosen API. */
 export function ask(
-  api: PlaygroundApi,
+  api: ChatApi,
   key: string,
   conversation: Conversation,
   onText: (text: string) => void,

@@ -173,12 +173,15 @@ export interface Price {
   per_thousand_searches?: number;
 }
 
+/** What a model does: which endpoint serves it. */
+export type ModelKind = 'chat' | 'embedding' | 'rerank' | 'speech' | 'transcription' | 'image';
+
 export interface CatalogModel {
   id: string;
   provider: string;
   model: string;
   /** What the model does: which endpoint serves it. */
-  kind: 'chat' | 'embedding' | 'rerank';
+  kind: ModelKind;
   context_window: number | null;
   price: Price | null;
   /** What ledger rows record for the price: `builtin@2025-11-01`, `import-3@2026-12-07`, `config@start`. */

@@ -77,15 +77,18 @@ export function measureImages(target: Target, request: ImageRequest, result: Ima
     const usage = tokenUsage(reported.input_tokens, reported.output_tokens);
     usage.images = count;
     if (!price) return { usage, source: 'provider', costMicros: undefined, units };
-    // The GPT image models' tokens, each kind at its price (image input at the text price when the model
-    // has none of its own).
+    // The tokens, each kind at its price: image input at the text price when the model has none of its
+    // own (GPT image models have one), image output at the output price unless it has its own (Gemini's
+    // image models: text out at `output`, image out at `imageOutput`).
     const details = reported.input_tokens_details;
     const imageTokens = Math.min(details?.image_tokens ?? 0, reported.input_tokens);
     const textTokens = reported.input_tokens - imageTokens;
+    const imageOut = Math.min(reported.output_tokens_details?.image_tokens ?? 0, reported.output_tokens);
     const scaled =
       textTokens * price.input +
       imageTokens * (price.imageInput ?? price.input) +
-      reported.output_tokens * price.output;
+      (reported.output_tokens - imageOut) * price.output +
+      imageOut * (price.imageOutput ?? price.output);
     return { usage, source: 'provider', costMicros: Math.round(scaled / 1_000_000), units };
   }
   const usage = tokenUsage(0, 0);

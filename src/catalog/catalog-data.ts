@@ -48,6 +48,8 @@ export interface CatalogEntryData {
     imageInput?: number;
     /** USD per million reasoning tokens, where the model bills them apart from output tokens. */
     reasoning?: number;
+    /** Gemini's image models: USD per million image output tokens (text output is `output`). */
+    imageOutput?: number;
   };
   /** The page the price was read from, when not the provider's pricing page (BUILTIN_PRICE_SOURCES). */
   priceSource?: string;
@@ -1431,6 +1433,63 @@ export const BUILTIN_CATALOG = [
   },
   {
     provider: 'google',
+    model: 'imagen-4.0-ultra-generate-001',
+    contextWindow: 480,
+    created: 1755216000,
+    price: { input: 0, output: 0, perImage: { standard: { '*': 0.06 } } },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    // Gemini 2.5 Flash Image ("nano banana"), generateContent with image output, billed by its tokens:
+    // $0.30 per million in (text and image), text out as 2.5 Flash ($2.50), image out $30 per million
+    // (1290 tokens, $0.039, an image up to 1024x1024). The per-image price is what admission reserves and
+    // what an answer without usage is billed. https://ai.google.dev/gemini-api/docs/pricing
+    provider: 'google',
+    model: 'gemini-2.5-flash-image',
+    contextWindow: 32768,
+    maxOutputTokens: 32768,
+    created: 1759363200,
+    price: { input: 0.3, output: 2.5, imageOutput: 30, perImage: { standard: { '*': 0.039 } } },
+    priceDate: '2026-12-07',
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  // Vertex AI's image models (Imagen's :predict, Gemini's generateContent), on Vertex's publisher paths.
+  {
+    // unverified: Vertex's price taken as the Gemini API's (no copy of Vertex's page was found)
+    provider: 'vertex',
+    model: 'gemini-2.5-flash-image',
+    contextWindow: 32768,
+    maxOutputTokens: 32768,
+    created: 1759363200,
+    price: { input: 0.3, output: 2.5, imageOutput: 30, perImage: { standard: { '*': 0.039 } } },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    // unverified: Vertex's price taken as the Gemini API's
+    provider: 'vertex',
+    model: 'imagen-4.0-generate-001',
+    contextWindow: 480,
+    created: 1755216000,
+    price: { input: 0, output: 0, perImage: { standard: { '*': 0.04 } } },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    // unverified: Vertex's price taken as the Gemini API's
+    provider: 'vertex',
+    model: 'imagen-4.0-fast-generate-001',
+    contextWindow: 480,
+    created: 1755216000,
+    price: { input: 0, output: 0, perImage: { standard: { '*': 0.02 } } },
+    tokenizer: 'cl100k_base',
+    kind: 'image',
+  },
+  {
+    // unverified: Vertex's price taken as the Gemini API's
+    provider: 'vertex',
     model: 'imagen-4.0-ultra-generate-001',
     contextWindow: 480,
     created: 1755216000,

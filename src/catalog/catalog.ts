@@ -33,6 +33,8 @@ export interface Price {
   imageInput?: number | undefined;
   /** Micro-USD per million reasoning tokens, where the model bills them apart from `output`. */
   reasoning?: number | undefined;
+  /** Micro-USD per million image output tokens, when they cost more than text output (Gemini's). */
+  imageOutput?: number | undefined;
 }
 
 /** What a model does: which door may name it (`chat` for entries that do not say). */
@@ -93,6 +95,7 @@ function toPrice(price: PriceSettings | CatalogEntryData['price']): Price | unde
     ...(price.perImage === undefined ? {} : { perImage: perImageMicros(price.perImage) }),
     ...(price.imageInput === undefined ? {} : { imageInput: toMicros(price.imageInput) }),
     ...(price.reasoning === undefined ? {} : { reasoning: toMicros(price.reasoning) }),
+    ...(price.imageOutput === undefined ? {} : { imageOutput: toMicros(price.imageOutput) }),
   };
 }
 

@@ -53,6 +53,8 @@ export interface PriceSettings {
   imageInput?: number;
   /** USD per million reasoning tokens, where the model bills them apart from output tokens. */
   reasoning?: number;
+  /** Image models billed by tokens whose image output has its own price (Gemini's): USD per million. */
+  imageOutput?: number;
   /** The date this price took effect (recorded on ledger rows so costs can be re-rated). */
   effectiveFrom?: string;
 }
@@ -216,6 +218,7 @@ export const priceSchema = z.object({
   per_image: z.record(z.string(), z.record(z.string(), z.number().nonnegative())).optional(),
   image_input: z.number().nonnegative().optional(),
   reasoning: z.number().nonnegative().optional(),
+  image_output: z.number().nonnegative().optional(),
   effective_from: z.iso.date().optional(),
 });
 
@@ -1036,11 +1039,13 @@ export function toPriceSettings(price: z.infer<typeof priceSchema>): PriceSettin
     audio_output,
     per_image,
     image_input,
+    image_output,
     reasoning,
   } = price;
   const settings: PriceSettings = { input, output };
   if (per_image !== undefined) settings.perImage = per_image;
   if (image_input !== undefined) settings.imageInput = image_input;
+  if (image_output !== undefined) settings.imageOutput = image_output;
   if (per_thousand_searches !== undefined) settings.perThousandSearches = per_thousand_searches;
   if (per_million_characters !== undefined) settings.perMillionCharacters = per_million_characters;
   if (per_minute !== undefined) settings.perMinute = per_minute;

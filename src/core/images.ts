@@ -9,14 +9,30 @@ import type { Provider } from './types.js';
 export const IMAGE_OPERATIONS = ['generations', 'edits', 'variations'] as const;
 export type ImageOperation = (typeof IMAGE_OPERATIONS)[number];
 
-/** An uploaded file, read whole (the upload limits bound it). */
+/**
+ * An uploaded file, held as the chunks it arrived in (the upload limits bound it): sent upstream from
+ * them, never joined into one copy where the wire takes a stream (multipart); joined only where the
+ * vendor wants the bytes inside JSON (base64).
+ */
 export interface UploadedFile {
   /** The multipart field it came in (`image`, `image[]`, `mask`, ...). */
   field: string;
   filename: string;
   contentType: string;
-  bytes: Buffer;
+  chunks: Buffer[];
+  size: number;
 }
+
+/** The first `count` bytes of an upload (fewer when it is shorter), copying no more than those. */
+export function headOf(file: Pick<UploadedFile, 'chunks'>, count: number): Buffer {
+  const first = file.chunks[0];
+  if (first && first.length >= count) return first.subarray(0, count);
+  return Buffer.concat(file.chunks).subarray(0, count);
+}
+
+/** An upload's bytes in base64 (for vendors that take images inside JSON). */
+export const base64Of = (file: UploadedFile): string =>
+  Buffer.concat(file.chunks, file.size).toString('base64');
 
 /** A validated images request; fields the gateway does not read travel in the signature. */
 export interface ImageRequest {
@@ -53,6 +69,8 @@ export interface ImageUsage {
   output_tokens: number;
   total_tokens: number;
   input_tokens_details?: { text_tokens?: number; image_tokens?: number; [field: string]: unknown };
+  /** Which output tokens were image and which text (Gemini's image models report both). */
+  output_tokens_details?: { text_tokens?: number; image_tokens?: number; [field: string]: unknown };
   [field: string]: unknown;
 }
 

@@ -1,13 +1,14 @@
 // A multipart/form-data body (RFC 7578) for upstreams that take uploads as forms (OpenAI's image edits and
 // variations): text fields, then files with their names and media types, the bytes as they were uploaded.
-// The body is its parts in order, sent without being joined into one buffer (no copy of the files).
+// The body is its parts in order, sent without being joined into one buffer (no copy of the files: their
+// chunks as they were uploaded).
 import { randomBytes } from 'node:crypto';
 
 export interface FormFile {
   field: string;
   filename: string;
   contentType: string;
-  bytes: Uint8Array;
+  chunks: readonly Buffer[];
 }
 
 /** A quoted header parameter: quotes, backslashes and line breaks cannot break out of it. */
@@ -32,7 +33,7 @@ export function multipartBody(
         `--${boundary}\r\nContent-Disposition: form-data; name=${quoted(file.field)}; filename=${quoted(file.filename)}\r\n` +
           `Content-Type: ${file.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`,
       ),
-      Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength),
+      ...file.chunks,
       Buffer.from('\r\n'),
     );
   }

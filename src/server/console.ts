@@ -25,10 +25,12 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-// The console talks only to this origin; nothing is loaded from elsewhere.
+// The console talks only to this origin; nothing is loaded from elsewhere. The playground shows the images
+// it makes from data: URLs and plays the speech it gets from blob: URLs.
 const SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; media-src 'self' blob:; " +
+    "style-src 'self' 'unsafe-inline'; " +
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

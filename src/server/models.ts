@@ -2,14 +2,18 @@
 // GET /v1beta/models (the same OpenAI-shaped list, for Gemini clients too): the models of the enabled
 // providers and the routes, narrowed to what the key may use. A priced model carries what the caller pays
 // for it in OpenRouter's `pricing` shape (USD per token, as decimal strings), its account's price plan
-// applied.
+// applied. `?kind=image` (tokgate's; the console's playground asks it) narrows the list to one kind of
+// model, the catalog's (a route's: its deployments').
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type PlanBook, tenantPrice } from '../accounting/plans.js';
 import { accountOf } from '../auth/principal.js';
 import type { Price } from '../catalog/catalog.js';
-import { modelNotFound } from '../core/errors.js';
+import type { Operation } from '../core/embeddings.js';
+import { invalidRequest, modelNotFound } from '../core/errors.js';
 import type { ModelInfo } from '../core/types.js';
 import type { Router } from '../router/router.js';
+
+const KINDS: readonly Operation[] = ['chat', 'embedding', 'rerank', 'speech', 'transcription', 'image'];
 
 /** OpenRouter's `pricing` fields that tokgate's prices have: USD per token (per request for `request`). */
 export interface OpenRouterPricing {
@@ -47,12 +51,21 @@ export function openRouterPricing(price: Price): OpenRouterPricing {
 }
 
 export function registerModelRoutes(scope: FastifyInstance, router: Router, plans?: PlanBook): void {
-  const visible = (request: FastifyRequest): Array<ModelInfo & { pricing?: OpenRouterPricing }> => {
+  /** A listed model's kind: its catalog entry's, a route's first known deployment's; chat when unknown. */
+  const kindOf = (id: string): Operation => {
+    for (const group of router.plan(id).groups)
+      for (const { target } of group.deployments) if (target.entry) return target.entry.kind;
+    return 'chat';
+  };
+  const visible = (
+    request: FastifyRequest,
+    kind?: Operation,
+  ): Array<ModelInfo & { pricing?: OpenRouterPricing }> => {
     const principal = request.principal!;
-    const models =
-      principal.kind === 'key' && principal.key.allows
-        ? router.listModels().filter((m) => principal.key.allows!(m.id))
-        : router.listModels();
+    let models = router.listModels();
+    if (principal.kind === 'key' && principal.key.allows)
+      models = models.filter((m) => principal.key.allows!(m.id));
+    if (kind !== undefined) models = models.filter((m) => kindOf(m.id) === kind);
     const account = accountOf(principal);
     return models.map((model) => {
       const list = router.catalog.get(model.id)?.price;
@@ -60,8 +73,13 @@ export function registerModelRoutes(scope: FastifyInstance, router: Router, plan
       return price ? { ...model, pricing: openRouterPricing(price) } : model;
     });
   };
-  const list = async (request: FastifyRequest, reply: FastifyReply) =>
-    reply.type('application/json').send(JSON.stringify({ object: 'list', data: visible(request) }));
+  const list = async (request: FastifyRequest<{ Querystring: { kind?: unknown } }>, reply: FastifyReply) => {
+    const { kind } = request.query;
+    if (kind !== undefined && !KINDS.includes(kind as Operation))
+      throw invalidRequest(`Invalid 'kind': expected one of ${KINDS.join(', ')}.`, 'kind', 'invalid_value');
+    const data = visible(request, kind as Operation | undefined);
+    return reply.type('application/json').send(JSON.stringify({ object: 'list', data }));
+  };
   scope.get('/v1/models', list);
   scope.get('/v1beta/models', list);
   // The wildcard takes the rest of the path, slashes included (`/v1/models/openai/gpt-4o`, or with the

@@ -9,6 +9,9 @@ import { createHash } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError, gatewayError, invalidRequest } from '../core/errors.js';
+import type { UploadedFile } from '../core/images.js';
+
+export type { UploadedFile };
 
 export interface MultipartLimits {
   /** Bytes one file may hold (`TOKGATE_MAX_UPLOAD_BYTES`). */
@@ -20,16 +23,6 @@ export interface MultipartLimits {
 /** Form fields other than files: at most this many, each at most this long. */
 const MAX_FIELDS = 100;
 const MAX_FIELD_BYTES = 1024 * 1024;
-
-export interface UploadedFile {
-  /** The form field that carried it (`file`, `image`, `image[]`, ...). */
-  field: string;
-  filename: string;
-  contentType: string;
-  /** The bytes, in the chunks they arrived in. */
-  chunks: Buffer[];
-  size: number;
-}
 
 export interface MultipartBody {
   /** Text fields in the order they came (a name may repeat: `timestamp_granularities[]`). */

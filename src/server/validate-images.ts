@@ -4,7 +4,13 @@
 // their bytes (PNG, JPEG, WebP), whatever type the client declared. A refusal is a 400 naming the field.
 // Fields the gateway does not read (`moderation`, `input_fidelity`, ...) are left for the provider.
 import { invalidRequest } from '../core/errors.js';
-import { type ImageOperation, type ImageRequest, sniffImage, type UploadedFile } from '../core/images.js';
+import {
+  headOf,
+  type ImageOperation,
+  type ImageRequest,
+  sniffImage,
+  type UploadedFile,
+} from '../core/images.js';
 import { isObject } from '../core/is-object.js';
 import { fieldsByName, type MultipartBody } from './multipart.js';
 
@@ -89,7 +95,7 @@ export function validateImageGeneration(body: unknown): ImageRequest {
 
 /** An uploaded image, its type read from its bytes. */
 function imageFile(param: string, file: UploadedFile): UploadedFile {
-  const type = sniffImage(file.bytes);
+  const type = sniffImage(headOf(file, 12));
   if (!type)
     throw invalidRequest(
       `Invalid file for '${param}': it must be a PNG, JPEG or WebP image.`,
@@ -99,22 +105,14 @@ function imageFile(param: string, file: UploadedFile): UploadedFile {
   return { ...file, contentType: type, filename: file.filename || `image.${type.slice(6)}` };
 }
 
-/** An upload as the images doors read it: fields by name, each file's bytes in one buffer. */
+/** An upload as the images doors read it: fields by name, each file as the chunks it arrived in. */
 export interface ImageUpload {
   fields: Record<string, string | string[]>;
   files: UploadedFile[];
 }
 
 export function imageUpload(body: MultipartBody): ImageUpload {
-  const upload: ImageUpload = {
-    fields: fieldsByName(body),
-    files: body.files.map(({ field, filename, contentType, chunks, size }) => ({
-      field,
-      filename,
-      contentType,
-      bytes: Buffer.concat(chunks, size),
-    })),
-  };
+  const upload: ImageUpload = { fields: fieldsByName(body), files: body.files };
   // The fingerprint of an Idempotency-Key: the multipart body's own (file digests, not bytes).
   Object.defineProperty(upload, 'toJSON', { value: () => body });
   return upload;

@@ -2,7 +2,7 @@
 // format (https://ai.google.dev/api/generate-content) for `POST /v1beta/models/{model}:generateContent` and
 // `:streamGenerateContent` (`?alt=sse` for server-sent events, else a JSON array), `:embedContent` and
 // `:batchEmbedContents` (see retrieval.ts), records every request and
-// can be told to fail.
+// can be told to fail. Gemini's image models answer images when asked (see google-image-output.ts).
 //
 // The fake's "tokenizer" is the OpenAI fake's: a token is a word of the reply split on single spaces, with its
 // trailing space ('Hi there.' → 'Hi ', 'there.').
@@ -32,6 +32,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Exchange, parseBody, readBody } from './exchange.js';
+import {
+  IMAGE_INPUT_TOKENS,
+  IMAGE_OUTPUT_TOKENS,
+  imageParts,
+  inputImages,
+  isImageModel,
+  wantsImages,
+} from './google-image-output.js';
 import { generate } from './openai.js';
 import { fakeGoogleEmbed } from './retrieval.js';
 
@@ -191,6 +199,7 @@ const GENERATION_FIELDS = new Set([
   'speechConfig',
   'thinkingConfig',
   'mediaResolution',
+  'imageConfig',
 ]);
 const CONTENT_FIELDS = new Set(['role', 'parts']);
 const PART_DATA = [
@@ -560,7 +569,15 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     await answer(exchange, model, body, stream, undefined, sse);
   }
 
-  function plan(parsed: Parsed): CandidatePlan {
+  function plan(parsed: Parsed, images: boolean): CandidatePlan {
+    if (images) {
+      const steps = imageParts();
+      return {
+        steps,
+        finishReason: fake.options.finishReason ?? 'STOP',
+        tokens: countWords(String(steps[0]![0]!.text)) + IMAGE_OUTPUT_TOKENS,
+      };
+    }
     const calls = fake.options.functionCall;
     if (calls && parsed.hasTools && parsed.mode !== 'NONE') {
       const list = Array.isArray(calls) ? calls : [calls];
@@ -602,17 +619,24 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   ): Promise<void> {
     const { res } = exchange;
     let parsed: Parsed;
+    let images: boolean;
     try {
       parsed = checkRequest(model, body);
       if (isGemini3(model)) checkThoughtSignatures(parsed.contents);
+      const wanted = wantsImages(model, parsed.config);
+      if (wanted instanceof Error) throw new BadRequest(wanted.message);
+      images = wanted;
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
       sendJson(res, 400, googleErrorBody(400, error.message));
       return;
     }
     const n = typeof parsed.config.candidateCount === 'number' ? parsed.config.candidateCount : 1;
-    const candidatePlan = plan(parsed);
-    const prompt = promptTokens(parsed);
+    const candidatePlan = plan(parsed, images);
+    // Image models count the images they are given, by modality.
+    const imageInput = isImageModel(model) ? inputImages(parsed.contents) * IMAGE_INPUT_TOKENS : 0;
+    const textPrompt = promptTokens(parsed);
+    const prompt = textPrompt + imageInput;
     const responseId = newId(16);
     const thoughts = fake.options.thoughtsTokenCount;
     const cached = fake.options.cachedContentTokenCount;
@@ -622,7 +646,18 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       ...(final && candidatesTokens > 0 ? { candidatesTokenCount: candidatesTokens } : {}),
       totalTokenCount: prompt + (final ? candidatesTokens + (thoughts ?? 0) : 0),
       ...(cached !== undefined ? { cachedContentTokenCount: cached } : {}),
-      promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }],
+      promptTokensDetails: [
+        { modality: 'TEXT', tokenCount: textPrompt },
+        ...(imageInput > 0 ? [{ modality: 'IMAGE', tokenCount: imageInput }] : []),
+      ],
+      ...(final && images
+        ? {
+            candidatesTokensDetails: [
+              { modality: 'TEXT', tokenCount: candidatesTokens - IMAGE_OUTPUT_TOKENS * n },
+              { modality: 'IMAGE', tokenCount: IMAGE_OUTPUT_TOKENS * n },
+            ],
+          }
+        : {}),
       ...(final && thoughts !== undefined ? { thoughtsTokenCount: thoughts } : {}),
     });
 

@@ -3,7 +3,8 @@
 // (`/v1/projects/{p}/locations/{l}/publishers/{google|anthropic}/models/{m}:{method}`), which check the
 // access token and Vertex's own rules, then hand the call to the fake Gemini API or fake Anthropic API
 // (test/fakes/google.ts, anthropic.ts) in their own wire formats, so every translation check of those
-// fakes applies here too.
+// fakes applies here too; Imagen's `:predict` goes to the images fake's Imagen dialect (images.ts), whose
+// wire Vertex shares.
 //
 // Vertex's rules reproduced: `Authorization: Bearer <access token>` (401 UNAUTHENTICATED otherwise);
 // Anthropic models take the body without `model` and with `anthropic_version: "vertex-2023-10-16"`
@@ -14,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { type FakeAnthropic, startFakeAnthropic } from './anthropic.js';
 import { parseBody, readBody } from './exchange.js';
 import { type FakeGoogle, startFakeGoogle } from './google.js';
+import { type FakeImages, startFakeImages } from './images.js';
 
 /** A service-account key pair for tests, and its JSON key file pointing at the fake's token endpoint. */
 export function testServiceAccount(tokenUri: string, project = 'tokgate-test') {
@@ -51,6 +53,8 @@ export interface FakeVertex {
   tokenFaults: number[];
   google: FakeGoogle;
   anthropic: FakeAnthropic;
+  /** Imagen's `:predict`, relayed to the images fake's Imagen dialect. */
+  imagen: FakeImages;
   close(): Promise<void>;
 }
 
@@ -59,6 +63,7 @@ const fromBase64url = (part: string) => JSON.parse(Buffer.from(part, 'base64url'
 export async function startFakeVertex(): Promise<FakeVertex> {
   const google = await startFakeGoogle();
   const anthropic = await startFakeAnthropic();
+  const imagen = await startFakeImages('google');
   const issued = new Set<string>();
   let publicKeyPem = '';
 
@@ -72,6 +77,7 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     tokenFaults: [],
     google,
     anthropic,
+    imagen,
     close,
   };
 
@@ -155,6 +161,15 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     if (!bearer || !issued.has(bearer)) {
       return rpcError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
     }
+    if (publisher === 'google' && method === 'predict') {
+      relay(
+        `${imagen.url}/v1beta/models/${model}:predict`,
+        { 'content-type': 'application/json', 'x-goog-api-key': 'up' },
+        raw,
+        res,
+      );
+      return;
+    }
     if (publisher === 'google') {
       if (method !== 'generateContent' && method !== 'streamGenerateContent') {
         return rpcError(res, 400, 'INVALID_ARGUMENT', `Unknown method ${method}`);
@@ -210,6 +225,7 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     await closed;
     await google.close();
     await anthropic.close();
+    await imagen.close();
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -129,6 +129,31 @@ describe('models', () => {
       assert.equal(entry.owned_by, 'openai');
     }
   });
+
+  test('?kind= narrows the list to one kind of model (the catalog’s); an unknown kind is a 400', async () => {
+    const { key } = await gw.createKey();
+    const idsOf = async (kind: string) =>
+      ((await readJson(await gw.call(`/v1/models?kind=${kind}`, { key }))).data as { id: string }[]).map(
+        (m) => m.id,
+      );
+    const images = await idsOf('image');
+    assert.ok(images.includes('openai/gpt-image-1'));
+    assert.ok(
+      images.every((id) => /image|dall-e/.test(id)),
+      images.join(),
+    );
+    const speech = await idsOf('speech');
+    assert.ok(speech.includes('openai/tts-1'));
+    assert.ok(!speech.includes('openai/gpt-4o'));
+    const chat = await idsOf('chat');
+    assert.ok(chat.includes('openai/gpt-4o'));
+    assert.ok(!chat.includes('openai/gpt-image-1') && !chat.includes('openai/tts-1'));
+    const all = (await readJson(await gw.call('/v1/models', { key }))).data.length;
+    assert.ok(chat.length + images.length + speech.length < all, 'each kind is a part of the list');
+    const bad = await gw.call('/v1/models?kind=video', { key });
+    assert.equal(bad.status, 400);
+    assert.equal((await readJson(bad)).error.param, 'kind');
+  });
 });
 
 describe('the HTTP surface', () => {

@@ -1,34 +1,17 @@
 // Memory of the audio doors, measured on a `tokgate serve` process (so the test's own buffers do not count):
 // a 25 MB upload and a long speech stream each raise the gateway's peak resident memory by less than twice
-// the payload. The peak is the kernel's (VmHWM in /proc/<pid>/status), reset before each transfer
-// (`echo 5 > /proc/<pid>/clear_refs`), so no sampling can miss it. Linux only, as the kernel interface is.
+// the payload. The peak is the kernel's (test/support/rss.ts). Linux only, as the kernel interface is.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { type FakeAudio, makeWav, startFakeAudio } from '../fakes/audio.js';
 import { type Replica, startReplica } from '../scale/support.js';
+import { peakGrowth } from '../support/rss.js';
 
 const ADMIN = 'sk-memory-admin-0123456789abcdefghij';
 const MB = 1024 * 1024;
 
 let fake: FakeAudio;
 let gateway: Replica;
-
-function kib(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
-  assert.ok(match, `${field} in /proc/${pid}/status`);
-  return Number(match[1]) * 1024;
-}
-
-/** Peak resident bytes above the resident size when it started, over `work`. */
-async function peakGrowth(work: () => Promise<void>): Promise<number> {
-  const pid = gateway.child.pid!;
-  writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  const base = kib(pid, 'VmRSS');
-  await work();
-  return kib(pid, 'VmHWM') - base;
-}
 
 function upload(bytes: Buffer): Promise<Response> {
   const form = new FormData();
@@ -76,7 +59,7 @@ describe('audio memory (RSS of a tokgate serve process)', () => {
   test('a 25 MB upload raises the peak RSS by less than twice its size', async () => {
     const wav = makeWav(1562); // 24,992,044 bytes
     let status = 0;
-    const growth = await peakGrowth(async () => {
+    const growth = await peakGrowth(gateway.child.pid!, async () => {
       const res = await upload(wav);
       status = res.status;
       await res.text();
@@ -92,7 +75,7 @@ describe('audio memory (RSS of a tokgate serve process)', () => {
   test('a 48 MiB speech stream is relayed, not held: the peak RSS grows by less than 3/4 of its size', async () => {
     fake.longSpeechBytes = 48 * MB;
     let received = 0;
-    const growth = await peakGrowth(async () => {
+    const growth = await peakGrowth(gateway.child.pid!, async () => {
       received = await speak();
     });
     assert.equal(received, 48 * MB);

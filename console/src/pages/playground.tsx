@@ -1,17 +1,22 @@
 // Playground: pick an API (Chat completions or Anthropic Messages) and a model and chat with it, streamed,
-// with the tokens and cost of every answer.
+// with the tokens and cost of every answer; or make an image (Images) or hear a sentence spoken (Speech),
+// with a model of that kind, shown and played in the conversation.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.js';
 import { Empty, ErrorBox, Field, FormError, Link, Loading, PageHeader, Panel } from '../components/ui.js';
 import { int, ms, parseNumber, usd } from '../format.js';
 import { useAsync } from '../hooks.js';
+import { generateImage, type Media, type MediaAnswer, speak } from '../media.js';
 import {
   type AnswerStats,
   ask,
+  IMAGE_SIZES,
+  isMediaApi,
   MAX_TEMPERATURE,
   MESSAGES_DEFAULT_MAX_TOKENS,
   PLAYGROUND_APIS,
   type PlaygroundApi,
+  SPEECH_VOICES,
 } from '../playground-apis.js';
 import { useSession } from '../session.js';
 
@@ -21,8 +26,11 @@ interface Turn {
   role: 'user' | 'assistant';
   content: string;
   model?: string;
+  /** The API the turn went through (user turns too: a chat resends only its chat turns). */
   api?: PlaygroundApi;
   answer?: AnswerStats;
+  /** What an Images or Speech answer made. */
+  media?: Media;
   /** The answer's cost is being read from the request log. */
   costPending?: boolean;
   error?: string;
@@ -100,11 +108,45 @@ function AnswerMeta(props: { turn: Turn }) {
   );
 }
 
+/** An Images or Speech answer in the conversation: the image, or a player for the audio. */
+function MediaBody(props: { media: Media; prompt: string }) {
+  const { media } = props;
+  return media.kind === 'image' ? (
+    <img class="generated-image" src={media.src} alt={`Generated image: ${props.prompt}`} />
+  ) : (
+    // biome-ignore lint/a11y/useMediaCaption: the sentence spoken is the message above it
+    <audio class="generated-audio" controls src={media.src} aria-label={`Spoken: ${props.prompt}`} />
+  );
+}
+
+const WAITING: Record<PlaygroundApi, string> = {
+  chat: 'Waiting for the first token…',
+  messages: 'Waiting for the first token…',
+  image: 'Making the image…',
+  speech: 'Speaking…',
+};
+
+const PLACEHOLDER: Record<PlaygroundApi, string> = {
+  chat: 'Ask something… (Enter to send, Shift+Enter for a new line)',
+  messages: 'Ask something… (Enter to send, Shift+Enter for a new line)',
+  image: 'Describe the image… (Enter to make it)',
+  speech: 'A sentence to speak… (Enter to hear it)',
+};
+
+/** Object URLs of the audio in these turns are released when the turns go. */
+const releaseMedia = (turns: Turn[]) => {
+  for (const turn of turns) if (turn.media?.kind === 'audio') URL.revokeObjectURL(turn.media.src);
+};
+
 export function PlaygroundPage() {
   const { api, admin } = useSession();
-  const models = useAsync(() => api.models(), [api]);
   const [apiKind, setApiKind] = useState<PlaygroundApi>('chat');
+  const kind = PLAYGROUND_APIS.find((entry) => entry.id === apiKind)?.kind ?? 'chat';
+  // Only the models of the kind the API takes (chat, image or speech models).
+  const models = useAsync(() => api.models(kind), [api, kind]);
   const [model, setModel] = useState('');
+  const [size, setSize] = useState('');
+  const [voice, setVoice] = useState<string>(SPEECH_VOICES[0]);
   const [system, setSystem] = useState('');
   const [temperature, setTemperature] = useState('');
   const [maxTokens, setMaxTokens] = useState('');
@@ -117,9 +159,13 @@ export function PlaygroundPage() {
   const streaming = turns.some((turn) => turn.streaming);
 
   useEffect(() => {
-    if (!model && models.data?.[0]) setModel(models.data[0].id);
+    // A model of another kind (the API changed) gives way to the first of the list.
+    if (models.data && !models.data.some((m) => m.id === model)) setModel(models.data[0]?.id ?? '');
   }, [models.data, model]);
   useEffect(() => () => controller.current?.abort(), []);
+  const turnsRef = useRef(turns);
+  turnsRef.current = turns;
+  useEffect(() => () => releaseMedia(turnsRef.current), []);
   useEffect(() => {
     log.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
   }, [turns]);
@@ -135,9 +181,14 @@ export function PlaygroundPage() {
       setFormError('Pick a model first.');
       return;
     }
+    if (isMediaApi(apiKind)) {
+      await makeMedia(apiKind, text);
+      return;
+    }
     const temp = parseNumber(temperature);
     const max = parseNumber(maxTokens);
-    const maxTemperature = MAX_TEMPERATURE[apiKind];
+    const chatApi = apiKind;
+    const maxTemperature = MAX_TEMPERATURE[chatApi];
     if (temp !== undefined && !(temp >= 0 && temp <= maxTemperature)) {
       setFormError(`Temperature must be between 0 and ${maxTemperature}.`);
       return;
@@ -151,7 +202,9 @@ export function PlaygroundPage() {
       model,
       system: system.trim(),
       turns: [
-        ...turns.filter((turn) => !turn.error).map((turn) => ({ role: turn.role, content: turn.content })),
+        ...turns
+          .filter((turn) => !turn.error && !isMediaApi(turn.api))
+          .map((turn) => ({ role: turn.role, content: turn.content })),
         { role: 'user' as const, content: text },
       ],
       temperature: temp,
@@ -162,7 +215,7 @@ export function PlaygroundPage() {
     setInput('');
     setTurns((current) => [
       ...current,
-      { id: userId, role: 'user', content: text },
+      { id: userId, role: 'user', content: text, api: apiKind },
       { id, role: 'assistant', content: '', model, api: apiKind, streaming: true },
     ]);
     const abort = new AbortController();
@@ -170,7 +223,7 @@ export function PlaygroundPage() {
     let answer: AnswerStats;
     try {
       answer = await ask(
-        apiKind,
+        chatApi,
         api.key,
         conversation,
         (delta) => update(id, (turn) => ({ ...turn, content: turn.content + delta })),
@@ -184,8 +237,19 @@ export function PlaygroundPage() {
     } finally {
       controller.current = null;
     }
+    await settle(id, answer);
+  };
+
+  /** Shows an answer's numbers; a cost the answer did not carry is read from the request log. */
+  const settle = async (id: number, answer: AnswerStats, media?: Media) => {
     const lookUp = answer.cost === undefined && answer.requestId !== undefined;
-    update(id, (turn) => ({ ...turn, answer, streaming: false, costPending: lookUp }));
+    update(id, (turn) => ({
+      ...turn,
+      answer,
+      ...(media ? { media } : {}),
+      streaming: false,
+      costPending: lookUp,
+    }));
     if (!lookUp) return;
     // The answer is complete once its row is written, so the log already has its cost.
     const cost = await loggedCost(api, admin, answer.requestId!).catch(() => undefined);
@@ -196,12 +260,48 @@ export function PlaygroundPage() {
     }));
   };
 
+  /** An image made from the message, or the message spoken. */
+  const makeMedia = async (mediaApi: 'image' | 'speech', text: string) => {
+    setFormError(undefined);
+    const userId = nextTurnId.current++;
+    const id = nextTurnId.current++;
+    setInput('');
+    setTurns((current) => [
+      ...current,
+      { id: userId, role: 'user', content: text, api: mediaApi },
+      { id, role: 'assistant', content: '', model, api: mediaApi, streaming: true },
+    ]);
+    const abort = new AbortController();
+    controller.current = abort;
+    let made: MediaAnswer;
+    try {
+      made =
+        mediaApi === 'image'
+          ? await generateImage(api.key, { model, prompt: text, size: size || undefined }, abort.signal)
+          : await speak(
+              api.key,
+              { model, input: text, voice: voice.trim() || SPEECH_VOICES[0] },
+              abort.signal,
+            );
+    } catch (failure) {
+      const aborted = failure instanceof DOMException && failure.name === 'AbortError';
+      const message = aborted ? 'Stopped.' : failure instanceof Error ? failure.message : String(failure);
+      update(id, (turn) => ({ ...turn, streaming: false, error: message }));
+      return;
+    } finally {
+      controller.current = null;
+    }
+    await settle(id, made.stats, made.media);
+  };
+
   const spent = turns.reduce(
     (sum, turn) => sum + (typeof turn.answer?.cost === 'number' ? turn.answer.cost : 0),
     0,
   );
   const answered = turns.filter((turn) => turn.answer).length;
   const endpoint = PLAYGROUND_APIS.find((entry) => entry.id === apiKind)?.endpoint;
+  /** The message an answer answered (the turn before it). */
+  const promptOf = (id: number) => turns[turns.findIndex((turn) => turn.id === id) - 1]?.content ?? '';
 
   return (
     <>
@@ -214,6 +314,7 @@ export function PlaygroundPage() {
             class="btn"
             onClick={() => {
               controller.current?.abort();
+              releaseMedia(turns);
               setTurns([]);
             }}
             disabled={turns.length === 0}
@@ -226,7 +327,7 @@ export function PlaygroundPage() {
         <ErrorBox error={models.error} onRetry={models.reload} title="Could not load the models" />
       ) : !models.data ? (
         <Loading label="Loading models…" />
-      ) : models.data.length === 0 ? (
+      ) : models.data.length === 0 && kind === 'chat' ? (
         <Panel>
           <Empty title="No model is available to this key." />
         </Panel>
@@ -249,6 +350,9 @@ export function PlaygroundPage() {
             </Field>
             <Field id="pg-model" label="Model">
               <select id="pg-model" value={model} onChange={(event) => setModel(event.currentTarget.value)}>
+                {models.data.length === 0 && (
+                  <option value="">No {kind} model is available to this key</option>
+                )}
                 {models.data.map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.id}
@@ -256,35 +360,67 @@ export function PlaygroundPage() {
                 ))}
               </select>
             </Field>
-            <Field id="pg-system" label="System prompt">
-              <textarea
-                id="pg-system"
-                rows={4}
-                placeholder="You are a helpful assistant."
-                value={system}
-                onInput={(event) => setSystem(event.currentTarget.value)}
-              />
-            </Field>
-            <div class="form-grid">
-              <Field id="pg-temperature" label="Temperature">
-                <input
-                  id="pg-temperature"
-                  inputMode="decimal"
-                  placeholder="Default"
-                  value={temperature}
-                  onInput={(event) => setTemperature(event.currentTarget.value)}
-                />
+            {apiKind === 'image' && (
+              <Field id="pg-size" label="Size">
+                <select id="pg-size" value={size} onChange={(event) => setSize(event.currentTarget.value)}>
+                  <option value="">The model's default</option>
+                  {IMAGE_SIZES.map((entry) => (
+                    <option key={entry} value={entry}>
+                      {entry}
+                    </option>
+                  ))}
+                </select>
               </Field>
-              <Field id="pg-max-tokens" label="Max tokens">
+            )}
+            {apiKind === 'speech' && (
+              <Field id="pg-voice" label="Voice" hint="OpenAI's voices, or another vendor's voice id">
                 <input
-                  id="pg-max-tokens"
-                  inputMode="numeric"
-                  placeholder={apiKind === 'messages' ? String(MESSAGES_DEFAULT_MAX_TOKENS) : 'Default'}
-                  value={maxTokens}
-                  onInput={(event) => setMaxTokens(event.currentTarget.value)}
+                  id="pg-voice"
+                  list="pg-voices"
+                  aria-describedby="pg-voice-hint"
+                  value={voice}
+                  onInput={(event) => setVoice(event.currentTarget.value)}
                 />
+                <datalist id="pg-voices">
+                  {SPEECH_VOICES.map((entry) => (
+                    <option key={entry} value={entry} />
+                  ))}
+                </datalist>
               </Field>
-            </div>
+            )}
+            {!isMediaApi(apiKind) && (
+              <>
+                <Field id="pg-system" label="System prompt">
+                  <textarea
+                    id="pg-system"
+                    rows={4}
+                    placeholder="You are a helpful assistant."
+                    value={system}
+                    onInput={(event) => setSystem(event.currentTarget.value)}
+                  />
+                </Field>
+                <div class="form-grid">
+                  <Field id="pg-temperature" label="Temperature">
+                    <input
+                      id="pg-temperature"
+                      inputMode="decimal"
+                      placeholder="Default"
+                      value={temperature}
+                      onInput={(event) => setTemperature(event.currentTarget.value)}
+                    />
+                  </Field>
+                  <Field id="pg-max-tokens" label="Max tokens">
+                    <input
+                      id="pg-max-tokens"
+                      inputMode="numeric"
+                      placeholder={apiKind === 'messages' ? String(MESSAGES_DEFAULT_MAX_TOKENS) : 'Default'}
+                      value={maxTokens}
+                      onInput={(event) => setMaxTokens(event.currentTarget.value)}
+                    />
+                  </Field>
+                </div>
+              </>
+            )}
             <dl class="props props-tight">
               <div>
                 <dt>Answers</dt>
@@ -312,9 +448,10 @@ export function PlaygroundPage() {
                     <span class="message-role">{turn.role === 'user' ? 'You' : 'Assistant'}</span>
                     <div class="message-body">
                       {turn.content}
+                      {turn.media && <MediaBody media={turn.media} prompt={promptOf(turn.id)} />}
                       {turn.streaming && <span class="caret" aria-hidden="true" />}
                       {turn.streaming && !turn.content && (
-                        <span class="muted">Waiting for the first token…</span>
+                        <span class="muted">{WAITING[turn.api ?? 'chat']}</span>
                       )}
                     </div>
                     {turn.error && (
@@ -334,7 +471,7 @@ export function PlaygroundPage() {
               <textarea
                 id="pg-input"
                 rows={3}
-                placeholder="Ask something… (Enter to send, Shift+Enter for a new line)"
+                placeholder={PLACEHOLDER[apiKind]}
                 value={input}
                 onInput={(event) => setInput(event.currentTarget.value)}
                 onKeyDown={(event) => {

@@ -1,8 +1,11 @@
-// Imagen through the Gemini API (ai.google.dev/gemini-api/docs/imagen): `POST {base}/v1beta/models/{model}:predict`
-// with `{instances: [{prompt}], parameters: {sampleCount, aspectRatio}}`, answered with
+// Google's images for the Google providers: Imagen's `:predict` (below) and Gemini's image models
+// (gemini-images.ts), one Imager that picks by model. Imagen through the Gemini API
+// (ai.google.dev/gemini-api/docs/imagen): `POST {base}/v1beta/models/{model}:predict`, and on Vertex AI
+// `POST {base}/v1/projects/{p}/locations/{l}/publishers/google/models/{model}:predict`, the same wire:
+// `{instances: [{prompt}], parameters: {sampleCount, aspectRatio}}`, answered with
 // `{predictions: [{bytesBase64Encoded, mimeType}]}`. OpenAI's `size` becomes the aspect ratio Imagen takes
 // (1:1, 3:4, 4:3, 9:16, 16:9); the fields Imagen has no counterpart for are dropped with a warning.
-// Imagen only generates: edits and variations are not served.
+// Imagen only generates: edits are a 400 (Gemini's image models edit), variations are not served.
 import type { ProviderSettings } from '../../config/config.js';
 import type { OperationCall } from '../../core/embeddings.js';
 import { invalidRequest } from '../../core/errors.js';
@@ -10,28 +13,13 @@ import type { GeneratedImage, ImageRequest, ImageResult, Imager } from '../../co
 import { isObject } from '../../core/is-object.js';
 import { type HttpClient, readJsonBody } from '../http.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
+import { IMAGEN_ASPECT_RATIOS, requestedAspectRatio } from './aspect-ratio.js';
+import { geminiImages, isGeminiImageModel } from './gemini-images.js';
 import { googleHttpError } from './google-error.js';
 import { googleJsonHeaders } from './google-retrieval.js';
 
 /** Images one `:predict` call may ask for (`sampleCount` 1–4). */
 export const IMAGEN_MAX_SAMPLES = 4;
-
-const ASPECT_RATIOS: ReadonlyArray<readonly [string, number]> = [
-  ['1:1', 1],
-  ['3:4', 3 / 4],
-  ['4:3', 4 / 3],
-  ['9:16', 9 / 16],
-  ['16:9', 16 / 9],
-];
-
-/** The aspect ratio of `WIDTHxHEIGHT` Imagen can make (within 2%: DALL·E 3's 1792x1024 is 16:9). */
-export function aspectRatioOf(size: string): string | undefined {
-  const match = /^(\d{1,5})x(\d{1,5})$/.exec(size);
-  if (!match) return undefined;
-  const ratio = Number(match[1]) / Number(match[2]);
-  for (const [name, value] of ASPECT_RATIOS) if (Math.abs(ratio / value - 1) <= 0.02) return name;
-  return undefined;
-}
 
 /** Fields of OpenAI's request Imagen has no counterpart for. */
 const UNMAPPED = [
@@ -44,16 +32,19 @@ const UNMAPPED = [
   'moderation',
 ];
 
-export function googleImages(
-  settings: ProviderSettings,
-  http: HttpClient,
-  apiVersion: string,
-  modelPath: (model: string) => string,
-): Imager {
+/** Where a model's calls go: `:predict` (Imagen) and `:generateContent` (Gemini). */
+export interface GoogleImageUrls {
+  predict: (model: string) => URL;
+  generateContent: (model: string) => URL;
+}
+
+/** Imagen (`imagen-*`) and Gemini's image models (`gemini-*-image*`) on one provider. */
+export function googleImages(settings: ProviderSettings, http: HttpClient, urls: GoogleImageUrls): Imager {
   const { id } = settings;
   const headers = googleJsonHeaders(settings);
+  const gemini = geminiImages(id, http, headers, urls.generateContent);
 
-  async function image(call: OperationCall<ImageRequest>): Promise<ImageResult> {
+  async function imagen(call: OperationCall<ImageRequest>): Promise<ImageResult> {
     const { request } = call;
     if (request.operation !== 'generations')
       throw invalidRequest(
@@ -69,20 +60,12 @@ export function googleImages(
         'invalid_value',
       );
     const parameters: Record<string, unknown> = { sampleCount: n };
-    if (request.size !== undefined && request.size !== 'auto') {
-      const ratio = aspectRatioOf(request.size);
-      if (!ratio)
-        throw invalidRequest(
-          `Imagen makes images of aspect ratio 1:1, 3:4, 4:3, 9:16 or 16:9; '${request.size.slice(0, 32)}' is none of them.`,
-          'size',
-          'invalid_value',
-        );
-      parameters.aspectRatio = ratio;
-    }
+    const ratio = requestedAspectRatio(request, IMAGEN_ASPECT_RATIOS, 'Imagen');
+    if (ratio) parameters.aspectRatio = ratio;
     for (const field of UNMAPPED)
       if (request[field] !== undefined)
         call.warnings.push(`'${field}' is not supported by provider '${id}' and was dropped`);
-    const url = new URL(`${settings.baseUrl}/${apiVersion}/${modelPath(request.model)}:predict`);
+    const url = urls.predict(request.model);
     const body = JSON.stringify({ instances: [{ prompt: request.prompt ?? '' }], parameters });
     const res = await http.request(id, url, headers, body, call.signal);
     if (res.status < 200 || res.status >= 300) throw await googleHttpError(id, res);
@@ -101,5 +84,9 @@ export function googleImages(
     return { images };
   }
 
-  return { image, imageOperations: new Set(['generations']) };
+  return {
+    image: (call) => (isGeminiImageModel(call.request.model) ? gemini(call) : imagen(call)),
+    // Edits are Gemini's image models' alone: Imagen answers them with a 400 naming the operation.
+    imageOperations: new Set(['generations', 'edits']),
+  };
 }

@@ -37,11 +37,16 @@ function withCandidates(request: GoogleRequest, count: number): GoogleRequest {
 /** Where a model's calls go, when not the Gemini API's `models/` paths (Vertex AI's publisher paths). */
 export type GoogleModelUrl = (model: string, stream: boolean) => URL;
 
+/**
+ * `modelUrl`: where generateContent calls go (Vertex AI's publisher paths); `imageUrl`: where Imagen's
+ * `:predict` calls go. Both default to the Gemini API's `models/` paths.
+ */
 export function createGoogleProvider(
   settings: ProviderSettings,
   http: HttpClient,
   modelUrl?: GoogleModelUrl,
-): Provider & Embedder & Partial<Imager> {
+  imageUrl?: (model: string) => URL,
+): Provider & Embedder & Imager {
   const { id } = settings;
   const apiVersion = settings.options.api_version ?? 'v1beta';
   const baseHeaders: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
@@ -171,7 +176,11 @@ export function createGoogleProvider(
     complete,
     stream,
     ...googleRetrieval(settings, http, apiVersion, modelPath),
-    // Imagen on the Gemini API's own paths (Vertex AI's publisher paths are not wired for images).
-    ...(modelUrl ? {} : googleImages(settings, http, apiVersion, modelPath)),
+    // Imagen's :predict and Gemini's image models, on the Gemini API's paths or the caller's (Vertex AI's).
+    ...googleImages(settings, http, {
+      predict:
+        imageUrl ?? ((model) => new URL(`${settings.baseUrl}/${apiVersion}/${modelPath(model)}:predict`)),
+      generateContent: (model) => urlFor(model, false),
+    }),
   };
 }

@@ -2,8 +2,10 @@
 // (publishers/anthropic, rawPredict) under one project and location, authorised by a service account's
 // OAuth2 access token. The wire formats are Gemini's and Anthropic's own, so both are the google/ and
 // anthropic/ providers' translations, pointed at Vertex's paths: `vertex/gemini-2.5-pro`,
-// `vertex/claude-sonnet-4-5@20250929`.
+// `vertex/claude-sonnet-4-5@20250929`. Images too, as the google/ provider makes them: Imagen's `:predict`
+// (`vertex/imagen-4.0-generate-001`) and Gemini's image models (`vertex/gemini-2.5-flash-image`).
 import type { ProviderSettings } from '../../config/config.js';
+import type { Imager } from '../../core/images.js';
 import type { Provider } from '../../core/types.js';
 import { createAnthropicProvider } from '../anthropic/anthropic-provider.js';
 import { createGoogleProvider } from '../google/google-provider.js';
@@ -22,7 +24,7 @@ const pathSegment = (value: string) =>
 
 const isAnthropicModel = (model: string) => model.startsWith('claude-');
 
-export function createVertexProvider(settings: ProviderSettings, http: HttpClient): Provider {
+export function createVertexProvider(settings: ProviderSettings, http: HttpClient): Provider & Imager {
   const { id, options } = settings;
   const project = options.project ?? '';
   const location = options.location ?? 'us-central1';
@@ -60,6 +62,7 @@ export function createVertexProvider(settings: ProviderSettings, http: HttpClien
       new URL(
         `${publishers}/google/models/${pathSegment(model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
       ),
+    (model) => new URL(`${publishers}/google/models/${pathSegment(model)}:predict`),
   );
   const claude = createAnthropicProvider(keyless, authorized, {
     url: (model, stream) =>
@@ -80,5 +83,7 @@ export function createVertexProvider(settings: ProviderSettings, http: HttpClien
     speaks: (protocol, model) => isAnthropicModel(model) && claude.speaks!(protocol, model),
     complete: (call) => serving(call.request.model).complete(call),
     stream: (call) => serving(call.request.model).stream(call),
+    image: (call) => gemini.image(call),
+    imageOperations: gemini.imageOperations,
   };
 }
