@@ -6,7 +6,8 @@
 // the <img> shows the fake's PNG (its bytes), the <audio> element gets the fake's MP3 (its bytes), each
 // answer's cost is the ledger's. Screenshots go to test-artifacts/console/.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { usd } from '../../console/src/format.js';
@@ -60,11 +61,23 @@ describe('playground images and speech in Chromium', { skip, timeout: 120_000 },
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     [images, audio] = await Promise.all([startFakeImages('xai'), startFakeAudio()]);
+    // grok-2-image has no built-in price (xAI's page could not confirm one): the operator gives it one.
+    const yaml = join(ARTIFACTS, `tokgate-playground-media-${process.pid}.yaml`);
+    writeFileSync(
+      yaml,
+      [
+        'models:',
+        '  xai/grok-2-image:',
+        '    kind: image',
+        '    price: { input: 0, output: 0, per_image: { standard: { "*": 0.07 } } }',
+      ].join('\n'),
+    );
     gw = await startTestGateway({
       OPENAI_API_KEY: 'sk-upstream',
       OPENAI_BASE_URL: `${audio.url}/v1`,
       XAI_API_KEY: 'up',
       XAI_BASE_URL: `${images.url}/v1`,
+      TOKGATE_CONFIG: yaml,
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
