@@ -1,5 +1,6 @@
 // A fake Google Vertex AI: an OAuth2 token endpoint that verifies the service account's signed JWT (RS256,
-// with the test key's public half) and issues access tokens, and Vertex's publisher paths
+// with the test key's public half) or a user's refresh token and issues access tokens, a GCE metadata
+// server (its own port, as GCE_METADATA_HOST) that issues them to the "instance", and Vertex's publisher paths
 // (`/v1/projects/{p}/locations/{l}/publishers/{google|anthropic}/models/{m}:{method}`), which check the
 // access token and Vertex's own rules, then hand the call to the fake Gemini API or fake Anthropic API
 // (test/fakes/google.ts, anthropic.ts) in their own wire formats, so every translation check of those
@@ -30,9 +31,23 @@ export function testServiceAccount(tokenUri: string, project = 'tokgate-test') {
   return { key, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
+/** The `authorized_user` file `gcloud auth application-default login` writes, for the fake's token endpoint. */
+export function testAuthorizedUser(tokenUri: string) {
+  return {
+    type: 'authorized_user',
+    client_id: '764086051850-test.apps.googleusercontent.com',
+    client_secret: 'd-FL95Q19q7MQmFpd7hHD0Ty',
+    refresh_token: `1//0g-test-${randomBytes(8).toString('hex')}`,
+    quota_project_id: 'billed-project',
+    token_uri: tokenUri,
+  };
+}
+
 export interface VertexCall {
   path: string;
   authorization: string | undefined;
+  /** `x-goog-user-project`: the quota project user credentials bill. */
+  userProject: string | undefined;
   body: unknown;
 }
 
@@ -42,8 +57,16 @@ export interface FakeVertex {
   tokenUri: string;
   /** The service-account key file the fake trusts. */
   key: Record<string, string>;
-  /** Token exchanges, with the JWT claims each presented. */
+  /** Token exchanges, with the JWT claims each presented (a refresh-token grant: its form fields). */
   exchanges: Array<Record<string, unknown>>;
+  /** The user credentials the token endpoint honours (`authorized_user` file, pointing at the fake). */
+  user: Record<string, string>;
+  /** The metadata server's `host:port` (GCE_METADATA_HOST). */
+  metadataHost: string;
+  /** The project the metadata server names. */
+  metadataProject: string;
+  /** Requests the metadata server answered: `path` and whether `Metadata-Flavor: Google` came with it. */
+  metadataCalls: Array<{ path: string; flavored: boolean }>;
   calls: VertexCall[];
   /** Lifetime of the tokens issued, seconds (default 3600). */
   tokenLifetimeS: number;
@@ -67,6 +90,10 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     tokenUri: '',
     key: {},
     exchanges: [],
+    user: {},
+    metadataHost: '',
+    metadataProject: 'gce-project',
+    metadataCalls: [],
     calls: [],
     tokenLifetimeS: 3600,
     tokenFaults: [],
@@ -105,12 +132,43 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     return { head, body };
   }
 
-  /** Checks the JWT bearer grant the way Google's token endpoint does (the parts a client can get wrong). */
+  /** The refresh-token grant: Google answers `invalid_client` or `invalid_grant` for what does not match. */
+  function checkRefresh(form: URLSearchParams): string | undefined {
+    if (
+      form.get('client_id') !== fake.user.client_id ||
+      form.get('client_secret') !== fake.user.client_secret
+    ) {
+      return 'invalid_client';
+    }
+    if (form.get('refresh_token') !== fake.user.refresh_token) return 'invalid_grant';
+    return undefined;
+  }
+
+  const issue = () => {
+    const accessToken = `ya29.fake-${randomBytes(12).toString('base64url')}`;
+    issued.add(accessToken);
+    return { access_token: accessToken, expires_in: fake.tokenLifetimeS, token_type: 'Bearer' };
+  };
+
+  /** Checks the grant the way Google's token endpoint does (the parts a client can get wrong). */
   function token(raw: string, res: ServerResponse): void {
     const form = new URLSearchParams(raw);
     const fault = fake.tokenFaults.shift();
     if (fault !== undefined) {
       send(res, fault, { error: 'invalid_grant', error_description: 'Invalid JWT Signature. (fake fault)' });
+      return;
+    }
+    if (form.get('grant_type') === 'refresh_token') {
+      const refused = checkRefresh(form);
+      if (refused) {
+        send(res, refused === 'invalid_client' ? 401 : 400, {
+          error: refused,
+          error_description: 'Bad Request',
+        });
+        return;
+      }
+      fake.exchanges.push(Object.fromEntries(form));
+      send(res, 200, { ...issue(), scope: 'https://www.googleapis.com/auth/cloud-platform openid' });
       return;
     }
     const checked = checkAssertion(form);
@@ -120,10 +178,33 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     }
     const { head, body } = checked;
     fake.exchanges.push({ ...head, ...body });
-    const accessToken = `ya29.fake-${randomBytes(12).toString('base64url')}`;
-    issued.add(accessToken);
-    send(res, 200, { access_token: accessToken, expires_in: fake.tokenLifetimeS, token_type: 'Bearer' });
+    send(res, 200, issue());
   }
+
+  /**
+   * The metadata server's two paths tokgate reads, with its rules: requests without `Metadata-Flavor: Google`
+   * are refused (403), answers carry the header; the token is JSON, the project id plain text.
+   */
+  function metadata(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const flavored = req.headers['metadata-flavor'] === 'Google';
+    fake.metadataCalls.push({ path: url.pathname, flavored });
+    const answer = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': type, 'metadata-flavor': 'Google' });
+      res.end(body);
+    };
+    if (!flavored) return answer(403, 'text/html', 'Missing Metadata-Flavor:Google header.');
+    if (url.pathname === '/computeMetadata/v1/instance/service-accounts/default/token') {
+      const fault = fake.tokenFaults.shift();
+      if (fault !== undefined) return answer(fault, 'text/plain', 'fake fault');
+      return answer(200, 'application/json', JSON.stringify(issue()));
+    }
+    if (url.pathname === '/computeMetadata/v1/project/project-id') {
+      return answer(200, 'application/text', fake.metadataProject);
+    }
+    return answer(404, 'text/html', 'Not Found');
+  }
+  const metadataServer = createServer(metadata);
 
   /** Relays a call to a fake in its own wire format and pipes its answer back. */
   function relay(target: string, headers: Record<string, string>, body: string, res: ServerResponse) {
@@ -144,7 +225,12 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.pathname === '/token' && req.method === 'POST') return token(raw, res);
     const body = parseBody(raw);
-    fake.calls.push({ path: url.pathname + url.search, authorization: req.headers.authorization, body });
+    fake.calls.push({
+      path: url.pathname + url.search,
+      authorization: req.headers.authorization,
+      userProject: req.headers['x-goog-user-project'] as string | undefined,
+      body,
+    });
     const route =
       /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(\w+)$/.exec(
         url.pathname,
@@ -208,6 +294,7 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
+    await new Promise<void>((resolve) => metadataServer.close(() => resolve()));
     await google.close();
     await anthropic.close();
   }
@@ -219,6 +306,9 @@ export async function startFakeVertex(): Promise<FakeVertex> {
   const account = testServiceAccount(fake.tokenUri);
   fake.key = account.key;
   publicKeyPem = account.publicKeyPem;
+  fake.user = testAuthorizedUser(fake.tokenUri);
+  await new Promise<void>((resolve) => metadataServer.listen(0, '127.0.0.1', resolve));
+  fake.metadataHost = `127.0.0.1:${(metadataServer.address() as AddressInfo).port}`;
   return fake;
 }
 
