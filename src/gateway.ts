@@ -10,6 +10,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { ModelCatalog } from './catalog/catalog.js';
 import type { GatewayConfig } from './config/config.js';
 import { configSecrets } from './config/secrets.js';
+import type { Clock } from './core/clock.js';
 import { createRedactor } from './core/redact.js';
 import { createFleet } from './fleet.js';
 import { BucketImages, FolderImages, ImageStore } from './pipeline/image-store.js';
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   defaultMetrics?: boolean;
   /** The image store's clock, ms since the epoch (tests move it instead of waiting for URLs to expire). */
   imageClock?: () => number;
+  /** The router's clock: backoffs, Retry-After waits, circuit cool-downs (tests watch a fake one). */
+  routerClock?: Clock;
 }
 
 /** How often expired images are swept: every TTL, between a second and ten minutes. */
@@ -127,7 +130,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const extraModels = Object.fromEntries(config.providers.map((p) => [p.id, p.models]));
   const free = new Set(config.providers.filter((p) => p.free).map((p) => p.id));
   const catalog = new ModelCatalog(config.models, extraModels, free);
-  const router = new Router(providers, catalog, config.routing);
+  const router = new Router(providers, catalog, config.routing, options.routerClock);
   const modelLists = new ModelListRefresher(
     config.providers.filter((p) => p.listModels),
     http,
