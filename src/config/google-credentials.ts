@@ -5,9 +5,11 @@
 //   3. gcloud's well-known file, $HOME/.config/gcloud/application_default_credentials.json
 //      (%APPDATA%\gcloud\... on Windows), when it exists;
 //   4. the GCE/GKE metadata server (unless METADATA_SERVER_DETECTION=none).
-// A file is a `service_account` key (JWT bearer grant) or `authorized_user` credentials (refresh-token
-// grant). Workload identity federation (`external_account`) and impersonation need an STS exchange that
-// tokgate does not make: such files stop the start with a clear error.
+// A file is a `service_account` key (JWT bearer grant), `authorized_user` credentials (refresh-token grant)
+// or `external_account` credentials (workload identity federation) whose subject token comes from a file or
+// a URL (STS token exchange, then service-account impersonation when the file names it). AWS-, executable-
+// and certificate-sourced federation, and `impersonated_service_account` files, stop the start with a
+// clear error.
 // What is found becomes the provider's options (strings), which providers/vertex/credentials.ts turns into a
 // token source.
 import { createPrivateKey } from 'node:crypto';
@@ -29,7 +31,6 @@ type Env = NodeJS.ProcessEnv;
 
 /** Types Google's libraries know that tokgate cannot use, and what they are. */
 const UNSUPPORTED: Record<string, string> = {
-  external_account: 'workload identity federation',
   external_account_authorized_user: 'workforce identity federation',
   impersonated_service_account: 'service-account impersonation',
 };
@@ -82,6 +83,7 @@ function fromJson(source: string, text: string, env: Env): FoundCredentials {
   const type = field('type');
   if (type === 'service_account') return serviceAccount(source, field, env);
   if (type === 'authorized_user') return authorizedUser(source, field, env);
+  if (type === 'external_account') return externalAccount(source, json, env);
   const what = UNSUPPORTED[type];
   if (what) {
     throw new ConfigError(
@@ -135,6 +137,71 @@ function authorizedUser(source: string, field: Field, env: Env): FoundCredential
       // gcloud writes none (Google's endpoint is meant); Python's google-auth honours one when present.
       token_uri: field('token_uri') || GOOGLE_TOKEN_URI,
       ...quotaProject(env, field('quota_project_id')),
+    },
+    projectId: undefined,
+  };
+}
+
+/** google-auth-library's STS endpoint, when the file names none. */
+const STS_TOKEN_URL = 'https://sts.googleapis.com/v1/token';
+
+/** Workload identity federation from a file- or URL-sourced subject token (google-auth's IdentityPoolClient). */
+function externalAccount(source: string, json: Record<string, unknown>, env: Env): FoundCredentials {
+  const refuse = (why: string) => new ConfigError(`${source}: external_account credentials ${why}`);
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const audience = text(json.audience);
+  const subjectTokenType = text(json.subject_token_type);
+  if (!audience || !subjectTokenType) throw refuse('without audience or subject_token_type');
+  const credential = (json.credential_source ?? {}) as Record<string, unknown>;
+  if (credential.environment_id !== undefined) throw refuse('sourced from AWS are not supported by tokgate');
+  if (credential.executable !== undefined)
+    throw refuse('sourced from an executable are not supported by tokgate');
+  if (credential.certificate !== undefined)
+    throw refuse('sourced from a certificate are not supported by tokgate');
+  const file = text(credential.file);
+  const url = text(credential.url);
+  if (!file === !url) throw refuse('need a credential_source with a file or a url');
+  const format = (credential.format ?? {}) as Record<string, unknown>;
+  const formatType = format.type ?? 'text';
+  if (formatType !== 'text' && formatType !== 'json')
+    throw refuse(`with an unknown format type '${String(formatType)}'`);
+  if (formatType === 'json' && !text(format.subject_token_field_name)) {
+    throw refuse('in the json format need subject_token_field_name');
+  }
+  const impersonation = json.service_account_impersonation as
+    | { token_lifetime_seconds?: unknown }
+    | undefined;
+  const lifetime = impersonation?.token_lifetime_seconds;
+  const account = {
+    audience,
+    subject_token_type: subjectTokenType,
+    token_url: text(json.token_url) ?? STS_TOKEN_URL,
+    credential_source: {
+      ...(file ? { file } : { url, ...(credential.headers ? { headers: credential.headers } : {}) }),
+      format: {
+        type: formatType,
+        ...(formatType === 'json' ? { subject_token_field_name: format.subject_token_field_name } : {}),
+      },
+    },
+    ...(text(json.service_account_impersonation_url)
+      ? { service_account_impersonation_url: json.service_account_impersonation_url }
+      : {}),
+    ...(typeof lifetime === 'number'
+      ? { service_account_impersonation: { token_lifetime_seconds: lifetime } }
+      : {}),
+    ...(text(json.client_id)
+      ? { client_id: json.client_id, client_secret: text(json.client_secret) ?? '' }
+      : {}),
+    ...(text(json.workforce_pool_user_project)
+      ? { workforce_pool_user_project: json.workforce_pool_user_project }
+      : {}),
+  };
+  return {
+    source,
+    options: {
+      auth: 'external_account',
+      external_account: JSON.stringify(account),
+      ...quotaProject(env, text(json.quota_project_id)),
     },
     projectId: undefined,
   };

@@ -1,6 +1,6 @@
 // How long an upstream asks to be left alone, read from its answer (a 429, or a 503/529 that says so):
 // `retry-after-ms` (Azure OpenAI; OpenAI's SDKs read it first), the standard `retry-after` (seconds or an
-// HTTP date: OpenAI, Anthropic, Groq, Cerebras, Mistral, ...), else the reset of the rate-limit window
+// HTTP date: Anthropic, Groq on its 429s, any vendor sending it), else the reset of the rate-limit window
 // the answer says is used up, in each vendor's own header family below. Gemini's and Vertex's
 // RESOURCE_EXHAUSTED says it in the body instead (RetryInfo `retryDelay`, google/google-error.ts).
 //

@@ -1,6 +1,8 @@
 // A fake Google Vertex AI: an OAuth2 token endpoint that verifies the service account's signed JWT (RS256,
-// with the test key's public half) or a user's refresh token and issues access tokens, a GCE metadata
-// server (its own port, as GCE_METADATA_HOST) that issues them to the "instance", and Vertex's publisher paths
+// with the test key's public half) or a user's refresh token and issues access tokens, Google's STS token
+// exchange and IAM generateAccessToken (workload identity federation) with a subject-token URL of an
+// "other cloud", a GCE metadata server (its own port, as GCE_METADATA_HOST) that issues tokens to the
+// "instance", and Vertex's publisher paths
 // (`/v1/projects/{p}/locations/{l}/publishers/{google|anthropic}/models/{m}:{method}`), which check the
 // access token and Vertex's own rules, then hand the call to the fake Gemini API or fake Anthropic API
 // (test/fakes/google.ts, anthropic.ts) in their own wire formats, so every translation check of those
@@ -61,6 +63,13 @@ export interface FakeVertex {
   exchanges: Array<Record<string, unknown>>;
   /** The user credentials the token endpoint honours (`authorized_user` file, pointing at the fake). */
   user: Record<string, string>;
+  /** Workload identity federation: the pool's audience, the subject token it trusts, the account to impersonate. */
+  federation: { audience: string; subjectToken: string; serviceAccount: string };
+  /** STS exchanges (their form fields) and generateAccessToken calls (authorization, body). */
+  stsExchanges: Array<Record<string, string>>;
+  impersonations: Array<{ authorization: string | undefined; body: unknown }>;
+  /** Who issued each access token: `oauth`, `sts`, `iam` or `metadata`. */
+  issuedBy: Map<string, string>;
   /** The metadata server's `host:port` (GCE_METADATA_HOST). */
   metadataHost: string;
   /** The project the metadata server names. */
@@ -91,6 +100,15 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     key: {},
     exchanges: [],
     user: {},
+    federation: {
+      audience:
+        '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/oidc',
+      subjectToken: `eyJ.subject-${randomBytes(6).toString('hex')}`,
+      serviceAccount: 'gateway@tokgate-test.iam.gserviceaccount.com',
+    },
+    stsExchanges: [],
+    impersonations: [],
+    issuedBy: new Map(),
     metadataHost: '',
     metadataProject: 'gce-project',
     metadataCalls: [],
@@ -144,9 +162,10 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     return undefined;
   }
 
-  const issue = () => {
+  const issue = (by = 'oauth') => {
     const accessToken = `ya29.fake-${randomBytes(12).toString('base64url')}`;
     issued.add(accessToken);
+    fake.issuedBy.set(accessToken, by);
     return { access_token: accessToken, expires_in: fake.tokenLifetimeS, token_type: 'Bearer' };
   };
 
@@ -181,6 +200,58 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     send(res, 200, issue());
   }
 
+  /** Google STS (RFC 8693): the pool's audience and the trusted subject token become a federated token. */
+  function sts(raw: string, res: ServerResponse) {
+    const form = Object.fromEntries(new URLSearchParams(raw));
+    fake.stsExchanges.push(form);
+    const wrong =
+      form.grant_type !== 'urn:ietf:params:oauth:grant-type:token-exchange' ||
+      form.requested_token_type !== 'urn:ietf:params:oauth:token-type:access_token' ||
+      form.subject_token_type !== 'urn:ietf:params:oauth:token-type:jwt' ||
+      form.scope !== 'https://www.googleapis.com/auth/cloud-platform';
+    if (wrong)
+      return send(res, 400, { error: 'invalid_request', error_description: 'Invalid token exchange' });
+    if (form.audience !== fake.federation.audience) {
+      return send(res, 400, {
+        error: 'invalid_target',
+        error_description: 'The target service indicated by the "audience" parameters is invalid.',
+      });
+    }
+    if (form.subject_token !== fake.federation.subjectToken) {
+      return send(res, 400, { error: 'invalid_grant', error_description: 'The subject token is invalid.' });
+    }
+    const { access_token, expires_in } = issue('sts');
+    send(res, 200, {
+      access_token,
+      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      token_type: 'Bearer',
+      expires_in,
+    });
+  }
+
+  /** IAM Credentials generateAccessToken: a federated token → the service account's own token. */
+  function impersonate(email: string, raw: string, authorization: string | undefined, res: ServerResponse) {
+    const body = parseBody(raw) as { scope?: string[]; lifetime?: string } | undefined;
+    fake.impersonations.push({ authorization, body });
+    const bearer = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    if (!bearer || fake.issuedBy.get(bearer) !== 'sts') {
+      return rpcError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+    }
+    if (email !== fake.federation.serviceAccount) {
+      return rpcError(
+        res,
+        403,
+        'PERMISSION_DENIED',
+        `Permission 'iam.serviceAccounts.getAccessToken' denied on ${email}`,
+      );
+    }
+    const { access_token, expires_in } = issue('iam');
+    send(res, 200, {
+      accessToken: access_token,
+      expireTime: new Date(Date.now() + expires_in * 1000).toISOString(),
+    });
+  }
+
   /**
    * The metadata server's two paths tokgate reads, with its rules: requests without `Metadata-Flavor: Google`
    * are refused (403), answers carry the header; the token is JSON, the project id plain text.
@@ -197,7 +268,7 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     if (url.pathname === '/computeMetadata/v1/instance/service-accounts/default/token') {
       const fault = fake.tokenFaults.shift();
       if (fault !== undefined) return answer(fault, 'text/plain', 'fake fault');
-      return answer(200, 'application/json', JSON.stringify(issue()));
+      return answer(200, 'application/json', JSON.stringify(issue('metadata')));
     }
     if (url.pathname === '/computeMetadata/v1/project/project-id') {
       return answer(200, 'application/text', fake.metadataProject);
@@ -224,6 +295,15 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.pathname === '/token' && req.method === 'POST') return token(raw, res);
+    if (url.pathname === '/sts/v1/token' && req.method === 'POST') return sts(raw, res);
+    const iam = /^\/iam\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/.exec(url.pathname);
+    if (iam && req.method === 'POST')
+      return impersonate(decodeURIComponent(iam[1] ?? ''), raw, req.headers.authorization, res);
+    // The "other cloud's" token endpoint (Azure IMDS style): JSON, only with `Metadata: true`.
+    if (url.pathname === '/oidc-token') {
+      if (req.headers.metadata !== 'true') return send(res, 400, { error: 'missing Metadata header' });
+      return send(res, 200, { access_token: fake.federation.subjectToken, token_type: 'Bearer' });
+    }
     const body = parseBody(raw);
     fake.calls.push({
       path: url.pathname + url.search,

@@ -145,6 +145,95 @@ describe('Vertex AI on Application Default Credentials', () => {
   });
 });
 
+describe('Vertex AI on workload identity federation (external_account)', () => {
+  const federated = (source: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    type: 'external_account',
+    audience: fake.federation.audience,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    token_url: `${fake.url}/sts/v1/token`,
+    credential_source: source,
+    ...extra,
+  });
+  const by = (authorization: string | undefined) =>
+    fake.issuedBy.get(/^Bearer (\S+)$/.exec(authorization ?? '')?.[1] ?? '');
+
+  test('a file-sourced subject token exchanged at STS; the federated token calls Vertex', async () => {
+    reset();
+    fake.stsExchanges.length = 0;
+    const subject = join(dir, 'oidc-token');
+    writeFileSync(subject, fake.federation.subjectToken);
+    const file = writeJson(join(dir, 'federation-file.json'), federated({ file: subject }));
+    await chatThrough({ GOOGLE_APPLICATION_CREDENTIALS: file, GOOGLE_VERTEX_PROJECT: 'my-project' });
+    assert.deepEqual(fake.stsExchanges, [
+      {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        audience: fake.federation.audience,
+        scope: 'https://www.googleapis.com/auth/cloud-platform',
+        requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        subject_token: fake.federation.subjectToken,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      },
+    ]);
+    assert.equal(fake.calls.length, 6);
+    for (const call of fake.calls) assert.equal(by(call.authorization), 'sts');
+  });
+
+  test('a URL-sourced JSON subject token (with its headers), then the service account impersonated', async () => {
+    reset();
+    fake.stsExchanges.length = 0;
+    fake.impersonations.length = 0;
+    const file = writeJson(
+      join(dir, 'federation-url.json'),
+      federated(
+        {
+          url: `${fake.url}/oidc-token`,
+          headers: { Metadata: 'true' },
+          format: { type: 'json', subject_token_field_name: 'access_token' },
+        },
+        {
+          service_account_impersonation_url: `${fake.url}/iam/v1/projects/-/serviceAccounts/${fake.federation.serviceAccount}:generateAccessToken`,
+          service_account_impersonation: { token_lifetime_seconds: 1800 },
+        },
+      ),
+    );
+    await chatThrough({ GOOGLE_APPLICATION_CREDENTIALS: file, GOOGLE_VERTEX_PROJECT: 'my-project' });
+    assert.equal(fake.stsExchanges.length, 1);
+    assert.equal(fake.stsExchanges[0]?.subject_token, fake.federation.subjectToken);
+    assert.equal(fake.impersonations.length, 1, 'one impersonation for six requests');
+    assert.equal(by(fake.impersonations[0]?.authorization), 'sts');
+    assert.deepEqual(fake.impersonations[0]?.body, {
+      scope: ['https://www.googleapis.com/auth/cloud-platform'],
+      lifetime: '1800s',
+    });
+    for (const call of fake.calls) assert.equal(by(call.authorization), 'iam');
+  });
+
+  test('a subject token STS refuses is a 502 upstream_auth_failed naming the OAuth error', async () => {
+    const subject = join(dir, 'stale-token');
+    writeFileSync(subject, 'eyJ.not-trusted');
+    const file = writeJson(join(dir, 'federation-stale.json'), federated({ file: subject }));
+    const gw = await startTestGateway({
+      VERTEX_BASE_URL: fake.url,
+      GOOGLE_APPLICATION_CREDENTIALS: file,
+      GOOGLE_VERTEX_PROJECT: 'p',
+    });
+    try {
+      const { key } = await gw.createKey();
+      const res = await gw.call('/v1/chat/completions', { method: 'POST', key, json: CHAT });
+      assert.equal(res.status, 502);
+      const body = await readJson(res);
+      assert.equal(body.error.code, 'upstream_auth_failed');
+      assert.match(body.error.message, /invalid_grant: The subject token is invalid/);
+      // The platform rotates the file: the next request reads it again.
+      writeFileSync(subject, fake.federation.subjectToken);
+      const ok = await gw.call('/v1/chat/completions', { method: 'POST', key, json: CHAT });
+      assert.equal(ok.status, 200);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('Application Default Credentials: which, in what order', () => {
   const load = (env: Record<string, string>) =>
     loadConfig({ TOKGATE_CONFIG: '', GOOGLE_VERTEX_PROJECT: 'p', ...env }).providers.find(
@@ -195,15 +284,37 @@ describe('Application Default Credentials: which, in what order', () => {
       ],
       [
         {
-          GOOGLE_APPLICATION_CREDENTIALS: writeJson(join(dir, 'federated.json'), {
+          GOOGLE_APPLICATION_CREDENTIALS: writeJson(join(dir, 'aws.json'), {
             type: 'external_account',
-            audience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q',
-            subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+            audience:
+              '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/aws',
+            subject_token_type: 'urn:ietf:params:aws:token-type:aws4_request',
             token_url: 'https://sts.googleapis.com/v1/token',
-            credential_source: { file: '/var/run/token' },
+            credential_source: {
+              environment_id: 'aws1',
+              region_url: 'http://169.254.169.254/latest/meta-data/placement/availability-zone',
+              url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials',
+              regional_cred_verification_url:
+                'https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15',
+            },
           }),
         },
-        /is external_account credentials \(workload identity federation\), which tokgate does not support/,
+        /external_account credentials sourced from AWS are not supported by tokgate$/,
+      ],
+      [
+        {
+          GOOGLE_APPLICATION_CREDENTIALS_JSON: JSON.stringify({
+            type: 'external_account',
+            audience: 'a',
+            subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+            credential_source: { file: '/t', format: { type: 'json' } },
+          }),
+        },
+        /external_account credentials in the json format need subject_token_field_name$/,
+      ],
+      [
+        { GOOGLE_APPLICATION_CREDENTIALS_JSON: JSON.stringify({ type: 'impersonated_service_account' }) },
+        /is impersonated_service_account credentials \(service-account impersonation\), which tokgate does not support/,
       ],
       [
         { GOOGLE_APPLICATION_CREDENTIALS_JSON: JSON.stringify({ ...fake.user, refresh_token: undefined }) },

@@ -7,6 +7,7 @@ import { ConfigError } from '../../core/config-error.js';
 import type { HttpClient } from '../http.js';
 import { AccessTokenSource, type TokenGrant } from './access-token.js';
 import { authorizedUserGrant } from './authorized-user-token.js';
+import { type ExternalAccount, externalAccountGrant } from './external-account-token.js';
 import { metadataGrant, metadataProjectId } from './metadata-server.js';
 import { serviceAccountGrant } from './service-account-token.js';
 
@@ -40,11 +41,13 @@ function grantOf({ id, options }: ProviderSettings, http: HttpClient): TokenGran
         },
         http,
       );
+    case 'external_account':
+      return externalAccountGrant(id, JSON.parse(options.external_account ?? '{}') as ExternalAccount, http);
     case 'metadata':
       return metadataGrant(id, options.metadata_host || DEFAULT_METADATA_HOST, http);
     default:
       throw new ConfigError(
-        `providers.${id}.options.auth must be service_account, authorized_user or metadata (got '${auth}')`,
+        `providers.${id}.options.auth must be service_account, authorized_user, external_account or metadata (got '${auth}')`,
       );
   }
 }

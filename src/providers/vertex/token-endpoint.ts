@@ -18,13 +18,14 @@ export async function exchangeAtTokenEndpoint(
   http: HttpClient,
   tokenUri: string,
   form: Record<string, string>,
+  headers: Record<string, string> = {},
 ): Promise<IssuedToken> {
   // Not a caller's signal: the exchange serves every caller waiting for it.
   const signal = AbortSignal.timeout(EXCHANGE_TIMEOUT_MS);
   const res = await http.request(
     provider,
     new URL(tokenUri),
-    { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    { ...headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     new URLSearchParams(form).toString(),
     signal,
   );
@@ -54,8 +55,12 @@ export function tokenRefused(
   headers: Headers,
   body: unknown,
 ): GatewayError {
+  // OAuth's `{error, error_description}`, or Google's `{error: {message}}` (IAM, STS).
   const detail = body as { error?: unknown; error_description?: unknown } | undefined;
-  const what = [detail?.error, detail?.error_description].filter((s) => typeof s === 'string').join(': ');
+  const rpc = (detail?.error as { message?: unknown } | undefined)?.message;
+  const what = [detail?.error, detail?.error_description, rpc]
+    .filter((s) => typeof s === 'string')
+    .join(': ');
   const message = `${issuer} answered ${status}${what ? ` (${what})` : ''}`;
   const mapped = status >= 500 || status === 429 ? status : 401;
   return fromUpstreamStatus(provider, mapped, headers, { message });
