@@ -17,7 +17,12 @@ type ResetFormat =
   /** Seconds from now, fractional: `11.382867097854614`. */
   | 'seconds'
   /** An RFC 3339 instant: `2025-10-25T12:00:00Z`. */
-  | 'instant';
+  | 'instant'
+  /**
+   * Seconds from now, or an epoch instant when the number is that large (seconds from 1e9, milliseconds
+   * from 1e12): `x-ratelimit-reset` carries either, depending on who sends it.
+   */
+  | 'seconds-or-epoch';
 
 export interface RateLimitFamily {
   /** Who sends it, and the reference it was read from. */
@@ -48,6 +53,15 @@ export const RATE_LIMIT_FAMILIES: readonly RateLimitFamily[] = [
       ['anthropic-ratelimit-tokens-remaining', 'anthropic-ratelimit-tokens-reset'],
       ['anthropic-ratelimit-input-tokens-remaining', 'anthropic-ratelimit-input-tokens-reset'],
       ['anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'],
+    ],
+  },
+  {
+    vendor: 'Together AI (requests and tokens per second; one reset, "the suggested retry interval")',
+    source: 'https://docs.together.ai/docs/rate-limits',
+    format: 'seconds-or-epoch',
+    windows: [
+      ['x-ratelimit-remaining', 'x-ratelimit-reset'],
+      ['x-tokenlimit-remaining', 'x-ratelimit-reset'],
     ],
   },
   {
@@ -90,7 +104,11 @@ function untilReset(format: ResetFormat, raw: string, now: number): number | und
   let ms: number | undefined;
   if (format === 'duration') ms = parseDuration(raw);
   else if (format === 'seconds') ms = Number(raw) * 1000;
-  else ms = Date.parse(raw) - now;
+  else if (format === 'instant') ms = Date.parse(raw) - now;
+  else {
+    const n = Number(raw);
+    ms = n >= 1e12 ? n - now : n >= 1e9 ? n * 1000 - now : n * 1000;
+  }
   return ms !== undefined && Number.isFinite(ms) ? Math.max(0, Math.ceil(ms)) : undefined;
 }
 

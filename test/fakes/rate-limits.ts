@@ -70,3 +70,12 @@ export const cerebrasRateLimited = (w: {
   'x-ratelimit-reset-requests-day': String(w.requestsReset),
   'x-ratelimit-reset-tokens-minute': String(w.tokensReset),
 });
+
+/** Together AI: per-second request and token limits, one `x-ratelimit-reset` (seconds). */
+export const togetherRateLimited = (w: { tokensLeft: number; resetS: number }) => ({
+  'x-ratelimit-limit': '10',
+  'x-ratelimit-remaining': '7',
+  'x-ratelimit-reset': String(w.resetS),
+  'x-tokenlimit-limit': '3000',
+  'x-tokenlimit-remaining': String(w.tokensLeft),
+});

@@ -80,6 +80,24 @@ describe('upstreamWaitMs', () => {
     );
   });
 
+  test("Together's x-ratelimit-reset: seconds, or an epoch instant (seconds or milliseconds) when that large", () => {
+    const exhausted = (reset: string) =>
+      upstreamWaitMs(
+        { 'x-tokenlimit-remaining': '0', 'x-ratelimit-remaining': '4', 'x-ratelimit-reset': reset },
+        NOW,
+      );
+    assert.equal(exhausted('2'), 2_000);
+    assert.equal(exhausted(String(NOW / 1000 + 9)), 9_000);
+    assert.equal(exhausted(String(NOW + 1_500)), 1_500);
+    assert.equal(
+      upstreamWaitMs(
+        { 'x-tokenlimit-remaining': '10', 'x-ratelimit-remaining': '4', 'x-ratelimit-reset': '2' },
+        NOW,
+      ),
+      undefined,
+    );
+  });
+
   test('an unreadable reset is ignored', () => {
     assert.equal(
       upstreamWaitMs({ 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': 'later' }, NOW),

@@ -18,6 +18,7 @@ import {
   cerebrasRateLimited,
   groqRateLimited,
   openAIRateLimited,
+  togetherRateLimited,
 } from '../fakes/rate-limits.js';
 import { readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { FakeClock } from './fake-clock.js';
@@ -30,6 +31,7 @@ const fakes = {} as {
   openai: FakeOpenAI;
   groq: FakeOpenAI;
   cerebras: FakeOpenAI;
+  together: FakeOpenAI;
   anthropic: FakeAnthropic;
   google: FakeGoogle;
   azure: FakeAzure;
@@ -39,6 +41,7 @@ before(async () => {
   fakes.openai = await startFakeOpenAI();
   fakes.groq = await startFakeOpenAI();
   fakes.cerebras = await startFakeOpenAI();
+  fakes.together = await startFakeOpenAI();
   fakes.anthropic = await startFakeAnthropic();
   fakes.google = await startFakeGoogle();
   fakes.azure = await startFakeAzure();
@@ -56,6 +59,8 @@ before(async () => {
       GROQ_BASE_URL: fakes.groq.url,
       CEREBRAS_API_KEY: 'up',
       CEREBRAS_BASE_URL: fakes.cerebras.url,
+      TOGETHER_API_KEY: 'up',
+      TOGETHER_BASE_URL: fakes.together.url,
       ANTHROPIC_API_KEY: 'up',
       ANTHROPIC_BASE_URL: fakes.anthropic.url,
       GEMINI_API_KEY: 'up',
@@ -137,6 +142,18 @@ describe('the retry delay comes from the vendor', () => {
       }),
     });
     assert.deepEqual(await waitAfter('cerebras/gpt-oss-120b', fakes.cerebras), [11_383]);
+  });
+
+  test('Together AI: the token window used up, its `x-ratelimit-reset` in seconds', async () => {
+    fakes.together.faults.push({
+      kind: 'status',
+      status: 429,
+      headers: togetherRateLimited({ tokensLeft: 0, resetS: 2 }),
+    });
+    assert.deepEqual(
+      await waitAfter('together/meta-llama/Llama-3.3-70B-Instruct-Turbo', fakes.together),
+      [2_000],
+    );
   });
 
   test('Azure OpenAI: retry-after-ms to the millisecond (not the rounded retry-after)', async () => {
