@@ -21,7 +21,7 @@ import { DEFAULT_METADATA_HOST, GOOGLE_TOKEN_URI } from './google-endpoints.js';
 export interface FoundCredentials {
   /** Where they came from, for messages: `GOOGLE_APPLICATION_CREDENTIALS (/etc/key.json)`. */
   source: string;
-  /** The provider options that describe them (`auth`: service_account, authorized_user or metadata). */
+  /** The provider options that describe them (`auth`: service_account, authorized_user, external_account, metadata). */
   options: Record<string, string>;
   /** The project a service-account key names (`project_id`). */
   projectId: string | undefined;
@@ -51,7 +51,7 @@ export function findApplicationDefaultCredentials(env: Env): FoundCredentials {
   if (wellKnown && existsSync(wellKnown)) return fromFile(`gcloud's ${wellKnown}`, wellKnown, env);
   if (env.METADATA_SERVER_DETECTION?.trim().toLowerCase() === 'none') {
     throw new ConfigError(
-      'Vertex AI has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS, run `gcloud auth application-default login`, or allow the metadata server (METADATA_SERVER_DETECTION=none)',
+      'Vertex AI has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS, run `gcloud auth application-default login`, or unset METADATA_SERVER_DETECTION=none to use the metadata server',
     );
   }
   const host = env.GCE_METADATA_IP || env.GCE_METADATA_HOST || DEFAULT_METADATA_HOST;
@@ -189,9 +189,7 @@ function externalAccount(source: string, json: Record<string, unknown>, env: Env
     ...(typeof lifetime === 'number'
       ? { service_account_impersonation: { token_lifetime_seconds: lifetime } }
       : {}),
-    ...(text(json.client_id)
-      ? { client_id: json.client_id, client_secret: text(json.client_secret) ?? '' }
-      : {}),
+    ...(text(json.client_id) ? { client_id: json.client_id } : {}),
     ...(text(json.workforce_pool_user_project)
       ? { workforce_pool_user_project: json.workforce_pool_user_project }
       : {}),
@@ -201,6 +199,8 @@ function externalAccount(source: string, json: Record<string, unknown>, env: Env
     options: {
       auth: 'external_account',
       external_account: JSON.stringify(account),
+      // Apart, under a name the log redaction treats as a secret (config/secrets.ts).
+      ...(text(json.client_id) ? { client_secret: text(json.client_secret) ?? '' } : {}),
       ...quotaProject(env, text(json.quota_project_id)),
     },
     projectId: undefined,

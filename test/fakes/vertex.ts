@@ -65,7 +65,8 @@ export interface FakeVertex {
   user: Record<string, string>;
   /** Workload identity federation: the pool's audience, the subject token it trusts, the account to impersonate. */
   federation: { audience: string; subjectToken: string; serviceAccount: string };
-  /** STS exchanges (their form fields) and generateAccessToken calls (authorization, body). */
+  /** STS exchanges (their form fields, and the Authorization header as `authorization` when sent) and
+   * generateAccessToken calls (authorization, body). */
   stsExchanges: Array<Record<string, string>>;
   impersonations: Array<{ authorization: string | undefined; body: unknown }>;
   /** Who issued each access token: `oauth`, `sts`, `iam` or `metadata`. */
@@ -201,9 +202,9 @@ export async function startFakeVertex(): Promise<FakeVertex> {
   }
 
   /** Google STS (RFC 8693): the pool's audience and the trusted subject token become a federated token. */
-  function sts(raw: string, res: ServerResponse) {
+  function sts(raw: string, authorization: string | undefined, res: ServerResponse) {
     const form = Object.fromEntries(new URLSearchParams(raw));
-    fake.stsExchanges.push(form);
+    fake.stsExchanges.push(authorization ? { ...form, authorization } : form);
     const wrong =
       form.grant_type !== 'urn:ietf:params:oauth:grant-type:token-exchange' ||
       form.requested_token_type !== 'urn:ietf:params:oauth:token-type:access_token' ||
@@ -295,7 +296,8 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.pathname === '/token' && req.method === 'POST') return token(raw, res);
-    if (url.pathname === '/sts/v1/token' && req.method === 'POST') return sts(raw, res);
+    if (url.pathname === '/sts/v1/token' && req.method === 'POST')
+      return sts(raw, req.headers.authorization, res);
     const iam = /^\/iam\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/.exec(url.pathname);
     if (iam && req.method === 'POST')
       return impersonate(decodeURIComponent(iam[1] ?? ''), raw, req.headers.authorization, res);

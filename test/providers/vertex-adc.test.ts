@@ -208,6 +208,35 @@ describe('Vertex AI on workload identity federation (external_account)', () => {
     for (const call of fake.calls) assert.equal(by(call.authorization), 'iam');
   });
 
+  test('client authentication (HTTP Basic) at STS; the client secret kept apart for log redaction', async () => {
+    reset();
+    fake.stsExchanges.length = 0;
+    const subject = join(dir, 'oidc-token-basic');
+    writeFileSync(subject, fake.federation.subjectToken);
+    const account = federated(
+      { file: subject },
+      { client_id: 'workforce-client', client_secret: 'wf-secret', workforce_pool_user_project: 'up' },
+    );
+    const options = loadConfig({
+      TOKGATE_CONFIG: '',
+      GOOGLE_VERTEX_PROJECT: 'p',
+      GOOGLE_APPLICATION_CREDENTIALS_JSON: JSON.stringify(account),
+    }).providers.find((p) => p.id === 'vertex')?.options;
+    assert.equal(options?.client_secret, 'wf-secret');
+    assert.doesNotMatch(options?.external_account ?? '', /wf-secret/);
+    await chatThrough({
+      GOOGLE_APPLICATION_CREDENTIALS_JSON: JSON.stringify(account),
+      GOOGLE_VERTEX_PROJECT: 'p',
+    });
+    assert.equal(fake.stsExchanges.length, 1);
+    const exchange = fake.stsExchanges[0]!;
+    assert.equal(
+      exchange.authorization,
+      `Basic ${Buffer.from('workforce-client:wf-secret').toString('base64')}`,
+    );
+    assert.equal(exchange.options, undefined, 'client authentication over the user project option');
+  });
+
   test('a subject token STS refuses is a 502 upstream_auth_failed naming the OAuth error', async () => {
     const subject = join(dir, 'stale-token');
     writeFileSync(subject, 'eyJ.not-trusted');

@@ -42,7 +42,14 @@ function grantOf({ id, options }: ProviderSettings, http: HttpClient): TokenGran
         http,
       );
     case 'external_account':
-      return externalAccountGrant(id, JSON.parse(options.external_account ?? '{}') as ExternalAccount, http);
+      return externalAccountGrant(
+        id,
+        {
+          ...(JSON.parse(options.external_account ?? '{}') as ExternalAccount),
+          ...(options.client_secret === undefined ? {} : { client_secret: options.client_secret }),
+        },
+        http,
+      );
     case 'metadata':
       return metadataGrant(id, options.metadata_host || DEFAULT_METADATA_HOST, http);
     default:
