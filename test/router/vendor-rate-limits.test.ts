@@ -197,6 +197,22 @@ describe('the retry delay comes from the vendor', () => {
     assert.deepEqual(await waitAfter('google/gemini-2.0-flash', fakes.google), [7_000]);
   });
 
+  test('Gemini: a fractional retryDelay (`2.5s`) to the millisecond', async () => {
+    fakes.google.faults.push({
+      kind: 'status',
+      status: 429,
+      body: {
+        error: {
+          code: 429,
+          message: 'Resource has been exhausted (e.g. check quota).',
+          status: 'RESOURCE_EXHAUSTED',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2.5s' }],
+        },
+      },
+    });
+    assert.deepEqual(await waitAfter('google/gemini-2.5-flash', fakes.google), [2_500]);
+  });
+
   test('a 503 with Retry-After is waited for as a 429 is', async () => {
     fakes.openai.faults.push({ kind: 'status', status: 503, headers: { 'retry-after': '2' } });
     assert.deepEqual(await waitAfter('openai/gpt-4.1', fakes.openai), [2_000]);
