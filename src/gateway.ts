@@ -12,6 +12,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { ModelCatalog } from './catalog/catalog.js';
 import type { GatewayConfig } from './config/config.js';
 import { configSecrets } from './config/secrets.js';
+import type { Clock } from './core/clock.js';
 import { createRedactor } from './core/redact.js';
 import { createFleet } from './fleet.js';
 import { BucketImages, FolderImages, ImageStore } from './pipeline/image-store.js';
@@ -60,6 +61,8 @@ export interface GatewayOptions {
   planRefreshMs?: number;
   /** How often the newest price version is polled (default PRICE_POLL_MS; tests isolate the Redis path). */
   pricePollMs?: number;
+  /** The router's clock: backoffs, Retry-After waits, circuit cool-downs (tests watch a fake one). */
+  routerClock?: Clock;
 }
 
 /** How often expired images are swept: every TTL, between a second and ten minutes. */
@@ -137,7 +140,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const prices = new PriceVersionWatcher(store, catalog, log);
   await prices.refresh();
   prices.start(options.pricePollMs);
-  const router = new Router(providers, catalog, config.routing);
+  const router = new Router(providers, catalog, config.routing, options.routerClock);
   const modelLists = new ModelListRefresher(
     config.providers.filter((p) => p.listModels),
     http,

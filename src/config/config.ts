@@ -1,5 +1,4 @@
 // Configuration: environment variables and the optional YAML file, validated once at start.
-import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../core/config-error.js';
 import { IMAGE_OPERATIONS } from '../core/images.js';
+import { findApplicationDefaultCredentials } from './google-credentials.js';
 import { type ObservabilitySettings, resolveObservability } from './observability.js';
 import { OPENAI_COMPATIBLE_VENDORS, type VendorQuirks, type VendorSpec } from './vendors.js';
 
@@ -895,36 +895,26 @@ function nativeFromEnv(env: NodeJS.ProcessEnv): ProviderSettings[] {
 }
 
 /**
- * Google Vertex AI, enabled by a service-account key (GOOGLE_APPLICATION_CREDENTIALS, a file path as Google's
- * libraries read it, or GOOGLE_APPLICATION_CREDENTIALS_JSON, the key itself) and GOOGLE_VERTEX_PROJECT or
- * GOOGLE_VERTEX_LOCATION (the AI SDK's names; the project defaults to the key's project_id, the location to
- * us-central1). Read once at start.
+ * Google Vertex AI, enabled by GOOGLE_VERTEX_PROJECT or GOOGLE_VERTEX_LOCATION (the AI SDK's names) and
+ * authorised by Google's Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS[_JSON], gcloud's
+ * file, the metadata server: google-credentials.ts). The project is
+ * GOOGLE_VERTEX_PROJECT, else GCLOUD_PROJECT or GOOGLE_CLOUD_PROJECT, else the key's project_id, else (on
+ * the metadata server's credentials) the metadata server's, asked at start; the location defaults to
+ * us-central1. Read once at start.
  */
 function vertexFromEnv(env: NodeJS.ProcessEnv): ProviderSettings | undefined {
-  const path = env.GOOGLE_APPLICATION_CREDENTIALS;
-  const inline = env.GOOGLE_APPLICATION_CREDENTIALS_JSON;
-  if (!(path || inline) || !(env.GOOGLE_VERTEX_PROJECT || env.GOOGLE_VERTEX_LOCATION)) return undefined;
-  const source = inline ? 'GOOGLE_APPLICATION_CREDENTIALS_JSON' : `GOOGLE_APPLICATION_CREDENTIALS (${path})`;
-  let key: Record<string, unknown>;
-  try {
-    key = JSON.parse(inline || readFileSync(path as string, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigError(`${source} is not a readable JSON key: ${(error as Error).message}`);
-  }
-  const field = (name: string) => (typeof key[name] === 'string' ? (key[name] as string) : '');
-  if (field('type') !== 'service_account' || !field('client_email') || !field('private_key')) {
-    throw new ConfigError(
-      `${source} must be a service-account key (type service_account, client_email, private_key)`,
-    );
-  }
-  try {
-    createPrivateKey(field('private_key'));
-  } catch {
-    throw new ConfigError(`${source}: private_key is not a PEM private key`);
-  }
-  const project = env.GOOGLE_VERTEX_PROJECT || field('project_id');
+  if (!(env.GOOGLE_VERTEX_PROJECT || env.GOOGLE_VERTEX_LOCATION)) return undefined;
+  const credentials = findApplicationDefaultCredentials(env);
+  const project =
+    env.GOOGLE_VERTEX_PROJECT ||
+    env.GCLOUD_PROJECT ||
+    env.GOOGLE_CLOUD_PROJECT ||
+    credentials.projectId ||
+    '';
   const location = env.GOOGLE_VERTEX_LOCATION || 'us-central1';
-  if (!project) throw new ConfigError('GOOGLE_VERTEX_PROJECT is not set and the key names no project_id');
+  if (!project && credentials.options.auth !== 'metadata') {
+    throw new ConfigError(`GOOGLE_VERTEX_PROJECT is not set and ${credentials.source} names no project_id`);
+  }
   if (!/^[a-z0-9-]+$/.test(location))
     throw new ConfigError('GOOGLE_VERTEX_LOCATION must be a region like us-east5');
   const host = location === 'global' ? 'aiplatform.googleapis.com' : `${location}-aiplatform.googleapis.com`;
@@ -936,14 +926,8 @@ function vertexFromEnv(env: NodeJS.ProcessEnv): ProviderSettings | undefined {
     headers: {},
     quirks: {},
     models: [],
-    options: {
-      project,
-      location,
-      client_email: field('client_email'),
-      private_key: field('private_key'),
-      token_uri: field('token_uri') || 'https://oauth2.googleapis.com/token',
-      ...(field('private_key_id') ? { private_key_id: field('private_key_id') } : {}),
-    },
+    // An empty project is the metadata server's to name (providers/vertex/credentials.ts).
+    options: { ...credentials.options, project, location },
   };
 }
 

@@ -20,6 +20,8 @@ export interface GatewayErrorOptions {
   param?: string | null;
   /** Seconds the caller should wait, from an upstream `retry-after` or our own limiter. */
   retryAfter?: number;
+  /** The same wait to the millisecond (an upstream's `retry-after-ms` or window reset); `retryAfter` follows. */
+  retryAfterMs?: number;
   /** Which provider failed, when the error came from upstream. */
   provider?: string;
   /** The provider's own code for its refusal (`context_length_exceeded`), passed on to the client. */
@@ -47,6 +49,8 @@ export class GatewayError extends Error {
   /** Whether the same call may succeed if tried again (the router reads only this). */
   readonly retryable: boolean;
   readonly retryAfter: number | undefined;
+  /** The wait in milliseconds, as precisely as it was said (the router's retry delay and cool-down). */
+  readonly retryAfterMs: number | undefined;
   readonly provider: string | undefined;
   /** The provider's own code, when it refused the request with one: what the client sees as `code`. */
   readonly providerCode: string | null;
@@ -68,7 +72,9 @@ export class GatewayError extends Error {
     this.type = spec.type;
     this.param = options.param !== undefined ? options.param : 'param' in spec ? spec.param : null;
     this.retryable = spec.retryable;
-    this.retryAfter = options.retryAfter;
+    const { retryAfter, retryAfterMs } = options;
+    this.retryAfterMs = retryAfterMs ?? (retryAfter === undefined ? undefined : retryAfter * 1000);
+    this.retryAfter = retryAfter ?? (retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000));
     this.provider = options.provider;
     this.providerCode = options.providerCode ?? null;
     this.upstreamStatus = options.upstreamStatus;
@@ -88,6 +94,7 @@ export class GatewayError extends Error {
       status: this.status,
       providerCode: this.providerCode,
       ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
       ...(this.provider === undefined ? {} : { provider: this.provider }),
       ...(this.headers === undefined ? {} : { headers: this.headers }),
       cause: this,

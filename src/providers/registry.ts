@@ -5,7 +5,8 @@ import type { ProviderSettings } from '../config/config.js';
 import type { Provider } from '../core/types.js';
 import type { HttpClient } from './http.js';
 
-type Factory = (settings: ProviderSettings, http: HttpClient) => Provider;
+/** Most build at once; one may first ask something of the network (Vertex's project, from the metadata server). */
+type Factory = (settings: ProviderSettings, http: HttpClient) => Provider | Promise<Provider>;
 
 const factories: Record<string, () => Promise<Factory>> = {
   openai: async () => (await import('./openai/openai-provider.js')).createOpenAIProvider,
@@ -28,7 +29,7 @@ export async function createProviders(
   for (const entry of settings) {
     const load = factories[entry.format];
     if (!load) throw new Error(`Provider '${entry.id}': unknown format '${entry.format}'`);
-    providers.set(entry.id, (await load())(entry, http));
+    providers.set(entry.id, await (await load())(entry, http));
   }
   return providers;
 }

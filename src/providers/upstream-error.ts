@@ -2,6 +2,7 @@
 // `*-error.ts` extracts the message from its own error body and calls `fromUpstreamStatus`.
 import { type GatewayError, gatewayError } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
+import { upstreamWaitMs } from './rate-limit-headers.js';
 
 const maskCredentials = createRedactor([]);
 
@@ -11,16 +12,10 @@ export interface UpstreamErrorDetail {
   code?: string | null;
 }
 
-/** Seconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
-export function parseRetryAfter(headers: Record<string, string | string[] | undefined>): number | undefined {
-  const ms = Number(headers['retry-after-ms']);
-  if (Number.isFinite(ms) && ms >= 0) return Math.ceil(ms / 1000);
-  const raw = headers['retry-after'];
-  if (typeof raw !== 'string' || raw === '') return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+/** The wait the upstream asked for (rate-limit-headers.ts), as the error carries it. */
+function askedToWait(headers: Record<string, string | string[] | undefined>) {
+  const ms = upstreamWaitMs(headers);
+  return ms === undefined ? {} : { retryAfterMs: ms };
 }
 
 export function fromUpstreamStatus(
@@ -47,11 +42,10 @@ export function fromUpstreamStatus(
     });
   }
   if (status === 429) {
-    const retryAfter = parseRetryAfter(headers);
     return gatewayError('upstream_rate_limited', {
       ...base,
+      ...askedToWait(headers),
       message: `Upstream provider '${provider}' is rate limiting${said}`,
-      ...(retryAfter === undefined ? {} : { retryAfter }),
     });
   }
   if (status === 408 || status === 504) {
@@ -63,6 +57,8 @@ export function fromUpstreamStatus(
   if (status === 503 || status === 529) {
     return gatewayError('upstream_unavailable', {
       ...base,
+      // An overloaded upstream may say when to come back (Retry-After on a 503), as a rate limit does.
+      ...askedToWait(headers),
       message: `Upstream provider '${provider}' is overloaded or unavailable${said}`,
     });
   }

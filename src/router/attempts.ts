@@ -243,10 +243,7 @@ export class AttemptLoop {
     }
     if (!reached) this.router.health.released(deployment.id);
     else if (failure.retryable) {
-      this.router.health.failed(
-        deployment.id,
-        failure.retryAfter === undefined ? undefined : failure.retryAfter * 1000,
-      );
+      this.router.health.failed(deployment.id, failure.retryAfterMs);
     } else this.router.health.released(deployment.id);
     this.failures.push([deployment, failure]);
     this.lastError.set(deployment.id, failure);
@@ -283,8 +280,8 @@ export class AttemptLoop {
       this.made,
       // None left: asked as a second round, so that only a retry the policy allows counts as refused.
       next
-        ? { tried: this.tried.has(next.id), retryAfter: this.lastError.get(next.id)?.retryAfter }
-        : { tried: true, retryAfter: undefined },
+        ? { tried: this.tried.has(next.id), retryAfterMs: this.lastError.get(next.id)?.retryAfterMs }
+        : { tried: true, retryAfterMs: undefined },
       this.startedAt + this.plan.timeouts.totalMs - clock.now(),
       clock.random(),
     );

@@ -24,8 +24,8 @@ export type RetryDecision =
 export interface NextAttempt {
   /** The next deployment already failed in this request (a second round): back off first. */
   tried: boolean;
-  /** Seconds it asked us to wait when it failed (a 429's Retry-After). */
-  retryAfter: number | undefined;
+  /** Milliseconds it asked us to wait when it failed (a 429's Retry-After or rate-limit reset). */
+  retryAfterMs: number | undefined;
 }
 
 /**
@@ -46,8 +46,8 @@ export function decideRetry(
   let delayMs = 0;
   if (next.tried) {
     delayMs = backoffMs(policy, attemptsMade - 1, random);
-    if (next.retryAfter !== undefined) {
-      const asked = next.retryAfter * 1000;
+    if (next.retryAfterMs !== undefined) {
+      const asked = next.retryAfterMs;
       if (asked > policy.maxRetryAfterMs) return { retry: false };
       delayMs = Math.max(delayMs, asked);
     }

@@ -129,6 +129,16 @@ const CATALOGUE: Array<{ mistake: string; env: Record<string, string>; line: Reg
     line: /type\.yaml: server\.port: .*; fix the file/,
   },
   {
+    mistake: 'Vertex AI with GOOGLE_APPLICATION_CREDENTIALS naming a file that is not there',
+    env: { GOOGLE_VERTEX_PROJECT: 'p', GOOGLE_APPLICATION_CREDENTIALS: join(dir, 'no-such-key.json') },
+    line: /GOOGLE_APPLICATION_CREDENTIALS \(.*no-such-key\.json\) cannot be read: ENOENT/,
+  },
+  {
+    mistake: 'Vertex AI on the metadata server, no project set, and no metadata server to name it',
+    env: { GOOGLE_VERTEX_LOCATION: 'us-east5', GCE_METADATA_HOST: '127.0.0.1:1' },
+    line: /Vertex AI: GOOGLE_VERTEX_PROJECT is not set and the metadata server \(127\.0\.0\.1:1\) did not name the project \(.*\); set GOOGLE_VERTEX_PROJECT$/,
+  },
+  {
     mistake: 'a weak TOKGATE_ADMIN_KEY',
     env: { TOKGATE_ADMIN_KEY: 'abc' },
     line: /TOKGATE_ADMIN_KEY: too weak \(3 characters\); use at least 32 characters/,

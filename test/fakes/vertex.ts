@@ -1,5 +1,8 @@
 // A fake Google Vertex AI: an OAuth2 token endpoint that verifies the service account's signed JWT (RS256,
-// with the test key's public half) and issues access tokens, and Vertex's publisher paths
+// with the test key's public half) or a user's refresh token and issues access tokens, Google's STS token
+// exchange and IAM generateAccessToken (workload identity federation) with a subject-token URL of an
+// "other cloud", a GCE metadata server (its own port, as GCE_METADATA_HOST) that issues tokens to the
+// "instance", and Vertex's publisher paths
 // (`/v1/projects/{p}/locations/{l}/publishers/{google|anthropic}/models/{m}:{method}`), which check the
 // access token and Vertex's own rules, then hand the call to the fake Gemini API or fake Anthropic API
 // (test/fakes/google.ts, anthropic.ts) in their own wire formats, so every translation check of those
@@ -32,9 +35,23 @@ export function testServiceAccount(tokenUri: string, project = 'tokgate-test') {
   return { key, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
+/** The `authorized_user` file `gcloud auth application-default login` writes, for the fake's token endpoint. */
+export function testAuthorizedUser(tokenUri: string) {
+  return {
+    type: 'authorized_user',
+    client_id: '764086051850-test.apps.googleusercontent.com',
+    client_secret: 'd-FL95Q19q7MQmFpd7hHD0Ty',
+    refresh_token: `1//0g-test-${randomBytes(8).toString('hex')}`,
+    quota_project_id: 'billed-project',
+    token_uri: tokenUri,
+  };
+}
+
 export interface VertexCall {
   path: string;
   authorization: string | undefined;
+  /** `x-goog-user-project`: the quota project user credentials bill. */
+  userProject: string | undefined;
   body: unknown;
 }
 
@@ -44,8 +61,24 @@ export interface FakeVertex {
   tokenUri: string;
   /** The service-account key file the fake trusts. */
   key: Record<string, string>;
-  /** Token exchanges, with the JWT claims each presented. */
+  /** Token exchanges, with the JWT claims each presented (a refresh-token grant: its form fields). */
   exchanges: Array<Record<string, unknown>>;
+  /** The user credentials the token endpoint honours (`authorized_user` file, pointing at the fake). */
+  user: Record<string, string>;
+  /** Workload identity federation: the pool's audience, the subject token it trusts, the account to impersonate. */
+  federation: { audience: string; subjectToken: string; serviceAccount: string };
+  /** STS exchanges (their form fields, and the Authorization header as `authorization` when sent) and
+   * generateAccessToken calls (authorization, body). */
+  stsExchanges: Array<Record<string, string>>;
+  impersonations: Array<{ authorization: string | undefined; body: unknown }>;
+  /** Who issued each access token: `oauth`, `sts`, `iam` or `metadata`. */
+  issuedBy: Map<string, string>;
+  /** The metadata server's `host:port` (GCE_METADATA_HOST). */
+  metadataHost: string;
+  /** The project the metadata server names. */
+  metadataProject: string;
+  /** Requests the metadata server answered: `path` and whether `Metadata-Flavor: Google` came with it. */
+  metadataCalls: Array<{ path: string; flavored: boolean }>;
   calls: VertexCall[];
   /** Lifetime of the tokens issued, seconds (default 3600). */
   tokenLifetimeS: number;
@@ -72,6 +105,19 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     tokenUri: '',
     key: {},
     exchanges: [],
+    user: {},
+    federation: {
+      audience:
+        '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/oidc',
+      subjectToken: `eyJ.subject-${randomBytes(6).toString('hex')}`,
+      serviceAccount: 'gateway@tokgate-test.iam.gserviceaccount.com',
+    },
+    stsExchanges: [],
+    impersonations: [],
+    issuedBy: new Map(),
+    metadataHost: '',
+    metadataProject: 'gce-project',
+    metadataCalls: [],
     calls: [],
     tokenLifetimeS: 3600,
     tokenFaults: [],
@@ -111,12 +157,44 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     return { head, body };
   }
 
-  /** Checks the JWT bearer grant the way Google's token endpoint does (the parts a client can get wrong). */
+  /** The refresh-token grant: Google answers `invalid_client` or `invalid_grant` for what does not match. */
+  function checkRefresh(form: URLSearchParams): string | undefined {
+    if (
+      form.get('client_id') !== fake.user.client_id ||
+      form.get('client_secret') !== fake.user.client_secret
+    ) {
+      return 'invalid_client';
+    }
+    if (form.get('refresh_token') !== fake.user.refresh_token) return 'invalid_grant';
+    return undefined;
+  }
+
+  const issue = (by = 'oauth') => {
+    const accessToken = `ya29.fake-${randomBytes(12).toString('base64url')}`;
+    issued.add(accessToken);
+    fake.issuedBy.set(accessToken, by);
+    return { access_token: accessToken, expires_in: fake.tokenLifetimeS, token_type: 'Bearer' };
+  };
+
+  /** Checks the grant the way Google's token endpoint does (the parts a client can get wrong). */
   function token(raw: string, res: ServerResponse): void {
     const form = new URLSearchParams(raw);
     const fault = fake.tokenFaults.shift();
     if (fault !== undefined) {
       send(res, fault, { error: 'invalid_grant', error_description: 'Invalid JWT Signature. (fake fault)' });
+      return;
+    }
+    if (form.get('grant_type') === 'refresh_token') {
+      const refused = checkRefresh(form);
+      if (refused) {
+        send(res, refused === 'invalid_client' ? 401 : 400, {
+          error: refused,
+          error_description: 'Bad Request',
+        });
+        return;
+      }
+      fake.exchanges.push(Object.fromEntries(form));
+      send(res, 200, { ...issue(), scope: 'https://www.googleapis.com/auth/cloud-platform openid' });
       return;
     }
     const checked = checkAssertion(form);
@@ -126,10 +204,85 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     }
     const { head, body } = checked;
     fake.exchanges.push({ ...head, ...body });
-    const accessToken = `ya29.fake-${randomBytes(12).toString('base64url')}`;
-    issued.add(accessToken);
-    send(res, 200, { access_token: accessToken, expires_in: fake.tokenLifetimeS, token_type: 'Bearer' });
+    send(res, 200, issue());
   }
+
+  /** Google STS (RFC 8693): the pool's audience and the trusted subject token become a federated token. */
+  function sts(raw: string, authorization: string | undefined, res: ServerResponse) {
+    const form = Object.fromEntries(new URLSearchParams(raw));
+    fake.stsExchanges.push(authorization ? { ...form, authorization } : form);
+    const wrong =
+      form.grant_type !== 'urn:ietf:params:oauth:grant-type:token-exchange' ||
+      form.requested_token_type !== 'urn:ietf:params:oauth:token-type:access_token' ||
+      form.subject_token_type !== 'urn:ietf:params:oauth:token-type:jwt' ||
+      form.scope !== 'https://www.googleapis.com/auth/cloud-platform';
+    if (wrong)
+      return send(res, 400, { error: 'invalid_request', error_description: 'Invalid token exchange' });
+    if (form.audience !== fake.federation.audience) {
+      return send(res, 400, {
+        error: 'invalid_target',
+        error_description: 'The target service indicated by the "audience" parameters is invalid.',
+      });
+    }
+    if (form.subject_token !== fake.federation.subjectToken) {
+      return send(res, 400, { error: 'invalid_grant', error_description: 'The subject token is invalid.' });
+    }
+    const { access_token, expires_in } = issue('sts');
+    send(res, 200, {
+      access_token,
+      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      token_type: 'Bearer',
+      expires_in,
+    });
+  }
+
+  /** IAM Credentials generateAccessToken: a federated token → the service account's own token. */
+  function impersonate(email: string, raw: string, authorization: string | undefined, res: ServerResponse) {
+    const body = parseBody(raw) as { scope?: string[]; lifetime?: string } | undefined;
+    fake.impersonations.push({ authorization, body });
+    const bearer = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    if (!bearer || fake.issuedBy.get(bearer) !== 'sts') {
+      return rpcError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+    }
+    if (email !== fake.federation.serviceAccount) {
+      return rpcError(
+        res,
+        403,
+        'PERMISSION_DENIED',
+        `Permission 'iam.serviceAccounts.getAccessToken' denied on ${email}`,
+      );
+    }
+    const { access_token, expires_in } = issue('iam');
+    send(res, 200, {
+      accessToken: access_token,
+      expireTime: new Date(Date.now() + expires_in * 1000).toISOString(),
+    });
+  }
+
+  /**
+   * The metadata server's two paths tokgate reads, with its rules: requests without `Metadata-Flavor: Google`
+   * are refused (403), answers carry the header; the token is JSON, the project id plain text.
+   */
+  function metadata(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const flavored = req.headers['metadata-flavor'] === 'Google';
+    fake.metadataCalls.push({ path: url.pathname, flavored });
+    const answer = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': type, 'metadata-flavor': 'Google' });
+      res.end(body);
+    };
+    if (!flavored) return answer(403, 'text/html', 'Missing Metadata-Flavor:Google header.');
+    if (url.pathname === '/computeMetadata/v1/instance/service-accounts/default/token') {
+      const fault = fake.tokenFaults.shift();
+      if (fault !== undefined) return answer(fault, 'text/plain', 'fake fault');
+      return answer(200, 'application/json', JSON.stringify(issue('metadata')));
+    }
+    if (url.pathname === '/computeMetadata/v1/project/project-id') {
+      return answer(200, 'application/text', fake.metadataProject);
+    }
+    return answer(404, 'text/html', 'Not Found');
+  }
+  const metadataServer = createServer(metadata);
 
   /** Relays a call to a fake in its own wire format and pipes its answer back. */
   function relay(target: string, headers: Record<string, string>, body: string, res: ServerResponse) {
@@ -149,8 +302,23 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.pathname === '/token' && req.method === 'POST') return token(raw, res);
+    if (url.pathname === '/sts/v1/token' && req.method === 'POST')
+      return sts(raw, req.headers.authorization, res);
+    const iam = /^\/iam\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/.exec(url.pathname);
+    if (iam && req.method === 'POST')
+      return impersonate(decodeURIComponent(iam[1] ?? ''), raw, req.headers.authorization, res);
+    // The "other cloud's" token endpoint (Azure IMDS style): JSON, only with `Metadata: true`.
+    if (url.pathname === '/oidc-token') {
+      if (req.headers.metadata !== 'true') return send(res, 400, { error: 'missing Metadata header' });
+      return send(res, 200, { access_token: fake.federation.subjectToken, token_type: 'Bearer' });
+    }
     const body = parseBody(raw);
-    fake.calls.push({ path: url.pathname + url.search, authorization: req.headers.authorization, body });
+    fake.calls.push({
+      path: url.pathname + url.search,
+      authorization: req.headers.authorization,
+      userProject: req.headers['x-goog-user-project'] as string | undefined,
+      body,
+    });
     const route =
       /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(\w+)$/.exec(
         url.pathname,
@@ -223,6 +391,7 @@ export async function startFakeVertex(): Promise<FakeVertex> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
+    await new Promise<void>((resolve) => metadataServer.close(() => resolve()));
     await google.close();
     await anthropic.close();
     await imagen.close();
@@ -235,6 +404,9 @@ export async function startFakeVertex(): Promise<FakeVertex> {
   const account = testServiceAccount(fake.tokenUri);
   fake.key = account.key;
   publicKeyPem = account.publicKeyPem;
+  fake.user = testAuthorizedUser(fake.tokenUri);
+  await new Promise<void>((resolve) => metadataServer.listen(0, '127.0.0.1', resolve));
+  fake.metadataHost = `127.0.0.1:${(metadataServer.address() as AddressInfo).port}`;
   return fake;
 }
 

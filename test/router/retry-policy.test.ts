@@ -47,8 +47,8 @@ describe('backoff', () => {
 });
 
 describe('decideRetry', () => {
-  const fresh = { tried: false, retryAfter: undefined };
-  const again = { tried: true, retryAfter: undefined };
+  const fresh = { tried: false, retryAfterMs: undefined };
+  const again = { tried: true, retryAfterMs: undefined };
 
   test('only a retryable error is retried', () => {
     const bad = gatewayError('invalid_request', { message: 'bad' });
@@ -63,20 +63,26 @@ describe('decideRetry', () => {
   });
 
   test('Retry-After is a floor on the wait for the deployment that asked, and too long means give up', () => {
-    assert.deepEqual(decideRetry(policy, retryable(2), 1, { tried: true, retryAfter: 2 }, 60_000, 0.5), {
-      retry: true,
-      delayMs: 2_000,
-    });
+    assert.deepEqual(
+      decideRetry(policy, retryable(2), 1, { tried: true, retryAfterMs: 2_000 }, 60_000, 0.5),
+      {
+        retry: true,
+        delayMs: 2_000,
+      },
+    );
     // Another deployment is not bound by it.
     assert.deepEqual(decideRetry(policy, retryable(2), 1, fresh, 60_000, 0.5), { retry: true, delayMs: 0 });
-    assert.deepEqual(decideRetry(policy, retryable(11), 1, { tried: true, retryAfter: 11 }, 60_000, 0.5), {
-      retry: false,
-    });
+    assert.deepEqual(
+      decideRetry(policy, retryable(11), 1, { tried: true, retryAfterMs: 11_000 }, 60_000, 0.5),
+      {
+        retry: false,
+      },
+    );
   });
 
   test('the attempt budget and the deadline bound it', () => {
     assert.deepEqual(decideRetry(policy, retryable(), 5, fresh, 60_000, 0.5), { retry: false });
-    assert.deepEqual(decideRetry(policy, retryable(2), 1, { tried: true, retryAfter: 2 }, 1_500, 0.5), {
+    assert.deepEqual(decideRetry(policy, retryable(2), 1, { tried: true, retryAfterMs: 2_000 }, 1_500, 0.5), {
       retry: false,
     });
     assert.deepEqual(decideRetry(policy, retryable(), 1, fresh, 0, 0.5), { retry: false });

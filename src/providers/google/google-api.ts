@@ -230,7 +230,7 @@ export interface GoogleErrorDetail {
   status: string | undefined;
   /** `details[].reason` of the google.rpc.ErrorInfo, e.g. API_KEY_INVALID. */
   reason: string | undefined;
-  /** `details[].retryDelay` of the google.rpc.RetryInfo, in seconds. */
+  /** `details[].retryDelay` of the google.rpc.RetryInfo, in seconds (fractional: the router waits to the ms). */
   retryDelaySeconds: number | undefined;
 }
 
@@ -242,7 +242,7 @@ export function toGoogleErrorDetail(body: z.output<typeof googleErrorBodySchema>
     reason ??= detail.reason;
     // Durations are JSON strings like "37s" or "0.5s".
     const delay = detail.retryDelay === undefined ? null : /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay);
-    if (delay?.[1]) retryDelaySeconds = Math.ceil(Number(delay[1]));
+    if (delay?.[1]) retryDelaySeconds = Number(delay[1]);
   }
   return { code: error.code, message: error.message, status: error.status, reason, retryDelaySeconds };
 }

@@ -4,13 +4,15 @@
 // anthropic/ providers' translations, pointed at Vertex's paths: `vertex/gemini-2.5-pro`,
 // `vertex/claude-sonnet-4-5@20250929`. Images too, as the google/ provider makes them: Imagen's `:predict`
 // (`vertex/imagen-4.0-generate-001`) and Gemini's image models (`vertex/gemini-2.5-flash-image`).
+// Credentials are Google's Application Default Credentials (credentials.ts); the project may come from the
+// metadata server, asked once while the gateway starts.
 import type { ProviderSettings } from '../../config/config.js';
 import type { Imager } from '../../core/images.js';
 import type { Provider } from '../../core/types.js';
 import { createAnthropicProvider } from '../anthropic/anthropic-provider.js';
 import { createGoogleProvider } from '../google/google-provider.js';
 import type { HttpClient } from '../http.js';
-import { AccessTokenSource } from './service-account-token.js';
+import { googleAuthHeaders, googleProject } from './credentials.js';
 
 /** The body version Anthropic's models on Vertex take, in place of the `anthropic-version` header. */
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
@@ -24,25 +26,16 @@ const pathSegment = (value: string) =>
 
 const isAnthropicModel = (model: string) => model.startsWith('claude-');
 
-export function createVertexProvider(settings: ProviderSettings, http: HttpClient): Provider & Imager {
+export async function createVertexProvider(
+  settings: ProviderSettings,
+  http: HttpClient,
+): Promise<Provider & Imager> {
   const { id, options } = settings;
-  const project = options.project ?? '';
+  const project = await googleProject(settings, http);
   const location = options.location ?? 'us-central1';
-  const tokens = new AccessTokenSource(
-    id,
-    {
-      clientEmail: options.client_email ?? '',
-      privateKey: options.private_key ?? '',
-      tokenUri: options.token_uri ?? 'https://oauth2.googleapis.com/token',
-      ...(options.private_key_id ? { privateKeyId: options.private_key_id } : {}),
-    },
-    http,
-  );
+  const authHeaders = googleAuthHeaders(settings, http);
   // Every call carries the current access token; the translations underneath never see the credential.
-  const bearer = async (headers: Record<string, string>) => ({
-    ...headers,
-    authorization: `Bearer ${await tokens.get()}`,
-  });
+  const bearer = async (headers: Record<string, string>) => ({ ...headers, ...(await authHeaders()) });
   const authorized: HttpClient = {
     request: async (provider, url, headers, body, signal) =>
       http.request(provider, url, await bearer(headers), body, signal),
