@@ -97,6 +97,8 @@ export class RedisWallet implements Wallet {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly lease: string;
   private readonly live: string;
+  /** With the fleet's rate limiter only (see Wallet). */
+  readonly reserveAdmitting?: (scope: Scope, micros: number, rate: RateAsk) => Promise<AdmittedWithMoney>;
 
   constructor(
     private readonly store: Store,
@@ -114,6 +116,8 @@ export class RedisWallet implements Wallet {
       seed: redis.script(SCRIPTS.seed),
       stale: redis.script(SCRIPTS.stale),
     };
+    if (limiter)
+      this.reserveAdmitting = (scope, micros, rate) => this.admitting(limiter, scope, micros, rate);
     this.live = redis.key('live', '');
     this.lease = this.live + redis.replicaId;
     redis.onInvalidate((event) => {
@@ -316,11 +320,15 @@ export class RedisWallet implements Wallet {
     return reservation!;
   }
 
-  async reserveAdmitting(scope: Scope, micros: number, rate: RateAsk): Promise<AdmittedWithMoney> {
-    if (!this.limiter) throw new Error('reserveAdmitting: this wallet has no rate limiter');
+  private async admitting(
+    limiter: RedisRateLimiter,
+    scope: Scope,
+    micros: number,
+    rate: RateAsk,
+  ): Promise<AdmittedWithMoney> {
     const decided = await this.reserveOrRefuse(scope, micros, rate);
     // Only a final money answer comes back from `decide`, and the windows were counted with it.
-    return { ...decided, rate: this.limiter.answer(rate.limits, decided.rate) };
+    return { ...decided, rate: limiter.answer(rate.limits, decided.rate) };
   }
 
   /** Reserves (with the rate limits, given `rate`): the reservation, or the money refusal. */
