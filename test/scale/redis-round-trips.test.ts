@@ -200,6 +200,12 @@ describe('Redis round trips of a metered request (PostgreSQL + Redis)', () => {
     assert.equal(await windowTotal(id, 'r'), 1);
     // Counted at admission, given back once refused (at the end of that turn).
     await until('the tokens given back', async () => (await windowTotal(id, 't')) === 0);
+    // Refused on a balance read more than a second ago: read again and decided again, counted once.
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await gw.call('/v1/chat/completions', { method: 'POST', key, json: request });
+    assert.equal(again.status, 403);
+    assert.equal(await windowTotal(id, 'r'), 2);
+    await until('the tokens given back', async () => (await windowTotal(id, 't')) === 0);
 
     const funded = await gw.createKey({ account_id: await account(10), rpm: 10, tpm: 100 });
     const big = { ...request, max_tokens: 200 };
