@@ -65,9 +65,11 @@ export async function createFleet(
     labelNames: ['to'] as const,
     registers: [options.registry],
   });
-  const redisWallet = redis ? new RedisWallet(store, redis) : undefined;
+  const redisLimiter = redis ? new RedisRateLimiter(redis, failOpen) : undefined;
+  // The fleet's wallet decides the rate limits with the money (one round trip per admission).
+  const redisWallet = redis ? new RedisWallet(store, redis, redisLimiter) : undefined;
   const wallet: Wallet = redisWallet ?? new LocalWallet(store);
-  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, failOpen) : new LocalRateLimiter();
+  const limiter: RateLimiter = redisLimiter ?? new LocalRateLimiter();
   const cache = new ResponseCache(redis ? new RedisCacheBackend(redis) : new MemoryCacheBackend());
   const timers: NodeJS.Timeout[] = [];
 

@@ -21,7 +21,10 @@ import { holdFactor, type PlanBook, tenantPrice } from './plans.js';
 import { microsToUsd } from './pricing.js';
 import type { TokenCounter } from './token-pool.js';
 import { promptTokenBound } from './tokenizer.js';
-import { MoneyRefusal, type Reservation, type Scope, type Wallet } from './wallet/wallet.js';
+import { MoneyRefusal, type RateAsk, type Reservation, type Scope, type Wallet } from './wallet/wallet.js';
+
+/** Holds `micros` for the request or throws (the wallet's `reserve`, or one that admits rate limits too). */
+type Reserve = (micros: number) => Promise<Reservation>;
 
 /** What a model may generate when neither the client nor the catalog says (used only to bound costs). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -217,11 +220,11 @@ export class Admitter {
     // Money is held in one call: the exact prompt where the balance is tight (see above), else the bound.
     // Only a refusal asks for more: the exact prompt count, then (no max_tokens from the client) what the
     // balance can pay for.
-    const reserveMoney = async (): Promise<Reservation | undefined> => {
+    const reserveMoney = async (reserve: Reserve): Promise<Reservation | undefined> => {
       if (!metered || !price) return undefined;
       if (await this.tight(scope, worstCost())) await countExactly();
       try {
-        return await this.wallet.reserve(scope, worstCost());
+        return await reserve(worstCost());
       } catch (error) {
         let refusal = moneyRefusal(error);
         if (!refusal) throw error;
@@ -238,7 +241,7 @@ export class Admitter {
         }
         if (retry) {
           try {
-            return await this.wallet.reserve(scope, worstCost());
+            return await reserve(worstCost());
           } catch (again) {
             refusal = moneyRefusal(again);
             if (!refusal) throw again;
@@ -278,23 +281,32 @@ export class Admitter {
   }
 
   /**
-   * Rate limits and money asked at once (with Redis: two round trips in parallel, not in a row); each
-   * side is undone when the other refuses.
+   * Rate limits and money asked at once: a wallet that decides both (the fleet's) in one call, else the
+   * two side by side; each side is undone when the other refuses.
    */
   private async reserveBoth(
     admission: Admission,
     key: Payer['key'],
     limits: RateLimits | undefined,
     tpmTokens: number,
-    reserveMoney: () => Promise<Reservation | undefined>,
+    reserveMoney: (reserve: Reserve) => Promise<Reservation | undefined>,
   ): Promise<Admission> {
+    const { scope } = admission;
+    const reserve: Reserve = (micros) => this.wallet.reserve(scope, micros);
     if (!key || !limits) {
-      admission.reservation = await reserveMoney();
+      admission.reservation = await reserveMoney(reserve);
       return admission;
     }
     const keyId = key.id;
+    if (this.wallet.reserveAdmitting) {
+      const both = await this.reserveAdmitting(scope, { keyId, limits, tokens: tpmTokens }, reserveMoney);
+      admission.reservation = both.reservation;
+      admission.tpmTokens = tpmTokens;
+      rateHeadersOn(admission, both.rate);
+      return admission;
+    }
     const [money, rate] = await Promise.allSettled([
-      reserveMoney(),
+      reserveMoney(reserve),
       this.limiter.admit(keyId, limits, tpmTokens),
     ]);
     if (money.status === 'rejected') {
@@ -309,6 +321,42 @@ export class Admitter {
     admission.tpmTokens = tpmTokens;
     rateHeadersOn(admission, rate.value);
     return admission;
+  }
+
+  /**
+   * The money's first reservation carries the rate limits (one call: refused for rate, nothing is held;
+   * refused for money, the request counted against them, as when both are asked side by side). Later
+   * tries hold money alone; when none was held (unmetered, unpriced), the limiter is asked on its own.
+   */
+  private async reserveAdmitting(
+    scope: Scope,
+    ask: RateAsk,
+    reserveMoney: (reserve: Reserve) => Promise<Reservation | undefined>,
+  ): Promise<{ reservation: Reservation | undefined; rate: RateState }> {
+    let rate: RateState | undefined;
+    const reserve: Reserve = async (micros) => {
+      if (rate) return this.wallet.reserve(scope, micros);
+      const both = await this.wallet.reserveAdmitting!(scope, micros, ask);
+      rate = both.rate;
+      if (both.refusal) throw both.refusal;
+      return both.reservation!;
+    };
+    let reservation: Reservation | undefined;
+    try {
+      reservation = await reserveMoney(reserve);
+    } catch (error) {
+      if (rate && ask.tokens > 0) this.limiter.adjust(ask.keyId, ask.tokens, 0);
+      throw error;
+    }
+    if (!rate) {
+      try {
+        rate = await this.limiter.admit(ask.keyId, ask.limits, ask.tokens);
+      } catch (error) {
+        if (reservation) this.wallet.release(reservation);
+        throw error;
+      }
+    }
+    return { reservation, rate };
   }
 
   /**
@@ -335,14 +383,14 @@ export class Admitter {
     };
     const tpm = limits?.tpm ?? null;
     if (tpm !== null && tokens > tpm * TPM_SHARE_FOR_EXACT_COUNT) await countExactly();
-    const reserveMoney = async (): Promise<Reservation | undefined> => {
+    const reserveMoney = async (reserve: Reserve): Promise<Reservation | undefined> => {
       if (!metered || !priced) return undefined;
       if (await this.tight(scope, cost(tokens))) await countExactly();
       try {
-        return await this.wallet.reserve(scope, cost(tokens));
+        return await reserve(cost(tokens));
       } catch (refusal) {
         if (!moneyRefusal(refusal) || !(await countExactly())) throw refusal;
-        return this.wallet.reserve(scope, cost(tokens));
+        return reserve(cost(tokens));
       }
     };
     return this.reserveBoth(admission, key, limits, tpm === null ? 0 : tokens, reserveMoney);

@@ -20,6 +20,15 @@ import {
 // this file in src/, copied into dist/ by scripts/copy-assets.mjs.
 const ADMIT = readFileSync(new URL('./lua/admit.lua', import.meta.url), 'utf8');
 const ADJUST = readFileSync(new URL('./lua/adjust.lua', import.meta.url), 'utf8');
+/** The scripts' sources, for the fleet wallet's scripts that run them inside its own (one round trip). */
+export const RATE_SCRIPTS = { admit: ADMIT, adjust: ADJUST };
+
+/** Token corrections taken to be sent (see `takeCorrections`). */
+export interface Corrections {
+  keyIds: string[];
+  keys: string[];
+  deltas: number[];
+}
 
 export class RedisRateLimiter implements RateLimiter {
   private readonly admitScript;
@@ -36,18 +45,29 @@ export class RedisRateLimiter implements RateLimiter {
     this.adjustScript = redis.script(ADJUST);
   }
 
+  /** The key's two windows (requests, tokens): the admission script's KEYS. */
+  windows(keyId: string): [string, string] {
+    return [this.redis.key('rl', keyId, 'r'), this.redis.key('rl', keyId, 't')];
+  }
+
+  /** The admission script's ARGV for a request expected to use `tokens`. */
+  ask(limits: RateLimits, tokens: number): Array<string | number> {
+    return [limits.rpm ?? '', limits.tpm ?? '', tokens];
+  }
+
   async admit(keyId: string, limits: RateLimits, tokens: number): Promise<RateState> {
     let outcome: unknown;
     try {
-      outcome = await this.redis.run(
-        this.admitScript,
-        [this.redis.key('rl', keyId, 'r'), this.redis.key('rl', keyId, 't')],
-        [limits.rpm ?? '', limits.tpm ?? '', tokens],
-      );
+      outcome = await this.redis.run(this.admitScript, this.windows(keyId), this.ask(limits, tokens));
     } catch {
       this.failOpen.inc({ op: 'admit' });
       return this.fallback.admit(keyId, limits, tokens);
     }
+    return this.answer(limits, outcome);
+  }
+
+  /** What admit.lua answered: where the windows stand, or the 429 of the refused window (thrown). */
+  answer(limits: RateLimits, outcome: unknown): RateState {
     const [which, retryAfter, requestsUsed, requestsResetMs, tokensUsed, tokensResetMs] = Array.isArray(
       outcome,
     )
@@ -83,19 +103,33 @@ export class RedisRateLimiter implements RateLimiter {
     this.corrections.set(keyId, (this.corrections.get(keyId) ?? 0) + actual - estimated);
   }
 
-  private readonly sendCorrections = () => {
+  /**
+   * The corrections of this turn not sent yet, as adjust.lua's KEYS and ARGV, taken away: the wallet sends
+   * them with its own settles, in one script (`lost` if that fails).
+   */
+  takeCorrections(): Corrections {
     const corrections = [...this.corrections].filter(([, delta]) => delta !== 0);
     this.corrections.clear();
-    if (corrections.length === 0) return;
+    return {
+      keyIds: corrections.map(([keyId]) => keyId),
+      keys: corrections.map(([keyId]) => this.redis.key('rl', keyId, 't')),
+      deltas: corrections.map(([, delta]) => delta),
+    };
+  }
+
+  /** Corrections Redis did not take: counted by this replica's own limiter, as limits fail open. */
+  lost(corrections: Corrections): void {
+    this.failOpen.inc({ op: 'adjust' });
+    corrections.keyIds.forEach((keyId, i) => {
+      this.fallback.adjust(keyId, 0, corrections.deltas[i]!);
+    });
+  }
+
+  private readonly sendCorrections = () => {
+    const corrections = this.takeCorrections();
+    if (corrections.keys.length === 0) return;
     this.redis
-      .run(
-        this.adjustScript,
-        corrections.map(([keyId]) => this.redis.key('rl', keyId, 't')),
-        corrections.map(([, delta]) => delta),
-      )
-      .catch(() => {
-        this.failOpen.inc({ op: 'adjust' });
-        for (const [keyId, delta] of corrections) this.fallback.adjust(keyId, 0, delta);
-      });
+      .run(this.adjustScript, corrections.keys, corrections.deltas)
+      .catch(() => this.lost(corrections));
   };
 }

@@ -17,11 +17,15 @@
 // replicas' in-flight reservations are not counted. Reservations are otherwise exact: concurrent requests
 // across the fleet never reserve more than the balance.
 import { readFileSync } from 'node:fs';
+import { type Corrections, RATE_SCRIPTS, type RedisRateLimiter } from '../../limits/redis-rate-limiter.js';
 import type { RedisHub } from '../../store/redis.js';
 import type { RequestRow, Store } from '../../store/store.js';
 import {
+  type AdmittedWithMoney,
   budgetExceeded,
   insufficientCredits,
+  type MoneyRefusal,
+  type RateAsk,
   type Reservation,
   type Scope,
   type Wallet,
@@ -35,13 +39,29 @@ const IDLE_MS = 3_600_000;
 
 // The Lua scripts (KEYS and ARGV are documented in each file), read once when this module loads: beside
 // this file in src/, copied into dist/ by scripts/copy-assets.mjs.
+const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const SCRIPTS = {
-  reserve: readFileSync(new URL('./lua/reserve.lua', import.meta.url), 'utf8'),
-  put: readFileSync(new URL('./lua/put.lua', import.meta.url), 'utf8'),
-  writing: readFileSync(new URL('./lua/writing.lua', import.meta.url), 'utf8'),
-  flushed: readFileSync(new URL('./lua/flushed.lua', import.meta.url), 'utf8'),
-  seed: readFileSync(new URL('./lua/seed.lua', import.meta.url), 'utf8'),
-  stale: readFileSync(new URL('./lua/stale.lua', import.meta.url), 'utf8'),
+  reserve: lua('reserve'),
+  put: lua('put'),
+  writing: lua('writing'),
+  flushed: lua('flushed'),
+  seed: lua('seed'),
+  stale: lua('stale'),
+};
+
+/**
+ * One script out of several: each part becomes a local function of the given name taking its own KEYS and
+ * ARGV (its file unchanged), which `driver` calls. So a round trip can carry what two scripts decide.
+ */
+const joined = (parts: Record<string, string>, driver: string) =>
+  `${Object.entries(parts)
+    .map(([name, source]) => `local function ${name}(KEYS, ARGV)\n${source}\nend\n`)
+    .join('')}${driver}`;
+
+/** The rate limits and the money hold in one script; this replica's totals and the tpm corrections in one. */
+const JOINED = {
+  admitReserve: joined({ rate: RATE_SCRIPTS.admit, reserve: SCRIPTS.reserve }, lua('admit-reserve')),
+  settle: joined({ put: SCRIPTS.put, adjust: RATE_SCRIPTS.adjust }, lua('settle')),
 };
 
 interface Held {
@@ -77,12 +97,18 @@ export class RedisWallet implements Wallet {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly lease: string;
   private readonly live: string;
+  /** With the fleet's rate limiter only (see Wallet). */
+  readonly reserveAdmitting?: (scope: Scope, micros: number, rate: RateAsk) => Promise<AdmittedWithMoney>;
 
   constructor(
     private readonly store: Store,
     private readonly redis: RedisHub,
+    /** The fleet's rate limiter: admitted with the money, its tpm corrections sent with the settles. */
+    private readonly limiter?: RedisRateLimiter,
   ) {
     this.scripts = {
+      admitReserve: redis.script(JOINED.admitReserve),
+      settle: redis.script(JOINED.settle),
       reserve: redis.script(SCRIPTS.reserve),
       put: redis.script(SCRIPTS.put),
       writing: redis.script(SCRIPTS.writing),
@@ -90,6 +116,8 @@ export class RedisWallet implements Wallet {
       seed: redis.script(SCRIPTS.seed),
       stale: redis.script(SCRIPTS.stale),
     };
+    if (limiter)
+      this.reserveAdmitting = (scope, micros, rate) => this.admitting(limiter, scope, micros, rate);
     this.live = redis.key('live', '');
     this.lease = this.live + redis.replicaId;
     redis.onInvalidate((event) => {
@@ -187,39 +215,63 @@ export class RedisWallet implements Wallet {
     return held.seeding;
   }
 
-  /** Runs RESERVE; `micros` is added to this replica's reserved totals for the call (and kept if admitted). */
-  private async decide(targets: Target[], micros: number, dry: boolean): Promise<number[]> {
+  /**
+   * Runs RESERVE; `micros` is added to this replica's reserved totals for the call (and kept if admitted).
+   * With `rate`, the key's rate limits are decided in the same script (ADMIT-RESERVE): their answer comes
+   * back beside the money's once it is final (a refused window is thrown, nothing held).
+   */
+  private async decide(
+    targets: Target[],
+    micros: number,
+    dry: boolean,
+    rate?: RateAsk,
+  ): Promise<{ money: number[]; rate: unknown }> {
     const helds = targets.map((t) => this.hold(t.hash));
+    const limiter = rate && this.limiter;
     for (let attempt = 0; ; attempt++) {
       for (const held of helds) held.reserved += micros;
+      const keys = [this.lease, ...targets.map((t) => t.hash)];
+      const args: Array<string | number> = [
+        this.redis.replicaId,
+        LEASE_MS,
+        this.live,
+        IDLE_MS,
+        micros,
+        dry ? 1 : 0,
+        ...targets.flatMap((t, i) => [t.limit, helds[i]!.reserved, helds[i]!.pending]),
+      ];
+      if (limiter) {
+        keys.push(...limiter.windows(rate.keyId));
+        args.push(...limiter.ask(rate.limits, rate.tokens), attempt >= 3 ? 1 : 0, SEED_MAX_AGE_MS);
+      }
       let outcome: unknown;
+      let rateOutcome: unknown;
       try {
         outcome = await this.redis.run(
-          this.scripts.reserve,
-          [this.lease, ...targets.map((t) => t.hash)],
-          [
-            this.redis.replicaId,
-            LEASE_MS,
-            this.live,
-            IDLE_MS,
-            micros,
-            dry ? 1 : 0,
-            ...targets.flatMap((t, i) => [t.limit, helds[i]!.reserved, helds[i]!.pending]),
-          ],
+          limiter ? this.scripts.admitReserve : this.scripts.reserve,
+          keys,
+          args,
         );
+        if (limiter) [rateOutcome, outcome] = Array.isArray(outcome) ? outcome : [];
       } catch (error) {
         for (const held of helds) held.reserved -= micros;
         throw walletUnavailable(error);
+      }
+      const counted = Array.isArray(rateOutcome) && rateOutcome.length > 0;
+      if (limiter && counted && Number((rateOutcome as unknown[])[0]) !== 0) {
+        for (const held of helds) held.reserved -= micros;
+        limiter.answer(rate.limits, rateOutcome); // throws the refused window's 429
       }
       const result = (Array.isArray(outcome) ? outcome : []).map(Number);
       const [status = -2, index = 1, , age = 0] = result;
       if (status !== 1 || dry) for (const held of helds) held.reserved -= micros;
       const target = targets[index - 1];
+      const answer = { money: result, rate: counted ? rateOutcome : undefined };
       if (status === 1) {
         if (age > SEED_MAX_AGE_MS) for (const t of targets) this.seed(t).catch(() => undefined);
-        return result;
+        return answer;
       }
-      if (attempt >= 3 || !target || (status === 0 && age <= SEED_MAX_AGE_MS)) return result;
+      if (attempt >= 3 || !target || (status === 0 && age <= SEED_MAX_AGE_MS)) return answer;
       // Not seeded yet, or refused on numbers more than a second old (a top-up made elsewhere): read the
       // database and decide again.
       try {
@@ -248,7 +300,7 @@ export class RedisWallet implements Wallet {
   }
 
   async available(scope: Scope): Promise<number | null> {
-    const [status, limited, left] = await this.decide(this.targets(scope), 0, true);
+    const [status, limited, left] = (await this.decide(this.targets(scope), 0, true)).money;
     if (status !== 1) throw walletUnavailable();
     const available = limited === 1 ? left! : null;
     this.remember(scope, available);
@@ -263,8 +315,31 @@ export class RedisWallet implements Wallet {
   }
 
   async reserve(scope: Scope, micros: number): Promise<Reservation> {
+    const { reservation, refusal } = await this.reserveOrRefuse(scope, micros);
+    if (refusal) throw refusal;
+    return reservation!;
+  }
+
+  private async admitting(
+    limiter: RedisRateLimiter,
+    scope: Scope,
+    micros: number,
+    rate: RateAsk,
+  ): Promise<AdmittedWithMoney> {
+    const decided = await this.reserveOrRefuse(scope, micros, rate);
+    // Only a final money answer comes back from `decide`, and the windows were counted with it.
+    return { ...decided, rate: limiter.answer(rate.limits, decided.rate) };
+  }
+
+  /** Reserves (with the rate limits, given `rate`): the reservation, or the money refusal. */
+  private async reserveOrRefuse(
+    scope: Scope,
+    micros: number,
+    rate?: RateAsk,
+  ): Promise<{ reservation?: Reservation; refusal?: MoneyRefusal; rate: unknown }> {
     const targets = this.targets(scope);
-    const [status, index, left = 0] = await this.decide(targets, micros, false);
+    const decided = await this.decide(targets, micros, false, rate);
+    const [status, index, left = 0] = decided.money;
     if (status === 1) {
       this.remember(scope, index === 1 ? left : null);
       const reservation: RedisReservation = {
@@ -273,12 +348,13 @@ export class RedisWallet implements Wallet {
         done: false,
         hashes: targets.map((t) => t.hash),
       };
-      return reservation;
+      return { reservation, rate: decided.rate };
     }
     if (status !== 0) throw walletUnavailable();
     this.remember(scope, left);
-    if (targets[index! - 1]?.kind === 'key') throw budgetExceeded(micros, left);
-    throw insufficientCredits(micros, left);
+    const refusal =
+      targets[index! - 1]?.kind === 'key' ? budgetExceeded(micros, left) : insufficientCredits(micros, left);
+    return { refusal, rate: decided.rate };
   }
 
   private finish(reservation: Reservation, spent: number): void {
@@ -300,7 +376,11 @@ export class RedisWallet implements Wallet {
   private readonly putDirty = () => {
     const hashes = [...this.dirty];
     this.dirty.clear();
-    this.put(hashes).catch(() => undefined);
+    // The tpm corrections of this turn's settles ride along (the limiter would send them on its own).
+    const corrections = this.limiter?.takeCorrections();
+    this.put(hashes, corrections).catch(() => {
+      if (corrections && corrections.keys.length > 0) this.limiter!.lost(corrections);
+    });
   };
 
   settle(reservation: Reservation, actualMicros: number): void {
@@ -339,29 +419,34 @@ export class RedisWallet implements Wallet {
   }
 
   writeFailed(rows: readonly RequestRow[]): void {
-    for (const hash of this.costs(rows).keys()) {
-      const held = this.hold(hash);
-      this.redis
-        .run(
-          this.scripts.flushed,
-          [this.lease, hash],
-          [this.redis.replicaId, LEASE_MS, IDLE_MS, held.pending, 0],
-        )
-        .catch(() => undefined);
-    }
+    this.sendFlushed([...this.costs(rows).keys()].map((hash) => [hash, 0]));
     // The next attempt marks the write again.
     this.writes.delete(rows);
   }
 
   flushed(rows: readonly RequestRow[]): void {
-    for (const [hash, cost] of this.costs(rows)) {
+    const costs = [...this.costs(rows)];
+    for (const [hash, cost] of costs) {
       const held = this.hold(hash);
       held.pending = Math.max(0, held.pending - cost);
+    }
+    this.sendFlushed(costs);
+  }
+
+  /** FLUSHED for every hash of one ledger write, in one call: `costs` is what moves to spend (0: none). */
+  private sendFlushed(costs: ReadonlyArray<readonly [string, number]>): void {
+    for (let i = 0; i < costs.length; i += 100) {
+      const chunk = costs.slice(i, i + 100);
       this.redis
         .run(
           this.scripts.flushed,
-          [this.lease, hash],
-          [this.redis.replicaId, LEASE_MS, IDLE_MS, held.pending, cost],
+          [this.lease, ...chunk.map(([hash]) => hash)],
+          [
+            this.redis.replicaId,
+            LEASE_MS,
+            IDLE_MS,
+            ...chunk.flatMap(([hash, cost]) => [this.hold(hash).pending, cost]),
+          ],
         )
         // Lost: `spend` lags until the next seed (a second at most); our pending is re-put by the heartbeat.
         .catch(() => undefined);
@@ -379,19 +464,28 @@ export class RedisWallet implements Wallet {
     if (hashes.length > 0) this.redis.run(this.scripts.stale, hashes, []).catch(() => undefined);
   }
 
-  /** Writes this replica's totals for `hashes` (all it holds when omitted) and renews its lease. */
-  private async put(hashes: readonly string[]): Promise<void> {
-    for (let i = 0; i < hashes.length; i += 100) {
+  /**
+   * Writes this replica's totals for `hashes` and renews its lease; `corrections` (the rate limiter's) go
+   * in the same script as the first hundred hashes.
+   */
+  private async put(hashes: readonly string[], corrections?: Corrections): Promise<void> {
+    let rates = corrections && corrections.keys.length > 0 ? corrections : undefined;
+    for (let i = 0; i < hashes.length || rates; i += 100) {
       const chunk = hashes.slice(i, i + 100);
-      const args = chunk.flatMap((hash) => {
+      const keys = [this.lease, ...chunk];
+      const args: number[] = chunk.flatMap((hash) => {
         const held = this.hold(hash);
         return [held.reserved, held.pending];
       });
-      await this.redis.run(
-        this.scripts.put,
-        [this.lease, ...chunk],
-        [this.redis.replicaId, LEASE_MS, IDLE_MS, ...args],
-      );
+      const head = [this.redis.replicaId, LEASE_MS, IDLE_MS];
+      if (rates) {
+        await this.redis.run(
+          this.scripts.settle,
+          [...keys, ...rates.keys],
+          [...head, ...args, ...rates.deltas, keys.length],
+        );
+        rates = undefined;
+      } else await this.redis.run(this.scripts.put, keys, [...head, ...args]);
     }
   }
 

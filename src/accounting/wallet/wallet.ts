@@ -2,6 +2,7 @@
 // budget and the account's balance; when it ends the reservation is settled to the real cost, or released.
 // Two implementations: LocalWallet (one process, balances in memory) and RedisWallet (the fleet, REDIS_URL).
 import { GatewayError, gatewayError } from '../../core/errors.js';
+import type { RateLimits, RateState } from '../../limits/rate-limiter.js';
 import type { RequestRow } from '../../store/store.js';
 import { microsToUsd } from '../pricing.js';
 
@@ -18,6 +19,21 @@ export interface Reservation {
   done: boolean;
 }
 
+/** A key's rate-limit admission, asked of a wallet that decides it with the money (`reserveAdmitting`). */
+export interface RateAsk {
+  keyId: string;
+  limits: RateLimits;
+  /** Tokens counted against tpm. */
+  tokens: number;
+}
+
+/** Rate limits passed (and counted) and the money decided: held, or refused. */
+export interface AdmittedWithMoney {
+  rate: RateState;
+  reservation?: Reservation;
+  refusal?: MoneyRefusal;
+}
+
 export interface Wallet {
   /** Whether requests of this scope are metered (prepaid account or key budget): admission needed. */
   isMetered(scope: Scope): Promise<boolean>;
@@ -30,6 +46,12 @@ export interface Wallet {
   recentlyAvailable(scope: Scope): Promise<number | null>;
   /** Reserves `micros` or throws 403; atomic with respect to every other reservation. */
   reserve(scope: Scope, micros: number): Promise<Reservation>;
+  /**
+   * `reserve` and the key's rate limits decided together (a shared wallet: one round trip). Throws the 429
+   * of a refused window (nothing held), or when the wallet cannot be reached (nothing counted). A money
+   * refusal is returned: the request has counted against rpm and tpm (as `RateLimiter.admit` counts it).
+   */
+  reserveAdmitting?(scope: Scope, micros: number, rate: RateAsk): Promise<AdmittedWithMoney>;
   settle(reservation: Reservation, actualMicros: number): void;
   release(reservation: Reservation): void;
   /** The ledger wrote these rows: their cost now shows in the database's spend. */

@@ -1,6 +1,7 @@
 -- One rate-limit decision, atomic across the fleet, on Redis's clock: the sliding 60-second window of
 -- one-second buckets (field = second, value = requests or tokens); counts the request only if admitted.
--- KEYS: [1] requests window, [2] tokens window. ARGV: rpm ('' = none), tpm ('' = none), tokens.
+-- KEYS: [1] requests window, [2] tokens window. ARGV: rpm ('' = none), tpm ('' = none), tokens, and
+-- optionally '1' to only decide (admitted: {0}, nothing counted; the wallet's admission asks this first).
 -- Returns {1, retry after s, used, ms until empty} refused for rpm; {2, the same for tokens} refused for
 -- tpm (the refused window, for its x-ratelimit-* headers); admitted:
 -- {0, 0, requests used, ms until the requests window is empty, tokens used, ms until the tokens window is
@@ -46,11 +47,14 @@ if tpm then
   local buckets, sum, newest = window(KEYS[2])
   local needed = math.min(tokens, tpm)
   if sum + needed > tpm then return {2, retryAfter(buckets, sum, tpm, needed), sum, resetMs(newest)} end
-  redis.call('HINCRBY', KEYS[2], now, tokens)
-  redis.call('EXPIRE', KEYS[2], 61)
   tokensUsed = sum + tokens
   tokensNewest = newest
   if tokens > 0 then tokensNewest = now end
+end
+if ARGV[4] == '1' then return {0} end
+if tpm then
+  redis.call('HINCRBY', KEYS[2], now, tokens)
+  redis.call('EXPIRE', KEYS[2], 61)
 end
 if rpm then
   redis.call('HINCRBY', KEYS[1], now, 1)
