@@ -22,6 +22,17 @@ import { invalidUpstreamResponse } from '../upstream-error.js';
 import { requestedAspectRatio } from './aspect-ratio.js';
 import { googleHttpError } from './google-error.js';
 
+/** Fields of OpenAI's request Google's image models (Imagen's and Gemini's) have no counterpart for. */
+export const UNMAPPED_IMAGE_FIELDS = [
+  'quality',
+  'style',
+  'background',
+  'output_format',
+  'output_compression',
+  'user',
+  'moderation',
+];
+
 /** `gemini-2.5-flash-image`, `gemini-2.0-flash-preview-image-generation`, `gemini-3-pro-image-preview`. */
 export const isGeminiImageModel = (model: string) => /^gemini-.*image/.test(model);
 
@@ -37,17 +48,6 @@ export const GEMINI_ASPECT_RATIOS: readonly string[] = [
   '9:16',
   '16:9',
   '21:9',
-];
-
-/** Fields of OpenAI's request Gemini has no counterpart for. */
-const UNMAPPED = [
-  'quality',
-  'style',
-  'background',
-  'output_format',
-  'output_compression',
-  'user',
-  'moderation',
 ];
 
 /** Why an answer without an image was refused by Google's filters (finish reasons and block reasons). */
@@ -151,7 +151,7 @@ export function geminiImages(
         'invalid_value',
       );
     const ratio = requestedAspectRatio(request, GEMINI_ASPECT_RATIOS, `Gemini (${request.model})`);
-    for (const field of UNMAPPED)
+    for (const field of UNMAPPED_IMAGE_FIELDS)
       if (request[field] !== undefined)
         call.warnings.push(`'${field}' is not supported by provider '${id}' and was dropped`);
     const parts: Array<Record<string, unknown>> = request.images.map((file) => ({

@@ -14,23 +14,12 @@ import { isObject } from '../../core/is-object.js';
 import { type HttpClient, readJsonBody } from '../http.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { IMAGEN_ASPECT_RATIOS, requestedAspectRatio } from './aspect-ratio.js';
-import { geminiImages, isGeminiImageModel } from './gemini-images.js';
+import { geminiImages, isGeminiImageModel, UNMAPPED_IMAGE_FIELDS } from './gemini-images.js';
 import { googleHttpError } from './google-error.js';
 import { googleJsonHeaders } from './google-retrieval.js';
 
 /** Images one `:predict` call may ask for (`sampleCount` 1–4). */
 export const IMAGEN_MAX_SAMPLES = 4;
-
-/** Fields of OpenAI's request Imagen has no counterpart for. */
-const UNMAPPED = [
-  'quality',
-  'style',
-  'background',
-  'output_format',
-  'output_compression',
-  'user',
-  'moderation',
-];
 
 /** Where a model's calls go: `:predict` (Imagen) and `:generateContent` (Gemini). */
 export interface GoogleImageUrls {
@@ -62,7 +51,7 @@ export function googleImages(settings: ProviderSettings, http: HttpClient, urls:
     const parameters: Record<string, unknown> = { sampleCount: n };
     const ratio = requestedAspectRatio(request, IMAGEN_ASPECT_RATIOS, 'Imagen');
     if (ratio) parameters.aspectRatio = ratio;
-    for (const field of UNMAPPED)
+    for (const field of UNMAPPED_IMAGE_FIELDS)
       if (request[field] !== undefined)
         call.warnings.push(`'${field}' is not supported by provider '${id}' and was dropped`);
     const url = urls.predict(request.model);
