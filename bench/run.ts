@@ -227,6 +227,25 @@ function build(): void {
   }
 }
 
+/**
+ * The gateway's YAML: Jina's rerank model is not built in (its pages state no price per token), and the
+ * bench's key is metered, so the rerank cell's model is declared and priced here.
+ */
+function benchConfig(dir: string): string {
+  const path = join(dir, 'bench-tokgate.yaml');
+  writeFileSync(
+    path,
+    [
+      'models:',
+      '  jina/jina-reranker-v2-base-multilingual:',
+      '    kind: rerank',
+      '    price: { input: 0.05, output: 0 }',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
 /** Sets the CPU affinity of every thread of a process (`taskset -a -p`). */
 function pin(pid: number, cpu: number): void {
   const out = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { encoding: 'utf8' });
@@ -273,6 +292,7 @@ async function startGateway(
     ANTHROPIC_API_KEY: 'x',
     ANTHROPIC_BASE_URL: `http://127.0.0.1:${fakePort}`,
     LOG_LEVEL: 'warn',
+    TOKGATE_CONFIG: benchConfig(tmp),
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   if (options.memoryLog) {

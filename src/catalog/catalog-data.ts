@@ -8,8 +8,7 @@
 // https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/.
 // Each price names its source (BUILTIN_PRICE_SOURCES, or the entry's `priceSource`) and the day it was
 // checked. A model whose price could not be checked on its vendor's page is left out (served unpriced, or
-// priced under `models:` in the YAML or by a price file). Jina's, marked `unverified`, stay because the
-// bench's rerank cell and the retrieval tests bill them; they remain to be checked.
+// priced under `models:` in the YAML or by a price file): Jina's and Vertex AI's image models among them.
 // Long-context surcharges (Gemini 2.5 Pro >200k, Claude Sonnet 1M beta) and batch discounts are not modelled.
 
 export interface CatalogEntryData {
@@ -1455,48 +1454,9 @@ export const BUILTIN_CATALOG = [
     tokenizer: 'cl100k_base',
     kind: 'image',
   },
-  // Vertex AI's image models (Imagen's :predict, Gemini's generateContent), on Vertex's publisher paths.
-  {
-    // unverified: Vertex's price taken as the Gemini API's (no copy of Vertex's page was found)
-    provider: 'vertex',
-    model: 'gemini-2.5-flash-image',
-    contextWindow: 32768,
-    maxOutputTokens: 32768,
-    created: 1759363200,
-    price: { input: 0.3, output: 2.5, imageOutput: 30, perImage: { standard: { '*': 0.039 } } },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: Vertex's price taken as the Gemini API's
-    provider: 'vertex',
-    model: 'imagen-4.0-generate-001',
-    contextWindow: 480,
-    created: 1755216000,
-    price: { input: 0, output: 0, perImage: { standard: { '*': 0.04 } } },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: Vertex's price taken as the Gemini API's
-    provider: 'vertex',
-    model: 'imagen-4.0-fast-generate-001',
-    contextWindow: 480,
-    created: 1755216000,
-    price: { input: 0, output: 0, perImage: { standard: { '*': 0.02 } } },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
-  {
-    // unverified: Vertex's price taken as the Gemini API's
-    provider: 'vertex',
-    model: 'imagen-4.0-ultra-generate-001',
-    contextWindow: 480,
-    created: 1755216000,
-    price: { input: 0, output: 0, perImage: { standard: { '*': 0.06 } } },
-    tokenizer: 'cl100k_base',
-    kind: 'image',
-  },
+  // Vertex AI's image models (Imagen's :predict, Gemini's generateContent, on Vertex's publisher paths) are not
+  // built in: Vertex's price page could not be checked (third-party copies disagree on Ultra). Give them
+  // `kind: image` and a price under `models:` in the YAML, or import a price file.
 
   // Embedding and rerank models (kind: 'embedding' | 'rerank'): priced by their input; the OpenAI
   // embedding models use cl100k_base. Rerank billed per search unit (Cohere: a query with up to 100
@@ -1673,26 +1633,8 @@ export const BUILTIN_CATALOG = [
     tokenizer: 'cl100k_base',
     kind: 'rerank',
   },
-  // Jina AI sells prepaid token packs (https://jina.ai/pricing); unverified: $0.05 per million tokens,
-  // the price of its largest pack.
-  {
-    provider: 'jina',
-    model: 'jina-embeddings-v3',
-    contextWindow: 8192,
-    created: 1726531200,
-    price: { input: 0.05, output: 0 },
-    tokenizer: 'cl100k_base',
-    kind: 'embedding',
-  },
-  {
-    provider: 'jina',
-    model: 'jina-reranker-v2-base-multilingual',
-    contextWindow: 8192,
-    created: 1718755200,
-    price: { input: 0.05, output: 0 },
-    tokenizer: 'cl100k_base',
-    kind: 'rerank',
-  },
+  // Jina AI's models are not built in: Jina sells prepaid token packs (https://jina.ai/pricing) and its pages
+  // do not state a price per token. Give them `kind` and a price under `models:`, or import a price file.
   // Audio models (kind: 'speech' | 'transcription'). Speech: tts-1 and tts-1-hd per character of input
   // (`perMillionCharacters`); gpt-4o-mini-tts per token: text in (`input`), audio out (`audioOutput`).
   // Transcription: whisper per minute of audio (`perMinute`); gpt-4o(-mini)-transcribe per token: audio in

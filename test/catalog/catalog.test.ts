@@ -21,6 +21,7 @@ const UNPRICED_BY_DESIGN: Record<string, string> = {
   github: 'GitHub Models: a free tier, then per-model multipliers',
   huggingface: 'the router bills the chosen provider’s own price',
   novita: 'no dated price for its own model ids could be checked',
+  jina: 'prepaid token packs, with no price per token stated on its pages',
 };
 
 describe('the built-in catalog', () => {

@@ -142,6 +142,16 @@ const cases: RetrievalCase[] = [
     name: 'jina',
     start: () => startFakeOpenAI({ retrieval: 'jina' }) as Promise<Fake>,
     env: (url) => ({ JINA_API_KEY: 'up', JINA_BASE_URL: url }),
+    // Jina's models are not built in (no price per token on its pages): declared and priced as a user would.
+    yaml: () => [
+      'models:',
+      '  jina/jina-embeddings-v3:',
+      '    kind: embedding',
+      '    price: { input: 0.05, output: 0 }',
+      '  jina/jina-reranker-v2-base-multilingual:',
+      '    kind: rerank',
+      '    price: { input: 0.05, output: 0 }',
+    ],
     embed: 'jina/jina-embeddings-v3',
     embedPath: () => '/v1/embeddings',
     embedBody: (texts, dimensions) => ({

@@ -30,6 +30,11 @@ function configFile(): string {
       'routes:',
       '  search-embed:',
       '    deployments: [openai/text-embedding-3-small, voyage/voyage-3.5]',
+      // Jina's rerank model is not built in (no price per token on its pages): declared as a user would.
+      'models:',
+      '  jina/jina-reranker-v2-base-multilingual:',
+      '    kind: rerank',
+      '    price: { input: 0.05, output: 0 }',
     ].join('\n'),
   );
   return path;

@@ -5,6 +5,9 @@
 // each upstream received (the uploaded bytes too, as base64 inlineData), the images the client got, the
 // usage and its price at the catalog's token prices (image output at $30/M), and the ledger rows.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import { type FakeGoogle, startFakeGoogle } from '../fakes/google.js';
@@ -32,7 +35,26 @@ describe('Google image models', () => {
 
   before(async () => {
     [google, vertex] = await Promise.all([startFakeGoogle({ apiKey: 'up' }), startFakeVertex()]);
+    // Vertex's image models are not built in (Vertex's price page could not be checked): declared and priced
+    // as a user would, at the Gemini API's prices.
+    const yaml = join(mkdtempSync(join(tmpdir(), 'tokgate-images-gemini-')), 'tokgate.yaml');
+    writeFileSync(
+      yaml,
+      [
+        'models:',
+        '  vertex/gemini-2.5-flash-image:',
+        '    kind: image',
+        '    price: { input: 0.3, output: 2.5, image_output: 30, per_image: { standard: { "*": 0.039 } } }',
+        '  vertex/imagen-4.0-generate-001:',
+        '    kind: image',
+        '    price: { input: 0, output: 0, per_image: { standard: { "*": 0.04 } } }',
+        '  vertex/imagen-4.0-fast-generate-001:',
+        '    kind: image',
+        '    price: { input: 0, output: 0, per_image: { standard: { "*": 0.02 } } }',
+      ].join('\n'),
+    );
     gw = await startTestGateway({
+      TOKGATE_CONFIG: yaml,
       GEMINI_API_KEY: 'up',
       GEMINI_BASE_URL: google.url,
       GOOGLE_APPLICATION_CREDENTIALS_JSON: JSON.stringify(vertex.key),
