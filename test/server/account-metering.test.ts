@@ -2,34 +2,25 @@
 // shown by the admin API; a top-up of an unmetered account is refused with a clear message until it is
 // switched, and a switch to prepaid opens the balance at $0. On SQLite and on PostgreSQL.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { DATABASES, type TestDatabase } from '../support/databases.js';
-import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { describe, test } from 'node:test';
+import { gatewayOnDatabase } from '../support/database-gateway.js';
+import { DATABASES } from '../support/databases.js';
+import { ADMIN_KEY, readJson } from '../support/gateway.js';
 
 for (const database of DATABASES) {
   describe(`account metering on ${database.name}`, () => {
-    let fake: FakeOpenAI;
-    let gw: TestGateway;
-    let db: TestDatabase;
-
-    before(async () => {
-      fake = await startFakeOpenAI();
-      db = await database.create();
-      gw = await startTestGateway({ OPENAI_API_KEY: 'up', OPENAI_BASE_URL: fake.url, DATABASE_URL: db.url });
-    });
-    after(async () => {
-      await gw.close();
-      await fake.close();
-      await db.drop();
-    });
+    const setup = gatewayOnDatabase(database);
 
     const admin = async (method: string, path: string, json?: unknown) => {
-      const res = await gw.call(path, { method, key: ADMIN_KEY, ...(json === undefined ? {} : { json }) });
+      const res = await setup.gw.call(path, {
+        method,
+        key: ADMIN_KEY,
+        ...(json === undefined ? {} : { json }),
+      });
       return { status: res.status, body: await readJson(res) };
     };
     const chat = (key: string) =>
-      gw.call('/v1/chat/completions', {
+      setup.gw.call('/v1/chat/completions', {
         method: 'POST',
         key,
         json: { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 },
@@ -70,15 +61,15 @@ for (const database of DATABASES) {
       assert.equal(after.body.balance_usd, null);
       assert.equal((await admin('GET', '/admin/accounts/acct_default/credits')).body.data.length, before);
       // Its keys still spend without limit.
-      const { key } = await gw.createKey();
+      const { key } = await setup.gw.createKey();
       assert.equal((await chat(key)).status, 200);
     });
 
     test('switched to prepaid, the balance opens at $0 whatever was spent before; a top-up then counts', async () => {
       const acct = (await admin('POST', '/admin/accounts', { name: 'team' })).body;
-      const { key } = await gw.createKey({ account_id: acct.id });
+      const { key } = await setup.gw.createKey({ account_id: acct.id });
       assert.equal((await chat(key)).status, 200);
-      await gw.gateway.ledger.flush();
+      await setup.gw.gateway.ledger.flush();
       const spent = (await admin('GET', `/admin/accounts/${acct.id}`)).body.spend_usd;
       assert.ok(spent > 0);
 

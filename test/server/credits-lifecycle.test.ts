@@ -2,30 +2,22 @@
 // and single-use redemption codes that a tenant redeems with POST /v1/credits/redeem (of 20 concurrent
 // redemptions of one code, exactly one succeeds). On SQLite and on PostgreSQL.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { DATABASES, type TestDatabase } from '../support/databases.js';
-import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { describe, test } from 'node:test';
+import { gatewayOnDatabase } from '../support/database-gateway.js';
+import { DATABASES } from '../support/databases.js';
+import { ADMIN_KEY, readJson } from '../support/gateway.js';
 
 for (const database of DATABASES) {
   describe(`credits lifecycle on ${database.name}`, () => {
-    let fake: FakeOpenAI;
-    let gw: TestGateway;
-    let db: TestDatabase;
-
-    before(async () => {
-      fake = await startFakeOpenAI();
-      db = await database.create();
-      gw = await startTestGateway({ OPENAI_API_KEY: 'up', OPENAI_BASE_URL: fake.url, DATABASE_URL: db.url });
-    });
-    after(async () => {
-      await gw.close();
-      await fake.close();
-      await db.drop();
-    });
+    const setup = gatewayOnDatabase(database);
 
     const send = async (method: string, path: string, key: string, json?: unknown, headers = {}) => {
-      const res = await gw.call(path, { method, key, headers, ...(json === undefined ? {} : { json }) });
+      const res = await setup.gw.call(path, {
+        method,
+        key,
+        headers,
+        ...(json === undefined ? {} : { json }),
+      });
       return { status: res.status, headers: res.headers, body: await readJson(res) };
     };
     const admin = (method: string, path: string, json?: unknown, headers = {}) =>
@@ -120,7 +112,7 @@ for (const database of DATABASES) {
       for (const row of listed.body.data) assert.equal(row.code, undefined, 'the list never shows a code');
 
       const id = await prepaid(1);
-      const { key } = await gw.createKey({ account_id: id });
+      const { key } = await setup.gw.createKey({ account_id: id });
       const redeemed = await send('POST', '/v1/credits/redeem', key, { code: codes[0] });
       assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
       assert.equal(redeemed.body.balance_usd, 3);
@@ -135,7 +127,7 @@ for (const database of DATABASES) {
       assert.equal(malformed.status, 400);
 
       // An unmetered account cannot redeem; the code stays good for another.
-      const { key: free } = await gw.createKey();
+      const { key: free } = await setup.gw.createKey();
       const refused = await send('POST', '/v1/credits/redeem', free, { code: codes[1] });
       assert.equal(refused.status, 409);
       assert.equal(refused.body.error.code, 'account_unmetered');
@@ -165,7 +157,7 @@ for (const database of DATABASES) {
       const racers = await Promise.all(
         Array.from({ length: 20 }, async () => {
           const id = await prepaid(0);
-          return { id, key: (await gw.createKey({ account_id: id })).key };
+          return { id, key: (await setup.gw.createKey({ account_id: id })).key };
         }),
       );
       const answers = await Promise.all(
@@ -180,7 +172,7 @@ for (const database of DATABASES) {
 
     test('a grant that expires: spend after it counts against it first, its unspent rest is withdrawn', async () => {
       const id = await prepaid(1000 / 1e6);
-      const { key } = await gw.createKey({ account_id: id });
+      const { key } = await setup.gw.createKey({ account_id: id });
       const grant = await admin('POST', `/admin/accounts/${id}/credits`, {
         amount_usd: 500 / 1e6,
         note: 'trial',
@@ -199,10 +191,10 @@ for (const database of DATABASES) {
         spent += micros(res.body.usage.cost);
       }
       assert.ok(spent > 0 && spent < 500);
-      await gw.gateway.ledger.flush();
+      await setup.gw.gateway.ledger.flush();
       // Once it has expired, a sweep withdraws what is left of it.
       for (let round = 0; ; round++) {
-        await gw.gateway.lowBalance.tick();
+        await setup.gw.gateway.lowBalance.tick();
         const credits = (await admin('GET', `/admin/accounts/${id}/credits`)).body.data;
         if (credits.some((c: { note: string }) => /^expired/.test(c.note))) break;
         assert.ok(round < 1000, 'the grant never expired');
@@ -217,7 +209,7 @@ for (const database of DATABASES) {
       const total = credits.reduce((sum: number, c: { amount_usd: number }) => sum + micros(c.amount_usd), 0);
       assert.equal(total, micros(shown.credits_usd));
       // Swept again: nothing more is withdrawn.
-      await gw.gateway.lowBalance.tick();
+      await setup.gw.gateway.lowBalance.tick();
       assert.equal((await admin('GET', `/admin/accounts/${id}/credits`)).body.data.length, credits.length);
       const negative = await admin('POST', `/admin/accounts/${id}/credits`, {
         amount_usd: -1,

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { fixedPrice } from '../../src/accounting/plans.js';
 import { costMicros } from '../../src/accounting/pricing.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
+import { gatewayOnDatabase } from '../support/database-gateway.js';
 import { createPostgresDatabase, DATABASES, type TestDatabase } from '../support/databases.js';
 import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -16,35 +17,26 @@ const micros = (usd: number) => Math.round(usd * 1e6);
 
 for (const database of DATABASES) {
   describe(`price plans on ${database.name}`, () => {
-    let fake: FakeOpenAI;
-    let gw: TestGateway;
-    let db: TestDatabase;
-
-    before(async () => {
-      fake = await startFakeOpenAI();
-      db = await database.create();
-      gw = await startTestGateway({ OPENAI_API_KEY: 'up', OPENAI_BASE_URL: fake.url, DATABASE_URL: db.url });
-    });
-    after(async () => {
-      await gw.close();
-      await fake.close();
-      await db.drop();
-    });
+    const setup = gatewayOnDatabase(database);
 
     const admin = async (method: string, path: string, json?: unknown) => {
-      const res = await gw.call(path, { method, key: ADMIN_KEY, ...(json === undefined ? {} : { json }) });
+      const res = await setup.gw.call(path, {
+        method,
+        key: ADMIN_KEY,
+        ...(json === undefined ? {} : { json }),
+      });
       return { status: res.status, body: await readJson(res) };
     };
-    const listPrice = (model: string) => gw.gateway.router.catalog.get(model)!.price!;
+    const listPrice = (model: string) => setup.gw.gateway.router.catalog.get(model)!.price!;
     /** The request's ledger row as the admin sees it. */
     const row = async (requestId: string) => {
-      await gw.gateway.ledger.flush();
+      await setup.gw.gateway.ledger.flush();
       const { status, body } = await admin('GET', `/admin/requests/${requestId}`);
       assert.equal(status, 200);
       return body;
     };
     const chat = async (key: string, model: string, extra: Record<string, unknown> = {}) => {
-      const res = await gw.call('/v1/chat/completions', {
+      const res = await setup.gw.call('/v1/chat/completions', {
         method: 'POST',
         key,
         json: {
@@ -118,7 +110,7 @@ for (const database of DATABASES) {
       ).body;
       const acct = (await admin('POST', '/admin/accounts', { name: 'tenant', credits_usd: 5 })).body;
       await admin('PATCH', `/admin/accounts/${acct.id}`, { plan_id: plan.id });
-      const { key } = await gw.createKey({ account_id: acct.id });
+      const { key } = await setup.gw.createKey({ account_id: acct.id });
 
       const cases: Array<[string, (list: number, usage: Usage) => number]> = [
         ['openai/gpt-4o-mini', (list) => Math.round(list * 2)], // global
@@ -160,7 +152,7 @@ for (const database of DATABASES) {
       }
 
       // Another door: embeddings take the global multiplier.
-      const res = await gw.call('/v1/embeddings', {
+      const res = await setup.gw.call('/v1/embeddings', {
         method: 'POST',
         key,
         json: {
@@ -185,7 +177,7 @@ for (const database of DATABASES) {
         ],
         ['/v1/responses', { model: 'openai/gpt-4o-mini', input: 'via responses', max_output_tokens: 16 }],
       ] as const) {
-        const answer = await gw.call(path, { method: 'POST', key, json: body });
+        const answer = await setup.gw.call(path, { method: 'POST', key, json: body });
         assert.equal(answer.status, 200, path);
         const id = answer.headers.get('x-request-id') ?? answer.headers.get('request-id');
         const r = await row(id!);
@@ -210,23 +202,23 @@ for (const database of DATABASES) {
       assert.equal(micros(statement.upstream_total_usd), upstream);
 
       // The tenant's own statement: the same charges, never what they cost upstream.
-      const own_ = await readJson(await gw.call('/v1/statement', { key }));
+      const own_ = await readJson(await setup.gw.call('/v1/statement', { key }));
       assert.equal(own_.account_id, acct.id);
       assert.equal(micros(own_.spend_total_usd), charged);
       assert.equal('upstream_total_usd' in own_, false);
       for (const line of own_.spend) assert.equal('upstream_cost_usd' in line, false);
-      const csv = await gw.call('/v1/statement?format=csv', { key });
+      const csv = await setup.gw.call('/v1/statement?format=csv', { key });
       assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
       assert.match(await csv.text(), /^type,date,model,id,note,requests,amount_usd\r\n/);
 
       // A tenant's own rows show what it paid, never what it cost upstream.
-      const own = await readJson(await gw.call('/v1/requests', { key }));
+      const own = await readJson(await setup.gw.call('/v1/requests', { key }));
       assert.ok(own.data.length > 0);
       for (const r of own.data) assert.equal('upstream_cost_usd' in r, false);
     });
 
     test('an account on no plan pays list prices, and the row says the same for both', async () => {
-      const { key } = await gw.createKey();
+      const { key } = await setup.gw.createKey();
       const { res, id } = await chat(key, 'openai/gpt-4o-mini');
       assert.equal(res.status, 200);
       const r = await row(id);
@@ -237,18 +229,18 @@ for (const database of DATABASES) {
     test('holds are at the plan price: a balance the list price fits, the plan price does not', async () => {
       const plan = (await admin('POST', '/admin/plans', { name: 'dear', multiplier: 1000 })).body;
       const acct = (await admin('POST', '/admin/accounts', { name: 'small', credits_usd: 0.001 })).body;
-      const { key } = await gw.createKey({ account_id: acct.id });
-      const before = fake.requests.length;
+      const { key } = await setup.gw.createKey({ account_id: acct.id });
+      const before = setup.fake.requests.length;
       const cheap = await chat(key, 'openai/gpt-4o-mini', { max_tokens: 20 });
       assert.equal(cheap.res.status, 200, 'at list price it fits');
       await admin('PATCH', `/admin/accounts/${acct.id}`, { plan_id: plan.id });
-      const sent = fake.requests.length;
+      const sent = setup.fake.requests.length;
       assert.equal(sent, before + 1);
       const dear = await chat(key, 'openai/gpt-4o-mini', { max_tokens: 20 });
       assert.equal(dear.res.status, 403);
       const body = await readJson(dear.res);
       assert.match(body.error.message, /credits|balance/i);
-      assert.equal(fake.requests.length, sent, 'a refused request sends nothing upstream');
+      assert.equal(setup.fake.requests.length, sent, 'a refused request sends nothing upstream');
     });
 
     test('GET /v1/models: the tenant key sees its prices in OpenRouter’s pricing shape', async () => {
@@ -261,11 +253,13 @@ for (const database of DATABASES) {
       ).body;
       const acct = (await admin('POST', '/admin/accounts', { name: 'lister' })).body;
       await admin('PATCH', `/admin/accounts/${acct.id}`, { plan_id: plan.id });
-      const { key } = await gw.createKey({ account_id: acct.id });
-      const { key: plain } = await gw.createKey();
+      const { key } = await setup.gw.createKey({ account_id: acct.id });
+      const { key: plain } = await setup.gw.createKey();
       type Listed = { id: string; pricing?: Record<string, string> };
       const models = async (k: string) => {
-        const { data } = (await readJson(await gw.call('/v1/models', { key: k }))) as { data: Listed[] };
+        const { data } = (await readJson(await setup.gw.call('/v1/models', { key: k }))) as {
+          data: Listed[];
+        };
         return new Map(data.map((m) => [m.id, m]));
       };
       const mine = await models(key);
@@ -289,10 +283,10 @@ for (const database of DATABASES) {
         request: '0',
         input_cache_read: '0.00000025',
       });
-      const one = await readJson(await gw.call('/v1/models/openai/gpt-4o', { key }));
+      const one = await readJson(await setup.gw.call('/v1/models/openai/gpt-4o', { key }));
       assert.equal(one.pricing.prompt, '0.000001');
       // The official client reads the list as ever.
-      const page = await gw.client(key).models.list();
+      const page = await setup.gw.client(key).models.list();
       assert.ok(page.data.some((m) => m.id === 'openai/gpt-4o'));
     });
   });

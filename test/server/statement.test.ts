@@ -2,32 +2,23 @@
 // balance, reconciling to the micro-dollar with the ledger and the account's balance, in JSON and CSV. On
 // SQLite and on PostgreSQL.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { DATABASES, type TestDatabase } from '../support/databases.js';
-import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { describe, test } from 'node:test';
+import { gatewayOnDatabase } from '../support/database-gateway.js';
+import { DATABASES } from '../support/databases.js';
+import { ADMIN_KEY, readJson } from '../support/gateway.js';
 
 const micros = (usd: number) => Math.round(usd * 1e6);
 
 for (const database of DATABASES) {
   describe(`statements on ${database.name}`, () => {
-    let fake: FakeOpenAI;
-    let gw: TestGateway;
-    let db: TestDatabase;
-
-    before(async () => {
-      fake = await startFakeOpenAI();
-      db = await database.create();
-      gw = await startTestGateway({ OPENAI_API_KEY: 'up', OPENAI_BASE_URL: fake.url, DATABASE_URL: db.url });
-    });
-    after(async () => {
-      await gw.close();
-      await fake.close();
-      await db.drop();
-    });
+    const setup = gatewayOnDatabase(database);
 
     const admin = async (method: string, path: string, json?: unknown) => {
-      const res = await gw.call(path, { method, key: ADMIN_KEY, ...(json === undefined ? {} : { json }) });
+      const res = await setup.gw.call(path, {
+        method,
+        key: ADMIN_KEY,
+        ...(json === undefined ? {} : { json }),
+      });
       return {
         status: res.status,
         res,
@@ -35,7 +26,7 @@ for (const database of DATABASES) {
       };
     };
     const spend = async (key: string, model: string) => {
-      const res = await gw.call('/v1/chat/completions', {
+      const res = await setup.gw.call('/v1/chat/completions', {
         method: 'POST',
         key,
         json: { model, messages: [{ role: 'user', content: 'hi there' }], max_tokens: 7 },
@@ -48,11 +39,11 @@ for (const database of DATABASES) {
     test('a statement reconciles: opening + credits − spend = closing = the balance; windows chain', async () => {
       const t0 = new Date(Date.now() - 1).toISOString();
       const acct = (await admin('POST', '/admin/accounts', { name: 'stmt', credits_usd: 0.01 })).body;
-      const { key } = await gw.createKey({ account_id: acct.id });
+      const { key } = await setup.gw.createKey({ account_id: acct.id });
       let told = 0;
       told += await spend(key, 'openai/gpt-4o-mini');
       told += await spend(key, 'openai/gpt-4o');
-      await gw.gateway.ledger.flush();
+      await setup.gw.gateway.ledger.flush();
       await tick();
       const t1 = new Date().toISOString();
       await tick();
