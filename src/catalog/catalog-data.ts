@@ -103,6 +103,19 @@ export const BUILTIN_PRICE_SOURCES: Readonly<Record<string, string>> = {
   elevenlabs: 'https://elevenlabs.io/pricing/api',
 };
 
+/** GPT Image 1's price, the same on OpenAI and Azure: tokens, or per image by quality and size. */
+const GPT_IMAGE_1_PRICE: NonNullable<CatalogEntryData['price']> = {
+  input: 5,
+  cachedInput: 1.25,
+  imageInput: 10,
+  output: 40,
+  perImage: {
+    low: { '1024x1024': 0.011, '1024x1536': 0.016, '1536x1024': 0.016 },
+    medium: { '1024x1024': 0.042, '1024x1536': 0.063, '1536x1024': 0.063 },
+    high: { '1024x1024': 0.167, '1024x1536': 0.25, '1536x1024': 0.25 },
+  },
+};
+
 export const BUILTIN_CATALOG = [
   // OpenAI (https://openai.com/api/pricing, https://platform.openai.com/docs/models).
   {
@@ -1357,17 +1370,7 @@ export const BUILTIN_CATALOG = [
     model: 'gpt-image-1',
     contextWindow: 32000,
     created: 1745366400,
-    price: {
-      input: 5,
-      cachedInput: 1.25,
-      imageInput: 10,
-      output: 40,
-      perImage: {
-        low: { '1024x1024': 0.011, '1024x1536': 0.016, '1536x1024': 0.016 },
-        medium: { '1024x1024': 0.042, '1024x1536': 0.063, '1536x1024': 0.063 },
-        high: { '1024x1024': 0.167, '1024x1536': 0.25, '1536x1024': 0.25 },
-      },
-    },
+    price: GPT_IMAGE_1_PRICE,
     tokenizer: 'o200k_base',
     kind: 'image',
   },
@@ -1398,17 +1401,7 @@ export const BUILTIN_CATALOG = [
     model: 'gpt-image-1',
     contextWindow: 32000,
     created: 1745366400,
-    price: {
-      input: 5,
-      cachedInput: 1.25,
-      imageInput: 10,
-      output: 40,
-      perImage: {
-        low: { '1024x1024': 0.011, '1024x1536': 0.016, '1536x1024': 0.016 },
-        medium: { '1024x1024': 0.042, '1024x1536': 0.063, '1536x1024': 0.063 },
-        high: { '1024x1024': 0.167, '1024x1536': 0.25, '1536x1024': 0.25 },
-      },
-    },
+    price: GPT_IMAGE_1_PRICE,
     tokenizer: 'o200k_base',
     kind: 'image',
   },
