@@ -10,6 +10,7 @@ import type { Usage } from '../core/types.js';
 import type { AttemptRecord } from '../router/executor.js';
 import type { HealthBoard } from '../router/health.js';
 import type { SlotBoard } from '../router/slots.js';
+import { TallyCounter } from './tally.js';
 
 /** The label value of a model that is neither a catalog model nor a configured route. */
 export const OTHER_MODEL = 'other';
@@ -37,19 +38,19 @@ export class Metrics {
   readonly registry = new Registry();
   /** Whether a model id may be a label value (a catalog model or a route): set by `boundModels`. */
   private known: (model: string) => boolean = () => false;
-  readonly requests = new Counter({
+  readonly requests = new TallyCounter({
     name: 'tokgate_requests_total',
     help: 'Requests of the front doors, refused ones included, by door, provider, model, HTTP status and code (the error code, or the outcome)',
     labelNames: ['door', 'provider', 'model', 'status', 'code'] as const,
     registers: [this.registry],
   });
-  readonly tokens = new Counter({
+  readonly tokens = new TallyCounter({
     name: 'tokgate_tokens_total',
     help: 'Tokens of answered requests by door, provider, model and type: input, output, cached (input read from a prompt cache, part of input), reasoning (part of output)',
     labelNames: ['door', 'provider', 'model', 'type'] as const,
     registers: [this.registry],
   });
-  readonly cost = new Counter({
+  readonly cost = new TallyCounter({
     name: 'tokgate_cost_usd_total',
     help: 'What requests cost, USD, by door, provider and model (unpriced requests add nothing: see tokgate_unpriced_requests_total)',
     labelNames: ['door', 'provider', 'model'] as const,
@@ -69,7 +70,7 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64],
     registers: [this.registry],
   });
-  readonly attemptResults = new Counter({
+  readonly attemptResults = new TallyCounter({
     name: 'tokgate_upstream_attempt_results_total',
     help: 'Upstream attempts by provider and result: ok, rate_limited, timeout, upstream_error, rejected (another 4xx), saturated (no slot), client_closed',
     labelNames: ['provider', 'result'] as const,
@@ -93,7 +94,7 @@ export class Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });
-  readonly unpriced = new Counter({
+  readonly unpriced = new TallyCounter({
     name: 'tokgate_unpriced_requests_total',
     // By provider, not model: model ids come from clients, and one series per invented id would grow without bound.
     help: 'Requests for models without a price (recorded with no cost), by provider; the ledger names the model',
