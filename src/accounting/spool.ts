@@ -1,7 +1,9 @@
 // The ledger's write-ahead spool: every row is appended to a local file before the client gets its answer,
 // and the file is deleted once all its rows are in the database. Appends are group-committed: one
 // asynchronous write at a time per file carries every row queued meanwhile, so the event loop never waits
-// on the disk and a busy gateway makes few system calls. A process killed
+// on the disk and a busy gateway makes few system calls. Files are opened, closed and deleted asynchronously
+// too (a busy gateway rotates its file several times a second; on shutdown they are closed and deleted at
+// once). A process killed
 // with SIGKILL, or a database that is down, loses no answered request: the next start replays what is left.
 //
 // A write that returned is in the kernel's page cache, so it survives the process (not a power cut: no
@@ -11,11 +13,13 @@
 // database. Each replica should have its own spool directory (a volume per replica).
 import {
   appendFileSync,
+  close,
   closeSync,
   mkdirSync,
-  openSync,
+  open,
   readdirSync,
   readFileSync,
+  rm,
   rmdirSync,
   rmSync,
   write,
@@ -27,6 +31,8 @@ import type { RequestRow } from '../store/store.js';
 export interface Segment {
   readonly path: string;
   fd: number | undefined;
+  /** The file is being opened: rows queue until it is. */
+  opening: boolean;
   rows: number;
   /** Rows appended and not yet written to the database. */
   outstanding: number;
@@ -82,6 +88,8 @@ const HOST = hostname().replace(/[^\w.-]/g, '_');
 export class Spool {
   private active: Segment | undefined;
   private readonly segments = new Set<Segment>();
+  /** Files of finished segments being deleted in the background. */
+  private readonly removing = new Set<string>();
   private seq = 0;
   private readonly started = Date.now();
 
@@ -97,25 +105,7 @@ export class Spool {
    * cache: it survives the process, not a power cut). Throws only if the file cannot be opened.
    */
   append(row: RequestRow): { segment: Segment; durable: Promise<void> } {
-    let segment = this.active;
-    if (!segment) {
-      this.seq += 1;
-      const path = join(this.dir, `${HOST}~${process.pid}~${this.started}~${this.seq}.jsonl`);
-      segment = {
-        path,
-        fd: openSync(path, 'a'),
-        rows: 0,
-        outstanding: 0,
-        dropped: new Set(),
-        queued: [],
-        batch: undefined,
-        writing: false,
-        sealing: false,
-      };
-      this.active = segment;
-      this.segments.add(segment);
-    }
-    const target = segment;
+    const target = this.active ?? this.openSegment();
     target.queued.push(`${JSON.stringify(row)}\n`);
     target.batch ??= newBatch();
     const { durable } = target.batch;
@@ -130,8 +120,47 @@ export class Spool {
     return { segment: target, durable };
   }
 
+  /** A new active segment; its file opens in the background while the first rows queue. */
+  private openSegment(): Segment {
+    this.seq += 1;
+    const segment: Segment = {
+      path: join(this.dir, `${HOST}~${process.pid}~${this.started}~${this.seq}.jsonl`),
+      fd: undefined,
+      opening: true,
+      rows: 0,
+      outstanding: 0,
+      dropped: new Set(),
+      queued: [],
+      batch: undefined,
+      writing: false,
+      sealing: false,
+    };
+    this.active = segment;
+    this.segments.add(segment);
+    open(segment.path, 'a', (error, fd) => {
+      segment.opening = false;
+      if (error) {
+        // The rows queued here fail (the ledger keeps them in memory); the next row tries a new file.
+        if (this.active === segment) this.active = undefined;
+        const batch = segment.batch;
+        segment.queued = [];
+        segment.batch = undefined;
+        segment.writing = false;
+        segment.sealing = false;
+        batch?.settle(error);
+        this.release(segment);
+        return;
+      }
+      segment.fd = fd;
+      if (segment.writing) this.drain(segment);
+      else if (segment.sealing) this.closeSegment(segment);
+    });
+    return segment;
+  }
+
   /** Writes everything queued for a segment in one call; repeats while more was queued meanwhile. */
   private drain(segment: Segment): void {
+    if (segment.opening) return; // the open's callback drains
     if (segment.queued.length === 0 || segment.fd === undefined) {
       segment.writing = false;
       if (segment.sealing) this.closeSegment(segment);
@@ -148,24 +177,36 @@ export class Spool {
     });
   }
 
-  private seal(segment: Segment): void {
+  private seal(segment: Segment, now = false): void {
     if (this.active === segment) this.active = undefined;
-    if (segment.writing) segment.sealing = true;
-    else this.closeSegment(segment);
+    if (segment.writing || segment.opening) segment.sealing = true;
+    else this.closeSegment(segment, now);
   }
 
-  private closeSegment(segment: Segment): void {
+  /** `now`: closed and deleted before returning (shutdown), else in the background. */
+  private closeSegment(segment: Segment, now = false): void {
     segment.sealing = false;
-    if (segment.fd !== undefined) closeSync(segment.fd);
+    const fd = segment.fd;
     segment.fd = undefined;
-    this.release(segment);
+    if (fd !== undefined) {
+      if (now) closeSync(fd);
+      else close(fd, () => undefined);
+    }
+    this.release(segment, now);
   }
 
   /** Deletes a sealed segment once nothing in it is waiting for the database. */
-  private release(segment: Segment): void {
-    if (segment.fd !== undefined || segment.outstanding > 0 || segment.dropped.size > 0) return;
-    rmSync(segment.path, { force: true });
+  private release(segment: Segment, now = false): void {
+    if (segment.fd !== undefined || segment.opening) return;
+    if (segment.outstanding > 0 || segment.dropped.size > 0) return;
     this.segments.delete(segment);
+    if (now) {
+      rmSync(segment.path, { force: true });
+      return;
+    }
+    const { path } = segment;
+    this.removing.add(path);
+    rm(path, { force: true }, () => this.removing.delete(path));
   }
 
   /** `count` rows of `segment` are in the database. */
@@ -219,7 +260,10 @@ export class Spool {
         if (!name.endsWith('.jsonl')) return false;
         const owner = ownerOf(name);
         if (!owner || owner.host !== HOST) return false;
-        if (owner.pid === process.pid) return ![...this.segments].some((s) => s.path.endsWith(name));
+        if (owner.pid === process.pid)
+          return (
+            ![...this.segments].some((s) => s.path.endsWith(name)) && !this.removing.has(join(this.dir, name))
+          );
         return !alive(owner.pid);
       })
       .map((name) => join(this.dir, name));
@@ -262,7 +306,9 @@ export class Spool {
 
   /** Closes the active file; segments with rows still to write stay on disk for the next start. */
   close(): void {
-    if (this.active) this.seal(this.active);
+    if (this.active) this.seal(this.active, true);
+    // Deletions still under way finish now, so an empty directory can go.
+    for (const path of this.removing) rmSync(path, { force: true });
     // Nothing left on disk: leave no empty directory behind (a non-empty one stays, for the next start).
     if (this.segments.size > 0) return;
     try {
