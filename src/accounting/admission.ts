@@ -12,10 +12,10 @@ import type { Target } from '../catalog/target.js';
 import { forbidden } from '../core/errors.js';
 import type { ChatRequest } from '../core/types.js';
 import {
+  addRateLimitHeaders,
   type RateLimiter,
   type RateLimits,
   type RateState,
-  rateLimitHeaders,
 } from '../limits/rate-limiter.js';
 import { holdFactor, type PlanBook, tenantPrice } from './plans.js';
 import { microsToUsd } from './pricing.js';
@@ -112,7 +112,7 @@ const emptyAdmission = (scope: Scope, keyId: string | null): Admission => ({
 
 /** The key's windows as OpenAI's `x-ratelimit-*` headers, sent with the answer (a stream's before its first byte). */
 const rateHeadersOn = (admission: Admission, state: RateState) =>
-  Object.assign(admission.headers, rateLimitHeaders(state));
+  addRateLimitHeaders(admission.headers, state);
 
 export function scopeOf(principal: Principal): Scope {
   if (principal.kind === 'admin')

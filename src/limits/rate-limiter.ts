@@ -29,22 +29,46 @@ export interface RateState {
 export function goDuration(ms: number): string {
   const whole = Math.max(0, Math.round(ms));
   if (whole < 1000) return `${whole}ms`;
-  const seconds = (value: number) => `${Number((value / 1000).toFixed(3))}s`;
   if (whole < 60_000) return seconds(whole);
   const minutes = Math.floor(whole / 60_000);
   return `${minutes}m${seconds(whole - minutes * 60_000)}`;
 }
 
+/** Whole milliseconds as Go writes seconds: `1s`, `59.5s`, `1.25s`, `0.005s` (integer arithmetic: no toFixed). */
+function seconds(ms: number): string {
+  const whole = Math.floor(ms / 1000);
+  let fraction = ms - whole * 1000;
+  if (fraction === 0) return `${whole}s`;
+  let digits = 3;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    digits -= 1;
+  }
+  return `${whole}.${String(fraction).padStart(digits, '0')}s`;
+}
+
+/**
+ * OpenAI's rate-limit response headers for the windows a key has, added to `headers`. Written key by key
+ * with literal names: this runs for every answer of a rate-limited key.
+ */
+export function addRateLimitHeaders(headers: Record<string, string>, state: RateState): void {
+  const { requests, tokens } = state;
+  if (requests) {
+    headers['x-ratelimit-limit-requests'] = String(requests.limit);
+    headers['x-ratelimit-remaining-requests'] = String(requests.remaining);
+    headers['x-ratelimit-reset-requests'] = goDuration(requests.resetMs);
+  }
+  if (tokens) {
+    headers['x-ratelimit-limit-tokens'] = String(tokens.limit);
+    headers['x-ratelimit-remaining-tokens'] = String(tokens.remaining);
+    headers['x-ratelimit-reset-tokens'] = goDuration(tokens.resetMs);
+  }
+}
+
 /** OpenAI's rate-limit response headers for the windows a key has. */
 export function rateLimitHeaders(state: RateState): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const kind of ['requests', 'tokens'] as const) {
-    const window = state[kind];
-    if (!window) continue;
-    headers[`x-ratelimit-limit-${kind}`] = String(window.limit);
-    headers[`x-ratelimit-remaining-${kind}`] = String(window.remaining);
-    headers[`x-ratelimit-reset-${kind}`] = goDuration(window.resetMs);
-  }
+  addRateLimitHeaders(headers, state);
   return headers;
 }
 

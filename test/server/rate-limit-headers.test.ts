@@ -22,6 +22,18 @@ test("reset durations are written in Go's format, as OpenAI's are", () => {
   assert.equal(goDuration(360_000), '6m0s');
   assert.equal(goDuration(61_250), '1m1.25s');
   assert.equal(goDuration(-5), '0ms');
+  assert.equal(goDuration(1005), '1.005s');
+  assert.equal(goDuration(1050), '1.05s');
+  assert.equal(goDuration(60_005), '1m0.005s');
+  assert.equal(goDuration(59_999.6), '1m0s');
+  // Every millisecond of the first two minutes as Go's own arithmetic writes it (seconds with up to three
+  // decimals, trailing zeros dropped).
+  const go = (ms: number) => {
+    const minutes = Math.floor(ms / 60_000);
+    const rest = `${Number(((ms - minutes * 60_000) / 1000).toFixed(3))}s`;
+    return ms < 1000 ? `${ms}ms` : minutes > 0 ? `${minutes}m${rest}` : rest;
+  };
+  for (let ms = 0; ms < 120_000; ms++) assert.equal(goDuration(ms), go(ms));
 });
 
 const chat = {
