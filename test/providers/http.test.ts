@@ -5,7 +5,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { GatewayError } from '../../src/core/errors.js';
-import { createHttpClient, readJsonBody } from '../../src/providers/http.js';
+import { createHttpClient, readJsonBody, wholeJson } from '../../src/providers/http.js';
 
 /** Fails with `message` unless `work` settles within `ms` (instead of hanging the test run). */
 function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
@@ -27,6 +27,14 @@ describe('createHttpClient', () => {
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.write('first ');
       held.push(response);
+    } else if (request.url === '/pieces') {
+      // Headers, then the body in three writes; a 429 with a header to read back.
+      response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
+      response.write('{"error":');
+      setTimeout(() => response.write('{"message":"slow down"'), 5);
+      setTimeout(() => response.end('}}'), 10);
+    } else if (request.url === '/big') {
+      response.end(`"${'x'.repeat(4096)}"`);
     } else if (request.url === '/slow') {
       setTimeout(() => response.end('{"ok":"slow"}'), 1_500);
     } else {
@@ -91,5 +99,79 @@ describe('createHttpClient', () => {
       await impatient.close();
       await patient.close();
     }
+  });
+
+  describe('requestWhole: an answer read whole', () => {
+    test('status, headers and the body joined from its pieces', async () => {
+      const client = createHttpClient(options);
+      try {
+        const res = await client.requestWhole('a', new URL('/pieces', base), {}, '{}', signal());
+        assert.equal(res.status, 429);
+        assert.equal(res.headers['retry-after'], '7');
+        assert.deepEqual(wholeJson('a', res), { error: { message: 'slow down' } });
+      } finally {
+        await client.close();
+      }
+    });
+
+    test("the call's signal aborts it, before it starts or while the answer is awaited", async () => {
+      const client = createHttpClient(options);
+      try {
+        const early = new AbortController();
+        early.abort(new DOMException('gone', 'AbortError'));
+        await assert.rejects(
+          client.requestWhole('a', new URL('/', base), {}, '{}', early.signal),
+          (error: unknown) => (error as Error).name === 'AbortError',
+        );
+        const late = new AbortController();
+        const pending = client.requestWhole('a', new URL('/held', base), {}, '{}', late.signal);
+        while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        late.abort(new DOMException('gone', 'AbortError'));
+        await within(
+          assert.rejects(pending, (error: unknown) => (error as Error).name === 'AbortError'),
+          2_000,
+          'the abort did not end the call',
+        );
+      } finally {
+        for (const response of held.splice(0)) response.end();
+        await client.close();
+      }
+    });
+
+    test('an answer larger than the limit, a timeout and a closed client are GatewayErrors', async () => {
+      const small = createHttpClient({ ...options, maxAnswerBytes: 1024 });
+      const impatient = createHttpClient({ headersTimeoutMs: 50, bodyTimeoutMs: 50 });
+      const closed = createHttpClient(options);
+      await closed.close();
+      try {
+        const codeOf = async (work: Promise<unknown>) => {
+          const error = await work.then(
+            () => undefined,
+            (reason: unknown) => reason,
+          );
+          assert.ok(error instanceof GatewayError, String(error));
+          return error.code;
+        };
+        assert.equal(
+          await codeOf(small.requestWhole('a', new URL('/big', base), {}, '{}', signal())),
+          'upstream_answer_too_large',
+        );
+        assert.equal(
+          await codeOf(impatient.requestWhole('a', new URL('/slow', base), {}, '{}', signal())),
+          'upstream_timeout',
+        );
+        assert.equal(
+          await codeOf(closed.requestWhole('a', new URL('/', base), {}, '{}', signal())),
+          'upstream_unreachable',
+        );
+        assert.throws(
+          () => wholeJson('a', { status: 200, headers: {}, body: Buffer.from('not json') }),
+          (error: unknown) => error instanceof GatewayError && /not JSON/.test(error.message),
+        );
+      } finally {
+        await small.close();
+        await impatient.close();
+      }
+    });
   });
 });

@@ -1,6 +1,6 @@
 import type { GatewayError } from '../../core/errors.js';
 import { isObject } from '../../core/is-object.js';
-import { readErrorText, type UpstreamResponse } from '../http.js';
+import { readErrorText, type UpstreamResponse, type WholeResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 import { readErrorObject } from './openai-api.js';
 
@@ -24,7 +24,20 @@ function otherErrorMessage(body: unknown): string {
 
 /** Reads an OpenAI-style error body (`{"error":{"message",...}}`) and maps the status. */
 export async function openaiHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  const text = await readErrorText(res);
+  return openaiErrorOf(provider, res.status, res.headers, await readErrorText(res));
+}
+
+/** The same, for an answer read whole (`HttpClient.requestWhole`). */
+export function openaiWholeError(provider: string, res: WholeResponse): GatewayError {
+  return openaiErrorOf(provider, res.status, res.headers, res.body.toString('utf8'));
+}
+
+function openaiErrorOf(
+  provider: string,
+  status: number,
+  headers: WholeResponse['headers'],
+  text: string,
+): GatewayError {
   let detail: { message: string; param?: string | null; code?: string | null };
   try {
     const body: unknown = JSON.parse(text);
@@ -35,5 +48,5 @@ export async function openaiHttpError(provider: string, res: UpstreamResponse): 
   }
   // Some vendors (Azure) put the HTTP status in `code` ("429"): it says nothing the status does not.
   if (detail.code && /^\d+$/.test(detail.code)) detail = { ...detail, code: null };
-  return fromUpstreamStatus(provider, res.status, res.headers, detail);
+  return fromUpstreamStatus(provider, status, headers, detail);
 }

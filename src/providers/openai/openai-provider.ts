@@ -7,13 +7,13 @@ import type { Imager } from '../../core/images.js';
 import { nativeRequestOf } from '../../core/native.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
-import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
+import { type HttpClient, isAbort, transportError, type UpstreamResponse, wholeJson } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { ChunkRelay } from './chunk-relay.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
 import { type AudioWire, openaiAudio } from './openai-audio.js';
-import { openaiHttpError } from './openai-error.js';
+import { openaiHttpError, openaiWholeError } from './openai-error.js';
 import { type ImagesWire, openaiImages } from './openai-images.js';
 import { openaiResponses, RESPONSES_PROTOCOL } from './openai-responses.js';
 import { openaiRetrieval, type RetrievalWire } from './openai-retrieval.js';
@@ -107,8 +107,15 @@ export function createOpenAIProvider(
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const native = responses && nativeRequestOf(call.request, RESPONSES_PROTOCOL);
     if (native) return responses.complete(call, native);
-    const res = await send(call, false);
-    const parsed = await readJsonBody(id, res, call.signal);
+    const res = await http.requestWhole(
+      id,
+      urlFor(call.request),
+      jsonHeaders,
+      body(call.request, false, call.warnings),
+      call.signal,
+    );
+    if (res.status < 200 || res.status >= 300) throw openaiWholeError(id, res);
+    const parsed = wholeJson(id, res);
     if (!isChatResponse(parsed)) {
       const detail = readErrorObject(parsed);
       throw invalidUpstreamResponse(id, detail.message || 'no choices in the answer');

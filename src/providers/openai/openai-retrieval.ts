@@ -14,9 +14,9 @@ import type {
   RerankResult,
 } from '../../core/embeddings.js';
 import { isObject } from '../../core/is-object.js';
-import { type HttpClient, readBytesBody, readJsonBody } from '../http.js';
+import { type HttpClient, wholeJson } from '../http.js';
 import { countOf, readOpenAIEmbeddings, readScores, textInputs } from '../retrieval-wire.js';
-import { openaiHttpError } from './openai-error.js';
+import { openaiWholeError } from './openai-error.js';
 
 /** OpenAI's own limit of inputs per embeddings call. */
 export const OPENAI_MAX_EMBEDDING_INPUTS = 2048;
@@ -59,14 +59,15 @@ export function openaiRetrieval(
   const rerankUrl = new URL(`${settings.baseUrl}/rerank`);
   const urlFor = wire.url ?? ((operation) => (operation === 'embeddings' ? embeddingsUrl : rerankUrl));
 
+  /** The whole answer of a 2xx; any other status is the upstream's error. */
   async function send(url: URL, body: Record<string, unknown>, call: OperationCall<unknown>) {
-    const res = await http.request(id, url, wire.headers, JSON.stringify(body), call.signal);
-    if (res.status < 200 || res.status >= 300) throw await openaiHttpError(id, res);
+    const res = await http.requestWhole(id, url, wire.headers, JSON.stringify(body), call.signal);
+    if (res.status < 200 || res.status >= 300) throw openaiWholeError(id, res);
     return res;
   }
 
   async function post(url: URL, body: Record<string, unknown>, call: OperationCall<unknown>) {
-    return readJsonBody(id, await send(url, body, call), call.signal);
+    return wholeJson(id, await send(url, body, call));
   }
 
   async function embed(call: OperationCall<EmbeddingRequest>): Promise<EmbeddingResult> {
@@ -76,8 +77,7 @@ export function openaiRetrieval(
     // The format goes upstream only where the vendor makes base64; elsewhere the gateway encodes the floats.
     const asked = quirks.base64 && encoding_format !== undefined ? { encoding_format } : {};
     const body = vendorBody(id, { ...rest, ...asked }, quirks, drop, call.warnings);
-    const res = await send(urlFor('embeddings', request.model), body, call);
-    const bytes = await readBytesBody(id, res, call.signal);
+    const { body: bytes } = await send(urlFor('embeddings', request.model), body, call);
     const encoding = asked.encoding_format === 'base64' ? 'base64' : 'float';
     return readOpenAIEmbeddings(id, bytes, request.input.length, encoding);
   }

@@ -39,6 +39,8 @@ export async function createVertexProvider(
   const authorized: HttpClient = {
     request: async (provider, url, headers, body, signal) =>
       http.request(provider, url, await bearer(headers), body, signal),
+    requestWhole: async (provider, url, headers, body, signal) =>
+      http.requestWhole(provider, url, await bearer(headers), body, signal),
     get: async (provider, url, headers, signal) => http.get(provider, url, await bearer(headers), signal),
     put: async (provider, url, headers, body, signal) =>
       http.put(provider, url, await bearer(headers), body, signal),
