@@ -28,21 +28,27 @@ export interface EmbeddingResult {
    * encoding of its vectors: relayed as it came when the client asked for that encoding, so tens of
    * thousands of numbers are neither parsed nor printed again.
    */
-  raw?: {
-    data: string;
-    encoding: 'float' | 'base64';
-    /** The same data as the upstream's bytes, when its text is ASCII: relayed without encoding it again. */
-    bytes?: Buffer;
-  };
+  raw?: RawEmbeddingData;
   /** Input tokens as the upstream counted them; undefined when it did not say. */
   inputTokens: number | undefined;
 }
 
+/**
+ * OpenAI's `data` array as the upstream wrote it: its text, or its bytes when the answer is ASCII (then
+ * relayed without ever being a string: see core/raw-json.ts on large strings).
+ */
+export type RawEmbeddingData = { encoding: 'float' | 'base64' } & (
+  | { data: string; bytes?: undefined }
+  | { data?: undefined; bytes: Buffer }
+);
+
 /** The vectors of a result, read from its raw text when it has only that. */
 export function vectorsOf(result: EmbeddingResult): Vector[] {
   if (result.vectors) return result.vectors;
+  const raw = result.raw;
   try {
-    const items = JSON.parse(result.raw?.data ?? '[]') as Array<{ embedding: Vector }>;
+    const text = raw === undefined ? '[]' : (raw.data ?? raw.bytes.toString('latin1'));
+    const items = JSON.parse(text) as Array<{ embedding: Vector }>;
     return items.map((item) => item.embedding);
   } catch (cause) {
     // Only its bounds were checked when it was read: broken inside is the upstream's fault.

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { EmbeddingResult, RerankScore, Vector } from '../core/embeddings.js';
 import { invalidRequest } from '../core/errors.js';
 import { isObject } from '../core/is-object.js';
-import { RAW_JSON_MIN_LENGTH, rawTopLevelSpan } from '../core/raw-json.js';
+import { AsciiBytes, type JsonText, RAW_JSON_MIN_LENGTH, rawTopLevelSpan } from '../core/raw-json.js';
 import { invalidUpstreamResponse } from './upstream-error.js';
 
 const scoreSchema = z.object({ index: z.number().int().nonnegative(), relevance_score: z.number() });
@@ -76,7 +76,7 @@ export function textInputs(provider: string, input: readonly string[] | readonly
 }
 
 /** Whether the `"index"` members within [start, end) of `text` are 0, 1, … `expected - 1`, in order. */
-function indicesInOrder(text: string, start: number, end: number, expected: number): boolean {
+function indicesInOrder(text: JsonText, start: number, end: number, expected: number): boolean {
   let at = start;
   for (let k = 0; k < expected; k++) {
     at = text.indexOf('"index"', at);
@@ -109,11 +109,12 @@ export function readOpenAIEmbeddings(
   expected: number,
   encoding: 'float' | 'base64',
 ): EmbeddingResult {
-  // An answer of ASCII only (numbers, base64, plain keys: the usual case) is read as Latin-1, much cheaper
-  // than UTF-8 and the same text, whose character offsets are then its byte offsets: its data can be
-  // relayed as the upstream's own bytes, never encoded again.
+  // An answer of ASCII only (numbers, base64, plain keys: the usual case) is scanned as its bytes, never
+  // made one string (core/raw-json.ts: a large string costs more than the rest of the request), and its
+  // data is relayed as the upstream's own bytes, never encoded again.
   const ascii = typeof body !== 'string' && isAscii(body);
-  const text = typeof body === 'string' ? body : body.toString(ascii ? 'latin1' : 'utf8');
+  const text: JsonText =
+    typeof body === 'string' ? body : ascii ? new AsciiBytes(body) : body.toString('utf8');
   const span = text.length >= RAW_JSON_MIN_LENGTH ? rawTopLevelSpan(text, 'data') : undefined;
   let answer: unknown;
   let raw: EmbeddingResult['raw'];
@@ -123,11 +124,12 @@ export function readOpenAIEmbeddings(
     } catch {
       throw notJson(provider);
     }
-    raw = { data: text.slice(span[0], span[1]), encoding };
-    if (ascii) raw.bytes = (body as Buffer).subarray(span[0], span[1]);
+    raw = ascii
+      ? { bytes: (body as Buffer).subarray(span[0], span[1]), encoding }
+      : { data: text.slice(span[0], span[1]), encoding };
   } else {
     try {
-      answer = JSON.parse(text);
+      answer = JSON.parse(typeof text === 'string' ? text : text.slice(0));
     } catch {
       throw notJson(provider);
     }

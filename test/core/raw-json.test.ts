@@ -2,7 +2,13 @@
 // JSON.parse kept, and the spliced serialisation parses to what JSON.stringify would have produced.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { rawTopLevelValue, rememberRawJson, stringifyJson } from '../../src/core/raw-json.js';
+import {
+  AsciiBytes,
+  rawTopLevelSpan,
+  rawTopLevelValue,
+  rememberRawJson,
+  stringifyJson,
+} from '../../src/core/raw-json.js';
 
 const TRICKY = [
   'plain',
@@ -55,6 +61,39 @@ describe('rawTopLevelValue', () => {
     );
     assert.equal(rawTopLevelValue('{"messages":[1],"m\\u0065ssages":[2]}', 'messages'), undefined);
     assert.equal(rawTopLevelValue('[{"messages":[1]}]', 'messages'), undefined);
+  });
+});
+
+describe('AsciiBytes: an ASCII text scanned as its bytes', () => {
+  test('every span found in a text is found the same in its bytes', () => {
+    // Non-ASCII characters written as JSON escapes: the same JSON, all ASCII.
+    const ascii = (text: string) =>
+      text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const texts = [
+      ...bodies().map(ascii),
+      '{"model":"m"}',
+      '{"content":{"messages":[1]}}',
+      '{"messages":[1],"m\\u0065ssages":[2]}',
+      '[{"messages":[1]}]',
+      '{"messages":"unterminated',
+      '{"messages":[1,2',
+    ];
+    for (const text of texts) {
+      const bytes = new AsciiBytes(Buffer.from(text, 'latin1'));
+      assert.deepEqual(rawTopLevelSpan(bytes, 'messages'), rawTopLevelSpan(text, 'messages'), text);
+    }
+  });
+
+  test('reads as a string does, NaN outside the text', () => {
+    const bytes = new AsciiBytes(Buffer.from('{"a":1}'));
+    assert.equal(bytes.length, 7);
+    assert.equal(bytes.charCodeAt(1), '"'.charCodeAt(0));
+    assert.ok(Number.isNaN(bytes.charCodeAt(7)));
+    assert.ok(Number.isNaN(bytes.charCodeAt(-1)));
+    assert.equal(bytes.indexOf('"a"', 0), 1);
+    assert.equal(bytes.indexOf('"a"', 2), -1);
+    assert.equal(bytes.slice(1, 4), '"a"');
+    assert.equal(bytes.slice(5), '1}');
   });
 });
 
