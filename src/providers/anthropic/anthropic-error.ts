@@ -1,7 +1,7 @@
 // Anthropic errors (`{"type":"error","error":{"type","message"},"request_id"}`), from an HTTP answer or an
 // `event: error` in a stream, as GatewayErrors through the one shared status table (upstream-error.ts).
 import type { GatewayError } from '../../core/errors.js';
-import { readErrorText, type UpstreamResponse } from '../http.js';
+import { readErrorText, type UpstreamResponse, type WholeResponse } from '../http.js';
 import { fromUpstreamStatus } from '../upstream-error.js';
 import { type AnthropicErrorDetail, anthropicErrorSchema } from './anthropic-api.js';
 
@@ -30,7 +30,20 @@ function describe(detail: AnthropicErrorDetail): string {
 }
 
 export async function anthropicHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  const text = await readErrorText(res);
+  return anthropicErrorOf(provider, res.status, res.headers, await readErrorText(res));
+}
+
+/** The same, for an answer read whole (`HttpClient.requestWhole`). */
+export function anthropicWholeError(provider: string, res: WholeResponse): GatewayError {
+  return anthropicErrorOf(provider, res.status, res.headers, res.body.toString('utf8'));
+}
+
+function anthropicErrorOf(
+  provider: string,
+  status: number,
+  headers: WholeResponse['headers'],
+  text: string,
+): GatewayError {
   let message: string;
   try {
     const body = anthropicErrorSchema.safeParse(JSON.parse(text));
@@ -38,7 +51,7 @@ export async function anthropicHttpError(provider: string, res: UpstreamResponse
   } catch {
     message = text.slice(0, MAX_ERROR_MESSAGE);
   }
-  return fromUpstreamStatus(provider, res.status, res.headers, { message });
+  return fromUpstreamStatus(provider, status, headers, { message });
 }
 
 /** An `event: error` received mid-stream. Unknown error types count as a server error (retryable). */

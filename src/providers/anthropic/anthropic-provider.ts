@@ -14,12 +14,12 @@ import type {
   ToolCall,
   UpstreamCall,
 } from '../../core/types.js';
-import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
+import { type HttpClient, isAbort, readJsonBody, transportError, wholeJson } from '../http.js';
 import { readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
 import { ANTHROPIC_VERSION, anthropicMessageSchema, type ResponseMessage } from './anthropic-api.js';
-import { anthropicHttpError } from './anthropic-error.js';
+import { anthropicHttpError, anthropicWholeError } from './anthropic-error.js';
 import { AnthropicEvents, finishReason, toUsage } from './anthropic-events.js';
 import { type ConvertedRequest, convertToAnthropicRequest } from './convert-to-anthropic-messages.js';
 
@@ -87,38 +87,39 @@ export function createAnthropicProvider(
   const streamHeaders = { ...baseHeaders, accept: 'text/event-stream' };
   const jsonHeaders = { ...baseHeaders, accept: 'application/json' };
 
-  /** POSTs a Messages body (to Vertex's publisher path and in its body shape when `wire` says so). */
-  async function post(
+  /** A Messages request as it goes out (to Vertex's publisher path and in its body shape when `wire` says so). */
+  function outgoing(
     call: UpstreamCall,
     stream: boolean,
     headers: Record<string, string>,
     body: Record<string, unknown>,
-  ): Promise<UpstreamResponse> {
+  ) {
     const target = wire ? wire.url(call.request.model, stream) : url;
-    const payload = stringifyJson(wire ? wire.body(body) : body);
-    const res = await http.request(id, target, headers, payload, call.signal);
-    if (res.status >= 200 && res.status < 300) return res;
-    throw await anthropicHttpError(id, res);
-  }
-
-  /** The canonical request translated to a Messages body. */
-  function send(call: UpstreamCall, converted: ConvertedRequest, stream: boolean): Promise<UpstreamResponse> {
-    const body = stream ? { ...converted.body, stream: true } : converted.body;
-    return post(call, stream, stream ? streamHeaders : jsonHeaders, body);
+    return { target, headers, payload: stringifyJson(wire ? wire.body(body) : body) };
   }
 
   /**
-   * A Messages request passed through (see core/native.ts): the client's body as sent, with the upstream's
-   * model name and the max_tokens admission allows; its `anthropic-beta` (and `anthropic-version`) go
-   * along, since Anthropic refuses beta-only fields without them.
+   * The request for a call: the canonical request translated to a Messages body, or a Messages request
+   * passed through (see core/native.ts): the client's body as sent, with the upstream's model name and the
+   * max_tokens admission allows; its `anthropic-beta` (and `anthropic-version`) go along, since Anthropic
+   * refuses beta-only fields without them.
    */
-  function sendNative(call: UpstreamCall, native: NativeRequest, stream: boolean): Promise<UpstreamResponse> {
-    const body: Record<string, unknown> = { ...native.body, model: call.request.model };
+  function requestFor(
+    call: UpstreamCall,
+    converted: ConvertedRequest | undefined,
+    native: NativeRequest | undefined,
+    stream: boolean,
+  ) {
+    if (converted) {
+      const body = stream ? { ...converted.body, stream: true } : converted.body;
+      return outgoing(call, stream, stream ? streamHeaders : jsonHeaders, body);
+    }
+    const body: Record<string, unknown> = { ...native!.body, model: call.request.model };
     if (typeof call.request.max_tokens === 'number') body.max_tokens = call.request.max_tokens;
     if (stream) body.stream = true;
     else delete body.stream;
-    const headers = { ...(stream ? streamHeaders : jsonHeaders), ...native.headers };
-    return post(call, stream, headers, body);
+    const headers = { ...(stream ? streamHeaders : jsonHeaders), ...native!.headers };
+    return outgoing(call, stream, headers, body);
   }
 
   const countUrl = new URL(`${settings.baseUrl}/v1/messages/count_tokens`);
@@ -142,8 +143,10 @@ export function createAnthropicProvider(
   async function complete(call: UpstreamCall): Promise<ChatResponse> {
     const native = nativeRequestOf(call.request, 'anthropic-messages');
     const converted = native ? undefined : convertToAnthropicRequest(call.request, id, call.warnings);
-    const res = await (converted ? send(call, converted, false) : sendNative(call, native!, false));
-    const parsed = await readJsonBody(id, res, call.signal);
+    const out = requestFor(call, converted, native, false);
+    const res = await http.requestWhole(id, out.target, out.headers, out.payload, call.signal);
+    if (res.status < 200 || res.status >= 300) throw anthropicWholeError(id, res);
+    const parsed = wholeJson(id, res);
     const message = parseUpstream(id, anthropicMessageSchema, parsed, 'the answer is not a message');
     const response = toChatResponse(message, converted?.jsonTool);
     if (native) attachNativeAnswer(response, 'anthropic-messages', parsed);
@@ -153,7 +156,9 @@ export function createAnthropicProvider(
   async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk[]> {
     const native = nativeRequestOf(call.request, 'anthropic-messages');
     const converted = native ? undefined : convertToAnthropicRequest(call.request, id, call.warnings);
-    const res = await (converted ? send(call, converted, true) : sendNative(call, native!, true));
+    const out = requestFor(call, converted, native, true);
+    const res = await http.request(id, out.target, out.headers, out.payload, call.signal);
+    if (res.status < 200 || res.status >= 300) throw await anthropicHttpError(id, res);
     const events = new AnthropicEvents(id, call.request.model, converted?.jsonTool, native !== undefined);
     try {
       const stopped = yield* translateBatches(readSseEvents(res.body), (sse, batch) =>

@@ -14,13 +14,13 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
+import { type HttpClient, isAbort, transportError, type UpstreamResponse, wholeJson } from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { responsesTextDelta } from '../text-delta.js';
 import { fromUpstreamStatus, invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
 import { type ResponsesAnswer, type ResponsesUsage, responsesAnswerSchema } from './openai-api.js';
-import { openaiHttpError } from './openai-error.js';
+import { openaiHttpError, openaiWholeError } from './openai-error.js';
 
 export const RESPONSES_PROTOCOL = 'openai-responses';
 
@@ -252,8 +252,15 @@ export function openaiResponses(provider: string, http: HttpClient, endpoint: Re
   }
 
   async function complete(call: UpstreamCall, native: NativeRequest): Promise<ChatResponse> {
-    const res = await send(call, native, false);
-    const parsed = await readJsonBody(provider, res, call.signal);
+    const res = await http.requestWhole(
+      provider,
+      endpoint.url,
+      endpoint.headers,
+      upstreamBody(call, native, false),
+      call.signal,
+    );
+    if (res.status < 200 || res.status >= 300) throw openaiWholeError(provider, res);
+    const parsed = wholeJson(provider, res);
     const answer = parseUpstream(provider, responsesAnswerSchema, parsed, 'the answer is not a response');
     const response = chatOfResponse(answer);
     attachNativeAnswer(response, RESPONSES_PROTOCOL, parsed);
