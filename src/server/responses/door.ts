@@ -199,7 +199,8 @@ export async function prepareResponsesDoor(
   });
   const store = !compact && request.store !== false;
 
-  const keep = (id: string, response: Record<string, unknown>) => {
+  /** Stores an answer; `json` is its text when the caller has serialised it already. */
+  const keep = (id: string, response: Record<string, unknown>, json?: string) => {
     if (!store) return;
     deps.stored.put({
       id,
@@ -207,6 +208,7 @@ export async function prepareResponsesDoor(
       model: request.model,
       input: [...(history as Record<string, unknown>[]), ...withIds(input, id)],
       response,
+      responseJson: json,
     });
   };
 
@@ -232,8 +234,9 @@ export async function prepareResponsesDoor(
       const object = native
         ? asGateways(native as Record<string, unknown>, full, response.usage?.cost)
         : responseObject(full, responseState(full, response));
-      keep(id, object);
-      return JSON.stringify(object);
+      const json = JSON.stringify(object);
+      keep(id, object, json);
+      return json;
     },
     stream(_request, exchangeId) {
       const id = responseId(exchangeId);

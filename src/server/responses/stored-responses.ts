@@ -60,14 +60,22 @@ export class StoredResponses {
   }
 
   /** Queues a response to be kept (written within WRITE_WINDOW_MS, with the others queued meanwhile). */
-  put(entry: { id: string; accountId: string; model: string; input: unknown[]; response: unknown }): void {
+  put(entry: {
+    id: string;
+    accountId: string;
+    model: string;
+    input: unknown[];
+    response: unknown;
+    /** The response's JSON text, when the caller has it already. */
+    responseJson?: string | undefined;
+  }): void {
     this.pending.set(entry.id, {
       id: entry.id,
       account_id: entry.accountId,
       created_at: Date.now(),
       model: entry.model,
       input_json: JSON.stringify(entry.input),
-      response_json: JSON.stringify(entry.response),
+      response_json: entry.responseJson ?? JSON.stringify(entry.response),
     });
     if (this.pending.size >= MAX_QUEUED) void this.flush();
     else if (!this.timer) {
