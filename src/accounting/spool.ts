@@ -96,6 +96,13 @@ export class Spool {
   constructor(
     readonly dir: string,
     private readonly maxSegmentRows = 10_000,
+    /**
+     * A fully written active segment is deleted (and the next row starts a new file) once it holds this
+     * many rows: files stay small while all is well, and a busy gateway does not open, close and delete a
+     * file after every ledger batch (SQLite's are 64 rows: dozens of files a second, each four system calls
+     * through the thread pool). A crash replays at most this many rows already written; they are skipped.
+     */
+    private readonly rotateAtRows = 1_000,
   ) {
     mkdirSync(dir, { recursive: true });
   }
@@ -212,8 +219,13 @@ export class Spool {
   /** `count` rows of `segment` are in the database. */
   written(segment: Segment, count: number): void {
     segment.outstanding -= count;
-    // The active segment is rotated once it is fully written, so files do not grow while all is well.
-    if (segment.outstanding === 0 && segment === this.active && segment.dropped.size === 0)
+    // The active segment is rotated once it is fully written and big enough (see `rotateAtRows`).
+    if (
+      segment.outstanding === 0 &&
+      segment === this.active &&
+      segment.dropped.size === 0 &&
+      segment.rows >= this.rotateAtRows
+    )
       this.seal(segment);
     else this.release(segment);
   }

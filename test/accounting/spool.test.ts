@@ -22,7 +22,7 @@ async function until(done: () => boolean): Promise<void> {
 describe('Spool', () => {
   test('rows of one turn land in one file; once written to the database the file is deleted', async () => {
     const dir = spoolDir();
-    const spool = new Spool(dir);
+    const spool = new Spool(dir, 10_000, 2);
     const a = spool.append(row('a'));
     const b = spool.append(row('b'));
     assert.equal(a.segment, b.segment);
@@ -39,7 +39,10 @@ describe('Spool', () => {
     assert.notEqual(c.segment, a.segment);
     await c.durable;
     assert.equal(readdirSync(dir).length, 1);
+    // Fully written but under the rotation size: the file stays, until close.
     spool.written(c.segment, 1);
+    await turn();
+    assert.equal(readdirSync(dir).length, 1);
     spool.close();
     assert.equal(existsSync(dir), false, 'nothing left: the directory is gone at close');
   });
@@ -67,7 +70,7 @@ describe('Spool', () => {
 
   test('close right after a rotation deletes every finished file at once', async () => {
     const dir = spoolDir();
-    const spool = new Spool(dir);
+    const spool = new Spool(dir, 10_000, 1);
     const a = spool.append(row('a'));
     await a.durable;
     spool.written(a.segment, 1); // rotation: the delete runs in the background
@@ -78,7 +81,7 @@ describe('Spool', () => {
 
   test('rows still waiting for the database stay on disk at close, for the next start', async () => {
     const dir = spoolDir();
-    const spool = new Spool(dir);
+    const spool = new Spool(dir, 10_000, 1);
     const a = spool.append(row('a'));
     spool.append(row('b'));
     await a.durable;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
+import { Spool } from '../../src/accounting/spool.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 import { DATABASES, type TestDatabase } from '../support/databases.js';
 import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -130,7 +131,14 @@ for (const database of DATABASES) {
       assert.equal(body.ledger.status, 'ok');
       assert.equal(body.ledger.dead_letters, 1);
       assert.equal(body.ledger.spooled, 0);
-      assert.deepEqual(segments(), [], 'every spool segment completed: nothing to replay');
+      // Nothing to replay: a segment still on disk (it is deleted once it holds enough rows) holds only rows
+      // the database has, the refused one as its dead letter.
+      for (const file of segments()) {
+        for (const row of Spool.read(join(spoolDir, String(file)))) {
+          const stored = (await gw.gateway.store.getRequest(row.id)) ?? letters.find((d) => d.id === row.id);
+          assert.ok(stored, `${row.id} of ${String(file)} is in the database`);
+        }
+      }
       // The refused row is paid for like the others (the fake's answers cost the same).
       const spendAfter = (await gw.gateway.store.keySpend(await keyId()))!;
       const perRequest = (await gw.gateway.store.getRequest(ids[0]!))!.cost_micros ?? 0;
