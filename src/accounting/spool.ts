@@ -1,10 +1,10 @@
 // The ledger's write-ahead spool: every row is appended to a local file before the client gets its answer,
-// and the file is deleted once all its rows are in the database. Appends are group-committed: one
-// asynchronous write at a time per file carries every row queued meanwhile, so the event loop never waits
-// on the disk and a busy gateway makes few system calls. Files are opened, closed and deleted asynchronously
-// too (a busy gateway rotates its file several times a second; on shutdown they are closed and deleted at
-// once). A process killed
-// with SIGKILL, or a database that is down, loses no answered request: the next start replays what is left.
+// and the file is deleted once all its rows are in the database (the active file once it also holds
+// `rotateAtRows` rows, or at shutdown). Appends are group-committed: one asynchronous write at a time per
+// file carries every row queued meanwhile, so the event loop never waits on the disk and a busy gateway
+// makes few system calls. Files are opened, closed and deleted asynchronously too (at shutdown, at once).
+// A process killed with SIGKILL, or a database that is down, loses no answered request: the next start
+// replays what is left (rows the database has already are skipped).
 //
 // A write that returned is in the kernel's page cache, so it survives the process (not a power cut: no
 // fsync per row). Files are segments of at most `maxSegmentRows` rows, named
@@ -109,7 +109,7 @@ export class Spool {
 
   /**
    * Appends one row; returns its segment and a promise that settles once the row is in the file (the page
-   * cache: it survives the process, not a power cut). Throws only if the file cannot be opened.
+   * cache: it survives the process, not a power cut), or rejects when the file cannot be opened or written.
    */
   append(row: RequestRow): { segment: Segment; durable: Promise<void> } {
     const target = this.active ?? this.openSegment();

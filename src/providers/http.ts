@@ -136,18 +136,22 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         return;
       }
       const handler = new WholeAnswer(signal, resolve, failed);
-      agent.dispatch(
-        {
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: 'POST',
-          headers: extra === undefined ? headers : { ...headers, ...extra },
-          body,
-          headersTimeout: headersTimeoutMs,
-          bodyTimeout: bodyTimeoutMs,
-        },
-        handler,
-      );
+      try {
+        agent.dispatch(
+          {
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: 'POST',
+            headers: extra === undefined ? headers : { ...headers, ...extra },
+            body,
+            headersTimeout: headersTimeoutMs,
+            bodyTimeout: bodyTimeoutMs,
+          },
+          handler,
+        );
+      } catch (error) {
+        handler.fail(error);
+      }
     });
   }
 
@@ -206,6 +210,11 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
+
+  /** The call failed (or could not be made): once, whatever reports it. */
+  fail(error: unknown): void {
     if (this.finish()) this.reject(error);
   }
 
