@@ -277,8 +277,12 @@ export async function readTextBody(
   }
 }
 
-/** An error answer's body as text; '' when it was lost (the status alone still says what happened). */
-export async function readErrorText(res: UpstreamResponse): Promise<string> {
+/**
+ * An error answer's body as text (streamed or read whole); '' when it was lost (the status alone still says
+ * what happened).
+ */
+export async function readErrorText(res: UpstreamResponse | WholeResponse): Promise<string> {
+  if (Buffer.isBuffer(res.body)) return res.body.toString('utf8');
   try {
     return await res.body.text();
   } catch {

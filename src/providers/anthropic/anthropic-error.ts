@@ -29,21 +29,11 @@ function describe(detail: AnthropicErrorDetail): string {
   return detail.type ? `${detail.message} (${detail.type})` : detail.message;
 }
 
-export async function anthropicHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  return anthropicErrorOf(provider, res.status, res.headers, await readErrorText(res));
-}
-
-/** The same, for an answer read whole (`HttpClient.requestWhole`). */
-export function anthropicWholeError(provider: string, res: WholeResponse): GatewayError {
-  return anthropicErrorOf(provider, res.status, res.headers, res.body.toString('utf8'));
-}
-
-function anthropicErrorOf(
+export async function anthropicHttpError(
   provider: string,
-  status: number,
-  headers: WholeResponse['headers'],
-  text: string,
-): GatewayError {
+  res: UpstreamResponse | WholeResponse,
+): Promise<GatewayError> {
+  const text = await readErrorText(res);
   let message: string;
   try {
     const body = anthropicErrorSchema.safeParse(JSON.parse(text));
@@ -51,7 +41,7 @@ function anthropicErrorOf(
   } catch {
     message = text.slice(0, MAX_ERROR_MESSAGE);
   }
-  return fromUpstreamStatus(provider, status, headers, { message });
+  return fromUpstreamStatus(provider, res.status, res.headers, { message });
 }
 
 /** An `event: error` received mid-stream. Unknown error types count as a server error (retryable). */

@@ -19,7 +19,7 @@ import { readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
 import { ANTHROPIC_VERSION, anthropicMessageSchema, type ResponseMessage } from './anthropic-api.js';
-import { anthropicHttpError, anthropicWholeError } from './anthropic-error.js';
+import { anthropicHttpError } from './anthropic-error.js';
 import { AnthropicEvents, finishReason, toUsage } from './anthropic-events.js';
 import { type ConvertedRequest, convertToAnthropicRequest } from './convert-to-anthropic-messages.js';
 
@@ -145,7 +145,7 @@ export function createAnthropicProvider(
     const converted = native ? undefined : convertToAnthropicRequest(call.request, id, call.warnings);
     const out = requestFor(call, converted, native, false);
     const res = await http.requestWhole(id, out.target, out.headers, out.payload, call.signal);
-    if (res.status < 200 || res.status >= 300) throw anthropicWholeError(id, res);
+    if (res.status < 200 || res.status >= 300) throw await anthropicHttpError(id, res);
     const parsed = wholeJson(id, res);
     const message = parseUpstream(id, anthropicMessageSchema, parsed, 'the answer is not a message');
     const response = toChatResponse(message, converted?.jsonTool);

@@ -23,21 +23,11 @@ function otherErrorMessage(body: unknown): string {
 }
 
 /** Reads an OpenAI-style error body (`{"error":{"message",...}}`) and maps the status. */
-export async function openaiHttpError(provider: string, res: UpstreamResponse): Promise<GatewayError> {
-  return openaiErrorOf(provider, res.status, res.headers, await readErrorText(res));
-}
-
-/** The same, for an answer read whole (`HttpClient.requestWhole`). */
-export function openaiWholeError(provider: string, res: WholeResponse): GatewayError {
-  return openaiErrorOf(provider, res.status, res.headers, res.body.toString('utf8'));
-}
-
-function openaiErrorOf(
+export async function openaiHttpError(
   provider: string,
-  status: number,
-  headers: WholeResponse['headers'],
-  text: string,
-): GatewayError {
+  res: UpstreamResponse | WholeResponse,
+): Promise<GatewayError> {
+  const text = await readErrorText(res);
   let detail: { message: string; param?: string | null; code?: string | null };
   try {
     const body: unknown = JSON.parse(text);
@@ -48,5 +38,5 @@ function openaiErrorOf(
   }
   // Some vendors (Azure) put the HTTP status in `code` ("429"): it says nothing the status does not.
   if (detail.code && /^\d+$/.test(detail.code)) detail = { ...detail, code: null };
-  return fromUpstreamStatus(provider, status, headers, detail);
+  return fromUpstreamStatus(provider, res.status, res.headers, detail);
 }

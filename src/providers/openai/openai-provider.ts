@@ -13,7 +13,7 @@ import { invalidUpstreamResponse } from '../upstream-error.js';
 import { ChunkRelay } from './chunk-relay.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
 import { type AudioWire, openaiAudio } from './openai-audio.js';
-import { openaiHttpError, openaiWholeError } from './openai-error.js';
+import { openaiHttpError } from './openai-error.js';
 import { type ImagesWire, openaiImages } from './openai-images.js';
 import { openaiResponses, RESPONSES_PROTOCOL } from './openai-responses.js';
 import { openaiRetrieval, type RetrievalWire } from './openai-retrieval.js';
@@ -114,7 +114,7 @@ export function createOpenAIProvider(
       body(call.request, false, call.warnings),
       call.signal,
     );
-    if (res.status < 200 || res.status >= 300) throw openaiWholeError(id, res);
+    if (res.status < 200 || res.status >= 300) throw await openaiHttpError(id, res);
     const parsed = wholeJson(id, res);
     if (!isChatResponse(parsed)) {
       const detail = readErrorObject(parsed);

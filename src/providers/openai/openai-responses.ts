@@ -20,7 +20,7 @@ import { responsesTextDelta } from '../text-delta.js';
 import { fromUpstreamStatus, invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
 import { type ResponsesAnswer, type ResponsesUsage, responsesAnswerSchema } from './openai-api.js';
-import { openaiHttpError, openaiWholeError } from './openai-error.js';
+import { openaiHttpError } from './openai-error.js';
 
 export const RESPONSES_PROTOCOL = 'openai-responses';
 
@@ -259,7 +259,7 @@ export function openaiResponses(provider: string, http: HttpClient, endpoint: Re
       upstreamBody(call, native, false),
       call.signal,
     );
-    if (res.status < 200 || res.status >= 300) throw openaiWholeError(provider, res);
+    if (res.status < 200 || res.status >= 300) throw await openaiHttpError(provider, res);
     const parsed = wholeJson(provider, res);
     const answer = parseUpstream(provider, responsesAnswerSchema, parsed, 'the answer is not a response');
     const response = chatOfResponse(answer);

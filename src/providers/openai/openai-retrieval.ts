@@ -16,7 +16,7 @@ import type {
 import { isObject } from '../../core/is-object.js';
 import { type HttpClient, wholeJson } from '../http.js';
 import { countOf, readOpenAIEmbeddings, readScores, textInputs } from '../retrieval-wire.js';
-import { openaiWholeError } from './openai-error.js';
+import { openaiHttpError } from './openai-error.js';
 
 /** OpenAI's own limit of inputs per embeddings call. */
 export const OPENAI_MAX_EMBEDDING_INPUTS = 2048;
@@ -62,7 +62,7 @@ export function openaiRetrieval(
   /** The whole answer of a 2xx; any other status is the upstream's error. */
   async function send(url: URL, body: Record<string, unknown>, call: OperationCall<unknown>) {
     const res = await http.requestWhole(id, url, wire.headers, JSON.stringify(body), call.signal);
-    if (res.status < 200 || res.status >= 300) throw openaiWholeError(id, res);
+    if (res.status < 200 || res.status >= 300) throw await openaiHttpError(id, res);
     return res;
   }
 
