@@ -45,3 +45,32 @@ export function withRelayedText(chunk: ChatChunk, relayed: RelayedText): ChatChu
 export function relayedText(chunk: ChatChunk): RelayedText | undefined {
   return (chunk as { [RELAYED]?: RelayedText })[RELAYED];
 }
+
+const RUN = Symbol('relayedRun');
+
+/**
+ * Consecutive plain events of one upstream read, carried as one chunk: their SSE text as it came (each
+ * `data: ` + the prefix + its rest + a blank line) and, read only when asked, what they say.
+ */
+export interface RelayedRun {
+  readonly prefix: RelayPrefix;
+  /** The events' text as it came, whole events only (each ends in `\n\n`). */
+  readonly text: string;
+  /** Whether every event's rest has `"usage":null` (a run never mixes the two). */
+  readonly usageNull: boolean;
+  /** The events' texts, decoded, the empty ones left out: what their chunks' deltas say. */
+  texts(): readonly string[];
+  /** Whether some event has text (the run's chunk is content: the commit point). */
+  hasText(): boolean;
+}
+
+/** Attaches a run to the chunk that stands for it. */
+export function withRelayedRun(chunk: ChatChunk, run: RelayedRun): ChatChunk {
+  (chunk as { [RUN]?: RelayedRun })[RUN] = run;
+  return chunk;
+}
+
+/** The run a chunk stands for (only calls that ask for relayed text get such chunks, as for `relayedText`). */
+export function relayedRun(chunk: ChatChunk): RelayedRun | undefined {
+  return (chunk as { [RUN]?: RelayedRun })[RUN];
+}

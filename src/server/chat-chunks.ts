@@ -1,6 +1,6 @@
 // A streamed chat completion chunk as the client gets it, written from the parsed chunk or, for chunks that
 // carry it, from the upstream's own text with the gateway's values spliced in. Both give the same JSON.
-import type { RelayedText, RelayPrefix } from '../core/relayed-chunk.js';
+import type { RelayedRun, RelayedText, RelayPrefix } from '../core/relayed-chunk.js';
 import type { ChatChunk } from '../core/types.js';
 
 /**
@@ -24,6 +24,8 @@ export function chunkJson(
   if (out.system_fingerprint === null) out.system_fingerprint = undefined;
   return JSON.stringify(out);
 }
+
+const USAGE_NULL = '"usage":null';
 
 /** Replaces the first `token` in `text` (a plain splice: a model name may hold `$`, which `replace` reads). */
 function spliceFirst(text: string, token: string, replacement: string): string {
@@ -60,16 +62,53 @@ export class RelayedChunkWriter {
 
   write(relayed: RelayedText, created: number): string {
     const { prefix } = relayed;
-    if (prefix !== this.prefix || created !== this.created) {
-      this.prefix = prefix;
-      this.created = created;
-      this.prefixOut = this.rewritePrefix(prefix, created);
-    }
+    this.usePrefix(prefix, created);
     let rest = relayed.rest;
     if (relayed.usageNull && !this.includeUsage) rest = dropNullKey(rest, '"usage":null');
     else if (this.includeUsage && !relayed.usageNull && !prefix.usageNull)
       rest = `${rest.slice(0, -1)},"usage":null}`;
     return this.prefixOut + rest;
+  }
+
+  /**
+   * A run's events as `write` writes each, framed as `data:` events: the run's own text with the prefix
+   * replaced at every event's start, and `"usage":null` taken out of or put into every rest as `write`
+   * does. Neither the prefix nor `,"usage":null` nor a line end can stand inside a rest's JSON strings
+   * (their quotes and line ends are escaped), and a rest holds `,"usage":null` once or not at all, so
+   * each replacement finds exactly the places `write` changes.
+   */
+  writeRun(run: RelayedRun, created: number): string {
+    const { prefix } = run;
+    this.usePrefix(prefix, created);
+    const prefixOut = this.prefixOut;
+    let text = run.text.split(`data: ${prefix.text}`).join(`data: ${prefixOut}`);
+    if (run.usageNull && !this.includeUsage) {
+      // The rewritten prefix keeps a `"usage":null` only when its text had two: write each event alone.
+      if (prefixOut.includes(USAGE_NULL)) return this.writeEach(run, created);
+      text = text.split(`,${USAGE_NULL}`).join('');
+    } else if (this.includeUsage && !run.usageNull && !prefix.usageNull) {
+      text = text.split('}\n\n').join(`,${USAGE_NULL}}\n\n`);
+    }
+    return text;
+  }
+
+  private writeEach(run: RelayedRun, created: number): string {
+    const { prefix, usageNull } = run;
+    const events = run.text.split(`data: ${prefix.text}`);
+    let text = '';
+    for (let i = 1; i < events.length; i++) {
+      const rest = events[i]!.slice(0, -2);
+      text += `data: ${this.write({ prefix, rest, usageNull }, created)}\n\n`;
+    }
+    return text;
+  }
+
+  private usePrefix(prefix: RelayPrefix, created: number): void {
+    if (prefix !== this.prefix || created !== this.created) {
+      this.prefix = prefix;
+      this.created = created;
+      this.prefixOut = this.rewritePrefix(prefix, created);
+    }
   }
 
   private rewritePrefix(prefix: RelayPrefix, created: number): string {

@@ -6,8 +6,19 @@
 //
 // The checks read the raw text. In JSON an unescaped `"name":` cannot occur inside a string (every quote in
 // a string is escaped), so a match is a key; a false alarm only costs the full parse.
-import { type RelayPrefix, withRelayedText } from '../../core/relayed-chunk.js';
+//
+// A run of such events that stand one after another in one read, framed the plain way (`data: ` and a
+// blank line, `\n` line ends), is taken whole by one regular expression over the read's text, without
+// the SSE parser: one chunk stands for the run (core/relayed-chunk.ts, RelayedRun), and what its events
+// say is decoded only if someone asks (the token count when the upstream reports no usage).
+import {
+  type RelayedRun,
+  type RelayPrefix,
+  withRelayedRun,
+  withRelayedText,
+} from '../../core/relayed-chunk.js';
 import type { ChatChunk, ChunkDelta } from '../../core/types.js';
+import type { TakenRun } from '../sse.js';
 
 /** A key the gateway reads, with a value other than null (or spaced JSON): the prefix is not a plain one. */
 const NEEDS_PARSE =
@@ -25,6 +36,67 @@ const PLAIN_REST =
 /** `r`: the rest starts with `"role"`, not `"content"`. */
 const R = 114;
 
+/**
+ * A plain event's text content as `light` takes it, within one line: either with no backslash (taken as
+ * it is), or a valid JSON string's characters (what `JSON.parse` accepts; `light` parses those).
+ */
+const RUN_CONTENT = String.raw`(?:[^"\\\r\n]*|(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)`;
+
+/** One or more whole plain events (PLAIN_REST after the prefix), each `data: ` framed, ending in `\n\n`. */
+function runPattern(prefix: string, usageNull: boolean): RegExp {
+  const literal = prefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const event =
+    `data: ${literal}` +
+    String.raw`(?:"role":"assistant",)?"content":"${RUN_CONTENT}"\}(?:,"logprobs":null)?,"finish_reason":null\}\]` +
+    (usageNull ? ',"usage":null' : '') +
+    String.raw`(?:,"obfuscation":"[^"\\\r\n]*")?\}\n\n`;
+  return new RegExp(`(?:${event})+`, 'y');
+}
+
+/** Where a plain event's text starts in its rest: after the role, when there is one. */
+const CONTENT_AT = /(?:"role":"assistant",)?"content":"((?:[^"\\]|\\.)*)"/y;
+const CONTENT_KEY = '"content":"';
+const ROLE_KEY = '"role":"assistant",';
+const QUOTE = 34;
+
+/** A run of plain events (their text as it came), decoded only when asked. */
+class PlainRun implements RelayedRun {
+  private decoded: string[] | undefined;
+
+  constructor(
+    readonly prefix: StreamPrefix,
+    readonly text: string,
+    readonly usageNull: boolean,
+    /** `data: ` + the prefix's text: where each event's rest starts, from an event's start. */
+    private readonly head: number,
+  ) {}
+
+  hasText(): boolean {
+    const { text, head } = this;
+    for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
+      const rest = at + head;
+      const content = rest + (text.charCodeAt(rest + 1) === R ? ROLE_KEY.length : 0) + CONTENT_KEY.length;
+      if (text.charCodeAt(content) !== QUOTE) return true;
+    }
+    return false;
+  }
+
+  texts(): readonly string[] {
+    if (this.decoded) return this.decoded;
+    const { text, head } = this;
+    const texts: string[] = [];
+    for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
+      CONTENT_AT.lastIndex = at + head;
+      const escaped = CONTENT_AT.exec(text)![1]!;
+      // The run's pattern took only valid JSON strings where there is a backslash.
+      const content = escaped.includes('\\') ? (JSON.parse(`"${escaped}"`) as string) : escaped;
+      if (content.length > 0) texts.push(content);
+    }
+    this.decoded = texts;
+    return texts;
+  }
+}
+
 interface StreamPrefix extends RelayPrefix {
   readonly id: string;
   readonly model: string;
@@ -32,6 +104,10 @@ interface StreamPrefix extends RelayPrefix {
 
 export class ChunkRelay {
   private prefix: StreamPrefix | undefined;
+  /** Runs of plain events with `"usage":null` in their rest, and without (a run never mixes the two). */
+  private runs: { withUsage: RegExp; without: RegExp } | undefined;
+  /** Which of the two took the last run (tried first). */
+  private lastUsageNull = true;
 
   /** Takes the stream's prefix from the first fully parsed event that has one. */
   learn(chunk: ChatChunk, data: string): void {
@@ -57,6 +133,40 @@ export class ChunkRelay {
       id,
       model,
     };
+    this.runs = { withUsage: runPattern(text, true), without: runPattern(text, false) };
+  }
+
+  /**
+   * Takes the plain events that stand one after another from `at` in a read's text (where a whole event
+   * starts), as one chunk; undefined when the first is not one.
+   */
+  run(text: string, at: number): TakenRun | undefined {
+    const { runs, prefix } = this;
+    if (runs === undefined || prefix === undefined) return undefined;
+    let usageNull = this.lastUsageNull;
+    let pattern = usageNull ? runs.withUsage : runs.without;
+    pattern.lastIndex = at;
+    if (!pattern.test(text)) {
+      usageNull = !usageNull;
+      pattern = usageNull ? runs.withUsage : runs.without;
+      pattern.lastIndex = at;
+      if (!pattern.test(text)) return undefined;
+      this.lastUsageNull = usageNull;
+    }
+    const end = pattern.lastIndex;
+    const run = new PlainRun(prefix, text.slice(at, end), usageNull, 'data: '.length + prefix.text.length);
+    const delta: ChunkDelta = {};
+    // What the run's events say together, for a reader of chunks that looks (the gateway's own readers
+    // ask the run itself).
+    Object.defineProperty(delta, 'content', { enumerable: true, get: () => run.texts().join('') });
+    const chunk: ChatChunk = {
+      id: prefix.id,
+      object: 'chat.completion.chunk',
+      created: prefix.created,
+      model: prefix.model,
+      choices: [{ index: 0, delta, finish_reason: null }],
+    };
+    return { chunk: withRelayedRun(chunk, run), end };
   }
 
   /** The light chunk for a plain text delta, carrying its text; undefined when the event needs a full parse. */
