@@ -265,6 +265,14 @@ describe('relayed runs', () => {
       `data: ${openai({ content: 'multi' }).slice(0, 40)}\ndata: ${openai({ content: 'multi' }).slice(40)}\n\n`,
       '\n',
       data(plain('g')),
+      data(plain('other id').replace(ID, 'chatcmpl-other')),
+      data(plain('h')),
+      data(
+        plain('two choices').replace(
+          '"choices":[',
+          '"choices":[{"index":0,"delta":{"content":"first"},"logprobs":null,"finish_reason":null},',
+        ),
+      ),
       data(plain('u\\u00e9\\n')),
       data(openai({}, 'stop')),
       data(usageEvent),

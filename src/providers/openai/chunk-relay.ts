@@ -42,16 +42,25 @@ const R = 114;
  */
 const RUN_CONTENT = String.raw`(?:[^"\\\r\n]*|(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)`;
 
-/** One or more whole plain events (PLAIN_REST after the prefix), each `data: ` framed, ending in `\n\n`. */
-function runPattern(prefix: string, usageNull: boolean): RegExp {
-  const literal = prefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const event =
-    `data: ${literal}` +
+/**
+ * One or more whole plain events, each `data: ` framed and ending in `\n\n`: a prefix up to the first
+ * `ONLY_CHOICE` (captured: the caller compares it with the stream's), then PLAIN_REST, with `"usage":null`
+ * or without; the next events with the same prefix (a backreference, so the pattern is the same for every
+ * stream and compiled once: a pattern with each stream's own prefix was compiled again for every stream).
+ */
+function runPattern(usageNull: boolean): RegExp {
+  const rest =
     String.raw`(?:"role":"assistant",)?"content":"${RUN_CONTENT}"\}(?:,"logprobs":null)?,"finish_reason":null\}\]` +
     (usageNull ? ',"usage":null' : '') +
     String.raw`(?:,"obfuscation":"[^"\\\r\n]*")?\}\n\n`;
-  return new RegExp(`(?:${event})+`, 'y');
+  return new RegExp(
+    String.raw`data: (\{[^\r\n]*?"choices":\[\{"index":0,"delta":\{)${rest}(?:data: \1${rest})*`,
+    'y',
+  );
 }
+
+const RUN_WITH_USAGE = runPattern(true);
+const RUN_WITHOUT_USAGE = runPattern(false);
 
 /** Where a plain event's text starts in its rest: after the role, when there is one. */
 const CONTENT_AT = /(?:"role":"assistant",)?"content":"((?:[^"\\]|\\.)*)"/y;
@@ -104,9 +113,7 @@ interface StreamPrefix extends RelayPrefix {
 
 export class ChunkRelay {
   private prefix: StreamPrefix | undefined;
-  /** Runs of plain events with `"usage":null` in their rest, and without (a run never mixes the two). */
-  private runs: { withUsage: RegExp; without: RegExp } | undefined;
-  /** Which of the two took the last run (tried first). */
+  /** Whether the last run's events had `"usage":null` in their rest (that pattern is tried first). */
   private lastUsageNull = true;
 
   /** Takes the stream's prefix from the first fully parsed event that has one. */
@@ -133,7 +140,6 @@ export class ChunkRelay {
       id,
       model,
     };
-    this.runs = { withUsage: runPattern(text, true), without: runPattern(text, false) };
   }
 
   /**
@@ -141,18 +147,21 @@ export class ChunkRelay {
    * starts), as one chunk; undefined when the first is not one.
    */
   run(text: string, at: number): TakenRun | undefined {
-    const { runs, prefix } = this;
-    if (runs === undefined || prefix === undefined) return undefined;
+    const { prefix } = this;
+    if (prefix === undefined) return undefined;
     let usageNull = this.lastUsageNull;
-    let pattern = usageNull ? runs.withUsage : runs.without;
+    let pattern = usageNull ? RUN_WITH_USAGE : RUN_WITHOUT_USAGE;
     pattern.lastIndex = at;
-    if (!pattern.test(text)) {
+    let match = pattern.exec(text);
+    if (match === null) {
       usageNull = !usageNull;
-      pattern = usageNull ? runs.withUsage : runs.without;
+      pattern = usageNull ? RUN_WITH_USAGE : RUN_WITHOUT_USAGE;
       pattern.lastIndex = at;
-      if (!pattern.test(text)) return undefined;
+      match = pattern.exec(text);
+      if (match === null) return undefined;
       this.lastUsageNull = usageNull;
     }
+    if (match[1] !== prefix.text) return undefined;
     const end = pattern.lastIndex;
     const run = new PlainRun(prefix, text.slice(at, end), usageNull, 'data: '.length + prefix.text.length);
     const delta: ChunkDelta = {};
