@@ -58,8 +58,11 @@ export interface RelayedRun {
   readonly text: string;
   /** Whether every event's rest has `"usage":null` (a run never mixes the two). */
   readonly usageNull: boolean;
-  /** The events' texts, decoded, the empty ones left out: what their chunks' deltas say. */
-  texts(): readonly string[];
+  /**
+   * The events' texts as they came (JSON-escaped), joined by `\n` (no line of SSE holds one): one new
+   * string, which keeps nothing of the read alive (a run's `text` is a slice of the whole read).
+   */
+  escapedTexts(): string;
   /** Whether some event has text (the run's chunk is content: the commit point). */
   hasText(): boolean;
 }
@@ -73,4 +76,17 @@ export function withRelayedRun(chunk: ChatChunk, run: RelayedRun): ChatChunk {
 /** The run a chunk stands for (only calls that ask for relayed text get such chunks, as for `relayedText`). */
 export function relayedRun(chunk: ChatChunk): RelayedRun | undefined {
   return (chunk as { [RUN]?: RelayedRun })[RUN];
+}
+
+/**
+ * The texts `RelayedRun.escapedTexts` gave, decoded, the empty ones left out. A text with a backslash is a
+ * valid JSON string's (the run's pattern checks it); one without is taken as it is, as for a single event.
+ */
+export function decodeRunTexts(escaped: string): string[] {
+  const texts: string[] = [];
+  for (const text of escaped.split('\n')) {
+    if (text.length === 0) continue;
+    texts.push(text.includes('\\') ? (JSON.parse(`"${text}"`) as string) : text);
+  }
+  return texts;
 }

@@ -1,26 +1,29 @@
 // Assembles what a stream said while it passes through: the text generated (to count it when the provider
 // reports no usage), the usage the provider reported, its usage-only chunk, and the commit point (the first
 // chunk with a choice, from which the answer is this deployment's 200 stream).
-import { type RelayedRun, relayedRun } from '../core/relayed-chunk.js';
+import { decodeRunTexts, type RelayedRun, relayedRun } from '../core/relayed-chunk.js';
 import type { ChatChunk, Usage } from '../core/types.js';
 
-/** The texts a stream generated, in order; a relayed run's are decoded only when they are read. */
+/**
+ * The texts a stream generated, in order. A relayed run's are kept as its escaped texts, decoded only when
+ * read (when the upstream reported no usage, or a trace keeps the output).
+ */
 export class GeneratedText {
-  private readonly parts: Array<string | RelayedRun> = [];
+  private readonly parts: Array<string | { escaped: string }> = [];
 
   push(text: string): void {
     this.parts.push(text);
   }
 
   pushRun(run: RelayedRun): void {
-    this.parts.push(run);
+    this.parts.push({ escaped: run.escapedTexts() });
   }
 
   texts(): string[] {
     const texts: string[] = [];
     for (const part of this.parts) {
       if (typeof part === 'string') texts.push(part);
-      else texts.push(...part.texts());
+      else texts.push(...decodeRunTexts(part.escaped));
     }
     return texts;
   }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventSourceMessage } from 'eventsource-parser';
-import { relayedRun } from '../../src/core/relayed-chunk.js';
+import { decodeRunTexts, relayedRun } from '../../src/core/relayed-chunk.js';
 import type { ChatChunk, ChatRequest } from '../../src/core/types.js';
 import { StreamAnswer } from '../../src/pipeline/stream-answer.js';
 import { ChunkRelay } from '../../src/providers/openai/chunk-relay.js';
@@ -361,7 +361,7 @@ describe('relayed runs', () => {
     assert.equal(run.text, text.slice(0, taken.end));
     assert.equal(run.usageNull, true);
     assert.equal(run.hasText(), true);
-    assert.deepEqual(run.texts(), ['a\u00e9', 'b']);
+    assert.deepEqual(decodeRunTexts(run.escapedTexts()), ['a\u00e9', 'b']);
     assert.equal(taken.chunk.choices[0]!.delta.content, 'a\u00e9b');
     assert.equal(relay.run(text, taken.end), undefined, 'a finish is not plain');
     const empty = relay.run(data(openai({ content: '' })), 0);

@@ -12,6 +12,7 @@
 // the SSE parser: one chunk stands for the run (core/relayed-chunk.ts, RelayedRun), and what its events
 // say is decoded only if someone asks (the token count when the upstream reports no usage).
 import {
+  decodeRunTexts,
   type RelayedRun,
   type RelayPrefix,
   withRelayedRun,
@@ -62,16 +63,13 @@ function runPattern(usageNull: boolean): RegExp {
 const RUN_WITH_USAGE = runPattern(true);
 const RUN_WITHOUT_USAGE = runPattern(false);
 
-/** Where a plain event's text starts in its rest: after the role, when there is one. */
-const CONTENT_AT = /(?:"role":"assistant",)?"content":"((?:[^"\\]|\\.)*)"/y;
 const CONTENT_KEY = '"content":"';
 const ROLE_KEY = '"role":"assistant",';
 const QUOTE = 34;
+const BACKSLASH = 92;
 
-/** A run of plain events (their text as it came), decoded only when asked. */
+/** A run of plain events (their text as it came). */
 class PlainRun implements RelayedRun {
-  private decoded: string[] | undefined;
-
   constructor(
     readonly prefix: StreamPrefix,
     readonly text: string,
@@ -80,29 +78,36 @@ class PlainRun implements RelayedRun {
     private readonly head: number,
   ) {}
 
+  /** Where the text of the event at `at` starts (after its role, when it has one). */
+  private contentAt(at: number): number {
+    const rest = at + this.head;
+    return rest + (this.text.charCodeAt(rest + 1) === R ? ROLE_KEY.length : 0) + CONTENT_KEY.length;
+  }
+
   hasText(): boolean {
-    const { text, head } = this;
+    const { text } = this;
     for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
-      const rest = at + head;
-      const content = rest + (text.charCodeAt(rest + 1) === R ? ROLE_KEY.length : 0) + CONTENT_KEY.length;
-      if (text.charCodeAt(content) !== QUOTE) return true;
+      if (text.charCodeAt(this.contentAt(at)) !== QUOTE) return true;
     }
     return false;
   }
 
-  texts(): readonly string[] {
-    if (this.decoded) return this.decoded;
-    const { text, head } = this;
+  escapedTexts(): string {
+    const { text } = this;
     const texts: string[] = [];
     for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
-      CONTENT_AT.lastIndex = at + head;
-      const escaped = CONTENT_AT.exec(text)![1]!;
-      // The run's pattern took only valid JSON strings where there is a backslash.
-      const content = escaped.includes('\\') ? (JSON.parse(`"${escaped}"`) as string) : escaped;
-      if (content.length > 0) texts.push(content);
+      const start = this.contentAt(at);
+      // The closing quote: the first one not escaped (after an even number of backslashes).
+      let end = text.indexOf('"', start);
+      for (;;) {
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      texts.push(text.slice(start, end));
     }
-    this.decoded = texts;
-    return texts;
+    return texts.join('\n');
   }
 }
 
@@ -167,7 +172,10 @@ export class ChunkRelay {
     const delta: ChunkDelta = {};
     // What the run's events say together, for a reader of chunks that looks (the gateway's own readers
     // ask the run itself).
-    Object.defineProperty(delta, 'content', { enumerable: true, get: () => run.texts().join('') });
+    Object.defineProperty(delta, 'content', {
+      enumerable: true,
+      get: () => decodeRunTexts(run.escapedTexts()).join(''),
+    });
     const chunk: ChatChunk = {
       id: prefix.id,
       object: 'chat.completion.chunk',
