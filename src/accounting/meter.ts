@@ -56,7 +56,7 @@ export class Meter {
     target: Target,
     request: ChatRequest,
     reported: Usage | null | undefined,
-    generated: readonly string[],
+    generated: { join(separator: string): string },
   ): Promise<Metered> {
     if (isUsable(reported)) {
       return { usage: reported, source: 'provider', costMicros: costMicros(target.entry?.price, reported) };

@@ -45,3 +45,48 @@ export function withRelayedText(chunk: ChatChunk, relayed: RelayedText): ChatChu
 export function relayedText(chunk: ChatChunk): RelayedText | undefined {
   return (chunk as { [RELAYED]?: RelayedText })[RELAYED];
 }
+
+const RUN = Symbol('relayedRun');
+
+/**
+ * Consecutive plain events of one upstream read, carried as one chunk: their SSE text as it came (each
+ * `data: ` + the prefix + its rest + a blank line) and, read only when asked, what they say.
+ */
+export interface RelayedRun {
+  readonly prefix: RelayPrefix;
+  /** The events' text as it came, whole events only (each ends in `\n\n`). */
+  readonly text: string;
+  /** Whether every event's rest has `"usage":null` (a run never mixes the two). */
+  readonly usageNull: boolean;
+  /**
+   * The events' texts as they came (JSON-escaped), joined by `\n` (no line of SSE holds one): one new
+   * string, which keeps nothing of the read alive (a run's `text` is a slice of the whole read).
+   */
+  escapedTexts(): string;
+  /** Whether some event has text (the run's chunk is content: the commit point). */
+  hasText(): boolean;
+}
+
+/** Attaches a run to the chunk that stands for it. */
+export function withRelayedRun(chunk: ChatChunk, run: RelayedRun): ChatChunk {
+  (chunk as { [RUN]?: RelayedRun })[RUN] = run;
+  return chunk;
+}
+
+/** The run a chunk stands for (only calls that ask for relayed text get such chunks, as for `relayedText`). */
+export function relayedRun(chunk: ChatChunk): RelayedRun | undefined {
+  return (chunk as { [RUN]?: RelayedRun })[RUN];
+}
+
+/**
+ * The texts `RelayedRun.escapedTexts` gave, decoded, the empty ones left out. A text with a backslash is a
+ * valid JSON string's (the run's pattern checks it); one without is taken as it is, as for a single event.
+ */
+export function decodeRunTexts(escaped: string): string[] {
+  const texts: string[] = [];
+  for (const text of escaped.split('\n')) {
+    if (text.length === 0) continue;
+    texts.push(text.includes('\\') ? (JSON.parse(`"${text}"`) as string) : text);
+  }
+  return texts;
+}

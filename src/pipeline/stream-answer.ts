@@ -1,10 +1,40 @@
 // Assembles what a stream said while it passes through: the text generated (to count it when the provider
 // reports no usage), the usage the provider reported, its usage-only chunk, and the commit point (the first
 // chunk with a choice, from which the answer is this deployment's 200 stream).
+import { decodeRunTexts, type RelayedRun, relayedRun } from '../core/relayed-chunk.js';
 import type { ChatChunk, Usage } from '../core/types.js';
 
+/**
+ * The texts a stream generated, in order. A relayed run's are kept as its escaped texts, decoded only when
+ * read (when the upstream reported no usage, or a trace keeps the output).
+ */
+export class GeneratedText {
+  private readonly parts: Array<string | { escaped: string }> = [];
+
+  push(text: string): void {
+    this.parts.push(text);
+  }
+
+  pushRun(run: RelayedRun): void {
+    this.parts.push({ escaped: run.escapedTexts() });
+  }
+
+  texts(): string[] {
+    const texts: string[] = [];
+    for (const part of this.parts) {
+      if (typeof part === 'string') texts.push(part);
+      else texts.push(...decodeRunTexts(part.escaped));
+    }
+    return texts;
+  }
+
+  join(separator: string): string {
+    return this.texts().join(separator);
+  }
+}
+
 export class StreamAnswer {
-  readonly generated: string[] = [];
+  readonly generated = new GeneratedText();
   reported: Usage | undefined;
   /** The upstream's usage-only chunk (no choices): held back, and sent last with the gateway's usage. */
   usageChunk: ChatChunk | undefined;
@@ -20,6 +50,12 @@ export class StreamAnswer {
    * chunk commits the stream: `committed` turns true before it is returned.
    */
   take(chunk: ChatChunk): boolean {
+    const run = relayedRun(chunk);
+    if (run) {
+      // Plain text deltas of one choice: no usage, no finish, no tool call.
+      this.generated.pushRun(run);
+      return true;
+    }
     if (chunk.usage) {
       this.reported = chunk.usage;
       if (chunk.choices.length === 0) {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { openAIErrorBody } from '../core/error-renderers.js';
 import { invalidRequest } from '../core/errors.js';
 import { rawTopLevelValue, rememberRawJson } from '../core/raw-json.js';
-import { relayedText } from '../core/relayed-chunk.js';
+import { relayedRun, relayedText } from '../core/relayed-chunk.js';
 import type { ChatChunk, ChatRequest } from '../core/types.js';
 import { completionId } from '../pipeline/canonical-answer.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -46,13 +46,18 @@ function parse(input: DoorRequest): ParsedRequest {
 }
 
 /** Chunks as `data:` events; the usage chunk when `stream_options.include_usage`; `[DONE]` at the end. */
-function encoder(request: ChatRequest, exchangeId: string): StreamEncoder {
+export function chatStreamEncoder(request: ChatRequest, exchangeId: string): StreamEncoder {
   const includeUsage = request.stream_options?.include_usage === true;
   const id = completionId(exchangeId);
   const { model } = request;
   const relayedWriter = new RelayedChunkWriter(id, model, includeUsage);
   return {
     chunk(chunk, created, sink) {
+      const run = relayedRun(chunk);
+      if (run) {
+        sink.raw(relayedWriter.writeRun(run, created));
+        return;
+      }
       const relayed = relayedText(chunk);
       sink.data(
         relayed ? relayedWriter.write(relayed, created) : chunkJson(chunk, id, created, model, includeUsage),
@@ -86,7 +91,7 @@ const chatCompletionsDoor: FrontDoor = {
   name: 'chat completion',
   parse,
   answer: (response) => JSON.stringify(response),
-  stream: encoder,
+  stream: chatStreamEncoder,
   relaysChunkText: true,
   errorBody: openAIErrorBody,
 };

@@ -29,7 +29,7 @@ test('text and tool calls are gathered for counting; the first chunk commits wit
   );
   answer.take(chunk({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }] }));
   answer.take(chunk({ content: '' }));
-  assert.deepEqual(answer.generated, ['Hel', 'lo', 'get', '{"a"', ':1}']);
+  assert.deepEqual(answer.generated.texts(), ['Hel', 'lo', 'get', '{"a"', ':1}']);
   assert.equal(answer.reported, undefined);
 });
 

@@ -6,8 +6,20 @@
 //
 // The checks read the raw text. In JSON an unescaped `"name":` cannot occur inside a string (every quote in
 // a string is escaped), so a match is a key; a false alarm only costs the full parse.
-import { type RelayPrefix, withRelayedText } from '../../core/relayed-chunk.js';
+//
+// A run of such events that stand one after another in one read, framed the plain way (`data: ` and a
+// blank line, `\n` line ends), is taken whole by one regular expression over the read's text, without
+// the SSE parser: one chunk stands for the run (core/relayed-chunk.ts, RelayedRun), and what its events
+// say is decoded only if someone asks (the token count when the upstream reports no usage).
+import {
+  decodeRunTexts,
+  type RelayedRun,
+  type RelayPrefix,
+  withRelayedRun,
+  withRelayedText,
+} from '../../core/relayed-chunk.js';
 import type { ChatChunk, ChunkDelta } from '../../core/types.js';
+import type { TakenRun } from '../sse.js';
 
 /** A key the gateway reads, with a value other than null (or spaced JSON): the prefix is not a plain one. */
 const NEEDS_PARSE =
@@ -25,6 +37,96 @@ const PLAIN_REST =
 /** `r`: the rest starts with `"role"`, not `"content"`. */
 const R = 114;
 
+/**
+ * A plain event's text content as `light` takes it, within one line: either with no backslash (taken as
+ * it is), or a valid JSON string's characters (what `JSON.parse` accepts; `light` parses those).
+ */
+const RUN_CONTENT = String.raw`(?:[^"\\\r\n]*|(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)`;
+
+/**
+ * One or more whole plain events, each `data: ` framed and ending in `\n\n`: a prefix up to the first
+ * `ONLY_CHOICE` (captured: the caller compares it with the stream's), then PLAIN_REST, with `"usage":null`
+ * or without; the next events with the same prefix (a backreference, so the pattern is the same for every
+ * stream and compiled once: a pattern with each stream's own prefix was compiled again for every stream).
+ */
+function runPattern(usageNull: boolean): RegExp {
+  const rest =
+    String.raw`(?:"role":"assistant",)?"content":"${RUN_CONTENT}"\}(?:,"logprobs":null)?,"finish_reason":null\}\]` +
+    (usageNull ? ',"usage":null' : '') +
+    String.raw`(?:,"obfuscation":"[^"\\\r\n]*")?\}\n\n`;
+  return new RegExp(
+    String.raw`data: (\{[^\r\n]*?"choices":\[\{"index":0,"delta":\{)${rest}(?:data: \1${rest})*`,
+    'y',
+  );
+}
+
+const RUN_WITH_USAGE = runPattern(true);
+const RUN_WITHOUT_USAGE = runPattern(false);
+
+const CONTENT_KEY = '"content":"';
+const ROLE_KEY = '"role":"assistant",';
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/** A run of plain events (their text as it came). */
+class PlainRun implements RelayedRun {
+  constructor(
+    readonly prefix: StreamPrefix,
+    readonly text: string,
+    readonly usageNull: boolean,
+    /** `data: ` + the prefix's text: where each event's rest starts, from an event's start. */
+    private readonly head: number,
+  ) {}
+
+  /** Where the text of the event at `at` starts (after its role, when it has one). */
+  private contentAt(at: number): number {
+    const rest = at + this.head;
+    return rest + (this.text.charCodeAt(rest + 1) === R ? ROLE_KEY.length : 0) + CONTENT_KEY.length;
+  }
+
+  hasText(): boolean {
+    const { text } = this;
+    for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
+      if (text.charCodeAt(this.contentAt(at)) !== QUOTE) return true;
+    }
+    return false;
+  }
+
+  escapedTexts(): string {
+    const { text } = this;
+    const texts: string[] = [];
+    for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
+      const start = this.contentAt(at);
+      // The closing quote: the first one not escaped (after an even number of backslashes).
+      let end = text.indexOf('"', start);
+      for (;;) {
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      texts.push(text.slice(start, end));
+    }
+    return texts.join('\n');
+  }
+}
+
+/**
+ * A run's delta, for a reader of chunks that looks: its events' texts together, decoded when read (the
+ * gateway's own readers ask the run). A getter on the class, not one defined on each delta: an accessor
+ * defined with a new function gives the object a new hidden class each time, and those, kept until a full
+ * GC, held every read alive (a scavenge of a 200-chunk stream cost ten times the relay itself).
+ */
+class RunDelta implements ChunkDelta {
+  [field: string]: unknown;
+
+  constructor(private readonly run: RelayedRun) {}
+
+  get content(): string {
+    return decodeRunTexts(this.run.escapedTexts()).join('');
+  }
+}
+
 interface StreamPrefix extends RelayPrefix {
   readonly id: string;
   readonly model: string;
@@ -32,6 +134,8 @@ interface StreamPrefix extends RelayPrefix {
 
 export class ChunkRelay {
   private prefix: StreamPrefix | undefined;
+  /** Whether the last run's events had `"usage":null` in their rest (that pattern is tried first). */
+  private lastUsageNull = true;
 
   /** Takes the stream's prefix from the first fully parsed event that has one. */
   learn(chunk: ChatChunk, data: string): void {
@@ -57,6 +161,39 @@ export class ChunkRelay {
       id,
       model,
     };
+  }
+
+  /**
+   * Takes the plain events that stand one after another from `at` in a read's text (where a whole event
+   * starts), as one chunk; undefined when the first is not one.
+   */
+  run(text: string, at: number): TakenRun | undefined {
+    const { prefix } = this;
+    if (prefix === undefined) return undefined;
+    let usageNull = this.lastUsageNull;
+    let pattern = usageNull ? RUN_WITH_USAGE : RUN_WITHOUT_USAGE;
+    pattern.lastIndex = at;
+    let match = pattern.exec(text);
+    if (match === null) {
+      usageNull = !usageNull;
+      pattern = usageNull ? RUN_WITH_USAGE : RUN_WITHOUT_USAGE;
+      pattern.lastIndex = at;
+      match = pattern.exec(text);
+      if (match === null) return undefined;
+      this.lastUsageNull = usageNull;
+    }
+    if (match[1] !== prefix.text) return undefined;
+    const end = pattern.lastIndex;
+    const run = new PlainRun(prefix, text.slice(at, end), usageNull, 'data: '.length + prefix.text.length);
+    const delta = new RunDelta(run);
+    const chunk: ChatChunk = {
+      id: prefix.id,
+      object: 'chat.completion.chunk',
+      created: prefix.created,
+      model: prefix.model,
+      choices: [{ index: 0, delta, finish_reason: null }],
+    };
+    return { chunk: withRelayedRun(chunk, run), end };
   }
 
   /** The light chunk for a plain text delta, carrying its text; undefined when the event needs a full parse. */

@@ -1,5 +1,6 @@
 // The OpenAI wire format: OpenAI itself and every OpenAI-compatible vendor or server. The canonical types are
 // this format, so a request only loses what the vendor rejects (see src/config/vendors.ts) and answers pass through.
+import type { EventSourceMessage } from 'eventsource-parser';
 import type { ProviderSettings } from '../../config/config.js';
 import type { Speaker, Transcriber } from '../../core/audio.js';
 import type { Embedder, Reranker } from '../../core/embeddings.js';
@@ -8,7 +9,7 @@ import { nativeRequestOf } from '../../core/native.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import { type HttpClient, isAbort, transportError, type UpstreamResponse, wholeJson } from '../http.js';
-import { eventJson, readSseEvents, translateBatches } from '../sse.js';
+import { eventJson, readSseEvents, translateBatches, translateReads } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { ChunkRelay } from './chunk-relay.js';
 import { isChatChunk, isChatResponse, readErrorObject } from './openai-api.js';
@@ -150,8 +151,8 @@ export function createOpenAIProvider(
     try {
       // Not destroyed when the loop returns at [DONE]: destroying a body creates an AbortError (a stack
       // trace per stream); the rest of it is drained below instead, which also frees the connection.
-      const events = readSseEvents(res.body.iterator({ destroyOnReturn: false }));
-      finished = yield* translateBatches(events, (event, out) => {
+      const body = res.body.iterator({ destroyOnReturn: false });
+      const translate = (event: EventSourceMessage, out: ChatChunk[]): 'end' | undefined => {
         if (event.data === '[DONE]') return 'end';
         const light = relay?.light(event.data);
         if (light) {
@@ -162,7 +163,11 @@ export function createOpenAIProvider(
         relay?.learn(chunk, event.data);
         out.push(chunk);
         return undefined;
-      });
+      };
+      // A relaying call takes runs of plain events whole (chunk-relay.ts), without the SSE parser.
+      finished = relay
+        ? yield* translateReads(body, translate, (text, at) => relay.run(text, at))
+        : yield* translateBatches(readSseEvents(body), translate);
       if (!finished) throw invalidUpstreamResponse(id, 'the stream ended before [DONE]');
     } catch (error) {
       if (isAbort(error) || call.signal.aborted) throw error;
