@@ -132,6 +132,17 @@ interface StreamPrefix extends RelayPrefix {
   readonly model: string;
 }
 
+/** The chunk that stands for plain text deltas: the stream's own id, created and model, its only choice. */
+function plainChunk(prefix: StreamPrefix, delta: ChunkDelta): ChatChunk {
+  return {
+    id: prefix.id,
+    object: 'chat.completion.chunk',
+    created: prefix.created,
+    model: prefix.model,
+    choices: [{ index: 0, delta, finish_reason: null }],
+  };
+}
+
 export class ChunkRelay {
   private prefix: StreamPrefix | undefined;
   /** Whether the last run's events had `"usage":null` in their rest (that pattern is tried first). */
@@ -185,15 +196,7 @@ export class ChunkRelay {
     if (match[1] !== prefix.text) return undefined;
     const end = pattern.lastIndex;
     const run = new PlainRun(prefix, text.slice(at, end), usageNull, 'data: '.length + prefix.text.length);
-    const delta = new RunDelta(run);
-    const chunk: ChatChunk = {
-      id: prefix.id,
-      object: 'chat.completion.chunk',
-      created: prefix.created,
-      model: prefix.model,
-      choices: [{ index: 0, delta, finish_reason: null }],
-    };
-    return { chunk: withRelayedRun(chunk, run), end };
+    return { chunk: withRelayedRun(plainChunk(prefix, new RunDelta(run)), run), end };
   }
 
   /** The light chunk for a plain text delta, carrying its text; undefined when the event needs a full parse. */
@@ -215,13 +218,6 @@ export class ChunkRelay {
       }
     }
     const delta: ChunkDelta = rest.charCodeAt(1) === R ? { role: 'assistant', content } : { content };
-    const chunk: ChatChunk = {
-      id: prefix.id,
-      object: 'chat.completion.chunk',
-      created: prefix.created,
-      model: prefix.model,
-      choices: [{ index: 0, delta, finish_reason: null }],
-    };
-    return withRelayedText(chunk, { prefix, rest, usageNull: plain[2] !== undefined });
+    return withRelayedText(plainChunk(prefix, delta), { prefix, rest, usageNull: plain[2] !== undefined });
   }
 }
