@@ -210,16 +210,7 @@ export function PlaygroundPage() {
       temperature: temp,
       maxTokens: max,
     };
-    const userId = nextTurnId.current++;
-    const id = nextTurnId.current++;
-    setInput('');
-    setTurns((current) => [
-      ...current,
-      { id: userId, role: 'user', content: text, api: apiKind },
-      { id, role: 'assistant', content: '', model, api: apiKind, streaming: true },
-    ]);
-    const abort = new AbortController();
-    controller.current = abort;
+    const { id, abort } = openTurn(apiKind, text);
     let answer: AnswerStats;
     try {
       answer = await ask(
@@ -230,14 +221,34 @@ export function PlaygroundPage() {
         abort.signal,
       );
     } catch (failure) {
-      const aborted = failure instanceof DOMException && failure.name === 'AbortError';
-      const message = aborted ? 'Stopped.' : failure instanceof Error ? failure.message : String(failure);
-      update(id, (turn) => ({ ...turn, streaming: false, error: message }));
+      failTurn(id, failure);
       return;
     } finally {
       controller.current = null;
     }
     await settle(id, answer);
+  };
+
+  /** Adds the user's message and an empty answer streaming in; the answer's id and its stop control. */
+  const openTurn = (kind: PlaygroundApi, text: string) => {
+    const userId = nextTurnId.current++;
+    const id = nextTurnId.current++;
+    setInput('');
+    setTurns((current) => [
+      ...current,
+      { id: userId, role: 'user', content: text, api: kind },
+      { id, role: 'assistant', content: '', model, api: kind, streaming: true },
+    ]);
+    const abort = new AbortController();
+    controller.current = abort;
+    return { id, abort };
+  };
+
+  /** Ends an answer with its failure ('Stopped.' when the user stopped it). */
+  const failTurn = (id: number, failure: unknown) => {
+    const aborted = failure instanceof DOMException && failure.name === 'AbortError';
+    const message = aborted ? 'Stopped.' : failure instanceof Error ? failure.message : String(failure);
+    update(id, (turn) => ({ ...turn, streaming: false, error: message }));
   };
 
   /** Shows an answer's numbers; a cost the answer did not carry is read from the request log. */
@@ -263,16 +274,7 @@ export function PlaygroundPage() {
   /** An image made from the message, or the message spoken. */
   const makeMedia = async (mediaApi: 'image' | 'speech', text: string) => {
     setFormError(undefined);
-    const userId = nextTurnId.current++;
-    const id = nextTurnId.current++;
-    setInput('');
-    setTurns((current) => [
-      ...current,
-      { id: userId, role: 'user', content: text, api: mediaApi },
-      { id, role: 'assistant', content: '', model, api: mediaApi, streaming: true },
-    ]);
-    const abort = new AbortController();
-    controller.current = abort;
+    const { id, abort } = openTurn(mediaApi, text);
     let made: MediaAnswer;
     try {
       made =
@@ -284,9 +286,7 @@ export function PlaygroundPage() {
               abort.signal,
             );
     } catch (failure) {
-      const aborted = failure instanceof DOMException && failure.name === 'AbortError';
-      const message = aborted ? 'Stopped.' : failure instanceof Error ? failure.message : String(failure);
-      update(id, (turn) => ({ ...turn, streaming: false, error: message }));
+      failTurn(id, failure);
       return;
     } finally {
       controller.current = null;
