@@ -85,12 +85,13 @@ export function createOpenAIProvider(
     return stringifyJson(out);
   }
 
-  async function send(call: UpstreamCall, stream: boolean): Promise<UpstreamResponse> {
+  /** Opens a stream (whole answers go through `requestWhole` in `complete`). */
+  async function openStream(call: UpstreamCall): Promise<UpstreamResponse> {
     const res = await http.request(
       id,
       urlFor(call.request),
-      stream ? streamHeaders : jsonHeaders,
-      body(call.request, stream, call.warnings),
+      streamHeaders,
+      body(call.request, true, call.warnings),
       call.signal,
     );
     if (res.status >= 200 && res.status < 300) return res;
@@ -145,7 +146,7 @@ export function createOpenAIProvider(
   async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk[]> {
     const native = responses && nativeRequestOf(call.request, RESPONSES_PROTOCOL);
     if (native) return yield* responses.stream(call, native);
-    const res = await send(call, true);
+    const res = await openStream(call);
     const relay = call.relay ? new ChunkRelay() : undefined;
     let finished = false;
     try {

@@ -238,13 +238,13 @@ function upstreamBody(call: UpstreamCall, native: NativeRequest, stream: boolean
 }
 
 export function openaiResponses(provider: string, http: HttpClient, endpoint: ResponsesEndpoint) {
-  async function send(call: UpstreamCall, native: NativeRequest, stream: boolean): Promise<UpstreamResponse> {
-    const headers = stream ? endpoint.streamHeaders : endpoint.headers;
+  /** Opens a stream (whole answers go through `requestWhole` in `complete`). */
+  async function openStream(call: UpstreamCall, native: NativeRequest): Promise<UpstreamResponse> {
     const res = await http.request(
       provider,
       endpoint.url,
-      headers,
-      upstreamBody(call, native, stream),
+      endpoint.streamHeaders,
+      upstreamBody(call, native, true),
       call.signal,
     );
     if (res.status >= 200 && res.status < 300) return res;
@@ -268,7 +268,7 @@ export function openaiResponses(provider: string, http: HttpClient, endpoint: Re
   }
 
   async function* stream(call: UpstreamCall, native: NativeRequest): AsyncGenerator<ChatChunk[]> {
-    const res = await send(call, native, true);
+    const res = await openStream(call, native);
     const events = new ResponsesEvents(provider, call.request.model);
     try {
       const ended = yield* translateBatches(readSseEvents(res.body), (sse, batch) =>
