@@ -35,11 +35,12 @@ export interface EmbeddingResult {
 
 /**
  * OpenAI's `data` array as the upstream wrote it: its text, or its bytes when the answer is ASCII (then
- * relayed without ever being a string: see core/raw-json.ts on large strings).
+ * relayed without ever being a string or copied: views into the pieces the answer arrived in; see
+ * core/raw-json.ts on large strings).
  */
 export type RawEmbeddingData = { encoding: 'float' | 'base64' } & (
   | { data: string; bytes?: undefined }
-  | { data?: undefined; bytes: Buffer }
+  | { data?: undefined; bytes: readonly Buffer[] }
 );
 
 /** The vectors of a result, read from its raw text when it has only that. */
@@ -47,7 +48,7 @@ export function vectorsOf(result: EmbeddingResult): Vector[] {
   if (result.vectors) return result.vectors;
   const raw = result.raw;
   try {
-    const text = raw === undefined ? '[]' : (raw.data ?? raw.bytes.toString('latin1'));
+    const text = raw === undefined ? '[]' : (raw.data ?? Buffer.concat(raw.bytes).toString('latin1'));
     const items = JSON.parse(text) as Array<{ embedding: Vector }>;
     return items.map((item) => item.embedding);
   } catch (cause) {

@@ -44,25 +44,93 @@ export interface JsonText {
   slice(start: number, end?: number): string;
 }
 
-/** ASCII bytes read as the text they spell (for the span finders). */
-export class AsciiBytes implements JsonText {
+/**
+ * ASCII bytes read as the text they spell (for the span finders), in the pieces they arrived in: an answer
+ * read off a socket is never joined into one buffer just to be scanned (a copy of hundreds of KB, and
+ * memory V8 counts against its heap until the next collection).
+ */
+export class AsciiPieces implements JsonText {
   readonly length: number;
+  private readonly pieces: Buffer[];
+  /** Text index of each piece's first byte. */
+  private readonly starts: number[];
+  /** The piece of the last lookup: scans mostly move forward, a piece at a time. */
+  private current = 0;
 
-  constructor(readonly bytes: Buffer) {
-    this.length = bytes.length;
+  constructor(pieces: Buffer | readonly Buffer[]) {
+    this.pieces = (Buffer.isBuffer(pieces) ? [pieces] : pieces).filter((piece) => piece.length > 0);
+    this.starts = [];
+    let length = 0;
+    for (const piece of this.pieces) {
+      this.starts.push(length);
+      length += piece.length;
+    }
+    this.length = length;
+  }
+
+  /** The piece that holds text index `index` (0 ≤ index < length). */
+  private pieceOf(index: number): number {
+    const { starts, pieces } = this;
+    let i = this.current;
+    while (index < starts[i]!) i -= 1;
+    while (index >= starts[i]! + pieces[i]!.length) i += 1;
+    this.current = i;
+    return i;
   }
 
   charCodeAt(index: number): number {
     // As a string's: NaN outside the text.
-    return this.bytes[index] ?? Number.NaN;
+    if (!(index >= 0 && index < this.length)) return Number.NaN;
+    const i = this.pieceOf(index);
+    return this.pieces[i]![index - this.starts[i]!]!;
   }
 
-  indexOf(search: string, from?: number): number {
-    return this.bytes.indexOf(search, from, 'latin1');
+  indexOf(search: string, from = 0): number {
+    const start = Math.min(Math.max(from, 0), this.length);
+    if (search.length === 0) return start;
+    if (start === this.length) return -1;
+    const { pieces, starts } = this;
+    const first = this.pieceOf(start);
+    let local = start - starts[first]!;
+    for (let i = first; i < pieces.length; i++, local = 0) {
+      const piece = pieces[i]!;
+      const at = piece.indexOf(search, local, 'latin1');
+      if (at !== -1) return starts[i]! + at;
+      // A match that starts in this piece and ends in a later one.
+      for (let p = Math.max(local, piece.length - search.length + 1); p < piece.length; p++) {
+        if (this.matchesAt(search, starts[i]! + p)) return starts[i]! + p;
+      }
+    }
+    return -1;
   }
 
-  slice(start: number, end?: number): string {
-    return this.bytes.toString('latin1', start, end);
+  private matchesAt(search: string, at: number): boolean {
+    for (let k = 0; k < search.length; k++) {
+      if (this.charCodeAt(at + k) !== search.charCodeAt(k)) return false;
+    }
+    return true;
+  }
+
+  slice(start: number, end = this.length): string {
+    let text = '';
+    for (const part of this.bytes(start, end)) text += part.toString('latin1');
+    return text;
+  }
+
+  /** The bytes of text[start, end) as views into the pieces: nothing copied. */
+  bytes(start: number, end = this.length): Buffer[] {
+    let at = Math.min(Math.max(start, 0), this.length);
+    const until = Math.min(Math.max(end, 0), this.length);
+    const parts: Buffer[] = [];
+    if (at >= until) return parts;
+    for (let i = this.pieceOf(at); at < until; i++) {
+      const piece = this.pieces[i]!;
+      const offset = at - this.starts[i]!;
+      const stop = Math.min(piece.length, until - this.starts[i]!);
+      parts.push(offset === 0 && stop === piece.length ? piece : piece.subarray(offset, stop));
+      at = this.starts[i]! + stop;
+    }
+    return parts;
   }
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../core/embeddings.js';
 import { runEmbeddings } from '../router/operations.js';
 import { costOf } from './canonical-answer.js';
+import type { AnswerBody } from './front-door.js';
 import type { RetrievalDoor } from './retrieval.js';
 
 function encoded(vector: Vector, format: EmbeddingRequest['encoding_format']): Vector {
@@ -25,15 +26,15 @@ const DATA_HEAD = '{"object":"list","data":';
 const DATA_HEAD_BYTES = Buffer.from(DATA_HEAD);
 
 /**
- * OpenAI's CreateEmbeddingResponse, the model echoed as requested, `usage.cost` as chat's. Bytes when the
- * upstream's own data goes out as its bytes (an answer of hundreds of KB is then never decoded and encoded
- * again), else text.
+ * OpenAI's CreateEmbeddingResponse, the model echoed as requested, `usage.cost` as chat's. Bytes in parts
+ * when the upstream's own data goes out as its bytes (an answer of hundreds of KB is then never decoded,
+ * encoded or copied again), else text.
  */
 export function embeddingAnswer(
   request: EmbeddingRequest,
   result: EmbeddingResult,
   metered: Metered,
-): string | Buffer {
+): AnswerBody {
   const format = request.encoding_format ?? 'float';
   const { prompt_tokens, total_tokens } = metered.usage;
   const usage = { prompt_tokens, total_tokens, ...costOf(metered) };
@@ -41,7 +42,7 @@ export function embeddingAnswer(
   // The upstream's own data in the encoding asked for: spliced in as it came.
   if (result.raw?.encoding === format) {
     const { bytes, data } = result.raw;
-    return bytes ? Buffer.concat([DATA_HEAD_BYTES, bytes, Buffer.from(tail)]) : `${DATA_HEAD}${data}${tail}`;
+    return bytes ? [DATA_HEAD_BYTES, ...bytes, Buffer.from(tail)] : `${DATA_HEAD}${data}${tail}`;
   }
   const data = vectorsOf(result).map((vector, index) => ({
     object: 'embedding',

@@ -68,13 +68,25 @@ export interface FrontDoor {
   errorBody(error: GatewayError): unknown;
 }
 
+/**
+ * A whole answer's body: text, bytes, or bytes in parts sent as one write (an upstream's own bytes between
+ * the gateway's, relayed as views into what arrived: nothing joined).
+ */
+export type AnswerBody = string | Buffer | readonly Buffer[];
+
+/** An answer body as text (for a store that keeps it). */
+export function answerText(body: AnswerBody): string {
+  if (typeof body === 'string') return body;
+  return (Buffer.isBuffer(body) ? body : Buffer.concat(body)).toString();
+}
+
 /** What the pipeline leaves for the HTTP layer to send. */
 export type Answer =
   | {
       kind: 'json';
       status: number;
       headers: Record<string, string>;
-      body: string | Buffer;
+      body: AnswerBody;
       /** When not `application/json` (a transcript as text, srt, vtt). */
       contentType?: string;
     }

@@ -21,7 +21,7 @@ import { charged } from './charge.js';
 import type { PipelineDeps } from './deps.js';
 import { Exchange, type OperationRequest } from './exchange.js';
 import { asGatewayError } from './failure.js';
-import type { Answer, DoorRequest } from './front-door.js';
+import { type Answer, type AnswerBody, answerText, type DoorRequest } from './front-door.js';
 import { gatewayHeaders } from './headers.js';
 import { claimIdempotency, idempotencyKeyOf, type OwnedClaim } from './recall.js';
 import { answerFailed, failed } from './refusal.js';
@@ -44,7 +44,7 @@ export interface RetrievalDoor<R extends OperationRequest, T> {
   execute(router: Router, plan: RoutePlan, request: R, options: RunOptions): Promise<Served<T>>;
   measure(meter: Meter, target: Target, request: R, result: T): Promise<Metered>;
   /** The JSON body of the answer (or the body of `contentType`; bytes where it relays an upstream's own). */
-  answer(requestId: string, request: R, result: T, metered: Metered): string | Buffer;
+  answer(requestId: string, request: R, result: T, metered: Metered): AnswerBody;
   /** The answer's content type, when not `application/json`. */
   contentType?(request: R, result: T): string;
   /** A body to relay as it arrives instead of a whole answer; measured once it has ended. */
@@ -190,8 +190,7 @@ async function execute<R extends OperationRequest, T>(
   const body = door.answer(exchange.id, exchange.request, served.value, metered);
   const contentType = door.contentType?.(exchange.request, served.value);
   await durable;
-  if (contentType === undefined)
-    claim?.complete({ status: 200, headers, body: typeof body === 'string' ? body : body.toString() });
+  if (contentType === undefined) claim?.complete({ status: 200, headers, body: answerText(body) });
   else claim?.abandon();
   return { kind: 'json', status: 200, headers, body, ...(contentType === undefined ? {} : { contentType }) };
 }

@@ -28,9 +28,27 @@ export interface UpstreamResponse {
 
 /** A whole answer, read in one step: its status, headers and body bytes. */
 export interface WholeResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  /** The body in the pieces it arrived in (none empty): a reader that takes them saves joining them. */
+  readonly pieces: readonly Buffer[];
+  /** The body in one buffer, joined on first use. */
+  readonly body: Buffer;
+}
+
+class WholeBody implements WholeResponse {
+  private joined: Buffer | undefined;
+
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string | string[] | undefined>,
+    readonly pieces: readonly Buffer[],
+  ) {}
+
+  get body(): Buffer {
+    this.joined ??= this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces);
+    return this.joined;
+  }
 }
 
 /** One gateway's outbound HTTP: every provider call goes through `request`. */
@@ -199,14 +217,12 @@ class WholeAnswer implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, piece: Buffer): void {
-    this.pieces.push(piece);
+    if (piece.length > 0) this.pieces.push(piece);
   }
 
   onResponseEnd(): void {
     if (!this.finish()) return;
-    const { pieces } = this;
-    const body = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
-    this.resolve({ status: this.status, headers: this.headers, body });
+    this.resolve(new WholeBody(this.status, this.headers, this.pieces));
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { EmbeddingResult, RerankScore, Vector } from '../core/embeddings.js';
 import { invalidRequest } from '../core/errors.js';
 import { isObject } from '../core/is-object.js';
-import { AsciiBytes, type JsonText, RAW_JSON_MIN_LENGTH, rawTopLevelSpan } from '../core/raw-json.js';
+import { AsciiPieces, type JsonText, RAW_JSON_MIN_LENGTH, rawTopLevelSpan } from '../core/raw-json.js';
 import { invalidUpstreamResponse } from './upstream-error.js';
 
 const scoreSchema = z.object({ index: z.number().int().nonnegative(), relevance_score: z.number() });
@@ -105,16 +105,16 @@ const notJson = (provider: string) => invalidUpstreamResponse(provider, 'the bod
  */
 export function readOpenAIEmbeddings(
   provider: string,
-  body: Buffer | string,
+  body: string | readonly Buffer[],
   expected: number,
   encoding: 'float' | 'base64',
 ): EmbeddingResult {
-  // An answer of ASCII only (numbers, base64, plain keys: the usual case) is scanned as its bytes, never
-  // made one string (core/raw-json.ts: a large string costs more than the rest of the request), and its
-  // data is relayed as the upstream's own bytes, never encoded again.
-  const ascii = typeof body !== 'string' && isAscii(body);
-  const text: JsonText =
-    typeof body === 'string' ? body : ascii ? new AsciiBytes(body) : body.toString('utf8');
+  // An answer of ASCII only (numbers, base64, plain keys: the usual case) is scanned as its bytes in the
+  // pieces it arrived in, never made one string nor one buffer (core/raw-json.ts: a large string costs more
+  // than the rest of the request), and its data is relayed as the upstream's own bytes, never encoded again.
+  const bytes =
+    typeof body === 'string' || !body.every((piece) => isAscii(piece)) ? undefined : new AsciiPieces(body);
+  const text: JsonText = bytes ?? (typeof body === 'string' ? body : Buffer.concat(body).toString('utf8'));
   const span = text.length >= RAW_JSON_MIN_LENGTH ? rawTopLevelSpan(text, 'data') : undefined;
   let answer: unknown;
   let raw: EmbeddingResult['raw'];
@@ -124,8 +124,8 @@ export function readOpenAIEmbeddings(
     } catch {
       throw notJson(provider);
     }
-    raw = ascii
-      ? { bytes: (body as Buffer).subarray(span[0], span[1]), encoding }
+    raw = bytes
+      ? { bytes: bytes.bytes(span[0], span[1]), encoding }
       : { data: text.slice(span[0], span[1]), encoding };
   } else {
     try {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  AsciiBytes,
+  AsciiPieces,
   rawTopLevelSpan,
   rawTopLevelValue,
   rememberRawJson,
@@ -64,8 +64,31 @@ describe('rawTopLevelValue', () => {
   });
 });
 
-describe('AsciiBytes: an ASCII text scanned as its bytes', () => {
-  test('every span found in a text is found the same in its bytes', () => {
+/** A text's bytes cut at the given offsets (sorted, within the text): the pieces an answer may arrive in. */
+function cut(text: string, at: readonly number[]): Buffer[] {
+  const bytes = Buffer.from(text, 'latin1');
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const offset of at) {
+    pieces.push(bytes.subarray(from, offset));
+    from = offset;
+  }
+  pieces.push(bytes.subarray(from));
+  return pieces;
+}
+
+/** Deterministic offsets for the multi-cut cases (a small LCG: the same cuts every run). */
+function randomCuts(length: number, count: number, seed: number): number[] {
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  return Array.from({ length: count }, () => Math.floor(next() * (length + 1))).sort((a, b) => a - b);
+}
+
+describe('AsciiPieces: an ASCII text scanned as its bytes, in the pieces they arrived in', () => {
+  test('every span found in a text is found the same in its bytes, whole or cut anywhere', () => {
     // Non-ASCII characters written as JSON escapes: the same JSON, all ASCII.
     const ascii = (text: string) =>
       text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -78,22 +101,89 @@ describe('AsciiBytes: an ASCII text scanned as its bytes', () => {
       '{"messages":"unterminated',
       '{"messages":[1,2',
     ];
-    for (const text of texts) {
-      const bytes = new AsciiBytes(Buffer.from(text, 'latin1'));
-      assert.deepEqual(rawTopLevelSpan(bytes, 'messages'), rawTopLevelSpan(text, 'messages'), text);
+    for (const [n, text] of texts.entries()) {
+      const expected = rawTopLevelSpan(text, 'messages');
+      assert.deepEqual(
+        rawTopLevelSpan(new AsciiPieces(Buffer.from(text, 'latin1')), 'messages'),
+        expected,
+        text,
+      );
+      for (let at = 0; at <= text.length; at += 1) {
+        assert.deepEqual(
+          rawTopLevelSpan(new AsciiPieces(cut(text, [at])), 'messages'),
+          expected,
+          `${text} cut at ${at}`,
+        );
+      }
+      for (let round = 0; round < 20; round += 1) {
+        const at = randomCuts(text.length, 1 + (round % 6), n * 100 + round);
+        assert.deepEqual(
+          rawTopLevelSpan(new AsciiPieces(cut(text, at)), 'messages'),
+          expected,
+          `${text} cut at ${at}`,
+        );
+      }
     }
   });
 
-  test('reads as a string does, NaN outside the text', () => {
-    const bytes = new AsciiBytes(Buffer.from('{"a":1}'));
-    assert.equal(bytes.length, 7);
-    assert.equal(bytes.charCodeAt(1), '"'.charCodeAt(0));
-    assert.ok(Number.isNaN(bytes.charCodeAt(7)));
-    assert.ok(Number.isNaN(bytes.charCodeAt(-1)));
-    assert.equal(bytes.indexOf('"a"', 0), 1);
-    assert.equal(bytes.indexOf('"a"', 2), -1);
-    assert.equal(bytes.slice(1, 4), '"a"');
-    assert.equal(bytes.slice(5), '1}');
+  test('reads as a string does across its pieces: characters, searches, slices; NaN outside the text', () => {
+    const text = '{"index":0,"a":"b\\"c","data":[{"index":1}]}';
+    const searches = ['"', '"index"', 'a', '}', '"data":[', 'zz', ''];
+    const cutsOf = [[], [1], [5], [text.length - 1]];
+    for (let a = 0; a <= text.length; a += 1) for (let b = a; b <= text.length; b += 3) cutsOf.push([a, b]);
+    for (const at of cutsOf) {
+      const pieces = new AsciiPieces(cut(text, at));
+      const where = `cut at ${at}`;
+      assert.equal(pieces.length, text.length, where);
+      for (let i = -1; i <= text.length; i += 1) {
+        assert.ok(Object.is(pieces.charCodeAt(i), text.charCodeAt(i)), `${where}: charCodeAt(${i})`);
+      }
+      for (const search of searches) {
+        for (let from = -1; from <= text.length + 1; from += 1) {
+          assert.equal(
+            pieces.indexOf(search, from),
+            text.indexOf(search, from),
+            `${where}: indexOf(${search}, ${from})`,
+          );
+        }
+      }
+      for (const [start, end] of [
+        [0, text.length],
+        [3, 9],
+        [9, 3],
+        [2, 2],
+        [0, 6],
+        [20, 99],
+        [7, undefined],
+      ] as const) {
+        assert.equal(pieces.slice(start, end), text.slice(start, end), `${where}: slice(${start}, ${end})`);
+        assert.equal(
+          Buffer.concat(pieces.bytes(start, end)).toString('latin1'),
+          text.slice(start, end),
+          where,
+        );
+      }
+    }
+  });
+
+  test('bytes are views into the pieces: nothing is copied', () => {
+    const pieces = cut('{"data":[1,2,3]}', [4, 10]);
+    const parts = new AsciiPieces(pieces).bytes(8, 15);
+    assert.equal(parts.length, 2);
+    assert.equal(parts[0]!.buffer, pieces[1]!.buffer);
+    assert.equal(parts[1]!.buffer, pieces[2]!.buffer);
+    assert.equal(Buffer.concat(parts).toString(), '[1,2,3]');
+  });
+
+  test('an empty text, and empty pieces, read as the empty string', () => {
+    for (const pieces of [new AsciiPieces([]), new AsciiPieces([Buffer.alloc(0), Buffer.alloc(0)])]) {
+      assert.equal(pieces.length, 0);
+      assert.ok(Number.isNaN(pieces.charCodeAt(0)));
+      assert.equal(pieces.indexOf('"'), -1);
+      assert.equal(pieces.indexOf(''), 0);
+      assert.equal(pieces.slice(0), '');
+      assert.deepEqual(pieces.bytes(0), []);
+    }
   });
 });
 

@@ -73,6 +73,9 @@ export type Fault =
 export interface FakeOpenAIOptions {
   /** Text of every answer; default 'Hello from the fake upstream. It speaks the OpenAI wire format.' */
   reply?: string;
+  /** `/v1/embeddings` and `/v1/rerank` answers written in this many writes, 2 ms apart (default one): the
+   * gateway then reads them in as many pieces. */
+  answerWrites?: number;
   /** Delay before each stream chunk, ms (default 0: chunks are written immediately). */
   chunkDelayMs?: number;
   /** Delay before the first byte of any answer, ms. */
@@ -450,7 +453,19 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (!authorized(req)) return unauthorized(res, req);
       const dialect = fake.options.retrieval ?? 'openai';
       const answer = path === '/v1/embeddings' ? fakeEmbeddings(dialect, body) : fakeRerank(dialect, body);
-      sendJson(res, answer.status, answer.body);
+      const writes = fake.options.answerWrites ?? 1;
+      if (writes <= 1) {
+        sendJson(res, answer.status, answer.body);
+        return;
+      }
+      const text = Buffer.from(JSON.stringify(answer.body));
+      res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': text.length });
+      const size = Math.ceil(text.length / writes);
+      for (let at = 0; at < text.length; at += size) {
+        res.write(text.subarray(at, at + size));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      res.end();
       return;
     }
     if (path === '/v1/models' && method === 'GET') {

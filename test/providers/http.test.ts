@@ -108,6 +108,11 @@ describe('createHttpClient', () => {
         const res = await client.requestWhole('a', new URL('/pieces', base), {}, '{}', signal());
         assert.equal(res.status, 429);
         assert.equal(res.headers['retry-after'], '7');
+        // The pieces as they arrived (the writes 5 ms apart), and the body joined from them.
+        assert.deepEqual(
+          res.pieces.map((piece) => piece.toString()),
+          ['{"error":', '{"message":"slow down"', '}}'],
+        );
         assert.deepEqual(wholeJson('a', res), { error: { message: 'slow down' } });
       } finally {
         await client.close();
@@ -165,7 +170,7 @@ describe('createHttpClient', () => {
           'upstream_unreachable',
         );
         assert.throws(
-          () => wholeJson('a', { status: 200, headers: {}, body: Buffer.from('not json') }),
+          () => wholeJson('a', { status: 200, headers: {}, pieces: [], body: Buffer.from('not json') }),
           (error: unknown) => error instanceof GatewayError && /not JSON/.test(error.message),
         );
       } finally {

@@ -134,6 +134,47 @@ describe('POST /v1/embeddings', () => {
     }
   });
 
+  test('an answer read in pieces is relayed from its pieces: the same numbers, its length and headers', async () => {
+    openai.options.answerWrites = 7;
+    try {
+      for (const encoding_format of ['float', 'base64'] as const) {
+        const res = await fetch(`${gw.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${ADMIN_KEY}`,
+            'content-type': 'application/json',
+            'x-client-request-id': 'pieces-1',
+          },
+          body: JSON.stringify({ model: SMALL, input: texts, dimensions: 512, encoding_format }),
+        });
+        assert.equal(res.status, 200);
+        const text = await res.text();
+        assert.equal(res.headers.get('content-length'), String(Buffer.byteLength(text)));
+        assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+        assert.match(res.headers.get('x-request-id') ?? '', /\S/);
+        assert.equal(res.headers.get('x-client-request-id'), 'pieces-1');
+        assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+        assert.match(res.headers.get('x-tokgate-cost') ?? '', /^\d/);
+        const answer = JSON.parse(text) as OpenAI.CreateEmbeddingResponse;
+        // OpenAI's schema knows the float form only.
+        if (encoding_format === 'float') assertMatchesSchema('CreateEmbeddingResponse', answer);
+        assert.equal(answer.model, SMALL);
+        const vectors = answer.data.map((d) =>
+          typeof d.embedding === 'string'
+            ? Array.from(new Float32Array(new Uint8Array(Buffer.from(d.embedding, 'base64')).buffer))
+            : d.embedding,
+        );
+        assert.deepEqual(
+          vectors.map((v) => float32(v)),
+          texts.map((t) => float32(fakeVector(t, 512))),
+        );
+      }
+      assert.equal(openai.requests.length, 2);
+    } finally {
+      delete openai.options.answerWrites;
+    }
+  });
+
   test('one string, token arrays, dimensions and user go upstream as sent', async () => {
     const client = gw.client(ADMIN_KEY);
     const one = await client.embeddings.create({

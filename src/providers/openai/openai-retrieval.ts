@@ -77,9 +77,9 @@ export function openaiRetrieval(
     // The format goes upstream only where the vendor makes base64; elsewhere the gateway encodes the floats.
     const asked = quirks.base64 && encoding_format !== undefined ? { encoding_format } : {};
     const body = vendorBody(id, { ...rest, ...asked }, quirks, drop, call.warnings);
-    const { body: bytes } = await send(urlFor('embeddings', request.model), body, call);
+    const { pieces } = await send(urlFor('embeddings', request.model), body, call);
     const encoding = asked.encoding_format === 'base64' ? 'base64' : 'float';
-    return readOpenAIEmbeddings(id, bytes, request.input.length, encoding);
+    return readOpenAIEmbeddings(id, pieces, request.input.length, encoding);
   }
 
   async function rerank(call: OperationCall<RerankRequest>): Promise<RerankResult> {
