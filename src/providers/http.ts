@@ -306,6 +306,30 @@ export async function readErrorText(res: UpstreamResponse | WholeResponse): Prom
   }
 }
 
+/** A streamed answer's bytes, and what to do with the body once the loop that reads them is over. */
+export interface StreamBody {
+  readonly reads: AsyncIterable<Uint8Array>;
+  /** `finished`: the stream reached its own last event (the loop may have stopped before the body ended). */
+  release(finished: boolean): void;
+}
+
+/**
+ * A streamed answer's body for a loop that stops at the stream's own last event, which may come before the
+ * body ends. It is not destroyed when the loop returns: destroying a body mid-read makes Node create an
+ * AbortError, a stack trace per stream. Once the loop is over, a finished body is drained (the connection
+ * is then reused); one left early (client gone, an error) is destroyed, and its 'error' (undici's "Request
+ * aborted") swallowed, as nothing listens once the loop is gone.
+ */
+export function streamBody(res: UpstreamResponse): StreamBody {
+  return {
+    reads: res.body.iterator({ destroyOnReturn: false }),
+    release(finished) {
+      if (finished) res.body.dump().catch(() => undefined);
+      else res.body.on('error', () => undefined).destroy();
+    },
+  };
+}
+
 /** A whole answer's body as JSON; one that is not JSON is the upstream's fault. */
 export function wholeJson(provider: string, res: WholeResponse): unknown {
   try {

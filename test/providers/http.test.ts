@@ -1,11 +1,12 @@
 // The outbound HTTP client: each gateway has its own (its own connection pool and timeouts), so closing one
 // never waits for nor cuts another's calls.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { GatewayError } from '../../src/core/errors.js';
-import { createHttpClient, readJsonBody, wholeJson } from '../../src/providers/http.js';
+import { createHttpClient, readJsonBody, streamBody, wholeJson } from '../../src/providers/http.js';
 
 /** Fails with `message` unless `work` settles within `ms` (instead of hanging the test run). */
 function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
@@ -26,6 +27,11 @@ describe('createHttpClient', () => {
     if (request.url === '/held') {
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.write('first ');
+      held.push(response);
+    } else if (request.url === '/sse') {
+      // A stream's last event, then the body's end only when released.
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: a\n\ndata: [DONE]\n\n');
       held.push(response);
     } else if (request.url === '/pieces') {
       // Headers, then the body in three writes; a 429 with a header to read back.
@@ -98,6 +104,44 @@ describe('createHttpClient', () => {
     } finally {
       await impatient.close();
       await patient.close();
+    }
+  });
+
+  test('streamBody: a loop that stops at the last event leaves the body be; released finished, it is drained and its connection reused; released early, destroyed', async () => {
+    const client = createHttpClient(options);
+    let connections = 0;
+    const counted = () => {
+      connections += 1;
+    };
+    server.on('connection', counted);
+    try {
+      const res = await client.request('a', new URL('/sse', base), {}, '{}', signal());
+      const body = streamBody(res);
+      let seen = '';
+      for await (const bytes of body.reads) {
+        seen += Buffer.from(bytes).toString();
+        if (seen.includes('[DONE]')) break;
+      }
+      // Destroying it here would make Node create an AbortError for the body (a stack trace per stream).
+      assert.equal(res.body.destroyed, false);
+      body.release(true);
+      const closed = once(res.body, 'close');
+      held.shift()!.end();
+      await within(closed, 2_000, 'the finished body was not drained');
+      // undici puts the socket back in its pool a few ticks after the body closes.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await client.request('a', new URL('/', base), {}, '{}', signal()).then((again) => again.body.dump());
+      assert.equal(connections, 1, 'the drained connection is reused');
+
+      const left = await client.request('a', new URL('/sse', base), {}, '{}', signal());
+      const early = streamBody(left);
+      for await (const _ of early.reads) break;
+      early.release(false);
+      assert.equal(left.body.destroyed, true);
+    } finally {
+      server.off('connection', counted);
+      for (const response of held.splice(0)) response.end();
+      await client.close();
     }
   });
 

@@ -14,7 +14,7 @@ import type {
   ToolCall,
   UpstreamCall,
 } from '../../core/types.js';
-import { type HttpClient, isAbort, readJsonBody, transportError, wholeJson } from '../http.js';
+import { type HttpClient, isAbort, readJsonBody, streamBody, transportError, wholeJson } from '../http.js';
 import { readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
@@ -160,8 +160,9 @@ export function createAnthropicProvider(
     const res = await http.request(id, out.target, out.headers, out.payload, call.signal);
     if (res.status < 200 || res.status >= 300) throw await anthropicHttpError(id, res);
     const events = new AnthropicEvents(id, call.request.model, converted?.jsonTool, native !== undefined);
+    const body = streamBody(res);
     try {
-      const stopped = yield* translateBatches(readSseEvents(res.body), (sse, batch) =>
+      const stopped = yield* translateBatches(readSseEvents(body.reads), (sse, batch) =>
         events.take(sse.data, sse.event, batch),
       );
       if (!stopped) throw invalidUpstreamResponse(id, 'the stream ended before message_stop');
@@ -169,8 +170,7 @@ export function createAnthropicProvider(
       if (isAbort(error) || call.signal.aborted) throw error;
       throw transportError(error, id);
     } finally {
-      // Stop reading from the upstream when the consumer stops early (client gone, error).
-      if (!events.finished) res.body.destroy();
+      body.release(events.finished);
     }
   }
 

@@ -19,7 +19,14 @@ import type {
 import { anthropicMessageSchema } from '../anthropic/anthropic-api.js';
 import { AnthropicEvents } from '../anthropic/anthropic-events.js';
 import { toChatResponse } from '../anthropic/anthropic-provider.js';
-import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
+import {
+  type HttpClient,
+  isAbort,
+  readJsonBody,
+  streamBody,
+  transportError,
+  type UpstreamResponse,
+} from '../http.js';
 import { translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
@@ -157,8 +164,9 @@ export function createBedrockProvider(
   async function* streamNative(call: UpstreamCall, native: NativeRequest): AsyncGenerator<ChatChunk[]> {
     const res = await sendNative(call, native, true);
     const events = new AnthropicEvents(id, call.request.model, undefined, true);
+    const body = streamBody(res);
     try {
-      const stopped = yield* translateBatches(readEventStream(res.body), (message, batch) => {
+      const stopped = yield* translateBatches(readEventStream(body.reads), (message, batch) => {
         if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
         if (message.name !== 'chunk') return undefined;
         const bytes = (message.payload as { bytes?: unknown }).bytes;
@@ -171,7 +179,7 @@ export function createBedrockProvider(
       if (error instanceof EventStreamFormatError) throw invalidUpstreamResponse(id, error.message);
       throw transportError(error, id);
     } finally {
-      if (!events.finished) res.body.destroy();
+      body.release(events.finished);
     }
   }
 
@@ -241,8 +249,9 @@ export function createBedrockProvider(
     let started = false;
     let stopped = false;
     let finished = false;
+    const body = streamBody(res);
     try {
-      yield* translateBatches(readEventStream(res.body), (message, batch) => {
+      yield* translateBatches(readEventStream(body.reads), (message, batch) => {
         if (message.messageType !== 'event') throw bedrockStreamError(id, message.name, message.payload);
         const result = converseStreamEventSchema.safeParse(message);
         // Not parseUpstream: the message is built only when it is needed, not once per event.
@@ -306,8 +315,7 @@ export function createBedrockProvider(
       if (error instanceof EventStreamFormatError) throw invalidUpstreamResponse(id, error.message);
       throw transportError(error, id);
     } finally {
-      // Stop reading from the upstream when the consumer stops early (client gone, error).
-      if (!finished) res.body.destroy();
+      body.release(finished);
     }
   }
 

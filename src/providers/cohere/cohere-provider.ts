@@ -10,7 +10,14 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
+import {
+  type HttpClient,
+  isAbort,
+  readJsonBody,
+  streamBody,
+  transportError,
+  type UpstreamResponse,
+} from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
@@ -97,6 +104,7 @@ export function createCohereProvider(
 
   async function* stream(call: UpstreamCall): AsyncGenerator<ChatChunk[]> {
     const res = await send(call, true);
+    const body = streamBody(res);
     const created = Math.floor(Date.now() / 1000);
     let chatId = '';
     const chunk = (choices: ChunkChoice[], usage?: Usage): ChatChunk => ({
@@ -114,7 +122,7 @@ export function createCohereProvider(
     let ended = false;
     let finished = false;
     try {
-      yield* translateBatches(readSseEvents(res.body), (sse, batch) => {
+      yield* translateBatches(readSseEvents(body.reads), (sse, batch) => {
         if (sse.data === '[DONE]') return 'end';
         const event = parseUpstream(
           id,
@@ -189,8 +197,7 @@ export function createCohereProvider(
       if (isAbort(error) || call.signal.aborted) throw error;
       throw transportError(error, id);
     } finally {
-      // Stop reading from the upstream when the consumer stops early (client gone, error).
-      if (!finished) res.body.destroy();
+      body.release(finished);
     }
   }
 

@@ -5,7 +5,14 @@ import type { ProviderSettings } from '../../config/config.js';
 import type { Embedder } from '../../core/embeddings.js';
 import type { Imager } from '../../core/images.js';
 import type { CallSignal, ChatChunk, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
-import { type HttpClient, isAbort, readJsonBody, transportError, type UpstreamResponse } from '../http.js';
+import {
+  type HttpClient,
+  isAbort,
+  readJsonBody,
+  streamBody,
+  transportError,
+  type UpstreamResponse,
+} from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
@@ -115,10 +122,11 @@ export function createGoogleProvider(
   ): AsyncGenerator<ChatChunk[]> {
     const res = await send(model, body, true, signal);
     const translator = new GoogleStreamTranslator(model, count);
+    const reply = streamBody(res);
     let finished = false;
     try {
       // Gemini's stream has no end marker: it is whole when every choice has a finish reason.
-      yield* translateBatches(readSseEvents(res.body), (event, batch) => {
+      yield* translateBatches(readSseEvents(reply.reads), (event, batch) => {
         const answer = parseUpstream(
           id,
           googleAnswerSchema,
@@ -145,8 +153,7 @@ export function createGoogleProvider(
       if (isAbort(error) || signal.aborted) throw error;
       throw transportError(error, id);
     } finally {
-      // Stop reading from the upstream when the consumer stops early (client gone, error).
-      if (!finished) res.body.destroy();
+      reply.release(finished);
     }
   }
 

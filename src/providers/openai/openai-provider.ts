@@ -8,7 +8,14 @@ import type { Imager } from '../../core/images.js';
 import { nativeRequestOf } from '../../core/native.js';
 import { stringifyJson } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
-import { type HttpClient, isAbort, transportError, type UpstreamResponse, wholeJson } from '../http.js';
+import {
+  type HttpClient,
+  isAbort,
+  streamBody,
+  transportError,
+  type UpstreamResponse,
+  wholeJson,
+} from '../http.js';
 import { eventJson, readSseEvents, translateBatches, translateReads } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { ChunkRelay } from './chunk-relay.js';
@@ -148,11 +155,9 @@ export function createOpenAIProvider(
     if (native) return yield* responses.stream(call, native);
     const res = await openStream(call);
     const relay = call.relay ? new ChunkRelay() : undefined;
+    const body = streamBody(res);
     let finished = false;
     try {
-      // Not destroyed when the loop returns at [DONE]: destroying a body creates an AbortError (a stack
-      // trace per stream); the rest of it is drained below instead, which also frees the connection.
-      const body = res.body.iterator({ destroyOnReturn: false });
       const translate = (event: EventSourceMessage, out: ChatChunk[]): 'end' | undefined => {
         if (event.data === '[DONE]') return 'end';
         const light = relay?.light(event.data);
@@ -167,17 +172,14 @@ export function createOpenAIProvider(
       };
       // A relaying call takes runs of plain events whole (chunk-relay.ts), without the SSE parser.
       finished = relay
-        ? yield* translateReads(body, translate, (text, at) => relay.run(text, at))
-        : yield* translateBatches(readSseEvents(body), translate);
+        ? yield* translateReads(body.reads, translate, (text, at) => relay.run(text, at))
+        : yield* translateBatches(readSseEvents(body.reads), translate);
       if (!finished) throw invalidUpstreamResponse(id, 'the stream ended before [DONE]');
     } catch (error) {
       if (isAbort(error) || call.signal.aborted) throw error;
       throw transportError(error, id);
     } finally {
-      // Stop reading from the upstream when the consumer stops early (client gone, error). The body's
-      // 'error' (undici's "Request aborted") has no listener once the loop is gone: swallow it.
-      if (!finished) res.body.on('error', () => undefined).destroy();
-      else res.body.dump().catch(() => undefined);
+      body.release(finished);
     }
   }
 

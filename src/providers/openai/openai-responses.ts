@@ -14,7 +14,14 @@ import type {
   UpstreamCall,
   Usage,
 } from '../../core/types.js';
-import { type HttpClient, isAbort, transportError, type UpstreamResponse, wholeJson } from '../http.js';
+import {
+  type HttpClient,
+  isAbort,
+  streamBody,
+  transportError,
+  type UpstreamResponse,
+  wholeJson,
+} from '../http.js';
 import { eventJson, readSseEvents, translateBatches } from '../sse.js';
 import { responsesTextDelta } from '../text-delta.js';
 import { fromUpstreamStatus, invalidUpstreamResponse } from '../upstream-error.js';
@@ -268,10 +275,10 @@ export function openaiResponses(provider: string, http: HttpClient, endpoint: Re
   }
 
   async function* stream(call: UpstreamCall, native: NativeRequest): AsyncGenerator<ChatChunk[]> {
-    const res = await openStream(call, native);
+    const body = streamBody(await openStream(call, native));
     const events = new ResponsesEvents(provider, call.request.model);
     try {
-      const ended = yield* translateBatches(readSseEvents(res.body), (sse, batch) =>
+      const ended = yield* translateBatches(readSseEvents(body.reads), (sse, batch) =>
         events.take(sse.data, sse.event, batch),
       );
       if (!ended) throw invalidUpstreamResponse(provider, 'the stream ended before response.completed');
@@ -279,8 +286,7 @@ export function openaiResponses(provider: string, http: HttpClient, endpoint: Re
       if (isAbort(error) || call.signal.aborted) throw error;
       throw transportError(error, provider);
     } finally {
-      if (!events.finished) res.body.on('error', () => undefined).destroy();
-      else res.body.dump().catch(() => undefined);
+      body.release(events.finished);
     }
   }
 
