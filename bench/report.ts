@@ -191,12 +191,12 @@ function peerTable(cells: readonly Cell[]): string | null {
   return rows.join('\n');
 }
 
-/** The issue's bound for /v1/messages passed through: CPU per request within 10 % of chat completions'. */
+/** The issue's bound for a door passed through (Messages, Responses): CPU per request within 10 % of chat completions'. */
 const PASS_THROUGH_BOUND = 1.1;
 
 function doorTable(comparisons: readonly DoorComparison[]): string {
   const rows = [
-    '| /v1/messages scenario | conc. | round | chat completions (OpenAI) gateway CPU µs/req (× bare) | /v1/messages gateway CPU µs/req (× bare) | messages ÷ chat, CPU/req |',
+    '| door scenario | conc. | round | chat completions (OpenAI) gateway CPU µs/req (× bare) | door gateway CPU µs/req (× bare) | door ÷ chat, CPU/req |',
     '|---|---:|---:|---:|---:|---:|',
   ];
   const cpu = (c: Cell) => `${f(c.cpuUsPerRequest, 0)} (${times(c.cpuVsBare)})`;
@@ -270,7 +270,7 @@ export function evaluateTargets(results: Omit<Results, 'targets'>): Target[] {
     const low = Math.min(...d.rounds.map((r) => r.ratio));
     const high = Math.max(...d.rounds.map((r) => r.ratio));
     targets.push({
-      name: `/v1/messages pass-through CPU per request vs chat completions (OpenAI), ${SCENARIOS[d.counterpart].label}, c${d.connections}`,
+      name: `${SCENARIOS[d.scenario].label}: CPU per request vs chat completions (OpenAI), ${SCENARIOS[d.counterpart].label}, c${d.connections}`,
       goal: `≤ ${PASS_THROUGH_BOUND.toFixed(2)}× chat completions' (same run)`,
       measured:
         d.rounds.length > 1
@@ -343,10 +343,11 @@ export function renderMarkdown(results: Results): string {
   const doors = doorComparisons(results.cells);
   if (doors.length) {
     parts.push(
-      '### /v1/messages against chat completions (gateway CPU per request, same round)',
+      '### /v1/messages and /v1/responses against chat completions (gateway CPU per request, same round)',
       '',
-      "Pass-through: an Anthropic model, the client's body upstream as sent and the upstream's events relayed, " +
-        "against the fake's Messages API. → OpenAI: translated to and from chat completions against the fake's " +
+      "Pass-through: the client's body upstream as sent and the upstream's events relayed (an Anthropic model " +
+        "against the fake's Messages API, an OpenAI model against its Responses API). → OpenAI: translated to " +
+        "and from chat completions against the fake's " +
         'OpenAI API. Each is set against the chat completions cell of the same size in the same round; ' +
         "× bare is each scenario's own bare proxy forwarding what its upstream gets.",
       '',
