@@ -21,6 +21,7 @@ import type {
   StoredResponseRow,
   WebhookDeliveryRow,
 } from './schema.js';
+import { type StoredResponseWriter, sqliteStoredResponseWriter } from './stored-response-writes.js';
 
 export { failureCode, isRowRefused } from './errors.js';
 export type {
@@ -129,8 +130,8 @@ const HOUR_MS = 3_600_000;
 async function createDialect(url: string): Promise<{
   engine: 'sqlite' | 'postgres';
   dialect: SqliteDialect | PostgresDialect;
-  /** Made once the migrations have run: it prepares statements on the tables. */
-  ledgerWriter: () => LedgerWriter;
+  /** Made once the migrations have run: they prepare statements on the tables. */
+  writers: () => DirectWriters;
 }> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // Imported only when used: a SQLite gateway does not load the PostgreSQL driver.
@@ -144,7 +145,7 @@ async function createDialect(url: string): Promise<{
     return {
       engine: 'postgres',
       dialect: new PostgresDialect({ pool }),
-      ledgerWriter: () => postgresLedgerWriter(pool),
+      writers: () => ({ ledger: postgresLedgerWriter(pool) }),
     };
   }
   if (!url.startsWith('sqlite:'))
@@ -159,12 +160,21 @@ async function createDialect(url: string): Promise<{
   return {
     engine: 'sqlite',
     dialect: new SqliteDialect({ database }),
-    ledgerWriter: () => sqliteLedgerWriter(database),
+    writers: () => ({
+      ledger: sqliteLedgerWriter(database),
+      storedResponses: sqliteStoredResponseWriter(database),
+    }),
   };
 }
 
 /** A batch write of ledger rows on the driver itself (ledger-writes.ts); undefined: use the query builder. */
 type LedgerWriter = (rows: readonly RequestRow[]) => number | undefined | Promise<number>;
+
+/** The writes that skip the query builder: the ledger's on both engines, stored answers' on SQLite. */
+interface DirectWriters {
+  ledger: LedgerWriter;
+  storedResponses?: StoredResponseWriter;
+}
 
 /** Usage sums for one group, before averages are taken (rollup and raw rows add up). */
 interface UsageSums {
@@ -188,13 +198,14 @@ export class Store {
     readonly engine: 'sqlite' | 'postgres',
     private readonly db: Kysely<Schema>,
     private readonly writeLedger: LedgerWriter,
+    private readonly writeStoredResponses: StoredResponseWriter | undefined,
   ) {
     this.ledger = (engine === 'postgres' ? 'request_log' : 'requests') as 'requests';
   }
 
   /** Opens the database and runs migrations; throws (and the gateway refuses to start) if either fails. */
   static async open(url: string): Promise<Store> {
-    const { engine, dialect, ledgerWriter } = await createDialect(url);
+    const { engine, dialect, writers } = await createDialect(url);
     const db = new Kysely<Schema>({ dialect });
     try {
       await migrate(db as unknown as Kysely<unknown>, engine);
@@ -202,7 +213,8 @@ export class Store {
       await db.destroy();
       throw error;
     }
-    const store = new Store(engine, db, ledgerWriter());
+    const { ledger, storedResponses } = writers();
+    const store = new Store(engine, db, ledger, storedResponses);
     await store.ensurePartitions();
     return store;
   }
@@ -972,6 +984,7 @@ export class Store {
   /** Keeps Responses API answers (a batch, in one statement); an id kept already stays as it was. */
   async insertStoredResponses(rows: readonly StoredResponseRow[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.writeStoredResponses?.(rows)) return;
     await this.db
       .insertInto('stored_responses')
       .values([...rows])

@@ -2,6 +2,7 @@
 // conversation continued through a gateway that keeps its state on PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type Kysely, sql } from 'kysely';
 import pino from 'pino';
 import { StoredResponses } from '../../src/server/responses/stored-responses.js';
 import { Store } from '../../src/store/store.js';
@@ -58,6 +59,36 @@ for (const { name, create } of DATABASES) {
       await stored.flush();
       assert.equal(await stored.get('resp_b', 'acct_1'), undefined);
       assert.equal(await stored.delete('resp_b', 'acct_1'), false);
+    });
+
+    test('written once by id, also while a query-builder transaction holds the connection', async () => {
+      const row = (id: string, response_json: string) => ({
+        id,
+        account_id: 'acct_1',
+        created_at: Date.now(),
+        model: 'openai/gpt-4o',
+        input_json: '[]',
+        response_json,
+      });
+      await store.insertStoredResponses([
+        row('resp_once', '{"first":true}'),
+        row('resp_once', '{"again":true}'),
+      ]);
+      await store.insertStoredResponses([row('resp_once', '{"later":true}')]);
+      assert.equal(
+        (await store.getStoredResponse('resp_once', 'acct_1', 0))?.response_json,
+        '{"first":true}',
+      );
+      // The builder is private to the store; an admin operation's transaction is what this stands for.
+      const builder = (store as unknown as { db: Kysely<unknown> }).db;
+      let written: Promise<void> | undefined;
+      await builder.transaction().execute(async (tx) => {
+        await sql`select 1`.execute(tx);
+        written = store.insertStoredResponses([row('resp_beside', '{}')]);
+        await sql`select 1`.execute(tx);
+      });
+      await written;
+      assert.ok(await store.getStoredResponse('resp_beside', 'acct_1', 0));
     });
 
     test('older than the retention: not read, and pruned', async () => {
