@@ -122,11 +122,11 @@ export function createGoogleProvider(
   ): AsyncGenerator<ChatChunk[]> {
     const res = await send(model, body, true, signal);
     const translator = new GoogleStreamTranslator(model, count);
-    const reply = streamBody(res);
+    const streamed = streamBody(res);
     let finished = false;
     try {
       // Gemini's stream has no end marker: it is whole when every choice has a finish reason.
-      yield* translateBatches(readSseEvents(reply.reads), (event, batch) => {
+      yield* translateBatches(readSseEvents(streamed.reads), (event, batch) => {
         const answer = parseUpstream(
           id,
           googleAnswerSchema,
@@ -153,7 +153,7 @@ export function createGoogleProvider(
       if (isAbort(error) || signal.aborted) throw error;
       throw transportError(error, id);
     } finally {
-      reply.release(finished);
+      streamed.release(finished);
     }
   }
 
