@@ -60,7 +60,8 @@ const HELP = `npm run bench -- [options]
   --soak=S              soak length in seconds (default 60; quick 0 = skipped)
   --concurrency=LIST    default 1,16,64
   --scenarios=LIST      default small,prompt32k,stream200; also messages-small, messages-stream200 (POST
-                        /v1/messages passed through to the fake's Anthropic API), messages-openai-small,
+                        /v1/messages passed through to the fake's Anthropic API), messages-agent256k (the
+                        same, streamed, for a ~256 KB request shaped like Claude Code's), messages-openai-small,
                         messages-openai-stream200 (POST /v1/messages translated for an OpenAI model),
                         responses, responses-stream200 (POST /v1/responses passed through to the fake's
                         Responses API), responses-chat-small, responses-chat-stream200 (translated to chat

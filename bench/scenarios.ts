@@ -20,6 +20,7 @@ export type ScenarioName =
   | 'stream200'
   | 'messages-small'
   | 'messages-stream200'
+  | 'messages-agent256k'
   | 'messages-openai-small'
   | 'messages-openai-stream200'
   | 'responses'
@@ -118,6 +119,45 @@ const streamChat = chat({
   stream_options: { include_usage: true },
 });
 
+/**
+ * A request the way Claude Code sends one deep into a session (../shared/AGENT-CLIENTS.md): a dozen tools
+ * with JSON schemas, system blocks with cache_control, thinking, and a long history of tool calls and
+ * results, about 256 KB in all, streamed. Past 128 KB a string is a large object to V8 (core/raw-json.ts).
+ */
+function agentRequest(bytes: number): object {
+  const tools = Array.from({ length: 12 }, (_, i) => ({
+    name: `tool_${i}`,
+    description: longPrompt(600),
+    input_schema: {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { path: { type: 'string', description: longPrompt(200) }, limit: { type: 'integer' } },
+      required: ['path'],
+      additionalProperties: false,
+    },
+  }));
+  const request = {
+    model: ANTHROPIC_MODEL,
+    max_tokens: 32000,
+    stream: true,
+    system: [{ type: 'text', text: longPrompt(8000), cache_control: { type: 'ephemeral' } }],
+    tools,
+    metadata: { user_id: '{"device_id":"bench","session_id":"bench"}' },
+    messages: [{ role: 'user', content: [{ type: 'text', text: longPrompt(2000) }] }] as object[],
+  };
+  for (let turn = 0; JSON.stringify(request).length < bytes; turn++) {
+    const id = `toolu_${turn}`;
+    request.messages.push(
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id, name: `tool_${turn % 12}`, input: { path: `src/f${turn}.ts` } }],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: longPrompt(6000) }] },
+    );
+  }
+  return request;
+}
+
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   small: { name: 'small', label: 'small JSON', stream: false, ...smallChat },
   prompt32k: {
@@ -144,6 +184,12 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     label: 'messages pass-through, stream 200 deltas',
     stream: true,
     ...messages({ model: ANTHROPIC_MODEL, max_tokens: 1024, messages: ask, stream: true }),
+  },
+  'messages-agent256k': {
+    name: 'messages-agent256k',
+    label: 'messages pass-through, 256 KB agent request, stream 200 deltas',
+    stream: true,
+    ...messages(agentRequest(256 * 1024)),
   },
   'messages-openai-small': {
     name: 'messages-openai-small',

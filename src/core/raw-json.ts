@@ -2,7 +2,7 @@
 // escapes a long prompt several times slower than JSON.parse reads it (bench/README.md, "Measurements
 // behind the code"). A value that goes
 // upstream exactly as the client sent it (the `messages` of an OpenAI-format request) is therefore
-// remembered with its raw JSON text, and `stringifyJson` splices that text back instead of re-escaping.
+// remembered with its raw JSON text, and `jsonBody` splices that text back instead of re-escaping.
 //
 // Values are remembered by object identity (a WeakMap), so anything that builds a new array or object,
 // such as a provider translating messages, simply misses the shortcut; nothing mutates a remembered value in
@@ -221,15 +221,19 @@ function skipSpace(text: JsonText, i: number): number {
 }
 
 /**
- * Where a top-level member's value lies in `text`, a JSON object that JSON.parse accepted: [start, end) of
- * the last one when the key repeats (JSON.parse keeps the last). Undefined when absent, or when any
- * top-level key is spelled with an escape (it might be this key in disguise).
+ * Where top-level members' values lie in `text`, a JSON object that JSON.parse accepted, found in one walk:
+ * [start, end) of each key's last occurrence (JSON.parse keeps the last), absent keys left out. Undefined
+ * when `text` is not an object, or when any top-level key is spelled with an escape (it might be one of
+ * these keys in disguise).
  */
-export function rawTopLevelSpan(text: JsonText, key: string): [number, number] | undefined {
+export function rawTopLevelSpans(
+  text: JsonText,
+  keys: readonly string[],
+): Map<string, [number, number]> | undefined {
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
   i = skipSpace(text, i + 1);
-  let found: [number, number] | undefined;
+  const found = new Map<string, [number, number]>();
   while (i < text.length && text.charCodeAt(i) === QUOTE) {
     const keyEnd = skipString(text, i);
     if (keyEnd === -1) return undefined;
@@ -240,14 +244,19 @@ export function rawTopLevelSpan(text: JsonText, key: string): [number, number] |
     i = skipSpace(text, i + 1);
     const valueEnd = skipValue(text, i);
     if (valueEnd === -1) return undefined;
-    if (name === key) found = [i, valueEnd];
+    if (keys.includes(name)) found.set(name, [i, valueEnd]);
     i = skipSpace(text, valueEnd);
     if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
   }
   return text.charCodeAt(i) === CLOSE_BRACE ? found : undefined;
 }
 
-/** The raw text of a top-level member's value (see `rawTopLevelSpan`). */
+/** Where one top-level member's value lies in `text` (see `rawTopLevelSpans`). */
+export function rawTopLevelSpan(text: JsonText, key: string): [number, number] | undefined {
+  return rawTopLevelSpans(text, [key])?.get(key);
+}
+
+/** The raw text of a top-level member's value (see `rawTopLevelSpans`). */
 export function rawTopLevelValue(text: string, key: string): string | undefined {
   const span = rawTopLevelSpan(text, key);
   return span && text.slice(span[0], span[1]);
@@ -258,24 +267,34 @@ const PLACEHOLDER = `\u0000tokgate-raw-${randomBytes(12).toString('hex')}`;
 const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
 
 /**
- * JSON.stringify for an object whose top-level values may have raw text remembered: those are spliced in
- * as they came, the rest is serialised as usual. The result parses to what JSON.stringify would give.
+ * JSON.stringify for an upstream body whose top-level values may have raw text remembered: those are
+ * spliced in as they came, the rest is serialised as usual; the result parses to what JSON.stringify would
+ * give. A body with raw text spliced in comes as its UTF-8 bytes, written part by part: joined into one
+ * string first, a large body (a long conversation is hundreds of KB) would be copied into a V8 large
+ * object and then encoded again for the socket, ~0.3 ms per 256 KB on this machine (bench/README.md).
  */
-export function stringifyJson(value: Record<string, unknown>): string {
-  const spliced: Array<[string, string]> = [];
+export function jsonBody(value: Record<string, unknown>): string | Buffer {
+  const spliced: string[] = [];
+  let skeleton: Record<string, unknown> | undefined;
   for (const key in value) {
     const member = value[key];
     if (typeof member !== 'object' || member === null) continue;
     const text = raw.get(member);
-    if (text !== undefined) spliced.push([key, text]);
+    if (text === undefined) continue;
+    skeleton ??= { ...value };
+    skeleton[key] = PLACEHOLDER;
+    spliced.push(text);
   }
-  if (spliced.length === 0) return JSON.stringify(value);
-  const skeleton: Record<string, unknown> = { ...value };
-  for (const [key] of spliced) skeleton[key] = PLACEHOLDER;
-  let out = JSON.stringify(skeleton);
-  for (const [, text] of spliced) {
-    const at = out.indexOf(PLACEHOLDER_JSON);
-    out = out.slice(0, at) + text + out.slice(at + PLACEHOLDER_JSON.length);
-  }
-  return out;
+  if (skeleton === undefined) return JSON.stringify(value);
+  // The placeholders come out in the order the keys were spliced (both follow the object's key order).
+  const outline = JSON.stringify(skeleton).split(PLACEHOLDER_JSON);
+  if (outline.length !== spliced.length + 1) return JSON.stringify(value);
+  const parts: string[] = [outline[0]!];
+  for (let i = 0; i < spliced.length; i++) parts.push(spliced[i]!, outline[i + 1]!);
+  let size = 0;
+  for (const part of parts) size += Buffer.byteLength(part);
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const part of parts) at += bytes.write(part, at);
+  return bytes;
 }

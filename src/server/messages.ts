@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { anthropicErrorBody } from '../core/error-renderers.js';
 import { attachNativeRequest, nativeAnswerOf, nativeRequestOf } from '../core/native.js';
-import { rawTopLevelValue, rememberRawJson } from '../core/raw-json.js';
+import { rawTopLevelSpans, rememberRawJson } from '../core/raw-json.js';
 import type { ChatResponse } from '../core/types.js';
 import { authorize } from '../pipeline/authorize.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -43,11 +43,12 @@ function forwardedHeaders(headers: DoorRequest['headers']): Record<string, strin
 function read(input: DoorRequest, request: MessagesRequest): ParsedRequest {
   const body = input.body as Record<string, unknown>;
   if (input.rawJson !== undefined) {
-    for (const key of RAW_VALUES) {
+    // One walk of the body finds them all (a long conversation is hundreds of KB).
+    const spans = rawTopLevelSpans(input.rawJson, RAW_VALUES);
+    for (const [key, [start, end]] of spans ?? []) {
       const value = body[key];
-      const text =
-        typeof value === 'object' && value !== null ? rawTopLevelValue(input.rawJson, key) : undefined;
-      if (text !== undefined) rememberRawJson(value as object, text);
+      if (typeof value === 'object' && value !== null)
+        rememberRawJson(value, input.rawJson.slice(start, end));
     }
   }
   const translation = messagesToChat(request);

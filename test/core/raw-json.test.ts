@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   AsciiPieces,
+  jsonBody,
   rawTopLevelSpan,
+  rawTopLevelSpans,
   rawTopLevelValue,
   rememberRawJson,
-  stringifyJson,
 } from '../../src/core/raw-json.js';
 
 const TRICKY = [
@@ -187,21 +188,52 @@ describe('AsciiPieces: an ASCII text scanned as its bytes, in the pieces they ar
   });
 });
 
-describe('stringifyJson', () => {
-  test('splices remembered values and parses to what JSON.stringify gives', () => {
+test('rawTopLevelSpans finds in one walk what rawTopLevelSpan finds key by key', () => {
+  const texts = [
+    ...bodies(),
+    '{"system":"s","tools":[1],"messages":[2],"tools":[3]}',
+    '{"messages":[1],"m\\u0065ssages":[2]}',
+    '[{"messages":[1]}]',
+    '{"model":"m"}',
+  ];
+  const keys = ['system', 'tools', 'messages', 'model'];
+  for (const text of texts) {
+    const spans = rawTopLevelSpans(text, keys);
+    for (const key of keys)
+      assert.deepEqual(spans?.get(key), rawTopLevelSpan(text, key), `${key} in ${text}`);
+  }
+  assert.deepEqual(rawTopLevelSpans('{"tools":[1],"tools":[22]}', ['tools'])?.get('tools'), [21, 25]);
+  assert.equal(rawTopLevelSpans('{"m\\u0065ssages":[2]}', ['messages']), undefined);
+});
+
+describe('jsonBody', () => {
+  test('splices remembered values, as UTF-8 bytes that parse to what JSON.stringify gives', () => {
     for (const body of bodies()) {
       const parsed = JSON.parse(body) as Record<string, unknown>;
       rememberRawJson(parsed.messages as object, rawTopLevelValue(body, 'messages')!);
       const upstream = { ...parsed, model: 'upstream-model', stream_options: { include_usage: true } };
-      assert.deepEqual(JSON.parse(stringifyJson(upstream)), JSON.parse(JSON.stringify(upstream)));
+      const out = jsonBody(upstream);
+      assert.ok(Buffer.isBuffer(out), 'a body with raw text spliced in comes as bytes');
+      assert.deepEqual(JSON.parse(out.toString('utf8')), JSON.parse(JSON.stringify(upstream)));
     }
+  });
+
+  test('several remembered values, each in its place; none: the text of JSON.stringify', () => {
+    const tools = [{ name: 'ünïcödé 日本語' }];
+    const messages = [{ role: 'user', content: '👩‍👩‍👧‍👦 "quoted" \\ back' }];
+    rememberRawJson(tools, JSON.stringify(tools));
+    rememberRawJson(messages, JSON.stringify(messages));
+    const value = { model: 'm', tools, temperature: 0.5, messages, stream: true };
+    assert.equal(String(jsonBody(value)), JSON.stringify(value));
+    const plain = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+    assert.equal(jsonBody(plain), JSON.stringify(plain));
   });
 
   test('a replaced value is serialised afresh', () => {
     const messages = [{ role: 'user', content: 'now' }];
     rememberRawJson(messages, '[{"role":"user","content":"then"}]');
-    assert.match(stringifyJson({ messages }), /then/);
-    assert.match(stringifyJson({ messages: [...messages] }), /now/);
+    assert.match(String(jsonBody({ messages })), /then/);
+    assert.match(String(jsonBody({ messages: [...messages] })), /now/);
   });
 });
 

@@ -54,6 +54,23 @@ const WEATHER_TOOL: Anthropic.Tool = {
 };
 
 describe('pass-through to an Anthropic upstream', () => {
+  test('a large body (system, tools and messages as the client wrote them, spliced in as bytes) goes upstream as sent', async () => {
+    const text = (n: number) => `ünïcödé 日本語 👩‍👩‍👧‍👦 "quoted" \\ back\nslash ${'word '.repeat(n)}`;
+    const params = {
+      model: SONNET,
+      max_tokens: 300,
+      system: [{ type: 'text' as const, text: text(400), cache_control: { type: 'ephemeral' as const } }],
+      tools: [{ ...WEATHER_TOOL, description: text(300) }],
+      messages: [
+        { role: 'user' as const, content: text(2000) },
+        { role: 'assistant' as const, content: [{ type: 'text' as const, text: text(1500) }] },
+        { role: 'user' as const, content: [{ type: 'text' as const, text: text(10) }] },
+      ],
+    };
+    await client.messages.create(params);
+    assert.deepEqual(upstreamBody(anthropic), { ...params, model: 'claude-sonnet-4-5' });
+  });
+
   test('the upstream gets the body as sent (model name without its prefix); the answer is its own', async () => {
     const params = {
       model: SONNET,

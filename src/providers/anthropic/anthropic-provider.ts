@@ -4,7 +4,7 @@
 
 import type { ProviderSettings } from '../../config/config.js';
 import { attachNativeAnswer, type NativeRequest, nativeRequestOf } from '../../core/native.js';
-import { stringifyJson } from '../../core/raw-json.js';
+import { jsonBody } from '../../core/raw-json.js';
 import type {
   CallSignal,
   ChatChunk,
@@ -95,7 +95,7 @@ export function createAnthropicProvider(
     body: Record<string, unknown>,
   ) {
     const target = wire ? wire.url(call.request.model, stream) : url;
-    return { target, headers, payload: stringifyJson(wire ? wire.body(body) : body) };
+    return { target, headers, payload: jsonBody(wire ? wire.body(body) : body) };
   }
 
   /**
@@ -132,7 +132,7 @@ export function createAnthropicProvider(
     delete body.max_tokens;
     delete body.stream;
     const headers = { ...jsonHeaders, ...native.headers };
-    const res = await http.request(id, countUrl, headers, stringifyJson(body), signal);
+    const res = await http.request(id, countUrl, headers, jsonBody(body), signal);
     if (res.status < 200 || res.status >= 300) throw await anthropicHttpError(id, res);
     const parsed = await readJsonBody(id, res, signal);
     const count = (parsed as { input_tokens?: unknown } | null)?.input_tokens;

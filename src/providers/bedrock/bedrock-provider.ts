@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProviderSettings } from '../../config/config.js';
 import type { Embedder, Reranker } from '../../core/embeddings.js';
 import { attachNativeAnswer, type NativeRequest, nativeRequestOf } from '../../core/native.js';
-import { stringifyJson } from '../../core/raw-json.js';
+import { jsonBody } from '../../core/raw-json.js';
 import type {
   ChatChunk,
   ChatResponse,
@@ -100,7 +100,7 @@ export function createBedrockProvider(
     call: { request: { model: string }; signal: UpstreamCall['signal'] },
     action: string,
     stream: boolean,
-    body: string,
+    body: string | Buffer,
   ): Promise<UpstreamResponse> {
     const url = new URL(`${settings.baseUrl}/model/${encodeModelId(call.request.model)}/${action}`);
     const headers = await sign(
@@ -148,7 +148,7 @@ export function createBedrockProvider(
       .filter((flag) => flag !== '');
     if (betas.length > 0) body.anthropic_beta = betas;
     const action = stream ? 'invoke-with-response-stream' : 'invoke';
-    return post(call, action, stream, stringifyJson(body));
+    return post(call, action, stream, jsonBody(body));
   }
 
   async function completeNative(call: UpstreamCall, native: NativeRequest): Promise<ChatResponse> {

@@ -13,7 +13,7 @@ export interface BedrockCredentials {
 export type RequestSigner = (
   url: URL,
   headers: Record<string, string>,
-  body: string,
+  body: string | Uint8Array,
 ) => Promise<Record<string, string>>;
 
 export function createRequestSigner(credentials: BedrockCredentials): RequestSigner {

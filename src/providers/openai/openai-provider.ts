@@ -6,7 +6,7 @@ import type { Speaker, Transcriber } from '../../core/audio.js';
 import type { Embedder, Reranker } from '../../core/embeddings.js';
 import type { Imager } from '../../core/images.js';
 import { nativeRequestOf } from '../../core/native.js';
-import { stringifyJson } from '../../core/raw-json.js';
+import { jsonBody } from '../../core/raw-json.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Provider, UpstreamCall } from '../../core/types.js';
 import {
   type HttpClient,
@@ -67,10 +67,9 @@ export function createOpenAIProvider(
   const rename = Object.entries(quirks.rename ?? {});
   const askForStreamUsage = quirks.streamUsage !== false;
 
-  function body(original: ChatRequest, stream: boolean, warnings: string[]): string {
+  function body(original: ChatRequest, stream: boolean, warnings: string[]): string | Buffer {
     const request = wire.prepare ? wire.prepare(original, warnings) : original;
-    if (!stream && drop.length === 0 && rename.length === 0 && askForStreamUsage)
-      return stringifyJson(request);
+    if (!stream && drop.length === 0 && rename.length === 0 && askForStreamUsage) return jsonBody(request);
     const out: Record<string, unknown> = { ...request };
     for (const param of drop) {
       if (out[param] === undefined) continue;
@@ -89,7 +88,7 @@ export function createOpenAIProvider(
       // A vendor without `stream_options` may refuse it; usage is then counted or read from its own chunks.
       delete out.stream_options;
     }
-    return stringifyJson(out);
+    return jsonBody(out);
   }
 
   /** Opens a stream (whole answers go through `requestWhole` in `complete`). */

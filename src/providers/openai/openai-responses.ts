@@ -4,7 +4,7 @@
 // read into the canonical chat shapes (metering, the ledger, the cache read those) and rides along as the
 // upstream's own; a stream's events ride along on the chunks they make, so the door relays them as they came.
 import { attachNativeAnswer, attachRelayed, type NativeRequest } from '../../core/native.js';
-import { stringifyJson } from '../../core/raw-json.js';
+import { jsonBody } from '../../core/raw-json.js';
 import type {
   ChatChunk,
   ChatResponse,
@@ -235,13 +235,13 @@ export interface ResponsesEndpoint {
 }
 
 /** The client's body with the upstream's model, admission's output cap, and `stream` as this call wants. */
-function upstreamBody(call: UpstreamCall, native: NativeRequest, stream: boolean): string {
+function upstreamBody(call: UpstreamCall, native: NativeRequest, stream: boolean): string | Buffer {
   const body: Record<string, unknown> = { ...native.body, model: call.request.model };
   const cap = call.request.max_completion_tokens ?? call.request.max_tokens;
   if (typeof cap === 'number') body.max_output_tokens = cap;
   if (stream) body.stream = true;
   else delete body.stream;
-  return stringifyJson(body);
+  return jsonBody(body);
 }
 
 export function openaiResponses(provider: string, http: HttpClient, endpoint: ResponsesEndpoint) {
