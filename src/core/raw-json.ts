@@ -112,8 +112,16 @@ export class AsciiPieces implements JsonText {
   }
 
   slice(start: number, end = this.length): string {
+    const from = Math.min(Math.max(start, 0), this.length);
+    const until = Math.min(Math.max(end, 0), this.length);
+    if (from >= until) return '';
+    // The usual case (a key, an index): within one piece, read without views or a list of parts.
+    const i = this.pieceOf(from);
+    const offset = from - this.starts[i]!;
+    if (until - this.starts[i]! <= this.pieces[i]!.length)
+      return this.pieces[i]!.toString('latin1', offset, until - this.starts[i]!);
     let text = '';
-    for (const part of this.bytes(start, end)) text += part.toString('latin1');
+    for (const part of this.bytes(from, until)) text += part.toString('latin1');
     return text;
   }
 
