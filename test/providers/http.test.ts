@@ -129,7 +129,7 @@ describe('createHttpClient', () => {
       held.shift()!.end();
       await within(closed, 2_000, 'the finished body was not drained');
       // undici puts the socket back in its pool a few ticks after the body closes.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 200));
       await client.request('a', new URL('/', base), {}, '{}', signal()).then((again) => again.body.dump());
       assert.equal(connections, 1, 'the drained connection is reused');
 
@@ -152,11 +152,10 @@ describe('createHttpClient', () => {
         const res = await client.requestWhole('a', new URL('/pieces', base), {}, '{}', signal());
         assert.equal(res.status, 429);
         assert.equal(res.headers['retry-after'], '7');
-        // The pieces as they arrived (the writes 5 ms apart), and the body joined from them.
-        assert.deepEqual(
-          res.pieces.map((piece) => piece.toString()),
-          ['{"error":', '{"message":"slow down"', '}}'],
-        );
+        // The pieces as they arrived (three writes 5 ms apart; a busy machine may read some at once), none
+        // empty, and the body joined from them.
+        assert.ok(res.pieces.every((piece) => piece.length > 0));
+        assert.equal(Buffer.concat(res.pieces).toString(), '{"error":{"message":"slow down"}}');
         assert.deepEqual(wholeJson('a', res), { error: { message: 'slow down' } });
       } finally {
         await client.close();
