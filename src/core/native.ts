@@ -69,3 +69,10 @@ export function relayedOf(chunk: ChatChunk, protocol: NativeProtocol): string | 
     | undefined;
   return relayed?.protocol === protocol ? relayed.events : undefined;
 }
+
+/** How many events relayed text holds (each ends in a blank line): one, or a run's (providers/text-delta.ts). */
+export function countEvents(framed: string): number {
+  let count = 0;
+  for (let at = framed.indexOf('\n\n'); at >= 0; at = framed.indexOf('\n\n', at + 2)) count++;
+  return count;
+}

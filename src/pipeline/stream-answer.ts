@@ -1,7 +1,7 @@
 // Assembles what a stream said while it passes through: the text generated (to count it when the provider
 // reports no usage), the usage the provider reported, its usage-only chunk, and the commit point (the first
 // chunk with a choice, from which the answer is this deployment's 200 stream).
-import { decodeRunTexts, type RelayedRun, relayedRun } from '../core/relayed-chunk.js';
+import { decodeRunTexts, type TextRun, textRun } from '../core/relayed-chunk.js';
 import type { ChatChunk, Usage } from '../core/types.js';
 
 /**
@@ -15,7 +15,7 @@ export class GeneratedText {
     this.parts.push(text);
   }
 
-  pushRun(run: RelayedRun): void {
+  pushRun(run: TextRun): void {
     this.parts.push({ escaped: run.escapedTexts() });
   }
 
@@ -50,7 +50,7 @@ export class StreamAnswer {
    * chunk commits the stream: `committed` turns true before it is returned.
    */
   take(chunk: ChatChunk): boolean {
-    const run = relayedRun(chunk);
+    const run = textRun(chunk);
     if (run) {
       // Plain text deltas of one choice: no usage, no finish, no tool call.
       this.generated.pushRun(run);

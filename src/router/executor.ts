@@ -3,7 +3,7 @@
 // timeout may still retry or fall back; from then on the stream belongs to one upstream, and an upstream
 // failure ends it (the caller tells the client in-band). Two upstream streams are never stitched together.
 import type { GatewayError } from '../core/errors.js';
-import { relayedRun } from '../core/relayed-chunk.js';
+import { textRun } from '../core/relayed-chunk.js';
 import type { CallSignal, ChatChunk, ChatRequest, ChatResponse, UpstreamCall } from '../core/types.js';
 import { invalidUpstreamResponse } from '../providers/upstream-error.js';
 import { type Attempt, AttemptLoop, type RunOptions } from './attempts.js';
@@ -50,7 +50,7 @@ export async function runJson(
 
 /** Whether a chunk carries something of the answer (text, a tool call, a refusal, a finish): the commit point. */
 export function hasContent(chunk: ChatChunk): boolean {
-  const run = relayedRun(chunk);
+  const run = textRun(chunk);
   if (run) return run.hasText();
   for (const choice of chunk.choices) {
     if (choice.finish_reason !== null && choice.finish_reason !== undefined) return true;

@@ -13,6 +13,7 @@ import { ChunkRelay } from '../../src/providers/openai/chunk-relay.js';
 import { readSseEvents, translateBatches, translateReads } from '../../src/providers/sse.js';
 import { hasContent } from '../../src/router/executor.js';
 import { chatStreamEncoder } from '../../src/server/chat.js';
+import { cut, cutsOf } from '../support/read-cuts.js';
 
 type Path = 'events' | 'runs';
 
@@ -129,32 +130,9 @@ async function through(path: Path, reads: Uint8Array[], includeUsage: boolean): 
   };
 }
 
-/** The stream's bytes cut at the given offsets. */
-function cut(bytes: Buffer, at: number[]): Uint8Array[] {
-  const edges = [0, ...at, bytes.length];
-  return edges.slice(1).map((end, i) => new Uint8Array(bytes.subarray(edges[i], end)));
-}
-
-/** A small deterministic generator for random cuts. */
-function prng(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    return state / 0x80000000;
-  };
-}
-
 async function assertSame(stream: string, label: string, minRuns = 1): Promise<void> {
   const bytes = Buffer.from(stream);
-  const cuts: number[][] = [[], Array.from({ length: bytes.length - 1 }, (_, i) => i + 1)];
-  for (let i = 1; i < bytes.length; i++) cuts.push([i]);
-  const random = prng(bytes.length);
-  for (let k = 0; k < 200; k++) {
-    const at = new Set<number>();
-    const n = 1 + Math.floor(random() * 8);
-    for (let j = 0; j < n; j++) at.add(1 + Math.floor(random() * (bytes.length - 1)));
-    cuts.push([...at].sort((a, b) => a - b));
-  }
+  const cuts = cutsOf(bytes.length);
   for (const includeUsage of [false, true]) {
     let runs = 0;
     for (const at of cuts) {

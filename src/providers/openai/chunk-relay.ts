@@ -12,9 +12,12 @@
 // the SSE parser: one chunk stands for the run (core/relayed-chunk.ts, RelayedRun), and what its events
 // say is decoded only if someone asks (the token count when the upstream reports no usage).
 import {
-  decodeRunTexts,
   type RelayedRun,
   type RelayPrefix,
+  RUN_CONTENT,
+  stringEnd,
+  stringHasText,
+  TextRunDelta,
   withRelayedRun,
   withRelayedText,
 } from '../../core/relayed-chunk.js';
@@ -38,12 +41,6 @@ const PLAIN_REST =
 const R = 114;
 
 /**
- * A plain event's text content as `light` takes it, within one line: either with no backslash (taken as
- * it is), or a valid JSON string's characters (what `JSON.parse` accepts; `light` parses those).
- */
-const RUN_CONTENT = String.raw`(?:[^"\\\r\n]*|(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)`;
-
-/**
  * One or more whole plain events, each `data: ` framed and ending in `\n\n`: a prefix up to the first
  * `ONLY_CHOICE` (captured: the caller compares it with the stream's), then PLAIN_REST, with `"usage":null`
  * or without; the next events with the same prefix (a backreference, so the pattern is the same for every
@@ -65,8 +62,6 @@ const RUN_WITHOUT_USAGE = runPattern(false);
 
 const CONTENT_KEY = '"content":"';
 const ROLE_KEY = '"role":"assistant",';
-const QUOTE = 34;
-const BACKSLASH = 92;
 
 /** A run of plain events (their text as it came). */
 class PlainRun implements RelayedRun {
@@ -87,7 +82,7 @@ class PlainRun implements RelayedRun {
   hasText(): boolean {
     const { text } = this;
     for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
-      if (text.charCodeAt(this.contentAt(at)) !== QUOTE) return true;
+      if (stringHasText(text, this.contentAt(at))) return true;
     }
     return false;
   }
@@ -97,33 +92,9 @@ class PlainRun implements RelayedRun {
     const texts: string[] = [];
     for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
       const start = this.contentAt(at);
-      // The closing quote: the first one not escaped (after an even number of backslashes).
-      let end = text.indexOf('"', start);
-      for (;;) {
-        let slashes = 0;
-        while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
-        if (slashes % 2 === 0) break;
-        end = text.indexOf('"', end + 1);
-      }
-      texts.push(text.slice(start, end));
+      texts.push(text.slice(start, stringEnd(text, start)));
     }
     return texts.join('\n');
-  }
-}
-
-/**
- * A run's delta, for a reader of chunks that looks: its events' texts together, decoded when read (the
- * gateway's own readers ask the run). A getter on the class, not one defined on each delta: an accessor
- * defined with a new function gives the object a new hidden class each time, and those, kept until a full
- * GC, held every read alive (a scavenge of a 200-chunk stream cost ten times the relay itself).
- */
-class RunDelta implements ChunkDelta {
-  [field: string]: unknown;
-
-  constructor(private readonly run: RelayedRun) {}
-
-  get content(): string {
-    return decodeRunTexts(this.run.escapedTexts()).join('');
   }
 }
 
@@ -196,7 +167,7 @@ export class ChunkRelay {
     if (match[1] !== prefix.text) return undefined;
     const end = pattern.lastIndex;
     const run = new PlainRun(prefix, text.slice(at, end), usageNull, 'data: '.length + prefix.text.length);
-    return { chunk: withRelayedRun(plainChunk(prefix, new RunDelta(run)), run), end };
+    return { chunk: withRelayedRun(plainChunk(prefix, new TextRunDelta(run)), run), end };
   }
 
   /** The light chunk for a plain text delta, carrying its text; undefined when the event needs a full parse. */

@@ -5,6 +5,7 @@
 // upstream's own; a stream's events ride along on the chunks they make, so the door relays them as they came.
 import { attachNativeAnswer, attachRelayed, type NativeRequest } from '../../core/native.js';
 import { jsonBody } from '../../core/raw-json.js';
+import { TextRunDelta, withTextRun } from '../../core/relayed-chunk.js';
 import type {
   ChatChunk,
   ChatResponse,
@@ -22,8 +23,8 @@ import {
   type UpstreamResponse,
   wholeJson,
 } from '../http.js';
-import { eventJson, readSseEvents, translateBatches } from '../sse.js';
-import { responsesTextDelta } from '../text-delta.js';
+import { eventJson, type TakenRun, translateReads } from '../sse.js';
+import { responsesTextDelta, responsesTextRun } from '../text-delta.js';
 import { fromUpstreamStatus, invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
 import { type ResponsesAnswer, type ResponsesUsage, responsesAnswerSchema } from './openai-api.js';
@@ -159,6 +160,20 @@ export class ResponsesEvents {
     return end;
   }
 
+  /**
+   * The plain text deltas that stand one after another from `at` in a read's text, as one chunk that
+   * relays them as they came (sse.ts, `translateReads`); undefined before response.created (the chunks'
+   * id comes from it) or when the first event there is not one.
+   */
+  run(text: string, at: number): TakenRun | undefined {
+    if (this.chunkId === '') return undefined;
+    const taken = responsesTextRun(text, at);
+    if (taken === undefined) return undefined;
+    const chunk = withTextRun(this.chunk(new TextRunDelta(taken.run)), taken.run);
+    attachRelayed(chunk, RESPONSES_PROTOCOL, taken.run.text);
+    return { chunk, end: taken.end };
+  }
+
   private chunk(delta: ChunkDelta, finish: FinishReason | null = null, carrier = false): ChatChunk {
     return {
       id: this.chunkId,
@@ -278,8 +293,11 @@ export function openaiResponses(provider: string, http: HttpClient, endpoint: Re
     const body = streamBody(await openStream(call, native));
     const events = new ResponsesEvents(provider, call.request.model);
     try {
-      const ended = yield* translateBatches(readSseEvents(body.reads), (sse, batch) =>
-        events.take(sse.data, sse.event, batch),
+      // Runs of plain text deltas are taken whole, without the SSE parser (text-delta.ts).
+      const ended = yield* translateReads(
+        body.reads,
+        (sse, batch) => events.take(sse.data, sse.event, batch),
+        (text, at) => events.run(text, at),
       );
       if (!ended) throw invalidUpstreamResponse(provider, 'the stream ended before response.completed');
     } catch (error) {

@@ -5,11 +5,12 @@
 // ends without its terminal event, so a failure after the 200 is told as an `error` event and then
 // `response.failed`.
 //
-// A stream passed through from a Responses upstream (core/native.ts) is relayed event by event as it came,
-// with the gateway's response id and the client's model in the response objects (created, in_progress) and
-// its terminal event held until the ledger row is safe, to carry the cost.
+// A stream passed through from a Responses upstream (core/native.ts) is relayed as it came (event by event,
+// runs of text deltas as they were read), with the gateway's response id and the client's model in the
+// response objects (created, in_progress) and its terminal event held until the ledger row is safe, to
+// carry the cost.
 import type { GatewayError } from '../../core/errors.js';
-import { relayedOf } from '../../core/native.js';
+import { countEvents, relayedOf } from '../../core/native.js';
 import type { ChatChunk, FinishReason, Usage } from '../../core/types.js';
 import type { EventSink, StreamEncoder } from '../../pipeline/front-door.js';
 import { ending, functionCallItem, messageItem, outputText, reasoningItem, reasoningText } from './output.js';
@@ -317,9 +318,13 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     this.emit(sink, 'response.output_item.done', { output_index: open.index, item });
   }
 
-  /** One upstream event: as it came, but with the gateway's id where it names the response. */
+  /**
+   * One upstream event (or a run of text deltas): as it came, but with the gateway's id where it names the
+   * response.
+   */
   private relay(framed: string, sink: EventSink): void {
-    this.sequence++;
+    // A run of text deltas comes as one string (providers/text-delta.ts): every event counts.
+    this.sequence += countEvents(framed);
     if (TERMINAL.test(framed)) {
       this.terminal = parseEvent(framed);
       return;

@@ -1,0 +1,259 @@
+// Runs of Responses API text deltas taken whole (ResponsesEvents.run through providers/sse.ts
+// translateReads) against the event-by-event relay they replace (readSseEvents, translateBatches,
+// ResponsesEvents.take): the same upstream bytes, cut into reads every which way, must give the client the
+// same bytes through the Responses door's encoder (sequence numbers of an in-band error included), the
+// same stored Response, and the pipeline the same figures (generated text, usage, finish reasons, commit
+// point, batches with content, the end or the error).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gatewayError } from '../../src/core/errors.js';
+import { decodeRunTexts, textRun } from '../../src/core/relayed-chunk.js';
+import type { ChatChunk } from '../../src/core/types.js';
+import type { EventSink } from '../../src/pipeline/front-door.js';
+import { StreamAnswer } from '../../src/pipeline/stream-answer.js';
+import { ResponsesEvents } from '../../src/providers/openai/openai-responses.js';
+import { readSseEvents, translateBatches, translateReads } from '../../src/providers/sse.js';
+import { responsesTextRun } from '../../src/providers/text-delta.js';
+import { hasContent } from '../../src/router/executor.js';
+import type { ResponsesRequest } from '../../src/server/responses/request.js';
+import { ResponsesStreamEncoder } from '../../src/server/responses/stream-encoder.js';
+import { cut, cutsOf } from '../support/read-cuts.js';
+
+type Path = 'events' | 'runs';
+
+interface Outcome {
+  client: string;
+  stored: unknown[];
+  generated: string[];
+  reported: unknown;
+  finishReasons: string[];
+  /** Per batch (network read): whether it has content (the executor's commit test). */
+  contentful: boolean[];
+  ended: boolean | undefined;
+  error: string | undefined;
+  /** Chunks that stood for a run (the runs path only). */
+  runs: number;
+}
+
+/** The reads through one path, then the Responses door's encoder as complete-stream drives it. */
+async function through(path: Path, reads: Uint8Array[]): Promise<Outcome> {
+  async function* body() {
+    for (const read of reads) yield read;
+  }
+  const events = new ResponsesEvents('openai', 'gpt-4o');
+  const take = (sse: { data: string; event?: string | undefined }, out: ChatChunk[]) =>
+    events.take(sse.data, sse.event, out);
+  const batches =
+    path === 'runs'
+      ? translateReads(body(), take, (text, at) => events.run(text, at))
+      : translateBatches(readSseEvents(body()), take);
+  const stored: unknown[] = [];
+  const encoder = new ResponsesStreamEncoder(
+    {
+      id: 'resp_gateway',
+      request: { model: 'openai/gpt-4o', input: 'hi', stream: true } as ResponsesRequest,
+      namespaced: new Map(),
+      offeredTools: [],
+    },
+    (response) => stored.push(response),
+  );
+  const answer = new StreamAnswer();
+  let client = '';
+  const sink: EventSink = {
+    data: (json) => {
+      client += `data: ${json}\n\n`;
+    },
+    event: (name, json) => {
+      client += `event: ${name}\ndata: ${json}\n\n`;
+    },
+    raw: (text) => {
+      client += text;
+    },
+  };
+  const contentful: boolean[] = [];
+  let runs = 0;
+  let ended: boolean | undefined;
+  let error: string | undefined;
+  try {
+    for (;;) {
+      const next = await batches.next();
+      if (next.done) {
+        ended = next.value;
+        break;
+      }
+      contentful.push(next.value.some(hasContent));
+      for (const chunk of next.value) {
+        if (textRun(chunk)) runs++;
+        if (!answer.take(chunk)) continue;
+        if (!answer.committed) answer.commit(chunk);
+        encoder.chunk(chunk, answer.created, sink);
+      }
+    }
+  } catch (failure) {
+    error = (failure as Error).message;
+    // As complete-stream tells a failure after the 200: in-band, numbered after the relayed events.
+    encoder.error(gatewayError('upstream_error', { message: error }), sink);
+  }
+  if (error === undefined) {
+    const completion = answer.generated.join('').length;
+    const usage = answer.reported ?? {
+      prompt_tokens: 1,
+      completion_tokens: completion,
+      total_tokens: completion + 1,
+    };
+    encoder.end({ ...usage, cost: 0.5 }, answer.usageChunk, answer.created, sink);
+  }
+  return {
+    client,
+    stored,
+    generated: answer.generated.texts(),
+    reported: answer.reported,
+    finishReasons: answer.finishReasons,
+    contentful,
+    ended,
+    error,
+    runs,
+  };
+}
+
+async function assertSame(stream: string, label: string, minRuns = 1): Promise<void> {
+  const bytes = Buffer.from(stream);
+  let runs = 0;
+  for (const at of cutsOf(bytes.length)) {
+    const reads = cut(bytes, at);
+    const expected = await through('events', reads);
+    const actual = await through('runs', reads);
+    runs += actual.runs;
+    assert.equal(expected.runs, 0);
+    const where = `${label}, cut at [${at.slice(0, 12).join(',')}${at.length > 12 ? ',…' : ''}]`;
+    assert.equal(actual.client, expected.client, where);
+    assert.deepEqual({ ...actual, runs: 0 }, expected, where);
+  }
+  // The fast path was taken where the stream has plain deltas (at least when read whole).
+  assert.ok(runs >= minRuns, `${label}: ${runs} runs`);
+}
+
+const ITEM = 'msg_0a1b2c';
+
+/** A Responses stream as OpenAI writes it, numbered in order. */
+function upstream() {
+  let sequence = 0;
+  const framed = (type: string, fields: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...fields })}\n\n`;
+  const response = (status: string, extra: Record<string, unknown> = {}) => ({
+    id: 'resp_upstream',
+    object: 'response',
+    created_at: 1_741_476_542,
+    status,
+    model: 'gpt-4o-2024-08-06',
+    output: [],
+    ...extra,
+  });
+  const at = { item_id: ITEM, output_index: 0, content_index: 0 };
+  const delta = (text: string, extra: Record<string, unknown> = {}) =>
+    framed('response.output_text.delta', { ...at, delta: text, logprobs: [], ...extra });
+  return { framed, response, at, delta };
+}
+
+function head(u: ReturnType<typeof upstream>): string {
+  return (
+    u.framed('response.created', { response: u.response('in_progress') }) +
+    u.framed('response.in_progress', { response: u.response('in_progress') }) +
+    u.framed('response.output_item.added', {
+      output_index: 0,
+      item: { id: ITEM, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
+    }) +
+    u.framed('response.content_part.added', {
+      ...u.at,
+      part: { type: 'output_text', text: '', annotations: [] },
+    })
+  );
+}
+
+function tail(u: ReturnType<typeof upstream>, text: string): string {
+  return (
+    u.framed('response.output_text.done', { ...u.at, text, logprobs: [] }) +
+    u.framed('response.completed', {
+      response: u.response('completed', {
+        output: [
+          {
+            id: ITEM,
+            type: 'message',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text, annotations: [] }],
+          },
+        ],
+        usage: { input_tokens: 5, output_tokens: 7, total_tokens: 12 },
+      }),
+    })
+  );
+}
+
+describe('relayed runs of Responses text deltas', () => {
+  it('give the same client bytes, stored Response and figures as event by event', async () => {
+    const u = upstream();
+    const texts = ['Hel', 'lo "quoted" \\ back\\slash \n é 😀 \u2028', '"delta":"x"}', '', 'end'];
+    const stream =
+      head(u) +
+      texts.map((text) => u.delta(text, { obfuscation: 'x1y2' })).join('') +
+      tail(u, texts.join(''));
+    await assertSame(stream, 'openai');
+  });
+
+  it('the same for every other spelling, in order with runs', async () => {
+    const u = upstream();
+    const stream = [
+      head(u),
+      u.delta('a'),
+      ': keep-alive comment\n\n',
+      u.delta('b'),
+      u.delta('no event line').replace('event: response.output_text.delta\n', ''),
+      u.delta('c'),
+      u.delta('crlf').replaceAll('\n', '\r\n'),
+      u.delta('d'),
+      `id: 7\n${u.delta('with id')}`,
+      u.delta('e'),
+      u.delta('nested logprobs', { logprobs: [{ token: 'x', logprob: -0.1, top_logprobs: [] }] }),
+      u.delta('f'),
+      u.delta('spaced').replace('"delta":', '"delta": '),
+      u.delta('u\\u00e9\\n'),
+      u.framed('response.function_call_arguments.delta', { item_id: 'fc_1', output_index: 1, delta: '{}' }),
+      u.delta('g'),
+      '\n',
+      u.delta('h'),
+      tail(u, 'whatever'),
+      u.delta('after the end'),
+    ].join('');
+    await assertSame(stream, 'spellings');
+  });
+
+  it('the same when a plain-looking delta is not valid, or the stream fails or stops early', async () => {
+    const u = upstream();
+    const bad = `${head(u)}${u.delta('fine')}${u.delta('x').replace('"x"', '"bad \\x escape"')}${u.delta('never')}`;
+    await assertSame(bad, 'bad escape');
+    const v = upstream();
+    const failed = `${head(v)}${v.delta('one')}${v.delta('two')}${v.framed('response.failed', {
+      response: v.response('failed', { error: { code: 'server_error', message: 'boom' } }),
+    })}`;
+    await assertSame(failed, 'failed');
+    const w = upstream();
+    const early = `${head(w)}${w.delta('a')}${w.delta('b')}${w.delta('unterminated').slice(0, -2)}`;
+    await assertSame(early, 'no response.completed');
+  });
+
+  it('takes a read of plain deltas as one run, and decodes its text only when asked', () => {
+    const u = upstream();
+    const text = [u.delta('aESC').replace('ESC', '\\u00e9'), u.delta(''), u.delta('b'), tail(u, 'ab')].join(
+      '',
+    );
+    const taken = responsesTextRun(text, 0);
+    assert.ok(taken);
+    assert.equal(taken.end, text.indexOf('event: response.output_text.done'));
+    assert.equal(taken.run.text, text.slice(0, taken.end));
+    assert.equal(taken.run.hasText(), true);
+    assert.deepEqual(decodeRunTexts(taken.run.escapedTexts()), ['a\u00e9', 'b']);
+    assert.equal(responsesTextRun(text, taken.end), undefined, 'a done event is not a delta');
+    assert.equal(responsesTextRun(u.delta(''), 0)?.run.hasText(), false);
+  });
+});
