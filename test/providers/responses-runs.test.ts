@@ -79,6 +79,8 @@ async function through(path: Path, reads: Uint8Array[]): Promise<Outcome> {
       const next = await batches.next();
       if (next.done) {
         ended = next.value;
+        // As the provider's stream() does.
+        if (!ended) throw new Error('the stream ended before response.completed');
         break;
       }
       contentful.push(next.value.some(hasContent));

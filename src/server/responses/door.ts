@@ -240,7 +240,7 @@ export async function prepareResponsesDoor(
     },
     stream(_request, exchangeId) {
       const id = responseId(exchangeId);
-      return new ResponsesStreamEncoder({ id, ...context }, (object) => keep(id, object));
+      return new ResponsesStreamEncoder({ id, ...context }, (object, json) => keep(id, object, json));
     },
     errorBody: openAIErrorBody,
   };

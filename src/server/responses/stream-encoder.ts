@@ -10,7 +10,7 @@
 // response objects (created, in_progress) and its terminal event held until the ledger row is safe, to
 // carry the cost.
 import type { GatewayError } from '../../core/errors.js';
-import { countEvents, relayedOf } from '../../core/native.js';
+import { countEvents, relayedDataOf, relayedOf } from '../../core/native.js';
 import type { ChatChunk, FinishReason, Usage } from '../../core/types.js';
 import type { EventSink, StreamEncoder } from '../../pipeline/front-door.js';
 import { ending, functionCallItem, messageItem, outputText, reasoningItem, reasoningText } from './output.js';
@@ -48,8 +48,8 @@ interface OpenCall {
 }
 type OpenItem = OpenReasoning | OpenMessage | OpenCall;
 
-/** Called with the finished Response when the stream completes (to store it). */
-export type OnFinished = (response: Record<string, unknown>) => void;
+/** Called with the finished Response (and its JSON text, when serialised already) when the stream completes (to store it). */
+export type OnFinished = (response: Record<string, unknown>, json?: string) => void;
 
 const PROTOCOL = 'openai-responses';
 const TERMINAL = /^event: (response\.completed|response\.incomplete)\n/;
@@ -61,11 +61,26 @@ function failedCode(error: GatewayError): string {
   return error.status >= 400 && error.status < 500 ? 'invalid_prompt' : 'server_error';
 }
 
-/** One relayed event's type and parsed data (only for the few events the gateway rewrites). */
-function parseEvent(framed: string): { type: string; data: Record<string, unknown> } {
+/**
+ * One relayed event's type and data (only for the few events the gateway rewrites): as the provider parsed
+ * it, or parsed here.
+ */
+function parseEvent(
+  framed: string,
+  parsed: Record<string, unknown> | undefined,
+): { type: string; data: Record<string, unknown> } {
   const type = framed.slice('event: '.length, framed.indexOf('\n'));
+  if (parsed !== undefined) return { type, data: parsed };
   const dataStart = framed.indexOf('data: ') + 'data: '.length;
   return { type, data: JSON.parse(framed.slice(dataStart, framed.lastIndexOf('\n\n'))) };
+}
+
+/** `JSON.stringify({ ...object, [key]: value })` where `json` is the value's JSON text already. */
+function withMember(object: Record<string, unknown>, key: string, json: string): string {
+  const rest = JSON.stringify({ ...object, [key]: undefined });
+  return rest === '{}'
+    ? `{${JSON.stringify(key)}:${json}}`
+    : `${rest.slice(0, -1)},${JSON.stringify(key)}:${json}}`;
 }
 
 export class ResponsesStreamEncoder implements StreamEncoder {
@@ -104,7 +119,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     const relayed = relayedOf(chunk, PROTOCOL);
     this.relaying ??= relayed !== undefined;
     if (this.relaying) {
-      if (relayed !== undefined) this.relay(relayed, sink);
+      if (relayed !== undefined) this.relay(relayed, relayedDataOf(chunk, PROTOCOL), sink);
       return;
     }
     this.start(created, sink);
@@ -322,28 +337,30 @@ export class ResponsesStreamEncoder implements StreamEncoder {
    * One upstream event (or a run of text deltas): as it came, but with the gateway's id where it names the
    * response.
    */
-  private relay(framed: string, sink: EventSink): void {
+  private relay(framed: string, parsed: Record<string, unknown> | undefined, sink: EventSink): void {
     // A run of text deltas comes as one string (providers/text-delta.ts): every event counts.
     this.sequence += countEvents(framed);
     if (TERMINAL.test(framed)) {
-      this.terminal = parseEvent(framed);
+      this.terminal = parseEvent(framed, parsed);
       return;
     }
     if (!WITH_RESPONSE.test(framed)) {
       sink.raw(framed);
       return;
     }
-    const { type, data } = parseEvent(framed);
-    data.response = asGateways(data.response as Record<string, unknown>, this.context, undefined);
-    sink.event(type, JSON.stringify(data));
+    const { type, data } = parseEvent(framed, parsed);
+    const response = asGateways(data.response as Record<string, unknown>, this.context, undefined);
+    sink.event(type, JSON.stringify({ ...data, response }));
   }
 
   end(usage: Usage, _usageChunk: ChatChunk | undefined, created: number, sink: EventSink): void {
     if (this.relaying && this.terminal) {
       const { type, data } = this.terminal;
       const response = asGateways(data.response as Record<string, unknown>, this.context, usage.cost);
-      sink.event(type, JSON.stringify({ ...data, response }));
-      this.onFinished(response);
+      // The Response is serialised once, for the client and for storing.
+      const json = JSON.stringify(response);
+      sink.event(type, withMember(data, 'response', json));
+      this.onFinished(response, json);
       return;
     }
     this.start(created, sink);
