@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gatewayError } from '../../src/core/errors.js';
+import { relayedOf } from '../../src/core/native.js';
 import { decodeRunTexts, textRun } from '../../src/core/relayed-chunk.js';
 import type { ChatChunk } from '../../src/core/types.js';
 import type { EventSink } from '../../src/pipeline/front-door.js';
@@ -257,5 +258,38 @@ describe('relayed runs of Responses text deltas', () => {
     assert.deepEqual(decodeRunTexts(taken.run.escapedTexts()), ['a\u00e9', 'b']);
     assert.equal(responsesTextRun(text, taken.end), undefined, 'a done event is not a delta');
     assert.equal(responsesTextRun(u.delta(''), 0)?.run.hasText(), false);
+  });
+});
+
+describe('Responses events the translation does not read', () => {
+  const u = upstream();
+  const created = u.framed('response.created', { response: u.response('in_progress') });
+  const dataOf = (framed: string) => framed.slice(framed.indexOf('data: ') + 6, -2);
+
+  it('are relayed as they came, without a parse (a done event repeats the whole text)', () => {
+    const events = new ResponsesEvents('openai', 'gpt-4o');
+    const batch: ChatChunk[] = [];
+    events.take(dataOf(created), 'response.created', batch);
+    // Not JSON past its type: nothing reads it, so nothing fails on it; the client gets it as it came.
+    const done = '{"type":"response.output_text.done","text":"the whole text", not json';
+    assert.equal(events.take(done, 'response.output_text.done', batch), undefined);
+    const carrier = batch.at(-1)!;
+    assert.deepEqual(carrier.choices, []);
+    assert.equal(
+      relayedOf(carrier, 'openai-responses'),
+      `event: response.output_text.done\ndata: ${done}\n\n`,
+    );
+    assert.equal(hasContent(carrier), false);
+  });
+
+  it('are parsed when the data names another type than the SSE name, or when the event has none', () => {
+    const events = new ResponsesEvents('openai', 'gpt-4o');
+    const batch: ChatChunk[] = [];
+    events.take(dataOf(created), 'response.created', batch);
+    const completed = dataOf(tail(u, 'ab').slice(tail(u, 'ab').indexOf('event: response.completed')));
+    assert.equal(events.take(completed, 'response.output_text.done', batch), 'end');
+    assert.equal(events.finished, true);
+    const broken = '{"type":"response.output_text.done", not json';
+    assert.throws(() => new ResponsesEvents('openai', 'm').take(broken, undefined, []), /not JSON/);
   });
 });

@@ -35,6 +35,23 @@ export const RESPONSES_PROTOCOL = 'openai-responses';
 /** Events that end a Responses stream with an answer (`response.failed` ends it with an error). */
 const TERMINAL = new Set(['response.completed', 'response.incomplete']);
 
+/**
+ * The events `ResponsesEvents.translate` reads. Any other says nothing the canonical chunks carry (the
+ * `done` events repeat the text their deltas gave, the whole text each): relayed without a parse.
+ */
+const READ_EVENTS = new Set([
+  ...TERMINAL,
+  'error',
+  'response.failed',
+  'response.created',
+  'response.output_text.delta',
+  'response.refusal.delta',
+  'response.reasoning_summary_text.delta',
+  'response.reasoning_text.delta',
+  'response.output_item.added',
+  'response.function_call_arguments.delta',
+]);
+
 /** Chat usage from the Responses API's: its input and output counts include the cached and reasoning ones. */
 export function usageOfResponse(usage: ResponsesUsage | null | undefined): Usage | undefined {
   if (!usage) return undefined;
@@ -147,6 +164,16 @@ export class ResponsesEvents {
         RESPONSES_PROTOCOL,
         `event: response.output_text.delta\ndata: ${data}\n\n`,
       );
+      return undefined;
+    }
+    // An event the translation does not read, whose data names the type its SSE name does: as it came.
+    if (
+      name !== undefined &&
+      !READ_EVENTS.has(name) &&
+      data.slice(0, name.length + 10) === `{"type":"${name}"`
+    ) {
+      batch.push(this.chunk({}, null, true));
+      attachRelayed(batch.at(-1)!, RESPONSES_PROTOCOL, `event: ${name}\ndata: ${data}\n\n`);
       return undefined;
     }
     const event = eventJson(this.provider, data) as Record<string, unknown> | null;
