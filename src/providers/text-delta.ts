@@ -13,9 +13,16 @@ const ANTHROPIC_TEXT_DELTA = new RegExp(
   `^\\{"type":"content_block_delta","index":(\\d{1,9}),"delta":\\{"type":"text_delta","text":"${STRING_BODY}"\\}\\}$`,
 );
 
+/**
+ * The other members of a Responses text delta in its usual spelling (`"sequence_number":4`, `"item_id":"…"`,
+ * `"logprobs":[]`, `"obfuscation":"…"`): simple values, and none of them a second `delta` (JSON would take
+ * the last, so a reading of one of them could differ from what the client reads).
+ */
+const SIMPLE_MEMBERS = String.raw`(?:,"(?!delta")[^"\\\r\n]*":(?:"[^"\\\r\n]*"|\[\]|[-+\w.]+))*`;
+
 /** The Responses API's text delta: `{"type":"response.output_text.delta",…,"delta":"…",…}`. */
 const RESPONSES_TEXT_DELTA = new RegExp(
-  `^\\{"type":"response\\.output_text\\.delta",[^{}\\[\\]]*?"delta":"${STRING_BODY}"`,
+  `^\\{"type":"response\\.output_text\\.delta"${SIMPLE_MEMBERS},"delta":"${STRING_BODY}"${SIMPLE_MEMBERS}\\}$`,
 );
 
 /** A string body's value, or undefined when its escapes are not JSON's. */
@@ -44,11 +51,11 @@ export function responsesTextDelta(data: string): string | undefined {
 
 /**
  * A Responses API text delta framed as OpenAI sends it (`event:` line, `data:` line, blank line, `\n` line
- * ends), with a text `RUN_CONTENT` admits and nothing nested after it (`"logprobs":[]` is not nested).
+ * ends), with a text `RUN_CONTENT` admits and simple members after it.
  */
 const RESPONSES_DELTA_EVENT =
-  String.raw`event: response\.output_text\.delta\ndata: \{"type":"response\.output_text\.delta",` +
-  String.raw`[^{}\[\]\r\n]*?"delta":"${RUN_CONTENT}"[^{}\r\n]*\}\n\n`;
+  String.raw`event: response\.output_text\.delta\ndata: \{"type":"response\.output_text\.delta"` +
+  String.raw`${SIMPLE_MEMBERS},"delta":"${RUN_CONTENT}"${SIMPLE_MEMBERS}\}\n\n`;
 
 /** One or more such events, one after another from where the search starts. */
 const RESPONSES_TEXT_RUN = new RegExp(`(?:${RESPONSES_DELTA_EVENT})+`, 'y');
@@ -57,8 +64,8 @@ const DELTA_KEY = '"delta":"';
 
 /**
  * Text-delta events taken whole from a read (sse.ts, `translateReads`): their text as it came, and each
- * event's text, found after the first `key` in it. In JSON an unescaped key cannot occur inside a string,
- * and the run's pattern puts no other such key before it.
+ * event's text, found after `key`. In JSON an unescaped key cannot occur inside a string, and the run's
+ * pattern admits no second such key, so the key is found where the pattern read the text.
  */
 export class SseTextRun implements TextRun {
   constructor(
@@ -67,23 +74,48 @@ export class SseTextRun implements TextRun {
     private readonly key: string,
   ) {}
 
-  hasText(): boolean {
+  /** Where the text of the event at `at` starts; `offset` is where the key was in the one before. */
+  private textAt(at: number, offset: number): number {
     const { text, key } = this;
-    for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
-      if (stringHasText(text, text.indexOf(key, at) + key.length)) return true;
+    // Events of one run are alike up to their text (but for a sequence number's digits): the key is
+    // looked for where it was in the last event first, a search through the event only if not there.
+    let found = at + offset;
+    if (offset < 0 || !hasAt(text, key, found)) found = text.indexOf(key, at);
+    return found + key.length;
+  }
+
+  hasText(): boolean {
+    const { text } = this;
+    let offset = -1;
+    for (let at = 0; at < text.length; ) {
+      const start = this.textAt(at, offset);
+      if (stringHasText(text, start)) return true;
+      offset = start - this.key.length - at;
+      at = text.indexOf('\n\n', start) + 2;
     }
     return false;
   }
 
   escapedTexts(): string {
-    const { text, key } = this;
+    const { text } = this;
     const texts: string[] = [];
-    for (let at = 0; at < text.length; at = text.indexOf('\n\n', at) + 2) {
-      const start = text.indexOf(key, at) + key.length;
-      texts.push(text.slice(start, stringEnd(text, start)));
+    let offset = -1;
+    for (let at = 0; at < text.length; ) {
+      const start = this.textAt(at, offset);
+      const end = stringEnd(text, start);
+      texts.push(text.slice(start, end));
+      offset = start - this.key.length - at;
+      // The string holds no raw line break: the event's blank line comes after it.
+      at = text.indexOf('\n\n', end) + 2;
     }
     return texts.join('\n');
   }
+}
+
+/** Whether `text` has `key` at `at`. */
+function hasAt(text: string, key: string, at: number): boolean {
+  for (let i = 0; i < key.length; i++) if (text.charCodeAt(at + i) !== key.charCodeAt(i)) return false;
+  return true;
 }
 
 /**

@@ -220,6 +220,10 @@ describe('relayed runs of Responses text deltas', () => {
       u.delta('nested logprobs', { logprobs: [{ token: 'x', logprob: -0.1, top_logprobs: [] }] }),
       u.delta('f'),
       u.delta('spaced').replace('"delta":', '"delta": '),
+      u.delta('first').replace('"logprobs":[]', '"logprobs":[],"delta":"second"'),
+      u.delta('i'),
+      u.delta('last').replace('"item_id"', '"delta":"earlier","item_id"'),
+      u.delta('j'),
       u.delta('u\\u00e9\\n'),
       u.framed('response.function_call_arguments.delta', { item_id: 'fc_1', output_index: 1, delta: '{}' }),
       u.delta('g'),
@@ -240,6 +244,9 @@ describe('relayed runs of Responses text deltas', () => {
       response: v.response('failed', { error: { code: 'server_error', message: 'boom' } }),
     })}`;
     await assertSame(failed, 'failed');
+    // The failed Response the gateway tells names the upstream's creation time, as response.created did.
+    const told = (await through('runs', [Buffer.from(failed)])).client;
+    assert.match(told, /"type":"response\.failed","sequence_number":7,"response":\{[^\n]*"created_at":1741476542,/);
     const w = upstream();
     const early = `${head(w)}${w.delta('a')}${w.delta('b')}${w.delta('unterminated').slice(0, -2)}`;
     await assertSame(early, 'no response.completed');
@@ -258,6 +265,16 @@ describe('relayed runs of Responses text deltas', () => {
     assert.deepEqual(decodeRunTexts(taken.run.escapedTexts()), ['a\u00e9', 'b']);
     assert.equal(responsesTextRun(text, taken.end), undefined, 'a done event is not a delta');
     assert.equal(responsesTextRun(u.delta(''), 0)?.run.hasText(), false);
+    // The key is looked for where it was in the event before; events of other layouts are read right.
+    const layouts = [
+      u.delta('one'),
+      u.delta('two', { sequence_number: 1_000_000 }),
+      u.delta('three').replace('"item_id":"msg_0a1b2c",', ''),
+      u.delta('four', { obfuscation: 'a1b2c3' }),
+    ].join('');
+    const all = responsesTextRun(layouts, 0);
+    assert.equal(all?.end, layouts.length);
+    assert.deepEqual(decodeRunTexts(all!.run.escapedTexts()), ['one', 'two', 'three', 'four']);
   });
 });
 

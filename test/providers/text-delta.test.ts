@@ -88,6 +88,10 @@ describe('text deltas read without a parse', () => {
       JSON.stringify({ type: 'response.output_text.delta', meta: { delta: 'inner' }, delta: 'x' }),
       JSON.stringify({ type: 'response.output_text.delta', delta: 'x' }, null, 1),
       JSON.stringify({ type: 'response.output_text.delta', delta: 5 }),
+      // A second delta: JSON (and so the client) takes the last one, the parse gives the same.
+      '{"type":"response.output_text.delta","delta":"first","logprobs":[],"delta":"last"}',
+      '{"type":"response.output_text.delta","delta":"first","delta":"last"}',
+      '{"type":"response.output_text.delta","delta":5,"delta":"last"}',
     ];
     for (const data of others) assert.equal(responsesTextDelta(data), undefined, data);
   });

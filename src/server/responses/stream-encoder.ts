@@ -349,7 +349,10 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       return;
     }
     const { type, data } = parseEvent(framed, parsed);
-    const response = asGateways(data.response as Record<string, unknown>, this.context, undefined);
+    const upstream = data.response as Record<string, unknown>;
+    // A failure told later names the Response as created here.
+    if (typeof upstream?.created_at === 'number') this.createdAt ||= upstream.created_at;
+    const response = asGateways(upstream, this.context, undefined);
     sink.event(type, JSON.stringify({ ...data, response }));
   }
 
