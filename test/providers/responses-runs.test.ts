@@ -246,7 +246,10 @@ describe('relayed runs of Responses text deltas', () => {
     await assertSame(failed, 'failed');
     // The failed Response the gateway tells names the upstream's creation time, as response.created did.
     const told = (await through('runs', [Buffer.from(failed)])).client;
-    assert.match(told, /"type":"response\.failed","sequence_number":7,"response":\{[^\n]*"created_at":1741476542,/);
+    assert.match(
+      told,
+      /"type":"response\.failed","sequence_number":7,"response":\{[^\n]*"created_at":1741476542,/,
+    );
     const w = upstream();
     const early = `${head(w)}${w.delta('a')}${w.delta('b')}${w.delta('unterminated').slice(0, -2)}`;
     await assertSame(early, 'no response.completed');
