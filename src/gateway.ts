@@ -118,7 +118,7 @@ export async function checkConfig(config: GatewayConfig): Promise<void> {
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const log = options.log ?? createLogger(config.logLevel);
-  const store = await Store.open(config.databaseUrl, { log });
+  const store = await Store.open(config.databaseUrl);
   const announce =
     options.announceAdminKey ??
     ((key: string) => {

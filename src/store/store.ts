@@ -5,7 +5,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Insertable, Kysely, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
-import type { Logger } from 'pino';
 import { postgresLedgerWriter, sqliteLedgerWriter } from './ledger-writes.js';
 import { migrate } from './migrations.js';
 import { ensureLedgerPartitions } from './partitions.js';
@@ -23,7 +22,6 @@ import type {
   WebhookDeliveryRow,
 } from './schema.js';
 import { type StoredResponseWriter, sqliteStoredResponseWriter } from './stored-response-writes.js';
-import { WalCheckpoints } from './wal-checkpoints.js';
 
 export { failureCode, isRowRefused } from './errors.js';
 export type {
@@ -129,16 +127,11 @@ export interface SpendState {
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-async function createDialect(
-  url: string,
-  log: StoreOptions['log'],
-): Promise<{
+async function createDialect(url: string): Promise<{
   engine: 'sqlite' | 'postgres';
   dialect: SqliteDialect | PostgresDialect;
   /** Made once the migrations have run: they prepare statements on the tables. */
   writers: () => DirectWriters;
-  /** What must end before the connection closes. */
-  beforeClose?: () => Promise<void>;
 }> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // Imported only when used: a SQLite gateway does not load the PostgreSQL driver.
@@ -164,21 +157,14 @@ async function createDialect(
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const checkpoints = path === ':memory:' ? undefined : WalCheckpoints.start(database, path, log);
   return {
     engine: 'sqlite',
     dialect: new SqliteDialect({ database }),
-    ...(checkpoints ? { beforeClose: () => checkpoints.stop() } : {}),
     writers: () => ({
       ledger: sqliteLedgerWriter(database),
       storedResponses: sqliteStoredResponseWriter(database),
     }),
   };
-}
-
-export interface StoreOptions {
-  /** Told when SQLite's checkpoints had to come back to the event loop (wal-checkpoints.ts). */
-  log?: Pick<Logger, 'warn'>;
 }
 
 /** A batch write of ledger rows on the driver itself (ledger-writes.ts); undefined: use the query builder. */
@@ -213,24 +199,22 @@ export class Store {
     private readonly db: Kysely<Schema>,
     private readonly writeLedger: LedgerWriter,
     private readonly writeStoredResponses: StoredResponseWriter | undefined,
-    private readonly beforeClose: (() => Promise<void>) | undefined,
   ) {
     this.ledger = (engine === 'postgres' ? 'request_log' : 'requests') as 'requests';
   }
 
   /** Opens the database and runs migrations; throws (and the gateway refuses to start) if either fails. */
-  static async open(url: string, options: StoreOptions = {}): Promise<Store> {
-    const { engine, dialect, writers, beforeClose } = await createDialect(url, options.log);
+  static async open(url: string): Promise<Store> {
+    const { engine, dialect, writers } = await createDialect(url);
     const db = new Kysely<Schema>({ dialect });
     try {
       await migrate(db as unknown as Kysely<unknown>, engine);
     } catch (error) {
-      await beforeClose?.();
       await db.destroy();
       throw error;
     }
     const { ledger, storedResponses } = writers();
-    const store = new Store(engine, db, ledger, storedResponses, beforeClose);
+    const store = new Store(engine, db, ledger, storedResponses);
     await store.ensurePartitions();
     return store;
   }
@@ -254,7 +238,6 @@ export class Store {
   }
 
   async close(): Promise<void> {
-    await this.beforeClose?.();
     await this.db.destroy();
   }
 
