@@ -118,6 +118,35 @@ function hasAt(text: string, key: string, at: number): boolean {
   return true;
 }
 
+/** An Anthropic text delta of block `index` (a pattern), framed as Anthropic sends it. */
+const anthropicDeltaEvent = (index: string) =>
+  String.raw`event: content_block_delta\ndata: \{"type":"content_block_delta","index":${index},` +
+  String.raw`"delta":\{"type":"text_delta","text":"${RUN_CONTENT}"\}\}\n\n`;
+
+/** One or more such events of one block (a backreference to the first one's index). */
+const ANTHROPIC_TEXT_RUN = new RegExp(
+  `${anthropicDeltaEvent(String.raw`(\d{1,9})`)}(?:${anthropicDeltaEvent(String.raw`\1`)})*`,
+  'y',
+);
+
+const TEXT_KEY = '"text":"';
+
+/**
+ * The Anthropic text deltas of one content block that stand one after another from `at` (where a whole
+ * event starts) in a read's text, as a run, with their block's index and where the run ends; undefined
+ * when the first is not one in the usual spelling.
+ */
+export function anthropicTextRun(
+  text: string,
+  at: number,
+): { run: SseTextRun; index: number; end: number } | undefined {
+  ANTHROPIC_TEXT_RUN.lastIndex = at;
+  const match = ANTHROPIC_TEXT_RUN.exec(text);
+  if (match === null) return undefined;
+  const end = ANTHROPIC_TEXT_RUN.lastIndex;
+  return { run: new SseTextRun(text.slice(at, end), TEXT_KEY), index: Number(match[1]), end };
+}
+
 /**
  * The Responses API text deltas that stand one after another from `at` (where a whole event starts) in
  * a read's text, as a run, and where it ends; undefined when the first is not one in the usual spelling.

@@ -1,140 +1,34 @@
-// Runs of Responses API text deltas taken whole (ResponsesEvents.run through providers/sse.ts
-// translateReads) against the event-by-event relay they replace (readSseEvents, translateBatches,
-// ResponsesEvents.take): the same upstream bytes, cut into reads every which way, must give the client the
-// same bytes through the Responses door's encoder (sequence numbers of an in-band error included), the
-// same stored Response, and the pipeline the same figures (generated text, usage, finish reasons, commit
-// point, batches with content, the end or the error).
+// Runs of Responses API text deltas taken whole (ResponsesEvents.run) against the event-by-event relay
+// they replace (ResponsesEvents.take), through the Responses door's encoder (sequence numbers of an in-band
+// error included) and its stored Response: test/support/relay-runs.ts says what must be the same.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gatewayError } from '../../src/core/errors.js';
 import { relayedOf } from '../../src/core/native.js';
-import { decodeRunTexts, textRun } from '../../src/core/relayed-chunk.js';
+import { decodeRunTexts } from '../../src/core/relayed-chunk.js';
 import type { ChatChunk } from '../../src/core/types.js';
-import type { EventSink } from '../../src/pipeline/front-door.js';
-import { StreamAnswer } from '../../src/pipeline/stream-answer.js';
 import { ResponsesEvents } from '../../src/providers/openai/openai-responses.js';
-import { readSseEvents, translateBatches, translateReads } from '../../src/providers/sse.js';
 import { responsesTextRun } from '../../src/providers/text-delta.js';
 import { hasContent } from '../../src/router/executor.js';
 import type { ResponsesRequest } from '../../src/server/responses/request.js';
 import { ResponsesStreamEncoder } from '../../src/server/responses/stream-encoder.js';
-import { cut, cutsOf } from '../support/read-cuts.js';
+import { assertRunsLikeEvents, type RelayCase, through } from '../support/relay-runs.js';
 
-type Path = 'events' | 'runs';
-
-interface Outcome {
-  client: string;
-  stored: unknown[];
-  generated: string[];
-  reported: unknown;
-  finishReasons: string[];
-  /** Per batch (network read): whether it has content (the executor's commit test). */
-  contentful: boolean[];
-  ended: boolean | undefined;
-  error: string | undefined;
-  /** Chunks that stood for a run (the runs path only). */
-  runs: number;
-}
-
-/** The reads through one path, then the Responses door's encoder as complete-stream drives it. */
-async function through(path: Path, reads: Uint8Array[]): Promise<Outcome> {
-  async function* body() {
-    for (const read of reads) yield read;
-  }
-  const events = new ResponsesEvents('openai', 'gpt-4o');
-  const take = (sse: { data: string; event?: string | undefined }, out: ChatChunk[]) =>
-    events.take(sse.data, sse.event, out);
-  const batches =
-    path === 'runs'
-      ? translateReads(body(), take, (text, at) => events.run(text, at))
-      : translateBatches(readSseEvents(body()), take);
-  const stored: unknown[] = [];
-  const encoder = new ResponsesStreamEncoder(
-    {
-      id: 'resp_gateway',
-      request: { model: 'openai/gpt-4o', input: 'hi', stream: true } as ResponsesRequest,
-      namespaced: new Map(),
-      offeredTools: [],
-    },
-    (response) => stored.push(response),
-  );
-  const answer = new StreamAnswer();
-  let client = '';
-  const sink: EventSink = {
-    data: (json) => {
-      client += `data: ${json}\n\n`;
-    },
-    event: (name, json) => {
-      client += `event: ${name}\ndata: ${json}\n\n`;
-    },
-    raw: (text) => {
-      client += text;
-    },
-  };
-  const contentful: boolean[] = [];
-  let runs = 0;
-  let ended: boolean | undefined;
-  let error: string | undefined;
-  try {
-    for (;;) {
-      const next = await batches.next();
-      if (next.done) {
-        ended = next.value;
-        // As the provider's stream() does.
-        if (!ended) throw new Error('the stream ended before response.completed');
-        break;
-      }
-      contentful.push(next.value.some(hasContent));
-      for (const chunk of next.value) {
-        if (textRun(chunk)) runs++;
-        if (!answer.take(chunk)) continue;
-        if (!answer.committed) answer.commit(chunk);
-        encoder.chunk(chunk, answer.created, sink);
-      }
-    }
-  } catch (failure) {
-    error = (failure as Error).message;
-    // As complete-stream tells a failure after the 200: in-band, numbered after the relayed events.
-    encoder.error(gatewayError('upstream_error', { message: error }), sink);
-  }
-  if (error === undefined) {
-    const completion = answer.generated.join('').length;
-    const usage = answer.reported ?? {
-      prompt_tokens: 1,
-      completion_tokens: completion,
-      total_tokens: completion + 1,
-    };
-    encoder.end({ ...usage, cost: 0.5 }, answer.usageChunk, answer.created, sink);
-  }
-  return {
-    client,
-    stored,
-    generated: answer.generated.texts(),
-    reported: answer.reported,
-    finishReasons: answer.finishReasons,
-    contentful,
-    ended,
-    error,
-    runs,
-  };
-}
-
-async function assertSame(stream: string, label: string, minRuns = 1): Promise<void> {
-  const bytes = Buffer.from(stream);
-  let runs = 0;
-  for (const at of cutsOf(bytes.length)) {
-    const reads = cut(bytes, at);
-    const expected = await through('events', reads);
-    const actual = await through('runs', reads);
-    runs += actual.runs;
-    assert.equal(expected.runs, 0);
-    const where = `${label}, cut at [${at.slice(0, 12).join(',')}${at.length > 12 ? ',…' : ''}]`;
-    assert.equal(actual.client, expected.client, where);
-    assert.deepEqual({ ...actual, runs: 0 }, expected, where);
-  }
-  // The fast path was taken where the stream has plain deltas (at least when read whole).
-  assert.ok(runs >= minRuns, `${label}: ${runs} runs`);
-}
+const responses: RelayCase = {
+  reader: () => new ResponsesEvents('openai', 'gpt-4o'),
+  encoder: (stored) =>
+    new ResponsesStreamEncoder(
+      {
+        id: 'resp_gateway',
+        request: { model: 'openai/gpt-4o', input: 'hi', stream: true } as ResponsesRequest,
+        namespaced: new Map(),
+        offeredTools: [],
+      },
+      (response) => stored.push(response),
+    ),
+  // As the provider's stream() says.
+  endedEarly: 'the stream ended before response.completed',
+};
+const assertSame = (stream: string, label: string) => assertRunsLikeEvents(responses, stream, label);
 
 const ITEM = 'msg_0a1b2c';
 
@@ -245,7 +139,7 @@ describe('relayed runs of Responses text deltas', () => {
     })}`;
     await assertSame(failed, 'failed');
     // The failed Response the gateway tells names the upstream's creation time, as response.created did.
-    const told = (await through('runs', [Buffer.from(failed)])).client;
+    const told = (await through(responses, 'runs', [Buffer.from(failed)])).client;
     assert.match(
       told,
       /"type":"response\.failed","sequence_number":7,"response":\{[^\n]*"created_at":1741476542,/,

@@ -4,9 +4,10 @@
 // made (or on a chunk of its own, without choices, when it made none), so the door can relay the events
 // as they came; message_stop is the door's to send, once the ledger row is safe.
 import { attachRelayed } from '../../core/native.js';
+import { TextRunDelta, withTextRun } from '../../core/relayed-chunk.js';
 import type { ChatChunk, ChunkDelta, FinishReason, Usage } from '../../core/types.js';
-import { eventJson } from '../sse.js';
-import { anthropicTextDelta } from '../text-delta.js';
+import { eventJson, type TakenRun } from '../sse.js';
+import { anthropicTextDelta, anthropicTextRun } from '../text-delta.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { type AnthropicUsage, anthropicStreamEventSchema } from './anthropic-api.js';
 import { anthropicStreamError } from './anthropic-error.js';
@@ -95,6 +96,23 @@ export class AnthropicEvents {
       }
     }
     return result;
+  }
+
+  /**
+   * When relaying: the text deltas of one text block that stand one after another from `at` in a read's
+   * text, as one chunk that relays them as they came (sse.ts, `translateReads`); undefined before
+   * message_start, for a block that is not text, or when the first event there is not one.
+   */
+  run(text: string, at: number): TakenRun | undefined {
+    if (!this.relaying || this.chunkId === '') return undefined;
+    const taken = anthropicTextRun(text, at);
+    if (taken === undefined) return undefined;
+    const target = this.blocks.get(taken.index);
+    if (target !== undefined && target.kind !== 'text') return undefined;
+    this.lastType = 'content_block_delta';
+    const chunk = withTextRun(this.chunk(new TextRunDelta(taken.run)), taken.run);
+    attachRelayed(chunk, 'anthropic-messages', taken.run.text);
+    return { chunk, end: taken.end };
   }
 
   private chunk(delta: ChunkDelta, finish: FinishReason | null = null, carrier = false): ChatChunk {

@@ -2,6 +2,7 @@
 // by convert-to-anthropic-messages.ts (rules in parameters.ts), and the Message or the SSE events are
 // translated back to chat.completion / chat.completion.chunk objects exactly like OpenAI's.
 
+import type { EventSourceMessage } from 'eventsource-parser';
 import type { ProviderSettings } from '../../config/config.js';
 import { attachNativeAnswer, type NativeRequest, nativeRequestOf } from '../../core/native.js';
 import { jsonBody } from '../../core/raw-json.js';
@@ -15,7 +16,7 @@ import type {
   UpstreamCall,
 } from '../../core/types.js';
 import { type HttpClient, isAbort, readJsonBody, streamBody, transportError, wholeJson } from '../http.js';
-import { readSseEvents, translateBatches } from '../sse.js';
+import { readSseEvents, translateBatches, translateReads } from '../sse.js';
 import { invalidUpstreamResponse } from '../upstream-error.js';
 import { parseUpstream } from '../wire-schema.js';
 import { ANTHROPIC_VERSION, anthropicMessageSchema, type ResponseMessage } from './anthropic-api.js';
@@ -162,9 +163,11 @@ export function createAnthropicProvider(
     const events = new AnthropicEvents(id, call.request.model, converted?.jsonTool, native !== undefined);
     const body = streamBody(res);
     try {
-      const stopped = yield* translateBatches(readSseEvents(body.reads), (sse, batch) =>
-        events.take(sse.data, sse.event, batch),
-      );
+      const take = (sse: EventSourceMessage, batch: ChatChunk[]) => events.take(sse.data, sse.event, batch);
+      // Relaying, runs of text deltas are taken whole, without the SSE parser (text-delta.ts).
+      const stopped = native
+        ? yield* translateReads(body.reads, take, (text, at) => events.run(text, at))
+        : yield* translateBatches(readSseEvents(body.reads), take);
       if (!stopped) throw invalidUpstreamResponse(id, 'the stream ended before message_stop');
     } catch (error) {
       if (isAbort(error) || call.signal.aborted) throw error;
