@@ -1,153 +1,58 @@
-// Runs of plain events taken whole (providers/sse.ts translateReads, ChunkRelay.run, RelayedChunkWriter.writeRun)
-// against the event-by-event relay they replace (readSseEvents, translateBatches, ChunkRelay.light): the
-// same upstream bytes, cut into reads every which way, must give the client the same bytes through the
-// chat door's encoder, and the pipeline the same figures (generated text, usage, finish reasons, commit
-// point, batches with content, the end or the error).
+// Runs of plain events of an OpenAI chat stream taken whole (ChunkRelay.run, RelayedChunkWriter.writeRun)
+// against the event-by-event relay they replace (ChunkRelay.light), through the chat door's encoder, for a
+// client that asked for usage and one that did not: test/support/relay-runs.ts says what must be the same.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EventSourceMessage } from 'eventsource-parser';
 import { decodeRunTexts, relayedRun } from '../../src/core/relayed-chunk.js';
 import type { ChatChunk, ChatRequest } from '../../src/core/types.js';
-import { StreamAnswer } from '../../src/pipeline/stream-answer.js';
 import { ChunkRelay } from '../../src/providers/openai/chunk-relay.js';
-import { readSseEvents, translateBatches, translateReads } from '../../src/providers/sse.js';
-import { hasContent } from '../../src/router/executor.js';
 import { chatStreamEncoder } from '../../src/server/chat.js';
-import { cut, cutsOf } from '../support/read-cuts.js';
-
-type Path = 'events' | 'runs';
-
-interface Outcome {
-  client: string;
-  generated: string[];
-  reported: unknown;
-  finishReasons: string[];
-  created: number;
-  /** Per batch (network read): whether it has content (the executor's commit test). */
-  contentful: boolean[];
-  ended: boolean | undefined;
-  error: string | undefined;
-  /** Chunks that stood for a run (the runs path only). */
-  runs: number;
-}
+import { assertRunsLikeEvents, type EventReader, type RelayCase } from '../support/relay-runs.js';
 
 /** What the OpenAI provider's stream() does with one event (parseChunk simplified: JSON with choices). */
-function translator(relay: ChunkRelay) {
-  return (event: EventSourceMessage, out: ChatChunk[]): 'end' | undefined => {
-    if (event.data === '[DONE]') return 'end';
-    const light = relay.light(event.data);
-    if (light) {
-      out.push(light);
+function reader(): EventReader {
+  const relay = new ChunkRelay();
+  return {
+    take(data: string, _name: string | undefined, out: ChatChunk[]): 'end' | undefined {
+      if (data === '[DONE]') return 'end';
+      const light = relay.light(data);
+      if (light) {
+        out.push(light);
+        return undefined;
+      }
+      let chunk: ChatChunk;
+      try {
+        chunk = JSON.parse(data) as ChatChunk;
+      } catch {
+        throw new Error('a stream event is not JSON');
+      }
+      if (!Array.isArray(chunk.choices)) throw new Error('a stream event has no choices');
+      relay.learn(chunk, data);
+      out.push(chunk);
       return undefined;
-    }
-    let chunk: ChatChunk;
-    try {
-      chunk = JSON.parse(event.data) as ChatChunk;
-    } catch {
-      throw new Error('a stream event is not JSON');
-    }
-    if (!Array.isArray(chunk.choices)) throw new Error('a stream event has no choices');
-    relay.learn(chunk, event.data);
-    out.push(chunk);
-    return undefined;
+    },
+    run: (text, at) => relay.run(text, at),
   };
 }
 
-/** The reads through one path, then the chat door's encoder as complete-stream drives it. */
-async function through(path: Path, reads: Uint8Array[], includeUsage: boolean): Promise<Outcome> {
-  async function* body() {
-    for (const read of reads) yield read;
-  }
-  const relay = new ChunkRelay();
-  const translate = translator(relay);
-  const batches =
-    path === 'runs'
-      ? translateReads(body(), translate, (text, at) => relay.run(text, at))
-      : translateBatches(readSseEvents(body()), translate);
+/** The chat door, for a client that asked for usage or not. */
+function chat(includeUsage: boolean): RelayCase {
   const request = {
     model: 'openai/gpt-4o-$&-mini',
     messages: [{ role: 'user', content: 'hi' }],
     stream: true,
     ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
   } as ChatRequest;
-  const encoder = chatStreamEncoder(request, 'req_0123');
-  const answer = new StreamAnswer();
-  let client = '';
-  const sink = {
-    data: (json: string) => {
-      client += `data: ${json}\n\n`;
-    },
-    event: (name: string, json: string) => {
-      client += `event: ${name}\ndata: ${json}\n\n`;
-    },
-    raw: (text: string) => {
-      client += text;
-    },
-  };
-  const contentful: boolean[] = [];
-  let runs = 0;
-  let ended: boolean | undefined;
-  let error: string | undefined;
-  try {
-    for (;;) {
-      const next = await batches.next();
-      if (next.done) {
-        ended = next.value;
-        break;
-      }
-      contentful.push(next.value.some(hasContent));
-      for (const chunk of next.value) {
-        if (relayedRun(chunk)) runs++;
-        if (!answer.take(chunk)) continue;
-        if (!answer.committed) answer.commit(chunk);
-        encoder.chunk(chunk, answer.created, sink);
-      }
-    }
-  } catch (failure) {
-    error = (failure as Error).message;
-  }
-  const generated = answer.generated.texts();
-  if (error === undefined) {
-    // The token-count fallback counts the joined text: here, its length.
-    const completion = answer.generated.join('').length;
-    const usage = answer.reported ?? {
-      prompt_tokens: 1,
-      completion_tokens: completion,
-      total_tokens: completion + 1,
-    };
-    encoder.end(usage, answer.usageChunk, answer.created, sink);
-  }
   return {
-    client,
-    generated,
-    reported: answer.reported,
-    finishReasons: answer.finishReasons,
-    created: answer.created,
-    contentful,
-    ended,
-    error,
-    runs,
+    reader,
+    encoder: () => chatStreamEncoder(request, 'req_0123'),
+    endedEarly: 'the stream ended before [DONE]',
   };
 }
 
-async function assertSame(stream: string, label: string, minRuns = 1): Promise<void> {
-  const bytes = Buffer.from(stream);
-  const cuts = cutsOf(bytes.length);
-  for (const includeUsage of [false, true]) {
-    let runs = 0;
-    for (const at of cuts) {
-      const reads = cut(bytes, at);
-      const expected = await through('events', reads, includeUsage);
-      const actual = await through('runs', reads, includeUsage);
-      runs += actual.runs;
-      assert.equal(expected.runs, 0);
-      const where = `${label}, include_usage ${includeUsage}, cut at [${at.slice(0, 12).join(',')}${at.length > 12 ? ',…' : ''}]`;
-      assert.equal(actual.client, expected.client, where);
-      assert.deepEqual({ ...actual, runs: 0 }, expected, where);
-    }
-    // The fast path was taken where the stream has plain events (at least when read whole).
-    assert.ok(runs >= minRuns, `${label}: ${runs} runs`);
-  }
+async function assertSame(stream: string, label: string): Promise<void> {
+  for (const includeUsage of [false, true])
+    await assertRunsLikeEvents(chat(includeUsage), stream, `${label}, include_usage ${includeUsage}`);
 }
 
 const ID = 'chatcmpl-up1';
