@@ -214,9 +214,18 @@ function messageStreamParts(deltas: number): StreamParts {
 const RESPONSE_ID = 'resp_bench';
 const ITEM_ID = 'msg_bench';
 
-function responseObject(status: string, text: string | undefined, outputTokens: number) {
+/** What a Response echoes of its request, as OpenAI's do (instructions, tools and the settings asked for). */
+type ResponseEcho = Record<string, unknown>;
+
+function responseObject(
+  status: string,
+  text: string | undefined,
+  outputTokens: number,
+  echo: ResponseEcho = {},
+) {
   const done = text !== undefined;
   return {
+    ...echo,
     id: RESPONSE_ID,
     object: 'response',
     created_at: CREATED,
@@ -236,8 +245,8 @@ function responseObject(status: string, text: string | undefined, outputTokens: 
         ]
       : [],
     parallel_tool_calls: true,
-    store: true,
-    tools: [],
+    store: echo.store ?? true,
+    tools: echo.tools ?? [],
     ...(done
       ? {
           usage: {
@@ -259,8 +268,8 @@ const RESPONSE_ANSWER = Buffer.from(
 );
 
 /** The serialised pieces of a Responses stream: created to content_part.added, one delta, and the end. */
-function responseStreamParts(deltas: number): StreamParts {
-  const cacheKey = `responses:${deltas}`;
+function responseStreamParts(deltas: number, echo: ResponseEcho = {}, echoKey = ''): StreamParts {
+  const cacheKey = `responses:${deltas}:${echoKey}`;
   const cached = partsCache.get(cacheKey);
   if (cached) return cached;
   let sequence = 0;
@@ -269,8 +278,8 @@ function responseStreamParts(deltas: number): StreamParts {
   const at = { item_id: ITEM_ID, output_index: 0, content_index: 0 };
   const text = 'token '.repeat(deltas);
   const head =
-    event('response.created', { response: responseObject('in_progress', undefined, 0) }) +
-    event('response.in_progress', { response: responseObject('in_progress', undefined, 0) }) +
+    event('response.created', { response: responseObject('in_progress', undefined, 0, echo) }) +
+    event('response.in_progress', { response: responseObject('in_progress', undefined, 0, echo) }) +
     event('response.output_item.added', {
       output_index: 0,
       item: { id: ITEM_ID, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
@@ -290,15 +299,26 @@ function responseStreamParts(deltas: number): StreamParts {
         content: [outputText(text)],
       },
     }) +
-    event('response.completed', { response: responseObject('completed', text, deltas) });
+    event('response.completed', { response: responseObject('completed', text, deltas, echo) });
   const parts = { head: Buffer.from(head), content: Buffer.from(content), tail: Buffer.from(tail) };
   partsCache.set(cacheKey, parts);
   return parts;
 }
 
+/** The members of a request a Response echoes, when it has any (an agent's tools and instructions). */
+const ECHOED = ['instructions', 'tools', 'store', 'reasoning', 'prompt_cache_key'] as const;
+
 function answerResponses(res: ServerResponse, body: Record<string, unknown>): void {
-  if (body.stream !== true) sendJson(res, RESPONSE_ANSWER);
-  else sendStream(res, 'responses', responseStreamParts(mode.streamChunks));
+  if (body.stream !== true) {
+    sendJson(res, RESPONSE_ANSWER);
+    return;
+  }
+  const echo: ResponseEcho = {};
+  for (const key of ECHOED) if (body[key] !== undefined) echo[key] = body[key];
+  // Built once per distinct echo (the bench sends one body per cell), as the plain answers are.
+  const echoKey = Object.keys(echo).length === 0 ? '' : JSON.stringify(echo);
+  const parts = responseStreamParts(mode.streamChunks, echo, echoKey);
+  sendStream(res, `responses:${echoKey}`, parts);
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };

@@ -64,7 +64,9 @@ const HELP = `npm run bench -- [options]
                         same, streamed, for a ~256 KB request shaped like Claude Code's), messages-openai-small,
                         messages-openai-stream200 (POST /v1/messages translated for an OpenAI model),
                         responses, responses-stream200 (POST /v1/responses passed through to the fake's
-                        Responses API), responses-chat-small, responses-chat-stream200 (translated to chat
+                        Responses API), responses-agent (the same, streamed, for a ~128 KB request shaped
+                        like Codex's, its tools echoed in every Response), responses-chat-small,
+                        responses-chat-stream200 (translated to chat
                         for DeepSeek, an OpenAI-format vendor without the API),
                         embed16, embed16f (POST /v1/embeddings, 16 inputs, base64 / float), rerank16
                         (POST /v1/rerank, 16 documents, top 5, Jina's API at the fake)

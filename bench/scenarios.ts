@@ -25,6 +25,7 @@ export type ScenarioName =
   | 'messages-openai-stream200'
   | 'responses'
   | 'responses-stream200'
+  | 'responses-agent'
   | 'responses-chat-small'
   | 'responses-chat-stream200'
   | 'embed16'
@@ -158,6 +159,55 @@ function agentRequest(bytes: number): object {
   return request;
 }
 
+/**
+ * A request the way Codex sends one deep into a session (../shared/AGENT-CLIENTS.md): always streamed,
+ * `store: false`, instructions, a dozen function tools with JSON schemas, reasoning summaries, and a
+ * history of function calls and their outputs in `input`, about `bytes` in all. OpenAI echoes the
+ * instructions and tools in every Response object of the stream, and so does the fake upstream.
+ */
+function codexRequest(bytes: number): object {
+  const tools = Array.from({ length: 12 }, (_, i) => ({
+    type: 'function',
+    name: `tool_${i}`,
+    description: longPrompt(600),
+    strict: false,
+    parameters: {
+      type: 'object',
+      properties: { path: { type: 'string', description: longPrompt(200) }, limit: { type: 'integer' } },
+      required: ['path'],
+      additionalProperties: false,
+    },
+  }));
+  const request = {
+    model: MODEL,
+    instructions: longPrompt(8000),
+    input: [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: longPrompt(2000) }] },
+    ] as object[],
+    tools,
+    tool_choice: 'auto',
+    parallel_tool_calls: false,
+    reasoning: { summary: 'auto' },
+    store: false,
+    stream: true,
+    include: ['reasoning.encrypted_content'],
+    prompt_cache_key: 'bench-session',
+  };
+  for (let turn = 0; JSON.stringify(request).length < bytes; turn++) {
+    const callId = `call_${turn}`;
+    request.input.push(
+      {
+        type: 'function_call',
+        call_id: callId,
+        name: `tool_${turn % 12}`,
+        arguments: `{"path":"src/f${turn}.ts"}`,
+      },
+      { type: 'function_call_output', call_id: callId, output: longPrompt(6000) },
+    );
+  }
+  return request;
+}
+
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   small: { name: 'small', label: 'small JSON', stream: false, ...smallChat },
   prompt32k: {
@@ -217,6 +267,12 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     label: 'responses pass-through, stream 200 deltas',
     stream: true,
     ...responses({ model: MODEL, input: 'Say hello in five words.', stream: true }),
+  },
+  'responses-agent': {
+    name: 'responses-agent',
+    label: 'responses pass-through, 128 KB agent request (tools echoed), stream 200 deltas',
+    stream: true,
+    ...responses(codexRequest(128 * 1024)),
   },
   'responses-chat-small': {
     name: 'responses-chat-small',
