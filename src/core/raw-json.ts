@@ -259,6 +259,23 @@ export function rawTopLevelSpans(
   return text.charCodeAt(i) === CLOSE_BRACE ? found : undefined;
 }
 
+/**
+ * Remembers the raw text of `body`'s top-level `keys` whose values are objects or arrays, found in one walk
+ * of `rawJson` (the body's own JSON text): a door whose upstream gets those values unchanged sends them
+ * as the client wrote them (`jsonBody`). A value the door replaces is a new object, and has no raw text.
+ */
+export function rememberRawMembers(
+  body: Record<string, unknown>,
+  rawJson: string,
+  keys: readonly string[],
+): void {
+  const spans = rawTopLevelSpans(rawJson, keys);
+  for (const [key, [start, end]] of spans ?? []) {
+    const value = body[key];
+    if (typeof value === 'object' && value !== null) rememberRawJson(value, rawJson.slice(start, end));
+  }
+}
+
 /** Where one top-level member's value lies in `text` (see `rawTopLevelSpans`). */
 export function rawTopLevelSpan(text: JsonText, key: string): [number, number] | undefined {
   return rawTopLevelSpans(text, [key])?.get(key);

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { anthropicErrorBody } from '../core/error-renderers.js';
 import { attachNativeRequest, nativeAnswerOf, nativeRequestOf } from '../core/native.js';
-import { rawTopLevelSpans, rememberRawJson } from '../core/raw-json.js';
+import { rememberRawMembers } from '../core/raw-json.js';
 import type { ChatResponse } from '../core/types.js';
 import { authorize } from '../pipeline/authorize.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -42,15 +42,8 @@ function forwardedHeaders(headers: DoorRequest['headers']): Record<string, strin
 /** The canonical request, carrying the client's body for Anthropic upstreams. */
 function read(input: DoorRequest, request: MessagesRequest): ParsedRequest {
   const body = input.body as Record<string, unknown>;
-  if (input.rawJson !== undefined) {
-    // One walk of the body finds them all (a long conversation is hundreds of KB).
-    const spans = rawTopLevelSpans(input.rawJson, RAW_VALUES);
-    for (const [key, [start, end]] of spans ?? []) {
-      const value = body[key];
-      if (typeof value === 'object' && value !== null)
-        rememberRawJson(value, input.rawJson.slice(start, end));
-    }
-  }
+  // One walk of the body finds them all (a long conversation is hundreds of KB).
+  if (input.rawJson !== undefined) rememberRawMembers(body, input.rawJson, RAW_VALUES);
   const translation = messagesToChat(request);
   attachNativeRequest(translation.request, {
     protocol: PROTOCOL,

@@ -65,7 +65,7 @@ export function registerResponsesRoutes(
   app.addHook('onClose', () => stored.close());
 
   const prepare = (compact: boolean) => (request: FastifyRequest) =>
-    prepareResponsesDoor(request.body, request.principal!, { stored }, compact);
+    prepareResponsesDoor(request.body, request.rawJson, request.principal!, { stored }, compact);
   mountFrontDoor(app, '/v1/responses', errorsOnly, deps, { prepare: prepare(false) });
   mountFrontDoor(app, '/v1/responses/compact', errorsOnly, deps, {
     prepare: prepare(true),

@@ -37,6 +37,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON, or the raw string if not JSON (the empty string for a request without a body). */
   body: unknown;
+  /** The body's text as it came (this fake's requests; the others do not keep it). */
+  raw?: string;
 }
 
 export type Fault =
@@ -334,7 +336,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const body = parseBody(raw);
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    fake.requests.push({ method, path, headers: { ...req.headers }, body });
+    fake.requests.push({ method, path, headers: { ...req.headers }, body, raw });
 
     const exchange = new Exchange(res, () => {
       if (!closing) fake.aborted += 1;

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type OpenAI from 'openai';
+import { rawTopLevelValue } from '../../src/core/raw-json.js';
 import { type FakeAzure, startFakeAzure } from '../fakes/azure.js';
 import { DEFAULT_REPLY } from '../fakes/openai.js';
 import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -29,7 +30,7 @@ beforeEach(() => {
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON
-const lastRequest = (): { path: string; body: any; headers: Record<string, unknown> } => {
+const lastRequest = (): { path: string; body: any; raw: string; headers: Record<string, unknown> } => {
   const request = upstreams.openai.requests.at(-1);
   assert.ok(request, 'the OpenAI fake got no request');
   // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -114,6 +115,49 @@ describe('OpenAI models: passed through', () => {
     const expectedMicros = (answer.usage.input_tokens - 4) * 2.5 + 4 * 1.25 + answer.usage.output_tokens * 10;
     assert.equal(row.cost_micros, Math.round(expectedMicros));
     assert.equal(answer.usage.cost, row.cost_micros! / 1e6);
+  });
+
+  test('a large body: input and tools go upstream as the client wrote them (spliced in as bytes), streamed or not', async () => {
+    const text = (n: number) => `ünïcödé 日本語 👩‍👩‍👧‍👦 "quoted" \\ back\nslash ${'word '.repeat(n)}`;
+    const body = {
+      model: 'openai/gpt-4o',
+      instructions: text(50),
+      input: [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: text(1500) }] },
+        { type: 'function_call', call_id: 'call_1', name: 'read_file', arguments: '{"path":"é.ts"}' },
+        { type: 'function_call_output', call_id: 'call_1', output: text(800) },
+      ],
+      tools: [
+        {
+          type: 'function',
+          name: 'read_file',
+          description: text(300),
+          strict: false,
+          parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+        },
+      ],
+      store: false,
+    };
+    // The client's own spelling: é as an escape, where serialising the body again would write é itself.
+    const raw = JSON.stringify(body).replaceAll('é', '\\u00e9');
+    for (const stream of [false, true]) {
+      const sent = stream ? `${raw.slice(0, -1)},"stream":true}` : raw;
+      const res = await upstreams.gw.call('/v1/responses', {
+        method: 'POST',
+        key: upstreams.key,
+        headers: { 'content-type': 'application/json' },
+        body: sent,
+      });
+      assert.equal(res.status, 200);
+      await res.text();
+      const upstream = lastRequest();
+      assert.deepEqual(upstream.body, { ...body, model: 'gpt-4o', ...(stream ? { stream: true } : {}) });
+      for (const member of ['input', 'tools']) {
+        const written = rawTopLevelValue(sent, member)!;
+        assert.ok(written.includes('\\u00e9'));
+        assert.ok((upstream.raw as string).includes(written), `${member} as the client wrote it`);
+      }
+    }
   });
 
   test('streamed: the upstream events as they came, the response named by the gateway, the cost last', async () => {

@@ -8,6 +8,7 @@ import { accountOf } from '../../auth/principal.js';
 import { openAIErrorBody } from '../../core/error-renderers.js';
 import { type GatewayError, gatewayError, invalidRequest } from '../../core/errors.js';
 import { attachNativeRequest, nativeAnswerOf } from '../../core/native.js';
+import { rememberRawMembers } from '../../core/raw-json.js';
 import type { ChatMessage, ChatRequest, ChatResponse } from '../../core/types.js';
 import type { FrontDoor, ParsedRequest } from '../../pipeline/front-door.js';
 import { appendItems, type Untranslatable } from './input.js';
@@ -52,6 +53,9 @@ function withIds(items: readonly InputItem[], responseId: string): Record<string
 }
 
 const PROTOCOL = 'openai-responses';
+
+/** The members an upstream may get as the client wrote them (see `prepareResponsesDoor`). */
+const RAW_VALUES = ['input', 'tools'];
 
 /** Item types a stored conversation replays to a Responses upstream (built-in tools' records are its own). */
 const REPLAYED = new Set(['message', 'function_call', 'function_call_output', 'reasoning']);
@@ -157,11 +161,15 @@ export interface DoorDeps {
  */
 export async function prepareResponsesDoor(
   body: unknown,
+  rawJson: string | undefined,
   principal: Principal,
   deps: DoorDeps,
   compact: boolean,
 ): Promise<FrontDoor> {
   const request = validateResponsesRequest(body);
+  // A large `input` or `tools` goes upstream as the client wrote it, when it goes unchanged (an agent's
+  // request is hundreds of KB: serialising it again cost more than anything else the door does).
+  if (rawJson !== undefined) rememberRawMembers(request as Record<string, unknown>, rawJson, RAW_VALUES);
   if (request.background === true)
     throw invalidRequest(
       'Background responses are not supported by this gateway.',
