@@ -1,6 +1,7 @@
 // The Response object (OpenAI's `Response` schema) as the gateway gives it: what the request asked for,
 // echoed with OpenAI's defaults, around the output items and the usage. One builder for JSON answers,
 // stream events and stored responses, so all three agree.
+import { rawTopLevelSpans } from '../../core/raw-json.js';
 import type { Usage } from '../../core/types.js';
 import { answerId } from '../../pipeline/canonical-answer.js';
 import type { ResponsesRequest } from './request.js';
@@ -128,3 +129,51 @@ export function asGateways(
     ...(usage && cost !== undefined ? { usage: { ...usage, cost } } : {}),
   };
 }
+
+/**
+ * A relayed event's data (`{"type":…,"response":{…},…}`, its JSON text) with the Response made the gateway's
+ * as `asGateways` makes it (no cost: the events before the end carry none), spliced into the text rather
+ * than parsed and serialised again: an agent's Response echoes its tools and instructions, tens of KB, in
+ * every such event. Also the Response's `created_at`. Undefined when the text is not of that shape (no
+ * Response object, or one without an id or a model): the caller parses it.
+ */
+export function asGatewaysInText(
+  data: string,
+  context: ResponseContext,
+): { data: string; createdAt: number | undefined } | undefined {
+  const outer = rawTopLevelSpans(data, ['response'])?.get('response');
+  if (outer === undefined || data.charCodeAt(outer[0]) !== OPEN_BRACE) return undefined;
+  const response = data.slice(outer[0], outer[1]);
+  const spans = rawTopLevelSpans(response, ['id', 'model', 'previous_response_id', 'created_at']);
+  const id = spans?.get('id');
+  const model = spans?.get('model');
+  if (spans === undefined || id === undefined || model === undefined) return undefined;
+  const previous = JSON.stringify(context.request.previous_response_id ?? null);
+  const edits: Array<[number, number, string]> = [
+    [id[0], id[1], JSON.stringify(context.id)],
+    [model[0], model[1], JSON.stringify(context.request.model)],
+  ];
+  const previousSpan = spans.get('previous_response_id');
+  if (previousSpan) edits.push([previousSpan[0], previousSpan[1], previous]);
+  else {
+    // Absent: added last, as the object spread in asGateways adds it.
+    const close = response.lastIndexOf('}');
+    edits.push([close, close, `,"previous_response_id":${previous}`]);
+  }
+  edits.sort((a, b) => a[0] - b[0]);
+  let rewritten = '';
+  let at = 0;
+  for (const [start, end, text] of edits) {
+    rewritten += response.slice(at, start) + text;
+    at = end;
+  }
+  rewritten += response.slice(at);
+  const created = spans.get('created_at');
+  const createdAt = created === undefined ? undefined : Number(response.slice(created[0], created[1]));
+  return {
+    data: data.slice(0, outer[0]) + rewritten + data.slice(outer[1]),
+    createdAt: Number.isSafeInteger(createdAt) ? createdAt : undefined,
+  };
+}
+
+const OPEN_BRACE = 123;

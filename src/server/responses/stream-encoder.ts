@@ -16,6 +16,7 @@ import type { EventSink, StreamEncoder } from '../../pipeline/front-door.js';
 import { ending, functionCallItem, messageItem, outputText, reasoningItem, reasoningText } from './output.js';
 import {
   asGateways,
+  asGatewaysInText,
   itemId,
   type OutputItem,
   type ResponseContext,
@@ -348,9 +349,17 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       sink.raw(framed);
       return;
     }
-    const { type, data } = parseEvent(framed, parsed);
+    const type = framed.slice('event: '.length, framed.indexOf('\n'));
+    const text = framed.slice(framed.indexOf('data: ') + 'data: '.length, framed.lastIndexOf('\n\n'));
+    const spliced = asGatewaysInText(text, this.context);
+    if (spliced !== undefined) {
+      // A failure told later names the Response as created here.
+      if (spliced.createdAt !== undefined) this.createdAt ||= spliced.createdAt;
+      sink.event(type, spliced.data);
+      return;
+    }
+    const { data } = parseEvent(framed, parsed);
     const upstream = data.response as Record<string, unknown>;
-    // A failure told later names the Response as created here.
     if (typeof upstream?.created_at === 'number') this.createdAt ||= upstream.created_at;
     const response = asGateways(upstream, this.context, undefined);
     sink.event(type, JSON.stringify({ ...data, response }));

@@ -1,0 +1,90 @@
+// A passed-through Response made the gateway's by splicing its few members into the event's text
+// (asGatewaysInText) must read, to any JSON reader, exactly as the parse-and-rewrite it stands in for
+// (asGateways): the gateway's id, the client's model and conversation, all else the upstream's.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ResponsesRequest } from '../../src/server/responses/request.js';
+import {
+  asGateways,
+  asGatewaysInText,
+  type ResponseContext,
+} from '../../src/server/responses/response-object.js';
+
+const context = (previous?: string): ResponseContext => ({
+  id: 'resp_gateway01',
+  request: {
+    model: 'openai/gpt-4o',
+    input: 'hi',
+    ...(previous ? { previous_response_id: previous } : {}),
+  } as ResponsesRequest,
+  namespaced: new Map(),
+  offeredTools: [],
+});
+
+/** What the parse-and-rewrite gives for an event's text. */
+function rewritten(data: string, ctx: ResponseContext): unknown {
+  const event = JSON.parse(data) as Record<string, unknown>;
+  return { ...event, response: asGateways(event.response as Record<string, unknown>, ctx, undefined) };
+}
+
+const upstreamResponse = {
+  id: 'resp_upstream',
+  object: 'response',
+  created_at: 1_741_476_542,
+  status: 'in_progress',
+  model: 'gpt-4o-2024-08-06',
+  output: [{ id: 'msg_1', type: 'message', content: [] }],
+  // Nested members named like the ones replaced: left alone.
+  tools: [
+    { type: 'function', name: 'id', description: 'the "id" and "model": é \u2028 😀', parameters: { id: 1 } },
+  ],
+  instructions: 'Be brief. {"id":"not this"}',
+};
+
+describe("a passed-through Response made the gateway's in its text", () => {
+  const cases: Array<[string, string]> = [
+    [
+      "OpenAI's spelling",
+      JSON.stringify({ type: 'response.created', sequence_number: 0, response: upstreamResponse }),
+    ],
+    [
+      'with previous_response_id',
+      JSON.stringify({
+        type: 'response.in_progress',
+        sequence_number: 1,
+        response: { ...upstreamResponse, previous_response_id: 'resp_old' },
+      }),
+    ],
+    [
+      'spaced, escaped, response not last',
+      JSON.stringify(
+        { type: 'response.created', response: upstreamResponse, sequence_number: 0 },
+        null,
+        2,
+      ).replaceAll('é', '\\u00e9'),
+    ],
+  ];
+  for (const previous of [undefined, 'resp_client_prev']) {
+    for (const [label, data] of cases) {
+      it(`reads as the rewrite does: ${label}, previous_response_id ${previous ?? 'none'}`, () => {
+        const ctx = context(previous);
+        const spliced = asGatewaysInText(data, ctx);
+        assert.ok(spliced);
+        assert.deepEqual(JSON.parse(spliced.data), rewritten(data, ctx));
+        assert.equal(spliced.createdAt, upstreamResponse.created_at);
+      });
+    }
+  }
+
+  it('leaves a text of another shape to the parse', () => {
+    const ctx = context();
+    const { id: _id, ...withoutId } = upstreamResponse;
+    for (const data of [
+      JSON.stringify({ type: 'response.created', response: withoutId }),
+      JSON.stringify({ type: 'response.created', response: null }),
+      JSON.stringify({ type: 'response.created' }),
+      '{"type":"response.created","response":{"\\u0069d":"resp_x","id":"resp_y","model":"m"}}',
+    ])
+      assert.equal(asGatewaysInText(data, ctx), undefined, data);
+  });
+});
