@@ -191,12 +191,15 @@ describe('OpenAI models: passed through', () => {
     const row = await rowOf(res);
     assert.equal(done.response.usage.cost, row.cost_micros! / 1e6);
     assert.equal(row.completion_tokens, done.response.usage.output_tokens);
-    // Kept by the gateway as streamed.
+    // Kept by the gateway as streamed: the Response the last event carried, cost included.
     const stored = await client.responses.retrieve(id);
     assert.deepEqual(
       stored.output.map((item) => item.type),
       ['reasoning', 'web_search_call', 'message'],
     );
+    // (The SDK adds `output_text` to what it retrieves.)
+    const { output_text: _text, ...kept } = stored;
+    assert.deepEqual(kept, done.response);
   });
 
   test('the openai SDK: responses.stream on a passed-through model gives the whole final response', async () => {

@@ -76,6 +76,34 @@ describe("a passed-through Response made the gateway's in its text", () => {
     }
   }
 
+  it('with the cost in the usage of a terminal Response, and its text to store', () => {
+    const ctx = context('resp_client_prev');
+    const usage = {
+      input_tokens: 5,
+      input_tokens_details: { cached_tokens: 1 },
+      output_tokens: 7,
+      total_tokens: 12,
+    };
+    const data = JSON.stringify({
+      type: 'response.completed',
+      sequence_number: 9,
+      response: { ...upstreamResponse, status: 'completed', usage },
+    });
+    const spliced = asGatewaysInText(data, ctx, 0.0125);
+    assert.ok(spliced);
+    const event = JSON.parse(data) as { response: Record<string, unknown> };
+    const expected = asGateways(event.response, ctx, 0.0125);
+    assert.deepEqual(JSON.parse(spliced.data), { ...event, response: expected });
+    assert.deepEqual(JSON.parse(spliced.response), expected);
+    // Without usage, none is added (as asGateways).
+    const bare = asGatewaysInText(
+      JSON.stringify({ type: 'response.completed', response: upstreamResponse }),
+      ctx,
+      0.5,
+    );
+    assert.deepEqual(JSON.parse(bare!.response), asGateways(upstreamResponse, ctx, 0.5));
+  });
+
   it('leaves a text of another shape to the parse', () => {
     const ctx = context();
     const { id: _id, ...withoutId } = upstreamResponse;

@@ -38,7 +38,7 @@ function run(deltas: Array<ChunkDelta | FinishReason>, options: { fail?: boolean
       namespaced: new Map([['crm__lookup', { namespace: 'crm', name: 'lookup' }]]),
       offeredTools: [],
     },
-    (response) => stored.push(response),
+    (response) => stored.push(typeof response === 'string' ? JSON.parse(response) : response),
   );
   const chunk = (delta: ChunkDelta, finish: FinishReason | null): ChatChunk => ({
     id: 'c',

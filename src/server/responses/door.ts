@@ -207,16 +207,15 @@ export async function prepareResponsesDoor(
   });
   const store = !compact && request.store !== false;
 
-  /** Stores an answer; `json` is its text when the caller has serialised it already. */
-  const keep = (id: string, response: Record<string, unknown>, json?: string) => {
+  /** Stores an answer: its JSON text, or the object when not serialised yet. */
+  const keep = (id: string, response: string | Record<string, unknown>) => {
     if (!store) return;
     deps.stored.put({
       id,
       accountId,
       model: request.model,
       input: [...(history as Record<string, unknown>[]), ...withIds(input, id)],
-      response,
-      responseJson: json,
+      ...(typeof response === 'string' ? { responseJson: response } : { response }),
     });
   };
 
@@ -243,12 +242,12 @@ export async function prepareResponsesDoor(
         ? asGateways(native as Record<string, unknown>, full, response.usage?.cost)
         : responseObject(full, responseState(full, response));
       const json = JSON.stringify(object);
-      keep(id, object, json);
+      keep(id, json);
       return json;
     },
     stream(_request, exchangeId) {
       const id = responseId(exchangeId);
-      return new ResponsesStreamEncoder({ id, ...context }, (object, json) => keep(id, object, json));
+      return new ResponsesStreamEncoder({ id, ...context }, (response) => keep(id, response));
     },
     errorBody: openAIErrorBody,
   };

@@ -132,19 +132,20 @@ export function asGateways(
 
 /**
  * A relayed event's data (`{"type":…,"response":{…},…}`, its JSON text) with the Response made the gateway's
- * as `asGateways` makes it (no cost: the events before the end carry none), spliced into the text rather
- * than parsed and serialised again: an agent's Response echoes its tools and instructions, tens of KB, in
- * every such event. Also the Response's `created_at`. Undefined when the text is not of that shape (no
- * Response object, or one without an id or a model): the caller parses it.
+ * as `asGateways` makes it (with `cost` in its usage when given: the terminal event), spliced into the
+ * text rather than parsed and serialised again: an agent's Response echoes its tools and instructions, tens
+ * of KB, in every such event. Also the Response's own text (to store) and `created_at`. Undefined when the
+ * text is not of that shape (no Response object, or one without an id or a model): the caller parses it.
  */
 export function asGatewaysInText(
   data: string,
   context: ResponseContext,
-): { data: string; createdAt: number | undefined } | undefined {
+  cost?: number,
+): { data: string; response: string; createdAt: number | undefined } | undefined {
   const outer = rawTopLevelSpans(data, ['response'])?.get('response');
   if (outer === undefined || data.charCodeAt(outer[0]) !== OPEN_BRACE) return undefined;
   const response = data.slice(outer[0], outer[1]);
-  const spans = rawTopLevelSpans(response, ['id', 'model', 'previous_response_id', 'created_at']);
+  const spans = rawTopLevelSpans(response, ['id', 'model', 'previous_response_id', 'created_at', 'usage']);
   const id = spans?.get('id');
   const model = spans?.get('model');
   if (spans === undefined || id === undefined || model === undefined) return undefined;
@@ -160,6 +161,12 @@ export function asGatewaysInText(
     const close = response.lastIndexOf('}');
     edits.push([close, close, `,"previous_response_id":${previous}`]);
   }
+  const usage = spans.get('usage');
+  if (cost !== undefined && usage !== undefined && response.charCodeAt(usage[0]) === OPEN_BRACE) {
+    // The counts as the upstream wrote them, and the cost (a small object, parsed on its own).
+    const counts = JSON.parse(response.slice(usage[0], usage[1])) as Record<string, unknown>;
+    edits.push([usage[0], usage[1], JSON.stringify({ ...counts, cost })]);
+  }
   edits.sort((a, b) => a[0] - b[0]);
   let rewritten = '';
   let at = 0;
@@ -172,6 +179,7 @@ export function asGatewaysInText(
   const createdAt = created === undefined ? undefined : Number(response.slice(created[0], created[1]));
   return {
     data: data.slice(0, outer[0]) + rewritten + data.slice(outer[1]),
+    response: rewritten,
     createdAt: Number.isSafeInteger(createdAt) ? createdAt : undefined,
   };
 }

@@ -65,8 +65,8 @@ export class StoredResponses {
     accountId: string;
     model: string;
     input: unknown[];
-    response: unknown;
-    /** The response's JSON text, when the caller has it already. */
+    /** The response, or its JSON text when the caller has it already. */
+    response?: unknown;
     responseJson?: string | undefined;
   }): void {
     this.pending.set(entry.id, {

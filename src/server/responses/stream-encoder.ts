@@ -49,8 +49,11 @@ interface OpenCall {
 }
 type OpenItem = OpenReasoning | OpenMessage | OpenCall;
 
-/** Called with the finished Response (and its JSON text, when serialised already) when the stream completes (to store it). */
-export type OnFinished = (response: Record<string, unknown>, json?: string) => void;
+/**
+ * Called with the finished Response when the stream completes (to store it): its JSON text where the
+ * encoder has it (a relayed Response), else the object (serialised only if it is stored).
+ */
+export type OnFinished = (response: string | Record<string, unknown>) => void;
 
 const PROTOCOL = 'openai-responses';
 const TERMINAL = /^event: (response\.completed|response\.incomplete)\n/;
@@ -76,6 +79,11 @@ function parseEvent(
   return { type, data: JSON.parse(framed.slice(dataStart, framed.lastIndexOf('\n\n'))) };
 }
 
+/** A relayed event's data: its one `data:` line's text. */
+function dataOf(framed: string): string {
+  return framed.slice(framed.indexOf('data: ') + 'data: '.length, framed.lastIndexOf('\n\n'));
+}
+
 /** `JSON.stringify({ ...object, [key]: value })` where `json` is the value's JSON text already. */
 function withMember(object: Record<string, unknown>, key: string, json: string): string {
   const rest = JSON.stringify({ ...object, [key]: undefined });
@@ -96,7 +104,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   /** Relaying an upstream's own events (decided by the first chunk). */
   private relaying: boolean | undefined;
   /** The upstream's terminal event, held for end(). */
-  private terminal: { type: string; data: Record<string, unknown> } | undefined;
+  private terminal: { framed: string; parsed: Record<string, unknown> | undefined } | undefined;
 
   constructor(
     private readonly context: ResponseContext,
@@ -342,7 +350,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     // A run of text deltas comes as one string (providers/text-delta.ts): every event counts.
     this.sequence += countEvents(framed);
     if (TERMINAL.test(framed)) {
-      this.terminal = parseEvent(framed, parsed);
+      this.terminal = { framed, parsed };
       return;
     }
     if (!WITH_RESPONSE.test(framed)) {
@@ -350,8 +358,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       return;
     }
     const type = framed.slice('event: '.length, framed.indexOf('\n'));
-    const text = framed.slice(framed.indexOf('data: ') + 'data: '.length, framed.lastIndexOf('\n\n'));
-    const spliced = asGatewaysInText(text, this.context);
+    const spliced = asGatewaysInText(dataOf(framed), this.context);
     if (spliced !== undefined) {
       // A failure told later names the Response as created here.
       if (spliced.createdAt !== undefined) this.createdAt ||= spliced.createdAt;
@@ -367,12 +374,20 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 
   end(usage: Usage, _usageChunk: ChatChunk | undefined, created: number, sink: EventSink): void {
     if (this.relaying && this.terminal) {
-      const { type, data } = this.terminal;
+      const { framed, parsed } = this.terminal;
+      const type = framed.slice('event: '.length, framed.indexOf('\n'));
+      const spliced = asGatewaysInText(dataOf(framed), this.context, usage.cost);
+      if (spliced !== undefined) {
+        sink.event(type, spliced.data);
+        this.onFinished(spliced.response);
+        return;
+      }
+      const { data } = parseEvent(framed, parsed);
       const response = asGateways(data.response as Record<string, unknown>, this.context, usage.cost);
       // The Response is serialised once, for the client and for storing.
       const json = JSON.stringify(response);
       sink.event(type, withMember(data, 'response', json));
-      this.onFinished(response, json);
+      this.onFinished(json);
       return;
     }
     this.start(created, sink);
