@@ -57,36 +57,17 @@ export function nativeAnswerOf(response: ChatResponse, protocol: NativeProtocol)
 /**
  * The upstream's own SSE events behind a chunk, framed (`event:`/`data:` lines and a blank line), in order:
  * the chunk's own event and those before it that made no chunk. A chunk with `choices: []` and no usage may
- * exist only to carry events. `parsed`: the one event's data as the provider parsed it, for a door that
- * rewrites it (so it is not parsed twice); the door must not change it.
+ * exist only to carry events.
  */
-export function attachRelayed(
-  chunk: ChatChunk,
-  protocol: NativeProtocol,
-  events: string,
-  parsed?: Record<string, unknown>,
-): void {
-  (chunk as unknown as Carrier)[RELAYED] = { protocol, events, parsed };
-}
-
-interface Relayed {
-  protocol: NativeProtocol;
-  events: string;
-  parsed: Record<string, unknown> | undefined;
+export function attachRelayed(chunk: ChatChunk, protocol: NativeProtocol, events: string): void {
+  (chunk as unknown as Carrier)[RELAYED] = { protocol, events };
 }
 
 export function relayedOf(chunk: ChatChunk, protocol: NativeProtocol): string | undefined {
-  const relayed = (chunk as unknown as Carrier)[RELAYED] as Relayed | undefined;
+  const relayed = (chunk as unknown as Carrier)[RELAYED] as
+    | { protocol: NativeProtocol; events: string }
+    | undefined;
   return relayed?.protocol === protocol ? relayed.events : undefined;
-}
-
-/** The relayed event's data as the provider parsed it, when it was (see `attachRelayed`). */
-export function relayedDataOf(
-  chunk: ChatChunk,
-  protocol: NativeProtocol,
-): Record<string, unknown> | undefined {
-  const relayed = (chunk as unknown as Carrier)[RELAYED] as Relayed | undefined;
-  return relayed?.protocol === protocol ? relayed.parsed : undefined;
 }
 
 /** How many events relayed text holds (each ends in a blank line): one, or a run's (providers/text-delta.ts). */

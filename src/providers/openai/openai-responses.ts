@@ -183,7 +183,7 @@ export class ResponsesEvents {
     const before = batch.length;
     const end = this.translate(type, event, batch);
     if (batch.length === before) batch.push(this.chunk({}, null, true));
-    attachRelayed(batch[before]!, RESPONSES_PROTOCOL, `event: ${type}\ndata: ${data}\n\n`, event);
+    attachRelayed(batch[before]!, RESPONSES_PROTOCOL, `event: ${type}\ndata: ${data}\n\n`);
     return end;
   }
 

@@ -10,7 +10,7 @@
 // response objects (created, in_progress) and its terminal event held until the ledger row is safe, to
 // carry the cost.
 import type { GatewayError } from '../../core/errors.js';
-import { countEvents, relayedDataOf, relayedOf } from '../../core/native.js';
+import { countEvents, relayedOf } from '../../core/native.js';
 import type { ChatChunk, FinishReason, Usage } from '../../core/types.js';
 import type { EventSink, StreamEncoder } from '../../pipeline/front-door.js';
 import { ending, functionCallItem, messageItem, outputText, reasoningItem, reasoningText } from './output.js';
@@ -65,31 +65,11 @@ function failedCode(error: GatewayError): string {
   return error.status >= 400 && error.status < 500 ? 'invalid_prompt' : 'server_error';
 }
 
-/**
- * One relayed event's type and data (only for the few events the gateway rewrites): as the provider parsed
- * it, or parsed here.
- */
-function parseEvent(
-  framed: string,
-  parsed: Record<string, unknown> | undefined,
-): { type: string; data: Record<string, unknown> } {
+/** One relayed event's type and its `data:` line's text (only for the few events the gateway rewrites). */
+function eventText(framed: string): { type: string; data: string } {
   const type = framed.slice('event: '.length, framed.indexOf('\n'));
-  if (parsed !== undefined) return { type, data: parsed };
   const dataStart = framed.indexOf('data: ') + 'data: '.length;
-  return { type, data: JSON.parse(framed.slice(dataStart, framed.lastIndexOf('\n\n'))) };
-}
-
-/** A relayed event's data: its one `data:` line's text. */
-function dataOf(framed: string): string {
-  return framed.slice(framed.indexOf('data: ') + 'data: '.length, framed.lastIndexOf('\n\n'));
-}
-
-/** `JSON.stringify({ ...object, [key]: value })` where `json` is the value's JSON text already. */
-function withMember(object: Record<string, unknown>, key: string, json: string): string {
-  const rest = JSON.stringify({ ...object, [key]: undefined });
-  return rest === '{}'
-    ? `{${JSON.stringify(key)}:${json}}`
-    : `${rest.slice(0, -1)},${JSON.stringify(key)}:${json}}`;
+  return { type, data: framed.slice(dataStart, framed.lastIndexOf('\n\n')) };
 }
 
 export class ResponsesStreamEncoder implements StreamEncoder {
@@ -104,7 +84,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   /** Relaying an upstream's own events (decided by the first chunk). */
   private relaying: boolean | undefined;
   /** The upstream's terminal event, held for end(). */
-  private terminal: { framed: string; parsed: Record<string, unknown> | undefined } | undefined;
+  private terminal: string | undefined;
 
   constructor(
     private readonly context: ResponseContext,
@@ -128,7 +108,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     const relayed = relayedOf(chunk, PROTOCOL);
     this.relaying ??= relayed !== undefined;
     if (this.relaying) {
-      if (relayed !== undefined) this.relay(relayed, relayedDataOf(chunk, PROTOCOL), sink);
+      if (relayed !== undefined) this.relay(relayed, sink);
       return;
     }
     this.start(created, sink);
@@ -346,48 +326,45 @@ export class ResponsesStreamEncoder implements StreamEncoder {
    * One upstream event (or a run of text deltas): as it came, but with the gateway's id where it names the
    * response.
    */
-  private relay(framed: string, parsed: Record<string, unknown> | undefined, sink: EventSink): void {
+  private relay(framed: string, sink: EventSink): void {
     // A run of text deltas comes as one string (providers/text-delta.ts): every event counts.
     this.sequence += countEvents(framed);
     if (TERMINAL.test(framed)) {
-      this.terminal = { framed, parsed };
+      this.terminal = framed;
       return;
     }
     if (!WITH_RESPONSE.test(framed)) {
       sink.raw(framed);
       return;
     }
-    const type = framed.slice('event: '.length, framed.indexOf('\n'));
-    const spliced = asGatewaysInText(dataOf(framed), this.context);
+    const { type, data } = eventText(framed);
+    const spliced = asGatewaysInText(data, this.context);
     if (spliced !== undefined) {
       // A failure told later names the Response as created here.
       if (spliced.createdAt !== undefined) this.createdAt ||= spliced.createdAt;
       sink.event(type, spliced.data);
       return;
     }
-    const { data } = parseEvent(framed, parsed);
-    const upstream = data.response as Record<string, unknown>;
+    // Another shape of Response: parsed and rewritten.
+    const event = JSON.parse(data) as Record<string, unknown>;
+    const upstream = event.response as Record<string, unknown>;
     if (typeof upstream?.created_at === 'number') this.createdAt ||= upstream.created_at;
-    const response = asGateways(upstream, this.context, undefined);
-    sink.event(type, JSON.stringify({ ...data, response }));
+    sink.event(type, JSON.stringify({ ...event, response: asGateways(upstream, this.context, undefined) }));
   }
 
   end(usage: Usage, _usageChunk: ChatChunk | undefined, created: number, sink: EventSink): void {
     if (this.relaying && this.terminal) {
-      const { framed, parsed } = this.terminal;
-      const type = framed.slice('event: '.length, framed.indexOf('\n'));
-      const spliced = asGatewaysInText(dataOf(framed), this.context, usage.cost);
+      const { type, data } = eventText(this.terminal);
+      const spliced = asGatewaysInText(data, this.context, usage.cost);
       if (spliced !== undefined) {
         sink.event(type, spliced.data);
         this.onFinished(spliced.response);
         return;
       }
-      const { data } = parseEvent(framed, parsed);
-      const response = asGateways(data.response as Record<string, unknown>, this.context, usage.cost);
-      // The Response is serialised once, for the client and for storing.
-      const json = JSON.stringify(response);
-      sink.event(type, withMember(data, 'response', json));
-      this.onFinished(json);
+      const event = JSON.parse(data) as Record<string, unknown>;
+      const response = asGateways(event.response as Record<string, unknown>, this.context, usage.cost);
+      sink.event(type, JSON.stringify({ ...event, response }));
+      this.onFinished(response);
       return;
     }
     this.start(created, sink);
