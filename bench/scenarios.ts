@@ -120,6 +120,14 @@ const streamChat = chat({
   stream_options: { include_usage: true },
 });
 
+/** An agent tool's JSON schema, as the agent requests below give each of their tools. */
+const toolParameters = () => ({
+  type: 'object',
+  properties: { path: { type: 'string', description: longPrompt(200) }, limit: { type: 'integer' } },
+  required: ['path'],
+  additionalProperties: false,
+});
+
 /**
  * A request the way Claude Code sends one deep into a session (../shared/AGENT-CLIENTS.md): a dozen tools
  * with JSON schemas, system blocks with cache_control, thinking, and a long history of tool calls and
@@ -129,13 +137,7 @@ function agentRequest(bytes: number): object {
   const tools = Array.from({ length: 12 }, (_, i) => ({
     name: `tool_${i}`,
     description: longPrompt(600),
-    input_schema: {
-      $schema: 'https://json-schema.org/draft/2020-12/schema',
-      type: 'object',
-      properties: { path: { type: 'string', description: longPrompt(200) }, limit: { type: 'integer' } },
-      required: ['path'],
-      additionalProperties: false,
-    },
+    input_schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...toolParameters() },
   }));
   const request = {
     model: ANTHROPIC_MODEL,
@@ -171,12 +173,7 @@ function codexRequest(bytes: number): object {
     name: `tool_${i}`,
     description: longPrompt(600),
     strict: false,
-    parameters: {
-      type: 'object',
-      properties: { path: { type: 'string', description: longPrompt(200) }, limit: { type: 'integer' } },
-      required: ['path'],
-      additionalProperties: false,
-    },
+    parameters: toolParameters(),
   }));
   const request = {
     model: MODEL,
