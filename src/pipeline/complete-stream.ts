@@ -41,10 +41,12 @@ export async function completeStream(
   const upstreamStart = performance.now();
   let served: Awaited<ReturnType<typeof openStream>> | undefined;
   try {
-    served = await openStream(deps.router, exchange.plan, upstream, {
-      ...runOptions(exchange),
-      relayChunks: door.relaysChunkText === true,
-    });
+    served = await openStream(
+      deps.router,
+      exchange.plan,
+      upstream,
+      runOptions(exchange, door.relaysChunkText === true),
+    );
     exchange.upstreamMs += performance.now() - upstreamStart;
     exchange.deployment = served.deployment;
     const iterator = served.value[Symbol.asyncIterator]();

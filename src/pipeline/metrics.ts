@@ -32,6 +32,11 @@ function attemptResult(attempt: AttemptRecord): string {
   return attempt.status >= 500 ? 'upstream_error' : 'rejected';
 }
 
+/** A request's labels with a token type, as a literal: see `counted`. */
+function ofType(labels: RequestLabels, type: string) {
+  return { door: labels.door, provider: labels.provider, model: labels.model, type };
+}
+
 const CIRCUIT_STATES = ['closed', 'open', 'half-open'] as const;
 
 export class Metrics {
@@ -118,7 +123,8 @@ export class Metrics {
 
   /** One request of a front door, refused or answered, at its end. */
   counted(labels: RequestLabels, status: number, code: string): void {
-    this.requests.inc({ ...labels, status: String(status), code });
+    // Literals, not `{ ...labels, status }`: V8 adds a member to a spread copy on a slow path (~1 µs each).
+    this.requests.inc({ door: labels.door, provider: labels.provider, model: labels.model, status: String(status), code });
   }
 
   /** What a settled request used: tokens, cost, stream timings, its attempts' results. */
@@ -132,12 +138,12 @@ export class Metrics {
     for (const attempt of attempts)
       this.attemptResults.inc({ provider: attempt.provider, result: attemptResult(attempt) });
     if (usage) {
-      this.tokens.inc({ ...labels, type: 'input' }, usage.prompt_tokens);
-      this.tokens.inc({ ...labels, type: 'output' }, usage.completion_tokens);
+      this.tokens.inc(ofType(labels, 'input'), usage.prompt_tokens);
+      this.tokens.inc(ofType(labels, 'output'), usage.completion_tokens);
       const cached = usage.prompt_tokens_details?.cached_tokens;
-      if (cached) this.tokens.inc({ ...labels, type: 'cached' }, cached);
+      if (cached) this.tokens.inc(ofType(labels, 'cached'), cached);
       const reasoning = usage.completion_tokens_details?.reasoning_tokens;
-      if (reasoning) this.tokens.inc({ ...labels, type: 'reasoning' }, reasoning);
+      if (reasoning) this.tokens.inc(ofType(labels, 'reasoning'), reasoning);
     }
     if (costMicros) this.cost.inc(labels, costMicros / 1_000_000);
     if (!stream || stream.ttftMs === null) return;

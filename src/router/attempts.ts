@@ -50,7 +50,7 @@ export interface RunOptions {
   /** Told of each attempt as it starts. */
   onAttempt?: (deployment: Deployment) => void;
   /** Traces each attempt (its upstream calls carry the span's trace context). */
-  tracer?: AttemptTracer;
+  tracer?: AttemptTracer | undefined;
   /** Streams: the caller takes chunks with their upstream text (`UpstreamCall.relay`). */
   relayChunks?: boolean;
 }
@@ -87,6 +87,19 @@ export function allFailed(failures: ReadonlyArray<[Deployment, GatewayError]>): 
   return last.withMessage(`All ${failures.length} attempts failed. ${story}`.slice(0, 2000));
 }
 
+/** The order in which a plan's deployments are tried: healthy ones of every group before any open one. */
+function attemptOrder(plan: RoutePlan, { health, clock }: Router): Deployment[] {
+  // Most requests name one model of one provider: nothing to order.
+  const only = plan.groups.length === 1 ? plan.groups[0]!.deployments : undefined;
+  if (only?.length === 1) return [only[0]!];
+  const ordered = plan.groups.flatMap((g) => orderCandidates(g.strategy, g.deployments, health, clock));
+  // Open circuits are the last resort.
+  return [
+    ...ordered.filter((d) => health.available(d.id)),
+    ...ordered.filter((d) => !health.available(d.id)),
+  ];
+}
+
 export class AttemptLoop {
   /** The request's total deadline: no attempt's timer waits past it. */
   private readonly deadline: TimeLimit;
@@ -109,12 +122,7 @@ export class AttemptLoop {
   ) {
     const { health, clock } = router;
     this.startedAt = clock.now();
-    const ordered = plan.groups.flatMap((g) => orderCandidates(g.strategy, g.deployments, health, clock));
-    // Healthy deployments of every group before any open one (those are the last resort).
-    this.order = [
-      ...ordered.filter((d) => health.available(d.id)),
-      ...ordered.filter((d) => !health.available(d.id)),
-    ];
+    this.order = attemptOrder(plan, router);
     const total = plan.timeouts.totalMs;
     this.deadline = {
       at: performance.now() + total,

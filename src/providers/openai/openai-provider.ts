@@ -70,7 +70,9 @@ export function createOpenAIProvider(
   function body(original: ChatRequest, stream: boolean, warnings: string[]): string | Buffer {
     const request = wire.prepare ? wire.prepare(original, warnings) : original;
     if (!stream && drop.length === 0 && rename.length === 0 && askForStreamUsage) return jsonBody(request);
-    const out: Record<string, unknown> = { ...request };
+    // `stream_options` named first so that setting it below is not a member added to a spread copy (a slow
+    // path in V8, ~1 µs); JSON.stringify leaves it out when it stays undefined.
+    const out: Record<string, unknown> = { stream_options: undefined, ...request };
     for (const param of drop) {
       if (out[param] === undefined) continue;
       delete out[param];
@@ -83,7 +85,9 @@ export function createOpenAIProvider(
     }
     if (stream && askForStreamUsage) {
       // Always ask for usage so every stream is metered; the server strips the chunk if the client did not ask.
-      out.stream_options = { ...request.stream_options, include_usage: true };
+      out.stream_options = request.stream_options
+        ? { ...request.stream_options, include_usage: true }
+        : { include_usage: true };
     } else if (!askForStreamUsage) {
       // A vendor without `stream_options` may refuse it; usage is then counted or read from its own chunks.
       delete out.stream_options;
