@@ -120,8 +120,7 @@ export class AttemptLoop {
     private readonly plan: RoutePlan,
     private readonly options: RunOptions,
   ) {
-    const { health, clock } = router;
-    this.startedAt = clock.now();
+    this.startedAt = router.clock.now();
     this.order = attemptOrder(plan, router);
     const total = plan.timeouts.totalMs;
     this.deadline = {
