@@ -41,17 +41,39 @@ export function nativeRequestOf(request: ChatRequest, protocol?: NativeProtocol)
   return protocol === undefined || native?.protocol === protocol ? native : undefined;
 }
 
-/** Marks an answer as the upstream's own, in the native protocol: `body` is its JSON text. */
-export function attachNativeAnswer(response: ChatResponse, protocol: NativeProtocol, body: unknown): void {
-  (response as unknown as Carrier)[NATIVE_ANSWER] = { protocol, body };
+interface NativeAnswer {
+  protocol: NativeProtocol;
+  body: unknown;
+  text: string | undefined;
+}
+
+/**
+ * Marks an answer as the upstream's own, in the native protocol: `body` is its parsed JSON, and `text`, when
+ * given, the JSON text it was parsed from (a door may splice its own values into that rather than serialise).
+ */
+export function attachNativeAnswer(
+  response: ChatResponse,
+  protocol: NativeProtocol,
+  body: unknown,
+  text?: string,
+): void {
+  const native: NativeAnswer = { protocol, body, text };
+  (response as unknown as Carrier)[NATIVE_ANSWER] = native;
+}
+
+function nativeAnswer(response: ChatResponse, protocol: NativeProtocol): NativeAnswer | undefined {
+  const native = (response as unknown as Carrier)[NATIVE_ANSWER] as NativeAnswer | undefined;
+  return native?.protocol === protocol ? native : undefined;
 }
 
 /** The upstream's own answer (parsed JSON), when the answer came natively in `protocol`. */
 export function nativeAnswerOf(response: ChatResponse, protocol: NativeProtocol): unknown {
-  const native = (response as unknown as Carrier)[NATIVE_ANSWER] as
-    | { protocol: NativeProtocol; body: unknown }
-    | undefined;
-  return native?.protocol === protocol ? native.body : undefined;
+  return nativeAnswer(response, protocol)?.body;
+}
+
+/** The JSON text of the upstream's own answer, when it came natively in `protocol` and its text was kept. */
+export function nativeAnswerTextOf(response: ChatResponse, protocol: NativeProtocol): string | undefined {
+  return nativeAnswer(response, protocol)?.text;
 }
 
 /**

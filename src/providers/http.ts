@@ -332,8 +332,14 @@ export function streamBody(res: UpstreamResponse): StreamBody {
 
 /** A whole answer's body as JSON; one that is not JSON is the upstream's fault. */
 export function wholeJson(provider: string, res: WholeResponse): unknown {
+  return wholeJsonAndText(provider, res).value;
+}
+
+/** `wholeJson`, and the text it was parsed from. */
+export function wholeJsonAndText(provider: string, res: WholeResponse): { value: unknown; text: string } {
+  const text = res.body.toString('utf8');
   try {
-    return JSON.parse(res.body.toString('utf8'));
+    return { value: JSON.parse(text), text };
   } catch {
     throw invalidUpstreamResponse(provider, 'the body is not JSON');
   }

@@ -115,6 +115,11 @@ describe('OpenAI models: passed through', () => {
     const expectedMicros = (answer.usage.input_tokens - 4) * 2.5 + 4 * 1.25 + answer.usage.output_tokens * 10;
     assert.equal(row.cost_micros, Math.round(expectedMicros));
     assert.equal(answer.usage.cost, row.cost_micros! / 1e6);
+
+    // The stored answer is the one the client got.
+    const stored = await upstreams.gw.call(`/v1/responses/${answer.id}`, { key: upstreams.key });
+    assert.equal(stored.status, 200);
+    assert.deepEqual(await readJson(stored), answer);
   });
 
   test('a large body: input and tools go upstream as the client wrote them (spliced in as bytes), streamed or not', async () => {

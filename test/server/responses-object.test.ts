@@ -8,6 +8,7 @@ import {
   asGateways,
   asGatewaysInText,
   type ResponseContext,
+  responseAsGatewaysInText,
 } from '../../src/server/responses/response-object.js';
 
 const context = (previous?: string): ResponseContext => ({
@@ -114,5 +115,31 @@ describe("a passed-through Response made the gateway's in its text", () => {
       '{"type":"response.created","response":{"\\u0069d":"resp_x","id":"resp_y","model":"m"}}',
     ])
       assert.equal(asGatewaysInText(data, ctx), undefined, data);
+  });
+});
+
+describe("a whole passed-through answer made the gateway's in its text", () => {
+  const usage = { input_tokens: 5, output_tokens: 7, total_tokens: 12, output_tokens_details: { x: 1 } };
+  const answer = { ...upstreamResponse, status: 'completed', usage };
+  const bodies: Array<[string, string]> = [
+    ['compact', JSON.stringify(answer)],
+    // OpenAI indents its whole answers; leading and trailing space too.
+    ['indented', `\n${JSON.stringify({ ...answer, previous_response_id: null }, null, 2)}\n`],
+  ];
+  for (const [label, body] of bodies) {
+    for (const previous of [undefined, 'resp_client_prev']) {
+      it(`reads as the rewrite does, with its cost: ${label}, previous_response_id ${previous ?? 'none'}`, () => {
+        const ctx = context(previous);
+        const spliced = responseAsGatewaysInText(body, ctx, 0.0042);
+        assert.ok(spliced);
+        assert.deepEqual(JSON.parse(spliced.text), asGateways(JSON.parse(body), ctx, 0.0042));
+        assert.equal(spliced.createdAt, upstreamResponse.created_at);
+      });
+    }
+  }
+
+  it('leaves a body of another shape to the parse', () => {
+    for (const body of ['[]', '"resp"', JSON.stringify({ id: 'resp_x' }), JSON.stringify({ model: 'm' })])
+      assert.equal(responseAsGatewaysInText(body, context(), 0.1), undefined, body);
   });
 });

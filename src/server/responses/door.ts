@@ -7,7 +7,7 @@ import type { Principal } from '../../auth/authenticator.js';
 import { accountOf } from '../../auth/principal.js';
 import { openAIErrorBody } from '../../core/error-renderers.js';
 import { type GatewayError, gatewayError, invalidRequest } from '../../core/errors.js';
-import { attachNativeRequest, nativeAnswerOf } from '../../core/native.js';
+import { attachNativeRequest, nativeAnswerOf, nativeAnswerTextOf } from '../../core/native.js';
 import { rememberRawMembers } from '../../core/raw-json.js';
 import type { ChatMessage, ChatRequest, ChatResponse } from '../../core/types.js';
 import type { FrontDoor, ParsedRequest } from '../../pipeline/front-door.js';
@@ -18,6 +18,7 @@ import { validateResponsesRequest } from './request.js';
 import {
   asGateways,
   type ResponseContext,
+  responseAsGatewaysInText,
   responseId,
   responseIdOfCompletion,
   responseObject,
@@ -236,12 +237,10 @@ export async function prepareResponsesDoor(
     parse,
     answer(response: ChatResponse) {
       const id = responseIdOfCompletion(response.id);
-      const native = nativeAnswerOf(response, PROTOCOL);
       const full = { id, ...context };
-      const object = native
-        ? asGateways(native as Record<string, unknown>, full, response.usage?.cost)
-        : responseObject(full, responseState(full, response));
-      const json = JSON.stringify(object);
+      const json =
+        upstreamsAsGateways(response, full) ??
+        JSON.stringify(responseObject(full, responseState(full, response)));
       keep(id, json);
       return json;
     },
@@ -251,4 +250,18 @@ export async function prepareResponsesDoor(
     },
     errorBody: openAIErrorBody,
   };
+}
+
+/**
+ * An upstream's own Response (passed through) as the gateway answers it, as JSON text: spliced into the
+ * upstream's text where it was kept (no second serialisation of what the upstream wrote), else rewritten
+ * from its parse. Undefined when the answer was translated.
+ */
+function upstreamsAsGateways(response: ChatResponse, context: ResponseContext): string | undefined {
+  const cost = response.usage?.cost;
+  const text = nativeAnswerTextOf(response, PROTOCOL);
+  const spliced = text === undefined ? undefined : responseAsGatewaysInText(text, context, cost);
+  if (spliced) return spliced.text;
+  const native = nativeAnswerOf(response, PROTOCOL);
+  return native ? JSON.stringify(asGateways(native as Record<string, unknown>, context, cost)) : undefined;
 }

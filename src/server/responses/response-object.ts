@@ -144,7 +144,24 @@ export function asGatewaysInText(
 ): { data: string; response: string; createdAt: number | undefined } | undefined {
   const outer = rawTopLevelSpans(data, ['response'])?.get('response');
   if (outer === undefined || data.charCodeAt(outer[0]) !== OPEN_BRACE) return undefined;
-  const response = data.slice(outer[0], outer[1]);
+  const spliced = responseAsGatewaysInText(data.slice(outer[0], outer[1]), context, cost);
+  if (spliced === undefined) return undefined;
+  return {
+    data: data.slice(0, outer[0]) + spliced.text + data.slice(outer[1]),
+    response: spliced.text,
+    createdAt: spliced.createdAt,
+  };
+}
+
+/**
+ * A Response's JSON text (an upstream's whole answer, or the one in an event) made the gateway's as
+ * `asGateways` makes it, by splicing; undefined when it is not a Response object with an id and a model.
+ */
+export function responseAsGatewaysInText(
+  response: string,
+  context: ResponseContext,
+  cost?: number,
+): { text: string; createdAt: number | undefined } | undefined {
   const spans = rawTopLevelSpans(response, ['id', 'model', 'previous_response_id', 'created_at', 'usage']);
   const id = spans?.get('id');
   const model = spans?.get('model');
@@ -165,7 +182,8 @@ export function asGatewaysInText(
   if (cost !== undefined && usage !== undefined && response.charCodeAt(usage[0]) === OPEN_BRACE) {
     // The counts as the upstream wrote them, and the cost (a small object, parsed on its own).
     const counts = JSON.parse(response.slice(usage[0], usage[1])) as Record<string, unknown>;
-    edits.push([usage[0], usage[1], JSON.stringify({ ...counts, cost })]);
+    counts.cost = cost;
+    edits.push([usage[0], usage[1], JSON.stringify(counts)]);
   }
   edits.sort((a, b) => a[0] - b[0]);
   let rewritten = '';
@@ -177,11 +195,7 @@ export function asGatewaysInText(
   rewritten += response.slice(at);
   const created = spans.get('created_at');
   const createdAt = created === undefined ? undefined : Number(response.slice(created[0], created[1]));
-  return {
-    data: data.slice(0, outer[0]) + rewritten + data.slice(outer[1]),
-    response: rewritten,
-    createdAt: Number.isSafeInteger(createdAt) ? createdAt : undefined,
-  };
+  return { text: rewritten, createdAt: Number.isSafeInteger(createdAt) ? createdAt : undefined };
 }
 
 const OPEN_BRACE = 123;
