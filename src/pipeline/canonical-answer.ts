@@ -24,6 +24,23 @@ export function withCost(usage: Usage, metered: Metered): Usage {
 export const costOf = (metered: Metered): { cost?: number } =>
   metered.costMicros === undefined ? {} : { cost: microsToUsd(metered.costMicros) };
 
+/**
+ * Token counts (and a rerank's search units) with the cost last, as answers' `usage` objects have them.
+ * Written member by member: spreading `costOf` into a literal takes V8's slow path (~1 µs a request).
+ */
+export function usageWithCost(
+  counts: { prompt_tokens: number; total_tokens: number; search_units?: number | undefined },
+  metered: Metered,
+): Record<string, number> {
+  const usage: Record<string, number> = {
+    prompt_tokens: counts.prompt_tokens,
+    total_tokens: counts.total_tokens,
+  };
+  if (typeof counts.search_units === 'number') usage.search_units = counts.search_units;
+  if (metered.costMicros !== undefined) usage.cost = microsToUsd(metered.costMicros);
+  return usage;
+}
+
 /** Finishes an upstream's answer in place. */
 export function finishResponse(
   response: ChatResponse,

@@ -13,7 +13,7 @@ import {
   vectorToBase64,
 } from '../core/embeddings.js';
 import { runEmbeddings } from '../router/operations.js';
-import { costOf } from './canonical-answer.js';
+import { usageWithCost } from './canonical-answer.js';
 import type { AnswerBody } from './front-door.js';
 import type { RetrievalDoor } from './retrieval.js';
 
@@ -36,8 +36,7 @@ export function embeddingAnswer(
   metered: Metered,
 ): AnswerBody {
   const format = request.encoding_format ?? 'float';
-  const { prompt_tokens, total_tokens } = metered.usage;
-  const usage = { prompt_tokens, total_tokens, ...costOf(metered) };
+  const usage = usageWithCost(metered.usage, metered);
   const tail = `,"model":${JSON.stringify(request.model)},"usage":${JSON.stringify(usage)}}`;
   // The upstream's own data in the encoding asked for: spliced in as it came.
   if (result.raw?.encoding === format) {

@@ -88,7 +88,7 @@ export type Answer =
       headers: Record<string, string>;
       body: AnswerBody;
       /** When not `application/json` (a transcript as text, srt, vtt). */
-      contentType?: string;
+      contentType?: string | undefined;
     }
   /** Bytes relayed as they arrive (speech, a streamed transcript): settled when the body ends. */
   | {

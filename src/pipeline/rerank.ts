@@ -5,7 +5,7 @@ import type { Metered } from '../accounting/meter.js';
 import { measureRerank, rerankDemand } from '../accounting/retrieval-meter.js';
 import { canRerank, type RerankRequest, type RerankResult } from '../core/embeddings.js';
 import { runRerank } from '../router/operations.js';
-import { answerId, costOf } from './canonical-answer.js';
+import { answerId, usageWithCost } from './canonical-answer.js';
 import type { RetrievalDoor } from './retrieval.js';
 
 /** `rerank-` + the request id's own part: one id per request, as chat's `chatcmpl-`. */
@@ -27,13 +27,7 @@ export function rerankAnswer(
       ? { index, relevance_score, document: { text: request.documents[index]! } }
       : { index, relevance_score },
   );
-  const { prompt_tokens, total_tokens, search_units } = metered.usage;
-  const usage = {
-    prompt_tokens,
-    total_tokens,
-    ...(typeof search_units === 'number' ? { search_units } : {}),
-    ...costOf(metered),
-  };
+  const usage = usageWithCost(metered.usage, metered);
   return JSON.stringify({ id: rerankId(requestId), model: request.model, results, usage });
 }
 

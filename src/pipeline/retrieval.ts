@@ -74,8 +74,11 @@ const OPERATION_NOUNS: Record<Exclude<Operation, 'chat'>, string> = {
 /** `x-tokgate-cost`: what an answer without a `usage` object cost, USD. */
 export const COST_HEADER = 'x-tokgate-cost';
 
-const costHeader = (metered: Metered): Record<string, string> =>
-  metered.costMicros === undefined ? {} : { [COST_HEADER]: String(microsToUsd(metered.costMicros)) };
+/** Adds the cost header to `headers` when the cost is known; `headers` itself. */
+function withCostHeader(headers: Record<string, string>, metered: Metered): Record<string, string> {
+  if (metered.costMicros !== undefined) headers[COST_HEADER] = String(microsToUsd(metered.costMicros));
+  return headers;
+}
 
 /** Refuses, before anything is reserved or sent, a route with a deployment whose provider lacks the operation. */
 function checkServed<R extends OperationRequest, T>(door: RetrievalDoor<R, T>, plan: RoutePlan): void {
@@ -186,13 +189,13 @@ async function execute<R extends OperationRequest, T>(
     metered,
     errorCode: null,
   });
-  const headers = { ...gatewayHeaders(exchange, served.warnings), ...costHeader(metered) };
+  const headers = withCostHeader(gatewayHeaders(exchange, served.warnings), metered);
   const body = door.answer(exchange.id, exchange.request, served.value, metered);
   const contentType = door.contentType?.(exchange.request, served.value);
   await durable;
   if (contentType === undefined) claim?.complete({ status: 200, headers, body: answerText(body) });
   else claim?.abandon();
-  return { kind: 'json', status: 200, headers, body, ...(contentType === undefined ? {} : { contentType }) };
+  return { kind: 'json', status: 200, headers, body, contentType };
 }
 
 /**
@@ -210,7 +213,8 @@ function relayed<R extends OperationRequest, T>(
 ): Answer {
   const listed = door.knownCost?.(exchange.target, exchange.request);
   const known = listed && charged(deps, exchange, listed);
-  const headers = { ...gatewayHeaders(exchange, served.warnings), ...(known ? costHeader(known) : {}) };
+  const headers = gatewayHeaders(exchange, served.warnings);
+  if (known) withCostHeader(headers, known);
   const started = performance.now();
   const cancel = () => relay.cancel?.();
   exchange.client.signal.addEventListener('abort', cancel, { once: true });
