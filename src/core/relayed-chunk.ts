@@ -61,8 +61,6 @@ export interface TextRun {
   escapedTexts(): string;
   /** Whether some event has text (the run's chunk is content: the commit point). */
   hasText(): boolean;
-  /** The events as they came, whole events only: a slice of the read, which it keeps alive. */
-  readonly text: string;
 }
 
 /**

@@ -5,54 +5,27 @@ import { decodeRunTexts, type TextRun, textRun } from '../core/relayed-chunk.js'
 import type { ChatChunk, Usage } from '../core/types.js';
 
 /**
- * Characters of relayed runs a stream holds as they came before taking their texts out. The texts are
- * read only when the upstream reports no usage or a trace keeps the output, so most streams never need
- * them; but a run is a slice of its read and keeps the whole read alive, so a long stream's are taken out
- * (as escaped texts, a fraction of the events' size) once its held runs pass this many characters.
- */
-export const HELD_RUN_CHARS = 64 * 1024;
-
-/**
- * The texts a stream generated, in order. A relayed run is held as it came while the stream's held runs
- * are small, then as its escaped texts (see HELD_RUN_CHARS); either is decoded only when read.
+ * The texts a stream generated, in order. A relayed run's are kept as its escaped texts, decoded only when
+ * read (when the upstream reported no usage, or a trace keeps the output).
  */
 export class GeneratedText {
-  private readonly parts: Array<string | { escaped: string } | TextRun> = [];
-  /** Runs in `parts` still held as they came, and their characters. */
-  private held: number[] = [];
-  private heldChars = 0;
+  private readonly parts: Array<string | { escaped: string }> = [];
 
   push(text: string): void {
     this.parts.push(text);
   }
 
   pushRun(run: TextRun): void {
-    this.held.push(this.parts.length);
-    this.parts.push(run);
-    this.heldChars += run.text.length;
-    if (this.heldChars > HELD_RUN_CHARS) this.release();
-  }
-
-  /** Takes the texts out of the held runs, which lets their reads go. */
-  private release(): void {
-    for (const at of this.held) this.parts[at] = { escaped: (this.parts[at] as TextRun).escapedTexts() };
-    this.held = [];
-    this.heldChars = 0;
+    this.parts.push({ escaped: run.escapedTexts() });
   }
 
   texts(): string[] {
     const texts: string[] = [];
     for (const part of this.parts) {
       if (typeof part === 'string') texts.push(part);
-      else if ('escaped' in part) texts.push(...decodeRunTexts(part.escaped));
-      else texts.push(...decodeRunTexts(part.escapedTexts()));
+      else texts.push(...decodeRunTexts(part.escaped));
     }
     return texts;
-  }
-
-  /** Characters of runs held as they came (for tests: bounded by HELD_RUN_CHARS). */
-  get heldRunChars(): number {
-    return this.heldChars;
   }
 
   join(separator: string): string {
