@@ -105,9 +105,9 @@ export class AttemptLoop {
   private readonly deadline: TimeLimit;
   private readonly order: Deployment[];
   private readonly startedAt: number;
-  private readonly tried = new Set<string>();
+  /** Ids of the deployments tried so far (a few at most: an array is cheaper than a Set to make and search). */
+  private readonly tried: string[] = [];
   private readonly failures: Array<[Deployment, GatewayError]> = [];
-  private readonly lastError = new Map<string, GatewayError>();
   private made = 0;
   private current: Deployment | undefined;
   /** Deployments that had no slot for this request: not tried again by it. Made on the first one. */
@@ -129,13 +129,22 @@ export class AttemptLoop {
     };
   }
 
+  /** The last failure of a deployment in this request. */
+  private lastError(id: string): GatewayError | undefined {
+    for (let i = this.failures.length - 1; i >= 0; i--) {
+      const [deployment, failure] = this.failures[i]!;
+      if (deployment.id === id) return failure;
+    }
+    return undefined;
+  }
+
   /**
    * The next deployment: an untried one first, else a second round among those that were not saturated and
    * have retry budget left (undefined when there is none); open circuits only when nothing else is.
    */
   private pick(claim: boolean): Deployment | undefined {
     const { health, slots } = this.router;
-    const untried = this.order.filter((d) => !this.tried.has(d.id));
+    const untried = this.order.filter((d) => !this.tried.includes(d.id));
     let pool = untried;
     if (untried.length === 0) {
       const again = this.order.filter((d) => !this.saturated?.has(d.id));
@@ -156,13 +165,13 @@ export class AttemptLoop {
       const deployment = this.pick(true);
       // Only after a failure: the first pick always has every deployment untried.
       if (!deployment) throw this.noNext();
-      const retry = this.tried.has(deployment.id);
+      const retry = this.tried.includes(deployment.id);
       const { counters } = slots;
       const kind: AttemptKind = retry ? 'retry' : this.made === 0 ? 'first' : 'fallback';
       counters[kind] += 1;
       if (retry) slots.retryBegan(deployment.id);
       this.made += 1;
-      this.tried.add(deployment.id);
+      if (!retry) this.tried.push(deployment.id);
       this.current = deployment;
       this.options.onAttempt?.(deployment);
       health.began(deployment.id);
@@ -253,7 +262,6 @@ export class AttemptLoop {
       this.router.health.failed(deployment.id, failure.retryAfterMs);
     } else this.router.health.released(deployment.id);
     this.failures.push([deployment, failure]);
-    this.lastError.set(deployment.id, failure);
     return failure;
   }
 
@@ -287,7 +295,7 @@ export class AttemptLoop {
       this.made,
       // None left: asked as a second round, so that only a retry the policy allows counts as refused.
       next
-        ? { tried: this.tried.has(next.id), retryAfterMs: this.lastError.get(next.id)?.retryAfterMs }
+        ? { tried: this.tried.includes(next.id), retryAfterMs: this.lastError(next.id)?.retryAfterMs }
         : { tried: true, retryAfterMs: undefined },
       this.startedAt + this.plan.timeouts.totalMs - clock.now(),
       clock.random(),
