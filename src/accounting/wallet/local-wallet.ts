@@ -20,12 +20,6 @@ interface Balance {
 
 const REFRESH_MS = 1_000;
 
-interface Balances {
-  account: Balance;
-  /** The key's own, when it has a budget. */
-  key: Balance | undefined;
-}
-
 export class LocalWallet implements Wallet {
   private readonly accounts = new Map<string, Balance>();
   private readonly keys = new Map<string, Balance>();
@@ -93,20 +87,9 @@ export class LocalWallet implements Wallet {
     });
   }
 
-  /**
-   * A balance read within the last REFRESH_MS, as `load` would give it, without a promise or a closure:
-   * a metered request asks for its balances three times (isMetered, available, reserve).
-   */
-  private static fresh(map: Map<string, Balance>, id: string): Balance | undefined {
-    const balance = map.get(id);
-    return balance !== undefined && Date.now() - balance.loadedAt < REFRESH_MS ? balance : undefined;
-  }
-
   async isMetered(scope: Scope): Promise<boolean> {
     if (scope.keyBudgetMicros !== null) return true;
-    const account =
-      LocalWallet.fresh(this.accounts, scope.accountId) ?? (await this.account(scope.accountId));
-    return account.credits !== null;
+    return (await this.account(scope.accountId)).credits !== null;
   }
 
   private static left(balance: Balance, limit: number | null): number | null {
@@ -114,17 +97,7 @@ export class LocalWallet implements Wallet {
     return limit - balance.dbSpend - balance.localSpend - balance.reserved;
   }
 
-  /** The scope's balances: in hand when both are fresh, else a promise of them (loaded or refreshed). */
-  private balances(scope: Scope): Balances | Promise<Balances> {
-    const account = LocalWallet.fresh(this.accounts, scope.accountId);
-    if (scope.keyId === null || scope.keyBudgetMicros === null) {
-      return account ? { account, key: undefined } : this.loadBalances(scope);
-    }
-    const key = LocalWallet.fresh(this.keys, scope.keyId);
-    return account && key ? { account, key } : this.loadBalances(scope);
-  }
-
-  private async loadBalances(scope: Scope): Promise<Balances> {
+  private async balances(scope: Scope) {
     const account = await this.account(scope.accountId);
     const key =
       scope.keyId !== null && scope.keyBudgetMicros !== null ? await this.key(scope.keyId) : undefined;
@@ -132,8 +105,7 @@ export class LocalWallet implements Wallet {
   }
 
   async available(scope: Scope): Promise<number | null> {
-    const found = this.balances(scope);
-    const { account, key } = found instanceof Promise ? await found : found;
+    const { account, key } = await this.balances(scope);
     const fromAccount = LocalWallet.left(account, account.credits);
     const fromKey = key ? LocalWallet.left(key, scope.keyBudgetMicros) : null;
     if (fromAccount === null) return fromKey;
@@ -147,8 +119,7 @@ export class LocalWallet implements Wallet {
   }
 
   async reserve(scope: Scope, micros: number): Promise<Reservation> {
-    const found = this.balances(scope);
-    const { account, key } = found instanceof Promise ? await found : found;
+    const { account, key } = await this.balances(scope);
     // From here to the increments nothing awaits: no other request can slip in between check and reserve.
     const fromAccount = LocalWallet.left(account, account.credits);
     if (fromAccount !== null && micros > fromAccount) {
