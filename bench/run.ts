@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type HeapProfile, summariseAllocations } from './alloc-summary.js';
 import { prepareBaseline } from './baseline.js';
 import {
   ask,
@@ -80,6 +81,9 @@ const HELP = `npm run bench -- [options]
   --profile             instead of the suite: run the gateway under node --cpu-prof with the first of
                         --scenarios (default small) at the first of --concurrency (default 16) for --duration
                         seconds (default 10) and print the hot spots
+  --alloc-profile       with --profile: sample what the gateway allocates instead of its CPU (V8's sampling
+                        heap profiler, freed objects kept; bench/alloc-profile.mjs) and print bytes per request
+                        by allocation site and by gateway function
   --pin                 pin the server under test (bare proxy, gateway) to CPU 1 and the bench process and fake
                         upstream to CPU 0 (taskset), so the servers are not preempted by their own peers
   --skip-build          use the existing dist/ (default: npm run build first)
@@ -126,6 +130,8 @@ interface Options {
   otel: 'off' | 'on' | 'compare';
   /** Where the gateway logs its memory every second (`--memory-log`); undefined: not logged. */
   memoryLog: string | undefined;
+  /** With --profile: where the allocation profile goes (`--alloc-profile`); undefined: a CPU profile. */
+  allocProfile: string | undefined;
   /** Another gateway loaded in the same cells (`--peer`). */
   peer: PeerName | undefined;
 }
@@ -154,6 +160,7 @@ function parseOptions(): Options {
       otel: { type: 'string', default: 'off' },
       peer: { type: 'string' },
       'memory-log': { type: 'boolean', default: false },
+      'alloc-profile': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -202,8 +209,15 @@ function parseOptions(): Options {
     otel: parseOtel(values.otel, values.compare),
     otlpEndpoint: undefined,
     memoryLog: values['memory-log'] ? join(RESULTS_DIR, `memory-${timestamp()}.log`) : undefined,
+    allocProfile: parseAllocProfile(values['alloc-profile'] === true, values.profile === true),
     peer: parsePeer(values.peer, values.profile || values.compare !== undefined || replicas > 0),
   };
+}
+
+function parseAllocProfile(asked: boolean, profile: boolean): string | undefined {
+  if (!asked) return undefined;
+  if (!profile) throw new Error('--alloc-profile goes with --profile');
+  return join(RESULTS_DIR, `alloc-${timestamp()}.heapprofile`);
 }
 
 function parsePeer(raw: string | undefined, notSuite: boolean): PeerName | undefined {
@@ -301,6 +315,10 @@ async function startGateway(
   if (options.memoryLog) {
     env.TOKGATE_MEMORY_LOG = options.memoryLog;
     nodeArgs = ['--import', new URL('./memory-log.mjs', import.meta.url).href, ...nodeArgs];
+  }
+  if (options.allocProfile) {
+    env.TOKGATE_ALLOC_PROFILE = options.allocProfile;
+    nodeArgs = ['--import', new URL('./alloc-profile.mjs', import.meta.url).href, ...nodeArgs];
   }
   if (options.otlpEndpoint) {
     env.OTEL_EXPORTER_OTLP_ENDPOINT = options.otlpEndpoint;
@@ -452,7 +470,11 @@ async function profileRun(options: Options, tmp: string): Promise<void> {
   const fake = await forkServer('./fake-upstream.ts', {});
   const dir = join(tmp, 'profile');
   const spawnedAt = Date.now();
-  const gateway = await startGateway(options, tmp, fake.port, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const { allocProfile } = options;
+  // The gateway writes the allocation profile there itself.
+  if (allocProfile) mkdirSync(RESULTS_DIR, { recursive: true });
+  const cpuProfile = allocProfile ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const gateway = await startGateway(options, tmp, fake.port, cpuProfile);
   if (options.pin) {
     pin(process.pid, 0);
     pin(fake.pid, 0);
@@ -463,6 +485,8 @@ async function profileRun(options: Options, tmp: string): Promise<void> {
   await smokeTest('gateway', gateway, [scenario]);
   const spec = loadSpec(gateway, 'gateway', scenario, connections);
   await runLoad({ ...spec, durationSec: options.warmupSec });
+  // Allocations are sampled from here: the warm-up is left out.
+  if (allocProfile) process.kill(gateway.pid, 'SIGUSR2');
   const cpuBefore = cpuSeconds(gateway.pid);
   const measuredFromMs = Date.now() - spawnedAt;
   const load = await runLoad({ ...spec, durationSec: options.durationSec });
@@ -473,6 +497,15 @@ async function profileRun(options: Options, tmp: string): Promise<void> {
   );
   // SIGINT: the gateway shuts down cleanly and V8 writes the profile on exit.
   await stop(gateway.child, 'SIGINT', 30_000);
+  if (allocProfile) {
+    if (!existsSync(allocProfile))
+      throw new Error(`no allocation profile written; gateway log:\n${logTail(gateway.logPath)}`);
+    const profile = JSON.parse(readFileSync(allocProfile, 'utf8')) as HeapProfile;
+    process.stdout.write(
+      `${summariseAllocations(profile, load.responses)}\n\nProfile kept at ${allocProfile} (node --import tsx bench/alloc-summary.ts ${allocProfile} ${load.responses})\n`,
+    );
+    return;
+  }
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile written in ${dir}; gateway log:\n${logTail(gateway.logPath)}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
