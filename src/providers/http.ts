@@ -332,14 +332,13 @@ export function streamBody(res: UpstreamResponse): StreamBody {
 
 /** A whole answer's body as JSON; one that is not JSON is the upstream's fault. */
 export function wholeJson(provider: string, res: WholeResponse): unknown {
-  return wholeJsonAndText(provider, res).value;
+  return upstreamJson(provider, res.body.toString('utf8'));
 }
 
-/** `wholeJson`, and the text it was parsed from. */
-export function wholeJsonAndText(provider: string, res: WholeResponse): { value: unknown; text: string } {
-  const text = res.body.toString('utf8');
+/** An upstream answer's JSON text parsed (for a caller that keeps the text too), as `wholeJson`. */
+export function upstreamJson(provider: string, text: string): unknown {
   try {
-    return { value: JSON.parse(text), text };
+    return JSON.parse(text);
   } catch {
     throw invalidUpstreamResponse(provider, 'the body is not JSON');
   }

@@ -21,7 +21,7 @@ import {
   streamBody,
   transportError,
   type UpstreamResponse,
-  wholeJsonAndText,
+  upstreamJson,
 } from '../http.js';
 import { eventJson, type TakenRun, translateReads } from '../sse.js';
 import { responsesTextDelta, responsesTextRun } from '../text-delta.js';
@@ -309,7 +309,8 @@ export function openaiResponses(provider: string, http: HttpClient, endpoint: Re
       call.signal,
     );
     if (res.status < 200 || res.status >= 300) throw await openaiHttpError(provider, res);
-    const { value: parsed, text } = wholeJsonAndText(provider, res);
+    const text = res.body.toString('utf8');
+    const parsed = upstreamJson(provider, text);
     const answer = parseUpstream(provider, responsesAnswerSchema, parsed, 'the answer is not a response');
     const response = chatOfResponse(answer);
     attachNativeAnswer(response, RESPONSES_PROTOCOL, parsed, text);
