@@ -7,6 +7,7 @@ import type { ResponsesRequest } from '../../src/server/responses/request.js';
 import {
   asGateways,
   asGatewaysInText,
+  eventAsGateways,
   type ResponseContext,
   responseAsGatewaysInText,
 } from '../../src/server/responses/response-object.js';
@@ -141,5 +142,22 @@ describe("a whole passed-through answer made the gateway's in its text", () => {
   it('leaves a body of another shape to the parse', () => {
     for (const body of ['[]', '"resp"', JSON.stringify({ id: 'resp_x' }), JSON.stringify({ model: 'm' })])
       assert.equal(responseAsGatewaysInText(body, context(), 0.1), undefined, body);
+  });
+});
+
+describe("a relayed event's Response made the gateway's, whatever its shape", () => {
+  it('spliced where it can be; parsed and rewritten where not, with the same reading', () => {
+    const ctx = context('resp_client_prev');
+    const plain = JSON.stringify({ type: 'response.created', response: upstreamResponse });
+    const spliced = eventAsGateways(plain, ctx);
+    assert.equal(typeof spliced.response, 'string', 'the splice gives the text to store');
+    assert.deepEqual(JSON.parse(spliced.data), rewritten(plain, ctx));
+    // An escaped key the splice will not read: the parse takes over.
+    const escaped = `{"type":"response.completed","response":{"\\u0069d":"resp_x","model":"m","created_at":7,"usage":{"input_tokens":1}}}`;
+    const parsed = eventAsGateways(escaped, ctx, 0.25);
+    const expected = asGateways(JSON.parse(escaped).response, ctx, 0.25);
+    assert.deepEqual(JSON.parse(parsed.data), { type: 'response.completed', response: expected });
+    assert.deepEqual(parsed.response, expected);
+    assert.equal(parsed.createdAt, 7);
   });
 });

@@ -154,6 +154,28 @@ export function asGatewaysInText(
 }
 
 /**
+ * A relayed event's data with its Response made the gateway's: spliced (`asGatewaysInText`), or, for a
+ * Response of another shape, parsed and rewritten (`asGateways`; the Response then as an object, serialised
+ * only if it is stored).
+ */
+export function eventAsGateways(
+  data: string,
+  context: ResponseContext,
+  cost?: number,
+): { data: string; response: string | Record<string, unknown>; createdAt: number | undefined } {
+  const spliced = asGatewaysInText(data, context, cost);
+  if (spliced !== undefined) return spliced;
+  const event = JSON.parse(data) as Record<string, unknown>;
+  const upstream = event.response as Record<string, unknown> | undefined;
+  const response = asGateways(upstream ?? {}, context, cost);
+  return {
+    data: JSON.stringify({ ...event, response }),
+    response,
+    createdAt: typeof upstream?.created_at === 'number' ? upstream.created_at : undefined,
+  };
+}
+
+/**
  * A Response's JSON text (an upstream's whole answer, or the one in an event) made the gateway's as
  * `asGateways` makes it, by splicing; undefined when it is not a Response object with an id and a model.
  */

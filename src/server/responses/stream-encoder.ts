@@ -15,8 +15,7 @@ import type { ChatChunk, FinishReason, Usage } from '../../core/types.js';
 import type { EventSink, StreamEncoder } from '../../pipeline/front-door.js';
 import { ending, functionCallItem, messageItem, outputText, reasoningItem, reasoningText } from './output.js';
 import {
-  asGateways,
-  asGatewaysInText,
+  eventAsGateways,
   itemId,
   type OutputItem,
   type ResponseContext,
@@ -338,33 +337,18 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       return;
     }
     const { type, data } = eventText(framed);
-    const spliced = asGatewaysInText(data, this.context);
-    if (spliced !== undefined) {
-      // A failure told later names the Response as created here.
-      if (spliced.createdAt !== undefined) this.createdAt ||= spliced.createdAt;
-      sink.event(type, spliced.data);
-      return;
-    }
-    // Another shape of Response: parsed and rewritten.
-    const event = JSON.parse(data) as Record<string, unknown>;
-    const upstream = event.response as Record<string, unknown>;
-    if (typeof upstream?.created_at === 'number') this.createdAt ||= upstream.created_at;
-    sink.event(type, JSON.stringify({ ...event, response: asGateways(upstream, this.context, undefined) }));
+    const made = eventAsGateways(data, this.context);
+    // A failure told later names the Response as created here.
+    if (made.createdAt !== undefined) this.createdAt ||= made.createdAt;
+    sink.event(type, made.data);
   }
 
   end(usage: Usage, _usageChunk: ChatChunk | undefined, created: number, sink: EventSink): void {
     if (this.relaying && this.terminal) {
       const { type, data } = eventText(this.terminal);
-      const spliced = asGatewaysInText(data, this.context, usage.cost);
-      if (spliced !== undefined) {
-        sink.event(type, spliced.data);
-        this.onFinished(spliced.response);
-        return;
-      }
-      const event = JSON.parse(data) as Record<string, unknown>;
-      const response = asGateways(event.response as Record<string, unknown>, this.context, usage.cost);
-      sink.event(type, JSON.stringify({ ...event, response }));
-      this.onFinished(response);
+      const made = eventAsGateways(data, this.context, usage.cost);
+      sink.event(type, made.data);
+      this.onFinished(made.response);
       return;
     }
     this.start(created, sink);
