@@ -72,13 +72,27 @@ export interface Forked {
 
 const tsxLoader = import.meta.resolve('tsx');
 
-/** Forks a TypeScript entry of bench/ (through tsx) and waits for its `{type:'ready', port}` message. */
-export function forkServer(entry: string, env: Record<string, string>, timeoutMs = 20_000): Promise<Forked> {
-  const child = fork(fileURLToPath(new URL(entry, import.meta.url)), [], {
-    execArgv: ['--import', tsxLoader],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+/**
+ * Forks a TypeScript entry of bench/ (through tsx) and waits for its `{type:'ready', port}` message. `node`
+ * is the command that runs node when it is not plainly node (valgrind, then node and its flags); the IPC
+ * channel is handed on through it.
+ */
+export function forkServer(
+  entry: string,
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  node: readonly string[] = [],
+): Promise<Forked> {
+  const path = fileURLToPath(new URL(entry, import.meta.url));
+  const childEnv = { ...process.env, ...env };
+  const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+  const child =
+    node.length === 0
+      ? fork(path, [], { execArgv: ['--import', tsxLoader], env: childEnv, stdio })
+      : spawn(node[0]!, [...node.slice(1), '--import', tsxLoader, path], {
+          env: childEnv,
+          stdio,
+        });
   track(child);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} did not start in ${timeoutMs} ms`)), timeoutMs);

@@ -2,7 +2,7 @@
 // Starts a fake upstream, a bare proxy and the built gateway as separate processes on 127.0.0.1, loads each
 // with autocannon side by side, and prints a markdown table plus the issue's targets (PASS/FAIL); the same
 // results go to bench/results/<timestamp>.json. See bench/README.md for what every number means.
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   copyFileSync,
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type HeapProfile, summariseAllocations } from './alloc-summary.js';
 import { prepareBaseline } from './baseline.js';
+import { summariseCallgrind } from './callgrind-summary.js';
 import {
   ask,
   type Forked,
@@ -35,6 +36,7 @@ import {
   stop,
   waitForHttp,
 } from './children.js';
+import { callgrindCommand, countInstructions, fixedLoad, renderInstructions } from './instructions.js';
 import { runLoad } from './load.js';
 import { openStreams } from './open-streams.js';
 import { startOtlpSink } from './otlp-sink.js';
@@ -98,6 +100,12 @@ const HELP = `npm run bench -- [options]
   --compare=REV         instead of the suite: this build against git revision REV's (built in a temporary
                         worktree), one cell (the first of --scenarios and of --concurrency), in --rounds
                         alternating rounds (default 5) of bare proxy, REV's gateway, this gateway
+  --instructions        instead of CPU time, count the instructions per request of the bare proxy and the
+                        gateway (with --compare, REV's too) under valgrind's callgrind, on the first of
+                        --scenarios and of --concurrency: windows of --requests requests (default 2000, 400
+                        for streams) until the count settles, then --rounds windows each (default 3);
+                        repeatable within ~1 % on a busy machine, user space only (bench/instructions.ts)
+  --requests=N          with --instructions: requests per window
   --memory-log          the gateway logs its threads' memory (process.memoryUsage, V8 heap spaces) every
                         second to bench/results/memory-<timestamp>.log (bench/memory-log.mjs)
   --peer=portkey        also load Portkey's gateway (the @portkey-ai/gateway dev dependency) on the same fake
@@ -132,6 +140,10 @@ interface Options {
   memoryLog: string | undefined;
   /** With --profile: where the allocation profile goes (`--alloc-profile`); undefined: a CPU profile. */
   allocProfile: string | undefined;
+  /** Count instructions under callgrind instead of measuring CPU time (`--instructions`). */
+  instructions: boolean;
+  /** With --instructions: requests per window; undefined: by scenario. */
+  requests: number | undefined;
   /** Another gateway loaded in the same cells (`--peer`). */
   peer: PeerName | undefined;
 }
@@ -161,6 +173,8 @@ function parseOptions(): Options {
       peer: { type: 'string' },
       'memory-log': { type: 'boolean', default: false },
       'alloc-profile': { type: 'boolean', default: false },
+      instructions: { type: 'boolean', default: false },
+      requests: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -189,7 +203,8 @@ function parseOptions(): Options {
     warmupSec: num(values.warmup, quick ? 1 : 2, 'warmup'),
     soakSec: num(values.soak, quick ? 0 : 60, 'soak'),
     concurrency: (
-      values.concurrency ?? (values.profile || values.compare ? '16' : replicas > 0 ? '16,64' : '1,16,64')
+      values.concurrency ??
+      (values.profile || values.compare || values.instructions ? '16' : replicas > 0 ? '16,64' : '1,16,64')
     )
       .split(',')
       .map((c) => Number(c)),
@@ -205,12 +220,17 @@ function parseOptions(): Options {
     replicas,
     spool: values.spool !== 'off',
     compare: values.compare,
-    rounds: Math.max(1, num(values.rounds, values.compare ? 5 : 1, 'rounds')),
+    rounds: Math.max(1, num(values.rounds, values.instructions ? 3 : values.compare ? 5 : 1, 'rounds')),
     otel: parseOtel(values.otel, values.compare),
     otlpEndpoint: undefined,
     memoryLog: values['memory-log'] ? join(RESULTS_DIR, `memory-${timestamp()}.log`) : undefined,
     allocProfile: parseAllocProfile(values['alloc-profile'] === true, values.profile === true),
-    peer: parsePeer(values.peer, values.profile || values.compare !== undefined || replicas > 0),
+    peer: parsePeer(
+      values.peer,
+      values.profile || values.compare !== undefined || values.instructions || replicas > 0,
+    ),
+    instructions: values.instructions,
+    requests: values.requests === undefined ? undefined : Math.max(1, num(values.requests, 0, 'requests')),
   };
 }
 
@@ -276,6 +296,11 @@ interface Server {
   headers: Record<string, string>;
 }
 
+/** A server the bench started and stops. */
+interface Spawnable {
+  child: ChildProcess;
+}
+
 interface GatewayProcess extends Spawned, Server {
   port: number;
 }
@@ -287,6 +312,8 @@ async function startGateway(
   nodeArgs: string[] = [],
   /** The checkout whose dist/ runs (another revision's worktree for --compare). */
   root = ROOT,
+  /** The command that runs node (valgrind, node and its flags for --instructions). */
+  node: readonly string[] = [process.execPath],
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const adminKey = `sk-tg-admin-bench-${randomBytes(16).toString('hex')}`;
@@ -326,14 +353,16 @@ async function startGateway(
   }
   const watch = new URL('./parent-watch.mjs', import.meta.url).href;
   const cli = join(root, 'dist', 'cli', 'index.js');
-  const spawned = spawnLogged(process.execPath, [...nodeArgs, '--import', watch, cli, 'serve'], {
+  const command = [...node, ...nodeArgs, '--import', watch, cli, 'serve'];
+  const spawned = spawnLogged(command[0]!, command.slice(1), {
     env,
     cwd: tmp,
     logPath: join(tmp, 'gateway.log'),
   });
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${base}/health`, spawned.child);
+    // Under valgrind, start-up is ~50× slower.
+    await waitForHttp(`${base}/health`, spawned.child, node.length > 1 ? 300_000 : 30_000);
   } catch (error) {
     log(`bench: the gateway did not start; its log:\n${logTail(spawned.logPath)}`);
     throw error;
@@ -450,6 +479,8 @@ function compare(group: Cell[]): void {
 
 function estimateSeconds(options: Options): number {
   if (options.profile) return options.durationSec + 60;
+  // Under callgrind: ~10 windows per server of a few seconds' native work, ~50× slower.
+  if (options.instructions) return 1800;
   if (options.compare) return options.rounds * 3 * (options.durationSec + options.warmupSec + 1) + 90;
   const peerCells = options.peer ? options.scenarios.filter(peerRuns).length * options.concurrency.length : 0;
   const cells = options.rounds * (options.scenarios.length * options.concurrency.length * 3 + peerCells);
@@ -590,6 +621,76 @@ async function compareRun(options: Options, tmp: string, rev: string): Promise<v
         `(rounds from ${pct(Math.min(...ratios.change))} to ${pct(Math.max(...ratios.change))}).`,
       '',
     ].join('\n'),
+  );
+}
+
+/**
+ * `--instructions`: the bare proxy and the gateway (and REV's with --compare) under callgrind, counted in
+ * windows of exactly N requests (bench/instructions.ts).
+ */
+async function instructionsRun(options: Options, tmp: string): Promise<void> {
+  const scenario = options.scenarios[0] ?? 'small';
+  const connections = options.concurrency[0] ?? 16;
+  const amount = options.requests ?? (SCENARIOS[scenario].stream ? 400 : 2000);
+  const baseline = options.compare
+    ? prepareBaseline(ROOT, options.compare, join(tmp, 'baseline'))
+    : undefined;
+  if (baseline) onExit(baseline.remove);
+  const fake = await forkServer('./fake-upstream.ts', {});
+  await setMode(fake, 200, 0);
+  // One server at a time (bench/instructions.ts), each stopped before the next starts.
+  const count = async (name: string, dir: string, start: (node: string[]) => Promise<Server & Spawnable>) => {
+    mkdirSync(dir);
+    const server = await start(callgrindCommand(dir));
+    await smokeTest(name === 'bare proxy' ? 'bare' : `gateway (${name})`, server, [scenario]);
+    const target: TargetName = name === 'bare proxy' ? 'bare' : 'gateway';
+    const client = fixedLoad(loadSpec(server, target, scenario, connections));
+    try {
+      return await countInstructions(
+        { name, pid: server.pid, dir, load: client.load },
+        amount,
+        options.rounds,
+      );
+    } finally {
+      await client.close();
+      await stop(server.child, 'SIGTERM', 60_000);
+    }
+  };
+  const results = [
+    await count('bare proxy', join(tmp, 'bare'), async (node) => {
+      const bare = await forkServer('./bare-proxy.ts', { UPSTREAM_PORT: String(fake.port) }, 300_000, node);
+      return { origin: `http://127.0.0.1:${bare.port}`, pid: bare.pid, headers: {}, child: bare.child };
+    }),
+  ];
+  if (baseline)
+    results.push(
+      await count('base', join(tmp, 'base'), (node) =>
+        startGateway(options, join(tmp, 'base'), fake.port, [], baseline.root, node),
+      ),
+    );
+  results.push(
+    await count('this build', join(tmp, 'current'), (node) =>
+      startGateway(options, join(tmp, 'current'), fake.port, [], ROOT, node),
+    ),
+  );
+  const against = baseline ? `, this build against ${baseline.label}` : '';
+  process.stdout.write(
+    renderInstructions(
+      `${SCENARIOS[scenario].label}, c${connections}: instructions per request (callgrind, windows of ${amount})${against}`,
+      results,
+    ),
+  );
+  // Where this build's instructions went, from its last window, named through its perf map.
+  const current = results.at(-1)!;
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const kept = join(RESULTS_DIR, `callgrind-${scenario}-c${connections}-${timestamp()}`);
+  copyFileSync(current.lastDump, `${kept}.out`);
+  const pid = /callgrind\.(\d+)\./.exec(current.lastDump)?.[1];
+  const map = `/tmp/perf-${pid}.map`;
+  if (existsSync(map)) copyFileSync(map, `${kept}.map`);
+  process.stdout.write(
+    `\n${summariseCallgrind(readFileSync(`${kept}.out`, 'utf8'), existsSync(map) ? readFileSync(map, 'utf8') : undefined, amount)}\n\n` +
+      `Kept at ${kept}.out (node --import tsx bench/callgrind-summary.ts ${kept}.out ${kept}.map ${amount})\n`,
   );
 }
 
@@ -771,6 +872,7 @@ async function main(): Promise<void> {
     onExit(() => log(`bench: OTLP sink received ${sink.stats.exports} exports, ${sink.stats.bytes} bytes`));
   }
   if (options.profile) await profileRun(options, tmp);
+  else if (options.instructions) await instructionsRun(options, tmp);
   else if (options.compare) await compareRun(options, tmp, options.compare);
   else if (options.replicas > 0) await replicasRun(options, tmp);
   else await suite(options, tmp);
