@@ -339,6 +339,9 @@ async function startGateway(
     TOKGATE_CONFIG: benchConfig(tmp),
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  // Under callgrind (~50× slower) the ledger's 100 ms timer would write batches of a few rows where a loaded
+  // gateway writes full ones (64 on SQLite), and when it fires would depend on the machine: full batches only.
+  if (node.length > 1) env.TOKGATE_LEDGER_FLUSH_MS = '60000';
   if (options.memoryLog) {
     env.TOKGATE_MEMORY_LOG = options.memoryLog;
     nodeArgs = ['--import', new URL('./memory-log.mjs', import.meta.url).href, ...nodeArgs];
@@ -636,6 +639,11 @@ async function instructionsRun(options: Options, tmp: string): Promise<void> {
     ? prepareBaseline(ROOT, options.compare, join(tmp, 'baseline'))
     : undefined;
   if (baseline) onExit(baseline.remove);
+  const config = baseline && readFileSync(join(baseline.root, 'dist', 'config', 'config.js'), 'utf8');
+  if (config && !config.includes('TOKGATE_LEDGER_FLUSH_MS'))
+    log(
+      'bench: WARNING: that revision has no TOKGATE_LEDGER_FLUSH_MS: its ledger writes every 100 ms (a few rows under callgrind), this build full batches; the ledger is not compared like for like',
+    );
   const fake = await forkServer('./fake-upstream.ts', {});
   await setMode(fake, 200, 0);
   // One server at a time (bench/instructions.ts), each stopped before the next starts.

@@ -180,6 +180,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     // SQLite writes on the event loop: small batches, with requests served in between, keep a flush from
     // holding answers up (bench/README.md has the figures). PostgreSQL writes off the loop and likes big ones.
     maxBatch: store.engine === 'sqlite' ? 64 : 500,
+    flushIntervalMs: config.ledgerFlushMs,
     onFlushed: (rows) => wallet.flushed(rows),
     ...(wallet.beforeWrite ? { beforeWrite: (rows) => wallet.beforeWrite!(rows) } : {}),
     ...(wallet.writeFailed ? { onWriteFailed: (rows) => wallet.writeFailed!(rows) } : {}),

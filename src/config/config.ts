@@ -104,6 +104,11 @@ export interface GatewayConfig {
    * default 60 s); 0: never.
    */
   ledgerStallMs: number;
+  /**
+   * How long ledger rows may wait in memory before they are written (TOKGATE_LEDGER_FLUSH_MS, 100); a
+   * batch that fills up (64 rows on SQLite, 500 on PostgreSQL) is written at once.
+   */
+  ledgerFlushMs: number;
   /** Upstream timeouts in ms: connecting and waiting for headers, and the whole call. */
   upstreamHeadersTimeoutMs: number;
   upstreamBodyTimeoutMs: number;
@@ -1100,6 +1105,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     spoolDir: resolveSpoolDir(databaseUrl, env.TOKGATE_SPOOL_DIR),
     redisPrefix: env.TOKGATE_REDIS_PREFIX || 'tokgate:',
     ledgerStallMs: Math.round((parseSecondsEnv(env, 'TOKGATE_LEDGER_STALL_SECONDS') ?? 60) * 1000),
+    ledgerFlushMs:
+      numberEnv(
+        env,
+        'TOKGATE_LEDGER_FLUSH_MS',
+        (n) => Number.isInteger(n) && n >= 1 && n <= 60_000,
+        'a whole number of milliseconds from 1 to 60000',
+      ) ?? 100,
     upstreamHeadersTimeoutMs: server.upstream_headers_timeout_ms ?? 300_000,
     upstreamBodyTimeoutMs: server.upstream_body_timeout_ms ?? 600_000,
     maxUpstreamAnswerBytes: Math.floor(

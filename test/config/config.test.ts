@@ -71,6 +71,19 @@ describe('TOKGATE_LEDGER_STALL_SECONDS', () => {
   });
 });
 
+describe('TOKGATE_LEDGER_FLUSH_MS', () => {
+  test('100 ms by default, whole milliseconds from 1 to 60000; anything else stops the start', () => {
+    assert.equal(load({}).ledgerFlushMs, 100);
+    assert.equal(load({ TOKGATE_LEDGER_FLUSH_MS: '5000' }).ledgerFlushMs, 5000);
+    assert.equal(load({ TOKGATE_LEDGER_FLUSH_MS: '1' }).ledgerFlushMs, 1);
+    for (const bad of ['0', '-5', '2.5', '60001', 'often'])
+      assert.throws(
+        () => load({ TOKGATE_LEDGER_FLUSH_MS: bad }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes('TOKGATE_LEDGER_FLUSH_MS'),
+      );
+  });
+});
+
 describe('TOKGATE_RESPONSES_RETENTION_DAYS', () => {
   test('30 days by default, any positive number of days; anything else stops the start', () => {
     assert.equal(load({}).responsesRetentionDays, 30);
