@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 
 export interface FunctionCost {
   name: string;
+  /** The file its machine code is in (`/usr/bin/node`, a native addon, libc; `???` for V8's JIT code). */
+  object: string;
   self: number;
   /** Self plus the calls it made (recursive calls to itself not counted twice). */
   inclusive: number;
@@ -17,18 +19,23 @@ export interface FunctionCost {
  */
 export function parseCallgrind(text: string): FunctionCost[] {
   const names = new Map<string, string>();
+  const objects = new Map<string, string>();
   const costs = new Map<string, FunctionCost>();
-  const nameOf = (spec: string) => {
-    // "(12) name" defines id 12; "(12)" refers to it; a plain name has no id.
+  // "(12) name" defines id 12; "(12)" refers to it; a plain name has no id. Functions and objects each
+  // have their own ids.
+  const compressed = (ids: Map<string, string>, spec: string) => {
     const match = /^\((\d+)\)(?: (.*))?$/.exec(spec);
     if (!match) return spec;
-    if (match[2] !== undefined) names.set(match[1]!, match[2]);
-    return names.get(match[1]!) ?? spec;
+    if (match[2] !== undefined) ids.set(match[1]!, match[2]);
+    return ids.get(match[1]!) ?? spec;
   };
-  const entry = (name: string) => {
+  const nameOf = (spec: string) => compressed(names, spec);
+  let object = '???';
+  let calleeObject = '???';
+  const entry = (name: string, inObject: string) => {
     let cost = costs.get(name);
     if (!cost) {
-      cost = { name, self: 0, inclusive: 0 };
+      cost = { name, object: inObject, self: 0, inclusive: 0 };
       costs.set(name, cost);
     }
     return cost;
@@ -37,12 +44,19 @@ export function parseCallgrind(text: string): FunctionCost[] {
   let callee: string | undefined;
   let afterCalls = false;
   for (const line of text.split('\n')) {
-    if (line.startsWith('fn=')) {
-      current = entry(nameOf(line.slice(3)));
+    if (line.startsWith('ob=')) {
+      object = compressed(objects, line.slice(3));
+      calleeObject = object;
+    } else if (line.startsWith('cob=')) {
+      calleeObject = compressed(objects, line.slice(4));
+    } else if (line.startsWith('fn=')) {
+      current = entry(nameOf(line.slice(3)), object);
+      calleeObject = object;
       afterCalls = false;
     } else if (line.startsWith('cfn=')) {
       callee = nameOf(line.slice(4));
-      entry(callee);
+      entry(callee, calleeObject);
+      calleeObject = object;
     } else if (line.startsWith('calls=')) {
       afterCalls = true;
     } else if (current && /^[+\-*0-9]/.test(line)) {
@@ -104,20 +118,23 @@ export function readableName(name: string): string {
   return `${js[1] || '(anonymous)'} (${file}${js[3] ? `:${js[3]}` : ''})`;
 }
 
-/** Where a function's code lives, for the per-file table. */
-export function areaOf(readable: string): string {
+/** Where a function's code lives, for the per-file table: its source file, or what its object file is. */
+export function areaOf(readable: string, object = ''): string {
+  if (object.includes('better_sqlite3')) return '(SQLite, in better-sqlite3)';
+  if (/\/lib(c|m)\.so|ld-linux/.test(object)) return '(libc)';
+  if (/libstdc\+\+|libgcc/.test(object)) return '(C++ runtime)';
   const file = /\((node:[^():]+|[^()\s]+\.[cm]?js)(?::\d+)?\)$/.exec(readable)?.[1];
   if (file) return file.startsWith('node_modules/') ? file.split('/').slice(0, 3).join('/') : file;
-  if (/^(Builtin|Builtins_|BytecodeHandler|Stub|RegExp)/.test(readable)) return '(V8 builtins)';
+  if (readable.startsWith('RegExp:')) return '(compiled regular expressions)';
+  if (/^(Builtin|Builtins_|BytecodeHandler|Stub)/.test(readable)) return '(V8 builtins)';
   if (/v8::internal::(Heap|.*Mark|.*Scaveng|.*Sweep|.*GC|Evacuat|Marking)/.test(readable)) return '(V8 GC)';
   if (/v8::internal::(compiler|maglev|baseline|Compil|Optimiz|interpreter)/.test(readable))
     return '(V8 compilers)';
   if (readable.startsWith('v8::')) return '(V8 runtime)';
   if (/^uv_|^uv__/.test(readable)) return '(libuv)';
   if (readable.startsWith('node::')) return '(node C++)';
-  if (/^sqlite3|better_sqlite3|Statement::|Database::/.test(readable)) return '(SQLite)';
   if (/^0x[0-9a-f]+$/.test(readable)) return '(unnamed machine code)';
-  return '(native: libc and others)';
+  return '(native, other)';
 }
 
 const perRequest = (n: number, requests: number) => Math.round(n / requests).toLocaleString('en-US');
@@ -144,7 +161,10 @@ export function summariseCallgrind(
   const total = all.reduce((sum, c) => sum + c.self, 0);
   const share = (n: number) => `${((n / total) * 100).toFixed(1)} %`;
   const byArea = new Map<string, number>();
-  for (const c of all) byArea.set(areaOf(c.name), (byArea.get(areaOf(c.name)) ?? 0) + c.self);
+  for (const c of all) {
+    const area = areaOf(c.name, c.object);
+    byArea.set(area, (byArea.get(area) ?? 0) + c.self);
+  }
   const lines = [
     `Instructions per request: ${perRequest(total, requests)} (${requests} requests)`,
     '',

@@ -41,8 +41,9 @@ export function callgrindCommand(dir: string): string[] {
     process.execPath,
     '--no-memory-reducer',
     '--no-flush-bytecode',
-    // Names for V8's machine code, which callgrind sees only as addresses (bench/callgrind-summary.ts).
-    '--perf-basic-prof-only-functions',
+    // Names for V8's machine code, which callgrind sees only as addresses (bench/callgrind-summary.ts); all
+    // of it, compiled regular expressions too (with functions only, their code took stale names).
+    '--perf-basic-prof',
   ];
 }
 
