@@ -1,8 +1,8 @@
 // Instructions per request, counted by valgrind's callgrind (`npm run bench -- --instructions`). CPU time on
 // this shared 2-core machine moves by ±10 % between runs of the same build, so changes of a few percent
 // cannot be told from noise with it. callgrind counts the user-space instructions a process executes, every
-// thread of it, which do not depend on what else the machine is doing: a build measured twice gives the
-// same count within about a percent. What it does not see: the kernel's share (system calls, the socket
+// thread of it, which depend far less on what else the machine is doing: on a quiet machine a build's
+// windows agree within 1–3 % (bench/README.md). What it does not see: the kernel's share (system calls, the socket
 // writes) and cache or branch behaviour, so it complements `--compare`, it does not replace it.
 //
 // Each server runs under callgrind from its start; the bench loads it in windows of exactly `requests`

@@ -104,7 +104,7 @@ const HELP = `npm run bench -- [options]
                         gateway (with --compare, REV's too) under valgrind's callgrind, on the first of
                         --scenarios and of --concurrency: windows of --requests requests (default 2000, 400
                         for streams) until the count settles, then --rounds windows each (default 3);
-                        repeatable within ~1 % on a busy machine, user space only (bench/instructions.ts)
+                        repeatable within 1–3 % on a quiet machine, user space only (bench/instructions.ts)
   --requests=N          with --instructions: requests per window
   --memory-log          the gateway logs its threads' memory (process.memoryUsage, V8 heap spaces) every
                         second to bench/results/memory-<timestamp>.log (bench/memory-log.mjs)
@@ -339,9 +339,10 @@ async function startGateway(
     TOKGATE_CONFIG: benchConfig(tmp),
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  const wrapped = node[0] !== process.execPath;
   // Under callgrind (~50× slower) the ledger's 100 ms timer would write batches of a few rows where a loaded
   // gateway writes full ones (64 on SQLite), and when it fires would depend on the machine: full batches only.
-  if (node.length > 1) env.TOKGATE_LEDGER_FLUSH_MS = '60000';
+  if (wrapped) env.TOKGATE_LEDGER_FLUSH_MS = '60000';
   if (options.memoryLog) {
     env.TOKGATE_MEMORY_LOG = options.memoryLog;
     nodeArgs = ['--import', new URL('./memory-log.mjs', import.meta.url).href, ...nodeArgs];
@@ -365,7 +366,7 @@ async function startGateway(
   const base = `http://127.0.0.1:${port}`;
   try {
     // Under valgrind, start-up is ~50× slower.
-    await waitForHttp(`${base}/health`, spawned.child, node.length > 1 ? 300_000 : 30_000);
+    await waitForHttp(`${base}/health`, spawned.child, wrapped ? 300_000 : 30_000);
   } catch (error) {
     log(`bench: the gateway did not start; its log:\n${logTail(spawned.logPath)}`);
     throw error;
@@ -653,6 +654,8 @@ async function instructionsRun(options: Options, tmp: string): Promise<void> {
     await smokeTest(name === 'bare proxy' ? 'bare' : `gateway (${name})`, server, [scenario]);
     const target: TargetName = name === 'bare proxy' ? 'bare' : 'gateway';
     const client = fixedLoad(loadSpec(server, target, scenario, connections));
+    // node's perf map (`--perf-basic-prof`) of this server, removed when the run ends (a copy is kept).
+    onExit(() => rmSync(`/tmp/perf-${server.pid}.map`, { force: true }));
     try {
       return await countInstructions(
         { name, pid: server.pid, dir, load: client.load },
