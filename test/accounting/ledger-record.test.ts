@@ -121,23 +121,6 @@ test('control characters and lone surrogates become U+FFFD; pairs and ordinary t
   assert.equal(storableText('emoji 😀 ü 模型', 256), 'emoji 😀 ü 模型');
 });
 
-test('the printable-ASCII shortcut cleans exactly what the expression cleans, code unit by code unit', () => {
-  // The expression alone, as storableText used it for every text.
-  const cleaned = (text: string) => text.replace(new RegExp(unstorable.source, 'g'), '\ufffd');
-  for (let code = 0; code <= 0xffff; code++) {
-    const text = `id-${String.fromCharCode(code)}-x`;
-    assert.equal(storableText(text, 256), cleaned(text), `U+${code.toString(16).padStart(4, '0')}`);
-  }
-  for (const text of [
-    '😀',
-    'a\ud83d\ude00b',
-    '\ude00\ud83d',
-    'plain text, all of it printable ~!@#$%^&*()',
-  ]) {
-    assert.equal(storableText(text, 256), cleaned(text), JSON.stringify(text));
-  }
-});
-
 test('long text is cut to its limit and ends in …, never in half a surrogate pair', () => {
   const cut = storableText('m'.repeat(10 * 1024 * 1024), 256);
   assert.equal(cut.length, 256);
