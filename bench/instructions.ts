@@ -1,8 +1,9 @@
 // Instructions per request, counted by valgrind's callgrind (`npm run bench -- --instructions`). CPU time on
 // this shared 2-core machine moves by ±10 % between runs of the same build, so changes of a few percent
 // cannot be told from noise with it. callgrind counts the user-space instructions a process executes, every
-// thread of it, which depend far less on what else the machine is doing: on a quiet machine a build's
-// windows agree within 1–3 % (bench/README.md). What it does not see: the kernel's share (system calls, the socket
+// thread of it, which depend far less on what else the machine is doing: on a quiet machine one process's
+// windows agree within ±1.2 %, though two processes of the same build have differed by up to 7 % at c16
+// (bench/README.md). What it does not see: the kernel's share (system calls, the socket
 // writes) and cache or branch behaviour, so it complements `--compare`, it does not replace it.
 //
 // Each server runs under callgrind from its start; the bench loads it in windows of exactly `requests`
@@ -41,6 +42,10 @@ export function callgrindCommand(dir: string): string[] {
     process.execPath,
     '--no-memory-reducer',
     '--no-flush-bytecode',
+    // The same hash seed and random seed in every process: V8's hash tables (maps, sets, property
+    // dictionaries, the string table) otherwise lay out differently from one process to the next.
+    '--hash-seed=1',
+    '--random-seed=1',
     // Names for V8's machine code, which callgrind sees only as addresses (bench/callgrind-summary.ts); all
     // of it, compiled regular expressions too (with functions only, their code took stale names).
     '--perf-basic-prof',

@@ -104,7 +104,8 @@ const HELP = `npm run bench -- [options]
                         gateway (with --compare, REV's too) under valgrind's callgrind, on the first of
                         --scenarios and of --concurrency: windows of --requests requests (default 2000, 400
                         for streams) until the count settles, then --rounds windows each (default 3);
-                        repeatable within 1–3 % on a quiet machine, user space only (bench/instructions.ts)
+                        one process's windows within ±1.2 % on a quiet machine (two processes of one build
+                        up to 7 % apart at c16), user space only (bench/instructions.ts, bench/README.md)
   --requests=N          with --instructions: requests per window
   --memory-log          the gateway logs its threads' memory (process.memoryUsage, V8 heap spaces) every
                         second to bench/results/memory-<timestamp>.log (bench/memory-log.mjs)
