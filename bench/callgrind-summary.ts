@@ -165,30 +165,34 @@ export function summariseCallgrind(
     const area = areaOf(c.name, c.object);
     byArea.set(area, (byArea.get(area) ?? 0) + c.self);
   }
+  /** One table: the `top` largest of `rows` ([instructions, label]), per request and as a share. */
+  const table = (heading: string, what: string, rows: Array<[number, string]>) => [
+    '',
+    `| ${heading} | share | ${what} |`,
+    '|---:|---:|---|',
+    ...rows
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, top)
+      .map(([n, label]) => `| ${perRequest(n, requests)} | ${share(n)} | ${label} |`),
+  ];
+  const gateway = all.filter((c) => /\((?!node_modules\/|node:)[^()\s]+\.js(?::\d+)?\)$/.test(c.name));
   const lines = [
     `Instructions per request: ${perRequest(total, requests)} (${requests} requests)`,
-    '',
-    '| self per request | share | function |',
-    '|---:|---:|---|',
-    ...all
-      .sort((a, b) => b.self - a.self)
-      .slice(0, top)
-      .map((c) => `| ${perRequest(c.self, requests)} | ${share(c.self)} | ${c.name} |`),
-    '',
-    '| inclusive per request | share | gateway function |',
-    '|---:|---:|---|',
-    ...all
-      .filter((c) => /\((?!node_modules\/|node:)[^()\s]+\.js(?::\d+)?\)$/.test(c.name))
-      .sort((a, b) => b.inclusive - a.inclusive)
-      .slice(0, top)
-      .map((c) => `| ${perRequest(c.inclusive, requests)} | ${share(c.inclusive)} | ${c.name} |`),
-    '',
-    '| self per request | share | where |',
-    '|---:|---:|---|',
-    ...[...byArea]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([area, n]) => `| ${perRequest(n, requests)} | ${share(n)} | ${area} |`),
+    ...table(
+      'self per request',
+      'function',
+      all.map((c) => [c.self, c.name]),
+    ),
+    ...table(
+      'inclusive per request',
+      'gateway function',
+      gateway.map((c) => [c.inclusive, c.name]),
+    ),
+    ...table(
+      'self per request',
+      'where',
+      [...byArea].map(([area, n]) => [n, area]),
+    ),
   ];
   return lines.join('\n');
 }

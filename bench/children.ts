@@ -82,6 +82,8 @@ export function forkServer(
   env: Record<string, string>,
   timeoutMs = 20_000,
   node: readonly string[] = [],
+  /** Its working directory (where V8 writes any logs its flags ask for); default: the bench's. */
+  cwd?: string,
 ): Promise<Forked> {
   const path = fileURLToPath(new URL(entry, import.meta.url));
   const childEnv = { ...process.env, ...env };
@@ -92,6 +94,7 @@ export function forkServer(
       : spawn(node[0]!, [...node.slice(1), '--import', tsxLoader, path], {
           env: childEnv,
           stdio,
+          ...(cwd ? { cwd } : {}),
         });
   track(child);
   return new Promise((resolve, reject) => {

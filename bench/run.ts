@@ -670,7 +670,14 @@ async function instructionsRun(options: Options, tmp: string): Promise<void> {
   };
   const results = [
     await count('bare proxy', join(tmp, 'bare'), async (node) => {
-      const bare = await forkServer('./bare-proxy.ts', { UPSTREAM_PORT: String(fake.port) }, 300_000, node);
+      // In its own directory, as the gateways are: node writes V8 logs beside itself under --perf-basic-prof.
+      const bare = await forkServer(
+        './bare-proxy.ts',
+        { UPSTREAM_PORT: String(fake.port) },
+        300_000,
+        node,
+        join(tmp, 'bare'),
+      );
       return { origin: `http://127.0.0.1:${bare.port}`, pid: bare.pid, headers: {}, child: bare.child };
     }),
   ];
