@@ -10,12 +10,21 @@ function clockTicks(): number {
 
 const CLK_TCK = clockTicks();
 
-/** User + system CPU seconds used so far by every thread of the process. */
-export function cpuSeconds(pid: number): number {
+/**
+ * User and system (kernel: system calls, and the loopback TCP stack on the sending side) CPU seconds used
+ * so far by every thread of the process.
+ */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  return { user: Number(fields[11]) / CLK_TCK, system: Number(fields[12]) / CLK_TCK };
+}
+
+/** User + system CPU seconds used so far by every thread of the process. */
+export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
 }
 
 export interface Memory {

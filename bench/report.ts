@@ -7,7 +7,7 @@ import { median, type Percentiles } from './stats.js';
 import type { ProbeResult } from './stream-probe.js';
 
 /** `portkey`: the peer gateway of `--peer=portkey`, loaded in the chat completions cells. */
-export type TargetName = 'direct' | 'bare' | 'gateway' | 'portkey';
+export type TargetName = 'direct' | 'bare' | 'floor' | 'gateway' | 'portkey';
 
 export interface Cell {
   scenario: ScenarioName;
@@ -27,6 +27,8 @@ export interface Cell {
   addedP99Ms: number | null;
   /** CPU of the server under test (for `direct`, the fake itself) per response, µs. */
   cpuUsPerRequest: number;
+  /** The kernel's part of `cpuUsPerRequest` (system time), µs. */
+  systemUsPerRequest: number;
   /** CPU of the fake upstream per response, µs (the same work behind every target). */
   upstreamCpuUsPerRequest: number;
   /** Gateway (or the peer) over bare proxy. */
@@ -186,6 +188,42 @@ function peerTable(cells: readonly Cell[]): string | null {
     if (!gateway) continue;
     rows.push(
       `| ${SCENARIOS[peer.scenario].label} | ${peer.connections} |${rounds ? ` ${peer.round} |` : ''} ${f(bare?.cpuUsPerRequest, 0)} | ${f(gateway.cpuUsPerRequest, 0)} (${times(gateway.cpuVsBare)}) | ${f(peer.cpuUsPerRequest, 0)} (${times(peer.cpuVsBare)}) | **${times(peer.cpuUsPerRequest / gateway.cpuUsPerRequest)}** | ${f(gateway.rps, 0)} | ${f(peer.rps, 0)} | ${f(gateway.latency.p50)} | ${f(peer.latency.p50)} | ${f(gateway.peakRssMb, 0)} | ${f(peer.peakRssMb, 0)} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/**
+ * The stack's floor against the gateway, per scenario and concurrency, medians over rounds: what the bare
+ * proxy, the floor proxy (Fastify + undici, JSON read and written again) and the gateway cost per request,
+ * and each round's gateway ÷ floor.
+ */
+export function floorTable(cells: readonly Cell[]): string | null {
+  const floors = cells.filter((c) => c.target === 'floor');
+  if (!floors.length) return null;
+  const rows = [
+    '| scenario | conc. | rounds | bare CPU µs/req | floor CPU µs/req (× bare) | tokgate CPU µs/req (× bare) | tokgate ÷ floor, CPU/req (rounds) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  const seen = new Set<string>();
+  for (const first of floors) {
+    const key = `${first.scenario} ${first.connections}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const of = (target: TargetName) =>
+      cells.filter(
+        (c) => c.target === target && c.scenario === first.scenario && c.connections === first.connections,
+      );
+    const floor = of('floor');
+    const gateway = of('gateway');
+    const ratios = floor.flatMap((fl) => {
+      const g = gateway.find((c) => c.round === fl.round);
+      return g ? [g.cpuUsPerRequest / fl.cpuUsPerRequest] : [];
+    });
+    const cpu = (list: Cell[]) => medianOf(list, (c) => c.cpuUsPerRequest);
+    const bare = medianOf(of('bare'), (c) => c.cpuUsPerRequest);
+    rows.push(
+      `| ${SCENARIOS[first.scenario].label} | ${first.connections} | ${floor.length} | ${f(bare, 0)} | ${f(cpu(floor), 0)} (${times(medianOf(floor, (c) => c.cpuVsBare))}) | ${f(cpu(gateway), 0)} (${times(medianOf(gateway, (c) => c.cpuVsBare))}) | **${times(ratios.length ? median(ratios) : null)}** (${ratios.map((r) => r.toFixed(2)).join(', ')}) |`,
     );
   }
   return rows.join('\n');
@@ -352,6 +390,20 @@ export function renderMarkdown(results: Results): string {
         "× bare is each scenario's own bare proxy forwarding what its upstream gets.",
       '',
       doorTable(doors),
+      '',
+    );
+  }
+  const floor = floorTable(results.cells);
+  if (floor) {
+    parts.push(
+      "### The stack's floor (`--floor`)",
+      '',
+      'The floor proxy is Fastify in and undici out with the JSON read and written again (the request, and a ' +
+        "whole answer; a stream's bytes relayed), and nothing else. Floor × bare is what that stack costs; " +
+        "tokgate ÷ floor is what the gateway's own work costs (keys, limits, credit, routing, metering, the " +
+        'ledger, metrics, logs). Ratios are medians of the rounds.',
+      '',
+      floor,
       '',
     );
   }

@@ -41,7 +41,7 @@ import { runLoad } from './load.js';
 import { openStreams } from './open-streams.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { PEERS, type PeerName, type PeerProcess, peerRuns, startPortkey } from './peer.js';
-import { cpuSeconds, RssSampler, runPeak } from './proc-stats.js';
+import { cpuSeconds, cpuTimes, RssSampler, runPeak } from './proc-stats.js';
 import { type CpuProfile, summarise } from './profile-summary.js';
 import { replicasRun } from './replicas.js';
 import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
@@ -112,6 +112,9 @@ const HELP = `npm run bench -- [options]
   --peer=portkey        also load Portkey's gateway (the @portkey-ai/gateway dev dependency) on the same fake
                         upstream, in the chat completions cells (small, prompt32k, stream200), and print its
                         rows and tokgate's CPU per request against it (the suite only)
+  --floor               also load the floor proxy (bench/floor-proxy.ts: Fastify in, undici out, JSON parsed
+                        and serialised again, nothing else) in every cell, and print what the stack costs
+                        (floor × bare) apart from what the gateway's own work costs (gateway × floor)
 `;
 
 interface Options {
@@ -147,6 +150,8 @@ interface Options {
   requests: number | undefined;
   /** Another gateway loaded in the same cells (`--peer`). */
   peer: PeerName | undefined;
+  /** The floor proxy loaded in every cell (`--floor`). */
+  floor: boolean;
 }
 
 function parseOptions(): Options {
@@ -172,6 +177,7 @@ function parseOptions(): Options {
       rounds: { type: 'string' },
       otel: { type: 'string', default: 'off' },
       peer: { type: 'string' },
+      floor: { type: 'boolean', default: false },
       'memory-log': { type: 'boolean', default: false },
       'alloc-profile': { type: 'boolean', default: false },
       instructions: { type: 'boolean', default: false },
@@ -226,6 +232,7 @@ function parseOptions(): Options {
     otlpEndpoint: undefined,
     memoryLog: values['memory-log'] ? join(RESULTS_DIR, `memory-${timestamp()}.log`) : undefined,
     allocProfile: parseAllocProfile(values['alloc-profile'] === true, values.profile === true),
+    floor: values.floor === true,
     peer: parsePeer(
       values.peer,
       values.profile || values.compare !== undefined || values.instructions || replicas > 0,
@@ -439,12 +446,14 @@ async function measureCell(
 ): Promise<Cell> {
   const spec = loadSpec(server, target, scenario, connections);
   if (options.warmupSec > 0) await runLoad({ ...spec, durationSec: options.warmupSec });
-  const cpuBefore = cpuSeconds(server.pid);
+  const cpuBefore = cpuTimes(server.pid);
   const upstreamBefore = cpuSeconds(upstreamPid);
   const sampler = new RssSampler(server.pid);
   const load = await runLoad({ ...spec, durationSec: options.durationSec });
   const peak = sampler.stop();
   const served = Math.max(1, load.responses);
+  const cpuAfter = cpuTimes(server.pid);
+  const system = cpuAfter.system - cpuBefore.system;
   return {
     scenario,
     connections,
@@ -458,7 +467,8 @@ async function measureCell(
     latency: load.latency,
     addedP50Ms: null,
     addedP99Ms: null,
-    cpuUsPerRequest: ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / served,
+    cpuUsPerRequest: ((cpuAfter.user - cpuBefore.user + system) * 1e6) / served,
+    systemUsPerRequest: (system * 1e6) / served,
     upstreamCpuUsPerRequest: ((cpuSeconds(upstreamPid) - upstreamBefore) * 1e6) / served,
     rpsVsBare: null,
     cpuVsBare: null,
@@ -488,7 +498,9 @@ function estimateSeconds(options: Options): number {
   if (options.instructions) return 1800;
   if (options.compare) return options.rounds * 3 * (options.durationSec + options.warmupSec + 1) + 90;
   const peerCells = options.peer ? options.scenarios.filter(peerRuns).length * options.concurrency.length : 0;
-  const cells = options.rounds * (options.scenarios.length * options.concurrency.length * 3 + peerCells);
+  const perGrid = options.floor ? 4 : 3;
+  const cells =
+    options.rounds * (options.scenarios.length * options.concurrency.length * perGrid + peerCells);
   return (
     cells * (options.durationSec + options.warmupSec + 1) +
     3 * (options.probe + 10) * 0.1 +
@@ -718,10 +730,14 @@ async function suite(options: Options, tmp: string): Promise<void> {
   const bare = await forkServer('./bare-proxy.ts', { UPSTREAM_PORT: String(fake.port) });
   const gateway = await startGateway(options, tmp, fake.port);
   const peer: PeerProcess | undefined = options.peer ? await startPortkey(tmp, fake.port) : undefined;
+  const floor = options.floor
+    ? await forkServer('./floor-proxy.ts', { UPSTREAM_PORT: String(fake.port) })
+    : undefined;
   const servers: Partial<Record<TargetName, Server>> & Record<'direct' | 'bare' | 'gateway', Server> = {
     direct: { origin: `http://127.0.0.1:${fake.port}`, pid: fake.pid, headers: {} },
     bare: { origin: `http://127.0.0.1:${bare.port}`, pid: bare.pid, headers: {} },
     gateway,
+    ...(floor ? { floor: { origin: `http://127.0.0.1:${floor.port}`, pid: floor.pid, headers: {} } } : {}),
     ...(peer ? { portkey: peer } : {}),
   };
   if (options.pin) {
@@ -729,6 +745,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
     pin(fake.pid, 0);
     pin(bare.pid, 1);
     pin(gateway.pid, 1);
+    if (floor) pin(floor.pid, 1);
     if (peer) pin(peer.pid, 1);
   }
   const peerScenarios = options.scenarios.filter(peerRuns);
@@ -780,14 +797,14 @@ async function suite(options: Options, tmp: string): Promise<void> {
   const cells: Cell[] = [];
   const total =
     options.rounds *
-    (options.scenarios.length * options.concurrency.length * 3 +
+    (options.scenarios.length * options.concurrency.length * (floor ? 4 : 3) +
       (peer ? peerScenarios.length * options.concurrency.length : 0));
   for (let round = 1; round <= options.rounds; round++) {
     const scenarios = round % 2 === 0 ? [...options.scenarios].reverse() : options.scenarios;
     for (const scenario of scenarios) {
       for (const connections of options.concurrency) {
         const group: Cell[] = [];
-        const targets: TargetName[] = ['direct', 'bare', 'gateway'];
+        const targets: TargetName[] = ['direct', 'bare', ...(floor ? (['floor'] as const) : []), 'gateway'];
         if (peer && peerRuns(scenario)) targets.push('portkey');
         for (const target of targets) {
           const server = servers[target]!;
@@ -795,7 +812,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
           group.push(cell);
           if (target === 'gateway') gatewayPeak = Math.max(gatewayPeak, cell.peakRssMb);
           log(
-            `[${cells.length + group.length}/${total}] ${options.rounds > 1 ? `round ${round} ` : ''}${scenario} c${connections} ${target}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.latency.p50.toFixed(2)} ms, p99 ${cell.latency.p99.toFixed(2)} ms, ${cell.cpuUsPerRequest.toFixed(0)} µs CPU/req${cell.errors + cell.non2xx ? `, ${cell.errors + cell.non2xx} errors` : ''}`,
+            `[${cells.length + group.length}/${total}] ${options.rounds > 1 ? `round ${round} ` : ''}${scenario} c${connections} ${target}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.latency.p50.toFixed(2)} ms, p99 ${cell.latency.p99.toFixed(2)} ms, ${cell.cpuUsPerRequest.toFixed(0)} µs CPU/req (system ${cell.systemUsPerRequest.toFixed(0)})${cell.errors + cell.non2xx ? `, ${cell.errors + cell.non2xx} errors` : ''}`,
           );
         }
         compare(group);
