@@ -21,6 +21,21 @@ export function cpuTimes(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) / CLK_TCK, system: Number(fields[12]) / CLK_TCK };
 }
 
+/**
+ * System calls that read and that write (read/recv/pread..., write/writev/send/pwrite...) made so far by every
+ * thread of the process (`/proc/<pid>/io`); undefined where the kernel does not expose them.
+ */
+export function ioCalls(pid: number): { reads: number; writes: number } | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const reads = Number(/^syscr:\s+(\d+)/m.exec(io)?.[1]);
+    const writes = Number(/^syscw:\s+(\d+)/m.exec(io)?.[1]);
+    return Number.isFinite(reads) && Number.isFinite(writes) ? { reads, writes } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** User + system CPU seconds used so far by every thread of the process. */
 export function cpuSeconds(pid: number): number {
   const { user, system } = cpuTimes(pid);

@@ -29,6 +29,9 @@ export interface Cell {
   cpuUsPerRequest: number;
   /** The kernel's part of `cpuUsPerRequest` (system time), µs. */
   systemUsPerRequest: number;
+  /** Read and write system calls of the server per response (`/proc/<pid>/io`); null where unreadable. */
+  readCallsPerRequest: number | null;
+  writeCallsPerRequest: number | null;
   /** CPU of the fake upstream per response, µs (the same work behind every target). */
   upstreamCpuUsPerRequest: number;
   /** Gateway (or the peer) over bare proxy. */

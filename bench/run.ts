@@ -41,7 +41,7 @@ import { runLoad } from './load.js';
 import { openStreams } from './open-streams.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { PEERS, type PeerName, type PeerProcess, peerRuns, startPortkey } from './peer.js';
-import { cpuSeconds, cpuTimes, RssSampler, runPeak } from './proc-stats.js';
+import { cpuSeconds, cpuTimes, ioCalls, RssSampler, runPeak } from './proc-stats.js';
 import { type CpuProfile, summarise } from './profile-summary.js';
 import { replicasRun } from './replicas.js';
 import { type Cell, evaluateTargets, type Results, renderMarkdown, type TargetName } from './report.js';
@@ -447,12 +447,14 @@ async function measureCell(
   const spec = loadSpec(server, target, scenario, connections);
   if (options.warmupSec > 0) await runLoad({ ...spec, durationSec: options.warmupSec });
   const cpuBefore = cpuTimes(server.pid);
+  const ioBefore = ioCalls(server.pid);
   const upstreamBefore = cpuSeconds(upstreamPid);
   const sampler = new RssSampler(server.pid);
   const load = await runLoad({ ...spec, durationSec: options.durationSec });
   const peak = sampler.stop();
   const served = Math.max(1, load.responses);
   const cpuAfter = cpuTimes(server.pid);
+  const ioAfter = ioCalls(server.pid);
   const system = cpuAfter.system - cpuBefore.system;
   return {
     scenario,
@@ -469,6 +471,8 @@ async function measureCell(
     addedP99Ms: null,
     cpuUsPerRequest: ((cpuAfter.user - cpuBefore.user + system) * 1e6) / served,
     systemUsPerRequest: (system * 1e6) / served,
+    readCallsPerRequest: ioBefore && ioAfter ? (ioAfter.reads - ioBefore.reads) / served : null,
+    writeCallsPerRequest: ioBefore && ioAfter ? (ioAfter.writes - ioBefore.writes) / served : null,
     upstreamCpuUsPerRequest: ((cpuSeconds(upstreamPid) - upstreamBefore) * 1e6) / served,
     rpsVsBare: null,
     cpuVsBare: null,
@@ -752,7 +756,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
   for (const [name, server] of Object.entries(servers))
     await smokeTest(name, server, name === 'portkey' ? peerScenarios : options.scenarios);
   log(
-    `bench: fake upstream pid ${fake.pid}, bare proxy pid ${bare.pid}, gateway pid ${gateway.pid}${peer ? `, ${options.peer} pid ${peer.pid}` : ''}`,
+    `bench: fake upstream pid ${fake.pid}, bare proxy pid ${bare.pid}, gateway pid ${gateway.pid}${floor ? `, floor proxy pid ${floor.pid}` : ''}${peer ? `, ${options.peer} pid ${peer.pid}` : ''}`,
   );
   let gatewayPeak = 0;
 
@@ -812,7 +816,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
           group.push(cell);
           if (target === 'gateway') gatewayPeak = Math.max(gatewayPeak, cell.peakRssMb);
           log(
-            `[${cells.length + group.length}/${total}] ${options.rounds > 1 ? `round ${round} ` : ''}${scenario} c${connections} ${target}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.latency.p50.toFixed(2)} ms, p99 ${cell.latency.p99.toFixed(2)} ms, ${cell.cpuUsPerRequest.toFixed(0)} µs CPU/req (system ${cell.systemUsPerRequest.toFixed(0)})${cell.errors + cell.non2xx ? `, ${cell.errors + cell.non2xx} errors` : ''}`,
+            `[${cells.length + group.length}/${total}] ${options.rounds > 1 ? `round ${round} ` : ''}${scenario} c${connections} ${target}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.latency.p50.toFixed(2)} ms, p99 ${cell.latency.p99.toFixed(2)} ms, ${cell.cpuUsPerRequest.toFixed(0)} µs CPU/req (system ${cell.systemUsPerRequest.toFixed(0)}; ${cell.readCallsPerRequest?.toFixed(1) ?? '?'} reads, ${cell.writeCallsPerRequest?.toFixed(1) ?? '?'} writes)${cell.errors + cell.non2xx ? `, ${cell.errors + cell.non2xx} errors` : ''}`,
           );
         }
         compare(group);

@@ -60,6 +60,8 @@ describe('bench report: the floor table', () => {
     addedP99Ms: null,
     cpuUsPerRequest: cpu,
     systemUsPerRequest: 0,
+    readCallsPerRequest: null,
+    writeCallsPerRequest: null,
     upstreamCpuUsPerRequest: 0,
     rpsVsBare: null,
     cpuVsBare: target === 'bare' ? null : cpu / bare,
