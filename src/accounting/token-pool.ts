@@ -1,8 +1,9 @@
 // Exact token counts, off the event loop: a small pool of worker threads (token-worker.ts) with a time
 // budget per count. A count that would take longer, or finds the pool busy, gives way to the caller's
 // fallback (admission: the byte bound; the meter: an estimate), so no request holds the gateway's thread.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { TokenizerName } from '../catalog/catalog.js';
+import { startModuleWorker } from '../core/module-worker.js';
 import type { ChatMessage } from '../core/types.js';
 import { messageText, type Purpose, promptFraming } from './tokenizer.js';
 
@@ -58,10 +59,6 @@ interface Slot {
   busy: Pending | undefined;
 }
 
-// Under tsx (tests, benches) this module is TypeScript, and so is its worker; Node 20 does not apply
-// tsx's `--import` hooks to a worker's entry, so the worker registers them itself first.
-const UNDER_TSX = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(UNDER_TSX ? './token-worker.ts' : './token-worker.js', import.meta.url);
 /**
  * A worker's heap, bounded: without a limit V8 lets the old generation grow to several times the encodings'
  * live size (o200k ~20 MB, cl100k ~8 MB) with counting's garbage before collecting it; with one it collects
@@ -71,13 +68,7 @@ const WORKER_URL = new URL(UNDER_TSX ? './token-worker.ts' : './token-worker.js'
  */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 4 };
 const startWorker = () =>
-  UNDER_TSX
-    ? new Worker(
-        // tsx resolved here: an eval'd worker would resolve it from the working directory.
-        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`,
-        { eval: true, resourceLimits: WORKER_LIMITS },
-      )
-    : new Worker(WORKER_URL, { resourceLimits: WORKER_LIMITS });
+  startModuleWorker(import.meta.url, './token-worker', { resourceLimits: WORKER_LIMITS });
 
 export class TokenPool {
   readonly stats: TokenPoolStats = { counted: 0, expired: 0, saturated: 0 };

@@ -21,6 +21,7 @@ import type {
   StoredResponseRow,
   WebhookDeliveryRow,
 } from './schema.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { type StoredResponseWriter, sqliteStoredResponseWriter } from './stored-response-writes.js';
 
 export { failureCode, isRowRefused } from './errors.js';
@@ -132,6 +133,8 @@ async function createDialect(url: string): Promise<{
   dialect: SqliteDialect | PostgresDialect;
   /** Made once the migrations have run: they prepare statements on the tables. */
   writers: () => DirectWriters;
+  /** SQLite on a file: starts checkpointing its WAL off the event loop (sqlite-checkpointer.ts). */
+  checkpointer?: () => SqliteCheckpointer;
 }> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // Imported only when used: a SQLite gateway does not load the PostgreSQL driver.
@@ -160,6 +163,7 @@ async function createDialect(url: string): Promise<{
   return {
     engine: 'sqlite',
     dialect: new SqliteDialect({ database }),
+    ...(database.memory ? {} : { checkpointer: () => new SqliteCheckpointer(database, path) }),
     writers: () => ({
       ledger: sqliteLedgerWriter(database),
       storedResponses: sqliteStoredResponseWriter(database),
@@ -193,19 +197,26 @@ export class Store {
    * the same columns; the type names one of them so every query below is typed once.
    */
   private readonly ledger: 'requests';
+  /** SQLite on a file, once the ledger has written: the worker that checkpoints its WAL. */
+  checkpointer: SqliteCheckpointer | undefined;
 
   private constructor(
     readonly engine: 'sqlite' | 'postgres',
     private readonly db: Kysely<Schema>,
     private readonly writeLedger: LedgerWriter,
     private readonly writeStoredResponses: StoredResponseWriter | undefined,
+    /**
+     * SQLite on a file: starts its WAL's checkpoints off the event loop, at the first ledger write (a CLI
+     * command's few writes need no thread of their own).
+     */
+    private readonly startCheckpointer: (() => SqliteCheckpointer) | undefined,
   ) {
     this.ledger = (engine === 'postgres' ? 'request_log' : 'requests') as 'requests';
   }
 
   /** Opens the database and runs migrations; throws (and the gateway refuses to start) if either fails. */
   static async open(url: string): Promise<Store> {
-    const { engine, dialect, writers } = await createDialect(url);
+    const { engine, dialect, writers, checkpointer } = await createDialect(url);
     const db = new Kysely<Schema>({ dialect });
     try {
       await migrate(db as unknown as Kysely<unknown>, engine);
@@ -214,7 +225,7 @@ export class Store {
       throw error;
     }
     const { ledger, storedResponses } = writers();
-    const store = new Store(engine, db, ledger, storedResponses);
+    const store = new Store(engine, db, ledger, storedResponses, checkpointer);
     await store.ensurePartitions();
     return store;
   }
@@ -238,6 +249,8 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    // The worker's connection first: the last one to close finishes the WAL into the file.
+    await this.checkpointer?.close();
     await this.db.destroy();
   }
 
@@ -914,6 +927,7 @@ export class Store {
    */
   async insertRequests(rows: RequestRow[]): Promise<number> {
     if (rows.length === 0) return 0;
+    if (this.startCheckpointer && !this.checkpointer) this.checkpointer = this.startCheckpointer();
     const written = this.writeLedger(rows);
     if (written !== undefined) return written;
     // SQLite while a query-builder transaction holds the connection: wait for the connection (the builder
