@@ -197,8 +197,7 @@ export class Store {
    * the same columns; the type names one of them so every query below is typed once.
    */
   private readonly ledger: 'requests';
-  /** SQLite on a file, once the ledger has written: the worker that checkpoints its WAL. */
-  checkpointer: SqliteCheckpointer | undefined;
+  private checkpoints: SqliteCheckpointer | undefined;
 
   private constructor(
     readonly engine: 'sqlite' | 'postgres',
@@ -248,9 +247,14 @@ export class Store {
     return (await this.getSetting('instance_id'))!;
   }
 
+  /** SQLite on a file, once the ledger has written: the worker that checkpoints its WAL. */
+  get checkpointer(): SqliteCheckpointer | undefined {
+    return this.checkpoints;
+  }
+
   async close(): Promise<void> {
     // The worker's connection first: the last one to close finishes the WAL into the file.
-    await this.checkpointer?.close();
+    await this.checkpoints?.close();
     await this.db.destroy();
   }
 
@@ -927,7 +931,7 @@ export class Store {
    */
   async insertRequests(rows: RequestRow[]): Promise<number> {
     if (rows.length === 0) return 0;
-    if (this.startCheckpointer && !this.checkpointer) this.checkpointer = this.startCheckpointer();
+    if (this.startCheckpointer && !this.checkpoints) this.checkpoints = this.startCheckpointer();
     const written = this.writeLedger(rows);
     if (written !== undefined) return written;
     // SQLite while a query-builder transaction holds the connection: wait for the connection (the builder
