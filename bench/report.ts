@@ -396,33 +396,25 @@ export function renderMarkdown(results: Results): string {
       '',
     );
   }
-  const floor = floorTable(results.cells);
-  if (floor) {
-    parts.push(
-      "### The stack's floor (`--floor`)",
-      '',
-      'The floor proxy is Fastify in and undici out with the JSON read and written again (the request, and a ' +
-        "whole answer; a stream's bytes relayed), and nothing else. Floor × bare is what that stack costs; " +
-        "tokgate ÷ floor is what the gateway's own work costs (keys, limits, credit, routing, metering, the " +
-        'ledger, metrics, logs). Ratios are medians of the rounds.',
-      '',
-      floor,
-      '',
-    );
-  }
-  const peer = peerTable(results.cells);
-  if (peer) {
-    parts.push(
-      '### tokgate against Portkey (same run, same fake upstream)',
-      '',
-      "Portkey's gateway (`@portkey-ai/gateway`, its Node server) forwards to the fake as an OpenAI custom host " +
-        'and is sent what the bare proxy is sent; tokgate authenticates, rate-limits, reserves credit and ' +
-        'meters every request. Portkey ÷ tokgate above 1 means tokgate used that many times less CPU per request.',
-      '',
-      peer,
-      '',
-    );
-  }
+  /** A section of the report: its heading, what it shows, its table; nothing when there is no table. */
+  const section = (heading: string, text: string, table: string | null) => {
+    if (table) parts.push(`### ${heading}`, '', text, '', table, '');
+  };
+  section(
+    "The stack's floor (`--floor`)",
+    'The floor proxy is Fastify in and undici out with the JSON read and written again (the request, and a ' +
+      "whole answer; a stream's bytes relayed), and nothing else. Floor × bare is what that stack costs; " +
+      "tokgate ÷ floor is what the gateway's own work costs (keys, limits, credit, routing, metering, the " +
+      'ledger, metrics, logs). Ratios are medians of the rounds.',
+    floorTable(results.cells),
+  );
+  section(
+    'tokgate against Portkey (same run, same fake upstream)',
+    "Portkey's gateway (`@portkey-ai/gateway`, its Node server) forwards to the fake as an OpenAI custom host " +
+      'and is sent what the bare proxy is sent; tokgate authenticates, rate-limits, reserves credit and ' +
+      'meters every request. Portkey ÷ tokgate above 1 means tokgate used that many times less CPU per request.',
+    peerTable(results.cells),
+  );
   if (Object.keys(results.probe).length) {
     parts.push('### Streams at concurrency 1 (TTFT and chunk gaps)', '', probeTable(results.probe), '');
   }
