@@ -405,7 +405,8 @@ export function renderMarkdown(results: Results): string {
     'The floor proxy is Fastify in and undici out with the JSON read and written again (the request, and a ' +
       "whole answer; a stream's bytes relayed), and nothing else. Floor × bare is what that stack costs; " +
       "tokgate ÷ floor is what the gateway's own work costs (keys, limits, credit, routing, metering, the " +
-      'ledger, metrics, logs). Ratios are medians of the rounds.',
+      'ledger, metrics, logs) where answers are small; a whole embeddings answer costs the floor far more than ' +
+      'tokgate, which does not parse the vectors. Ratios are medians of the rounds.',
     floorTable(results.cells),
   );
   section(

@@ -496,15 +496,19 @@ function compare(group: Cell[]): void {
   }
 }
 
+/** Cells the suite's grid measures: direct, bare, (floor,) gateway in each, the peer in its scenarios. */
+function gridCells(options: Options): number {
+  const targets = options.floor ? 4 : 3;
+  const peerCells = options.peer ? options.scenarios.filter(peerRuns).length * options.concurrency.length : 0;
+  return options.rounds * (options.scenarios.length * options.concurrency.length * targets + peerCells);
+}
+
 function estimateSeconds(options: Options): number {
   if (options.profile) return options.durationSec + 60;
   // Under callgrind: ~10 windows per server of a few seconds' native work, ~50× slower.
   if (options.instructions) return 1800;
   if (options.compare) return options.rounds * 3 * (options.durationSec + options.warmupSec + 1) + 90;
-  const peerCells = options.peer ? options.scenarios.filter(peerRuns).length * options.concurrency.length : 0;
-  const perGrid = options.floor ? 4 : 3;
-  const cells =
-    options.rounds * (options.scenarios.length * options.concurrency.length * perGrid + peerCells);
+  const cells = gridCells(options);
   return (
     cells * (options.durationSec + options.warmupSec + 1) +
     3 * (options.probe + 10) * 0.1 +
@@ -799,10 +803,7 @@ async function suite(options: Options, tmp: string): Promise<void> {
   // proxy, and chat completions against /v1/messages) sit minutes apart in no round. Even rounds take the
   // scenarios in reverse order, so no scenario always follows the same one (and its garbage).
   const cells: Cell[] = [];
-  const total =
-    options.rounds *
-    (options.scenarios.length * options.concurrency.length * (floor ? 4 : 3) +
-      (peer ? peerScenarios.length * options.concurrency.length : 0));
+  const total = gridCells(options);
   for (let round = 1; round <= options.rounds; round++) {
     const scenarios = round % 2 === 0 ? [...options.scenarios].reverse() : options.scenarios;
     for (const scenario of scenarios) {

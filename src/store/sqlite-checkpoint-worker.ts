@@ -34,8 +34,8 @@ const timer = setInterval(() => {
 
 port.on('message', (message: 'checkpoint' | 'close') => {
   if (message === 'checkpoint') return port.postMessage({ ...checkpoint(), asked: true });
+  // Closing: the main thread waits for this thread to exit.
   clearInterval(timer);
   db.close();
-  port.postMessage({ type: 'closed' } satisfies CheckpointReply);
   port.close();
 });

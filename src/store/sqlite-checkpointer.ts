@@ -1,13 +1,14 @@
 // SQLite's WAL checkpoints, off the event loop. By default SQLite checkpoints inside the commit that takes
 // the WAL past 1,000 pages: it copies them into the database file and syncs it, on the thread that
-// committed. For the gateway that is the event loop, in the ledger's batch write: a stall of ~11 ms (p99 of
-// 64-row batches on this machine, up to 37 ms; bench/README.md) every ~2,000 rows, longer on slower disks,
-// in which no request moves. Here a worker thread with its own connection checkpoints (PASSIVE: it neither
-// waits for the writer nor blocks it), and the gateway's connection checkpoints itself only as a backstop,
-// at ten times SQLite's threshold. The WAL starts over at a write that finds every frame copied: between
-// the ledger's batches, as a rule. A writer that never pauses (a backlog written after an outage) leaves the
-// worker behind, and the backstop then bounds the WAL, with little left for it to copy. Should the worker
-// fail, the connection checkpoints at SQLite's own threshold again, as before.
+// committed. For the gateway that is the event loop, in the ledger's batch write: at 5,000 rows a second one
+// write in 42 held it for 10–15 ms, once 60 ms (bench/ledger-stalls.ts, bench/README.md), in which no request
+// moves. Here a worker thread with its own connection checkpoints (PASSIVE: it neither waits for the writer
+// nor blocks it), and the gateway's connection checkpoints itself only as a backstop, at ten times SQLite's
+// threshold. The WAL starts over at a write that finds every frame copied: between the ledger's batches, as a
+// rule. A writer that never pauses (a backlog written after an outage) leaves the worker behind; the backstop
+// then bounds the WAL (~45 MB), in stalls rarer than SQLite's own but longer (measured: 22–24 writes of 9,375
+// over 5 ms, up to 49 ms, against 231 up to 139 ms). Should the worker fail, the connection checkpoints at
+// SQLite's own threshold again, as before.
 import type SQLite from 'better-sqlite3';
 import { startModuleWorker } from '../core/module-worker.js';
 
@@ -20,12 +21,11 @@ export interface CheckpointWorkerData {
 
 /**
  * What the worker says: a checkpoint's outcome (SQLite's three figures) or its failure (`asked`: the answer
- * to a `checkpoint()` call, not the interval's), and that it closed.
+ * to a `checkpoint()` call, not the interval's).
  */
 export type CheckpointReply =
   | { type: 'checkpoint'; busy: number; log: number; checkpointed: number; asked?: true }
-  | { type: 'error'; message: string; asked?: true }
-  | { type: 'closed' };
+  | { type: 'error'; message: string; asked?: true };
 
 export type CheckpointResult = Extract<CheckpointReply, { type: 'checkpoint' }>;
 
@@ -63,7 +63,7 @@ export class SqliteCheckpointer {
     this.worker.on('message', (reply: CheckpointReply) => {
       if (reply.type === 'error') this.lastError = reply.message;
       if (reply.type === 'checkpoint') this.lastError = undefined;
-      if (reply.type !== 'closed' && reply.asked) this.waiting.shift()?.(reply);
+      if (reply.asked) this.waiting.shift()?.(reply);
     });
     this.worker.on('error', (error) => this.fallBack(String(error.message ?? error)));
     this.worker.on('exit', () => this.fallBack('the checkpoint worker exited'));

@@ -134,7 +134,7 @@ async function createDialect(url: string): Promise<{
   /** Made once the migrations have run: they prepare statements on the tables. */
   writers: () => DirectWriters;
   /** SQLite on a file: starts checkpointing its WAL off the event loop (sqlite-checkpointer.ts). */
-  checkpointer?: () => SqliteCheckpointer;
+  startCheckpointer?: () => SqliteCheckpointer;
 }> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // Imported only when used: a SQLite gateway does not load the PostgreSQL driver.
@@ -163,7 +163,7 @@ async function createDialect(url: string): Promise<{
   return {
     engine: 'sqlite',
     dialect: new SqliteDialect({ database }),
-    ...(database.memory ? {} : { checkpointer: () => new SqliteCheckpointer(database, path) }),
+    ...(database.memory ? {} : { startCheckpointer: () => new SqliteCheckpointer(database, path) }),
     writers: () => ({
       ledger: sqliteLedgerWriter(database),
       storedResponses: sqliteStoredResponseWriter(database),
@@ -215,7 +215,7 @@ export class Store {
 
   /** Opens the database and runs migrations; throws (and the gateway refuses to start) if either fails. */
   static async open(url: string): Promise<Store> {
-    const { engine, dialect, writers, checkpointer } = await createDialect(url);
+    const { engine, dialect, writers, startCheckpointer } = await createDialect(url);
     const db = new Kysely<Schema>({ dialect });
     try {
       await migrate(db as unknown as Kysely<unknown>, engine);
@@ -224,7 +224,7 @@ export class Store {
       throw error;
     }
     const { ledger, storedResponses } = writers();
-    const store = new Store(engine, db, ledger, storedResponses, checkpointer);
+    const store = new Store(engine, db, ledger, storedResponses, startCheckpointer);
     await store.ensurePartitions();
     return store;
   }
