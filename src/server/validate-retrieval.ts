@@ -131,7 +131,8 @@ export function validateRerankRequest(raw: unknown): RerankRequest {
     ...fields,
     model,
     query,
-    documents: documents.map(documentText),
+    // Texts already stay the client's own array, so it can go upstream as the client wrote it (core/raw-json.ts).
+    documents: documents.every((d) => typeof d === 'string') ? documents : documents.map(documentText),
   };
   if (topN === undefined || topN === null) delete request.top_n;
   else if (!Number.isInteger(topN) || (topN as number) < 1)

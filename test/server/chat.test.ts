@@ -104,7 +104,7 @@ describe('non-streaming', () => {
   });
 
   test('a large prompt reaches the upstream exactly as sent, streaming or not, with the model replaced', async () => {
-    // Over 4 KB, the messages are forwarded as the client's own JSON text (not re-serialised): escapes,
+    // Over 2 KB, the messages are forwarded as the client's own JSON text (not re-serialised): escapes,
     // unicode, nested parts and tool calls must all arrive intact.
     const long = `Line one "quoted" \\ back\\slash\ttab, ünïcödé 日本語 👩‍👩‍👧‍👦 \u0001 ${'prose '.repeat(2_000)}`;
     const messages = [

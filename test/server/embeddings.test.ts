@@ -211,6 +211,41 @@ describe('POST /v1/embeddings', () => {
     ]);
   });
 
+  test('inputs over 2 KB go upstream as the client wrote them; inputs the gateway reshapes are serialised', async () => {
+    // Escapes JSON.stringify would write otherwise (\u00e9 → é, \/ → /): the upstream gets the client's text.
+    const passages = Array.from({ length: 12 }, (_, i) => `Caf\\u00e9 \\/ passage ${i}: ${'word '.repeat(40)}`);
+    const inputText = `[ ${passages.map((p) => `"${p}"`).join(', ')} ]`;
+    const body = `{"model":"${SMALL}","input":${inputText},"encoding_format":"float"}`;
+    assert.ok(body.length > 2048);
+    const res = await gw.call('/v1/embeddings', {
+      method: 'POST',
+      key: ADMIN_KEY,
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    assert.equal(res.status, 200);
+    const inputs = JSON.parse(inputText) as string[];
+    const json = await readJson(res);
+    assert.deepEqual(
+      json.data.map((d: { embedding: number[] }) => d.embedding),
+      inputs.map((text) => fakeVector(text)),
+    );
+    const sent = openai.requests[0]!;
+    assert.ok(sent.raw?.includes(`"input":${inputText}`), sent.raw);
+    assert.deepEqual(sent.body, { model: 'text-embedding-3-small', input: inputs, encoding_format: 'float' });
+
+    // One long string becomes a list of one: sent as the gateway serialises it.
+    const long = `Caf\\u00e9 ${'word '.repeat(500)}`;
+    await gw.call('/v1/embeddings', {
+      method: 'POST',
+      key: ADMIN_KEY,
+      headers: { 'content-type': 'application/json' },
+      body: `{"model":"${SMALL}","input":"${long}","encoding_format":"float"}`,
+    });
+    assert.deepEqual((openai.requests[1]!.body as { input: unknown }).input, [JSON.parse(`"${long}"`)]);
+    assert.ok(openai.requests[1]!.raw?.includes('"input":["Café '));
+  });
+
   test('the AI SDK: embed and embedMany with createOpenAI().embedding()', async () => {
     const provider = createOpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY });
     const model = provider.embedding(SMALL);
@@ -395,6 +430,41 @@ describe('POST /v1/rerank', () => {
       top_n: 2,
     });
     assert.equal(jina.requests[0]!.path, '/v1/rerank');
+  });
+
+  test('documents over 2 KB go upstream as the client wrote them, unless some came as {text}', async () => {
+    const texts = Array.from({ length: 10 }, (_, i) => `Caf\\u00e9 \\/ document ${i}: ${'word '.repeat(50)}`);
+    const documentsText = `[${texts.map((t) => `"${t}"`).join(',\n ')}]`;
+    const send = (documentsJson: string) =>
+      gw.call('/v1/rerank', {
+        method: 'POST',
+        key: ADMIN_KEY,
+        headers: { 'content-type': 'application/json' },
+        body: `{"model":"jina/jina-reranker-v2-base-multilingual","query":"${query}","documents":${documentsJson},"top_n":3}`,
+      });
+    const res = await send(documentsText);
+    assert.equal(res.status, 200);
+    const parsed = JSON.parse(documentsText) as string[];
+    const json = await readJson(res);
+    assert.deepEqual(
+      json.results.map((r: { index: number }) => r.index),
+      parsed
+        .map((text, index) => ({ index, score: fakeRelevance(query, text) }))
+        .sort((a, b) => b.score - a.score || a.index - b.index)
+        .slice(0, 3)
+        .map((r) => r.index),
+    );
+    assert.ok(jina.requests[0]!.raw?.includes(`"documents":${documentsText}`), jina.requests[0]!.raw);
+    assert.deepEqual((jina.requests[0]!.body as { documents: unknown }).documents, parsed);
+
+    // One document as {text}: the list the gateway makes of texts is serialised.
+    const mixed = `[{"text":"${texts[0]}"}, ${texts
+      .slice(1)
+      .map((t) => `"${t}"`)
+      .join(', ')}]`;
+    assert.equal((await send(mixed)).status, 200);
+    assert.deepEqual((jina.requests[1]!.body as { documents: unknown }).documents, parsed);
+    assert.ok(jina.requests[1]!.raw?.includes('"documents":["Café / document 0'));
   });
 
   test('Voyage: every document when top_n is omitted, no documents unless asked, top_k upstream', async () => {

@@ -15,6 +15,7 @@ import type {
   RerankResult,
 } from '../../core/embeddings.js';
 import { isObject } from '../../core/is-object.js';
+import { jsonBody } from '../../core/raw-json.js';
 import { type HttpClient, readJsonBody } from '../http.js';
 import { checkVectors, countOf, readScores, textInputs } from '../retrieval-wire.js';
 import { cohereHttpError } from './cohere-error.js';
@@ -57,7 +58,7 @@ export function cohereRetrieval(settings: ProviderSettings, http: HttpClient): E
   if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
 
   async function post(url: URL, body: Record<string, unknown>, call: OperationCall<unknown>) {
-    const res = await http.request(id, url, headers, JSON.stringify(body), call.signal);
+    const res = await http.request(id, url, headers, jsonBody(body), call.signal);
     if (res.status < 200 || res.status >= 300) throw await cohereHttpError(id, res);
     return readJsonBody(id, res, call.signal);
   }

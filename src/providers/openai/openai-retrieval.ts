@@ -14,6 +14,7 @@ import type {
   RerankResult,
 } from '../../core/embeddings.js';
 import { isObject } from '../../core/is-object.js';
+import { jsonBody } from '../../core/raw-json.js';
 import { type HttpClient, wholeJson } from '../http.js';
 import { countOf, readOpenAIEmbeddings, readScores, textInputs } from '../retrieval-wire.js';
 import { openaiHttpError } from './openai-error.js';
@@ -61,7 +62,7 @@ export function openaiRetrieval(
 
   /** The whole answer of a 2xx; any other status is the upstream's error. */
   async function send(url: URL, body: Record<string, unknown>, call: OperationCall<unknown>) {
-    const res = await http.requestWhole(id, url, wire.headers, JSON.stringify(body), call.signal);
+    const res = await http.requestWhole(id, url, wire.headers, jsonBody(body), call.signal);
     if (res.status < 200 || res.status >= 300) throw await openaiHttpError(id, res);
     return res;
   }
