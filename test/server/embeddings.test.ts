@@ -213,7 +213,10 @@ describe('POST /v1/embeddings', () => {
 
   test('inputs over 2 KB go upstream as the client wrote them; inputs the gateway reshapes are serialised', async () => {
     // Escapes JSON.stringify would write otherwise (\u00e9 → é, \/ → /): the upstream gets the client's text.
-    const passages = Array.from({ length: 12 }, (_, i) => `Caf\\u00e9 \\/ passage ${i}: ${'word '.repeat(40)}`);
+    const passages = Array.from(
+      { length: 12 },
+      (_, i) => `Caf\\u00e9 \\/ passage ${i}: ${'word '.repeat(40)}`,
+    );
     const inputText = `[ ${passages.map((p) => `"${p}"`).join(', ')} ]`;
     const body = `{"model":"${SMALL}","input":${inputText},"encoding_format":"float"}`;
     assert.ok(body.length > 2048);
