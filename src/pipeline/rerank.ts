@@ -28,7 +28,25 @@ export function rerankAnswer(
       : { index, relevance_score },
   );
   const usage = usageWithCost(metered.usage, metered);
-  return JSON.stringify({ id: rerankId(requestId), model: request.model, results, usage });
+  return JSON.stringify({
+    id: rerankId(requestId),
+    model: request.model,
+    results,
+    meta: cohereMeta(metered),
+    usage,
+  });
+}
+
+/**
+ * Cohere's `meta` (v2 rerank: `billed_units`), which Cohere's clients require in the answer (the AI SDK's
+ * Cohere provider refuses one without it): what the request was billed in, as Cohere names the units.
+ */
+function cohereMeta(metered: Metered): { billed_units: Record<string, number> } {
+  const { prompt_tokens: tokens, search_units: searchUnits } = metered.usage;
+  const billed: Record<string, number> = {};
+  if (typeof searchUnits === 'number') billed.search_units = searchUnits;
+  else if (tokens > 0) billed.input_tokens = tokens;
+  return { billed_units: billed };
 }
 
 export const rerankStages: Omit<

@@ -327,6 +327,7 @@ for (const c of cases) {
           // Billed per search: $2 per 1,000 searches, whatever the tokens.
           const units = fakeSearchUnits(query, documents);
           assert.equal(json.usage.search_units, units);
+          assert.deepEqual(json.meta, { billed_units: { search_units: units } });
           assert.equal(json.usage.cost, units * 0.002);
           await gw.gateway.ledger.flush();
           const row = await gw.gateway.store.getRequest(res.headers.get('x-request-id')!);

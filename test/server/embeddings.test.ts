@@ -426,6 +426,8 @@ describe('POST /v1/rerank', () => {
     const tokens = fakeRerankTokens(query, documents);
     assert.equal(json.usage.total_tokens, tokens);
     assert.equal(json.usage.cost, Math.round(tokens * 0.05) / 1e6); // $0.05 per million tokens
+    // Cohere's `meta`, which Cohere's clients require: what the request was billed in.
+    assert.deepEqual(json.meta, { billed_units: { input_tokens: tokens } });
     assert.deepEqual(jina.requests[0]!.body, {
       model: 'jina-reranker-v2-base-multilingual',
       query,
