@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Forked, forkServer, killAll } from '../../bench/children.js';
 import { type Cell, floorTable, type TargetName } from '../../bench/report.js';
 import { requestFor, SCENARIOS, type ScenarioName, streamEnd } from '../../bench/scenarios.js';
+import { benchCell } from './cell-fixture.js';
 
 describe('bench floor proxy', () => {
   let fake: Forked;
@@ -45,28 +46,11 @@ describe('bench floor proxy', () => {
 });
 
 describe('bench report: the floor table', () => {
-  const cell = (target: TargetName, round: number, cpu: number, bare: number): Cell => ({
-    scenario: 'small',
-    connections: 16,
-    target,
-    round,
-    responses: 1000,
-    ok: 1000,
-    non2xx: 0,
-    errors: 0,
-    rps: 1000,
-    latency: { count: 1000, mean: 1, p50: 1, p90: 1, p99: 1, max: 1 },
-    addedP50Ms: null,
-    addedP99Ms: null,
-    cpuUsPerRequest: cpu,
-    systemUsPerRequest: 0,
-    readCallsPerRequest: null,
-    writeCallsPerRequest: null,
-    upstreamCpuUsPerRequest: 0,
-    rpsVsBare: null,
-    cpuVsBare: target === 'bare' ? null : cpu / bare,
-    peakRssMb: 100,
-  });
+  const cell = (target: TargetName, round: number, cpu: number, bare: number): Cell =>
+    benchCell(
+      { scenario: 'small', connections: 16, target, round },
+      { cpuUsPerRequest: cpu, cpuVsBare: target === 'bare' ? null : cpu / bare },
+    );
 
   test('is absent without floor cells', () => {
     assert.equal(floorTable([cell('bare', 1, 100, 100), cell('gateway', 1, 200, 100)]), null);

@@ -5,34 +5,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Cell, evaluateTargets, type Results, type Target } from '../../bench/report.js';
 import type { ScenarioName } from '../../bench/scenarios.js';
+import { benchCell } from './cell-fixture.js';
 
 const percentiles = { count: 1000, mean: 1, p50: 1, p90: 1, p99: 1, max: 1 };
 
-function cell(scenario: ScenarioName, connections: number, round: number, figures: Partial<Cell>): Cell {
-  return {
-    scenario,
-    connections,
-    target: 'gateway',
-    round,
-    responses: 1000,
-    ok: 1000,
-    non2xx: 0,
-    errors: 0,
-    rps: 1000,
-    latency: percentiles,
-    addedP50Ms: 0.2,
-    addedP99Ms: 1,
-    cpuUsPerRequest: 100,
-    systemUsPerRequest: 20,
-    readCallsPerRequest: 2,
-    writeCallsPerRequest: 2,
-    upstreamCpuUsPerRequest: 20,
-    rpsVsBare: 0.8,
-    cpuVsBare: 1.2,
-    peakRssMb: 120,
-    ...figures,
-  };
-}
+/** A gateway cell with the figures a target reads; the rest neutral and passing. */
+const cell = (scenario: ScenarioName, connections: number, round: number, figures: Partial<Cell>) =>
+  benchCell(
+    { scenario, connections, target: 'gateway', round },
+    { addedP50Ms: 0.2, addedP99Ms: 1, rpsVsBare: 0.8, cpuVsBare: 1.2, ...figures },
+  );
 
 const run = (cells: Cell[], rest: Partial<Omit<Results, 'targets'>> = {}): Omit<Results, 'targets'> => ({
   meta: {},

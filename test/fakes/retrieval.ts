@@ -249,3 +249,32 @@ export function fakeGoogleEmbed(model: string, method: string, body: unknown): R
   }
   return { status: 200, body: { embeddings } };
 }
+
+/**
+ * tokgate's YAML declaring Jina's rerank model as a user would: it is not built in (Jina's pages state no
+ * price per token). $0.05 per million tokens.
+ */
+export const JINA_RERANKER_YAML = [
+  'models:',
+  '  jina/jina-reranker-v2-base-multilingual:',
+  '    kind: rerank',
+  '    price: { input: 0.05, output: 0 }',
+];
+
+/** The gateway's environment for fake retrieval upstreams (OpenAI's, Voyage's, Jina's, Cohere's), by URL. */
+export function retrievalEnv(urls: {
+  openai: string;
+  voyage: string;
+  jina: string;
+  cohere?: string;
+}): Record<string, string> {
+  return {
+    OPENAI_API_KEY: 'sk-upstream',
+    OPENAI_BASE_URL: urls.openai,
+    VOYAGE_API_KEY: 'pa-upstream',
+    VOYAGE_BASE_URL: urls.voyage,
+    JINA_API_KEY: 'jina-upstream',
+    JINA_BASE_URL: urls.jina,
+    ...(urls.cohere ? { COHERE_API_KEY: 'co-upstream', COHERE_BASE_URL: urls.cohere } : {}),
+  };
+}

@@ -12,7 +12,14 @@ import { OpenAIEmbeddings } from '@langchain/openai';
 import { embed, embedMany } from 'ai';
 import OpenAI from 'openai';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
-import { fakeRelevance, fakeRerankTokens, fakeTokens, fakeVector } from '../fakes/retrieval.js';
+import {
+  fakeRelevance,
+  fakeRerankTokens,
+  fakeTokens,
+  fakeVector,
+  JINA_RERANKER_YAML,
+  retrievalEnv,
+} from '../fakes/retrieval.js';
 import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assertMatchesSchema } from '../support/openapi.js';
 
@@ -30,11 +37,7 @@ function configFile(): string {
       'routes:',
       '  search-embed:',
       '    deployments: [openai/text-embedding-3-small, voyage/voyage-3.5]',
-      // Jina's rerank model is not built in (no price per token on its pages): declared as a user would.
-      'models:',
-      '  jina/jina-reranker-v2-base-multilingual:',
-      '    kind: rerank',
-      '    price: { input: 0.05, output: 0 }',
+      ...JINA_RERANKER_YAML,
     ].join('\n'),
   );
   return path;
@@ -45,12 +48,7 @@ before(async () => {
   voyage = await startFakeOpenAI({ retrieval: 'voyage' });
   jina = await startFakeOpenAI({ retrieval: 'jina' });
   gw = await startTestGateway({
-    OPENAI_API_KEY: 'sk-upstream',
-    OPENAI_BASE_URL: openai.url,
-    VOYAGE_API_KEY: 'pa-upstream',
-    VOYAGE_BASE_URL: voyage.url,
-    JINA_API_KEY: 'jina-upstream',
-    JINA_BASE_URL: jina.url,
+    ...retrievalEnv({ openai: openai.url, voyage: voyage.url, jina: jina.url }),
     TOKGATE_CONFIG: configFile(),
   });
 });
@@ -541,13 +539,7 @@ test('/v1/models lists embedding and rerank models; /admin/models tells each mod
 
 describe('money, keys and idempotency', () => {
   test('a prepaid account is charged exactly usage.cost and the ledger row says so', async () => {
-    const acct = await readJson(
-      await gw.call('/admin/accounts', {
-        method: 'POST',
-        key: ADMIN_KEY,
-        json: { name: 'rag', credits_usd: 1 },
-      }),
-    );
+    const acct = await gw.createAccount({ name: 'rag', credits_usd: 1 });
     const { key } = await gw.createKey({ account_id: acct.id });
     const res = await gw.call('/v1/embeddings', {
       method: 'POST',
@@ -585,13 +577,7 @@ describe('money, keys and idempotency', () => {
   });
 
   test('an account without credit is refused with 403 and nothing goes upstream', async () => {
-    const acct = await readJson(
-      await gw.call('/admin/accounts', {
-        method: 'POST',
-        key: ADMIN_KEY,
-        json: { name: 'empty', credits_usd: 0 },
-      }),
-    );
+    const acct = await gw.createAccount({ name: 'empty', credits_usd: 0 });
     const { key } = await gw.createKey({ account_id: acct.id });
     const client = gw.client(key);
     await assert.rejects(client.embeddings.create({ model: SMALL, input: 'x' }), (error: unknown) => {

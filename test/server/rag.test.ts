@@ -19,6 +19,8 @@ import {
   fakeSearchUnits,
   fakeTokens,
   fakeVector,
+  JINA_RERANKER_YAML,
+  retrievalEnv,
 } from '../fakes/retrieval.js';
 import { ADMIN_KEY, readJson, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -37,25 +39,9 @@ before(async () => {
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'tokgate-rag-'));
   const config = join(dir, 'tokgate.yaml');
-  // Jina's rerank model is not built in (no price per token on its pages): declared as a user would.
-  writeFileSync(
-    config,
-    [
-      'models:',
-      '  jina/jina-reranker-v2-base-multilingual:',
-      '    kind: rerank',
-      '    price: { input: 0.05, output: 0 }',
-    ].join('\n'),
-  );
+  writeFileSync(config, JINA_RERANKER_YAML.join('\n'));
   gw = await startTestGateway({
-    OPENAI_API_KEY: 'sk-upstream',
-    OPENAI_BASE_URL: openai.url,
-    VOYAGE_API_KEY: 'pa-upstream',
-    VOYAGE_BASE_URL: voyage.url,
-    JINA_API_KEY: 'jina-upstream',
-    JINA_BASE_URL: jina.url,
-    COHERE_API_KEY: 'co-upstream',
-    COHERE_BASE_URL: cohere.url,
+    ...retrievalEnv({ openai: openai.url, voyage: voyage.url, jina: jina.url, cohere: cohere.url }),
     TOKGATE_CONFIG: config,
   });
 });
@@ -85,13 +71,7 @@ function nearest(query: readonly number[], vectors: readonly (readonly number[])
 }
 
 test('a RAG pipeline on the AI SDK 6: embedMany, embed, rerank, on two providers each, every request priced', async () => {
-  const account = await readJson(
-    await gw.call('/admin/accounts', {
-      method: 'POST',
-      key: ADMIN_KEY,
-      json: { name: 'rag-app', credits_usd: 5 },
-    }),
-  );
+  const account = await gw.createAccount({ name: 'rag-app', credits_usd: 5 });
   const { key } = await gw.createKey({ account_id: account.id });
   // The user changes only the base URL and the key.
   const gateway = createOpenAI({ baseURL: `${gw.url}/v1`, apiKey: key });

@@ -13,6 +13,8 @@ export interface TestGateway {
   /** Every log line the gateway wrote, as text. */
   logs: string[];
   createKey(body?: Record<string, unknown>): Promise<{ id: string; key: string } & Record<string, unknown>>;
+  /** An account made with the admin key (`{name, credits_usd?, ...}`); its JSON. */
+  createAccount(body: Record<string, unknown>): Promise<{ id: string } & Record<string, unknown>>;
   client(key: string): OpenAI;
   /** fetch against the gateway with a bearer key. */
   call(path: string, init?: RequestInit & { key?: string; json?: unknown }): Promise<Response>;
@@ -71,6 +73,11 @@ export async function startTestGateway(
       });
       if (res.status !== 201) throw new Error(`create key: ${res.status} ${await res.text()}`);
       return (await res.json()) as { id: string; key: string };
+    },
+    async createAccount(body) {
+      const res = await call('/admin/accounts', { method: 'POST', key: ADMIN_KEY, json: body });
+      if (res.status !== 201) throw new Error(`create account: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string };
     },
     client: (key) => new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 }),
     close: () => gateway.close(),
