@@ -131,7 +131,7 @@ export function validateRerankRequest(raw: unknown): RerankRequest {
     ...fields,
     model,
     query,
-    // Texts already stay the client's own array, so it can go upstream as the client wrote it (core/raw-json.ts).
+    // A list of texts stays the client's own array, so it can go upstream as the client wrote it (core/raw-json.ts).
     documents: documents.every((d) => typeof d === 'string') ? documents : documents.map(documentText),
   };
   if (topN === undefined || topN === null) delete request.top_n;
