@@ -23,11 +23,23 @@ export interface UploadedFile {
   size: number;
 }
 
-/** The first `count` bytes of an upload (fewer when it is shorter), copying no more than those. */
+/**
+ * The first `count` bytes of an upload (fewer when it is shorter), copying no more than those. The first
+ * chunk can be a few bytes (where a socket read ended just after the part's headers); joining every chunk
+ * then would copy the whole upload to read its head.
+ */
 export function headOf(file: Pick<UploadedFile, 'chunks'>, count: number): Buffer {
   const first = file.chunks[0];
   if (first && first.length >= count) return first.subarray(0, count);
-  return Buffer.concat(file.chunks).subarray(0, count);
+  const head: Buffer[] = [];
+  let length = 0;
+  for (const chunk of file.chunks) {
+    if (length >= count) break;
+    const part = chunk.subarray(0, count - length);
+    head.push(part);
+    length += part.length;
+  }
+  return Buffer.concat(head, length);
 }
 
 /** An upload's bytes in base64 (for vendors that take images inside JSON). */

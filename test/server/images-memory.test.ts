@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { type FakeImages, startFakeImages, tinyPng } from '../fakes/images.js';
 import { type Replica, startReplica } from '../scale/support.js';
-import { peakGrowth } from '../support/rss.js';
+import { collectGarbage, GC_ON_SIGNAL, peakGrowth } from '../support/rss.js';
 
 const ADMIN = 'sk-memory-admin-0123456789abcdefghij';
 const MB = 1024 * 1024;
@@ -46,6 +46,7 @@ before(async () => {
     OPENAI_API_KEY: 'up',
     OPENAI_BASE_URL: `${fake.url}/v1`,
     LOG_LEVEL: 'warn',
+    NODE_OPTIONS: GC_ON_SIGNAL,
   });
   // Warm the path once (modules loaded, code compiled), so the measure is of the transfer.
   const warm = await edit(largePng(64 * 1024));
@@ -72,6 +73,10 @@ describe('image upload memory (RSS of a tokgate serve process)', () => {
     // The first large transfer grows the allocator's arenas once (37 MiB measured for this edit, where the
     // next took 23): an unmeasured 8 MB edit first, so the measure is of an edit more than of that growth.
     await send(largePng(8 * 1000 * 1000));
+    // That edit's chunks are garbage by now, but Node 20's V8 may not have collected them (it does not weigh
+    // Buffers' memory in its limits): whether it had made the measure swing by 30 MiB (14–53 MiB, the peak
+    // itself steady). Collected first, the measure is of this edit alone.
+    await collectGarbage(gateway);
     const growth = await peakGrowth(gateway.child.pid!, () => send());
     console.log(
       `24 MB image edit: peak RSS growth ${(growth / MB).toFixed(1)} MiB for ${(image.length / MB).toFixed(1)} MiB`,
