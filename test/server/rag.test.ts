@@ -62,9 +62,9 @@ const passages = [
 const question = 'What is the capital of France?';
 
 /** The passages nearest the question, as a vector store would find them. */
-function nearest(query: readonly number[], vectors: readonly (readonly number[])[], k: number): number[] {
+function nearest(query: number[], vectors: number[][], k: number): number[] {
   return vectors
-    .map((vector, index) => ({ index, similarity: cosineSimilarity([...query], [...vector]) }))
+    .map((vector, index) => ({ index, similarity: cosineSimilarity(query, vector) }))
     .sort((a, b) => b.similarity - a.similarity)
     .slice(0, k)
     .map((r) => r.index);
@@ -98,7 +98,6 @@ test('a RAG pipeline on the AI SDK 6: embedMany, embed, rerank, on two providers
     const query = await embed({ model: gateway.embedding(model), value: question });
     remember(query.response?.headers);
     const candidates = nearest(query.embedding, index.embeddings, 4);
-    assert.equal(candidates.length, 4);
 
     for (const rerankModel of ['cohere/rerank-v3.5', 'jina/jina-reranker-v2-base-multilingual']) {
       const documents = candidates.map((i) => passages[i]!);
